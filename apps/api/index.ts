@@ -1,0 +1,62 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { etag } from "hono/etag";
+import { ApiError } from "../../core/errors";
+import { fromZod } from "../errors";
+import { access } from "../middleware/access";
+import type { AppEnv } from "../types";
+import { registerAgents } from "./routes/agents";
+import { registerApiKeys } from "./routes/apiKeys";
+import { registerAudit } from "./routes/audit";
+import { registerMembers } from "./routes/members";
+import { registerSettings } from "./routes/settings";
+import { registerTenant } from "./routes/tenant";
+
+/** JSON bodies above this are refused (413) before being parsed. Uploads have their own limit. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+export function buildApi() {
+  const api = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw fromZod(result.error);
+    },
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "API key: `Authorization: Bearer ccr_live_…`",
+  });
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError("payload_too_large", `JSON bodies are limited to ${JSON_BODY_LIMIT} bytes`);
+      },
+    }),
+  );
+  api.use("*", etag({ weak: true }));
+
+  registerTenant(api);
+  registerMembers(api);
+  registerApiKeys(api);
+  registerAgents(api);
+  registerSettings(api);
+  registerAudit(api);
+
+  api.get("/openapi.json", access({ kind: "public" }), (c) =>
+    c.json(
+      api.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "CallCenterRate API",
+          version: "1.0.0",
+          description:
+            "Tenant API of CallCenterRate. Errors are RFC 9457 problem documents; lists are `{ data, nextCursor }`; POST accepts `Idempotency-Key`; 600 requests per minute per key (`RateLimit-*` headers).",
+        },
+        servers: [{ url: "/api/v1" }],
+      }),
+    ),
+  );
+  return api;
+}

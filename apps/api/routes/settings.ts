@@ -1,0 +1,63 @@
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  getLocationSettings,
+  getSecuritySettings,
+  updateLocationSettings,
+  updateSecuritySettings,
+} from "../../../core/settings";
+import type { AppEnv } from "../../types";
+import { apiRoute, json, jsonBody } from "../openapi";
+
+const Location = z
+  .object({ location: z.enum(["eu", "us"]), processingScope: z.enum(["in_region", "international"]), shard: z.string() })
+  .openapi("LocationSettings");
+const Security = z.object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() }).openapi("SecuritySettings");
+
+export function registerSettings(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("tenant:read", {
+      method: "get",
+      path: "/settings/location",
+      tags: ["Settings"],
+      summary: "Data location and processing scope",
+      responses: { 200: json(Location) },
+    }),
+    (c) => c.json(getLocationSettings(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/location",
+      tags: ["Settings"],
+      summary: "Change the processing scope (a location change runs as a migration job)",
+      request: {
+        body: jsonBody(
+          z.object({ location: z.enum(["eu", "us"]).optional(), processingScope: z.enum(["in_region", "international"]).optional() }),
+        ),
+      },
+      responses: { 200: json(Location), 409: json(z.any(), "Location change needs the migration job") },
+    }),
+    async (c) => c.json(await updateLocationSettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/security",
+      tags: ["Settings"],
+      summary: "Second-factor requirement and password login",
+      responses: { 200: json(Security) },
+    }),
+    (c) => c.json(getSecuritySettings(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/security",
+      tags: ["Settings"],
+      summary: "Require a second factor for owners and administrators",
+      request: { body: jsonBody(z.object({ requireMfa: z.boolean().optional(), passwordLoginEnabled: z.boolean().optional() })) },
+      responses: { 200: json(Security) },
+    }),
+    async (c) => c.json(await updateSecuritySettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+}

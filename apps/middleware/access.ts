@@ -1,0 +1,162 @@
+import { and, eq } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { authenticateApiKey } from "../../core/apikeys";
+import { limiter } from "../../core/auth/rate-limiter";
+import { SESSION_COOKIE, validateSessionToken } from "../../core/auth/session";
+import type { Ctx } from "../../core/context";
+import { ApiError } from "../../core/errors";
+import { isLocale, negotiateLocale } from "../../core/i18n";
+import { type Permission, roleAllows, scopesAllow } from "../../core/rbac";
+import { controlDb } from "../../db/client";
+import { memberships, operators, tenants, users } from "../../db/schema/control";
+import type { AppEnv } from "../types";
+import { clientIp } from "./request";
+
+/**
+ * Every route declares who may call it with exactly one `access(rule)` middleware. The rule is
+ * recorded against the middleware function, so a test can walk `app.routes` and find, for every
+ * registered route, the rule that guards it (and fail on a route with none).
+ *
+ * - `public`: anyone (health, legal, docs, sign-in forms).
+ * - `api`: Bearer API key whose scopes grant `perm`; tenant from the key.
+ * - `portal`: user session whose role grants `perm` (null: any member); tenant from the session.
+ * - `ops`: operator session (separate realm and cookie).
+ * - `dev`: only when ENVIRONMENT=development (404 otherwise).
+ */
+export type AccessRule =
+  | { kind: "public" }
+  | { kind: "api"; perm: Permission }
+  | { kind: "portal"; perm: Permission | null; allowWithoutMfa?: boolean }
+  | { kind: "ops" }
+  | { kind: "dev" };
+
+const registry = new WeakMap<object, AccessRule>();
+
+export function ruleOf(handler: unknown): AccessRule | undefined {
+  return typeof handler === "function" ? registry.get(handler) : undefined;
+}
+
+export const API_RATE_LIMIT = 600;
+const MINUTE = 60_000;
+
+export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
+  const mw: MiddlewareHandler<AppEnv> = async (c, next) => {
+    switch (rule.kind) {
+      case "public":
+        return next();
+      case "dev":
+        if (c.env.ENVIRONMENT !== "development") throw new ApiError("not_found", "Not found");
+        return next();
+      case "api":
+        await apiKeyAuth(c, rule.perm);
+        return next();
+      case "portal": {
+        const ok = await portalAuth(c, rule);
+        if (ok !== true) return ok;
+        return next();
+      }
+      case "ops": {
+        const ok = await operatorAuth(c);
+        if (ok !== true) return ok;
+        return next();
+      }
+    }
+  };
+  registry.set(mw, rule);
+  return mw;
+}
+
+function baseCtx(c: Context<AppEnv>) {
+  return { env: c.env, requestId: c.get("requestId"), ip: clientIp(c), userAgent: c.req.header("user-agent") ?? null };
+}
+
+async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
+  const header = c.req.header("authorization") ?? "";
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  const unauth = (detail: string) =>
+    new ApiError("unauthenticated", detail, { headers: { "WWW-Authenticate": 'Bearer realm="ccr"' } });
+  if (!m) throw unauth("Send an API key: Authorization: Bearer ccr_live_…");
+  const base = baseCtx(c);
+  const found = await authenticateApiKey(c.env, m[1], base.ip, base.userAgent);
+  if (!found) throw unauth("The API key is unknown, revoked or expired");
+  const rl = await limiter(c.env, `api:${found.key.id}`).hit(API_RATE_LIMIT, MINUTE);
+  const resetS = Math.max(0, Math.ceil((rl.resetAt - Date.now()) / 1000));
+  c.header("RateLimit-Limit", String(API_RATE_LIMIT));
+  c.header("RateLimit-Remaining", String(rl.remaining));
+  c.header("RateLimit-Reset", String(resetS));
+  c.header("RateLimit-Policy", `${API_RATE_LIMIT};w=60`);
+  if (!rl.allowed)
+    throw new ApiError("rate_limited", `At most ${API_RATE_LIMIT} requests per minute per key`, {
+      headers: {
+        "Retry-After": String(Math.max(1, resetS)),
+        "RateLimit-Limit": String(API_RATE_LIMIT),
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": String(resetS),
+      },
+    });
+  const ctx: Ctx = { ...base, tenant: found.tenant, actor: { type: "api_key", id: found.key.id, scopes: found.key.scopes } };
+  c.set("ctx", ctx);
+  if (!scopesAllow(found.key.scopes, perm)) throw new ApiError("forbidden", `This key lacks a scope granting ${perm}`);
+}
+
+function loginRedirect(c: Context<AppEnv>, to: string) {
+  const url = new URL(c.req.url);
+  const next = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/";
+  return c.redirect(`${to}?next=${encodeURIComponent(next)}`, 302);
+}
+
+/** Loads the session's user, membership and tenant in one query. */
+export async function loadPortalCtx(c: Context<AppEnv>): Promise<{ ctx: Ctx; user: typeof users.$inferSelect } | null> {
+  const token = getCookie(c, SESSION_COOKIE.user);
+  if (!token) return null;
+  const session = await validateSessionToken(c.env, token, "user");
+  if (!session || session.mfaPending || !session.tenantId) return null;
+  const [row] = await controlDb(c.env)
+    .select({ user: users, m: memberships, tenant: tenants })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(memberships.userId, session.subjectId), eq(memberships.tenantId, session.tenantId)))
+    .limit(1);
+  if (!row || row.user.disabledAt || row.tenant.status !== "active") return null;
+  const ctx: Ctx = {
+    ...baseCtx(c),
+    tenant: row.tenant,
+    actor: { type: "user", id: row.user.id, role: row.m.role, sessionId: session.id, agentId: row.m.agentId, email: row.user.email },
+  };
+  if (isLocale(row.user.locale)) c.set("locale", row.user.locale);
+  return { ctx, user: row.user };
+}
+
+async function portalAuth(c: Context<AppEnv>, rule: Extract<AccessRule, { kind: "portal" }>): Promise<true | Response> {
+  const loaded = await loadPortalCtx(c);
+  if (!loaded) return loginRedirect(c, "/login");
+  const { ctx, user } = loaded;
+  c.set("ctx", ctx);
+  c.set("userName", `${user.firstName} ${user.lastName}`.trim() || user.email);
+  const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
+  if (ctx.tenant.requireMfa && (role === "owner" || role === "admin") && !user.totpEnabledAt && !rule.allowWithoutMfa)
+    return c.redirect("/account/totp?required=1", 302);
+  if (rule.perm && !roleAllows(role, rule.perm)) throw new ApiError("forbidden", "Your role does not allow this");
+  return true;
+}
+
+async function operatorAuth(c: Context<AppEnv>): Promise<true | Response> {
+  const token = getCookie(c, SESSION_COOKIE.operator);
+  const session = token ? await validateSessionToken(c.env, token, "operator") : null;
+  if (!session) return loginRedirect(c, "/ops/login");
+  const op = await controlDb(c.env).query.operators.findFirst({ where: eq(operators.id, session.subjectId) });
+  if (!op || op.disabledAt) return loginRedirect(c, "/ops/login");
+  c.set("operator", { id: op.id, email: op.email, name: op.name, sessionId: session.id });
+  return true;
+}
+
+/** Language: the user's setting (set in loadPortalCtx), else the `lang` cookie, else Accept-Language. */
+export function localeMiddleware(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const cookie = getCookie(c, "lang");
+    c.set("locale", isLocale(cookie) ? cookie : negotiateLocale(c.req.header("accept-language")));
+    await next();
+  };
+}

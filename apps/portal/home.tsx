@@ -1,0 +1,64 @@
+import type { Hono } from "hono";
+import { desc } from "drizzle-orm";
+import { roleAllows } from "../../core/rbac";
+import { controlDb } from "../../db/client";
+import { mailOutbox } from "../../db/schema/control";
+import { formatDateTime } from "../../core/i18n";
+import { access } from "../middleware/access";
+import type { AppEnv } from "../types";
+import { page, tr } from "./layout";
+
+/** Links of the signed-in header, filtered by what the role may open. */
+export function navFor(c: any) {
+  const _ = tr(c);
+  const ctx = c.get("ctx");
+  const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
+  const links = [{ href: "/", label: _("nav.home") }];
+  if (roleAllows(role, "members:read")) links.push({ href: "/members", label: _("nav.members") });
+  if (roleAllows(role, "apikeys:manage")) links.push({ href: "/api-keys", label: _("nav.apikeys") });
+  if (roleAllows(role, "settings:manage")) links.push({ href: "/settings", label: _("nav.settings") });
+  if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
+  links.push({ href: "/account", label: _("nav.account") });
+  return { userName: c.get("userName") as string, links };
+}
+
+export function registerHome(app: Hono<AppEnv>) {
+  app.get("/", access({ kind: "portal", perm: null }), (c) => {
+    const _ = tr(c);
+    const ctx = c.get("ctx");
+    const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
+    return page(c, { title: _("home.title"), nav: navFor(c) }, <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>);
+  });
+
+  /** Dev-only: the local outbox (mail never leaves the machine without BREVO_API_KEY). */
+  app.get("/dev/outbox", access({ kind: "dev" }), async (c) => {
+    const rows = await controlDb(c.env).select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(100);
+    const locale = c.get("locale");
+    return page(
+      c,
+      { title: "Outbox (dev)" },
+      <table>
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>To</th>
+            <th>Subject</th>
+            <th>Body</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((m) => (
+            <tr>
+              <td>{formatDateTime(locale, m.createdAt)}</td>
+              <td>{m.to}</td>
+              <td>{m.subject}</td>
+              <td>
+                <pre>{m.text}</pre>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>,
+    );
+  });
+}

@@ -1,0 +1,24 @@
+import type { SecureHeadersVariables } from "hono/secure-headers";
+import type { Ctx } from "../core/context";
+import type { Locale } from "../core/i18n";
+
+export interface OperatorPrincipal {
+  id: string;
+  email: string;
+  name: string;
+  sessionId: string;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: SecureHeadersVariables & {
+    requestId: string;
+    locale: Locale;
+    /** Set by `access()` for tenant routes (API key or portal session). */
+    ctx: Ctx;
+    /** Set by `access()` for operator routes. */
+    operator: OperatorPrincipal;
+    /** Name of the user for the portal header. */
+    userName: string;
+  };
+};

@@ -1,0 +1,43 @@
+import { en } from "./en";
+import { fr } from "./fr";
+
+/** One string table, two languages (French first). Every user-facing string goes through `t`. */
+export const LOCALES = ["fr", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+export type MessageKey = keyof typeof en;
+
+const tables: Record<Locale, Record<MessageKey, string>> = { en, fr };
+
+export function t(locale: Locale, key: MessageKey, params?: Record<string, string | number>): string {
+  let s = tables[locale][key] ?? en[key] ?? key;
+  if (params) for (const [k, v] of Object.entries(params)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+export function isLocale(v: unknown): v is Locale {
+  return v === "fr" || v === "en";
+}
+
+/** Pick from Accept-Language (q-values honoured); French when nothing matches. */
+export function negotiateLocale(acceptLanguage: string | null | undefined, fallback: Locale = "fr"): Locale {
+  if (!acceptLanguage) return fallback;
+  const ranked = acceptLanguage
+    .split(",")
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(";");
+      const q = params.find((p) => p.trim().startsWith("q="));
+      return { lang: tag.trim().toLowerCase().slice(0, 2), q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const r of ranked) if (isLocale(r.lang)) return r.lang;
+  return fallback;
+}
+
+export function formatDateTime(locale: Locale, ms: number, timeZone = "Europe/Paris"): string {
+  return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  }).format(ms);
+}

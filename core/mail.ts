@@ -1,0 +1,91 @@
+import { and, eq } from "drizzle-orm";
+import { controlDb } from "../db/client";
+import { mailOutbox } from "../db/schema/control";
+import { newId } from "./crypto";
+import type { Locale } from "./i18n";
+
+/**
+ * One way to send mail. Every message is first stored in the outbox (readable on the dev-only
+ * page /dev/outbox and by tests); when BREVO_API_KEY is set, a `jobs` message (id only) asks the
+ * consumer to hand it to Brevo (EU provider). Without the secret, mail stays `stored`.
+ */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  kind: string;
+  locale: Locale;
+  tenantId?: string | null;
+}
+
+export type JobMessage = { type: "mail.send"; id: string };
+
+export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
+  const id = newId("mail");
+  const provider = Boolean(env.BREVO_API_KEY);
+  await controlDb(env)
+    .insert(mailOutbox)
+    .values({
+      id,
+      tenantId: m.tenantId ?? null,
+      to: m.to,
+      subject: m.subject,
+      text: m.text,
+      kind: m.kind,
+      locale: m.locale,
+      status: provider ? "queued" : "stored",
+      createdAt: Date.now(),
+    });
+  if (provider) await env.JOBS_QUEUE.send({ type: "mail.send", id } satisfies JobMessage);
+  return id;
+}
+
+export const BREVO_URL = "https://api.brevo.com/v3/smtp/email";
+
+function parseFrom(from: string): { name?: string; email: string } {
+  const m = /^(.*)<([^>]+)>\s*$/.exec(from);
+  return m ? { name: m[1].trim(), email: m[2].trim() } : { email: from.trim() };
+}
+
+/**
+ * Queue consumer step. Idempotent: only a `queued` row is claimed (conditional update), so a
+ * message delivered twice sends once. Provider errors throw so the queue retries with backoff.
+ */
+export async function deliverMail(env: Env, id: string): Promise<"sent" | "skipped"> {
+  const db = controlDb(env);
+  const claimed = await db
+    .update(mailOutbox)
+    .set({ status: "sent", sentAt: Date.now() })
+    .where(and(eq(mailOutbox.id, id), eq(mailOutbox.status, "queued")))
+    .returning();
+  const mail = claimed[0];
+  if (!mail) return "skipped";
+  try {
+    const res = await fetch(BREVO_URL, {
+      method: "POST",
+      headers: { "api-key": env.BREVO_API_KEY, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({
+        sender: parseFrom(env.MAIL_FROM),
+        to: [{ email: mail.to }],
+        subject: mail.subject,
+        textContent: mail.text,
+        headers: { "X-CCR-Mail-Id": mail.id },
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`brevo answered ${res.status}`);
+    const body = (await res.json()) as { messageId?: string };
+    await db
+      .update(mailOutbox)
+      .set({ providerMessageId: body.messageId ?? null })
+      .where(eq(mailOutbox.id, id));
+    return "sent";
+  } catch (err) {
+    // Put it back so the retry can claim it again; record why.
+    await db
+      .update(mailOutbox)
+      .set({ status: "queued", sentAt: null, error: String(err).slice(0, 300) })
+      .where(eq(mailOutbox.id, id));
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/** Roles (A5) and what each may do. Every route names one permission; nothing else grants access. */
+export const ROLES = ["owner", "admin", "supervisor", "agent", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  /** Read the tenant's own settings, dashboards (everyone in the tenant). */
+  "tenant:read": ["owner", "admin", "supervisor", "agent", "viewer"],
+  "members:read": ["owner", "admin"],
+  "members:manage": ["owner", "admin"],
+  "apikeys:manage": ["owner", "admin"],
+  "settings:manage": ["owner", "admin"],
+  "audit:read": ["owner", "admin"],
+  "agents:read": ["owner", "admin", "supervisor", "viewer"],
+  "agents:write": ["owner", "admin", "supervisor"],
+  "tenant:delete": ["owner"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** API key scopes and the permissions each grants. `admin` grants everything. */
+export const SCOPES = {
+  "calls:read": ["tenant:read"],
+  "calls:write": ["tenant:read"],
+  "analyses:read": ["tenant:read"],
+  "agents:read": ["agents:read", "tenant:read"],
+  "agents:write": ["agents:read", "agents:write", "tenant:read"],
+  admin: Object.keys(PERMISSIONS) as Permission[],
+} as const satisfies Record<string, readonly Permission[]>;
+
+export type Scope = keyof typeof SCOPES;
+export const SCOPE_NAMES = Object.keys(SCOPES) as [Scope, ...Scope[]];
+
+export function roleAllows(role: Role, perm: Permission): boolean {
+  return (PERMISSIONS[perm] as readonly Role[]).includes(role);
+}
+
+export function scopesAllow(scopes: readonly string[], perm: Permission): boolean {
+  return scopes.some((s) => (SCOPES[s as Scope] as readonly Permission[] | undefined)?.includes(perm));
+}
+
+/** Roles a given role may hand out: nobody grants more than they hold; only owners make owners. */
+export function assignableRoles(role: Role): Role[] {
+  if (role === "owner") return [...ROLES];
+  if (role === "admin") return ["admin", "supervisor", "agent", "viewer"];
+  return [];
+}

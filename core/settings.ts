@@ -1,0 +1,62 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { controlDb } from "../db/client";
+import { tenants } from "../db/schema/control";
+import { auditCtx } from "./accounts";
+import type { Ctx } from "./context";
+import { ApiError } from "./errors";
+
+/** Data location and processing scope (F2). The location itself moves only through the migration job. */
+export const locationSettingsSchema = z.object({
+  location: z.enum(["eu", "us"]).optional(),
+  processingScope: z.enum(["in_region", "international"]).optional(),
+});
+
+export function getLocationSettings(ctx: Ctx) {
+  return { location: ctx.tenant.location, processingScope: ctx.tenant.processingScope, shard: ctx.tenant.shard };
+}
+
+export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locationSettingsSchema>) {
+  const input = locationSettingsSchema.parse(raw);
+  if (input.location && input.location !== ctx.tenant.location)
+    throw new ApiError(
+      "conflict",
+      "Changing the data location moves every recording and call row; it runs as a migration job, which this deployment does not offer yet. The location is unchanged.",
+    );
+  if (input.processingScope && input.processingScope !== ctx.tenant.processingScope) {
+    await controlDb(ctx.env)
+      .update(tenants)
+      .set({ processingScope: input.processingScope, updatedAt: Date.now() })
+      .where(eq(tenants.id, ctx.tenant.id));
+    await auditCtx(ctx, "settings.processing_scope_changed", "tenant", ctx.tenant.id, {
+      from: ctx.tenant.processingScope,
+      to: input.processingScope,
+    });
+    ctx.tenant.processingScope = input.processingScope;
+  }
+  return getLocationSettings(ctx);
+}
+
+export const securitySettingsSchema = z.object({
+  requireMfa: z.boolean().optional(),
+  passwordLoginEnabled: z.boolean().optional(),
+});
+
+export function getSecuritySettings(ctx: Ctx) {
+  return { requireMfa: ctx.tenant.requireMfa, passwordLoginEnabled: ctx.tenant.passwordLoginEnabled };
+}
+
+export async function updateSecuritySettings(ctx: Ctx, raw: z.input<typeof securitySettingsSchema>) {
+  const input = securitySettingsSchema.parse(raw);
+  if (input.passwordLoginEnabled === false)
+    throw new ApiError("conflict", "Password login can be turned off only once single sign-on is configured for the tenant.");
+  if (input.requireMfa !== undefined && input.requireMfa !== ctx.tenant.requireMfa) {
+    await controlDb(ctx.env)
+      .update(tenants)
+      .set({ requireMfa: input.requireMfa, updatedAt: Date.now() })
+      .where(eq(tenants.id, ctx.tenant.id));
+    await auditCtx(ctx, "settings.require_mfa_changed", "tenant", ctx.tenant.id, { to: input.requireMfa });
+    ctx.tenant.requireMfa = input.requireMfa;
+  }
+  return getSecuritySettings(ctx);
+}

@@ -1,0 +1,81 @@
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import * as data from "./schema/data";
+
+/**
+ * The one way to a tenant's call data. A location (eu, us) lists its D1 shards and its R2 bucket
+ * in the DATA_LOCATIONS variable; a tenant row names its location and shard. Nothing else in
+ * the code base reads a DATA_* or BLOB_* binding (a test greps for it).
+ */
+export const LOCATIONS = ["eu", "us"] as const;
+export type Location = (typeof LOCATIONS)[number];
+
+const locationsSchema = z.record(
+  z.enum(LOCATIONS),
+  z.object({ shards: z.array(z.string().regex(/^DATA_[A-Z0-9_]+$/)).min(1), bucket: z.string().regex(/^BLOB_[A-Z0-9_]+$/) }),
+);
+export type LocationConfig = z.infer<typeof locationsSchema>;
+
+let cached: { raw: string; parsed: LocationConfig } | undefined;
+export function locationConfig(env: Pick<Env, "DATA_LOCATIONS">): LocationConfig {
+  if (cached?.raw === env.DATA_LOCATIONS) return cached.parsed;
+  const parsed = locationsSchema.parse(JSON.parse(env.DATA_LOCATIONS));
+  cached = { raw: env.DATA_LOCATIONS, parsed };
+  return parsed;
+}
+
+export interface TenantPlacement {
+  id: string;
+  location: Location;
+  shard: string;
+}
+
+export type DataDb = ReturnType<typeof drizzle<typeof data>>;
+
+export interface DataPlane {
+  tenantId: string;
+  location: Location;
+  shard: string;
+  db: DataDb;
+  /** Raw D1 handle for FTS and batch statements drizzle does not model. */
+  d1: D1Database;
+  bucket: R2Bucket;
+  /** Object keys are always built under the tenant's prefix from ids only, never file names. */
+  key(...parts: string[]): string;
+}
+
+function binding<T>(env: Env, name: string): T {
+  const b = (env as unknown as Record<string, unknown>)[name];
+  if (!b) throw new Error(`data-plane binding ${name} is not configured`);
+  return b as T;
+}
+
+/** Resolve a tenant (from the session or key — never from input) to its data plane. */
+export function dataPlane(env: Env, tenant: TenantPlacement): DataPlane {
+  const cfg = locationConfig(env)[tenant.location];
+  if (!cfg) throw new Error(`location ${tenant.location} is not configured`);
+  if (!cfg.shards.includes(tenant.shard)) throw new Error(`shard ${tenant.shard} is not in location ${tenant.location}`);
+  const d1 = binding<D1Database>(env, tenant.shard);
+  return {
+    tenantId: tenant.id,
+    location: tenant.location,
+    shard: tenant.shard,
+    db: drizzle(d1, { schema: data }),
+    d1,
+    bucket: binding<R2Bucket>(env, cfg.bucket),
+    key: (...parts) => [`t`, tenant.id, ...parts].join("/"),
+  };
+}
+
+/**
+ * Pick the shard for a new tenant in a location. Today: the location's last listed shard
+ * (operators append a shard when the previous fills up; a large tenant can be pinned to its own
+ * shard by an operator later).
+ */
+export function shardForNewTenant(env: Pick<Env, "DATA_LOCATIONS">, location: Location): string {
+  const cfg = locationConfig(env)[location];
+  if (!cfg) throw new Error(`location ${location} is not configured`);
+  return cfg.shards[cfg.shards.length - 1];
+}
+
+export { data };

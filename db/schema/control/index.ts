@@ -1,0 +1,5 @@
+export * from "./apiKeys";
+export * from "./logs";
+export * from "./sessions";
+export * from "./tenants";
+export * from "./users";

@@ -1,0 +1,86 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Append-only audit log (I2), hash-chained per chain (`t:<tenantId>` or `platform`):
+ * hash = SHA-256(prevHash + canonical entry). The last hash of each day is also written to R2
+ * (`audit-heads/<chain>/<day>.json`) so whole expired days can be purged and the remaining
+ * days still verify from that head.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    chain: text("chain").notNull(),
+    seq: integer("seq").notNull(),
+    day: text("day").notNull(),
+    ts: integer("ts").notNull(),
+    tenantId: text("tenant_id"),
+    actorType: text("actor_type", { enum: ["user", "operator", "api_key", "system"] }).notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    result: text("result", { enum: ["success", "failure", "denied"] }).notNull(),
+    /** Small JSON object; never secrets nor transcript text. */
+    meta: text("meta"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [uniqueIndex("audit_chain_seq_idx").on(t.chain, t.seq), index("audit_tenant_ts_idx").on(t.tenantId, t.ts)],
+);
+
+/** Connection log (A7): logins, failures, logouts, API key use — with IP and user agent. */
+export const connectionLog = sqliteTable(
+  "connection_log",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id"),
+    subjectType: text("subject_type", { enum: ["user", "operator", "api_key", "unknown"] }).notNull(),
+    subjectId: text("subject_id"),
+    event: text("event").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    ts: integer("ts").notNull(),
+  },
+  (t) => [index("connection_tenant_ts_idx").on(t.tenantId, t.ts), index("connection_subject_idx").on(t.subjectType, t.subjectId)],
+);
+
+/** Every mail the platform sends, stored first (the local outbox), then handed to the provider. */
+export const mailOutbox = sqliteTable(
+  "mail_outbox",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id"),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    html: text("html"),
+    kind: text("kind").notNull(),
+    locale: text("locale").notNull(),
+    status: text("status", { enum: ["queued", "sent", "stored", "failed"] }).notNull(),
+    providerMessageId: text("provider_message_id"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("mail_to_idx").on(t.to, t.createdAt), index("mail_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+/** Stored responses for `Idempotency-Key` on POST (E3); kept 24 h. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    key: text("key").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    contentType: text("content_type"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("idem_pk").on(t.tenantId, t.key)],
+);

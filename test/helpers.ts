@@ -1,0 +1,112 @@
+import { env, exports } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { provisionDataPlane } from "../core/accounts";
+import { createApiKey } from "../core/apikeys";
+import { hashPassword } from "../core/auth/password";
+import type { Ctx } from "../core/context";
+import { newId } from "../core/crypto";
+import { type Role, ROLES, SCOPE_NAMES } from "../core/rbac";
+import { controlDb } from "../db/client";
+import { mailOutbox, memberships, type Tenant, tenants, users } from "../db/schema/control";
+
+export const E = env as unknown as Env;
+export const BASE = "http://127.0.0.1:8787";
+export const PASSWORD = "correct horse battery staple";
+let hashed: Promise<string> | undefined;
+
+/** Requests go through the real Worker entry (exports.default.fetch), with a same-origin Origin on forms. */
+export function call(path: string, init: RequestInit & { cookie?: string; key?: string; json?: unknown; form?: Record<string, string> } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.cookie) headers.set("cookie", init.cookie);
+  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  if (init.form) {
+    headers.set("content-type", "application/x-www-form-urlencoded");
+    body = new URLSearchParams(init.form).toString();
+    if (!headers.has("origin")) headers.set("origin", BASE);
+  }
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", "203.0.113.7");
+  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(BASE + path, { ...init, headers, body, redirect: "manual" }));
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  membershipId: string;
+  role: Role;
+}
+export interface TestTenant {
+  tenant: Tenant;
+  users: Record<Role, TestUser>;
+  key: string;
+  keyId: string;
+  ctx: Ctx;
+}
+
+/** A fresh tenant with one verified user per role and an all-scopes API key. */
+export async function makeTenant(opts: { location?: "eu" | "us"; requireMfa?: boolean } = {}): Promise<TestTenant> {
+  hashed ??= hashPassword(PASSWORD);
+  const passwordHash = await hashed;
+  const now = Date.now();
+  const location = opts.location ?? "eu";
+  const tenant: Tenant = {
+    id: newId("ten"),
+    name: `Test ${location} ${now}`,
+    location,
+    shard: location === "eu" ? "DATA_EU_1" : "DATA_US_1",
+    processingScope: "in_region",
+    requireMfa: opts.requireMfa ?? false,
+    passwordLoginEnabled: true,
+    defaultLocale: "en",
+    status: "active",
+    createdAt: now,
+    updatedAt: now,
+  };
+  const db = controlDb(E);
+  await db.insert(tenants).values(tenant);
+  await provisionDataPlane(E, tenant);
+  const out = {} as Record<Role, TestUser>;
+  for (const role of ROLES) {
+    const id = newId("usr");
+    const email = `${role}.${id}@example.test`;
+    const membershipId = newId("mem");
+    await db.batch([
+      db.insert(users).values({ id, email, passwordHash, firstName: role, lastName: "Tester", emailVerifiedAt: now, locale: "en", createdAt: now, updatedAt: now }),
+      db.insert(memberships).values({ id: membershipId, tenantId: tenant.id, userId: id, role, createdAt: now }),
+    ]);
+    out[role] = { id, email, membershipId, role };
+  }
+  const ctx: Ctx = {
+    env: E,
+    tenant,
+    actor: { type: "user", id: out.owner.id, role: "owner", sessionId: "test", agentId: null, email: out.owner.email },
+    requestId: "test",
+    ip: null,
+    userAgent: null,
+  };
+  const k = await createApiKey(ctx, { name: "all", scopes: [...SCOPE_NAMES] });
+  return { tenant, users: out, key: k.key, keyId: k.id, ctx };
+}
+
+/** Signs in through the portal form; returns the session cookie pair ("name=value"). */
+export async function loginCookie(email: string, password = PASSWORD, ip = `198.51.100.${Math.floor(Math.random() * 250)}`): Promise<string> {
+  const res = await call("/login", { method: "POST", form: { email, password }, headers: { "cf-connecting-ip": ip } });
+  const set = res.headers.getSetCookie().find((s) => s.startsWith("__Host-ccr_session="));
+  if (!set) throw new Error(`login failed for ${email}: ${res.status} ${await res.text()}`);
+  return set.split(";")[0];
+}
+
+export async function lastMailTo(to: string) {
+  const rows = await controlDb(E).select().from(mailOutbox).where(eq(mailOutbox.to, to));
+  return rows.sort((a, b) => b.createdAt - a.createdAt)[0];
+}
+
+export function linkToken(text: string, path: string): string {
+  const m = new RegExp(`${path.replace(/[/?]/g, "\\$&")}\\?token=([a-z2-7]+)`).exec(text);
+  if (!m) throw new Error(`no ${path} link in mail`);
+  return m[1];
+}

@@ -1,0 +1,41 @@
+import { deliverMail, type JobMessage } from "../core/mail";
+
+/**
+ * Queue consumers, dispatched on the queue name. Messages carry ids only (never personal data);
+ * every handler is idempotent, because delivery is at-least-once. A failing message is retried
+ * with backoff (max_retries in wrangler.toml) and then lands in the dead-letter queue.
+ */
+export type QueueMessage = JobMessage;
+
+const RETRY_BASE_S = 10;
+
+export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const queue = batch.queue.replace(/-(preview|staging)$/, "");
+  for (const msg of batch.messages) {
+    try {
+      if (queue === "ccr-jobs") await handleJob(env, msg.body);
+      else if (queue === "ccr-jobs-dlq") deadLetter(batch.queue, msg);
+      else throw new Error(`no consumer for queue ${batch.queue}`);
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "queue message failed", queue: batch.queue, id: msg.id, attempts: msg.attempts, error: String(err) }));
+      // Exponential backoff: 10 s, 20 s, 40 s … capped at 15 min.
+      msg.retry({ delaySeconds: Math.min(900, RETRY_BASE_S * 2 ** (msg.attempts - 1)) });
+    }
+  }
+}
+
+async function handleJob(env: Env, body: QueueMessage): Promise<void> {
+  switch (body.type) {
+    case "mail.send":
+      await deliverMail(env, body.id);
+      return;
+    default:
+      throw new Error(`unknown job type ${(body as { type: string }).type}`);
+  }
+}
+
+/** Dead letters are logged for operators (queue health, H2); the message is acknowledged. */
+function deadLetter(queue: string, msg: Message<QueueMessage>) {
+  console.error(JSON.stringify({ level: "error", msg: "dead letter", queue, id: msg.id, type: msg.body?.type, ref: msg.body?.id }));
+}

@@ -1,0 +1,38 @@
+import { and, lt } from "drizzle-orm";
+import { writeDayHeads } from "../core/audit";
+import { deleteExpiredSessions } from "../core/auth/session";
+import { controlDb } from "../db/client";
+import { emailTokens, idempotencyKeys } from "../db/schema/control";
+import { IDEMPOTENCY_TTL_MS } from "../apps/api/idempotency";
+
+/**
+ * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
+ * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
+ * removed; yesterday's audit day heads written to R2.
+ */
+export const DAILY = "15 3 * * *";
+
+export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  switch (controller.cron) {
+    case DAILY:
+      await daily(env, controller.scheduledTime);
+      return;
+    default:
+      console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));
+  }
+}
+
+export async function daily(env: Env, now: number): Promise<void> {
+  const db = controlDb(env);
+  await deleteExpiredSessions(env, now);
+  await db.delete(emailTokens).where(lt(emailTokens.expiresAt, now - 86_400_000));
+  await db.delete(idempotencyKeys).where(and(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)));
+  const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
+  let after: string | undefined;
+  do {
+    const r = await writeDayHeads(env, yesterday, { afterChain: after, maxChains: 200 });
+    after = r.next ?? undefined;
+    if (r.conflicts.length)
+      console.error(JSON.stringify({ level: "error", msg: "audit head conflict", day: yesterday, chains: r.conflicts }));
+  } while (after);
+}
