@@ -17,6 +17,7 @@ import { tenantMeta } from "../db/schema/data";
 import { appendAudit } from "./audit";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from "./auth/password";
 import { createSession, invalidateAllSessions, invalidateSession, type Realm, validateSessionToken } from "./auth/session";
+import { limiter } from "./auth/rate-limiter";
 import { assertNotThrottled, recordFailure } from "./auth/throttle";
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from "./auth/totp";
 import { logConnection } from "./connlog";
@@ -369,8 +370,7 @@ export async function requestPasswordReset(pctx: PlatformCtx, email: string): Pr
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) return;
   const { env } = pctx;
-  const { limiter } = await import("./auth/rate-limiter");
-  const state = await limiter(env, `reset:${parsed.data}`).hit(5, HOUR, true);
+  const state = await limiter(env, `reset:${parsed.data}`).record(5, HOUR);
   if (!state.allowed) return;
   const user = await controlDb(env).query.users.findFirst({ where: eq(users.email, parsed.data) });
   if (!user || user.disabledAt) return;

@@ -510,7 +510,7 @@ export async function verifyAuditChain(
     after = rows[rows.length - 1].seq;
   }
   for (const [day, h] of heads) {
-    if (false && !matched.has(day))
+    if (!matched.has(day))
       return bad(
         h === "corrupt" ? undefined : h.lastSeq,
         `entries of ${day} recorded in its R2 head are missing`,

@@ -110,3 +110,9 @@ export function linkToken(text: string, path: string): string {
   if (!m) throw new Error(`no ${path} link in mail`);
   return m[1];
 }
+
+/** The service context of one of the tenant's users (for calling services directly). */
+export function asRole(t: TestTenant, role: Role): Ctx {
+  const u = t.users[role];
+  return { ...t.ctx, actor: { type: "user", id: u.id, role, sessionId: "test", agentId: null, email: u.email } };
+}

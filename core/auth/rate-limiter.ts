@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 
 /**
- * Fixed-window counters, one Durable Object per key (`login:acct:<email>`, `login:ip:<ip>`,
- * `api:<keyId>`): single-threaded, so counts are exact across isolates and data centers.
- * Counts persist in the object's storage only for keys that ask (login failures, rare writes);
- * API counters stay in memory — an eviction resets them, which only errs towards allowing.
+ * Rate counters, one Durable Object per key (`login:acct:<email>`, `login:ip:<ip>`, `api:<keyId>`):
+ * single-threaded, so counts are exact across isolates and data centers. Login failures use a
+ * persisted sliding log (few writes, exact "10 per minute"); API counters are a fixed window in
+ * memory (one per request, no storage write) — an eviction resets them, erring towards allowing.
  */
 export interface WindowState {
   count: number;
@@ -17,17 +17,8 @@ export interface WindowState {
 export class RateLimiter extends DurableObject<Env> {
   private windowStart = 0;
   private count = 0;
-  private loaded = false;
-
-  private async load(persist: boolean) {
-    if (this.loaded || !persist) return;
-    const s = await this.ctx.storage.get<{ windowStart: number; count: number }>("w");
-    if (s) {
-      this.windowStart = s.windowStart;
-      this.count = s.count;
-    }
-    this.loaded = true;
-  }
+  /** Sliding log of event times (persisted), for small limits such as login failures. */
+  private log: number[] | undefined;
 
   private roll(windowMs: number, now: number) {
     const start = now - (now % windowMs);
@@ -37,7 +28,10 @@ export class RateLimiter extends DurableObject<Env> {
     }
   }
 
-  private state(limit: number, windowMs: number): WindowState {
+  /** Fixed window in memory — the API's 600/min per key. `allowed` false once count > limit. */
+  async hit(limit: number, windowMs: number, now = Date.now()): Promise<WindowState> {
+    this.roll(windowMs, now);
+    this.count++;
     return {
       count: this.count,
       limit,
@@ -47,25 +41,35 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
-  /** Count one hit; `allowed` is false once the count exceeds `limit` in this window. */
-  async hit(limit: number, windowMs: number, persist = false, now = Date.now()): Promise<WindowState> {
-    await this.load(persist);
-    this.roll(windowMs, now);
-    this.count++;
-    if (persist) await this.ctx.storage.put("w", { windowStart: this.windowStart, count: this.count });
-    return this.state(limit, windowMs);
+  private async loadLog(windowMs: number, now: number): Promise<number[]> {
+    this.log ??= (await this.ctx.storage.get<number[]>("log")) ?? [];
+    this.log = this.log.filter((t) => t > now - windowMs);
+    return this.log;
   }
 
-  /** Read without counting; `allowed` is false once `limit` hits are reached. */
-  async peek(limit: number, windowMs: number, persist = false, now = Date.now()): Promise<WindowState> {
-    await this.load(persist);
-    this.roll(windowMs, now);
-    const s = this.state(limit, windowMs);
-    return { ...s, allowed: this.count < limit };
+  private logState(log: number[], limit: number, windowMs: number): WindowState {
+    // Blocked until the oldest event that keeps the count at the limit leaves the window.
+    const resetAt = log.length >= limit ? log[log.length - limit] + windowMs : (log[0] ?? Date.now()) + windowMs;
+    return { count: log.length, limit, remaining: Math.max(0, limit - log.length), resetAt, allowed: log.length < limit };
+  }
+
+  /** Sliding window: record one event (persisted, survives eviction). */
+  async record(limit: number, windowMs: number, now = Date.now()): Promise<WindowState> {
+    const log = await this.loadLog(windowMs, now);
+    log.push(now);
+    if (log.length > limit * 2) log.splice(0, log.length - limit * 2);
+    await this.ctx.storage.put("log", log);
+    return this.logState(log, limit, windowMs);
+  }
+
+  /** Sliding window: would one more attempt be allowed? (`allowed` false at `limit` events.) */
+  async check(limit: number, windowMs: number, now = Date.now()): Promise<WindowState> {
+    return this.logState(await this.loadLog(windowMs, now), limit, windowMs);
   }
 
   async reset(): Promise<void> {
     this.count = 0;
+    this.log = [];
     await this.ctx.storage.deleteAll();
   }
 }

@@ -3,7 +3,7 @@ import { limiter } from "./rate-limiter";
 
 /**
  * Login throttling (A3, SPEC "Rate limits"): failures are counted per account and per IP in
- * one-minute windows; at 10 failures either key answers 429 with Retry-After until the window
+ * a sliding minute; at 10 failures either key answers 429 with Retry-After until the window
  * ends. Unknown accounts are counted exactly like known ones.
  */
 export const LOGIN_FAILURE_LIMIT = 10;
@@ -17,7 +17,7 @@ function keys(scope: string, account: string, ip: string | null): string[] {
 
 export async function assertNotThrottled(env: Env, scope: string, account: string, ip: string | null): Promise<void> {
   const states = await Promise.all(
-    keys(scope, account, ip).map((k) => limiter(env, k).peek(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS, true)),
+    keys(scope, account, ip).map((k) => limiter(env, k).check(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS)),
   );
   const blocked = states.filter((s) => !s.allowed);
   if (blocked.length) {
@@ -30,5 +30,5 @@ export async function assertNotThrottled(env: Env, scope: string, account: strin
 }
 
 export async function recordFailure(env: Env, scope: string, account: string, ip: string | null): Promise<void> {
-  await Promise.all(keys(scope, account, ip).map((k) => limiter(env, k).hit(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS, true)));
+  await Promise.all(keys(scope, account, ip).map((k) => limiter(env, k).record(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS)));
 }

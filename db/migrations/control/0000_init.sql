@@ -37,6 +37,7 @@ CREATE TABLE `audit_log` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `audit_chain_seq_idx` ON `audit_log` (`chain`,`seq`);--> statement-breakpoint
 CREATE INDEX `audit_tenant_ts_idx` ON `audit_log` (`tenant_id`,`ts`);--> statement-breakpoint
+CREATE INDEX `audit_day_chain_idx` ON `audit_log` (`day`,`chain`);--> statement-breakpoint
 CREATE TABLE `connection_log` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text,

@@ -28,7 +28,11 @@ export const auditLog = sqliteTable(
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },
-  (t) => [uniqueIndex("audit_chain_seq_idx").on(t.chain, t.seq), index("audit_tenant_ts_idx").on(t.tenantId, t.ts)],
+  (t) => [
+    uniqueIndex("audit_chain_seq_idx").on(t.chain, t.seq),
+    index("audit_tenant_ts_idx").on(t.tenantId, t.ts),
+    index("audit_day_chain_idx").on(t.day, t.chain),
+  ],
 );
 
 /** Connection log (A7): logins, failures, logouts, API key use — with IP and user agent. */

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { inviteMember } from "../core/accounts";
+import { createAgent } from "../core/agents";
+import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
+import { buildApp } from "../apps/app";
+import { type AccessRule, ruleOf } from "../apps/middleware/access";
+import { createApiKey } from "../core/apikeys";
+import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
+
+/**
+ * The cross-tenant and role sweep (A5, I1). It walks every route the app registers — API, portal,
+ * ops, public — and for each one checks the rule its `access()` middleware declares:
+ * no credentials → 401 (API) or a redirect to the login page (portal, ops); a role or key scope
+ * without the permission → 403; another tenant's id in the path → 404. A route without a rule
+ * fails the sweep, so routes added later are covered without anyone remembering.
+ */
+
+// Routes anyone may call. Adding a public route means adding it here, on purpose.
+const PUBLIC = new Set([
+  "GET /healthz",
+  "GET /api/v1/openapi.json",
+  "GET /login",
+  "POST /login",
+  "GET /login/totp",
+  "POST /login/totp",
+  "POST /logout",
+  "GET /signup",
+  "POST /signup",
+  "GET /verify-email",
+  "GET /forgot-password",
+  "POST /forgot-password",
+  "GET /reset-password",
+  "POST /reset-password",
+  "GET /invitations/accept",
+  "POST /invitations/accept",
+  "POST /lang",
+  "GET /ops/login",
+  "POST /ops/login",
+]);
+
+interface Route {
+  method: string;
+  path: string;
+  rule: AccessRule | undefined;
+}
+
+function routes(): Route[] {
+  const app = buildApp();
+  const byKey = new Map<string, Route>();
+  for (const r of app.routes) {
+    if (r.path.endsWith("*")) continue; // app-wide middleware
+    const key = `${r.method} ${r.path}`;
+    const entry = byKey.get(key) ?? { method: r.method, path: r.path, rule: undefined };
+    entry.rule ??= ruleOf(r.handler);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** Ids of tenant B's objects, by path parameter name. A new parameter needs an entry here. */
+async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
+  const agent = await createAgent(b.ctx, { name: "B agent", externalId: "b-1" });
+  const inv = await inviteMember(b.ctx, { email: `x${Date.now()}@example.test`, role: "viewer" });
+  return {
+    memberId: b.users.viewer.membershipId,
+    keyId: b.keyId,
+    agentId: agent.id,
+    invitationId: inv.id,
+  };
+}
+
+/** Valid bodies for mutating routes, so a 404 comes from the lookup and not from validation. */
+const JSON_BODIES: Record<string, unknown> = {
+  "PATCH /api/v1/members/:memberId": { role: "viewer" },
+  "PUT /api/v1/agents/:agentId": { name: "x" },
+  "POST /api/v1/members": { email: "sweep@example.test", role: "viewer" },
+  "POST /api/v1/api-keys": { name: "x", scopes: ["calls:read"] },
+  "POST /api/v1/agents": { name: "x" },
+  "PUT /api/v1/settings/location": {},
+  "PUT /api/v1/settings/security": {},
+};
+const FORM_BODIES: Record<string, Record<string, string>> = {
+  "POST /members/:memberId/role": { role: "viewer" },
+};
+
+function fillPath(path: string, ids: Record<string, string>): string {
+  return path.replace(/:(\w+)/g, (_, name: string) => {
+    const v = ids[name];
+    if (!v) throw new Error(`sweep: no fixture for path parameter :${name} (${path}) — add one in fixturesOf()`);
+    return v;
+  });
+}
+
+function roleWithout(perm: Permission | null): Role | undefined {
+  if (!perm) return undefined;
+  return ROLES.find((r) => !(PERMISSIONS[perm] as readonly Role[]).includes(r));
+}
+function scopeWithout(perm: Permission): string | undefined {
+  return SCOPE_NAMES.find((s) => !(SCOPES[s] as readonly Permission[]).includes(perm));
+}
+
+describe("route sweep", () => {
+  it("every registered route declares an access rule, and public routes are exactly the allow-list", () => {
+    const all = routes();
+    const missing = all.filter((r) => !r.rule).map((r) => `${r.method} ${r.path}`);
+    expect(missing, "routes without an access() rule").toEqual([]);
+    const pub = all.filter((r) => r.rule?.kind === "public").map((r) => `${r.method} ${r.path}`);
+    expect(new Set(pub)).toEqual(PUBLIC);
+    expect(all.length).toBeGreaterThan(30);
+  });
+
+  it("no credentials → 401/redirect, wrong role or scope → 403, other tenant's id → 404", async () => {
+    const a = await makeTenant();
+    const b = await makeTenant();
+    const ids = await fixturesOf(b);
+    const cookies: Partial<Record<Role, string>> = {};
+    const cookieOf = async (role: Role) => (cookies[role] ??= await loginCookie(a.users[role].email));
+    const scopedKeys = new Map<string, string>();
+    const keyWith = async (scope: string) => {
+      if (!scopedKeys.has(scope)) scopedKeys.set(scope, (await createApiKey(a.ctx, { name: scope, scopes: [scope as never] })).key);
+      return scopedKeys.get(scope)!;
+    };
+    const failures: string[] = [];
+    const check = (label: string, cond: boolean) => {
+      if (!cond) failures.push(label);
+    };
+
+    for (const r of routes()) {
+      const rule = r.rule!;
+      const id = `${r.method} ${r.path}`;
+      const path = fillPath(r.path, ids);
+      const json = JSON_BODIES[id];
+      const form = FORM_BODIES[id] ?? (r.method === "GET" ? undefined : {});
+      if (rule.kind === "api") {
+        const init = { method: r.method, ...(json !== undefined ? { json } : r.method === "GET" ? {} : { json: {} }) };
+        const anon = await call(path, init);
+        check(`${id}: no key → 401 (got ${anon.status})`, anon.status === 401 && anon.headers.get("content-type") === "application/problem+json");
+        const scope = scopeWithout(rule.perm);
+        if (scope) {
+          const res = await call(path, { ...init, key: await keyWith(scope) });
+          check(`${id}: scope ${scope} → 403 (got ${res.status})`, res.status === 403);
+        }
+        if (r.path.includes(":")) {
+          const res = await call(path, { ...init, key: a.key });
+          check(`${id}: other tenant's id → 404 (got ${res.status})`, res.status === 404);
+        }
+      } else if (rule.kind === "portal") {
+        const anon = await call(path, { method: r.method, form });
+        check(
+          `${id}: no session → redirect to /login (got ${anon.status})`,
+          anon.status === 302 && (anon.headers.get("location") ?? "").startsWith("/login"),
+        );
+        const role = roleWithout(rule.perm);
+        if (role) {
+          const res = await call(path, { method: r.method, form, cookie: await cookieOf(role) });
+          check(`${id}: role ${role} → 403 (got ${res.status})`, res.status === 403);
+        }
+        if (r.path.includes(":")) {
+          const res = await call(path, { method: r.method, form, cookie: await cookieOf("owner") });
+          check(`${id}: other tenant's id → 404 (got ${res.status})`, res.status === 404);
+        }
+      } else if (rule.kind === "ops") {
+        const anon = await call(path, { method: r.method, form });
+        check(`${id}: no operator session → /ops/login (got ${anon.status})`, anon.status === 302 && (anon.headers.get("location") ?? "").startsWith("/ops/login"));
+        const asUser = await call(path, { method: r.method, form, cookie: await cookieOf("owner") });
+        check(`${id}: tenant owner session → /ops/login (got ${asUser.status})`, asUser.status === 302);
+      } else if (rule.kind === "dev") {
+        const res = await call(path, { method: r.method, form, cookie: await cookieOf("owner") });
+        check(`${id}: dev route outside development → 404 (got ${res.status})`, res.status === 404);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
