@@ -8,10 +8,10 @@ import { localeMiddleware } from "./middleware/access";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
+import { registerPortal } from "./portal";
 import { registerAuthPages } from "./portal/auth-pages";
 import { registerHome } from "./portal/home";
 import { page } from "./portal/layout";
-import { registerPortal } from "./portal";
 import { registerPublic } from "./public";
 import type { AppEnv } from "./types";
 
@@ -25,7 +25,9 @@ export function buildApp() {
   app.use("*", localeMiddleware());
   // CSRF (I3): every state-changing browser request must come from our own origin. The API is
   // exempt: it authenticates with bearer keys, never cookies, so a forged request carries nothing.
-  const csrfCheck = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(c.env.APP_URL).origin });
+  const csrfCheck = csrf({
+    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(c.env.APP_URL).origin,
+  });
   app.use("*", async (c, next) => (c.req.path.startsWith("/api/") ? next() : csrfCheck(c, next)));
 
   app.route("/api/v1", buildApi());
@@ -47,8 +49,20 @@ export function buildApp() {
     if (e.status >= 500) logInternal(c, err);
     if (isApiPath(c.req.path)) return problem(c, e);
     const locale = c.get("locale") ?? "fr";
-    const key = e.code === "csrf" ? "error.csrf" : e.code === "forbidden" ? "error.forbidden" : e.status >= 500 ? "error.internal" : "error.not_found";
-    const res = page(c, { title: t(locale, key, { requestId: c.get("requestId") }) }, <a href="/">CallCenterRate</a>, e.status);
+    const key =
+      e.code === "csrf"
+        ? "error.csrf"
+        : e.code === "forbidden"
+          ? "error.forbidden"
+          : e.status >= 500
+            ? "error.internal"
+            : "error.not_found";
+    const res = page(
+      c,
+      { title: t(locale, key, { requestId: c.get("requestId") }) },
+      <a href="/">CallCenterRate</a>,
+      e.status,
+    );
     return res;
   });
   return app;

@@ -12,10 +12,12 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof HTTPException) {
     const status = err.status;
     const msg = err.message || "";
-    if (status === 400 && /json/i.test(msg)) return new ApiError("malformed_json", "The request body is not valid JSON");
+    if (status === 400 && /json/i.test(msg))
+      return new ApiError("malformed_json", "The request body is not valid JSON");
     if (status === 403) return new ApiError("csrf", "Cross-site form submission refused");
     if (status === 413) return new ApiError("payload_too_large", "The request body is too large");
-    const code = (Object.keys(errorCodes) as ErrorCode[]).find((k) => errorCodes[k].status === status) ?? "bad_request";
+    const code =
+      (Object.keys(errorCodes) as ErrorCode[]).find((k) => errorCodes[k].status === status) ?? "bad_request";
     return new ApiError(code, msg || undefined);
   }
   return new ApiError("internal", "An unexpected error occurred");

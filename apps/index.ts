@@ -1,8 +1,8 @@
-import { buildApp } from "./app";
 import { RateLimiter } from "../core/auth/rate-limiter";
 import { validateEnv } from "../core/env";
 import { handleQueue, type QueueMessage } from "../workers/queue";
 import { handleScheduled } from "../workers/scheduled";
+import { buildApp } from "./app";
 
 /**
  * The one deployable Worker: HTTP (API, portal, ops, public), queue consumers and cron.

@@ -15,9 +15,22 @@ import {
 } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
 import { appendAudit } from "./audit";
-import { burnPasswordCheck, checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from "./auth/password";
-import { createSession, invalidateAllSessions, invalidateSession, type Realm, validateSessionToken } from "./auth/session";
+import {
+  burnPasswordCheck,
+  checkPasswordPolicy,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  verifyPasswordOrBurn,
+} from "./auth/password";
 import { limiter } from "./auth/rate-limiter";
+import {
+  createSession,
+  invalidateAllSessions,
+  invalidateSession,
+  type Realm,
+  validateSessionToken,
+} from "./auth/session";
 import { assertNotThrottled, recordFailure } from "./auth/throttle";
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from "./auth/totp";
 import { logConnection } from "./connlog";
@@ -67,7 +80,12 @@ function link(env: Env, path: string): string {
   return new URL(path, env.APP_URL).toString();
 }
 
-async function issueEmailToken(env: Env, userId: string, purpose: "verify_email" | "reset_password", ttl: number) {
+async function issueEmailToken(
+  env: Env,
+  userId: string,
+  purpose: "verify_email" | "reset_password",
+  ttl: number,
+) {
   const token = randomToken(20);
   await controlDb(env)
     .insert(emailTokens)
@@ -98,7 +116,8 @@ async function consumeEmailToken(env: Env, token: string, purpose: "verify_email
       ),
     )
     .returning();
-  if (!row) throw new ApiError("bad_request", "invalid or expired token", { messageKey: "error.token_invalid" });
+  if (!row)
+    throw new ApiError("bad_request", "invalid or expired token", { messageKey: "error.token_invalid" });
   return row;
 }
 
@@ -109,7 +128,10 @@ async function sendVerification(env: Env, user: User, locale: Locale) {
     kind: "verify_email",
     locale,
     subject: t(locale, "mail.verify.subject"),
-    text: t(locale, "mail.verify.body", { name: user.firstName, link: link(env, `/verify-email?token=${token}`) }),
+    text: t(locale, "mail.verify.body", {
+      name: user.firstName,
+      link: link(env, `/verify-email?token=${token}`),
+    }),
   });
 }
 
@@ -120,7 +142,10 @@ const system: Actor = { type: "system", id: null };
  * plane. The answer is the same whether or not the address already has an account (the owner
  * of that address gets a mail instead), so sign-up cannot be used to discover accounts.
  */
-export async function signUp(pctx: PlatformCtx, raw: SignUpInput): Promise<{ userId: string | null; tenantId: string | null }> {
+export async function signUp(
+  pctx: PlatformCtx,
+  raw: SignUpInput,
+): Promise<{ userId: string | null; tenantId: string | null }> {
   const input = signUpSchema.parse(raw);
   const pwErr = passwordError(input.password, [input.email, input.email.split("@")[0], input.company]);
   if (pwErr) throw pwErr;
@@ -174,7 +199,9 @@ export async function signUp(pctx: PlatformCtx, raw: SignUpInput): Promise<{ use
   await db.batch([
     db.insert(tenants).values(tenant),
     db.insert(users).values(user),
-    db.insert(memberships).values({ id: newId("mem"), tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
+    db
+      .insert(memberships)
+      .values({ id: newId("mem"), tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
   ]);
   await provisionDataPlane(env, tenant);
   await sendVerification(env, user, input.locale);
@@ -200,14 +227,22 @@ export async function provisionDataPlane(env: Env, tenant: Tenant): Promise<void
     .onConflictDoNothing();
   await dp.bucket.put(
     dp.key("manifest.json"),
-    JSON.stringify({ tenantId: tenant.id, location: tenant.location, shard: tenant.shard, createdAt: tenant.createdAt }),
+    JSON.stringify({
+      tenantId: tenant.id,
+      location: tenant.location,
+      shard: tenant.shard,
+      createdAt: tenant.createdAt,
+    }),
     { httpMetadata: { contentType: "application/json" } },
   );
 }
 
 export async function verifyEmail(pctx: PlatformCtx, token: string): Promise<void> {
   const row = await consumeEmailToken(pctx.env, token, "verify_email");
-  await controlDb(pctx.env).update(users).set({ emailVerifiedAt: Date.now(), updatedAt: Date.now() }).where(eq(users.id, row.userId));
+  await controlDb(pctx.env)
+    .update(users)
+    .set({ emailVerifiedAt: Date.now(), updatedAt: Date.now() })
+    .where(eq(users.id, row.userId));
   await appendAudit(pctx.env, {
     tenantId: null,
     actor: system,
@@ -224,7 +259,9 @@ export type LoginResult =
   | { kind: "mfa"; token: string; expiresAt: number };
 
 const invalidCredentials = () =>
-  new ApiError("unauthenticated", "E-mail or password is incorrect", { messageKey: "error.invalid_credentials" });
+  new ApiError("unauthenticated", "E-mail or password is incorrect", {
+    messageKey: "error.invalid_credentials",
+  });
 
 async function primaryMembership(env: Env, userId: string) {
   const db = controlDb(env);
@@ -248,8 +285,10 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
   const account = parsed.success ? parsed.data : email.slice(0, 254).toLowerCase();
   await assertNotThrottled(env, "login", account, ip);
   const db = controlDb(env);
-  const user = parsed.success ? await db.query.users.findFirst({ where: eq(users.email, account) }) : undefined;
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await burnPasswordCheck(password), false);
+  const user = parsed.success
+    ? await db.query.users.findFirst({ where: eq(users.email, account) })
+    : undefined;
+  const ok = await verifyPasswordOrBurn(user?.passwordHash, password);
   if (!user || !ok) {
     await recordFailure(env, "login", account, ip);
     await logConnection(env, {
@@ -262,7 +301,8 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
     });
     throw invalidCredentials();
   }
-  if (user.disabledAt) throw new ApiError("forbidden", "account disabled", { messageKey: "error.account_disabled" });
+  if (user.disabledAt)
+    throw new ApiError("forbidden", "account disabled", { messageKey: "error.account_disabled" });
   if (!user.emailVerifiedAt) {
     await sendVerification(env, user, (user.locale as Locale) ?? "fr");
     throw new ApiError("forbidden", "e-mail address not verified", { messageKey: "error.email_unverified" });
@@ -270,9 +310,14 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
   const primary = await primaryMembership(env, user.id);
   if (!primary) throw invalidCredentials();
   if (!primary.tenant.passwordLoginEnabled)
-    throw new ApiError("forbidden", "password login disabled", { messageKey: "error.password_login_disabled" });
+    throw new ApiError("forbidden", "password login disabled", {
+      messageKey: "error.password_login_disabled",
+    });
   if (needsRehash(user.passwordHash!)) {
-    await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.id));
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(eq(users.id, user.id));
   }
   if (user.totpEnabledAt) {
     const { token, session } = await createSession(env, {
@@ -288,10 +333,29 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
   return completeLogin(pctx, user, primary.tenant.id, primary.m.role, "password");
 }
 
-async function completeLogin(pctx: PlatformCtx, user: User, tenantId: string, role: Role, method: string): Promise<LoginResult> {
+async function completeLogin(
+  pctx: PlatformCtx,
+  user: User,
+  tenantId: string,
+  role: Role,
+  method: string,
+): Promise<LoginResult> {
   const { env, ip, userAgent } = pctx;
-  const { token, session } = await createSession(env, { realm: "user", subjectId: user.id, tenantId, ip, userAgent });
-  await logConnection(env, { tenantId, subjectType: "user", subjectId: user.id, event: "login_success", ip, userAgent });
+  const { token, session } = await createSession(env, {
+    realm: "user",
+    subjectId: user.id,
+    tenantId,
+    ip,
+    userAgent,
+  });
+  await logConnection(env, {
+    tenantId,
+    subjectType: "user",
+    subjectId: user.id,
+    event: "login_success",
+    ip,
+    userAgent,
+  });
   await appendAudit(env, {
     tenantId,
     actor: { type: "user", id: user.id, role, sessionId: session.id, agentId: null, email: user.email },
@@ -306,10 +370,15 @@ async function completeLogin(pctx: PlatformCtx, user: User, tenantId: string, ro
 }
 
 /** Second step: a TOTP code or a recovery code turns the pending session into a new, full one. */
-export async function completeMfa(pctx: PlatformCtx, pendingToken: string, code: string): Promise<LoginResult> {
+export async function completeMfa(
+  pctx: PlatformCtx,
+  pendingToken: string,
+  code: string,
+): Promise<LoginResult> {
   const { env, ip } = pctx;
   const pending = await validateSessionToken(env, pendingToken, "user");
-  if (!pending?.mfaPending) throw new ApiError("unauthenticated", "sign in again", { messageKey: "error.unauthenticated" });
+  if (!pending?.mfaPending)
+    throw new ApiError("unauthenticated", "sign in again", { messageKey: "error.unauthenticated" });
   const db = controlDb(env);
   const user = await db.query.users.findFirst({ where: eq(users.id, pending.subjectId) });
   if (!user?.totpSecretEnc || !user.totpEnabledAt) throw new ApiError("unauthenticated", "sign in again");
@@ -317,10 +386,18 @@ export async function completeMfa(pctx: PlatformCtx, pendingToken: string, code:
   const accepted = await checkSecondFactor(env, "user", user.id, user.totpSecretEnc, user.totpLastStep, code);
   if (!accepted) {
     await recordFailure(env, "mfa", user.id, ip);
-    await logConnection(env, { tenantId: pending.tenantId, subjectType: "user", subjectId: user.id, event: "mfa_failure", ip, userAgent: pctx.userAgent });
+    await logConnection(env, {
+      tenantId: pending.tenantId,
+      subjectType: "user",
+      subjectId: user.id,
+      event: "mfa_failure",
+      ip,
+      userAgent: pctx.userAgent,
+    });
     throw new ApiError("unauthenticated", "invalid code", { messageKey: "error.totp_invalid" });
   }
-  if (accepted.step !== null) await db.update(users).set({ totpLastStep: accepted.step }).where(eq(users.id, user.id));
+  if (accepted.step !== null)
+    await db.update(users).set({ totpLastStep: accepted.step }).where(eq(users.id, user.id));
   await invalidateSession(env, pending.id);
   const m = await db.query.memberships.findFirst({
     where: and(eq(memberships.userId, user.id), eq(memberships.tenantId, pending.tenantId ?? "")),
@@ -362,7 +439,14 @@ export async function checkSecondFactor(
 
 export async function logout(pctx: PlatformCtx, sessionId: string, userId: string, tenantId: string | null) {
   await invalidateSession(pctx.env, sessionId);
-  await logConnection(pctx.env, { tenantId, subjectType: "user", subjectId: userId, event: "logout", ip: pctx.ip, userAgent: pctx.userAgent });
+  await logConnection(pctx.env, {
+    tenantId,
+    subjectType: "user",
+    subjectId: userId,
+    event: "logout",
+    ip: pctx.ip,
+    userAgent: pctx.userAgent,
+  });
 }
 
 /** Always the same answer; mail only when the account exists. Limited to 5 mails per hour per address. */
@@ -381,7 +465,10 @@ export async function requestPasswordReset(pctx: PlatformCtx, email: string): Pr
     kind: "reset_password",
     locale,
     subject: t(locale, "mail.reset.subject"),
-    text: t(locale, "mail.reset.body", { name: user.firstName, link: link(env, `/reset-password?token=${token}`) }),
+    text: t(locale, "mail.reset.body", {
+      name: user.firstName,
+      link: link(env, `/reset-password?token=${token}`),
+    }),
   });
 }
 
@@ -418,7 +505,10 @@ async function setPassword(env: Env, userId: string, password: string): Promise<
     kind: "password_changed",
     locale,
     subject: t(locale, "mail.password_changed.subject"),
-    text: t(locale, "mail.password_changed.body", { name: user.firstName, link: link(env, "/forgot-password") }),
+    text: t(locale, "mail.password_changed.body", {
+      name: user.firstName,
+      link: link(env, "/forgot-password"),
+    }),
   });
   return user;
 }
@@ -495,9 +585,17 @@ export async function confirmTotpEnrollment(ctx: Ctx, code: string): Promise<{ r
   const now = Date.now();
   await db.batch([
     db.update(users).set({ totpEnabledAt: now, totpLastStep: step }).where(eq(users.id, user.id)),
-    db.delete(recoveryCodes).where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
+    db
+      .delete(recoveryCodes)
+      .where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
     db.insert(recoveryCodes).values(
-      hashes.map((codeHash) => ({ id: newId("rc"), realm: "user" as const, subjectId: user.id, codeHash, createdAt: now })),
+      hashes.map((codeHash) => ({
+        id: newId("rc"),
+        realm: "user" as const,
+        subjectId: user.id,
+        codeHash,
+        createdAt: now,
+      })),
     ),
   ]);
   await auditCtx(ctx, "user.totp_enabled", "user", user.id);
@@ -507,13 +605,22 @@ export async function confirmTotpEnrollment(ctx: Ctx, code: string): Promise<{ r
 export async function disableTotp(ctx: Ctx, password: string): Promise<void> {
   const user = await currentUser(ctx);
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, password)))
-    throw new ApiError("validation_failed", "current password incorrect", { messageKey: "error.current_password" });
+    throw new ApiError("validation_failed", "current password incorrect", {
+      messageKey: "error.current_password",
+    });
   if (ctx.tenant.requireMfa && ctx.actor.type === "user" && ["owner", "admin"].includes(ctx.actor.role))
-    throw new ApiError("forbidden", "your organisation requires a second factor", { messageKey: "error.mfa_required_by_tenant" });
+    throw new ApiError("forbidden", "your organisation requires a second factor", {
+      messageKey: "error.mfa_required_by_tenant",
+    });
   const db = controlDb(ctx.env);
   await db.batch([
-    db.update(users).set({ totpEnabledAt: null, totpSecretEnc: null, totpLastStep: null }).where(eq(users.id, user.id)),
-    db.delete(recoveryCodes).where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
+    db
+      .update(users)
+      .set({ totpEnabledAt: null, totpSecretEnc: null, totpLastStep: null })
+      .where(eq(users.id, user.id)),
+    db
+      .delete(recoveryCodes)
+      .where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
   ]);
   await auditCtx(ctx, "user.totp_disabled", "user", user.id);
 }
@@ -597,7 +704,9 @@ export async function changeMemberRole(ctx: Ctx, membershipId: string, role: Rol
   const m = await getMembership(ctx, membershipId);
   const mine = assignableRoles(actorRole(ctx));
   if (!mine.includes(role) || !mine.includes(m.role))
-    throw new ApiError("forbidden", "you cannot give or change this role", { messageKey: "error.role_not_assignable" });
+    throw new ApiError("forbidden", "you cannot give or change this role", {
+      messageKey: "error.role_not_assignable",
+    });
   if (m.role === "owner" && role !== "owner" && (await ownerCount(ctx)) <= 1)
     throw new ApiError("conflict", "the last owner cannot be demoted", { messageKey: "error.last_owner" });
   await controlDb(ctx.env).update(memberships).set({ role }).where(eq(memberships.id, m.id));
@@ -607,7 +716,9 @@ export async function changeMemberRole(ctx: Ctx, membershipId: string, role: Rol
 export async function removeMember(ctx: Ctx, membershipId: string): Promise<void> {
   const m = await getMembership(ctx, membershipId);
   if (!assignableRoles(actorRole(ctx)).includes(m.role))
-    throw new ApiError("forbidden", "you cannot remove this member", { messageKey: "error.role_not_assignable" });
+    throw new ApiError("forbidden", "you cannot remove this member", {
+      messageKey: "error.role_not_assignable",
+    });
   if (m.role === "owner" && (await ownerCount(ctx)) <= 1)
     throw new ApiError("conflict", "the last owner cannot be removed", { messageKey: "error.last_owner" });
   const db = controlDb(ctx.env);
@@ -618,9 +729,15 @@ export async function removeMember(ctx: Ctx, membershipId: string): Promise<void
   await auditCtx(ctx, "member.removed", "membership", m.id, { role: m.role });
 }
 
-export const inviteSchema = z.object({ email: emailSchema, role: z.enum(["owner", "admin", "supervisor", "agent", "viewer"]) });
+export const inviteSchema = z.object({
+  email: emailSchema,
+  role: z.enum(["owner", "admin", "supervisor", "agent", "viewer"]),
+});
 
-export async function inviteMember(ctx: Ctx, raw: z.input<typeof inviteSchema>): Promise<{ id: string; expiresAt: number }> {
+export async function inviteMember(
+  ctx: Ctx,
+  raw: z.input<typeof inviteSchema>,
+): Promise<{ id: string; expiresAt: number }> {
   const input = inviteSchema.parse(raw);
   if (!assignableRoles(actorRole(ctx)).includes(input.role))
     throw new ApiError("forbidden", "you cannot give this role", { messageKey: "error.role_not_assignable" });
@@ -630,7 +747,8 @@ export async function inviteMember(ctx: Ctx, raw: z.input<typeof inviteSchema>):
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.tenantId, ctx.tenant.id), eq(users.email, input.email)));
-  if (existing.length) throw new ApiError("conflict", "already a member", { messageKey: "error.already_member" });
+  if (existing.length)
+    throw new ApiError("conflict", "already a member", { messageKey: "error.already_member" });
   const token = randomToken(20);
   const id = newId("inv");
   const expiresAt = Date.now() + INVITE_TTL;
@@ -687,7 +805,9 @@ export async function revokeInvitation(ctx: Ctx, id: string): Promise<void> {
   const [row] = await controlDb(ctx.env)
     .update(invitations)
     .set({ revokedAt: Date.now() })
-    .where(and(eq(invitations.id, id), eq(invitations.tenantId, ctx.tenant.id), isNull(invitations.acceptedAt)))
+    .where(
+      and(eq(invitations.id, id), eq(invitations.tenantId, ctx.tenant.id), isNull(invitations.acceptedAt)),
+    )
     .returning();
   if (!row) throw notFound("Invitation");
   await auditCtx(ctx, "member.invitation_revoked", "invitation", id);
@@ -702,7 +822,8 @@ export async function findInvitation(env: Env, token: string) {
       gt(invitations.expiresAt, Date.now()),
     ),
   });
-  if (!inv) throw new ApiError("bad_request", "invalid or expired invitation", { messageKey: "error.token_invalid" });
+  if (!inv)
+    throw new ApiError("bad_request", "invalid or expired invitation", { messageKey: "error.token_invalid" });
   const tenant = await controlDb(env).query.tenants.findFirst({ where: eq(tenants.id, inv.tenantId) });
   const existingUser = await controlDb(env).query.users.findFirst({ where: eq(users.email, inv.email) });
   return { invitation: inv, tenant: tenant!, existingUser: Boolean(existingUser) };
@@ -719,7 +840,10 @@ export const acceptInviteSchema = z.object({
  * Accept an invitation. A new person sets a password (the token proves the address, so it counts
  * as verified); someone who already has an account proves it with their password.
  */
-export async function acceptInvitation(pctx: PlatformCtx, raw: z.input<typeof acceptInviteSchema>): Promise<LoginResult> {
+export async function acceptInvitation(
+  pctx: PlatformCtx,
+  raw: z.input<typeof acceptInviteSchema>,
+): Promise<LoginResult> {
   const input = acceptInviteSchema.parse(raw);
   const { env } = pctx;
   const { invitation } = await findInvitation(env, input.token);
@@ -765,14 +889,28 @@ export async function acceptInvitation(pctx: PlatformCtx, raw: z.input<typeof ac
     .set({ acceptedAt: now })
     .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt)))
     .returning();
-  if (!claimed) throw new ApiError("bad_request", "invitation already used", { messageKey: "error.token_invalid" });
+  if (!claimed)
+    throw new ApiError("bad_request", "invitation already used", { messageKey: "error.token_invalid" });
   await db
     .insert(memberships)
-    .values({ id: newId("mem"), tenantId: invitation.tenantId, userId: user.id, role: invitation.role, createdAt: now })
+    .values({
+      id: newId("mem"),
+      tenantId: invitation.tenantId,
+      userId: user.id,
+      role: invitation.role,
+      createdAt: now,
+    })
     .onConflictDoNothing();
   await appendAudit(env, {
     tenantId: invitation.tenantId,
-    actor: { type: "user", id: user.id, role: invitation.role, sessionId: "", agentId: null, email: user.email },
+    actor: {
+      type: "user",
+      id: user.id,
+      role: invitation.role,
+      sessionId: "",
+      agentId: null,
+      email: user.email,
+    },
     action: "member.joined",
     targetType: "invitation",
     targetId: invitation.id,
@@ -802,7 +940,9 @@ export async function acceptInvitation(pctx: PlatformCtx, raw: z.input<typeof ac
 export async function deleteAccount(ctx: Ctx, password: string): Promise<void> {
   const user = await currentUser(ctx);
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, password)))
-    throw new ApiError("validation_failed", "current password incorrect", { messageKey: "error.current_password" });
+    throw new ApiError("validation_failed", "current password incorrect", {
+      messageKey: "error.current_password",
+    });
   const db = controlDb(ctx.env);
   const mine = await db
     .select({ tenantId: memberships.tenantId, role: memberships.role, name: tenants.name })
@@ -821,7 +961,9 @@ export async function deleteAccount(ctx: Ctx, password: string): Promise<void> {
     db.delete(memberships).where(eq(memberships.userId, user.id)),
     db.delete(sessions).where(and(eq(sessions.realm, "user"), eq(sessions.subjectId, user.id))),
     db.delete(emailTokens).where(eq(emailTokens.userId, user.id)),
-    db.delete(recoveryCodes).where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
+    db
+      .delete(recoveryCodes)
+      .where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
     db.delete(users).where(eq(users.id, user.id)),
   ]);
   await auditCtx(ctx, "user.deleted", "user", user.id);

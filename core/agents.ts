@@ -24,7 +24,12 @@ export async function listAgents(ctx: Ctx, q: { limit: number; cursor?: string; 
   if (q.team) conds.push(eq(agents.team, q.team));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    conds.push(or(gt(agents.name, String(c.sortValue)), and(eq(agents.name, String(c.sortValue)), gt(agents.id, c.id)))!);
+    conds.push(
+      or(
+        gt(agents.name, String(c.sortValue)),
+        and(eq(agents.name, String(c.sortValue)), gt(agents.id, c.id)),
+      )!,
+    );
   }
   const rows = await dp.db
     .select()
@@ -38,7 +43,9 @@ export async function listAgents(ctx: Ctx, q: { limit: number; cursor?: string; 
 
 export async function getAgent(ctx: Ctx, id: string): Promise<AgentView> {
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const a = await dp.db.query.agents.findFirst({ where: and(eq(agents.id, id), eq(agents.tenantId, ctx.tenant.id)) });
+  const a = await dp.db.query.agents.findFirst({
+    where: and(eq(agents.id, id), eq(agents.tenantId, ctx.tenant.id)),
+  });
   if (!a) throw notFound("Agent");
   return view(a);
 }
@@ -62,20 +69,30 @@ export async function createAgent(ctx: Ctx, raw: z.input<typeof agentInputSchema
   return view(row);
 }
 
-export async function updateAgent(ctx: Ctx, id: string, raw: z.input<typeof agentInputSchema>): Promise<AgentView> {
+export async function updateAgent(
+  ctx: Ctx,
+  id: string,
+  raw: z.input<typeof agentInputSchema>,
+): Promise<AgentView> {
   const input = agentInputSchema.parse(raw);
   const dp = dataPlane(ctx.env, ctx.tenant);
   try {
     const [row] = await dp.db
       .update(agents)
-      .set({ name: input.name, externalId: input.externalId ?? null, team: input.team ?? null, updatedAt: Date.now() })
+      .set({
+        name: input.name,
+        externalId: input.externalId ?? null,
+        team: input.team ?? null,
+        updatedAt: Date.now(),
+      })
       .where(and(eq(agents.id, id), eq(agents.tenantId, ctx.tenant.id)))
       .returning();
     if (!row) throw notFound("Agent");
     await auditCtx(ctx, "agent.updated", "agent", id);
     return view(row);
   } catch (e) {
-    if (String((e as Error)?.message ?? e).includes("UNIQUE")) throw new ApiError("conflict", "an agent with this externalId exists");
+    if (String((e as Error)?.message ?? e).includes("UNIQUE"))
+      throw new ApiError("conflict", "an agent with this externalId exists");
     throw e;
   }
 }

@@ -51,7 +51,10 @@ const view = (k: ApiKey): ApiKeyView => ({
   lastUsedIp: k.lastUsedIp,
 });
 
-export async function createApiKey(ctx: Ctx, raw: z.input<typeof createKeySchema>): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(
+  ctx: Ctx,
+  raw: z.input<typeof createKeySchema>,
+): Promise<ApiKeyView & { key: string }> {
   const input = createKeySchema.parse(raw);
   if (input.expiresAt != null && input.expiresAt <= Date.now())
     throw new ApiError("validation_failed", "expiresAt must be in the future", {
@@ -97,7 +100,9 @@ export async function getApiKey(ctx: Ctx, id: string): Promise<ApiKeyView> {
 /** Revocation is effective at once: authentication reads the row on every request. */
 export async function revokeApiKey(ctx: Ctx, id: string): Promise<void> {
   const db = controlDb(ctx.env);
-  const k = await db.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, id), eq(apiKeys.tenantId, ctx.tenant.id)) });
+  const k = await db.query.apiKeys.findFirst({
+    where: and(eq(apiKeys.id, id), eq(apiKeys.tenantId, ctx.tenant.id)),
+  });
   if (!k) throw notFound("API key");
   if (k.revokedAt) return;
   await db

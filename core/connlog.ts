@@ -28,7 +28,12 @@ export async function listConnections(ctx: Ctx, q: { limit: number; cursor?: str
   const conds = [eq(connectionLog.tenantId, ctx.tenant.id)];
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    conds.push(or(lt(connectionLog.ts, Number(c.sortValue)), and(eq(connectionLog.ts, Number(c.sortValue)), lt(connectionLog.id, c.id)))!);
+    conds.push(
+      or(
+        lt(connectionLog.ts, Number(c.sortValue)),
+        and(eq(connectionLog.ts, Number(c.sortValue)), lt(connectionLog.id, c.id)),
+      )!,
+    );
   }
   const rows = await controlDb(ctx.env)
     .select()

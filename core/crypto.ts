@@ -1,4 +1,9 @@
-import { decodeBase64, encodeBase32LowerCaseNoPadding, encodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
+import {
+  decodeBase64,
+  encodeBase32LowerCaseNoPadding,
+  encodeBase64,
+  encodeHexLowerCase,
+} from "@oslojs/encoding";
 
 const enc = new TextEncoder();
 
@@ -37,7 +42,9 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secretB64: string): Promise<CryptoKey> {
   let k = hmacKeys.get(secretB64);
   if (!k) {
-    k = crypto.subtle.importKey("raw", decodeBase64(secretB64), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    k = crypto.subtle.importKey("raw", decodeBase64(secretB64), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
     hmacKeys.set(secretB64, k);
   }
   return k;

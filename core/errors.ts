@@ -56,7 +56,8 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what = "Resource") => new ApiError("not_found", `${what} not found`);
-export const forbidden = (detail = "Your role does not allow this action") => new ApiError("forbidden", detail);
+export const forbidden = (detail = "Your role does not allow this action") =>
+  new ApiError("forbidden", detail);
 
 /** Stable problem type URI for a code. */
 export function problemType(code: ErrorCode): string {

@@ -63,7 +63,11 @@ export async function deliverMail(env: Env, id: string): Promise<"sent" | "skipp
   try {
     const res = await fetch(BREVO_URL, {
       method: "POST",
-      headers: { "api-key": env.BREVO_API_KEY, "content-type": "application/json", accept: "application/json" },
+      headers: {
+        "api-key": env.BREVO_API_KEY,
+        "content-type": "application/json",
+        accept: "application/json",
+      },
       body: JSON.stringify({
         sender: parseFrom(env.MAIL_FROM),
         to: [{ email: mail.to }],

@@ -1,15 +1,14 @@
 import { eq } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { operators, tenants } from "../db/schema/control";
-import { checkSecondFactor } from "./accounts";
+import { checkSecondFactor, emailSchema } from "./accounts";
 import { appendAudit } from "./audit";
-import { burnPasswordCheck, verifyPassword } from "./auth/password";
+import { verifyPasswordOrBurn } from "./auth/password";
 import { createSession } from "./auth/session";
 import { assertNotThrottled, recordFailure } from "./auth/throttle";
 import { logConnection } from "./connlog";
 import type { PlatformCtx } from "./context";
 import { ApiError } from "./errors";
-import { emailSchema } from "./accounts";
 
 /**
  * Operators (A9): the platform's own staff, a realm apart. Password and TOTP are checked in one
@@ -22,11 +21,21 @@ export async function operatorLogin(pctx: PlatformCtx, email: string, password: 
   await assertNotThrottled(env, "ops", account, ip);
   const db = controlDb(env);
   const op = await db.query.operators.findFirst({ where: eq(operators.email, account) });
-  const passOk = op ? await verifyPassword(op.passwordHash, password) : (await burnPasswordCheck(password), false);
-  const second = op && passOk ? await checkSecondFactor(env, "operator", op.id, op.totpSecretEnc, op.totpLastStep, code) : null;
+  const passOk = await verifyPasswordOrBurn(op?.passwordHash, password);
+  const second =
+    op && passOk
+      ? await checkSecondFactor(env, "operator", op.id, op.totpSecretEnc, op.totpLastStep, code)
+      : null;
   if (!op || !passOk || !second || op.disabledAt) {
     await recordFailure(env, "ops", account, ip);
-    await logConnection(env, { tenantId: null, subjectType: "operator", subjectId: op?.id ?? null, event: "login_failure", ip, userAgent });
+    await logConnection(env, {
+      tenantId: null,
+      subjectType: "operator",
+      subjectId: op?.id ?? null,
+      event: "login_failure",
+      ip,
+      userAgent,
+    });
     await appendAudit(env, {
       tenantId: null,
       actor: { type: "system", id: null },
@@ -37,9 +46,23 @@ export async function operatorLogin(pctx: PlatformCtx, email: string, password: 
     });
     throw new ApiError("unauthenticated", "invalid credentials", { messageKey: "error.invalid_credentials" });
   }
-  if (second.step !== null) await db.update(operators).set({ totpLastStep: second.step }).where(eq(operators.id, op.id));
-  const { token, session } = await createSession(env, { realm: "operator", subjectId: op.id, tenantId: null, ip, userAgent });
-  await logConnection(env, { tenantId: null, subjectType: "operator", subjectId: op.id, event: "login_success", ip, userAgent });
+  if (second.step !== null)
+    await db.update(operators).set({ totpLastStep: second.step }).where(eq(operators.id, op.id));
+  const { token, session } = await createSession(env, {
+    realm: "operator",
+    subjectId: op.id,
+    tenantId: null,
+    ip,
+    userAgent,
+  });
+  await logConnection(env, {
+    tenantId: null,
+    subjectType: "operator",
+    subjectId: op.id,
+    event: "login_success",
+    ip,
+    userAgent,
+  });
   await appendAudit(env, {
     tenantId: null,
     actor: { type: "operator", id: op.id, sessionId: session.id, email: op.email },

@@ -15,15 +15,26 @@ export function encodeCursor(sortValue: string | number, id: string): string {
 export function decodeCursor(cursor: string): { sortValue: string | number; id: string } {
   try {
     const v = JSON.parse(new TextDecoder().decode(decodeBase64urlIgnorePadding(cursor)));
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === "string" || typeof v[0] === "number") && typeof v[1] === "string")
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      (typeof v[0] === "string" || typeof v[0] === "number") &&
+      typeof v[1] === "string"
+    )
       return { sortValue: v[0], id: v[1] };
   } catch {
     // fall through
   }
-  throw new ApiError("validation_failed", "invalid cursor", { errors: [{ pointer: "/cursor", detail: "not a cursor from this API" }] });
+  throw new ApiError("validation_failed", "invalid cursor", {
+    errors: [{ pointer: "/cursor", detail: "not a cursor from this API" }],
+  });
 }
 
-export function page<T>(rows: T[], limit: number, cursorOf: (row: T) => string): { data: T[]; nextCursor: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  cursorOf: (row: T) => string,
+): { data: T[]; nextCursor: string | null } {
   const more = rows.length > limit;
   const data = more ? rows.slice(0, limit) : rows;
   return { data, nextCursor: more ? cursorOf(data[data.length - 1]) : null };

@@ -15,13 +15,22 @@ interface ProviderRegion {
 }
 
 /** Where each provider can process. Absent location = no in-region processing offered. */
-export const PROVIDER_REGIONS: Record<ProviderId, Partial<Record<Location, ProviderRegion>> & { default?: ProviderRegion }> = {
+export const PROVIDER_REGIONS: Record<
+  ProviderId,
+  Partial<Record<Location, ProviderRegion>> & { default?: ProviderRegion }
+> = {
   builtin: { eu: { endpoint: "builtin:" }, us: { endpoint: "builtin:" } },
   deepgram: { eu: { endpoint: "https://api.eu.deepgram.com" }, us: { endpoint: "https://api.deepgram.com" } },
   openai: { eu: { endpoint: "https://eu.api.openai.com/v1" }, us: { endpoint: "https://api.openai.com/v1" } },
-  assemblyai: { eu: { endpoint: "https://api.eu.assemblyai.com" }, us: { endpoint: "https://api.assemblyai.com" } },
+  assemblyai: {
+    eu: { endpoint: "https://api.eu.assemblyai.com" },
+    us: { endpoint: "https://api.assemblyai.com" },
+  },
   // Anthropic's API offers no EU processing: in_region EU tenants may not use it.
-  anthropic: { us: { endpoint: "https://api.anthropic.com" }, default: { endpoint: "https://api.anthropic.com" } },
+  anthropic: {
+    us: { endpoint: "https://api.anthropic.com" },
+    default: { endpoint: "https://api.anthropic.com" },
+  },
 };
 
 export interface PolicyInput {
@@ -39,17 +48,20 @@ export type PolicyDecision =
 
 export function decideProcessing(input: PolicyInput): PolicyDecision {
   const { tenant, provider } = input;
-  if (input.restricted) return { allowed: false, holdReason: "restricted", detail: "processing restricted for this person" };
+  if (input.restricted)
+    return { allowed: false, holdReason: "restricted", detail: "processing restricted for this person" };
   if (input.callerObjected)
     return { allowed: false, holdReason: "objection", detail: "the caller objected to automated processing" };
-  if (input.quotaExceeded) return { allowed: false, holdReason: "quota_exceeded", detail: "analysed-minutes quota reached" };
+  if (input.quotaExceeded)
+    return { allowed: false, holdReason: "quota_exceeded", detail: "analysed-minutes quota reached" };
 
   const regions = PROVIDER_REGIONS[provider];
   const local = regions[tenant.location];
   if (local) return { allowed: true, provider, endpoint: local.endpoint, inRegion: true };
   if (tenant.processingScope === "international") {
     const other = regions.default ?? Object.values(regions).find(Boolean);
-    if (other) return { allowed: true, provider, endpoint: (other as ProviderRegion).endpoint, inRegion: false };
+    if (other)
+      return { allowed: true, provider, endpoint: (other as ProviderRegion).endpoint, inRegion: false };
   }
   return {
     allowed: false,

@@ -13,7 +13,11 @@ export const locationSettingsSchema = z.object({
 });
 
 export function getLocationSettings(ctx: Ctx) {
-  return { location: ctx.tenant.location, processingScope: ctx.tenant.processingScope, shard: ctx.tenant.shard };
+  return {
+    location: ctx.tenant.location,
+    processingScope: ctx.tenant.processingScope,
+    shard: ctx.tenant.shard,
+  };
 }
 
 export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locationSettingsSchema>) {
@@ -49,7 +53,10 @@ export function getSecuritySettings(ctx: Ctx) {
 export async function updateSecuritySettings(ctx: Ctx, raw: z.input<typeof securitySettingsSchema>) {
   const input = securitySettingsSchema.parse(raw);
   if (input.passwordLoginEnabled === false)
-    throw new ApiError("conflict", "Password login can be turned off only once single sign-on is configured for the tenant.");
+    throw new ApiError(
+      "conflict",
+      "Password login can be turned off only once single sign-on is configured for the tenant.",
+    );
   if (input.requireMfa !== undefined && input.requireMfa !== ctx.tenant.requireMfa) {
     await controlDb(ctx.env)
       .update(tenants)

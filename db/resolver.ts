@@ -12,7 +12,10 @@ export type Location = (typeof LOCATIONS)[number];
 
 const locationsSchema = z.record(
   z.enum(LOCATIONS),
-  z.object({ shards: z.array(z.string().regex(/^DATA_[A-Z0-9_]+$/)).min(1), bucket: z.string().regex(/^BLOB_[A-Z0-9_]+$/) }),
+  z.object({
+    shards: z.array(z.string().regex(/^DATA_[A-Z0-9_]+$/)).min(1),
+    bucket: z.string().regex(/^BLOB_[A-Z0-9_]+$/),
+  }),
 );
 export type LocationConfig = z.infer<typeof locationsSchema>;
 
@@ -54,7 +57,8 @@ function binding<T>(env: Env, name: string): T {
 export function dataPlane(env: Env, tenant: TenantPlacement): DataPlane {
   const cfg = locationConfig(env)[tenant.location];
   if (!cfg) throw new Error(`location ${tenant.location} is not configured`);
-  if (!cfg.shards.includes(tenant.shard)) throw new Error(`shard ${tenant.shard} is not in location ${tenant.location}`);
+  if (!cfg.shards.includes(tenant.shard))
+    throw new Error(`shard ${tenant.shard} is not in location ${tenant.location}`);
   const d1 = binding<D1Database>(env, tenant.shard);
   return {
     tenantId: tenant.id,

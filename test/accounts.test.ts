@@ -11,7 +11,14 @@ const uniq = () => `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
 async function signup(email: string, extra: Record<string, string> = {}) {
   return call("/signup", {
     method: "POST",
-    form: { email, password: "a long enough passphrase", firstName: "Ada", lastName: "Lovelace", company: "Acme Calls", ...extra },
+    form: {
+      email,
+      password: "a long enough passphrase",
+      firstName: "Ada",
+      lastName: "Lovelace",
+      company: "Acme Calls",
+      ...extra,
+    },
   });
 }
 
@@ -23,15 +30,29 @@ describe("account lifecycle (A1)", () => {
     expect(await res.text()).toContain("Consultez votre messagerie");
 
     const user = await db().query.users.findFirst({ where: eq(users.email, email) });
-    expect(user).toMatchObject({ firstName: "Ada", lastName: "Lovelace", company: "Acme Calls", jobTitle: "QA lead", emailVerifiedAt: null });
+    expect(user).toMatchObject({
+      firstName: "Ada",
+      lastName: "Lovelace",
+      company: "Acme Calls",
+      jobTitle: "QA lead",
+      emailVerifiedAt: null,
+    });
     expect(user!.passwordHash).toMatch(/^pbkdf2-sha256\$600000\$/);
     const m = await db().query.memberships.findFirst({ where: eq(memberships.userId, user!.id) });
     expect(m!.role).toBe("owner");
     const tenant = await db().query.tenants.findFirst({ where: eq(tenants.id, m!.tenantId) });
-    expect(tenant).toMatchObject({ name: "Acme Calls", location: "eu", processingScope: "in_region", shard: "DATA_EU_1" });
+    expect(tenant).toMatchObject({
+      name: "Acme Calls",
+      location: "eu",
+      processingScope: "in_region",
+      shard: "DATA_EU_1",
+    });
 
     // Before verification, login is refused (and the link is sent again).
-    const early = await call("/login", { method: "POST", form: { email, password: "a long enough passphrase" } });
+    const early = await call("/login", {
+      method: "POST",
+      form: { email, password: "a long enough passphrase" },
+    });
     expect(early.status).toBe(403);
 
     const mail = await lastMailTo(email);
@@ -61,8 +82,12 @@ describe("account lifecycle (A1)", () => {
     const m = await db().query.memberships.findFirst({ where: eq(memberships.userId, user!.id) });
     const t = await db().query.tenants.findFirst({ where: eq(tenants.id, m!.tenantId) });
     expect(t).toMatchObject({ location: "us", shard: "DATA_US_1" });
-    const usRow = await E.DATA_US_1.prepare("select * from tenant_meta where tenant_id = ?").bind(t!.id).first();
-    const euRow = await E.DATA_EU_1.prepare("select * from tenant_meta where tenant_id = ?").bind(t!.id).first();
+    const usRow = await E.DATA_US_1.prepare("select * from tenant_meta where tenant_id = ?")
+      .bind(t!.id)
+      .first();
+    const euRow = await E.DATA_EU_1.prepare("select * from tenant_meta where tenant_id = ?")
+      .bind(t!.id)
+      .first();
     expect(usRow).toMatchObject({ location: "us" });
     expect(euRow).toBeNull();
     expect(await E.BLOB_US.head(`t/${t!.id}/manifest.json`)).not.toBeNull();
@@ -93,7 +118,13 @@ describe("account lifecycle (A1)", () => {
     const en = await call("/signup", {
       method: "POST",
       headers: { "accept-language": "en-GB,en;q=0.9" },
-      form: { email: `e.${uniq()}@example.test`, password: "azertyuiop", firstName: "A", lastName: "B", company: "C" },
+      form: {
+        email: `e.${uniq()}@example.test`,
+        password: "azertyuiop",
+        firstName: "A",
+        lastName: "B",
+        company: "C",
+      },
     });
     expect(await en.text()).toContain("too common");
   });
@@ -102,7 +133,10 @@ describe("account lifecycle (A1)", () => {
     const t = await makeTenant();
     const email = t.users.supervisor.email;
     const cookie = await loginCookie(email);
-    const unknown = await call("/forgot-password", { method: "POST", form: { email: `nobody.${uniq()}@example.test` } });
+    const unknown = await call("/forgot-password", {
+      method: "POST",
+      form: { email: `nobody.${uniq()}@example.test` },
+    });
     const known = await call("/forgot-password", { method: "POST", form: { email } });
     expect(unknown.status).toBe(known.status);
     const strip = (s: string) => s.replace(/nonce="[^"]+"/g, "");
@@ -111,10 +145,16 @@ describe("account lifecycle (A1)", () => {
     const token = linkToken((await lastMailTo(email)).text, "/reset-password");
     const weak = await call("/reset-password", { method: "POST", form: { token, password: "123" } });
     expect(weak.status).toBe(400);
-    const ok = await call("/reset-password", { method: "POST", form: { token, password: "brand new passphrase" } });
+    const ok = await call("/reset-password", {
+      method: "POST",
+      form: { token, password: "brand new passphrase" },
+    });
     expect(ok.status).toBe(303);
     expect((await call("/", { cookie })).status).toBe(302); // old session ended
-    const again = await call("/reset-password", { method: "POST", form: { token, password: "another passphrase!" } });
+    const again = await call("/reset-password", {
+      method: "POST",
+      form: { token, password: "another passphrase!" },
+    });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain("invalide ou a expiré");
     await loginCookie(email, "brand new passphrase");
@@ -123,15 +163,25 @@ describe("account lifecycle (A1)", () => {
     // Expired token.
     await call("/forgot-password", { method: "POST", form: { email } });
     const t2 = linkToken((await lastMailTo(email)).text, "/reset-password");
-    await db().update(emailTokens).set({ expiresAt: Date.now() - 1 }).where(eq(emailTokens.userId, t.users.supervisor.id));
-    expect((await call("/reset-password", { method: "POST", form: { token: t2, password: "yet another phrase" } })).status).toBe(400);
+    await db()
+      .update(emailTokens)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(emailTokens.userId, t.users.supervisor.id));
+    expect(
+      (await call("/reset-password", { method: "POST", form: { token: t2, password: "yet another phrase" } }))
+        .status,
+    ).toBe(400);
   });
 
   it("invitations: a new person joins with the invited role; an existing user proves their password", async () => {
     const t = await makeTenant();
     const ownerKey = t.key;
     const newcomer = `new.${uniq()}@example.test`;
-    const inv = await call("/api/v1/members", { method: "POST", key: ownerKey, json: { email: newcomer, role: "supervisor" } });
+    const inv = await call("/api/v1/members", {
+      method: "POST",
+      key: ownerKey,
+      json: { email: newcomer, role: "supervisor" },
+    });
     expect(inv.status).toBe(201);
     const mail = await lastMailTo(newcomer);
     expect(mail.subject).toContain(t.tenant.name);
@@ -144,40 +194,77 @@ describe("account lifecycle (A1)", () => {
     });
     expect(accept.status).toBe(303);
     expect(accept.headers.getSetCookie().some((c) => c.startsWith("__Host-ccr_session="))).toBe(true);
-    const members = (await (await call("/api/v1/members", { key: ownerKey })).json()) as { data: { email: string; role: string }[] };
+    const members = (await (await call("/api/v1/members", { key: ownerKey })).json()) as {
+      data: { email: string; role: string }[];
+    };
     expect(members.data.find((m) => m.email === newcomer)?.role).toBe("supervisor");
     // Token is single use.
-    expect((await call("/invitations/accept", { method: "POST", form: { token, password: "welcome aboard friend" } })).status).toBe(400);
+    expect(
+      (
+        await call("/invitations/accept", {
+          method: "POST",
+          form: { token, password: "welcome aboard friend" },
+        })
+      ).status,
+    ).toBe(400);
 
     // Existing user of another tenant joins with their password.
     const other = await makeTenant();
-    await call("/api/v1/members", { method: "POST", key: ownerKey, json: { email: other.users.viewer.email, role: "viewer" } });
+    await call("/api/v1/members", {
+      method: "POST",
+      key: ownerKey,
+      json: { email: other.users.viewer.email, role: "viewer" },
+    });
     const tok2 = linkToken((await lastMailTo(other.users.viewer.email)).text, "/invitations/accept");
-    const wrong = await call("/invitations/accept", { method: "POST", form: { token: tok2, password: "not the password" } });
+    const wrong = await call("/invitations/accept", {
+      method: "POST",
+      form: { token: tok2, password: "not the password" },
+    });
     expect(wrong.status).toBe(401);
-    const right = await call("/invitations/accept", { method: "POST", form: { token: tok2, password: PASSWORD } });
+    const right = await call("/invitations/accept", {
+      method: "POST",
+      form: { token: tok2, password: PASSWORD },
+    });
     expect(right.status).toBe(303);
     // Already a member → 409.
-    const dup = await call("/api/v1/members", { method: "POST", key: ownerKey, json: { email: newcomer, role: "viewer" } });
+    const dup = await call("/api/v1/members", {
+      method: "POST",
+      key: ownerKey,
+      json: { email: newcomer, role: "viewer" },
+    });
     expect(dup.status).toBe(409);
   });
 
   it("members: role change, last-owner protection, removal ends the member's sessions", async () => {
     const t = await makeTenant();
     const viewerCookie = await loginCookie(t.users.viewer.email);
-    const ch = await call(`/api/v1/members/${t.users.viewer.membershipId}`, { method: "PATCH", key: t.key, json: { role: "supervisor" } });
+    const ch = await call(`/api/v1/members/${t.users.viewer.membershipId}`, {
+      method: "PATCH",
+      key: t.key,
+      json: { role: "supervisor" },
+    });
     expect(ch.status).toBe(200);
     expect(((await ch.json()) as { role: string }).role).toBe("supervisor");
     // An admin-scoped key acts as an administrator: it cannot change owners.
-    const viaKey = await call(`/api/v1/members/${t.users.owner.membershipId}`, { method: "PATCH", key: t.key, json: { role: "admin" } });
+    const viaKey = await call(`/api/v1/members/${t.users.owner.membershipId}`, {
+      method: "PATCH",
+      key: t.key,
+      json: { role: "admin" },
+    });
     expect(viaKey.status).toBe(403);
     const { changeMemberRole, removeMember } = await import("../core/accounts");
-    await expect(changeMemberRole(t.ctx, t.users.owner.membershipId, "admin")).rejects.toMatchObject({ status: 409 });
+    await expect(changeMemberRole(t.ctx, t.users.owner.membershipId, "admin")).rejects.toMatchObject({
+      status: 409,
+    });
     const rm = await call(`/api/v1/members/${t.users.viewer.membershipId}`, { method: "DELETE", key: t.key });
     expect(rm.status).toBe(204);
     expect((await call("/", { cookie: viewerCookie })).status).toBe(302);
     await expect(removeMember(t.ctx, t.users.owner.membershipId)).rejects.toMatchObject({ status: 409 });
-    const badRole = await call(`/api/v1/members/${t.users.agent.membershipId}`, { method: "PATCH", key: t.key, json: { role: "god" } });
+    const badRole = await call(`/api/v1/members/${t.users.agent.membershipId}`, {
+      method: "PATCH",
+      key: t.key,
+      json: { role: "god" },
+    });
     expect(badRole.status).toBe(400);
   });
 
@@ -186,8 +273,12 @@ describe("account lifecycle (A1)", () => {
     const adminCookie = await loginCookie(t.users.admin.email);
     const { changeMemberRole } = await import("../core/accounts");
     const adminCtx = asRole(t, "admin");
-    await expect(changeMemberRole(adminCtx, t.users.viewer.membershipId, "owner")).rejects.toMatchObject({ status: 403 });
-    await expect(changeMemberRole(adminCtx, t.users.owner.membershipId, "viewer")).rejects.toMatchObject({ status: 403 });
+    await expect(changeMemberRole(adminCtx, t.users.viewer.membershipId, "owner")).rejects.toMatchObject({
+      status: 403,
+    });
+    await expect(changeMemberRole(adminCtx, t.users.owner.membershipId, "viewer")).rejects.toMatchObject({
+      status: 403,
+    });
     expect(adminCookie).toBeTruthy();
   });
 
@@ -201,8 +292,12 @@ describe("account lifecycle (A1)", () => {
     await expect(deleteAccount(agentCtx, "wrong password")).rejects.toMatchObject({ status: 400 });
     await deleteAccount(agentCtx, PASSWORD);
     expect(await db().query.users.findFirst({ where: eq(users.id, t.users.agent.id) })).toBeUndefined();
-    expect(await db().query.memberships.findFirst({ where: eq(memberships.userId, t.users.agent.id) })).toBeUndefined();
-    expect((await db().select().from(sessions).where(eq(sessions.subjectId, t.users.agent.id))).length).toBe(0);
+    expect(
+      await db().query.memberships.findFirst({ where: eq(memberships.userId, t.users.agent.id) }),
+    ).toBeUndefined();
+    expect((await db().select().from(sessions).where(eq(sessions.subjectId, t.users.agent.id))).length).toBe(
+      0,
+    );
     expect((await call("/", { cookie })).status).toBe(302);
   });
 });

@@ -5,7 +5,7 @@ import { createApiKey } from "../core/apikeys";
 import { hashPassword } from "../core/auth/password";
 import type { Ctx } from "../core/context";
 import { newId } from "../core/crypto";
-import { type Role, ROLES, SCOPE_NAMES } from "../core/rbac";
+import { ROLES, type Role, SCOPE_NAMES } from "../core/rbac";
 import { controlDb } from "../db/client";
 import { mailOutbox, memberships, type Tenant, tenants, users } from "../db/schema/control";
 
@@ -15,7 +15,10 @@ export const PASSWORD = "correct horse battery staple";
 let hashed: Promise<string> | undefined;
 
 /** Requests go through the real Worker entry (exports.default.fetch), with a same-origin Origin on forms. */
-export function call(path: string, init: RequestInit & { cookie?: string; key?: string; json?: unknown; form?: Record<string, string> } = {}) {
+export function call(
+  path: string,
+  init: RequestInit & { cookie?: string; key?: string; json?: unknown; form?: Record<string, string> } = {},
+) {
   const headers = new Headers(init.headers);
   if (init.cookie) headers.set("cookie", init.cookie);
   if (init.key) headers.set("authorization", `Bearer ${init.key}`);
@@ -30,7 +33,9 @@ export function call(path: string, init: RequestInit & { cookie?: string; key?: 
     if (!headers.has("origin")) headers.set("origin", BASE);
   }
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", "203.0.113.7");
-  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(BASE + path, { ...init, headers, body, redirect: "manual" }));
+  return (exports as unknown as { default: Fetcher }).default.fetch(
+    new Request(BASE + path, { ...init, headers, body, redirect: "manual" }),
+  );
 }
 
 export interface TestUser {
@@ -48,7 +53,9 @@ export interface TestTenant {
 }
 
 /** A fresh tenant with one verified user per role and an all-scopes API key. */
-export async function makeTenant(opts: { location?: "eu" | "us"; requireMfa?: boolean } = {}): Promise<TestTenant> {
+export async function makeTenant(
+  opts: { location?: "eu" | "us"; requireMfa?: boolean } = {},
+): Promise<TestTenant> {
   hashed ??= hashPassword(PASSWORD);
   const passwordHash = await hashed;
   const now = Date.now();
@@ -75,15 +82,34 @@ export async function makeTenant(opts: { location?: "eu" | "us"; requireMfa?: bo
     const email = `${role}.${id}@example.test`;
     const membershipId = newId("mem");
     await db.batch([
-      db.insert(users).values({ id, email, passwordHash, firstName: role, lastName: "Tester", emailVerifiedAt: now, locale: "en", createdAt: now, updatedAt: now }),
-      db.insert(memberships).values({ id: membershipId, tenantId: tenant.id, userId: id, role, createdAt: now }),
+      db.insert(users).values({
+        id,
+        email,
+        passwordHash,
+        firstName: role,
+        lastName: "Tester",
+        emailVerifiedAt: now,
+        locale: "en",
+        createdAt: now,
+        updatedAt: now,
+      }),
+      db
+        .insert(memberships)
+        .values({ id: membershipId, tenantId: tenant.id, userId: id, role, createdAt: now }),
     ]);
     out[role] = { id, email, membershipId, role };
   }
   const ctx: Ctx = {
     env: E,
     tenant,
-    actor: { type: "user", id: out.owner.id, role: "owner", sessionId: "test", agentId: null, email: out.owner.email },
+    actor: {
+      type: "user",
+      id: out.owner.id,
+      role: "owner",
+      sessionId: "test",
+      agentId: null,
+      email: out.owner.email,
+    },
     requestId: "test",
     ip: null,
     userAgent: null,
@@ -93,8 +119,16 @@ export async function makeTenant(opts: { location?: "eu" | "us"; requireMfa?: bo
 }
 
 /** Signs in through the portal form; returns the session cookie pair ("name=value"). */
-export async function loginCookie(email: string, password = PASSWORD, ip = `198.51.100.${Math.floor(Math.random() * 250)}`): Promise<string> {
-  const res = await call("/login", { method: "POST", form: { email, password }, headers: { "cf-connecting-ip": ip } });
+export async function loginCookie(
+  email: string,
+  password = PASSWORD,
+  ip = `198.51.100.${Math.floor(Math.random() * 250)}`,
+): Promise<string> {
+  const res = await call("/login", {
+    method: "POST",
+    form: { email, password },
+    headers: { "cf-connecting-ip": ip },
+  });
   const set = res.headers.getSetCookie().find((s) => s.startsWith("__Host-ccr_session="));
   if (!set) throw new Error(`login failed for ${email}: ${res.status} ${await res.text()}`);
   return set.split(";")[0];
@@ -114,5 +148,8 @@ export function linkToken(text: string, path: string): string {
 /** The service context of one of the tenant's users (for calling services directly). */
 export function asRole(t: TestTenant, role: Role): Ctx {
   const u = t.users[role];
-  return { ...t.ctx, actor: { type: "user", id: u.id, role, sessionId: "test", agentId: null, email: u.email } };
+  return {
+    ...t.ctx,
+    actor: { type: "user", id: u.id, role, sessionId: "test", agentId: null, email: u.email },
+  };
 }

@@ -6,7 +6,8 @@ import { controlDb } from "../db/client";
 import { sessions } from "../db/schema/control";
 import { asRole, call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";
 
-const UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+const UA =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 describe("sessions (A2)", () => {
   it("sets a __Host- cookie: Secure, HttpOnly, SameSite=Lax, Path=/; stores only a hash of the secret, with IP and agent", async () => {
@@ -28,7 +29,13 @@ describe("sessions (A2)", () => {
     const row = await controlDb(E).query.sessions.findFirst({ where: eq(sessions.id, id) });
     expect(row!.secretHash).toBe(await sha256Hex(secret));
     expect(JSON.stringify(row)).not.toContain(secret);
-    expect(row).toMatchObject({ ip: "192.0.2.44", browser: "Chrome", os: "Windows", userAgent: UA, tenantId: t.tenant.id });
+    expect(row).toMatchObject({
+      ip: "192.0.2.44",
+      browser: "Chrome",
+      os: "Windows",
+      userAgent: UA,
+      tenantId: t.tenant.id,
+    });
   });
 
   it("a wrong secret with a valid id is refused", async () => {
@@ -43,8 +50,15 @@ describe("sessions (A2)", () => {
   it("rotates the id at login: the session the browser had before is ended", async () => {
     const t = await makeTenant();
     const first = await loginCookie(t.users.viewer.email);
-    const res = await call("/login", { method: "POST", form: { email: t.users.viewer.email, password: PASSWORD }, cookie: first });
-    const second = res.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_session="))!.split(";")[0];
+    const res = await call("/login", {
+      method: "POST",
+      form: { email: t.users.viewer.email, password: PASSWORD },
+      cookie: first,
+    });
+    const second = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_session="))!
+      .split(";")[0];
     expect(second).not.toBe(first);
     expect((await call("/", { cookie: first })).status).toBe(302);
     expect((await call("/", { cookie: second })).status).toBe(200);
@@ -59,17 +73,26 @@ describe("sessions (A2)", () => {
     const now = Date.now();
     const { idleMs, absoluteMs } = SESSION_POLICY.user;
     // Activity 2 days ago: still valid, and the expiry slides forward from now.
-    await db.update(sessions).set({ lastActivityAt: now - 2 * 86_400_000, expiresAt: now + idleMs - 2 * 86_400_000 }).where(eq(sessions.id, id));
+    await db
+      .update(sessions)
+      .set({ lastActivityAt: now - 2 * 86_400_000, expiresAt: now + idleMs - 2 * 86_400_000 })
+      .where(eq(sessions.id, id));
     const s = await validateSessionToken(E, token, "user", now);
     expect(s!.expiresAt).toBe(now + idleMs);
     // Idle past the timeout.
-    await db.update(sessions).set({ expiresAt: now - 1 }).where(eq(sessions.id, id));
+    await db
+      .update(sessions)
+      .set({ expiresAt: now - 1 })
+      .where(eq(sessions.id, id));
     expect((await call("/", { cookie })).status).toBe(302);
     expect(await db.query.sessions.findFirst({ where: eq(sessions.id, id) })).toBeUndefined();
     // Absolute cap: active but created too long ago.
     const c2 = await loginCookie(t.users.viewer.email);
     const id2 = c2.split("=")[1].split(".")[0];
-    await db.update(sessions).set({ createdAt: now - absoluteMs - 1 }).where(eq(sessions.id, id2));
+    await db
+      .update(sessions)
+      .set({ createdAt: now - absoluteMs - 1 })
+      .where(eq(sessions.id, id2));
     expect((await call("/", { cookie: c2 })).status).toBe(302);
   });
 
@@ -96,7 +119,10 @@ describe("sessions (A2)", () => {
     expect((await call("/", { cookie: `__Host-ccr_session=${r.token}` })).status).toBe(200);
     // Disabled account: its live session stops working at once.
     const { users } = await import("../db/schema/control");
-    await controlDb(E).update(users).set({ disabledAt: Date.now() }).where(eq(users.id, t.users.supervisor.id));
+    await controlDb(E)
+      .update(users)
+      .set({ disabledAt: Date.now() })
+      .where(eq(users.id, t.users.supervisor.id));
     expect((await call("/", { cookie: `__Host-ccr_session=${r.token}` })).status).toBe(302);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { inviteMember } from "../core/accounts";
-import { createAgent } from "../core/agents";
-import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { buildApp } from "../apps/app";
 import { type AccessRule, ruleOf } from "../apps/middleware/access";
+import { inviteMember } from "../core/accounts";
+import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
+import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -86,7 +86,8 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
 function fillPath(path: string, ids: Record<string, string>): string {
   return path.replace(/:(\w+)/g, (_, name: string) => {
     const v = ids[name];
-    if (!v) throw new Error(`sweep: no fixture for path parameter :${name} (${path}) — add one in fixturesOf()`);
+    if (!v)
+      throw new Error(`sweep: no fixture for path parameter :${name} (${path}) — add one in fixturesOf()`);
     return v;
   });
 }
@@ -117,7 +118,8 @@ describe("route sweep", () => {
     const cookieOf = async (role: Role) => (cookies[role] ??= await loginCookie(a.users[role].email));
     const scopedKeys = new Map<string, string>();
     const keyWith = async (scope: string) => {
-      if (!scopedKeys.has(scope)) scopedKeys.set(scope, (await createApiKey(a.ctx, { name: scope, scopes: [scope as never] })).key);
+      if (!scopedKeys.has(scope))
+        scopedKeys.set(scope, (await createApiKey(a.ctx, { name: scope, scopes: [scope as never] })).key);
       return scopedKeys.get(scope)!;
     };
     const failures: string[] = [];
@@ -132,9 +134,15 @@ describe("route sweep", () => {
       const json = JSON_BODIES[id];
       const form = FORM_BODIES[id] ?? (r.method === "GET" ? undefined : {});
       if (rule.kind === "api") {
-        const init = { method: r.method, ...(json !== undefined ? { json } : r.method === "GET" ? {} : { json: {} }) };
+        const init = {
+          method: r.method,
+          ...(json !== undefined ? { json } : r.method === "GET" ? {} : { json: {} }),
+        };
         const anon = await call(path, init);
-        check(`${id}: no key → 401 (got ${anon.status})`, anon.status === 401 && anon.headers.get("content-type") === "application/problem+json");
+        check(
+          `${id}: no key → 401 (got ${anon.status})`,
+          anon.status === 401 && anon.headers.get("content-type") === "application/problem+json",
+        );
         const scope = scopeWithout(rule.perm);
         if (scope) {
           const res = await call(path, { ...init, key: await keyWith(scope) });
@@ -161,7 +169,10 @@ describe("route sweep", () => {
         }
       } else if (rule.kind === "ops") {
         const anon = await call(path, { method: r.method, form });
-        check(`${id}: no operator session → /ops/login (got ${anon.status})`, anon.status === 302 && (anon.headers.get("location") ?? "").startsWith("/ops/login"));
+        check(
+          `${id}: no operator session → /ops/login (got ${anon.status})`,
+          anon.status === 302 && (anon.headers.get("location") ?? "").startsWith("/ops/login"),
+        );
         const asUser = await call(path, { method: r.method, form, cookie: await cookieOf("owner") });
         check(`${id}: tenant owner session → /ops/login (got ${asUser.status})`, asUser.status === 302);
       } else if (rule.kind === "dev") {

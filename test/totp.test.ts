@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { confirmTotpEnrollment, startTotpEnrollment } from "../core/accounts";
-import { totpCode, TOTP_PERIOD, verifyTotp } from "../core/auth/totp";
+import { TOTP_PERIOD, totpCode, verifyTotp } from "../core/auth/totp";
 import { controlDb } from "../db/client";
 import { tenants, users } from "../db/schema/control";
 import { asRole, call, E, makeTenant, PASSWORD } from "./helpers";
@@ -11,7 +11,10 @@ async function enroll(t: Awaited<ReturnType<typeof makeTenant>>, role: "owner" |
   const { secret, uri } = await startTotpEnrollment(ctx);
   expect(uri).toMatch(/^otpauth:\/\/totp\/CallCenterRate:/);
   // A code from the previous step, so the login below can use the current one (codes are single-use).
-  const { recoveryCodes } = await confirmTotpEnrollment(ctx, totpCode(secret, Date.now() - TOTP_PERIOD * 1000));
+  const { recoveryCodes } = await confirmTotpEnrollment(
+    ctx,
+    totpCode(secret, Date.now() - TOTP_PERIOD * 1000),
+  );
   return { secret, recoveryCodes };
 }
 
@@ -20,7 +23,10 @@ async function passwordStep(email: string) {
   expect(r.status).toBe(303);
   expect(r.headers.get("location")).toMatch(/^\/login\/totp/);
   expect(r.headers.getSetCookie().some((c) => c.startsWith("__Host-ccr_session="))).toBe(false);
-  return r.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_mfa="))!.split(";")[0];
+  return r.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("__Host-ccr_mfa="))!
+    .split(";")[0];
 }
 
 describe("TOTP second factor (A4)", () => {
@@ -42,7 +48,10 @@ describe("TOTP second factor (A4)", () => {
     const code = totpCode(secret);
     const ok = await call("/login/totp", { method: "POST", form: { code }, cookie: mfa });
     expect(ok.status).toBe(303);
-    const session = ok.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_session="))!.split(";")[0];
+    const session = ok.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_session="))!
+      .split(";")[0];
     expect((await call("/", { cookie: session })).status).toBe(200);
     // The pending token is not a session.
     expect((await call("/", { cookie: `__Host-ccr_session=${mfa.split("=")[1]}` })).status).toBe(302);
@@ -52,9 +61,13 @@ describe("TOTP second factor (A4)", () => {
     expect((await call("/login/totp", { method: "POST", form: { code }, cookie: mfa2 })).status).toBe(401);
     // A recovery code works, once.
     const rc = recoveryCodes[0];
-    expect((await call("/login/totp", { method: "POST", form: { code: rc }, cookie: mfa2 })).status).toBe(303);
+    expect((await call("/login/totp", { method: "POST", form: { code: rc }, cookie: mfa2 })).status).toBe(
+      303,
+    );
     const mfa3 = await passwordStep(t.users.viewer.email);
-    expect((await call("/login/totp", { method: "POST", form: { code: rc }, cookie: mfa3 })).status).toBe(401);
+    expect((await call("/login/totp", { method: "POST", form: { code: rc }, cookie: mfa3 })).status).toBe(
+      401,
+    );
     const user = await controlDb(E).query.users.findFirst({ where: eq(users.id, t.users.viewer.id) });
     expect(user!.totpSecretEnc).toMatch(/^v1\./);
     expect(user!.totpSecretEnc).not.toContain(secret);
@@ -63,20 +76,35 @@ describe("TOTP second factor (A4)", () => {
   it("when the tenant requires it, an owner without TOTP is sent to set it up", async () => {
     const t = await makeTenant();
     await controlDb(E).update(tenants).set({ requireMfa: true }).where(eq(tenants.id, t.tenant.id));
-    const r = await call("/login", { method: "POST", form: { email: t.users.owner.email, password: PASSWORD } });
-    const cookie = r.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_session="))!.split(";")[0];
+    const r = await call("/login", {
+      method: "POST",
+      form: { email: t.users.owner.email, password: PASSWORD },
+    });
+    const cookie = r.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_session="))!
+      .split(";")[0];
     const home = await call("/", { cookie });
     expect(home.status).toBe(302);
     expect(home.headers.get("location")).toBe("/account/totp?required=1");
     // A viewer is not concerned.
-    const v = await call("/login", { method: "POST", form: { email: t.users.viewer.email, password: PASSWORD } });
-    const vc = v.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_session="))!.split(";")[0];
+    const v = await call("/login", {
+      method: "POST",
+      form: { email: t.users.viewer.email, password: PASSWORD },
+    });
+    const vc = v.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_session="))!
+      .split(";")[0];
     expect((await call("/", { cookie: vc })).status).toBe(200);
     // Once enrolled, the owner gets in.
     const { secret } = await enroll(t, "owner");
     const mfa = await passwordStep(t.users.owner.email);
     const ok = await call("/login/totp", { method: "POST", form: { code: totpCode(secret) }, cookie: mfa });
-    const oc = ok.headers.getSetCookie().find((c) => c.startsWith("__Host-ccr_session="))!.split(";")[0];
+    const oc = ok.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_session="))!
+      .split(";")[0];
     expect((await call("/", { cookie: oc })).status).toBe(200);
   });
 });

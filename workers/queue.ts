@@ -8,8 +8,15 @@ import { deliverMail, type JobMessage } from "../core/mail";
 export type QueueMessage = JobMessage;
 
 const RETRY_BASE_S = 10;
+/** Exponential backoff: 10 s, 20 s, 40 s … capped at 15 min. */
+export const retryDelaySeconds = (attempts: number) =>
+  Math.min(900, RETRY_BASE_S * 2 ** Math.max(0, attempts - 1));
 
-export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(
+  batch: MessageBatch<QueueMessage>,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   const queue = batch.queue.replace(/-(preview|staging)$/, "");
   for (const msg of batch.messages) {
     try {
@@ -18,9 +25,17 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
       else throw new Error(`no consumer for queue ${batch.queue}`);
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "queue message failed", queue: batch.queue, id: msg.id, attempts: msg.attempts, error: String(err) }));
-      // Exponential backoff: 10 s, 20 s, 40 s … capped at 15 min.
-      msg.retry({ delaySeconds: Math.min(900, RETRY_BASE_S * 2 ** (msg.attempts - 1)) });
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "queue message failed",
+          queue: batch.queue,
+          id: msg.id,
+          attempts: msg.attempts,
+          error: String(err),
+        }),
+      );
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
   }
 }
@@ -37,5 +52,14 @@ async function handleJob(env: Env, body: QueueMessage): Promise<void> {
 
 /** Dead letters are logged for operators (queue health, H2); the message is acknowledged. */
 function deadLetter(queue: string, msg: Message<QueueMessage>) {
-  console.error(JSON.stringify({ level: "error", msg: "dead letter", queue, id: msg.id, type: msg.body?.type, ref: msg.body?.id }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "dead letter",
+      queue,
+      id: msg.id,
+      type: msg.body?.type,
+      ref: msg.body?.id,
+    }),
+  );
 }

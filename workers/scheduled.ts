@@ -1,9 +1,9 @@
 import { and, lt } from "drizzle-orm";
+import { IDEMPOTENCY_TTL_MS } from "../apps/api/idempotency";
 import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { controlDb } from "../db/client";
 import { emailTokens, idempotencyKeys } from "../db/schema/control";
-import { IDEMPOTENCY_TTL_MS } from "../apps/api/idempotency";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
@@ -12,7 +12,11 @@ import { IDEMPOTENCY_TTL_MS } from "../apps/api/idempotency";
  */
 export const DAILY = "15 3 * * *";
 
-export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleScheduled(
+  controller: ScheduledController,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   switch (controller.cron) {
     case DAILY:
       await daily(env, controller.scheduledTime);
@@ -33,6 +37,8 @@ export async function daily(env: Env, now: number): Promise<void> {
     const r = await writeDayHeads(env, yesterday, { afterChain: after, maxChains: 200 });
     after = r.next ?? undefined;
     if (r.conflicts.length)
-      console.error(JSON.stringify({ level: "error", msg: "audit head conflict", day: yesterday, chains: r.conflicts }));
+      console.error(
+        JSON.stringify({ level: "error", msg: "audit head conflict", day: yesterday, chains: r.conflicts }),
+      );
   } while (after);
 }

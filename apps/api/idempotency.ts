@@ -1,7 +1,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../core/errors";
 import { sha256Hex } from "../../core/crypto";
+import { ApiError } from "../../core/errors";
 import { controlDb } from "../../db/client";
 import { idempotencyKeys } from "../../db/schema/control";
 import type { AppEnv } from "../types";
@@ -26,10 +26,25 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const body = await c.req.text();
     const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
     const now = Date.now();
-    await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, ctx.tenant.id), eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)));
+    await db
+      .delete(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.tenantId, ctx.tenant.id),
+          eq(idempotencyKeys.key, key),
+          lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+        ),
+      );
     const inserted = await db
       .insert(idempotencyKeys)
-      .values({ tenantId: ctx.tenant.id, key, method: c.req.method, path: c.req.path, requestHash, createdAt: now })
+      .values({
+        tenantId: ctx.tenant.id,
+        key,
+        method: c.req.method,
+        path: c.req.path,
+        requestHash,
+        createdAt: now,
+      })
       .onConflictDoNothing()
       .returning();
     if (!inserted.length) {
@@ -38,7 +53,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       });
       if (!prior || prior.requestHash !== requestHash)
         throw new ApiError("idempotency_conflict", "This Idempotency-Key was used with a different request");
-      if (prior.status == null) throw new ApiError("idempotency_in_progress", "The first request with this key is still running");
+      if (prior.status == null)
+        throw new ApiError("idempotency_in_progress", "The first request with this key is still running");
       return new Response(prior.body, {
         status: prior.status,
         headers: { "Content-Type": prior.contentType ?? "application/json", "Idempotent-Replayed": "true" },
@@ -47,12 +63,16 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } catch (err) {
-      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, ctx.tenant.id), eq(idempotencyKeys.key, key)));
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, ctx.tenant.id), eq(idempotencyKeys.key, key)));
       throw err;
     }
     const res = c.res;
     if (res.status >= 500) {
-      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, ctx.tenant.id), eq(idempotencyKeys.key, key)));
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, ctx.tenant.id), eq(idempotencyKeys.key, key)));
       return;
     }
     const text = await res.clone().text();

@@ -16,7 +16,10 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
 
 export const standardErrors = {
   400: problem("Malformed JSON or invalid fields"),
@@ -27,22 +30,32 @@ export const standardErrors = {
 } as const;
 
 export const IdParam = (name: string) =>
-  z.object({ [name]: z.string().min(1).max(64).openapi({ param: { name, in: "path" } }) });
+  z.object({
+    [name]: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name, in: "path" } }),
+  });
 
 export const listQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "1–200, default 50" }),
   cursor: z.string().max(500).optional().openapi({ description: "nextCursor of the previous page" }),
 };
 
-export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 /** createRoute + the access rule + bearer security + the standard error responses. */
-export function apiRoute<R extends Omit<RouteConfig, "middleware" | "security">>(perm: Permission, config: R) {
+export function apiRoute<R extends Omit<RouteConfig, "middleware" | "security">>(
+  perm: Permission,
+  config: R,
+) {
   return createRoute({
     ...config,
-    middleware: (config.method === "post" ? [access({ kind: "api", perm }), idempotency()] : [access({ kind: "api", perm })]) as [
-      ReturnType<typeof access>,
-    ],
+    middleware: (config.method === "post"
+      ? [access({ kind: "api", perm }), idempotency()]
+      : [access({ kind: "api", perm })]) as [ReturnType<typeof access>],
     security: [{ bearer: [] }],
     responses: { ...standardErrors, ...config.responses },
   });

@@ -68,7 +68,12 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
 }
 
 function baseCtx(c: Context<AppEnv>) {
-  return { env: c.env, requestId: c.get("requestId"), ip: clientIp(c), userAgent: c.req.header("user-agent") ?? null };
+  return {
+    env: c.env,
+    requestId: c.get("requestId"),
+    ip: clientIp(c),
+    userAgent: c.req.header("user-agent") ?? null,
+  };
 }
 
 async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
@@ -95,9 +100,14 @@ async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
         "RateLimit-Reset": String(resetS),
       },
     });
-  const ctx: Ctx = { ...base, tenant: found.tenant, actor: { type: "api_key", id: found.key.id, scopes: found.key.scopes } };
+  const ctx: Ctx = {
+    ...base,
+    tenant: found.tenant,
+    actor: { type: "api_key", id: found.key.id, scopes: found.key.scopes },
+  };
   c.set("ctx", ctx);
-  if (!scopesAllow(found.key.scopes, perm)) throw new ApiError("forbidden", `This key lacks a scope granting ${perm}`);
+  if (!scopesAllow(found.key.scopes, perm))
+    throw new ApiError("forbidden", `This key lacks a scope granting ${perm}`);
 }
 
 function loginRedirect(c: Context<AppEnv>, to: string) {
@@ -107,7 +117,9 @@ function loginRedirect(c: Context<AppEnv>, to: string) {
 }
 
 /** Loads the session's user, membership and tenant in one query. */
-export async function loadPortalCtx(c: Context<AppEnv>): Promise<{ ctx: Ctx; user: typeof users.$inferSelect } | null> {
+export async function loadPortalCtx(
+  c: Context<AppEnv>,
+): Promise<{ ctx: Ctx; user: typeof users.$inferSelect } | null> {
   const token = getCookie(c, SESSION_COOKIE.user);
   if (!token) return null;
   const session = await validateSessionToken(c.env, token, "user");
@@ -123,22 +135,38 @@ export async function loadPortalCtx(c: Context<AppEnv>): Promise<{ ctx: Ctx; use
   const ctx: Ctx = {
     ...baseCtx(c),
     tenant: row.tenant,
-    actor: { type: "user", id: row.user.id, role: row.m.role, sessionId: session.id, agentId: row.m.agentId, email: row.user.email },
+    actor: {
+      type: "user",
+      id: row.user.id,
+      role: row.m.role,
+      sessionId: session.id,
+      agentId: row.m.agentId,
+      email: row.user.email,
+    },
   };
   if (isLocale(row.user.locale)) c.set("locale", row.user.locale);
   return { ctx, user: row.user };
 }
 
-async function portalAuth(c: Context<AppEnv>, rule: Extract<AccessRule, { kind: "portal" }>): Promise<true | Response> {
+async function portalAuth(
+  c: Context<AppEnv>,
+  rule: Extract<AccessRule, { kind: "portal" }>,
+): Promise<true | Response> {
   const loaded = await loadPortalCtx(c);
   if (!loaded) return loginRedirect(c, "/login");
   const { ctx, user } = loaded;
   c.set("ctx", ctx);
   c.set("userName", `${user.firstName} ${user.lastName}`.trim() || user.email);
   const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
-  if (ctx.tenant.requireMfa && (role === "owner" || role === "admin") && !user.totpEnabledAt && !rule.allowWithoutMfa)
+  if (
+    ctx.tenant.requireMfa &&
+    (role === "owner" || role === "admin") &&
+    !user.totpEnabledAt &&
+    !rule.allowWithoutMfa
+  )
     return c.redirect("/account/totp?required=1", 302);
-  if (rule.perm && !roleAllows(role, rule.perm)) throw new ApiError("forbidden", "Your role does not allow this");
+  if (rule.perm && !roleAllows(role, rule.perm))
+    throw new ApiError("forbidden", "Your role does not allow this");
   return true;
 }
 

@@ -12,7 +12,13 @@ import {
   signUp,
   verifyEmail,
 } from "../../core/accounts";
-import { SESSION_COOKIE, clearSessionCookie, invalidateSession, sessionCookie, validateSessionToken } from "../../core/auth/session";
+import {
+  clearSessionCookie,
+  invalidateSession,
+  SESSION_COOKIE,
+  sessionCookie,
+  validateSessionToken,
+} from "../../core/auth/session";
 import type { PlatformCtx } from "../../core/context";
 import { isLocale } from "../../core/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
@@ -24,14 +30,23 @@ import { page, tr } from "./layout";
 const MFA_COOKIE = "__Host-ccr_mfa";
 
 function pctx(c: Context<AppEnv>): PlatformCtx {
-  return { env: c.env, requestId: c.get("requestId"), ip: clientIp(c), userAgent: c.req.header("user-agent") ?? null };
+  return {
+    env: c.env,
+    requestId: c.get("requestId"),
+    ip: clientIp(c),
+    userAgent: c.req.header("user-agent") ?? null,
+  };
 }
 
 /** Sign-up, e-mail verification, login (+ TOTP step), logout, password reset, invitations, language. */
 export function registerAuthPages(app: Hono<AppEnv>) {
   const pub = access({ kind: "public" });
 
-  const loginForm = (c: any, opts: { error?: string | null; notice?: string | null; email?: string } = {}, status = 200) => {
+  const loginForm = (
+    c: Context<AppEnv>,
+    opts: { error?: string | null; notice?: string | null; email?: string } = {},
+    status = 200,
+  ) => {
     const _ = tr(c);
     const next = safeNext(c.req.query("next"));
     return page(
@@ -57,7 +72,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     );
   };
 
-  function startSession(c: any, r: Extract<LoginResult, { kind: "session" }>, next: string) {
+  function startSession(c: Context<AppEnv>, r: Extract<LoginResult, { kind: "session" }>, next: string) {
     c.header("Set-Cookie", sessionCookie("user", r.token, r.expiresAt), { append: true });
     deleteCookie(c, MFA_COOKIE, { path: "/", secure: true });
     return c.redirect(safeNext(next), 303);
@@ -75,7 +90,13 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       }
       const r = await login(pctx(c), f.email ?? "", f.password ?? "");
       if (r.kind === "mfa") {
-        setCookie(c, MFA_COOKIE, r.token, { path: "/", secure: true, httpOnly: true, sameSite: "Lax", maxAge: 600 });
+        setCookie(c, MFA_COOKIE, r.token, {
+          path: "/",
+          secure: true,
+          httpOnly: true,
+          sameSite: "Lax",
+          maxAge: 600,
+        });
         return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(c.req.query("next")))}`, 303);
       }
       return startSession(c, r, c.req.query("next") ?? "/");
@@ -88,12 +109,16 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     }
   });
 
-  const totpForm = (c: any, error?: string, status = 200) => {
+  const totpForm = (c: Context<AppEnv>, error?: string, status = 200) => {
     const _ = tr(c);
     return page(
       c,
       { title: _("totp.step.title"), error },
-      <form method="post" action={`/login/totp?next=${encodeURIComponent(safeNext(c.req.query("next")))}`} class="stack">
+      <form
+        method="post"
+        action={`/login/totp?next=${encodeURIComponent(safeNext(c.req.query("next")))}`}
+        class="stack"
+      >
         <label>
           {_("totp.code")}
           <input name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength={12} />
@@ -127,7 +152,11 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     return c.redirect("/login", 303);
   });
 
-  const signupForm = (c: any, opts: { error?: string; values?: Record<string, string> } = {}, status = 200) => {
+  const signupForm = (
+    c: Context<AppEnv>,
+    opts: { error?: string; values?: Record<string, string> } = {},
+    status = 200,
+  ) => {
     const _ = tr(c);
     const v = opts.values ?? {};
     return page(
@@ -136,15 +165,33 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       <form method="post" action="/signup" class="stack">
         <label>
           {_("field.firstName")}
-          <input name="firstName" autocomplete="given-name" required maxlength={100} value={v.firstName ?? ""} />
+          <input
+            name="firstName"
+            autocomplete="given-name"
+            required
+            maxlength={100}
+            value={v.firstName ?? ""}
+          />
         </label>
         <label>
           {_("field.lastName")}
-          <input name="lastName" autocomplete="family-name" required maxlength={100} value={v.lastName ?? ""} />
+          <input
+            name="lastName"
+            autocomplete="family-name"
+            required
+            maxlength={100}
+            value={v.lastName ?? ""}
+          />
         </label>
         <label>
           {_("field.company")}
-          <input name="company" autocomplete="organization" required maxlength={100} value={v.company ?? ""} />
+          <input
+            name="company"
+            autocomplete="organization"
+            required
+            maxlength={100}
+            value={v.company ?? ""}
+          />
         </label>
         <label>
           {_("field.jobTitle")}
@@ -160,7 +207,14 @@ export function registerAuthPages(app: Hono<AppEnv>) {
         </label>
         <label>
           {_("field.newPassword")}
-          <input name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={256} />
+          <input
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={8}
+            maxlength={256}
+          />
           <span class="muted">{_("signup.password_hint")}</span>
         </label>
         <label>
@@ -200,11 +254,16 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       return c.redirect("/login?verified=1", 303);
     } catch (err) {
       const { message, status } = messageFor(c, err);
-      return page(c, { title: _("verify.title"), error: message }, <a href="/login">{_("login.title")}</a>, status);
+      return page(
+        c,
+        { title: _("verify.title"), error: message },
+        <a href="/login">{_("login.title")}</a>,
+        status,
+      );
     }
   });
 
-  const forgotForm = (c: any, notice?: string) => {
+  const forgotForm = (c: Context<AppEnv>, notice?: string) => {
     const _ = tr(c);
     return page(
       c,
@@ -225,7 +284,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     return forgotForm(c, tr(c)("forgot.sent"));
   });
 
-  const resetForm = (c: any, token: string, error?: string, status = 200) => {
+  const resetForm = (c: Context<AppEnv>, token: string, error?: string, status = 200) => {
     const _ = tr(c);
     return page(
       c,
@@ -234,7 +293,14 @@ export function registerAuthPages(app: Hono<AppEnv>) {
         <input type="hidden" name="token" value={token} />
         <label>
           {_("field.newPassword")}
-          <input name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={256} />
+          <input
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={8}
+            maxlength={256}
+          />
         </label>
         <button type="submit">{_("reset.submit")}</button>
       </form>,
@@ -253,20 +319,31 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     }
   });
 
-  const acceptForm = async (c: any, token: string, error?: string, status = 200) => {
+  const acceptForm = async (c: Context<AppEnv>, token: string, error?: string, status = 200) => {
     const _ = tr(c);
     let info: Awaited<ReturnType<typeof findInvitation>>;
     try {
       info = await findInvitation(c.env, token);
     } catch (err) {
       const m = messageFor(c, err);
-      return page(c, { title: _("invite.title"), error: m.message }, <a href="/login">{_("login.title")}</a>, m.status);
+      return page(
+        c,
+        { title: _("invite.title"), error: m.message },
+        <a href="/login">{_("login.title")}</a>,
+        m.status,
+      );
     }
     return page(
       c,
       { title: _("invite.title"), error },
       <>
-        <p>{_("invite.intro", { tenant: info.tenant.name, role: _(`role.${info.invitation.role}`), email: info.invitation.email })}</p>
+        <p>
+          {_("invite.intro", {
+            tenant: info.tenant.name,
+            role: _(`role.${info.invitation.role}`),
+            email: info.invitation.email,
+          })}
+        </p>
         <form method="post" action="/invitations/accept" class="stack">
           <input type="hidden" name="token" value={token} />
           {info.existingUser ? null : (
@@ -304,7 +381,13 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     try {
       const r = await acceptInvitation(pctx(c), f as never);
       if (r.kind === "mfa") {
-        setCookie(c, MFA_COOKIE, r.token, { path: "/", secure: true, httpOnly: true, sameSite: "Lax", maxAge: 600 });
+        setCookie(c, MFA_COOKIE, r.token, {
+          path: "/",
+          secure: true,
+          httpOnly: true,
+          sameSite: "Lax",
+          maxAge: 600,
+        });
         return c.redirect("/login/totp", 303);
       }
       return startSession(c, r, "/");
@@ -321,7 +404,11 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     const loaded = await loadPortalCtx(c);
     if (loaded) {
       const { updateProfile } = await import("../../core/accounts");
-      await updateProfile(loaded.ctx, { firstName: loaded.user.firstName || "-", lastName: loaded.user.lastName || "-", locale: lang });
+      await updateProfile(loaded.ctx, {
+        firstName: loaded.user.firstName || "-",
+        lastName: loaded.user.lastName || "-",
+        locale: lang,
+      });
     }
     return c.redirect(safeNext(f.back), 303);
   });

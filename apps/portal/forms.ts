@@ -23,12 +23,22 @@ export function messageFor(c: Context<AppEnv>, err: unknown): { message: string;
   const e = toApiError(err);
   const locale = c.get("locale") ?? "fr";
   if (e.code === "internal") {
-    console.error(JSON.stringify({ level: "error", msg: "portal form error", requestId: c.get("requestId"), error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "portal form error",
+        requestId: c.get("requestId"),
+        error: String(err),
+      }),
+    );
     return { message: t(locale, "error.internal", { requestId: c.get("requestId") }), status: 500 };
   }
   const key = (e.messageKey ??
     (e.code === "validation_failed" ? "error.validation" : `error.${e.code}`)) as MessageKey;
-  let message = t(locale, key, { seconds: e.headers?.["Retry-After"] ?? "60", requestId: c.get("requestId") });
+  let message = t(locale, key, {
+    seconds: e.headers?.["Retry-After"] ?? "60",
+    requestId: c.get("requestId"),
+  });
   if (message === key) message = e.message;
   if (e.code === "validation_failed" && e.errors?.length && !e.messageKey)
     message += ` (${e.errors.map((x) => x.pointer.replace(/^\//, "")).join(", ")})`;
@@ -37,6 +47,6 @@ export function messageFor(c: Context<AppEnv>, err: unknown): { message: string;
 
 /** Only same-site relative paths are followed after login (no open redirect). */
 export function safeNext(next: string | undefined | null, fallback = "/"): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
   return next;
 }

@@ -1,15 +1,15 @@
-import type { Hono } from "hono";
 import { desc } from "drizzle-orm";
+import type { Context, Hono } from "hono";
+import { formatDateTime } from "../../core/i18n";
 import { roleAllows } from "../../core/rbac";
 import { controlDb } from "../../db/client";
 import { mailOutbox } from "../../db/schema/control";
-import { formatDateTime } from "../../core/i18n";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
 import { page, tr } from "./layout";
 
 /** Links of the signed-in header, filtered by what the role may open. */
-export function navFor(c: any) {
+export function navFor(c: Context<AppEnv>) {
   const _ = tr(c);
   const ctx = c.get("ctx");
   const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
@@ -27,12 +27,20 @@ export function registerHome(app: Hono<AppEnv>) {
     const _ = tr(c);
     const ctx = c.get("ctx");
     const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
-    return page(c, { title: _("home.title"), nav: navFor(c) }, <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>);
+    return page(
+      c,
+      { title: _("home.title"), nav: navFor(c) },
+      <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>,
+    );
   });
 
   /** Dev-only: the local outbox (mail never leaves the machine without BREVO_API_KEY). */
   app.get("/dev/outbox", access({ kind: "dev" }), async (c) => {
-    const rows = await controlDb(c.env).select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(100);
+    const rows = await controlDb(c.env)
+      .select()
+      .from(mailOutbox)
+      .orderBy(desc(mailOutbox.createdAt))
+      .limit(100);
     const locale = c.get("locale");
     return page(
       c,

@@ -14,7 +14,11 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
   const key = await crypto.subtle.importKey("raw", enc.encode(password.normalize("NFKC")), "PBKDF2", false, [
     "deriveBits",
   ]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    256,
+  );
   return new Uint8Array(bits);
 }
 
@@ -59,4 +63,14 @@ export function checkPasswordPolicy(password: string, context: string[] = []): P
     if (v.length >= 4 && lower === v) return "too_common";
   }
   return null;
+}
+
+/** Verify against a stored hash, or spend the same time and fail when there is none. */
+export async function verifyPasswordOrBurn(
+  stored: string | null | undefined,
+  password: string,
+): Promise<boolean> {
+  if (stored) return verifyPassword(stored, password);
+  await burnPasswordCheck(password);
+  return false;
 }

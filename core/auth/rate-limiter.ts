@@ -49,8 +49,15 @@ export class RateLimiter extends DurableObject<Env> {
 
   private logState(log: number[], limit: number, windowMs: number): WindowState {
     // Blocked until the oldest event that keeps the count at the limit leaves the window.
-    const resetAt = log.length >= limit ? log[log.length - limit] + windowMs : (log[0] ?? Date.now()) + windowMs;
-    return { count: log.length, limit, remaining: Math.max(0, limit - log.length), resetAt, allowed: log.length < limit };
+    const resetAt =
+      log.length >= limit ? log[log.length - limit] + windowMs : (log[0] ?? Date.now()) + windowMs;
+    return {
+      count: log.length,
+      limit,
+      remaining: Math.max(0, limit - log.length),
+      resetAt,
+      allowed: log.length < limit,
+    };
   }
 
   /** Sliding window: record one event (persisted, survives eviction). */

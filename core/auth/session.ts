@@ -36,7 +36,11 @@ export interface NewSession {
   userAgent: string | null;
 }
 
-export async function createSession(env: Env, s: NewSession, now = Date.now()): Promise<{ token: string; session: Session }> {
+export async function createSession(
+  env: Env,
+  s: NewSession,
+  now = Date.now(),
+): Promise<{ token: string; session: Session }> {
   const id = randomToken(15);
   const secret = randomToken(20);
   const ua = parseUserAgent(s.userAgent);
@@ -61,7 +65,12 @@ export async function createSession(env: Env, s: NewSession, now = Date.now()): 
 }
 
 /** Returns the live session for a token of the given realm, sliding its expiry; null otherwise. */
-export async function validateSessionToken(env: Env, token: string, realm: Realm, now = Date.now()): Promise<Session | null> {
+export async function validateSessionToken(
+  env: Env,
+  token: string,
+  realm: Realm,
+  now = Date.now(),
+): Promise<Session | null> {
   const dot = token.indexOf(".");
   if (dot < 1 || token.length > 200) return null;
   const id = token.slice(0, dot);

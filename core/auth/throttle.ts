@@ -15,13 +15,21 @@ function keys(scope: string, account: string, ip: string | null): string[] {
   return k;
 }
 
-export async function assertNotThrottled(env: Env, scope: string, account: string, ip: string | null): Promise<void> {
+export async function assertNotThrottled(
+  env: Env,
+  scope: string,
+  account: string,
+  ip: string | null,
+): Promise<void> {
   const states = await Promise.all(
     keys(scope, account, ip).map((k) => limiter(env, k).check(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS)),
   );
   const blocked = states.filter((s) => !s.allowed);
   if (blocked.length) {
-    const retryAfter = Math.max(1, Math.ceil((Math.max(...blocked.map((s) => s.resetAt)) - Date.now()) / 1000));
+    const retryAfter = Math.max(
+      1,
+      Math.ceil((Math.max(...blocked.map((s) => s.resetAt)) - Date.now()) / 1000),
+    );
     throw new ApiError("rate_limited", `Too many failed attempts; retry in ${retryAfter} s`, {
       headers: { "Retry-After": String(retryAfter) },
       messageKey: "error.rate_limited",
@@ -29,6 +37,13 @@ export async function assertNotThrottled(env: Env, scope: string, account: strin
   }
 }
 
-export async function recordFailure(env: Env, scope: string, account: string, ip: string | null): Promise<void> {
-  await Promise.all(keys(scope, account, ip).map((k) => limiter(env, k).record(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS)));
+export async function recordFailure(
+  env: Env,
+  scope: string,
+  account: string,
+  ip: string | null,
+): Promise<void> {
+  await Promise.all(
+    keys(scope, account, ip).map((k) => limiter(env, k).record(LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS)),
+  );
 }

@@ -27,7 +27,12 @@ function hotpAt(key: Uint8Array, step: number): string {
  * Checks a code against the current step ±1 (clock drift) and refuses steps at or before
  * `lastStep`, so a code is accepted once. Returns the accepted step, or null.
  */
-export function verifyTotp(secretB32: string, code: string, lastStep: number | null, now = Date.now()): number | null {
+export function verifyTotp(
+  secretB32: string,
+  code: string,
+  lastStep: number | null,
+  now = Date.now(),
+): number | null {
   const clean = code.replace(/\s/g, "");
   if (!/^\d{6}$/.test(clean)) return null;
   const key = decodeBase32IgnorePadding(secretB32);
@@ -49,5 +54,10 @@ export async function newRecoveryCodes(): Promise<{ codes: string[]; hashes: str
 }
 
 export function hashRecoveryCode(code: string): Promise<string> {
-  return sha256Hex(code.trim().toLowerCase().replace(/[^a-z0-9]/g, ""));
+  return sha256Hex(
+    code
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, ""),
+  );
 }

@@ -64,7 +64,8 @@ export function registerAgents(api: OpenAPIHono<AppEnv>) {
       request: { params: IdParam("agentId"), body: jsonBody(AgentInput) },
       responses: { 200: json(Agent), 409: json(z.any(), "externalId already used") },
     }),
-    async (c) => c.json(await updateAgent(c.get("ctx"), c.req.valid("param").agentId, c.req.valid("json")), 200),
+    async (c) =>
+      c.json(await updateAgent(c.get("ctx"), c.req.valid("param").agentId, c.req.valid("json")), 200),
   );
   api.openapi(
     apiRoute("agents:write", {

@@ -42,7 +42,11 @@ export function registerAudit(api: OpenAPIHono<AppEnv>) {
       tags: ["Audit"],
       summary: "The tenant's audit log (hash-chained), newest first",
       request: {
-        query: z.object({ ...listQuery, from: z.coerce.number().int().optional(), to: z.coerce.number().int().optional() }),
+        query: z.object({
+          ...listQuery,
+          from: z.coerce.number().int().optional(),
+          to: z.coerce.number().int().optional(),
+        }),
       },
       responses: { 200: json(listOf(AuditEntry)) },
     }),
@@ -56,7 +60,10 @@ export function registerAudit(api: OpenAPIHono<AppEnv>) {
         toTs: q.to,
         order: "desc",
       });
-      return c.json({ data: r.rows.map(({ chain: _c, day: _d, tenantId: _t, ...row }) => row), nextCursor: r.nextCursor }, 200);
+      return c.json(
+        { data: r.rows.map(({ chain: _c, day: _d, tenantId: _t, ...row }) => row), nextCursor: r.nextCursor },
+        200,
+      );
     },
   );
   api.openapi(
@@ -66,7 +73,14 @@ export function registerAudit(api: OpenAPIHono<AppEnv>) {
       tags: ["Audit"],
       summary: "Verify the tenant's audit chain (hashes, links, day heads)",
       responses: {
-        200: json(z.object({ ok: z.boolean(), checked: z.number().int(), firstBadSeq: z.number().int().optional(), reason: z.string().optional() })),
+        200: json(
+          z.object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            firstBadSeq: z.number().int().optional(),
+            reason: z.string().optional(),
+          }),
+        ),
       },
     }),
     async (c) => c.json(await verifyAuditChain(c.env, tenantChain(c.get("ctx").tenant.id)), 200),

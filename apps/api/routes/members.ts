@@ -1,5 +1,12 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { changeMemberRole, inviteMember, listInvitations, listMembers, removeMember, revokeInvitation } from "../../../core/accounts";
+import {
+  changeMemberRole,
+  inviteMember,
+  listInvitations,
+  listMembers,
+  removeMember,
+  revokeInvitation,
+} from "../../../core/accounts";
 import { ROLES } from "../../../core/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
@@ -17,7 +24,13 @@ const Member = z
   })
   .openapi("Member");
 const Invitation = z
-  .object({ id: z.string(), email: z.string(), role: z.enum(ROLES), expiresAt: z.number().int(), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(ROLES),
+    expiresAt: z.number().int(),
+    createdAt: z.number().int(),
+  })
   .openapi("Invitation");
 
 export function registerMembers(api: OpenAPIHono<AppEnv>) {
@@ -39,7 +52,10 @@ export function registerMembers(api: OpenAPIHono<AppEnv>) {
       tags: ["Members"],
       summary: "Invite someone by e-mail with a role",
       request: { body: jsonBody(z.object({ email: z.string().max(254), role: z.enum(ROLES) })) },
-      responses: { 201: json(z.object({ id: z.string(), expiresAt: z.number().int() }), "Invitation sent"), 409: json(z.any(), "Already a member") },
+      responses: {
+        201: json(z.object({ id: z.string(), expiresAt: z.number().int() }), "Invitation sent"),
+        409: json(z.any(), "Already a member"),
+      },
     }),
     async (c) => c.json(await inviteMember(c.get("ctx"), c.req.valid("json")), 201),
   );

@@ -9,9 +9,15 @@ import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody } from "../openapi";
 
 const Location = z
-  .object({ location: z.enum(["eu", "us"]), processingScope: z.enum(["in_region", "international"]), shard: z.string() })
+  .object({
+    location: z.enum(["eu", "us"]),
+    processingScope: z.enum(["in_region", "international"]),
+    shard: z.string(),
+  })
   .openapi("LocationSettings");
-const Security = z.object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() }).openapi("SecuritySettings");
+const Security = z
+  .object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() })
+  .openapi("SecuritySettings");
 
 export function registerSettings(api: OpenAPIHono<AppEnv>) {
   api.openapi(
@@ -32,7 +38,10 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       summary: "Change the processing scope (a location change runs as a migration job)",
       request: {
         body: jsonBody(
-          z.object({ location: z.enum(["eu", "us"]).optional(), processingScope: z.enum(["in_region", "international"]).optional() }),
+          z.object({
+            location: z.enum(["eu", "us"]).optional(),
+            processingScope: z.enum(["in_region", "international"]).optional(),
+          }),
         ),
       },
       responses: { 200: json(Location), 409: json(z.any(), "Location change needs the migration job") },
@@ -55,7 +64,11 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       path: "/settings/security",
       tags: ["Settings"],
       summary: "Require a second factor for owners and administrators",
-      request: { body: jsonBody(z.object({ requireMfa: z.boolean().optional(), passwordLoginEnabled: z.boolean().optional() })) },
+      request: {
+        body: jsonBody(
+          z.object({ requireMfa: z.boolean().optional(), passwordLoginEnabled: z.boolean().optional() }),
+        ),
+      },
       responses: { 200: json(Security) },
     }),
     async (c) => c.json(await updateSecuritySettings(c.get("ctx"), c.req.valid("json")), 200),

@@ -25,7 +25,14 @@ export function registerTenant(api: OpenAPIHono<AppEnv>) {
     (c) => {
       const t = c.get("ctx").tenant;
       return c.json(
-        { id: t.id, name: t.name, location: t.location, processingScope: t.processingScope, defaultLocale: t.defaultLocale, createdAt: t.createdAt },
+        {
+          id: t.id,
+          name: t.name,
+          location: t.location,
+          processingScope: t.processingScope,
+          defaultLocale: t.defaultLocale,
+          createdAt: t.createdAt,
+        },
         200,
       );
     },

@@ -48,7 +48,10 @@ export const connectionLog = sqliteTable(
     userAgent: text("user_agent"),
     ts: integer("ts").notNull(),
   },
-  (t) => [index("connection_tenant_ts_idx").on(t.tenantId, t.ts), index("connection_subject_idx").on(t.subjectType, t.subjectId)],
+  (t) => [
+    index("connection_tenant_ts_idx").on(t.tenantId, t.ts),
+    index("connection_subject_idx").on(t.subjectType, t.subjectId),
+  ],
 );
 
 /** Every mail the platform sends, stored first (the local outbox), then handed to the provider. */

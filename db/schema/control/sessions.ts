@@ -24,7 +24,10 @@ export const sessions = sqliteTable(
     browser: text("browser"),
     os: text("os"),
   },
-  (t) => [index("sessions_subject_idx").on(t.realm, t.subjectId), index("sessions_expires_idx").on(t.expiresAt)],
+  (t) => [
+    index("sessions_subject_idx").on(t.realm, t.subjectId),
+    index("sessions_expires_idx").on(t.expiresAt),
+  ],
 );
 
 export type Session = typeof sessions.$inferSelect;

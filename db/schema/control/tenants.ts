@@ -7,7 +7,9 @@ export const tenants = sqliteTable(
     id: text("id").primaryKey(),
     name: text("name").notNull(),
     /** Where the tenant's call data is stored: "eu" (default) or "us". */
-    location: text("location", { enum: ["eu", "us"] }).notNull().default("eu"),
+    location: text("location", { enum: ["eu", "us"] })
+      .notNull()
+      .default("eu"),
     /** D1 binding name of the data-plane shard holding the tenant's rows. */
     shard: text("shard").notNull(),
     /** Which processing may leave the location: in_region (default) or international (SCCs). */
@@ -16,8 +18,12 @@ export const tenants = sqliteTable(
       .default("in_region"),
     requireMfa: integer("require_mfa", { mode: "boolean" }).notNull().default(false),
     passwordLoginEnabled: integer("password_login_enabled", { mode: "boolean" }).notNull().default(true),
-    defaultLocale: text("default_locale", { enum: ["fr", "en"] }).notNull().default("fr"),
-    status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
+    defaultLocale: text("default_locale", { enum: ["fr", "en"] })
+      .notNull()
+      .default("fr"),
+    status: text("status", { enum: ["active", "suspended", "closed"] })
+      .notNull()
+      .default("active"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -44,7 +44,10 @@ export const memberships = sqliteTable(
     agentId: text("agent_id"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [uniqueIndex("memberships_tenant_user_idx").on(t.tenantId, t.userId), index("memberships_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("memberships_tenant_user_idx").on(t.tenantId, t.userId),
+    index("memberships_user_idx").on(t.userId),
+  ],
 );
 
 export const invitations = sqliteTable(
@@ -61,7 +64,10 @@ export const invitations = sqliteTable(
     revokedAt: integer("revoked_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("invitations_tenant_idx").on(t.tenantId), uniqueIndex("invitations_token_idx").on(t.tokenHash)],
+  (t) => [
+    index("invitations_tenant_idx").on(t.tenantId),
+    uniqueIndex("invitations_token_idx").on(t.tokenHash),
+  ],
 );
 
 /** Single-use, expiring tokens sent by e-mail (verification, password reset). Only hashes stored. */

@@ -1,0 +1,187 @@
+import type { Hono } from "hono";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
+import { SCOPE_NAMES, type Scope } from "../../../core/rbac";
+import { access } from "../../middleware/access";
+import type { AppEnv } from "../../types";
+import { type Form, readForm } from "../forms";
+import { tr } from "../layout";
+import { doneUrl, fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+
+/** Checkbox names: one field per scope, because form readers keep a single value per name. */
+const scopeField = (s: Scope) => `scope_${s}`;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface KeysState {
+  error?: string | null;
+  values?: Form;
+  created?: { key: string; name: string };
+}
+
+/** /api-keys (A6): list, create (the key shown once), revoke. */
+async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
+  const _ = tr(c);
+  const { ctx } = userCtx(c);
+  const keys = await listApiKeys(ctx);
+  const v = state.values ?? {};
+  const now = Date.now();
+  return portalPage(
+    c,
+    { title: _("apikeys.title"), error: state.error },
+    <>
+      {state.created ? (
+        <section aria-labelledby="newkey-h">
+          <h2 id="newkey-h">{_("apikeys.new.title", { name: state.created.name })}</h2>
+          <p class="error" role="alert">
+            {_("apikeys.new.warning")}
+          </p>
+          <p>
+            <label>
+              {_("apikeys.new.label")}
+              <input class="secret" readonly value={state.created.key} size={48} />
+            </label>
+          </p>
+        </section>
+      ) : null}
+      <p>{_("apikeys.intro")}</p>
+
+      <section aria-labelledby="keys-h">
+        <h2 id="keys-h">{_("apikeys.list.title")}</h2>
+        {keys.length === 0 ? (
+          <p class="muted">{_("apikeys.none")}</p>
+        ) : (
+          <table>
+            <Head
+              cols={[
+                _("apikeys.name"),
+                _("apikeys.prefix"),
+                _("apikeys.scopes"),
+                _("apikeys.created"),
+                _("apikeys.expires"),
+                _("apikeys.last_used"),
+                _("apikeys.status"),
+                _("common.actions"),
+              ]}
+            />
+            <tbody>
+              {keys.map((k) => {
+                const expired = k.expiresAt !== null && k.expiresAt <= now;
+                const active = !k.revokedAt && !expired;
+                return (
+                  <tr>
+                    <td>{k.name}</td>
+                    <td>
+                      <code>{k.prefix}…</code>
+                    </td>
+                    <td>{k.scopes.join(", ")}</td>
+                    <td>{fmtDate(c, k.createdAt)}</td>
+                    <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
+                    <td>
+                      {k.lastUsedAt
+                        ? _("apikeys.used_from", { date: fmtDate(c, k.lastUsedAt), ip: k.lastUsedIp ?? _("common.unknown") })
+                        : _("apikeys.never_used")}
+                    </td>
+                    <td>
+                      {k.revokedAt
+                        ? _("apikeys.status.revoked", { date: fmtDate(c, k.revokedAt) })
+                        : expired
+                          ? _("apikeys.status.expired")
+                          : _("apikeys.status.active")}
+                    </td>
+                    <td>
+                      {active ? (
+                        <form method="post" action={`/api-keys/${encodeURIComponent(k.id)}/revoke`} class="inline">
+                          <button type="submit" class="danger" aria-label={_("apikeys.revoke_label", { name: k.name })}>
+                            {_("apikeys.revoke")}
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="create-h">
+        <h2 id="create-h">{_("apikeys.create.title")}</h2>
+        <form method="post" action="/api-keys" class="stack">
+          <label>
+            {_("apikeys.name")}
+            <input name="name" required maxlength={100} autocomplete="off" value={state.created ? "" : (v.name ?? "")} />
+          </label>
+          <fieldset>
+            <legend>{_("apikeys.scopes")}</legend>
+            {SCOPE_NAMES.map((s) => (
+              <div>
+                <input
+                  type="checkbox"
+                  id={scopeField(s)}
+                  name={scopeField(s)}
+                  value="on"
+                  checked={!state.created && v[scopeField(s)] === "on"}
+                />{" "}
+                <label for={scopeField(s)} class="inline">
+                  {_(`scope.${s}`)}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          <label>
+            {_("apikeys.create.expiry")}
+            <input
+              name="expiresAt"
+              type="date"
+              value={state.created ? "" : (v.expiresAt ?? "")}
+              aria-describedby="expiry-hint"
+            />
+            <span id="expiry-hint" class="muted">
+              {_("apikeys.create.expiry_hint")}
+            </span>
+          </label>
+          <button type="submit">{_("apikeys.create.submit")}</button>
+        </form>
+      </section>
+    </>,
+    status,
+  );
+}
+
+export function registerApiKeys(app: Hono<AppEnv>) {
+  const manage = access({ kind: "portal", perm: "apikeys:manage" });
+
+  app.get("/api-keys", manage, (c) => keysPage(c));
+
+  app.post("/api-keys", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
+      const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === "on");
+      if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
+      let expiresAt: number | null = null;
+      const day = (f.expiresAt ?? "").trim();
+      if (day) {
+        // End of the chosen day, UTC: the key works through the whole date shown.
+        expiresAt = DAY_RE.test(day) ? Date.parse(`${day}T23:59:59.999Z`) : Number.NaN;
+        if (!Number.isFinite(expiresAt) || expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
+      }
+      const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
+      // Not a redirect: the key exists only in this response (A6, shown once).
+      return keysPage(c, { created: { key: created.key, name: created.name } });
+    } catch (err) {
+      const { message, status } = formError(c, err, { fields: tr(c)("apikeys.name") });
+      return keysPage(c, { error: message, values: f }, status);
+    }
+  });
+
+  app.post("/api-keys/:keyId/revoke", manage, async (c) => {
+    try {
+      await revokeApiKey(userCtx(c).ctx, c.req.param("keyId"));
+      return c.redirect(doneUrl("/api-keys", "key_revoked"), 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return keysPage(c, { error: message }, status);
+    }
+  });
+}

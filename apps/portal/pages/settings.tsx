@@ -1,0 +1,123 @@
+import type { Hono } from "hono";
+import { getLocationSettings, getSecuritySettings, updateLocationSettings, updateSecuritySettings } from "../../../core/settings";
+import { access } from "../../middleware/access";
+import type { AppEnv } from "../../types";
+import { readForm } from "../forms";
+import { tr } from "../layout";
+import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
+
+const SCOPES = ["in_region", "international"] as const;
+type ProcessingScope = (typeof SCOPES)[number];
+const isScope = (v: unknown): v is ProcessingScope => typeof v === "string" && (SCOPES as readonly string[]).includes(v);
+
+/** /settings (D6, F2, A4): data location (read-only), processing scope, second-factor requirement. */
+function settingsPage(
+  c: PortalContext,
+  state: { error?: string | null; scope?: string; requireMfa?: boolean } = {},
+  status = 200,
+) {
+  const _ = tr(c);
+  const { ctx } = userCtx(c);
+  const loc = getLocationSettings(ctx);
+  const sec = getSecuritySettings(ctx);
+  const scope = state.scope ?? loc.processingScope;
+  const requireMfa = state.requireMfa ?? sec.requireMfa;
+  return portalPage(
+    c,
+    { title: _("settings.title"), error: state.error },
+    <>
+      <section aria-labelledby="location-h">
+        <h2 id="location-h">{_("settings.location.title")}</h2>
+        <dl>
+          <dt>{_("settings.location.current")}</dt>
+          <dd>
+            <strong>{_(`settings.location.value.${loc.location}`)}</strong>
+          </dd>
+        </dl>
+        <p class="muted">{_("settings.location.note")}</p>
+        <form method="post" action="/settings/location" class="stack">
+          <fieldset>
+            <legend>{_("settings.scope.legend")}</legend>
+            {SCOPES.map((s) => (
+              <p>
+                <input
+                  type="radio"
+                  id={`scope-${s}`}
+                  name="processingScope"
+                  value={s}
+                  checked={scope === s}
+                  aria-describedby={`scope-${s}-help`}
+                />{" "}
+                <label for={`scope-${s}`} class="inline">
+                  {_(`settings.scope.${s}`)}
+                </label>
+                <br />
+                <span id={`scope-${s}-help`} class="muted">
+                  {_(`settings.scope.${s}_help`)}
+                </span>
+              </p>
+            ))}
+          </fieldset>
+          <button type="submit">{_("settings.scope.submit")}</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="security-h">
+        <h2 id="security-h">{_("settings.security.title")}</h2>
+        <form method="post" action="/settings/security" class="stack">
+          <p>
+            <input
+              type="checkbox"
+              id="requireMfa"
+              name="requireMfa"
+              value="on"
+              checked={requireMfa}
+              aria-describedby="requireMfa-help"
+            />{" "}
+            <label for="requireMfa" class="inline">
+              {_("settings.security.require_mfa")}
+            </label>
+            <br />
+            <span id="requireMfa-help" class="muted">
+              {_("settings.security.require_mfa_help")}
+            </span>
+          </p>
+          <button type="submit">{_("settings.security.submit")}</button>
+        </form>
+      </section>
+    </>,
+    status,
+  );
+}
+
+export function registerSettings(app: Hono<AppEnv>) {
+  const manage = access({ kind: "portal", perm: "settings:manage" });
+
+  app.get("/settings", manage, (c) => settingsPage(c));
+
+  app.post("/settings/location", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
+      // The location is never sent from here: moving data is a migration job, not a setting.
+      await updateLocationSettings(userCtx(c).ctx, { processingScope: f.processingScope });
+      return c.redirect(doneUrl("/settings", "location"), 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return settingsPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/settings/security", manage, async (c) => {
+    const f = await readForm(c);
+    // An unticked checkbox is absent from the form.
+    const requireMfa = f.requireMfa === "on";
+    try {
+      await updateSecuritySettings(userCtx(c).ctx, { requireMfa });
+      return c.redirect(doneUrl("/settings", "security"), 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return settingsPage(c, { error: message, requireMfa }, status);
+    }
+  });
+}

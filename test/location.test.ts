@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { createAgent } from "../core/agents";
+import { dataPlane, shardForNewTenant } from "../db/resolver";
+import { call, E, makeTenant } from "./helpers";
+
+describe("data location routing (Shape, F2)", () => {
+  it("a us tenant's rows and objects land only in the us D1 and bucket; an eu tenant's only in eu", async () => {
+    const us = await makeTenant({ location: "us" });
+    const eu = await makeTenant({ location: "eu" });
+    const res = await call("/api/v1/agents", {
+      method: "POST",
+      key: us.key,
+      json: { name: "Jo Smith", externalId: "US-1", team: "Billing" },
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const euAgent = await createAgent(eu.ctx, { name: "Léa Martin", externalId: "EU-1" });
+
+    const inUs = await E.DATA_US_1.prepare("select tenant_id from agents where id = ?").bind(id).first();
+    const inEu = await E.DATA_EU_1.prepare("select tenant_id from agents where id = ?").bind(id).first();
+    expect(inUs).toEqual({ tenant_id: us.tenant.id });
+    expect(inEu).toBeNull();
+    expect(
+      await E.DATA_US_1.prepare("select 1 from agents where id = ?").bind(euAgent.id).first(),
+    ).toBeNull();
+    expect(
+      await E.DATA_EU_1.prepare("select 1 from agents where id = ?").bind(euAgent.id).first(),
+    ).not.toBeNull();
+
+    // Objects: write through the resolver, find them only in the location's bucket.
+    const dpUs = dataPlane(E, us.tenant);
+    await dpUs.bucket.put(dpUs.key("probe.txt"), "us data");
+    expect(await (await E.BLOB_US.get(`t/${us.tenant.id}/probe.txt`))!.text()).toBe("us data");
+    expect(await E.BLOB_EU.get(`t/${us.tenant.id}/probe.txt`)).toBeNull();
+    expect((await E.BLOB_US.list({ prefix: `t/${us.tenant.id}/` })).objects.map((o) => o.key).sort()).toEqual(
+      [`t/${us.tenant.id}/manifest.json`, `t/${us.tenant.id}/probe.txt`],
+    );
+    expect((await E.BLOB_EU.list({ prefix: `t/${us.tenant.id}/` })).objects).toHaveLength(0);
+
+    // The API reads through the same path.
+    const got = await call(`/api/v1/agents/${id}`, { key: us.key });
+    expect(((await got.json()) as { team: string }).team).toBe("Billing");
+    expect((await call(`/api/v1/agents/${id}`, { key: eu.key })).status).toBe(404);
+  });
+
+  it("the resolver refuses a shard that is not in the tenant's location", () => {
+    expect(() => dataPlane(E, { id: "ten_x", location: "us", shard: "DATA_EU_1" })).toThrow(
+      /not in location us/,
+    );
+    expect(shardForNewTenant(E, "eu")).toBe("DATA_EU_1");
+    expect(shardForNewTenant(E, "us")).toBe("DATA_US_1");
+  });
+
+  it("a location lists several shards: new tenants go to the newest, existing tenants stay on theirs", () => {
+    const env = {
+      ...E,
+      DATA_LOCATIONS: JSON.stringify({
+        eu: { shards: ["DATA_EU_1", "DATA_US_1"], bucket: "BLOB_EU" },
+        us: { shards: ["DATA_US_1"], bucket: "BLOB_US" },
+      }),
+    } as Env;
+    expect(shardForNewTenant(env, "eu")).toBe("DATA_US_1");
+    expect(dataPlane(env, { id: "ten_old", location: "eu", shard: "DATA_EU_1" }).d1).toBe(E.DATA_EU_1);
+  });
+
+  it("tenant settings hold the location and the processing scope (in_region by default)", async () => {
+    const t = await makeTenant({ location: "us" });
+    const r = (await (await call("/api/v1/settings/location", { key: t.key })).json()) as Record<
+      string,
+      string
+    >;
+    expect(r).toMatchObject({ location: "us", processingScope: "in_region" });
+    const put = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { processingScope: "international" },
+    });
+    expect(((await put.json()) as Record<string, string>).processingScope).toBe("international");
+    const move = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { location: "eu" },
+    });
+    expect(move.status).toBe(409);
+    const again = (await (await call("/api/v1/settings/location", { key: t.key })).json()) as Record<
+      string,
+      string
+    >;
+    expect(again.location).toBe("us");
+  });
+
+  it("no module outside db/resolver.ts names a data-plane binding", () => {
+    const sources = import.meta.glob(
+      ["../apps/**/*.{ts,tsx}", "../core/**/*.ts", "../workers/**/*.ts", "../db/**/*.ts"],
+      {
+        query: "?raw",
+        import: "default",
+        eager: true,
+      },
+    ) as Record<string, string>;
+    expect(Object.keys(sources).length).toBeGreaterThan(20);
+    const offenders = Object.entries(sources)
+      .filter(([path]) => !path.endsWith("db/resolver.ts") && !path.endsWith(".test.ts"))
+      .filter(([, src]) => /\b(DATA_(EU|US)_\d+|BLOB_(EU|US))\b/.test(src))
+      .map(([path]) => path);
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { call, makeTenant } from "./helpers";
+
+const isProblem = async (res: Response, status: number, type?: string) => {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = (await res.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    requestId: string;
+  };
+  expect(body.status).toBe(status);
+  expect(body.title).toBeTruthy();
+  expect(body.detail).toBeTruthy();
+  expect(body.requestId).toBe(res.headers.get("x-request-id"));
+  if (type) expect(body.type).toBe(`https://callcenterrate.com/problems/${type}`);
+  return body;
+};
+
+describe("API errors are RFC 9457 problem documents (E2, I6)", () => {
+  it("unknown route → 404 before auth", async () => {
+    await isProblem(await call("/api/v1/nope"), 404, "not-found");
+    await isProblem(await call("/api/v1/agents/x/y/z"), 404, "not-found");
+  });
+
+  it("no credentials → 401", async () => {
+    await isProblem(await call("/api/v1/agents"), 401, "unauthenticated");
+  });
+
+  it("malformed JSON, wrong types, missing fields → 400 with pointers; nothing written", async () => {
+    const t = await makeTenant();
+    const malformed = await call("/api/v1/agents", {
+      method: "POST",
+      key: t.key,
+      headers: { "content-type": "application/json" },
+      body: '{"name": "x",',
+    });
+    await isProblem(malformed, 400, "malformed-json");
+    const wrong = await isProblem(
+      await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: 42 } }),
+      400,
+      "validation-failed",
+    );
+    expect((wrong as unknown as { errors: { pointer: string }[] }).errors[0].pointer).toBe("/name");
+    await isProblem(await call("/api/v1/agents", { method: "POST", key: t.key, json: [] }), 400);
+    await isProblem(await call("/api/v1/agents?limit=0", { key: t.key }), 400);
+    await isProblem(await call("/api/v1/agents?limit=201", { key: t.key }), 400);
+    await isProblem(await call("/api/v1/agents?cursor=garbage", { key: t.key }), 400);
+    const list = (await (await call("/api/v1/agents", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toEqual([]);
+  });
+
+  it("an oversized JSON body → 413", async () => {
+    const t = await makeTenant();
+    const res = await call("/api/v1/agents", {
+      method: "POST",
+      key: t.key,
+      json: { name: "x".repeat(1_100_000) },
+    });
+    await isProblem(res, 413, "payload-too-large");
+  });
+
+  it("pagination: limit bounds, cursor pages, no duplicates", async () => {
+    const t = await makeTenant();
+    for (let i = 0; i < 5; i++)
+      await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: `Agent ${i}`, team: "A" } });
+    const p1 = (await (await call("/api/v1/agents?limit=2", { key: t.key })).json()) as {
+      data: { id: string }[];
+      nextCursor: string;
+    };
+    expect(p1.data).toHaveLength(2);
+    const p2 = (await (
+      await call(`/api/v1/agents?limit=2&cursor=${p1.nextCursor}`, { key: t.key })
+    ).json()) as typeof p1;
+    const p3 = (await (
+      await call(`/api/v1/agents?limit=2&cursor=${p2.nextCursor}`, { key: t.key })
+    ).json()) as typeof p1;
+    expect(p3.data).toHaveLength(1);
+    expect(p3.nextCursor).toBeNull();
+    const ids = [...p1.data, ...p2.data, ...p3.data].map((a) => a.id);
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  it("Idempotency-Key: replay gives the stored response, another body → 409", async () => {
+    const t = await makeTenant();
+    const send = (name: string) =>
+      call("/api/v1/agents", {
+        method: "POST",
+        key: t.key,
+        json: { name, externalId: `ext-${name}` },
+        headers: { "idempotency-key": "op-123" },
+      });
+    const a = await send("Zoé");
+    expect(a.status).toBe(201);
+    const b = await send("Zoé");
+    expect(b.status).toBe(201);
+    expect(b.headers.get("idempotent-replayed")).toBe("true");
+    expect(await b.json()).toEqual(await a.json());
+    await isProblem(await send("Other"), 409, "idempotency-conflict");
+    const list = (await (await call("/api/v1/agents", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(1);
+  });
+
+  it("ETag on reads: If-None-Match → 304", async () => {
+    const t = await makeTenant();
+    const r1 = await call("/api/v1/tenant", { key: t.key });
+    const etag = r1.headers.get("etag")!;
+    expect(etag).toBeTruthy();
+    const r2 = await call("/api/v1/tenant", { key: t.key, headers: { "if-none-match": etag } });
+    expect(r2.status).toBe(304);
+  });
+
+  it("conflicts and unknown ids", async () => {
+    const t = await makeTenant();
+    await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: "A", externalId: "dup" } });
+    await isProblem(
+      await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: "B", externalId: "dup" } }),
+      409,
+      "conflict",
+    );
+    await isProblem(await call("/api/v1/agents/agt_doesnotexist", { key: t.key }), 404, "not-found");
+  });
+});
+
+describe("security headers and CSRF (I3)", () => {
+  it("pages carry CSP with a nonce, HSTS, nosniff, frame-ancestors, Referrer-Policy, no-store", async () => {
+    const res = await call("/login");
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1];
+    expect(await res.text()).toContain(`nonce="${nonce}"`);
+    expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const api = await call("/api/v1/nope");
+    expect(api.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("a cross-site form post is refused with 403 and changes nothing", async () => {
+    const t = await makeTenant();
+    const res = await call("/login", {
+      method: "POST",
+      form: { email: t.users.owner.email, password: "x" },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/autre site|another site/);
+    const noOrigin = await call("/logout", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
+    expect(noOrigin.status).toBe(403);
+  });
+
+  it("/healthz answers ok", async () => {
+    const res = await call("/healthz");
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("the OpenAPI 3.1 document describes the API and its problem schema", async () => {
+    const doc = (await (await call("/api/v1/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/members", "/api-keys", "/agents/{agentId}", "/settings/location"]),
+    );
+    expect(doc.components.schemas.Problem).toBeTruthy();
+    expect(doc.components.securitySchemes.bearer).toBeTruthy();
+  });
+});
