@@ -4,7 +4,8 @@ import { ApiError } from "../core/errors";
 import { t } from "../core/i18n";
 import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
-import { localeMiddleware } from "./middleware/access";
+import { access, localeMiddleware } from "./middleware/access";
+import { renderDocs } from "./public/docs";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
@@ -30,7 +31,9 @@ export function buildApp() {
   });
   app.use("*", async (c, next) => (c.req.path.startsWith("/api/") ? next() : csrfCheck(c, next)));
 
-  app.route("/api/v1", buildApi());
+  const { api, document } = buildApi();
+  app.route("/api/v1", api);
+  app.get("/api/docs", access({ kind: "public" }), (c) => renderDocs(c, document() as never));
   registerPublic(app);
   registerAuthPages(app);
   registerHome(app);

@@ -175,5 +175,10 @@ describe("security headers and CSRF (I3)", () => {
     );
     expect(doc.components.schemas.Problem).toBeTruthy();
     expect(doc.components.securitySchemes.bearer).toBeTruthy();
+    const page = await call("/api/docs");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("/api/v1/agents/{agentId}");
+    expect(html).not.toContain("<script");
   });
 });

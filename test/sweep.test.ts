@@ -19,6 +19,7 @@ import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 const PUBLIC = new Set([
   "GET /healthz",
   "GET /api/v1/openapi.json",
+  "GET /api/docs",
   "GET /login",
   "POST /login",
   "GET /login/totp",

@@ -44,9 +44,8 @@ export function buildApi() {
   registerSettings(api);
   registerAudit(api);
 
-  api.get("/openapi.json", access({ kind: "public" }), (c) =>
-    c.json(
-      api.getOpenAPI31Document({
+  const document = () =>
+    api.getOpenAPI31Document({
         openapi: "3.1.0",
         info: {
           title: "CallCenterRate API",
@@ -55,8 +54,7 @@ export function buildApi() {
             "Tenant API of CallCenterRate. Errors are RFC 9457 problem documents; lists are `{ data, nextCursor }`; POST accepts `Idempotency-Key`; 600 requests per minute per key (`RateLimit-*` headers).",
         },
         servers: [{ url: "/api/v1" }],
-      }),
-    ),
-  );
-  return api;
+      });
+  api.get("/openapi.json", access({ kind: "public" }), (c) => c.json(document()));
+  return { api, document };
 }

@@ -1,5 +1,16 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../types";
+import { registerAccount } from "./pages/account";
+import { registerApiKeys } from "./pages/apikeys";
+import { registerAudit } from "./pages/audit";
+import { registerMembers } from "./pages/members";
+import { registerSettings } from "./pages/settings";
 
-/** Signed-in pages: account, members, API keys, settings, audit. */
-export function registerPortal(_app: Hono<AppEnv>) {}
+/** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
+export function registerPortal(app: Hono<AppEnv>) {
+  registerAccount(app);
+  registerMembers(app);
+  registerApiKeys(app);
+  registerSettings(app);
+  registerAudit(app);
+}

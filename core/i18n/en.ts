@@ -29,7 +29,8 @@ export const en = {
   "signup.submit": "Create the account",
   "signup.password_hint": "At least 8 characters. A long phrase is best.",
   "signup.check_mail.title": "Check your inbox",
-  "signup.check_mail.body": "If this address can be used, we have sent a link to confirm it. Open it to finish creating your account.",
+  "signup.check_mail.body":
+    "If this address can be used, we have sent a link to confirm it. Open it to finish creating your account.",
   "verify.title": "E-mail confirmation",
   "forgot.title": "Forgot password",
   "forgot.submit": "Send the reset link",
@@ -81,7 +82,8 @@ export const en = {
   "error.totp_invalid": "The code is incorrect or has already been used.",
   "error.email_unverified": "Confirm your e-mail address first: we sent you a link.",
   "error.account_disabled": "This account is disabled.",
-  "error.password_login_disabled": "Password sign-in is turned off for your organisation. Use single sign-on.",
+  "error.password_login_disabled":
+    "Password sign-in is turned off for your organisation. Use single sign-on.",
   "error.last_owner": "An organisation needs at least one owner. Make someone else owner first.",
   "error.role_not_assignable": "You cannot give this role.",
   "error.already_member": "This person is already a member.",
@@ -91,9 +93,11 @@ export const en = {
   "error.unauthenticated": "Please sign in.",
   "error.validation": "Some fields are invalid.",
   "error.internal": "Something went wrong on our side. The incident was logged (reference {requestId}).",
-  "error.mfa_required_by_tenant": "Your organisation requires a second factor for administrators. Set it up now.",
+  "error.mfa_required_by_tenant":
+    "Your organisation requires a second factor for administrators. Set it up now.",
   "error.current_password": "The current password is incorrect.",
-  "error.sole_owner": "You are the only owner of {tenant}. Transfer ownership or close the organisation first.",
+  "error.sole_owner":
+    "You are the only owner of {tenant}. Transfer ownership or close the organisation first.",
   "error.conflict": "This action conflicts with the current state. Reload the page and try again.",
   "error.bad_request": "The request is invalid.",
   "error.unsupported_media_type": "This form could not be read. Send it from the page.",
@@ -132,14 +136,16 @@ export const en = {
   "field.language": "Language",
   "field.currentPassword": "Current password",
   "account.password.title": "Password",
-  "account.password.note": "Changing your password signs you out everywhere else. This browser stays signed in.",
+  "account.password.note":
+    "Changing your password signs you out everywhere else. This browser stays signed in.",
   "account.password.submit": "Change the password",
   "account.totp.title": "Two-factor authentication",
   "account.totp.on": "On since {date}.",
   "account.totp.off": "Off. A second factor protects your account if your password leaks.",
   "account.totp.manage": "Manage two-factor authentication",
   "account.sessions.title": "Active sessions",
-  "account.sessions.intro": "The browsers and devices signed in to your account. End any session you do not recognise.",
+  "account.sessions.intro":
+    "The browsers and devices signed in to your account. End any session you do not recognise.",
   "account.sessions.browser": "Browser",
   "account.sessions.os": "Operating system",
   "account.sessions.ip": "IP address",
@@ -157,7 +163,8 @@ export const en = {
   "totp.off_intro":
     "After your password, you will also enter a 6-digit code from an authenticator app on your phone (for example FreeOTP, Aegis, Google Authenticator or 1Password).",
   "totp.start": "Set up two-factor authentication",
-  "totp.setup.step1": "1. In your authenticator app, add an account with this secret key, or open the set-up link below.",
+  "totp.setup.step1":
+    "1. In your authenticator app, add an account with this secret key, or open the set-up link below.",
   "totp.setup.secret": "Secret key",
   "totp.setup.uri": "Set-up link (otpauth)",
   "totp.setup.step2": "2. Enter the 6-digit code the app shows to confirm.",
@@ -215,7 +222,8 @@ export const en = {
   "apikeys.revoke_label": "Revoke the key {name}",
   "apikeys.create.title": "Create a key",
   "apikeys.create.expiry": "Expiry date (optional)",
-  "apikeys.create.expiry_hint": "The key stops working at the end of that day (UTC). Leave empty for a key that does not expire.",
+  "apikeys.create.expiry_hint":
+    "The key stops working at the end of that day (UTC). Leave empty for a key that does not expire.",
   "apikeys.create.submit": "Create the key",
   "apikeys.new.title": "Your new API key “{name}”",
   "apikeys.new.warning":
@@ -287,7 +295,8 @@ export const en = {
   "ops.nav.signed_in": "Signed in as {name}",
   "ops.logout": "Sign out",
   "ops.tenants.title": "Tenants",
-  "ops.tenants.note": "Control-plane facts only. Operators see no call content without a support grant from the tenant.",
+  "ops.tenants.note":
+    "Control-plane facts only. Operators see no call content without a support grant from the tenant.",
   "ops.tenants.name": "Name",
   "ops.tenants.id": "Identifier",
   "ops.tenants.location": "Location",

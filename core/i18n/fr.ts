@@ -31,7 +31,8 @@ export const fr: Record<keyof typeof en, string> = {
   "signup.submit": "Créer le compte",
   "signup.password_hint": "Au moins 8 caractères. Une longue phrase est idéale.",
   "signup.check_mail.title": "Consultez votre messagerie",
-  "signup.check_mail.body": "Si cette adresse peut être utilisée, nous y avons envoyé un lien de confirmation. Ouvrez-le pour terminer la création de votre compte.",
+  "signup.check_mail.body":
+    "Si cette adresse peut être utilisée, nous y avons envoyé un lien de confirmation. Ouvrez-le pour terminer la création de votre compte.",
   "verify.title": "Confirmation de l'e-mail",
   "forgot.title": "Mot de passe oublié",
   "forgot.submit": "Envoyer le lien",
@@ -82,7 +83,8 @@ export const fr: Record<keyof typeof en, string> = {
   "error.account_disabled": "Ce compte est désactivé.",
   "error.password_login_disabled":
     "La connexion par mot de passe est désactivée pour votre organisation. Utilisez l'authentification unique.",
-  "error.last_owner": "Une organisation doit garder au moins un propriétaire. Désignez d'abord un autre propriétaire.",
+  "error.last_owner":
+    "Une organisation doit garder au moins un propriétaire. Désignez d'abord un autre propriétaire.",
   "error.role_not_assignable": "Vous ne pouvez pas attribuer ce rôle.",
   "error.already_member": "Cette personne est déjà membre.",
   "error.not_found": "Introuvable.",
@@ -90,11 +92,13 @@ export const fr: Record<keyof typeof en, string> = {
   "error.csrf": "Ce formulaire a été envoyé depuis un autre site et a été refusé.",
   "error.unauthenticated": "Veuillez vous connecter.",
   "error.validation": "Certains champs sont invalides.",
-  "error.internal": "Une erreur est survenue de notre côté. L'incident est enregistré (référence {requestId}).",
+  "error.internal":
+    "Une erreur est survenue de notre côté. L'incident est enregistré (référence {requestId}).",
   "error.mfa_required_by_tenant":
     "Votre organisation exige un second facteur pour les administrateurs. Configurez-le maintenant.",
   "error.current_password": "Le mot de passe actuel est incorrect.",
-  "error.sole_owner": "Vous êtes le seul propriétaire de {tenant}. Transférez la propriété ou clôturez d'abord l'organisation.",
+  "error.sole_owner":
+    "Vous êtes le seul propriétaire de {tenant}. Transférez la propriété ou clôturez d'abord l'organisation.",
   "error.conflict": "Cette action n'est pas possible dans l'état actuel. Rechargez la page et réessayez.",
   "error.bad_request": "La requête est invalide.",
   "error.unsupported_media_type": "Ce formulaire n'a pas pu être lu. Envoyez-le depuis la page.",
@@ -247,8 +251,10 @@ export const fr: Record<keyof typeof en, string> = {
     "Les propriétaires et administrateurs qui n'ont pas activé la double authentification devront le faire avant d'utiliser le portail.",
   "settings.security.submit": "Enregistrer les paramètres de sécurité",
   "audit.title": "Journal d'audit",
-  "audit.verify.ok": "Intégrité vérifiée : les {count} entrées du journal sont intactes et correctement chaînées.",
-  "audit.verify.bad": "Échec de la vérification d'intégrité à l'entrée {seq} : {reason}. Contactez le support.",
+  "audit.verify.ok":
+    "Intégrité vérifiée : les {count} entrées du journal sont intactes et correctement chaînées.",
+  "audit.verify.bad":
+    "Échec de la vérification d'intégrité à l'entrée {seq} : {reason}. Contactez le support.",
   "audit.entries.title": "Événements (les plus récents d'abord)",
   "audit.seq": "N°",
   "audit.when": "Date",

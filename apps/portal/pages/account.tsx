@@ -11,7 +11,12 @@ import {
   startTotpEnrollment,
   updateProfile,
 } from "../../../core/accounts";
-import { clearSessionCookie, invalidateSession, listSessions, sessionCookie } from "../../../core/auth/session";
+import {
+  clearSessionCookie,
+  invalidateSession,
+  listSessions,
+  sessionCookie,
+} from "../../../core/auth/session";
 import { totpUri } from "../../../core/auth/totp";
 import { decryptString } from "../../../core/crypto";
 import { ApiError, notFound } from "../../../core/errors";
@@ -46,7 +51,9 @@ async function accountPage(
   const { ctx, actor } = userCtx(c);
   const user = await currentUser(ctx);
   const v = state.profile ?? profileValues(user, c.get("locale"));
-  const sessions = (await listSessions(c.env, "user", user.id)).sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+  const sessions = (await listSessions(c.env, "user", user.id)).sort(
+    (a, b) => b.lastActivityAt - a.lastActivityAt,
+  );
   return portalPage(
     c,
     { title: _("account.title"), error: state.error },
@@ -97,11 +104,24 @@ async function accountPage(
           <input type="hidden" name="username" autocomplete="username" value={user.email} />
           <label>
             {_("field.currentPassword")}
-            <input name="currentPassword" type="password" autocomplete="current-password" required maxlength={256} />
+            <input
+              name="currentPassword"
+              type="password"
+              autocomplete="current-password"
+              required
+              maxlength={256}
+            />
           </label>
           <label>
             {_("field.newPassword")}
-            <input name="newPassword" type="password" autocomplete="new-password" required minlength={8} maxlength={256} />
+            <input
+              name="newPassword"
+              type="password"
+              autocomplete="new-password"
+              required
+              minlength={8}
+              maxlength={256}
+            />
             <span class="muted">{_("signup.password_hint")}</span>
           </label>
           <button type="submit">{_("account.password.submit")}</button>
@@ -111,7 +131,9 @@ async function accountPage(
       <section aria-labelledby="totp-h">
         <h2 id="totp-h">{_("account.totp.title")}</h2>
         <p>
-          {user.totpEnabledAt ? _("account.totp.on", { date: fmtDate(c, user.totpEnabledAt) }) : _("account.totp.off")}{" "}
+          {user.totpEnabledAt
+            ? _("account.totp.on", { date: fmtDate(c, user.totpEnabledAt) })
+            : _("account.totp.off")}{" "}
           <a href="/account/totp">{_("account.totp.manage")}</a>
         </p>
       </section>
@@ -144,11 +166,19 @@ async function accountPage(
                   <td>{fmtDate(c, s.lastActivityAt)}</td>
                   <td>
                     {current ? <strong>{_("account.sessions.current")} </strong> : null}
-                    <form method="post" action={`/account/sessions/${encodeURIComponent(s.id)}/end`} class="inline">
+                    <form
+                      method="post"
+                      action={`/account/sessions/${encodeURIComponent(s.id)}/end`}
+                      class="inline"
+                    >
                       <button
                         type="submit"
                         class="secondary"
-                        aria-label={_("account.sessions.end_label", { browser, os, date: fmtDate(c, s.lastActivityAt) })}
+                        aria-label={_("account.sessions.end_label", {
+                          browser,
+                          os,
+                          date: fmtDate(c, s.lastActivityAt),
+                        })}
                       >
                         {_("account.sessions.end")}
                       </button>
@@ -223,7 +253,13 @@ async function totpPage(c: PortalContext, state: TotpState = {}, status = 200) {
           <form method="post" action="/account/totp/disable" class="stack">
             <label>
               {_("field.currentPassword")}
-              <input name="password" type="password" autocomplete="current-password" required maxlength={256} />
+              <input
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                required
+                maxlength={256}
+              />
             </label>
             <button type="submit" class="danger">
               {_("totp.disable.submit")}
@@ -311,7 +347,8 @@ export function registerAccount(app: Hono<AppEnv>) {
         locale,
       });
       // Keep the language cookie in step, so the sign-in page after a logout speaks it too.
-      if (locale) setCookie(c, "lang", locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
+      if (locale)
+        setCookie(c, "lang", locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
       return c.redirect(doneUrl("/account", "profile"), 303);
     } catch (err) {
       const { message, status } = formError(c, err);

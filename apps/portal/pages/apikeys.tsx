@@ -5,7 +5,16 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
-import { doneUrl, fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import {
+  doneUrl,
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "./common";
 
 /** Checkbox names: one field per scope, because form readers keep a single value per name. */
 const scopeField = (s: Scope) => `scope_${s}`;
@@ -77,7 +86,10 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
                     <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
                     <td>
                       {k.lastUsedAt
-                        ? _("apikeys.used_from", { date: fmtDate(c, k.lastUsedAt), ip: k.lastUsedIp ?? _("common.unknown") })
+                        ? _("apikeys.used_from", {
+                            date: fmtDate(c, k.lastUsedAt),
+                            ip: k.lastUsedIp ?? _("common.unknown"),
+                          })
                         : _("apikeys.never_used")}
                     </td>
                     <td>
@@ -89,8 +101,16 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
                     </td>
                     <td>
                       {active ? (
-                        <form method="post" action={`/api-keys/${encodeURIComponent(k.id)}/revoke`} class="inline">
-                          <button type="submit" class="danger" aria-label={_("apikeys.revoke_label", { name: k.name })}>
+                        <form
+                          method="post"
+                          action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}
+                          class="inline"
+                        >
+                          <button
+                            type="submit"
+                            class="danger"
+                            aria-label={_("apikeys.revoke_label", { name: k.name })}
+                          >
                             {_("apikeys.revoke")}
                           </button>
                         </form>
@@ -109,7 +129,13 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
         <form method="post" action="/api-keys" class="stack">
           <label>
             {_("apikeys.name")}
-            <input name="name" required maxlength={100} autocomplete="off" value={state.created ? "" : (v.name ?? "")} />
+            <input
+              name="name"
+              required
+              maxlength={100}
+              autocomplete="off"
+              value={state.created ? "" : (v.name ?? "")}
+            />
           </label>
           <fieldset>
             <legend>{_("apikeys.scopes")}</legend>
@@ -164,7 +190,8 @@ export function registerApiKeys(app: Hono<AppEnv>) {
       if (day) {
         // End of the chosen day, UTC: the key works through the whole date shown.
         expiresAt = DAY_RE.test(day) ? Date.parse(`${day}T23:59:59.999Z`) : Number.NaN;
-        if (!Number.isFinite(expiresAt) || expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
+        if (!Number.isFinite(expiresAt) || expiresAt <= Date.now())
+          throw invalid("error.expiry_invalid", "/expiresAt");
       }
       const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
       // Not a redirect: the key exists only in this response (A6, shown once).

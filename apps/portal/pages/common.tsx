@@ -23,7 +23,12 @@ export function fmtDate(c: PortalContext, ms: number | null | undefined): string
 }
 
 /** A string whose key is built at run time (an event name from the logs); the fallback when none. */
-export function trOr(c: PortalContext, key: string, fallback: string, params?: Record<string, string | number>): string {
+export function trOr(
+  c: PortalContext,
+  key: string,
+  fallback: string,
+  params?: Record<string, string | number>,
+): string {
   const s = t(c.get("locale") ?? "fr", key as MessageKey, params);
   return s === key ? fallback : s;
 }
@@ -86,7 +91,12 @@ export interface PortalPageOpts {
 
 /** Every signed-in page: the portal header for the user's role, then the body. */
 export function portalPage(c: PortalContext, opts: PortalPageOpts, body: Child, status = 200) {
-  return page(c, { title: opts.title, nav: navFor(c), error: opts.error, notice: opts.notice ?? doneNotice(c) }, body, status);
+  return page(
+    c,
+    { title: opts.title, nav: navFor(c), error: opts.error, notice: opts.notice ?? doneNotice(c) },
+    body,
+    status,
+  );
 }
 
 /** `<th scope="col">` cells for a table head. */

@@ -2,13 +2,27 @@ import type { Hono } from "hono";
 import {
   changeMemberRole,
   emailSchema,
-  inviteMember, listInvitations, listMembers, removeMember, revokeInvitation } from "../../../core/accounts";
+  inviteMember,
+  listInvitations,
+  listMembers,
+  removeMember,
+  revokeInvitation,
+} from "../../../core/accounts";
 import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
-import { doneUrl, fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import {
+  doneUrl,
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "./common";
 
 const isRole = (v: unknown): v is Role => typeof v === "string" && (ROLES as readonly string[]).includes(v);
 
@@ -75,8 +89,16 @@ async function membersPage(
                   {canManage ? (
                     <td>
                       {editable ? (
-                        <form method="post" action={`/members/${encodeURIComponent(m.id)}/remove`} class="inline">
-                          <button type="submit" class="danger" aria-label={_("members.remove_label", { name })}>
+                        <form
+                          method="post"
+                          action={`/members/${encodeURIComponent(m.id)}/remove`}
+                          class="inline"
+                        >
+                          <button
+                            type="submit"
+                            class="danger"
+                            aria-label={_("members.remove_label", { name })}
+                          >
                             {_("members.remove")}
                           </button>
                         </form>
@@ -97,7 +119,14 @@ async function membersPage(
           <form method="post" action="/members/invite" class="stack">
             <label>
               {_("field.email")}
-              <input name="email" type="email" autocomplete="off" required maxlength={254} value={invite.email} />
+              <input
+                name="email"
+                type="email"
+                autocomplete="off"
+                required
+                maxlength={254}
+                value={invite.email}
+              />
             </label>
             <label>
               {_("members.role")}
@@ -138,7 +167,11 @@ async function membersPage(
                   <td>{fmtDate(c, i.expiresAt)}</td>
                   {canManage ? (
                     <td>
-                      <form method="post" action={`/members/invitations/${encodeURIComponent(i.id)}/revoke`} class="inline">
+                      <form
+                        method="post"
+                        action={`/members/invitations/${encodeURIComponent(i.id)}/revoke`}
+                        class="inline"
+                      >
                         <button
                           type="submit"
                           class="secondary"

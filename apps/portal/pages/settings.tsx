@@ -1,5 +1,10 @@
 import type { Hono } from "hono";
-import { getLocationSettings, getSecuritySettings, updateLocationSettings, updateSecuritySettings } from "../../../core/settings";
+import {
+  getLocationSettings,
+  getSecuritySettings,
+  updateLocationSettings,
+  updateSecuritySettings,
+} from "../../../core/settings";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
@@ -8,7 +13,8 @@ import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } 
 
 const SCOPES = ["in_region", "international"] as const;
 type ProcessingScope = (typeof SCOPES)[number];
-const isScope = (v: unknown): v is ProcessingScope => typeof v === "string" && (SCOPES as readonly string[]).includes(v);
+const isScope = (v: unknown): v is ProcessingScope =>
+  typeof v === "string" && (SCOPES as readonly string[]).includes(v);
 
 /** /settings (D6, F2, A4): data location (read-only), processing scope, second-factor requirement. */
 function settingsPage(
