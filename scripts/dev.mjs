@@ -21,7 +21,9 @@ import { generateSeed, readD1Databases, readDevVars, writeSeedFiles } from "./se
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 /** One state directory for migrations, seed and `wrangler dev` (wrangler's default, made explicit). */
-const PERSIST_TO = ".wrangler/state";
+// CCR_STATE_DIR / PORT let the browser tests run their own instance beside a developer's.
+const PERSIST_TO = process.env.CCR_STATE_DIR ?? ".wrangler/state";
+const PORT = process.env.PORT ?? "8787";
 const DEV_VARS = path.join(root, ".dev.vars");
 const MARKER_TENANT = "ten_demo_eu";
 
@@ -163,7 +165,7 @@ function runDev() {
     "--ip",
     "127.0.0.1",
     "--port",
-    "8787",
+    PORT,
     "--persist-to",
     PERSIST_TO,
     ...passThrough,

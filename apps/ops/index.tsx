@@ -17,7 +17,7 @@ import { access } from "../middleware/access";
 import { clientIp } from "../middleware/request";
 import { messageFor, readForm, safeNext } from "../portal/forms";
 import { page, tr } from "../portal/layout";
-import { AuditTable, VerifyLine } from "../portal/pages/audit";
+import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
 
@@ -213,14 +213,11 @@ export function registerOps(app: Hono<AppEnv>) {
       <>
         <VerifyLine c={c} v={verify} />
         <AuditTable c={c} rows={entries.rows} who={who} />
-        <p>
-          {cursor ? <a href="/ops/audit">{_("common.newest")}</a> : null}{" "}
-          {entries.nextCursor ? (
-            <a href={`/ops/audit?cursor=${encodeURIComponent(entries.nextCursor)}`} rel="next">
-              {_("common.next_page")}
-            </a>
-          ) : null}
-        </p>
+        <Pager
+          c={c}
+          newest={cursor ? "/ops/audit" : null}
+          next={entries.nextCursor ? `/ops/audit?cursor=${encodeURIComponent(entries.nextCursor)}` : null}
+        />
       </>,
     );
   });

@@ -56,6 +56,7 @@ export function page(c: Context<AppEnv>, opts: PageOpts, body: Child, status = 2
           <head>
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <link rel="icon" href="data:," />
             <title>{`${opts.title} · CallCenterRate`}</title>
             <style nonce={nonce}>{CSS}</style>
           </head>

@@ -43,6 +43,7 @@ export function renderDocs(c: Context<AppEnv>, doc: Doc) {
           <head>
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <link rel="icon" href="data:," />
             <title>{`${doc.info.title} ${doc.info.version}`}</title>
             <style nonce={nonce}>{`body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 code,pre{font-family:ui-monospace,monospace;background:#f6f8fa;border-radius:4px;padding:.1rem .3rem}pre{padding:.6rem;white-space:pre-wrap}

@@ -26,7 +26,17 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
-import { doneUrl, fmtDate, formError, Head, orNull, type PortalContext, portalPage, userCtx } from "./common";
+import {
+  doneUrl,
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  orNull,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "./common";
 
 type ProfileValues = Pick<Form, "firstName" | "lastName" | "phone" | "company" | "jobTitle" | "locale">;
 
@@ -166,11 +176,8 @@ async function accountPage(
                   <td>{fmtDate(c, s.lastActivityAt)}</td>
                   <td>
                     {current ? <strong>{_("account.sessions.current")} </strong> : null}
-                    <form
-                      method="post"
-                      action={`/account/sessions/${encodeURIComponent(s.id)}/end`}
-                      class="inline"
-                    >
+                    <form method="post" action="/account/sessions/end" class="inline">
+                      <input type="hidden" name="sessionId" value={s.id} />
                       <button
                         type="submit"
                         class="secondary"
@@ -335,7 +342,13 @@ export function registerAccount(app: Hono<AppEnv>) {
       jobTitle: f.jobTitle ?? "",
       locale: f.locale ?? "",
     };
+    const _ = tr(c);
+    const missing = [
+      values.firstName.trim() ? null : _("field.firstName"),
+      values.lastName.trim() ? null : _("field.lastName"),
+    ].filter((x): x is string => x !== null);
     try {
+      if (missing.length) throw invalid("error.field_required", "/firstName");
       const { ctx } = userCtx(c);
       const locale = isLocale(values.locale) ? values.locale : undefined;
       await updateProfile(ctx, {
@@ -351,7 +364,7 @@ export function registerAccount(app: Hono<AppEnv>) {
         setCookie(c, "lang", locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
       return c.redirect(doneUrl("/account", "profile"), 303);
     } catch (err) {
-      const { message, status } = formError(c, err);
+      const { message, status } = formError(c, err, { fields: missing.join(", ") });
       return accountPage(c, { error: message, profile: values }, status);
     }
   });
@@ -371,9 +384,10 @@ export function registerAccount(app: Hono<AppEnv>) {
     }
   });
 
-  app.post("/account/sessions/:sessionId/end", member, async (c) => {
+  // The session id travels in the form, not the path: it is not a tenant object (see the route sweep).
+  app.post("/account/sessions/end", member, async (c) => {
     const { ctx, actor } = userCtx(c);
-    const id = c.req.param("sessionId");
+    const id = (await readForm(c)).sessionId ?? "";
     try {
       // Only the user's own sessions: looked up among them, so another person's id is simply not found.
       const mine = await listSessions(c.env, "user", actor.id);

@@ -44,10 +44,10 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
             {_("apikeys.new.warning")}
           </p>
           <p>
-            <label>
-              {_("apikeys.new.label")}
-              <input class="secret" readonly value={state.created.key} size={48} />
-            </label>
+            <strong id="newkey-label">{_("apikeys.new.label")}</strong>{" "}
+            <code class="secret" aria-labelledby="newkey-label">
+              {state.created.key}
+            </code>
           </p>
         </section>
       ) : null}
@@ -145,8 +145,8 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
                   type="checkbox"
                   id={scopeField(s)}
                   name={scopeField(s)}
-                  value="on"
-                  checked={!state.created && v[scopeField(s)] === "on"}
+                  value={s}
+                  checked={!state.created && v[scopeField(s)] === s}
                 />{" "}
                 <label for={scopeField(s)} class="inline">
                   {_(`scope.${s}`)}
@@ -183,7 +183,7 @@ export function registerApiKeys(app: Hono<AppEnv>) {
     const f = await readForm(c);
     try {
       if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
-      const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === "on");
+      const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === s);
       if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
       let expiresAt: number | null = null;
       const day = (f.expiresAt ?? "").trim();

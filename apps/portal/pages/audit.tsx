@@ -98,6 +98,22 @@ export function AuditTable({
   );
 }
 
+/** "Newest" and "next page" links of a cursor-paginated table; nothing when there is one page. */
+export function Pager({ c, newest, next }: { c: PortalContext; newest: string | null; next: string | null }) {
+  const _ = tr(c);
+  if (!newest && !next) return null;
+  return (
+    <p>
+      {newest ? <a href={newest}>{_("common.newest")}</a> : null}{" "}
+      {next ? (
+        <a href={next} rel="next">
+          {_("common.next_page")}
+        </a>
+      ) : null}
+    </p>
+  );
+}
+
 function qs(params: Record<string, string | null | undefined>): string {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) u.set(k, v);
@@ -154,14 +170,11 @@ export function registerAudit(app: Hono<AppEnv>) {
         <section aria-labelledby="entries-h">
           <h2 id="entries-h">{_("audit.entries.title")}</h2>
           <AuditTable c={c} rows={entries.rows} who={(r) => nameOf(r.actorType, r.actorId)} />
-          <p>
-            {cursor ? <a href={`/audit${qs({ conn })}`}>{_("common.newest")}</a> : null}{" "}
-            {entries.nextCursor ? (
-              <a href={`/audit${qs({ cursor: entries.nextCursor, conn })}`} rel="next">
-                {_("common.next_page")}
-              </a>
-            ) : null}
-          </p>
+          <Pager
+            c={c}
+            newest={cursor ? `/audit${qs({ conn })}` : null}
+            next={entries.nextCursor ? `/audit${qs({ cursor: entries.nextCursor, conn })}` : null}
+          />
         </section>
 
         <section aria-labelledby="conn-h">
@@ -196,14 +209,13 @@ export function registerAudit(app: Hono<AppEnv>) {
               </tbody>
             </table>
           )}
-          <p>
-            {conn ? <a href={`/audit${qs({ cursor })}#conn-h`}>{_("common.newest")}</a> : null}{" "}
-            {connections.nextCursor ? (
-              <a href={`/audit${qs({ cursor, conn: connections.nextCursor })}#conn-h`} rel="next">
-                {_("common.next_page")}
-              </a>
-            ) : null}
-          </p>
+          <Pager
+            c={c}
+            newest={conn ? `/audit${qs({ cursor })}#conn-h` : null}
+            next={
+              connections.nextCursor ? `/audit${qs({ cursor, conn: connections.nextCursor })}#conn-h` : null
+            }
+          />
         </section>
       </>,
     );
