@@ -5,7 +5,6 @@ import { t } from "../core/i18n";
 import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
 import { access, localeMiddleware } from "./middleware/access";
-import { renderDocs } from "./public/docs";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
@@ -14,6 +13,7 @@ import { registerAuthPages } from "./portal/auth-pages";
 import { registerHome } from "./portal/home";
 import { page } from "./portal/layout";
 import { registerPublic } from "./public";
+import { renderDocs } from "./public/docs";
 import type { AppEnv } from "./types";
 
 const isApiPath = (path: string) => path.startsWith("/api/") || path === "/healthz";

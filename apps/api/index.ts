@@ -46,15 +46,15 @@ export function buildApi() {
 
   const document = () =>
     api.getOpenAPI31Document({
-        openapi: "3.1.0",
-        info: {
-          title: "CallCenterRate API",
-          version: "1.0.0",
-          description:
-            "Tenant API of CallCenterRate. Errors are RFC 9457 problem documents; lists are `{ data, nextCursor }`; POST accepts `Idempotency-Key`; 600 requests per minute per key (`RateLimit-*` headers).",
-        },
-        servers: [{ url: "/api/v1" }],
-      });
+      openapi: "3.1.0",
+      info: {
+        title: "CallCenterRate API",
+        version: "1.0.0",
+        description:
+          "Tenant API of CallCenterRate. Errors are RFC 9457 problem documents; lists are `{ data, nextCursor }`; POST accepts `Idempotency-Key`; 600 requests per minute per key (`RateLimit-*` headers).",
+      },
+      servers: [{ url: "/api/v1" }],
+    });
   api.get("/openapi.json", access({ kind: "public" }), (c) => c.json(document()));
   return { api, document };
 }

@@ -7,7 +7,16 @@ import type { AppEnv } from "../types";
  * bundling them would cost more than the whole Worker's budget (P6). This page is enough to read
  * the contract; the JSON at /api/v1/openapi.json feeds any client generator.
  */
-type Schema = { $ref?: string; type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; enum?: unknown[]; required?: string[]; anyOf?: Schema[]; description?: string };
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  required?: string[];
+  anyOf?: Schema[];
+  description?: string;
+};
 type Operation = {
   summary?: string;
   tags?: string[];
@@ -15,7 +24,10 @@ type Operation = {
   requestBody?: { content: Record<string, { schema: Schema }> };
   responses: Record<string, { description: string }>;
 };
-type Doc = { info: { title: string; description?: string; version: string }; paths: Record<string, Record<string, Operation>> };
+type Doc = {
+  info: { title: string; description?: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+};
 
 function typeOf(s: Schema | undefined): string {
   if (!s) return "";
@@ -45,7 +57,9 @@ export function renderDocs(c: Context<AppEnv>, doc: Doc) {
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <link rel="icon" href="data:," />
             <title>{`${doc.info.title} ${doc.info.version}`}</title>
-            <style nonce={nonce}>{`body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+            <style
+              nonce={nonce}
+            >{`body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 code,pre{font-family:ui-monospace,monospace;background:#f6f8fa;border-radius:4px;padding:.1rem .3rem}pre{padding:.6rem;white-space:pre-wrap}
 section{border-top:1px solid #d0d7de;padding:.5rem 0}.m{font-weight:700;display:inline-block;min-width:4.5rem}`}</style>
           </head>
@@ -81,7 +95,9 @@ section{border-top:1px solid #d0d7de;padding:.5rem 0}.m{font-weight:700;display:
                           ))}
                         </ul>
                       ) : null}
-                      {op.requestBody ? <pre>{typeOf(Object.values(op.requestBody.content)[0]?.schema)}</pre> : null}
+                      {op.requestBody ? (
+                        <pre>{typeOf(Object.values(op.requestBody.content)[0]?.schema)}</pre>
+                      ) : null}
                       <ul>
                         {Object.entries(op.responses).map(([code, r]) => (
                           <li>

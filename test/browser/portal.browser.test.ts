@@ -17,7 +17,9 @@ async function newPage(): Promise<Page> {
     if (m.type() !== "error") return;
     // A form answered 4xx on purpose (its page shows the error) is not a console error of ours;
     // any failing sub-resource (script, style, icon) is.
-    const documentStatus = /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text());
+    const documentStatus = /Failed to load resource: the server responded with a status of 4\d\d/.test(
+      m.text(),
+    );
     if (documentStatus && m.location().url === page.url()) return;
     consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
   });
@@ -28,7 +30,13 @@ async function newPage(): Promise<Page> {
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
 });
 afterAll(async () => {
