@@ -955,7 +955,10 @@ export async function deleteAccount(ctx: Ctx, password: string): Promise<void> {
       .from(memberships)
       .where(and(eq(memberships.tenantId, m.tenantId), eq(memberships.role, "owner")));
     if (owners.length <= 1)
-      throw new ApiError("conflict", `sole owner of ${m.name}`, { messageKey: "error.sole_owner" });
+      throw new ApiError("conflict", `sole owner of ${m.name}`, {
+        messageKey: "error.sole_owner",
+        params: { tenant: m.name },
+      });
   }
   await db.batch([
     db.delete(memberships).where(eq(memberships.userId, user.id)),

@@ -59,6 +59,7 @@ export async function createApiKey(
   if (input.expiresAt != null && input.expiresAt <= Date.now())
     throw new ApiError("validation_failed", "expiresAt must be in the future", {
       errors: [{ pointer: "/expiresAt", detail: "must be in the future" }],
+      messageKey: "error.expiry_invalid",
     });
   const key = KEY_PREFIX + randomToken(20);
   const row: ApiKey = {

@@ -40,11 +40,18 @@ export class ApiError extends Error {
   readonly headers?: Record<string, string>;
   /** Key into the i18n table for the portal's message, when it differs from the code. */
   readonly messageKey?: string;
+  /** Values for the `{placeholders}` of that message. */
+  readonly params?: Record<string, string | number>;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    opts: { errors?: FieldError[]; headers?: Record<string, string>; messageKey?: string } = {},
+    opts: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      messageKey?: string;
+      params?: Record<string, string | number>;
+    } = {},
   ) {
     super(detail ?? errorCodes[code].title);
     this.code = code;
@@ -52,6 +59,7 @@ export class ApiError extends Error {
     this.errors = opts.errors;
     this.headers = opts.headers;
     this.messageKey = opts.messageKey;
+    this.params = opts.params;
   }
 }
 

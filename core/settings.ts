@@ -26,6 +26,7 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
     throw new ApiError(
       "conflict",
       "Changing the data location moves every recording and call row; it runs as a migration job, which this deployment does not offer yet. The location is unchanged.",
+      { messageKey: "error.location_move_job" },
     );
   if (input.processingScope && input.processingScope !== ctx.tenant.processingScope) {
     await controlDb(ctx.env)
@@ -56,6 +57,7 @@ export async function updateSecuritySettings(ctx: Ctx, raw: z.input<typeof secur
     throw new ApiError(
       "conflict",
       "Password login can be turned off only once single sign-on is configured for the tenant.",
+      { messageKey: "error.sso_required" },
     );
   if (input.requireMfa !== undefined && input.requireMfa !== ctx.tenant.requireMfa) {
     await controlDb(ctx.env)

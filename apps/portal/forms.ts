@@ -38,6 +38,7 @@ export function messageFor(c: Context<AppEnv>, err: unknown): { message: string;
   let message = t(locale, key, {
     seconds: e.headers?.["Retry-After"] ?? "60",
     requestId: c.get("requestId"),
+    ...e.params,
   });
   if (message === key) message = e.message;
   if (e.code === "validation_failed" && e.errors?.length && !e.messageKey)

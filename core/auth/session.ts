@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, gt, lt } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { type Session, sessions } from "../../db/schema/control";
 import { randomToken, sha256Hex, timingSafeEqual } from "../crypto";
@@ -106,11 +106,24 @@ export async function invalidateAllSessions(env: Env, realm: Realm, subjectId: s
     .where(and(eq(sessions.realm, realm), eq(sessions.subjectId, subjectId)));
 }
 
-export async function listSessions(env: Env, realm: Realm, subjectId: string): Promise<Session[]> {
+/** Live (unexpired, fully signed-in) sessions of a subject. */
+export async function listSessions(
+  env: Env,
+  realm: Realm,
+  subjectId: string,
+  now = Date.now(),
+): Promise<Session[]> {
   return controlDb(env)
     .select()
     .from(sessions)
-    .where(and(eq(sessions.realm, realm), eq(sessions.subjectId, subjectId), eq(sessions.mfaPending, false)));
+    .where(
+      and(
+        eq(sessions.realm, realm),
+        eq(sessions.subjectId, subjectId),
+        eq(sessions.mfaPending, false),
+        gt(sessions.expiresAt, now),
+      ),
+    );
 }
 
 export async function deleteExpiredSessions(env: Env, now = Date.now()): Promise<void> {

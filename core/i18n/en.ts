@@ -98,6 +98,10 @@ export const en = {
   "error.current_password": "The current password is incorrect.",
   "error.sole_owner":
     "You are the only owner of {tenant}. Transfer ownership or close the organisation first.",
+  "error.location_move_job":
+    "Moving the data location is a migration job that this deployment does not offer yet. The location is unchanged.",
+  "error.sso_required":
+    "Password sign-in can be turned off only once single sign-on is configured for your organisation.",
   "error.conflict": "This action conflicts with the current state. Reload the page and try again.",
   "error.bad_request": "The request is invalid.",
   "error.unsupported_media_type": "This form could not be read. Send it from the page.",

@@ -99,6 +99,10 @@ export const fr: Record<keyof typeof en, string> = {
   "error.current_password": "Le mot de passe actuel est incorrect.",
   "error.sole_owner":
     "Vous êtes le seul propriétaire de {tenant}. Transférez la propriété ou clôturez d'abord l'organisation.",
+  "error.location_move_job":
+    "Le changement de lieu de stockage est une migration que ce déploiement ne propose pas encore. Le lieu reste inchangé.",
+  "error.sso_required":
+    "La connexion par mot de passe ne peut être désactivée qu'une fois l'authentification unique configurée pour votre organisation.",
   "error.conflict": "Cette action n'est pas possible dans l'état actuel. Rechargez la page et réessayez.",
   "error.bad_request": "La requête est invalide.",
   "error.unsupported_media_type": "Ce formulaire n'a pas pu être lu. Envoyez-le depuis la page.",

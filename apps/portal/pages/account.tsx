@@ -19,7 +19,7 @@ import {
 } from "../../../core/auth/session";
 import { totpUri } from "../../../core/auth/totp";
 import { decryptString } from "../../../core/crypto";
-import { ApiError, notFound } from "../../../core/errors";
+import { notFound } from "../../../core/errors";
 import { isLocale, LOCALES } from "../../../core/i18n";
 import type { User } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
@@ -61,9 +61,11 @@ async function accountPage(
   const { ctx, actor } = userCtx(c);
   const user = await currentUser(ctx);
   const v = state.profile ?? profileValues(user, c.get("locale"));
-  const sessions = (await listSessions(c.env, "user", user.id)).sort(
-    (a, b) => b.lastActivityAt - a.lastActivityAt,
-  );
+  const now = Date.now();
+  // Expired rows linger until the cleanup deletes them; they are not "active".
+  const sessions = (await listSessions(c.env, "user", user.id))
+    .filter((s) => s.expiresAt > now)
+    .sort((a, b) => b.lastActivityAt - a.lastActivityAt);
   return portalPage(
     c,
     { title: _("account.title"), error: state.error },
@@ -414,12 +416,7 @@ export function registerAccount(app: Hono<AppEnv>) {
       c.header("Set-Cookie", clearSessionCookie("user"), { append: true });
       return c.redirect("/login", 303);
     } catch (err) {
-      // "sole owner of <name>": the service names the organisation in its detail text.
-      const tenant =
-        err instanceof ApiError && err.messageKey === "error.sole_owner"
-          ? err.message.replace(/^sole owner of /, "")
-          : ctx.tenant.name;
-      const { message, status } = formError(c, err, { tenant });
+      const { message, status } = formError(c, err);
       return accountPage(c, { error: message }, status);
     }
   });

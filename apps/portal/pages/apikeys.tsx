@@ -44,10 +44,7 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
             {_("apikeys.new.warning")}
           </p>
           <p>
-            <strong id="newkey-label">{_("apikeys.new.label")}</strong>{" "}
-            <code class="secret" aria-labelledby="newkey-label">
-              {state.created.key}
-            </code>
+            <strong>{_("apikeys.new.label")}</strong> <code class="secret">{state.created.key}</code>
           </p>
         </section>
       ) : null}
