@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
 import { dataPlane, type Location, shardForNewTenant } from "../db/resolver";
@@ -555,6 +555,40 @@ export async function updateProfile(ctx: Ctx, raw: z.input<typeof profileSchema>
     .returning();
   await auditCtx(ctx, "user.profile_updated", "user", user.id);
   return u;
+}
+
+/** Used and expired e-mail tokens are kept one day (for support questions), then removed. */
+export async function purgeEmailTokens(env: Env, now = Date.now()): Promise<void> {
+  await controlDb(env)
+    .delete(emailTokens)
+    .where(lt(emailTokens.expiresAt, now - 86_400_000));
+}
+
+/** The language switch of a signed-in user: remembered on the account (no audit entry: not a security event). */
+export async function setLocale(ctx: Ctx, locale: Locale): Promise<void> {
+  const user = await currentUser(ctx);
+  await controlDb(ctx.env).update(users).set({ locale, updatedAt: Date.now() }).where(eq(users.id, user.id));
+}
+
+/**
+ * The user, membership and tenant behind a live, fully signed-in session — one query. Null when
+ * the session is pending its second factor, the account is disabled, the membership is gone or
+ * the tenant is not active.
+ */
+export async function sessionPrincipal(
+  env: Env,
+  session: { subjectId: string; tenantId: string | null; mfaPending: boolean },
+) {
+  if (session.mfaPending || !session.tenantId) return null;
+  const [row] = await controlDb(env)
+    .select({ user: users, membership: memberships, tenant: tenants })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(memberships.userId, session.subjectId), eq(memberships.tenantId, session.tenantId)))
+    .limit(1);
+  if (!row || row.user.disabledAt || row.tenant.status !== "active") return null;
+  return row;
 }
 
 // ---- TOTP enrolment ----------------------------------------------------------------------

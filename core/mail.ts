@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { mailOutbox } from "../db/schema/control";
 import { newId } from "./crypto";
@@ -92,4 +92,9 @@ export async function deliverMail(env: Env, id: string): Promise<"sent" | "skipp
       .where(eq(mailOutbox.id, id));
     throw err;
   }
+}
+
+/** The newest messages of the outbox (the dev-only page). */
+export function listOutbox(env: Env, limit = 100) {
+  return controlDb(env).select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(limit);
 }

@@ -87,3 +87,9 @@ export async function listTenantsForOperator(env: Env) {
     .from(tenants)
     .orderBy(tenants.name);
 }
+
+/** An operator who may act now (exists, not disabled). */
+export async function activeOperator(env: Env, id: string) {
+  const op = await controlDb(env).query.operators.findFirst({ where: eq(operators.id, id) });
+  return op && !op.disabledAt ? op : null;
+}

@@ -1,9 +1,7 @@
-import { and, lt } from "drizzle-orm";
-import { IDEMPOTENCY_TTL_MS } from "../apps/api/idempotency";
+import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
-import { controlDb } from "../db/client";
-import { emailTokens, idempotencyKeys } from "../db/schema/control";
+import { purgeIdempotencyKeys } from "../core/idempotency";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
@@ -27,10 +25,9 @@ export async function handleScheduled(
 }
 
 export async function daily(env: Env, now: number): Promise<void> {
-  const db = controlDb(env);
   await deleteExpiredSessions(env, now);
-  await db.delete(emailTokens).where(lt(emailTokens.expiresAt, now - 86_400_000));
-  await db.delete(idempotencyKeys).where(and(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)));
+  await purgeEmailTokens(env, now);
+  await purgeIdempotencyKeys(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

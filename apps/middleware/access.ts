@@ -1,15 +1,15 @@
-import { and, eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { sessionPrincipal } from "../../core/accounts";
 import { authenticateApiKey } from "../../core/apikeys";
 import { limiter } from "../../core/auth/rate-limiter";
 import { SESSION_COOKIE, validateSessionToken } from "../../core/auth/session";
 import type { Ctx } from "../../core/context";
 import { ApiError } from "../../core/errors";
 import { isLocale, negotiateLocale } from "../../core/i18n";
+import { activeOperator } from "../../core/operators";
 import { type Permission, roleAllows, scopesAllow } from "../../core/rbac";
-import { controlDb } from "../../db/client";
-import { memberships, operators, tenants, users } from "../../db/schema/control";
+import type { User } from "../../db/schema/control";
 import type { AppEnv } from "../types";
 import { clientIp } from "./request";
 
@@ -117,30 +117,21 @@ function loginRedirect(c: Context<AppEnv>, to: string) {
 }
 
 /** Loads the session's user, membership and tenant in one query. */
-export async function loadPortalCtx(
-  c: Context<AppEnv>,
-): Promise<{ ctx: Ctx; user: typeof users.$inferSelect } | null> {
+export async function loadPortalCtx(c: Context<AppEnv>): Promise<{ ctx: Ctx; user: User } | null> {
   const token = getCookie(c, SESSION_COOKIE.user);
   if (!token) return null;
   const session = await validateSessionToken(c.env, token, "user");
-  if (!session || session.mfaPending || !session.tenantId) return null;
-  const [row] = await controlDb(c.env)
-    .select({ user: users, m: memberships, tenant: tenants })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-    .where(and(eq(memberships.userId, session.subjectId), eq(memberships.tenantId, session.tenantId)))
-    .limit(1);
-  if (!row || row.user.disabledAt || row.tenant.status !== "active") return null;
+  const row = session ? await sessionPrincipal(c.env, session) : null;
+  if (!session || !row) return null;
   const ctx: Ctx = {
     ...baseCtx(c),
     tenant: row.tenant,
     actor: {
       type: "user",
       id: row.user.id,
-      role: row.m.role,
+      role: row.membership.role,
       sessionId: session.id,
-      agentId: row.m.agentId,
+      agentId: row.membership.agentId,
       email: row.user.email,
     },
   };
@@ -174,8 +165,8 @@ async function operatorAuth(c: Context<AppEnv>): Promise<true | Response> {
   const token = getCookie(c, SESSION_COOKIE.operator);
   const session = token ? await validateSessionToken(c.env, token, "operator") : null;
   if (!session) return loginRedirect(c, "/ops/login");
-  const op = await controlDb(c.env).query.operators.findFirst({ where: eq(operators.id, session.subjectId) });
-  if (!op || op.disabledAt) return loginRedirect(c, "/ops/login");
+  const op = await activeOperator(c.env, session.subjectId);
+  if (!op) return loginRedirect(c, "/ops/login");
   c.set("operator", { id: op.id, email: op.email, name: op.name, sessionId: session.id });
   return true;
 }

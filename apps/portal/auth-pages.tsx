@@ -9,6 +9,7 @@ import {
   logout,
   requestPasswordReset,
   resetPassword,
+  setLocale,
   signUp,
   verifyEmail,
 } from "../../core/accounts";
@@ -402,14 +403,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     const lang = isLocale(f.lang) ? f.lang : "fr";
     setCookie(c, "lang", lang, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
     const loaded = await loadPortalCtx(c);
-    if (loaded) {
-      const { updateProfile } = await import("../../core/accounts");
-      await updateProfile(loaded.ctx, {
-        firstName: loaded.user.firstName || "-",
-        lastName: loaded.user.lastName || "-",
-        locale: lang,
-      });
-    }
+    if (loaded) await setLocale(loaded.ctx, lang);
     return c.redirect(safeNext(f.back), 303);
   });
 }

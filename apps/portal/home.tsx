@@ -1,9 +1,7 @@
-import { desc } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import { formatDateTime } from "../../core/i18n";
+import { listOutbox } from "../../core/mail";
 import { roleAllows } from "../../core/rbac";
-import { controlDb } from "../../db/client";
-import { mailOutbox } from "../../db/schema/control";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
 import { page, tr } from "./layout";
@@ -36,11 +34,7 @@ export function registerHome(app: Hono<AppEnv>) {
 
   /** Dev-only: the local outbox (mail never leaves the machine without BREVO_API_KEY). */
   app.get("/dev/outbox", access({ kind: "dev" }), async (c) => {
-    const rows = await controlDb(c.env)
-      .select()
-      .from(mailOutbox)
-      .orderBy(desc(mailOutbox.createdAt))
-      .limit(100);
+    const rows = await listOutbox(c.env);
     const locale = c.get("locale");
     return page(
       c,
