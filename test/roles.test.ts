@@ -16,7 +16,9 @@ describe("role matrix", () => {
       .map((r) => ({ path: r.path, rule: ruleOf(r.handler) }))
       .filter((r) => r.rule?.kind === "portal");
     const uniq = [...new Map(pages.map((p) => [p.path, p])).values()];
-    expect(uniq.map((p) => p.path)).toEqual(expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit"]));
+    expect(uniq.map((p) => p.path)).toEqual(
+      expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit"]),
+    );
     const t = await makeTenant();
     const got: Record<string, Record<Role, number>> = {};
     const want: Record<string, Record<Role, number>> = {};
