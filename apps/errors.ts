@@ -1,14 +1,11 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ZodError } from "zod";
-import { ApiError, type ErrorCode, errorCodes, problemType } from "../core/errors";
+import { ApiError, type ErrorCode, errorCodes, fromZod, normalizeError, problemType } from "../core/errors";
 import type { AppEnv } from "./types";
 
 /** Normalise anything thrown into an ApiError; unknown errors become `internal` (logged). */
 export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof ZodError) return fromZod(err);
   if (err instanceof HTTPException) {
     const status = err.status;
     const msg = err.message || "";
@@ -20,14 +17,10 @@ export function toApiError(err: unknown): ApiError {
       (Object.keys(errorCodes) as ErrorCode[]).find((k) => errorCodes[k].status === status) ?? "bad_request";
     return new ApiError(code, msg || undefined);
   }
-  return new ApiError("internal", "An unexpected error occurred");
+  return normalizeError(err);
 }
 
-export function fromZod(err: ZodError): ApiError {
-  return new ApiError("validation_failed", "The request has invalid fields", {
-    errors: err.issues.map((i) => ({ pointer: `/${i.path.join("/")}`, detail: i.message })),
-  });
-}
+export { fromZod };
 
 /** RFC 9457 problem document. */
 export function problem(c: Context<AppEnv>, e: ApiError): Response {

@@ -106,3 +106,33 @@ export async function deleteAgent(ctx: Ctx, id: string): Promise<void> {
   if (!rows.length) throw notFound("Agent");
   await auditCtx(ctx, "agent.deleted", "agent", id);
 }
+
+/**
+ * The agent a call names by external id, created when unknown (B4: imports create agents).
+ * Concurrent imports naming the same new agent converge on one row (unique external id).
+ */
+export async function findOrCreateAgent(
+  ctx: Ctx,
+  ref: { externalId: string; name?: string | null; team?: string | null },
+): Promise<AgentView> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const where = and(eq(agents.tenantId, ctx.tenant.id), eq(agents.externalId, ref.externalId));
+  const existing = await dp.db.query.agents.findFirst({ where });
+  if (existing) return view(existing);
+  const now = Date.now();
+  await dp.db
+    .insert(agents)
+    .values({
+      id: newId("agt"),
+      tenantId: ctx.tenant.id,
+      externalId: ref.externalId,
+      name: ref.name?.trim() || ref.externalId,
+      team: ref.team?.trim() || null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing();
+  const row = await dp.db.query.agents.findFirst({ where });
+  if (!row) throw new ApiError("internal", "agent could not be created");
+  return view(row);
+}

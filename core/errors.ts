@@ -1,3 +1,5 @@
+import { ZodError } from "zod";
+
 /**
  * One error type for the whole platform. Services throw it; the API turns it into an RFC 9457
  * problem document, the portal into a page in the user's language.
@@ -70,4 +72,17 @@ export const forbidden = (detail = "Your role does not allow this action") =>
 /** Stable problem type URI for a code. */
 export function problemType(code: ErrorCode): string {
   return `https://callcenterrate.com/problems/${code.replaceAll("_", "-")}`;
+}
+
+export function fromZod(err: ZodError): ApiError {
+  return new ApiError("validation_failed", "The request has invalid fields", {
+    errors: err.issues.map((i) => ({ pointer: `/${i.path.join("/")}`, detail: i.message })),
+  });
+}
+
+/** ApiError as is, zod failures as validation errors, anything else as `internal`. */
+export function normalizeError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return fromZod(err);
+  return new ApiError("internal", "An unexpected error occurred");
 }

@@ -2,6 +2,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { mailOutbox } from "../db/schema/control";
 import { newId } from "./crypto";
+import { enqueueJob } from "./jobs";
 import type { Locale } from "./i18n";
 
 /**
@@ -18,7 +19,6 @@ export interface OutgoingMail {
   tenantId?: string | null;
 }
 
-export type JobMessage = { type: "mail.send"; id: string };
 
 export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
   const id = newId("mail");
@@ -36,7 +36,7 @@ export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
       status: provider ? "queued" : "stored",
       createdAt: Date.now(),
     });
-  if (provider) await env.JOBS_QUEUE.send({ type: "mail.send", id } satisfies JobMessage);
+  if (provider) await enqueueJob(env, { type: "mail.send", id });
   return id;
 }
 

@@ -10,6 +10,10 @@ export const PERMISSIONS = {
   "apikeys:manage": ["owner", "admin"],
   "settings:manage": ["owner", "admin"],
   "audit:read": ["owner", "admin"],
+  /** Calls and their content. Agents are further limited to their own calls (calls/scope). */
+  "calls:read": ["owner", "admin", "supervisor", "agent"],
+  "calls:write": ["owner", "admin", "supervisor"],
+  "calls:delete": ["owner", "admin", "supervisor"],
   "agents:read": ["owner", "admin", "supervisor", "viewer"],
   "agents:write": ["owner", "admin", "supervisor"],
   "tenant:delete": ["owner"],
@@ -19,8 +23,8 @@ export type Permission = keyof typeof PERMISSIONS;
 
 /** API key scopes and the permissions each grants. `admin` grants everything. */
 export const SCOPES = {
-  "calls:read": ["tenant:read"],
-  "calls:write": ["tenant:read"],
+  "calls:read": ["calls:read", "tenant:read"],
+  "calls:write": ["calls:read", "calls:write", "calls:delete", "tenant:read"],
   "analyses:read": ["tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],

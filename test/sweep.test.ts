@@ -4,6 +4,8 @@ import { type AccessRule, ruleOf } from "../apps/middleware/access";
 import { inviteMember } from "../core/accounts";
 import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
+import { createUpload } from "../core/calls/recording";
+import { createCall, findCall } from "../core/calls/service";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
@@ -62,7 +64,12 @@ function routes(): Route[] {
 async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const agent = await createAgent(b.ctx, { name: "B agent", externalId: "b-1" });
   const inv = await inviteMember(b.ctx, { email: `x${Date.now()}@example.test`, role: "viewer" });
+  const { call } = await createCall(b.ctx, { externalId: "b-call" });
+  const upload = await createUpload(b.ctx, await findCall(b.ctx, call.id), false);
   return {
+    callId: call.id,
+    uploadId: upload.uploadId,
+    partNumber: "1",
     memberId: b.users.viewer.membershipId,
     keyId: b.keyId,
     agentId: agent.id,
@@ -79,6 +86,8 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/agents": { name: "x" },
   "PUT /api/v1/settings/location": {},
   "PUT /api/v1/settings/security": {},
+  "POST /api/v1/calls": { externalId: "sweep" },
+  "POST /api/v1/calls/delete": { ids: ["cal_x"] },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },

@@ -1,4 +1,7 @@
-import { deliverMail, type JobMessage } from "../core/mail";
+import { hashRecordingJob } from "../core/calls/recording";
+import type { JobMessage } from "../core/jobs";
+import { deliverMail } from "../core/mail";
+import { tenantById } from "../core/tenants";
 
 /**
  * Queue consumers, dispatched on the queue name. Messages carry ids only (never personal data);
@@ -45,6 +48,11 @@ async function handleJob(env: Env, body: QueueMessage): Promise<void> {
     case "mail.send":
       await deliverMail(env, body.id);
       return;
+    case "recording.hash": {
+      const tenant = await tenantById(env, body.tenantId);
+      if (tenant) await hashRecordingJob(env, tenant, body.callId);
+      return;
+    }
     default:
       throw new Error(`unknown job type ${(body as { type: string }).type}`);
   }
@@ -59,7 +67,7 @@ function deadLetter(queue: string, msg: Message<QueueMessage>) {
       queue,
       id: msg.id,
       type: msg.body?.type,
-      ref: msg.body?.id,
+      ref: msg.body && "id" in msg.body ? msg.body.id : msg.body?.callId,
     }),
   );
 }

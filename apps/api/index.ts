@@ -8,12 +8,16 @@ import type { AppEnv } from "../types";
 import { registerAgents } from "./routes/agents";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
+import { registerCalls, registerImports } from "./routes/calls";
 import { registerMembers } from "./routes/members";
 import { registerSettings } from "./routes/settings";
 import { registerTenant } from "./routes/tenant";
 
 /** JSON bodies above this are refused (413) before being parsed. Uploads have their own limit. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
+const STREAMED_PUT = /\/calls\/[^/]+\/(recording|transcript|recording\/uploads\/[^/]+\/parts\/\d+)$/;
+const isStreamed = (method: string, path: string) =>
+  (method === "PUT" && STREAMED_PUT.test(path)) || (method === "POST" && path.endsWith("/imports"));
 
 export function buildApi() {
   const api = new OpenAPIHono<AppEnv>({
@@ -26,15 +30,15 @@ export function buildApi() {
     scheme: "bearer",
     description: "API key: `Authorization: Bearer ccr_live_…`",
   });
-  api.use(
-    "*",
-    bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw new ApiError("payload_too_large", `JSON bodies are limited to ${JSON_BODY_LIMIT} bytes`);
-      },
-    }),
-  );
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw new ApiError("payload_too_large", `JSON bodies are limited to ${JSON_BODY_LIMIT} bytes`);
+    },
+  });
+  // Streamed bodies (recordings, parts, transcripts, imports) enforce their own limits from
+  // Content-Length before reading a byte; everything else is JSON and capped here.
+  api.use("*", (c, next) => (isStreamed(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   api.use("*", etag({ weak: true }));
 
   registerTenant(api);
@@ -43,6 +47,8 @@ export function buildApi() {
   registerAgents(api);
   registerSettings(api);
   registerAudit(api);
+  registerCalls(api);
+  registerImports(api);
 
   const document = () =>
     api.getOpenAPI31Document({

@@ -1,0 +1,422 @@
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  abortUpload,
+  clientChecksum,
+  completeUpload,
+  createUpload,
+  getRecording,
+  maxUploadBytes,
+  putPart,
+  putRecording,
+} from "../../../core/calls/recording";
+import {
+  callView,
+  createCall,
+  createCallSchema,
+  deleteCalls,
+  findCall,
+  getCall,
+  listCalls,
+  listCallsSchema,
+} from "../../../core/calls/service";
+import { MAX_TRANSCRIPT_BYTES, putTranscript, readTranscript, type TranscriptFormat } from "../../../core/calls/transcript";
+import { type ImportItemResult, importNdjson, importZip, MAX_IMPORT_BYTES, MAX_IMPORT_ITEMS } from "../../../core/calls/imports";
+import { ApiError } from "../../../core/errors";
+import { formatFromContentType } from "../../../core/transcripts/parse";
+import type { AppEnv } from "../../types";
+import { apiRoute, IdParam, json, jsonBody, listOf } from "../openapi";
+
+const CallSchema = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    status: z.enum(["received", "transcribing", "analyzing", "done", "failed", "held"]),
+    holdReason: z.string().nullable(),
+    failureReason: z.string().nullable(),
+    direction: z.enum(["inbound", "outbound"]).nullable(),
+    startedAt: z.string(),
+    durationS: z.number().nullable(),
+    agentId: z.string().nullable(),
+    team: z.string().nullable(),
+    queue: z.string().nullable(),
+    campaign: z.string().nullable(),
+    language: z.string().nullable(),
+    customerPhone: z.string().nullable().openapi({ description: "Masked; the number is stored encrypted" }),
+    tags: z.array(z.string()),
+    rubricId: z.string().nullable(),
+    recording: z
+      .object({
+        status: z.string(),
+        format: z.string().nullable(),
+        mimeType: z.string().nullable(),
+        size: z.number().nullable(),
+        sha256: z.string().nullable(),
+        durationS: z.number().nullable(),
+      })
+      .nullable(),
+    transcript: z
+      .object({
+        format: z.string().nullable(),
+        segments: z.number().nullable(),
+        words: z.number().nullable(),
+        redactions: z.record(z.string(), z.number()),
+      })
+      .nullable(),
+    score: z.number().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Call");
+
+const CallId = IdParam("callId");
+const binary = (description: string) => ({
+  required: true,
+  description,
+  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+});
+
+/** Body size rules for streamed bodies: a length is required (411) and checked before reading (413). */
+function streamedBody(c: Context<AppEnv>, max: number) {
+  const len = c.req.header("content-length");
+  if (len === undefined || !/^\d+$/.test(len))
+    throw new ApiError("length_required", "Send Content-Length (use the multipart upload API for streams of unknown size)");
+  const n = Number(len);
+  if (n > max) throw new ApiError("payload_too_large", `The body is ${n} bytes; the limit of one request is ${max} bytes`);
+  if (n === 0 || !c.req.raw.body) throw new ApiError("bad_request", "The body is empty");
+  return { body: c.req.raw.body, contentLength: n };
+}
+
+const replaceQuery = z.object({ replace: z.enum(["true", "false"]).optional() });
+
+export function registerCalls(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "post",
+      path: "/calls",
+      tags: ["Calls"],
+      summary: "Create a call from metadata, optionally with its transcript inline (idempotent on externalId)",
+      request: { body: jsonBody(createCallSchema as never) },
+      responses: {
+        201: json(z.object({ id: z.string(), status: z.string() }).passthrough(), "Created"),
+        200: json(CallSchema, "A call with this externalId and the same body already exists"),
+        409: json(z.any(), "Same externalId, different body"),
+        422: json(z.any(), "The transcript could not be parsed (the line or segment is named)"),
+      },
+    }),
+    async (c) => {
+      const r = await createCall(c.get("ctx"), (await c.req.json()) as never);
+      return c.json(r.call, r.created ? 201 : 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls",
+      tags: ["Calls"],
+      summary: "Search and list calls (B6): filters, full-text `q` over transcripts, sort, cursor",
+      request: { query: listCallsSchema as never },
+      responses: { 200: json(listOf(CallSchema)) },
+    }),
+    async (c) => c.json(await listCalls(c.get("ctx"), c.req.query() as never), 200),
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}",
+      tags: ["Calls"],
+      summary: "Get a call",
+      request: { params: CallId },
+      responses: { 200: json(CallSchema) },
+    }),
+    async (c) => c.json(await getCall(c.get("ctx"), c.req.valid("param").callId), 200),
+  );
+
+  api.openapi(
+    apiRoute("calls:delete", {
+      method: "delete",
+      path: "/calls/{callId}",
+      tags: ["Calls"],
+      summary: "Delete a call everywhere: recording, transcript, index entries, derived rows (B7)",
+      request: { params: CallId },
+      responses: { 204: { description: "Deleted" }, 409: json(z.any(), "Deletion refused (e.g. legal hold)") },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").callId;
+      const r = await deleteCalls(c.get("ctx"), [id]);
+      if (r.notFound.length) throw new ApiError("not_found", "Call not found");
+      if (r.vetoed.length) throw new ApiError("conflict", `Deletion refused: ${r.vetoed[0].reason}`);
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:delete", {
+      method: "post",
+      path: "/calls/delete",
+      tags: ["Calls"],
+      summary: "Delete several calls (at most 100 ids); the result says what happened to each",
+      request: { body: jsonBody(z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(100) })) },
+      responses: {
+        200: json(
+          z.object({
+            deleted: z.array(z.string()),
+            notFound: z.array(z.string()),
+            vetoed: z.array(z.object({ id: z.string(), reason: z.string() })),
+          }),
+        ),
+      },
+    }),
+    async (c) => c.json(await deleteCalls(c.get("ctx"), c.req.valid("json").ids), 200),
+  );
+
+  // ---- Recording ----
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/recording",
+      tags: ["Recordings"],
+      summary: "Upload the recording as the raw body (≤ 100 MB; larger files use the multipart API)",
+      description:
+        "Streamed into the bucket of the tenant's data location. Format checked by content (415), size by Content-Length before reading (411/413). Optional `Content-Digest: sha-256=:<base64>:` or `X-Checksum-SHA256: <hex>` → 422 on mismatch.",
+      request: { params: CallId, query: replaceQuery, body: binary("WAV, MP3, OGG/Opus, FLAC, M4A/AAC or WebM") },
+      responses: {
+        200: json(CallSchema),
+        409: json(z.any(), "Already has a recording (use ?replace=true)"),
+        411: json(z.any(), "Content-Length missing"),
+        413: json(z.any(), "Too large for one request"),
+        415: json(z.any(), "Not a supported audio format"),
+        422: json(z.any(), "Checksum mismatch"),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const { body, contentLength } = streamedBody(c, maxUploadBytes(c.env));
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      const updated = await putRecording(ctx, call, {
+        body,
+        contentLength,
+        checksum: clientChecksum(c.req.raw.headers),
+        replace: c.req.query("replace") === "true",
+      });
+      return c.json(callView(updated), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}/recording",
+      tags: ["Recordings"],
+      summary: "Play or download the recording (supports Range: 206 + Content-Range)",
+      request: { params: CallId },
+      responses: {
+        200: { description: "The audio", content: { "audio/*": { schema: z.string().openapi({ format: "binary" }) } } },
+        206: { description: "A byte range of the audio" },
+        416: { description: "Range not satisfiable" },
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return getRecording(ctx, call, c.req.raw.headers) as never;
+    },
+  );
+
+  const UploadId = z.object({
+    callId: z.string().min(1).max(64).openapi({ param: { name: "callId", in: "path" } }),
+    uploadId: z.string().min(1).max(64).openapi({ param: { name: "uploadId", in: "path" } }),
+  });
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "post",
+      path: "/calls/{callId}/recording/uploads",
+      tags: ["Recordings"],
+      summary: "Start a multipart upload (files above 100 MB, up to 5 GB)",
+      request: { params: CallId, query: replaceQuery },
+      responses: {
+        201: json(
+          z.object({ uploadId: z.string(), partSize: z.number(), minPartSize: z.number(), maxParts: z.number(), maxSize: z.number() }),
+        ),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true"), 201);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/recording/uploads/{uploadId}/parts/{partNumber}",
+      tags: ["Recordings"],
+      summary: "Upload one part (all but the last ≥ 5 MiB); hashed as it arrives",
+      request: {
+        params: UploadId.extend({
+          partNumber: z.coerce.number().int().min(1).max(10_000).openapi({ param: { name: "partNumber", in: "path" } }),
+        }),
+        body: binary("The part's bytes"),
+      },
+      responses: { 200: json(z.object({ partNumber: z.number(), size: z.number(), sha256: z.string() })) },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const p = c.req.valid("param");
+      const { body, contentLength } = streamedBody(c, maxUploadBytes(c.env));
+      const call = await findCall(ctx, p.callId);
+      return c.json(
+        await putPart(ctx, call, p.uploadId, p.partNumber, { body, contentLength, checksum: clientChecksum(c.req.raw.headers) }),
+        200,
+      );
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "post",
+      path: "/calls/{callId}/recording/uploads/{uploadId}/complete",
+      tags: ["Recordings"],
+      summary: "Assemble the parts; the whole object's SHA-256 is computed by a background job",
+      request: { params: UploadId },
+      responses: { 200: json(CallSchema) },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const p = c.req.valid("param");
+      const call = await findCall(ctx, p.callId);
+      return c.json(callView(await completeUpload(ctx, call, p.uploadId)), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "delete",
+      path: "/calls/{callId}/recording/uploads/{uploadId}",
+      tags: ["Recordings"],
+      summary: "Abort a multipart upload (its parts are discarded)",
+      request: { params: UploadId },
+      responses: { 204: { description: "Aborted" } },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const p = c.req.valid("param");
+      await abortUpload(ctx, await findCall(ctx, p.callId), p.uploadId);
+      return c.body(null, 204);
+    },
+  );
+
+  // ---- Transcript ----
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/transcript",
+      tags: ["Transcripts"],
+      summary: "Replace the transcript; the format comes from Content-Type",
+      description:
+        "`application/json` (segments), `text/vtt`, `application/x-subrip`, `text/plain` (`Agent:` / `Client:` prefixes). Redacted before it is stored or indexed.",
+      request: {
+        params: CallId,
+        body: {
+          required: true,
+          content: {
+            "application/json": { schema: z.any() },
+            "text/vtt": { schema: z.string() },
+            "application/x-subrip": { schema: z.string() },
+            "text/plain": { schema: z.string() },
+          },
+        },
+      },
+      responses: { 200: json(CallSchema), 415: json(z.any(), "Unknown Content-Type"), 422: json(z.any(), "Parse error") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const format = formatFromContentType(c.req.header("content-type") ?? "") as TranscriptFormat | null;
+      if (!format)
+        throw new ApiError(
+          "unsupported_media_type",
+          "Send the transcript as application/json, text/vtt, application/x-subrip or text/plain",
+        );
+      const { contentLength } = streamedBody(c, MAX_TRANSCRIPT_BYTES);
+      void contentLength;
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return c.json(callView(await putTranscript(ctx, call, format, await c.req.text())), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}/transcript",
+      tags: ["Transcripts"],
+      summary: "The redacted transcript as segments (ids, speaker, start, end, text)",
+      request: { params: CallId },
+      responses: { 200: json(z.any()), 404: json(z.any(), "No transcript yet") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const t = await readTranscript(ctx, await findCall(ctx, c.req.valid("param").callId));
+      if (!t) throw new ApiError("not_found", "This call has no transcript yet");
+      return c.json(t, 200);
+    },
+  );
+}
+
+const ImportResult = z
+  .object({
+    summary: z.object({ created: z.number(), existing: z.number(), errors: z.number() }),
+    items: z.array(
+      z.object({
+        item: z.string(),
+        externalId: z.string().nullable(),
+        result: z.enum(["created", "existing", "error"]),
+        id: z.string().optional(),
+        status: z.string().optional(),
+        error: z.object({ status: z.number(), title: z.string(), detail: z.string() }).optional(),
+      }),
+    ),
+  })
+  .openapi("ImportResult");
+
+export function registerImports(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "post",
+      path: "/imports",
+      tags: ["Calls"],
+      summary: "Bulk import: NDJSON (one call per line) or a ZIP of transcripts; a result per item",
+      description: `At most ${MAX_IMPORT_ITEMS} calls and ${MAX_IMPORT_BYTES / 1024 / 1024} MB per request. Idempotent on each call's externalId.`,
+      request: {
+        body: {
+          required: true,
+          content: {
+            "application/x-ndjson": { schema: z.string() },
+            "application/zip": { schema: z.string().openapi({ format: "binary" }) },
+          },
+        },
+      },
+      responses: { 200: json(ImportResult), 413: json(z.any(), "Too large or too many items"), 415: json(z.any(), "Not NDJSON nor ZIP") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const ct = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+      const { body } = streamedBody(c, MAX_IMPORT_BYTES);
+      let items: ImportItemResult[];
+      if (["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"].includes(ct))
+        items = await importNdjson(ctx, body);
+      else if (ct === "application/zip" || ct === "application/x-zip-compressed")
+        items = await importZip(ctx, new Uint8Array(await c.req.arrayBuffer()));
+      else throw new ApiError("unsupported_media_type", "Send application/x-ndjson or application/zip");
+      const summary = {
+        created: items.filter((i) => i.result === "created").length,
+        existing: items.filter((i) => i.result === "existing").length,
+        errors: items.filter((i) => i.result === "error").length,
+      };
+      return c.json({ summary, items }, 200);
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import { unzipSync } from "fflate";
+import { auditCtx } from "../accounts";
+import type { Ctx } from "../context";
+import { ApiError, errorCodes, normalizeError } from "../errors";
+import { type CreateCallInput, createCall } from "./service";
+
+/**
+ * Bulk import (B2): many calls in one request, a result per item, idempotent on each call's
+ * externalId (a re-sent file answers `existing` for what is already there). Two containers:
+ * - NDJSON (`application/x-ndjson`): one `POST /calls` body per line, read as a stream.
+ * - ZIP (`application/zip`): transcript files (`.json`, `.vtt`, `.srt`, `.txt`), each a call whose
+ *   externalId is the file name without extension, and optionally `calls.ndjson` with metadata
+ *   lines that name their transcript with `"transcriptFile": "<name>"`.
+ * Audio does not travel in imports: recordings are uploaded per call (streamed, hashed).
+ */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+export const MAX_IMPORT_ITEMS = 500;
+const MAX_ENTRY_BYTES = 5 * 1024 * 1024;
+const MAX_TOTAL_UNZIPPED = 100 * 1024 * 1024;
+
+export interface ImportItemResult {
+  item: string;
+  externalId: string | null;
+  result: "created" | "existing" | "error";
+  id?: string;
+  status?: string;
+  error?: { status: number; title: string; detail: string };
+}
+
+async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
+  const externalId =
+    body && typeof body === "object" && typeof (body as { externalId?: unknown }).externalId === "string"
+      ? (body as { externalId: string }).externalId
+      : null;
+  try {
+    const r = await createCall(ctx, body as CreateCallInput);
+    return { item, externalId, result: r.created ? "created" : "existing", id: r.call.id, status: r.call.status };
+  } catch (err) {
+    const e = normalizeError(err);
+    if (e.status >= 500) throw err;
+    return { item, externalId, result: "error", error: { status: e.status, title: errorCodes[e.code].title, detail: e.message } };
+  }
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let nl = buf.indexOf("\n");
+    while (nl >= 0) {
+      yield buf.slice(0, nl).replace(/\r$/, "");
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf("\n");
+    }
+    if (buf.length > MAX_ENTRY_BYTES) throw new ApiError("payload_too_large", "An NDJSON line is larger than 5 MB");
+  }
+  if (buf.trim()) yield buf;
+}
+
+export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): Promise<ImportItemResult[]> {
+  const out: ImportItemResult[] = [];
+  let n = 0;
+  for await (const line of lines(body)) {
+    n++;
+    if (!line.trim()) continue;
+    if (out.length >= MAX_IMPORT_ITEMS)
+      throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import; split the file (stopped before line ${n})`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      out.push({ item: `line ${n}`, externalId: null, result: "error", error: { status: 400, title: "Malformed JSON", detail: `line ${n} is not valid JSON` } });
+      continue;
+    }
+    out.push(await importOne(ctx, `line ${n}`, parsed));
+  }
+  await auditCtx(ctx, "calls.imported", "import", undefined, summary(out));
+  return out;
+}
+
+const FORMAT_BY_EXT: Record<string, "json" | "vtt" | "srt" | "text"> = { json: "json", vtt: "vtt", srt: "srt", txt: "text" };
+
+export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItemResult[]> {
+  let total = 0;
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.name.endsWith("/") || f.name.startsWith("__MACOSX/")) return false;
+        if (f.originalSize > MAX_ENTRY_BYTES) throw new ApiError("payload_too_large", `${f.name} is larger than 5 MB uncompressed`);
+        total += f.originalSize;
+        if (total > MAX_TOTAL_UNZIPPED) throw new ApiError("payload_too_large", "The archive expands beyond 100 MB");
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError("unprocessable", "The body is not a readable ZIP archive");
+  }
+  const dec = new TextDecoder("utf-8");
+  const text = (name: string) => dec.decode(files[name]).replace(/^\uFEFF/, "");
+  const out: ImportItemResult[] = [];
+  const used = new Set<string>();
+  const manifest = Object.keys(files).find((n) => n.split("/").pop() === "calls.ndjson");
+  if (manifest) {
+    used.add(manifest);
+    const rows = text(manifest).split(/\r?\n/);
+    for (let i = 0; i < rows.length; i++) {
+      if (!rows[i].trim()) continue;
+      let meta: Record<string, unknown>;
+      try {
+        meta = JSON.parse(rows[i]);
+      } catch {
+        out.push({ item: `calls.ndjson line ${i + 1}`, externalId: null, result: "error", error: { status: 400, title: "Malformed JSON", detail: `calls.ndjson line ${i + 1} is not valid JSON` } });
+        continue;
+      }
+      const ref = typeof meta.transcriptFile === "string" ? meta.transcriptFile : null;
+      const { transcriptFile: _ignored, ...rest } = meta;
+      if (ref) {
+        const name = Object.keys(files).find((n) => n === ref || n.endsWith(`/${ref}`));
+        const format = FORMAT_BY_EXT[ref.split(".").pop()?.toLowerCase() ?? ""];
+        if (!name || !format) {
+          out.push({ item: `calls.ndjson line ${i + 1}`, externalId: (rest.externalId as string) ?? null, result: "error", error: { status: 422, title: "Unprocessable content", detail: `transcriptFile ${ref} is not in the archive or has an unknown extension` } });
+          continue;
+        }
+        used.add(name);
+        rest.transcript = { format, content: format === "json" ? safeJson(text(name)) : text(name) };
+      }
+      out.push(await importOne(ctx, `calls.ndjson line ${i + 1}`, rest));
+      if (out.length > MAX_IMPORT_ITEMS) throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
+    }
+  }
+  for (const name of Object.keys(files).sort()) {
+    if (used.has(name)) continue;
+    const base = name.split("/").pop() ?? name;
+    const ext = base.split(".").pop()?.toLowerCase() ?? "";
+    const format = FORMAT_BY_EXT[ext];
+    if (!format) {
+      out.push({ item: `file ${name}`, externalId: null, result: "error", error: { status: 415, title: "Unsupported media type", detail: `${name}: only .json, .vtt, .srt and .txt transcripts are imported` } });
+      continue;
+    }
+    const externalId = base.slice(0, -(ext.length + 1));
+    out.push(await importOne(ctx, `file ${name}`, { externalId, transcript: { format, content: format === "json" ? safeJson(text(name)) : text(name) } }));
+    if (out.length > MAX_IMPORT_ITEMS) throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
+  }
+  await auditCtx(ctx, "calls.imported", "import", undefined, summary(out));
+  return out;
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s; // the transcript parser reports it as malformed, naming the file's item
+  }
+}
+
+function summary(r: ImportItemResult[]) {
+  return {
+    created: r.filter((x) => x.result === "created").length,
+    existing: r.filter((x) => x.result === "existing").length,
+    errors: r.filter((x) => x.result === "error").length,
+  };
+}

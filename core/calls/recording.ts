@@ -1,0 +1,310 @@
+import { and, asc, eq } from "drizzle-orm";
+import { dataPlane } from "../../db/resolver";
+import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
+import { auditCtx } from "../accounts";
+import { readDuration, SNIFF_BYTES, sniffAudio, sniffStream } from "../audio";
+import type { Ctx } from "../context";
+import { newId, randomToken } from "../crypto";
+import { ApiError, notFound } from "../errors";
+import { enqueueJob } from "../jobs";
+
+/**
+ * Recordings (B1, B5). The body is streamed into the tenant's bucket — never held whole: the
+ * first bytes are sniffed for the format (magic bytes), then every chunk passes through a
+ * SHA-256 digest on its way to R2. Object keys come from tenant and call ids only (plus a random
+ * version so a replacement never destroys the current recording before it is complete).
+ */
+export const MAX_MULTIPART_BYTES = 5 * 1024 ** 3;
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+export const PART_BYTES = 16 * 1024 ** 2;
+
+export function maxUploadBytes(env: Env): number {
+  return Number(env.MAX_UPLOAD_BYTES) || 100 * 1024 * 1024;
+}
+
+/** A client checksum from `Content-Digest: sha-256=:<b64>:` or `X-Checksum-SHA256: <hex|b64>`. */
+export function clientChecksum(headers: Headers): string | null {
+  const cd = headers.get("content-digest");
+  const m = cd ? /sha-256=:([A-Za-z0-9+/=]+):/i.exec(cd) : null;
+  const raw = m?.[1] ?? headers.get("x-checksum-sha256");
+  if (!raw) return null;
+  if (/^[0-9a-f]{64}$/i.test(raw)) return raw.toLowerCase();
+  try {
+    const bin = atob(raw);
+    if (bin.length !== 32) throw new Error();
+    return [...bin].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+  } catch {
+    throw new ApiError("validation_failed", "The checksum header is not a SHA-256 value (hex, or base64 in Content-Digest)");
+  }
+}
+
+/** Pipes `input` to a FixedLengthStream (R2 needs a known length) while hashing it. */
+function hashingPipe(input: ReadableStream<Uint8Array>, length: number) {
+  const digest = new crypto.DigestStream("SHA-256");
+  const writer = digest.getWriter();
+  let seen = 0;
+  const fixed = new FixedLengthStream(length);
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      seen += chunk.byteLength;
+      await writer.write(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      await writer.close();
+    },
+  });
+  const piped = input.pipeThrough(tap).pipeTo(fixed.writable);
+  const sha256 = async () => {
+    await piped;
+    const buf = new Uint8Array(await digest.digest);
+    return { sha256: [...buf].map((b) => b.toString(16).padStart(2, "0")).join(""), bytes: seen };
+  };
+  return { readable: fixed.readable, done: sha256 };
+}
+
+async function sniffOrReject(body: ReadableStream<Uint8Array>) {
+  const { head, rest } = await sniffStream(body, SNIFF_BYTES);
+  const kind = sniffAudio(head);
+  if (!kind) {
+    await rest.cancel().catch(() => undefined);
+    throw new ApiError(
+      "unsupported_media_type",
+      "The file is not a supported audio format (WAV, MP3, OGG/Opus, FLAC, M4A/AAC, WebM), judged by its content, not its name",
+    );
+  }
+  return { head, rest, kind };
+}
+
+/** Single-request upload (≤ MAX_UPLOAD_BYTES). Size and length were checked before reading. */
+export async function putRecording(
+  ctx: Ctx,
+  call: Call,
+  req: { body: ReadableStream<Uint8Array>; contentLength: number; checksum: string | null; replace: boolean },
+): Promise<Call> {
+  if (call.recStatus !== "none" && !req.replace)
+    throw new ApiError("conflict", "This call already has a recording; send ?replace=true to replace it");
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const { head, rest, kind } = await sniffOrReject(req.body);
+  const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
+  const pipe = hashingPipe(rest, req.contentLength);
+  const [put, hashed] = await Promise.all([
+    dp.bucket.put(key, pipe.readable, { httpMetadata: { contentType: kind.mime }, customMetadata: { callId: call.id } }),
+    pipe.done(),
+  ]).catch(async (e) => {
+    await dp.bucket.delete(key).catch(() => undefined);
+    throw new ApiError("bad_request", `The upload did not complete (${(e as Error).message}); nothing was kept`);
+  });
+  if (req.checksum && req.checksum !== hashed.sha256) {
+    await dp.bucket.delete(key);
+    throw new ApiError("unprocessable", `Checksum mismatch: received ${hashed.sha256}, expected ${req.checksum}; the upload was discarded`);
+  }
+  return finishRecording(ctx, call, {
+    key,
+    size: put?.size ?? hashed.bytes,
+    sha256: hashed.sha256,
+    format: kind.format,
+    mime: kind.mime,
+    durationS: readDuration(kind.format, head, hashed.bytes),
+    status: "stored",
+  });
+}
+
+async function finishRecording(
+  ctx: Ctx,
+  call: Call,
+  r: { key: string; size: number; sha256: string | null; format: string; mime: string; durationS: number | null; status: Call["recStatus"] },
+): Promise<Call> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const now = Date.now();
+  const [updated] = await dp.db
+    .update(calls)
+    .set({
+      recKey: r.key,
+      recStatus: r.status,
+      recFormat: r.format,
+      recMime: r.mime,
+      recSize: r.size,
+      recSha256: r.sha256,
+      recDurationS: r.durationS,
+      recUploadedAt: now,
+      durationS: call.durationS ?? r.durationS,
+      updatedAt: now,
+    })
+    .where(and(eq(calls.id, call.id), eq(calls.tenantId, ctx.tenant.id)))
+    .returning();
+  if (!updated) {
+    await dp.bucket.delete(r.key);
+    throw notFound("Call");
+  }
+  // The previous version goes only once the new one is recorded.
+  if (call.recKey && call.recKey !== r.key) await dp.bucket.delete(call.recKey);
+  await auditCtx(ctx, call.recKey ? "recording.replaced" : "recording.uploaded", "call", call.id, {
+    size: r.size,
+    format: r.format,
+  });
+  return updated;
+}
+
+/** GET …/recording with Range (B5). Every playback is audited. */
+export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Promise<Response> {
+  if (!call.recKey || call.recStatus === "none" || call.recStatus === "uploading") throw notFound("Recording");
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const range = headers.get("range");
+  if (range && !/^bytes=(\d+-\d*|-\d+)$/.test(range.trim()))
+    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${call.recSize ?? 0}` } });
+  if (range && call.recSize !== null) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim())!;
+    if (m[1] !== "" && Number(m[1]) >= call.recSize)
+      return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${call.recSize}` } });
+  }
+  const obj = await dp.bucket.get(call.recKey, range ? { range: headers } : undefined);
+  if (!obj) throw notFound("Recording");
+  await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
+  const h = new Headers({
+    "Content-Type": call.recMime ?? "application/octet-stream",
+    "Accept-Ranges": "bytes",
+    ETag: obj.httpEtag,
+    "Cache-Control": "private, no-store",
+  });
+  const r = obj.range as { offset?: number; length?: number; suffix?: number } | undefined;
+  if (range && r) {
+    const offset = r.offset ?? (r.suffix !== undefined ? obj.size - r.suffix : 0);
+    const length = r.length ?? obj.size - offset;
+    h.set("Content-Range", `bytes ${offset}-${offset + length - 1}/${obj.size}`);
+    h.set("Content-Length", String(length));
+    return new Response(obj.body, { status: 206, headers: h });
+  }
+  h.set("Content-Length", String(obj.size));
+  return new Response(obj.body, { status: 200, headers: h });
+}
+
+// ---- Multipart (beyond the single-request limit, up to 5 GB) ----------------------------
+
+export async function createUpload(ctx: Ctx, call: Call, replace: boolean) {
+  if (call.recStatus !== "none" && !replace)
+    throw new ApiError("conflict", "This call already has a recording; send ?replace=true to replace it");
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
+  const mpu = await dp.bucket.createMultipartUpload(key, { customMetadata: { callId: call.id } });
+  const id = newId("upl");
+  await dp.db.insert(recordingUploads).values({
+    id,
+    tenantId: ctx.tenant.id,
+    callId: call.id,
+    r2UploadId: mpu.uploadId,
+    objectKey: key,
+    status: "open",
+    createdAt: Date.now(),
+  });
+  return { uploadId: id, partSize: PART_BYTES, minPartSize: MIN_PART_BYTES, maxParts: 10_000, maxSize: MAX_MULTIPART_BYTES };
+}
+
+async function openUpload(ctx: Ctx, call: Call, uploadId: string) {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const u = await dp.db.query.recordingUploads.findFirst({
+    where: and(eq(recordingUploads.id, uploadId), eq(recordingUploads.tenantId, ctx.tenant.id), eq(recordingUploads.callId, call.id)),
+  });
+  if (!u) throw notFound("Upload");
+  if (u.status !== "open") throw new ApiError("conflict", `This upload is ${u.status}`);
+  return { dp, u };
+}
+
+/** One part: hashed as it streams; part 1 is sniffed so a wrong file fails at once. */
+export async function putPart(
+  ctx: Ctx,
+  call: Call,
+  uploadId: string,
+  partNumber: number,
+  req: { body: ReadableStream<Uint8Array>; contentLength: number; checksum: string | null },
+) {
+  const { dp, u } = await openUpload(ctx, call, uploadId);
+  const others = await dp.db.select().from(recordingUploadParts).where(eq(recordingUploadParts.uploadId, u.id));
+  const total = others.filter((p) => p.partNumber !== partNumber).reduce((s, p) => s + p.size, 0) + req.contentLength;
+  if (total > MAX_MULTIPART_BYTES) throw new ApiError("payload_too_large", "A recording is limited to 5 GB");
+  let body = req.body;
+  let head: string | null = null;
+  if (partNumber === 1) {
+    const s = await sniffOrReject(body);
+    body = s.rest;
+    head = btoa(String.fromCharCode(...s.head.subarray(0, Math.min(s.head.length, SNIFF_BYTES))));
+  }
+  const pipe = hashingPipe(body, req.contentLength);
+  const mpu = dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId);
+  const [part, hashed] = await Promise.all([mpu.uploadPart(partNumber, pipe.readable), pipe.done()]);
+  if (req.checksum && req.checksum !== hashed.sha256)
+    throw new ApiError("unprocessable", `Checksum mismatch on part ${partNumber}: received ${hashed.sha256}; send the part again`);
+  await dp.db
+    .insert(recordingUploadParts)
+    .values({ uploadId: u.id, partNumber, etag: part.etag, size: hashed.bytes, sha256: hashed.sha256, head })
+    .onConflictDoUpdate({
+      target: [recordingUploadParts.uploadId, recordingUploadParts.partNumber],
+      set: { etag: part.etag, size: hashed.bytes, sha256: hashed.sha256, head },
+    });
+  return { partNumber, size: hashed.bytes, sha256: hashed.sha256 };
+}
+
+/** Completes the object; the whole-object hash is computed by a `jobs` message (ids only). */
+export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Promise<Call> {
+  const { dp, u } = await openUpload(ctx, call, uploadId);
+  const parts = await dp.db
+    .select()
+    .from(recordingUploadParts)
+    .where(eq(recordingUploadParts.uploadId, u.id))
+    .orderBy(asc(recordingUploadParts.partNumber));
+  if (!parts.length || parts[0].partNumber !== 1) throw new ApiError("conflict", "Part 1 is missing");
+  parts.forEach((p, i) => {
+    if (p.partNumber !== i + 1) throw new ApiError("conflict", `Part ${i + 1} is missing`);
+  });
+  const head = Uint8Array.from(atob(parts[0].head ?? ""), (ch) => ch.charCodeAt(0));
+  const kind = sniffAudio(head)!;
+  const mpu = dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId);
+  let obj: R2Object;
+  try {
+    obj = await mpu.complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+  } catch (e) {
+    throw new ApiError("unprocessable", `The parts could not be assembled: ${(e as Error).message}`);
+  }
+  await dp.db.update(recordingUploads).set({ status: "completed" }).where(eq(recordingUploads.id, u.id));
+  const updated = await finishRecording(ctx, call, {
+    key: u.objectKey,
+    size: obj.size,
+    sha256: null,
+    format: kind.format,
+    mime: kind.mime,
+    durationS: readDuration(kind.format, head, obj.size),
+    status: "verifying",
+  });
+  await enqueueJob(ctx.env, { type: "recording.hash", tenantId: ctx.tenant.id, callId: call.id });
+  return updated;
+}
+
+export async function abortUpload(ctx: Ctx, call: Call, uploadId: string): Promise<void> {
+  const { dp, u } = await openUpload(ctx, call, uploadId);
+  await dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId).abort();
+  await dp.d1.batch([
+    dp.d1.prepare("update recording_uploads set status = 'aborted' where id = ?").bind(u.id),
+    dp.d1.prepare("delete from recording_upload_parts where upload_id = ?").bind(u.id),
+  ]);
+  await auditCtx(ctx, "recording.upload_aborted", "call", call.id);
+}
+
+/**
+ * Job: hash a completed multipart object end to end (streamed through DigestStream) and mark
+ * the recording stored. Idempotent: a second delivery finds it stored and does nothing.
+ */
+export async function hashRecordingJob(env: Env, tenant: Ctx["tenant"], callId: string): Promise<"hashed" | "skipped"> {
+  const dp = dataPlane(env, tenant);
+  const call = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, callId), eq(calls.tenantId, tenant.id)) });
+  if (!call?.recKey || call.recStatus !== "verifying") return "skipped";
+  const obj = await dp.bucket.get(call.recKey);
+  if (!obj) return "skipped";
+  const digest = new crypto.DigestStream("SHA-256");
+  await obj.body.pipeTo(digest);
+  const hex = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  await dp.db
+    .update(calls)
+    .set({ recSha256: hex, recStatus: "stored", updatedAt: Date.now() })
+    .where(and(eq(calls.id, callId), eq(calls.tenantId, tenant.id), eq(calls.recKey, call.recKey)));
+  return "hashed";
+}

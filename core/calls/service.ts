@@ -1,0 +1,365 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { dataPlane } from "../../db/resolver";
+import { type Call, CALL_STATUSES, calls, recordingUploads } from "../../db/schema/data";
+import { auditCtx } from "../accounts";
+import { findOrCreateAgent, getAgent } from "../agents";
+import type { Ctx } from "../context";
+import { newId, sha256Hex } from "../crypto";
+import { ApiError, notFound } from "../errors";
+import { decodeCursor, encodeCursor } from "../pagination";
+import { defaultCountryFor, protectPhone } from "./phone";
+import { callScope } from "./scope";
+import { storeTranscript, transcriptInputSchema } from "./transcript";
+
+const when = z.union([
+  z.number().int().min(0),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+export const createCallSchema = z
+  .object({
+    externalId: z.string().trim().min(1).max(200).optional(),
+    startedAt: when.optional(),
+    durationS: z.number().min(0).max(86_400).optional(),
+    direction: z.enum(["inbound", "outbound"]).optional(),
+    agentId: z.string().min(1).max(64).optional(),
+    agent: z
+      .object({
+        externalId: z.string().trim().min(1).max(200),
+        name: z.string().trim().min(1).max(200).optional(),
+        team: z.string().trim().min(1).max(100).optional(),
+      })
+      .optional(),
+    queue: z.string().trim().min(1).max(200).optional(),
+    campaign: z.string().trim().min(1).max(200).optional(),
+    language: z.enum(["fr", "en"]).optional(),
+    customerPhone: z.string().trim().min(3).max(40).optional(),
+    phoneCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+    rubricId: z.string().min(1).max(64).optional(),
+    transcript: transcriptInputSchema.optional(),
+  })
+  .strict()
+  .refine((v) => !(v.agentId && v.agent), { message: "give agentId or agent, not both", path: ["agent"] });
+export type CreateCallInput = z.input<typeof createCallSchema>;
+
+export interface CallView {
+  id: string;
+  externalId: string | null;
+  status: Call["status"];
+  holdReason: string | null;
+  failureReason: string | null;
+  direction: Call["direction"];
+  startedAt: string;
+  durationS: number | null;
+  agentId: string | null;
+  team: string | null;
+  queue: string | null;
+  campaign: string | null;
+  language: string | null;
+  customerPhone: string | null;
+  tags: string[];
+  rubricId: string | null;
+  recording: { status: Call["recStatus"]; format: string | null; mimeType: string | null; size: number | null; sha256: string | null; durationS: number | null } | null;
+  transcript: { format: string | null; segments: number | null; words: number | null; redactions: Record<string, number> } | null;
+  score: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function callView(c: Call): CallView {
+  return {
+    id: c.id,
+    externalId: c.externalId,
+    status: c.status,
+    holdReason: c.holdReason,
+    failureReason: c.failureReason,
+    direction: c.direction,
+    startedAt: new Date(c.startedAt).toISOString(),
+    durationS: c.durationS,
+    agentId: c.agentId,
+    team: c.team,
+    queue: c.queue,
+    campaign: c.campaign,
+    language: c.language,
+    customerPhone: c.phoneMasked,
+    tags: c.tags ?? [],
+    rubricId: c.rubricId,
+    recording:
+      c.recStatus === "none"
+        ? null
+        : { status: c.recStatus, format: c.recFormat, mimeType: c.recMime, size: c.recSize, sha256: c.recSha256, durationS: c.recDurationS },
+    transcript: c.txFormat
+      ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
+      : null,
+    score: c.score,
+    createdAt: new Date(c.createdAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+  };
+}
+
+/** Canonical JSON (sorted keys) so the same body always hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v);
+}
+
+export async function findCall(ctx: Ctx, id: string): Promise<Call> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const c = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, id), callScope(ctx)) });
+  if (!c) throw notFound("Call");
+  return c;
+}
+
+export async function getCall(ctx: Ctx, id: string): Promise<CallView> {
+  return callView(await findCall(ctx, id));
+}
+
+/**
+ * Create a call from metadata, optionally with its transcript (B2, B3). Idempotent on the
+ * tenant's externalId: the same body returns the existing call (`created: false`), another body
+ * is a 409. The transcript is parsed, redacted, stored in R2 and indexed before the answer.
+ */
+export async function createCall(ctx: Ctx, raw: CreateCallInput): Promise<{ call: CallView; created: boolean }> {
+  const input = createCallSchema.parse(raw);
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const createHash = await sha256Hex(canonical(raw));
+  if (input.externalId) {
+    const existing = await dp.db.query.calls.findFirst({
+      where: and(eq(calls.tenantId, ctx.tenant.id), eq(calls.externalId, input.externalId)),
+    });
+    if (existing) return sameOrConflict(existing, createHash);
+  }
+  let agentId: string | null = null;
+  let team: string | null = null;
+  if (input.agentId) {
+    const a = await getAgent(ctx, input.agentId).catch(() => {
+      throw new ApiError("validation_failed", "unknown agentId", { errors: [{ pointer: "/agentId", detail: "no such agent" }] });
+    });
+    agentId = a.id;
+    team = a.team;
+  } else if (input.agent) {
+    const a = await findOrCreateAgent(ctx, input.agent);
+    agentId = a.id;
+    team = a.team;
+  }
+  const phone = input.customerPhone
+    ? await protectPhone(
+        ctx.env,
+        ctx.tenant.id,
+        input.customerPhone,
+        (input.phoneCountry as never) ?? defaultCountryFor(ctx.tenant.location),
+      )
+    : null;
+  const now = Date.now();
+  const row: Call = {
+    id: newId("cal"),
+    tenantId: ctx.tenant.id,
+    externalId: input.externalId ?? null,
+    createHash,
+    status: "received",
+    holdReason: null,
+    failureReason: null,
+    direction: input.direction ?? null,
+    startedAt: input.startedAt ?? now,
+    durationS: input.durationS ?? null,
+    agentId,
+    team,
+    queue: input.queue ?? null,
+    campaign: input.campaign ?? null,
+    language: input.language ?? null,
+    phoneHash: phone?.phoneHash ?? null,
+    phoneEnc: phone?.phoneEnc ?? null,
+    phoneMasked: phone?.phoneMasked ?? null,
+    tags: input.tags ?? [],
+    rubricId: input.rubricId ?? null,
+    recKey: null,
+    recStatus: "none",
+    recFormat: null,
+    recMime: null,
+    recSize: null,
+    recSha256: null,
+    recDurationS: null,
+    recUploadedAt: null,
+    txFormat: null,
+    txSegments: null,
+    txWords: null,
+    txRedactions: null,
+    ftsId: null,
+    score: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
+  const prepared = input.transcript ? await storeTranscript.prepare(ctx, input.transcript) : null;
+  const inserted = await dp.db.insert(calls).values(row).onConflictDoNothing().returning();
+  if (!inserted.length) {
+    // Lost a race on the same externalId.
+    const existing = await dp.db.query.calls.findFirst({
+      where: and(eq(calls.tenantId, ctx.tenant.id), eq(calls.externalId, row.externalId ?? "")),
+    });
+    if (existing) return sameOrConflict(existing, createHash);
+    throw new ApiError("internal", "call could not be created");
+  }
+  let call = inserted[0];
+  if (prepared) call = await storeTranscript.commit(ctx, call, prepared);
+  await auditCtx(ctx, "call.created", "call", call.id, { transcript: Boolean(prepared) });
+  return { call: callView(call), created: true };
+}
+
+function sameOrConflict(existing: Call, createHash: string) {
+  if (existing.createHash !== createHash)
+    throw new ApiError("conflict", `A call with this externalId already exists with different data (id ${existing.id})`);
+  return { call: callView(existing), created: false };
+}
+
+// ---- Search and list (B6) ---------------------------------------------------------------
+
+const SORTS = { startedAt: calls.startedAt, durationS: calls.durationS, score: calls.score } as const;
+
+export const listCallsSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+  from: when.optional().or(z.coerce.number().int().min(0).optional()),
+  to: when.optional().or(z.coerce.number().int().min(0).optional()),
+  agentId: z.string().max(64).optional(),
+  team: z.string().max(100).optional(),
+  status: z.enum(CALL_STATUSES).optional(),
+  minScore: z.coerce.number().min(0).max(100).optional(),
+  maxScore: z.coerce.number().min(0).max(100).optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z.enum(["startedAt", "-startedAt", "durationS", "-durationS", "score", "-score"]).default("-startedAt"),
+});
+export type ListCallsInput = z.input<typeof listCallsSchema>;
+
+/** User text → an FTS5 query of quoted terms (AND): no operator injection, diacritics folded by the tokenizer. */
+export function ftsQuery(q: string): string | null {
+  const terms = q
+    .normalize("NFKC")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0)
+    .slice(0, 10);
+  return terms.length ? terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(" ") : null;
+}
+
+export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
+  const q = listCallsSchema.parse(raw);
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const conds: SQL[] = [callScope(ctx)];
+  if (q.from !== undefined) conds.push(gte(calls.startedAt, q.from));
+  if (q.to !== undefined) conds.push(lt(calls.startedAt, q.to));
+  if (q.agentId) conds.push(eq(calls.agentId, q.agentId));
+  if (q.team) conds.push(eq(calls.team, q.team));
+  if (q.status) conds.push(eq(calls.status, q.status));
+  if (q.minScore !== undefined) conds.push(gte(calls.score, q.minScore));
+  if (q.maxScore !== undefined) conds.push(lte(calls.score, q.maxScore));
+  if (q.q) {
+    const fq = ftsQuery(q.q);
+    if (!fq) return { data: [], nextCursor: null };
+    conds.push(sql`${calls.ftsId} in (select rowid from calls_fts where calls_fts match ${fq})`);
+  }
+  const descending = q.sort.startsWith("-");
+  const key = q.sort.replace("-", "") as keyof typeof SORTS;
+  const col = SORTS[key];
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    const v = c.sortValue === "" ? null : Number(c.sortValue);
+    // Keyset on (value, id); nulls sort last in both directions.
+    if (v === null) conds.push(and(sql`${col} is null`, descending ? lt(calls.id, c.id) : gt(calls.id, c.id))!);
+    else
+      conds.push(
+        or(
+          descending ? lt(col, v) : gt(col, v),
+          and(eq(col, v), descending ? lt(calls.id, c.id) : gt(calls.id, c.id)),
+          sql`${col} is null`,
+        )!,
+      );
+  }
+  const order = descending ? [sql`${col} is null`, desc(col), desc(calls.id)] : [sql`${col} is null`, asc(col), asc(calls.id)];
+  const rows = await dp.db
+    .select()
+    .from(calls)
+    .where(and(...conds))
+    .orderBy(...order)
+    .limit(q.limit + 1);
+  const more = rows.length > q.limit;
+  const data = more ? rows.slice(0, q.limit) : rows;
+  const last = data[data.length - 1];
+  return {
+    data: data.map(callView),
+    nextCursor: more ? encodeCursor((last[key] as number | null) ?? "", last.id) : null,
+  };
+}
+
+// ---- Deletion (B7) -----------------------------------------------------------------------
+
+/**
+ * Rules that may forbid deleting a call (legal hold, F1) register here; deletion asks each.
+ * A veto returns the reason.
+ */
+export type DeletionVeto = (ctx: Ctx, call: Call) => Promise<string | null>;
+const vetoes: DeletionVeto[] = [];
+export function registerDeletionVeto(v: DeletionVeto) {
+  vetoes.push(v);
+}
+
+/**
+ * Delete calls everywhere (B7): every R2 object under the call's prefix (recording versions,
+ * transcript, uploads in progress), the FTS entry, upload rows and the call row. Audited one
+ * entry per call. Calls the actor cannot see are reported as not found, never deleted.
+ */
+export async function deleteCalls(ctx: Ctx, ids: string[]): Promise<{ deleted: string[]; notFound: string[]; vetoed: { id: string; reason: string }[] }> {
+  const unique = [...new Set(ids)];
+  if (unique.length > 100) throw new ApiError("validation_failed", "at most 100 ids per request");
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const found = unique.length
+    ? await dp.db.select().from(calls).where(and(inArray(calls.id, unique), callScope(ctx)))
+    : [];
+  const out = { deleted: [] as string[], notFound: unique.filter((id) => !found.some((c) => c.id === id)), vetoed: [] as { id: string; reason: string }[] };
+  for (const call of found) {
+    let reason: string | null = null;
+    for (const v of vetoes) reason ??= await v(ctx, call);
+    if (reason) {
+      out.vetoed.push({ id: call.id, reason });
+      continue;
+    }
+    const uploads = await dp.db.select().from(recordingUploads).where(eq(recordingUploads.callId, call.id));
+    for (const u of uploads.filter((x) => x.status === "open"))
+      await dp.bucket
+        .resumeMultipartUpload(u.objectKey, u.r2UploadId)
+        .abort()
+        .catch(() => undefined); // already gone
+    await purgeCallObjects(dp.bucket, dp.key("calls", call.id, ""));
+    const stmts = [
+      ...(call.ftsId !== null ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)] : []),
+      ...(uploads.length
+        ? [dp.d1.prepare(`delete from recording_upload_parts where upload_id in (${uploads.map(() => "?").join(",")})`).bind(...uploads.map((u) => u.id))]
+        : []),
+      dp.d1.prepare("delete from recording_uploads where tenant_id = ? and call_id = ?").bind(ctx.tenant.id, call.id),
+      dp.d1.prepare("delete from calls where tenant_id = ? and id = ?").bind(ctx.tenant.id, call.id),
+    ];
+    await dp.d1.batch(stmts);
+    out.deleted.push(call.id);
+    await auditCtx(ctx, "call.deleted", "call", call.id);
+  }
+  return out;
+}
+
+async function purgeCallObjects(bucket: R2Bucket, prefix: string) {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor, limit: 1000 });
+    if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+}

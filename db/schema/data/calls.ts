@@ -1,0 +1,98 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const CALL_STATUSES = ["received", "transcribing", "analyzing", "done", "failed", "held"] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/**
+ * One call (B3). D1 keeps what lists filter, sort and aggregate; bodies (recording, transcript,
+ * provider responses) live in R2 under `t/<tenant>/calls/<call>/…` (P8 budget: ≤ 6 KB a call,
+ * FTS included). The caller's number is never stored in clear: AES-GCM ciphertext for display
+ * (masked) and export, a per-tenant keyed hash for lookups and the suppression list.
+ */
+export const calls = sqliteTable(
+  "calls",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    /** The tenant's own call id; creation is idempotent on it. */
+    externalId: text("external_id"),
+    /** SHA-256 of the canonical creation body: same externalId + other body → 409. */
+    createHash: text("create_hash").notNull(),
+    status: text("status", { enum: CALL_STATUSES }).notNull(),
+    holdReason: text("hold_reason"),
+    failureReason: text("failure_reason"),
+    direction: text("direction", { enum: ["inbound", "outbound"] }),
+    startedAt: integer("started_at").notNull(),
+    durationS: real("duration_s"),
+    agentId: text("agent_id"),
+    /** Copied from the agent at creation so team filters need no join. */
+    team: text("team"),
+    queue: text("queue"),
+    campaign: text("campaign"),
+    language: text("language"),
+    phoneHash: text("phone_hash"),
+    phoneEnc: text("phone_enc"),
+    phoneMasked: text("phone_masked"),
+    tags: text("tags", { mode: "json" }).$type<string[]>(),
+    rubricId: text("rubric_id"),
+    /** R2 key of the current recording (versioned: a replacement is written beside, then swapped). */
+    recKey: text("rec_key"),
+    recStatus: text("rec_status", { enum: ["none", "uploading", "verifying", "stored"] }).notNull().default("none"),
+    recFormat: text("rec_format"),
+    recMime: text("rec_mime"),
+    recSize: integer("rec_size"),
+    recSha256: text("rec_sha256"),
+    recDurationS: real("rec_duration_s"),
+    recUploadedAt: integer("rec_uploaded_at"),
+    txFormat: text("tx_format"),
+    txSegments: integer("tx_segments"),
+    txWords: integer("tx_words"),
+    /** Counts of redacted items by type (JSON), for the privacy officer. */
+    txRedactions: text("tx_redactions", { mode: "json" }).$type<Record<string, number>>(),
+    /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
+    ftsId: integer("fts_id"),
+    score: real("score"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("calls_tenant_external_idx").on(t.tenantId, t.externalId),
+    index("calls_tenant_started_idx").on(t.tenantId, t.startedAt, t.id),
+    index("calls_tenant_agent_idx").on(t.tenantId, t.agentId, t.startedAt),
+    index("calls_tenant_team_idx").on(t.tenantId, t.team, t.startedAt),
+    index("calls_tenant_status_idx").on(t.tenantId, t.status, t.startedAt),
+    index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
+    uniqueIndex("calls_fts_id_idx").on(t.ftsId),
+  ],
+);
+
+export type Call = typeof calls.$inferSelect;
+
+/** Multipart recording uploads in progress (B1); parts are hashed as they arrive. */
+export const recordingUploads = sqliteTable(
+  "recording_uploads",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    callId: text("call_id").notNull(),
+    r2UploadId: text("r2_upload_id").notNull(),
+    objectKey: text("object_key").notNull(),
+    status: text("status", { enum: ["open", "completed", "aborted"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("rec_uploads_call_idx").on(t.tenantId, t.callId)],
+);
+
+export const recordingUploadParts = sqliteTable(
+  "recording_upload_parts",
+  {
+    uploadId: text("upload_id").notNull(),
+    partNumber: integer("part_number").notNull(),
+    etag: text("etag").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    /** First bytes of part 1, base64, to check the format before completion. */
+    head: text("head"),
+  },
+  (t) => [uniqueIndex("rec_upload_parts_pk").on(t.uploadId, t.partNumber)],
+);
