@@ -160,11 +160,32 @@ async function p6(ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Registry. Later issues add p1 (engine), p2 (pipeline), p3 (API), p4 (upload), p5 (KPIs),
-// p7 (retention), p8 (capacity) here, in this shape.
+// Registry. Later issues add p1 (engine), p2 (pipeline), p5 (KPIs), p7 (retention) here, in this
+// shape. P3, P4 and P8 live in their own files (bench/p3.mjs…; helpers in bench/lib/): each
+// starts its own `wrangler dev` on 127.0.0.1 with a bench state directory under .wrangler/, so a
+// developer's instance is never touched. They measure the project's wrangler.toml; `--config`
+// applies to P6 only. Insertion order is the order of `npm run bench`: the bundle first, then
+// capacity (P8 also builds the 100,000-call fixture that P3 reuses), the API load, the uploads.
 
 const STEPS = {
   p6: { title: "P6 Worker bundle size", target: "≤ 400 KiB gzip, minified, everything included", run: p6 },
+  p8: {
+    title: "P8 Capacity: D1 bytes per call, rows read per list",
+    target: "≤ 6 KB of D1 per stored 10-minute call (FTS included); `GET /api/v1/calls` reads ≤ limit + 1 rows",
+    run: async () => (await import("./p8.mjs")).p8(),
+  },
+  p3: {
+    title: "P3 API list under load",
+    target:
+      "`GET /api/v1/calls?limit=50&<one filter>` on a 100,000-call tenant, 10 connections: ≥ 40% of `/healthz` req/s, p99 ≤ 50 ms",
+    run: async () => (await import("./p3.mjs")).p3(),
+  },
+  p4: {
+    title: "P4 Recording upload",
+    target:
+      "90 MB single PUT and 200 MB multipart stream into R2 at ≥ 70% of a bare pipe's throughput, with flat memory",
+    run: async () => (await import("./p4.mjs")).p4(),
+  },
 };
 
 // ---------------------------------------------------------------------------------------------

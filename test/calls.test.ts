@@ -1,37 +1,21 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../core/crypto";
+import { makeWav } from "./fixtures";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 
 type CallJson = Record<string, unknown> & { id: string; status: string };
 
-/** A valid PCM WAV: 8 kHz mono 16-bit, `seconds` long. */
-export function makeWav(seconds: number, rate = 8000): Uint8Array {
-  const dataLen = Math.round(seconds * rate) * 2;
-  const b = new Uint8Array(44 + dataLen);
-  const v = new DataView(b.buffer);
-  const str = (o: number, s: string) => [...s].forEach((ch, i) => v.setUint8(o + i, ch.charCodeAt(0)));
-  str(0, "RIFF");
-  v.setUint32(4, 36 + dataLen, true);
-  str(8, "WAVE");
-  str(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  str(36, "data");
-  v.setUint32(40, dataLen, true);
-  for (let i = 44; i < b.length; i++) b[i] = (i * 7) & 0xff;
-  return b;
-}
-
-const post = (t: TestTenant, body: unknown) => call("/api/v1/calls", { method: "POST", key: t.key, json: body });
+const post = (t: TestTenant, body: unknown) =>
+  call("/api/v1/calls", { method: "POST", key: t.key, json: body });
 const put = (t: TestTenant, path: string, body: Uint8Array | string, headers: Record<string, string> = {}) =>
-  call(path, { method: "PUT", key: t.key, body, headers: { "content-type": "application/octet-stream", ...headers } });
+  call(path, {
+    method: "PUT",
+    key: t.key,
+    body,
+    headers: { "content-type": "application/octet-stream", ...headers },
+  });
 
 const FR_TEXT = `Conseiller: Bonjour, Assurances Horizon, Julie à votre écoute.
 Client: Bonjour, je vous appelle pour résilier mon contrat habitation.
@@ -56,16 +40,29 @@ describe("calls: creation and metadata (B3)", () => {
     });
     expect(res.status).toBe(201);
     const c = (await res.json()) as CallJson;
-    expect(c).toMatchObject({ status: "received", externalId: "C-1", team: "Sinistres", durationS: 312, customerPhone: "+33 6•••••78" });
-    const agents = (await (await call("/api/v1/agents", { key: t.key })).json()) as { data: { id: string; externalId: string; name: string }[] };
-    expect(agents.data).toEqual([expect.objectContaining({ externalId: "A-7", name: "Julie Martin", id: c.agentId })]);
+    expect(c).toMatchObject({
+      status: "received",
+      externalId: "C-1",
+      team: "Sinistres",
+      durationS: 312,
+      customerPhone: "+33 6••••••78",
+    });
+    const agents = (await (await call("/api/v1/agents", { key: t.key })).json()) as {
+      data: { id: string; externalId: string; name: string }[];
+    };
+    expect(agents.data).toEqual([
+      expect.objectContaining({ externalId: "A-7", name: "Julie Martin", id: c.agentId }),
+    ]);
     // The number is nowhere in clear in D1.
     const row = await E.DATA_EU_1.prepare("select * from calls where id = ?").bind(c.id).first();
     const dump = JSON.stringify(row);
-    for (const needle of ["0612345678", "612345678", "+33612345678", "06 12 34 56 78"]) expect(dump).not.toContain(needle);
+    for (const needle of ["0612345678", "612345678", "+33612345678", "06 12 34 56 78"])
+      expect(dump).not.toContain(needle);
     expect(row!.phone_enc).toMatch(/^v1\./);
     // Same number written differently → same keyed hash; another tenant → another hash.
-    const c2 = (await (await post(t, { externalId: "C-2", customerPhone: "+33 (0)6-12-34-56-78" })).json()) as CallJson;
+    const c2 = (await (
+      await post(t, { externalId: "C-2", customerPhone: "+33 (0)6-12-34-56-78" })
+    ).json()) as CallJson;
     const row2 = await E.DATA_EU_1.prepare("select phone_hash from calls where id = ?").bind(c2.id).first();
     expect(row2!.phone_hash).toBe(row!.phone_hash);
     const other = await makeTenant();
@@ -94,7 +91,10 @@ describe("calls: creation and metadata (B3)", () => {
     expect((await post(t, { unknownField: 1 })).status).toBe(400);
     expect((await post(t, { agentId: "agt_nope" })).status).toBe(400);
     expect((await post(t, { startedAt: "yesterday" })).status).toBe(400);
-    const bad = await post(t, { externalId: "T-bad", transcript: { format: "vtt", content: "WEBVTT\n\n00:00:01.000 --> 00:0x:02.000\nAgent: hi" } });
+    const bad = await post(t, {
+      externalId: "T-bad",
+      transcript: { format: "vtt", content: "WEBVTT\n\n00:00:01.000 --> 00:0x:02.000\nAgent: hi" },
+    });
     expect(bad.status).toBe(422);
     const p = (await bad.json()) as { detail: string };
     expect(p.detail).toMatch(/line 3/);
@@ -113,31 +113,52 @@ describe("transcripts (B2, C12)", () => {
         content: {
           segments: [
             { id: "a1", speaker: "agent", start: 0, end: 3, text: "Hello, Northwind, how can I help?" },
-            { id: "a2", speaker: "customer", start: 3.5, end: 8, text: "My card 4970 1012 3456 7890 1 was charged twice" },
+            {
+              id: "a2",
+              speaker: "customer",
+              start: 3.5,
+              end: 8,
+              text: "My card 4970 1012 3456 7893 was charged twice",
+            },
           ],
         },
       },
     });
     expect(json.status).toBe(201);
-    const jc = (await json.json()) as CallJson & { transcript: { segments: number; redactions: Record<string, number> } };
+    const jc = (await json.json()) as CallJson & {
+      transcript: { segments: number; redactions: Record<string, number> };
+    };
     expect(jc.transcript.segments).toBe(2);
     const text = await post(t, { externalId: "T", transcript: { format: "text", content: FR_TEXT } });
-    const tc = (await text.json()) as CallJson & { language: string; transcript: { redactions: Record<string, number> } };
+    const tc = (await text.json()) as CallJson & {
+      language: string;
+      transcript: { redactions: Record<string, number> };
+    };
     expect(tc.language).toBe("fr");
     expect(tc.transcript.redactions.email ?? tc.transcript.redactions.EMAIL).toBe(1);
     const srt = await post(t, {
       externalId: "S",
-      transcript: { format: "srt", content: "1\n00:00:00,000 --> 00:00:02,500\nAgent: Good morning\n\n2\n00:00:03,000 --> 00:00:05,000\nCustomer: I want to cancel\n" },
+      transcript: {
+        format: "srt",
+        content:
+          "1\n00:00:00,000 --> 00:00:02,500\nAgent: Good morning\n\n2\n00:00:03,000 --> 00:00:05,000\nCustomer: I want to cancel\n",
+      },
     });
     expect(srt.status).toBe(201);
     const vtt = await post(t, {
       externalId: "V",
-      transcript: { format: "vtt", content: "WEBVTT\n\nq1\n00:00:00.000 --> 00:00:02.000\n<v Agent>Bonjour\n\nq2\n00:00:02.500 --> 00:00:04.000\n<v Client>Bonjour, un souci de facture\n" },
+      transcript: {
+        format: "vtt",
+        content:
+          "WEBVTT\n\nq1\n00:00:00.000 --> 00:00:02.000\n<v Agent>Bonjour\n\nq2\n00:00:02.500 --> 00:00:04.000\n<v Client>Bonjour, un souci de facture\n",
+      },
     });
     expect(vtt.status).toBe(201);
 
     // Stored redacted; segment ids kept.
-    const got = (await (await call(`/api/v1/calls/${jc.id}/transcript`, { key: t.key })).json()) as { segments: { id: string; text: string }[] };
+    const got = (await (await call(`/api/v1/calls/${jc.id}/transcript`, { key: t.key })).json()) as {
+      segments: { id: string; text: string }[];
+    };
     expect(got.segments.map((s) => s.id)).toEqual(["a1", "a2"]);
     const stored = JSON.stringify(got);
     expect(stored).not.toContain("4970");
@@ -146,7 +167,11 @@ describe("transcripts (B2, C12)", () => {
     expect(rawObj).toContain("[EMAIL]");
     // FTS finds words (diacritics folded), not the redacted values.
     const search = async (q: string) =>
-      ((await (await call(`/api/v1/calls?q=${encodeURIComponent(q)}`, { key: t.key })).json()) as { data: CallJson[] }).data.map((c) => c.externalId);
+      (
+        (await (await call(`/api/v1/calls?q=${encodeURIComponent(q)}`, { key: t.key })).json()) as {
+          data: CallJson[];
+        }
+      ).data.map((c) => c.externalId);
     expect(await search("résilier")).toEqual(["T"]);
     expect(await search("resilier contrat")).toEqual(["T"]);
     expect((await search("cancel")).sort()).toEqual(["S"]);
@@ -163,7 +188,12 @@ describe("transcripts (B2, C12)", () => {
     expect(r.status).toBe(200);
     expect(await search("résilier")).toEqual([]);
     expect(await search("parcel")).toEqual(["T"]);
-    const unknownType = await call(`/api/v1/calls/${tc.id}/transcript`, { method: "PUT", key: t.key, body: "x", headers: { "content-type": "image/png" } });
+    const unknownType = await call(`/api/v1/calls/${tc.id}/transcript`, {
+      method: "PUT",
+      key: t.key,
+      body: "x",
+      headers: { "content-type": "image/png" },
+    });
     expect(unknownType.status).toBe(415);
   });
 });
@@ -179,19 +209,45 @@ describe("search and list (B6)", () => {
         durationS: 100 + i,
         agent: { externalId: i % 2 ? "A-odd" : "A-even", team: i % 2 ? "Blue" : "Red" },
       });
-    const list = async (qs: string) => (await (await call(`/api/v1/calls?${qs}`, { key: t.key })).json()) as { data: CallJson[]; nextCursor: string | null };
-    expect((await list("")).data.map((c) => c.externalId)).toEqual(["L-6", "L-5", "L-4", "L-3", "L-2", "L-1", "L-0"]);
+    const list = async (qs: string) =>
+      (await (await call(`/api/v1/calls?${qs}`, { key: t.key })).json()) as {
+        data: CallJson[];
+        nextCursor: string | null;
+      };
+    expect((await list("")).data.map((c) => c.externalId)).toEqual([
+      "L-6",
+      "L-5",
+      "L-4",
+      "L-3",
+      "L-2",
+      "L-1",
+      "L-0",
+    ]);
     expect((await list("team=Blue")).data.map((c) => c.externalId)).toEqual(["L-5", "L-3", "L-1"]);
     const agentId = (await list("team=Red")).data[0].agentId as string;
     expect((await list(`agentId=${agentId}`)).data).toHaveLength(4);
-    expect((await list(`from=${base + 2 * 3_600_000}&to=${base + 4 * 3_600_000}`)).data.map((c) => c.externalId)).toEqual(["L-3", "L-2"]);
-    expect((await list("from=2026-10-01T12:00:00Z")).data.map((c) => c.externalId)).toEqual(["L-6", "L-5", "L-4"]);
+    expect(
+      (await list(`from=${base + 2 * 3_600_000}&to=${base + 4 * 3_600_000}`)).data.map((c) => c.externalId),
+    ).toEqual(["L-3", "L-2"]);
+    expect((await list("from=2026-10-01T12:00:00Z")).data.map((c) => c.externalId)).toEqual([
+      "L-6",
+      "L-5",
+      "L-4",
+    ]);
     expect((await list("sort=durationS")).data[0].externalId).toBe("L-0");
     expect((await list("status=done")).data).toHaveLength(0);
     const p1 = await list("limit=3");
     const p2 = await list(`limit=3&cursor=${p1.nextCursor}`);
     const p3 = await list(`limit=3&cursor=${p2.nextCursor}`);
-    expect([...p1.data, ...p2.data, ...p3.data].map((c) => c.externalId)).toEqual(["L-6", "L-5", "L-4", "L-3", "L-2", "L-1", "L-0"]);
+    expect([...p1.data, ...p2.data, ...p3.data].map((c) => c.externalId)).toEqual([
+      "L-6",
+      "L-5",
+      "L-4",
+      "L-3",
+      "L-2",
+      "L-1",
+      "L-0",
+    ]);
     expect(p3.nextCursor).toBeNull();
     const s1 = await list("limit=4&sort=-durationS");
     const s2 = await list(`limit=4&sort=-durationS&cursor=${s1.nextCursor}`);
@@ -223,10 +279,20 @@ describe("recordings (B1, B5)", () => {
     const t = await makeTenant({ location: "us" });
     const c = (await (await post(t, { externalId: "R-1" })).json()) as CallJson;
     const wav = makeWav(3.5);
-    const res = await put(t, `/api/v1/calls/${c.id}/recording`, wav, { "x-checksum-sha256": await sha256Hex(wav) });
+    const res = await put(t, `/api/v1/calls/${c.id}/recording`, wav, {
+      "x-checksum-sha256": await sha256Hex(wav),
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as CallJson & { recording: { sha256: string; durationS: number; mimeType: string; size: number }; durationS: number };
-    expect(body.recording).toMatchObject({ sha256: await sha256Hex(wav), durationS: 3.5, mimeType: "audio/wav", size: wav.length });
+    const body = (await res.json()) as CallJson & {
+      recording: { sha256: string; durationS: number; mimeType: string; size: number };
+      durationS: number;
+    };
+    expect(body.recording).toMatchObject({
+      sha256: await sha256Hex(wav),
+      durationS: 3.5,
+      mimeType: "audio/wav",
+      size: wav.length,
+    });
     expect(body.durationS).toBe(3.5);
     const listed = await E.BLOB_US.list({ prefix: `t/${t.tenant.id}/calls/${c.id}/` });
     expect(listed.objects).toHaveLength(1);
@@ -237,17 +303,28 @@ describe("recordings (B1, B5)", () => {
     expect(full.status).toBe(200);
     expect(full.headers.get("content-type")).toBe("audio/wav");
     expect(new Uint8Array(await full.arrayBuffer())).toEqual(wav);
-    const part = await call(`/api/v1/calls/${c.id}/recording`, { key: t.key, headers: { range: "bytes=100-199" } });
+    const part = await call(`/api/v1/calls/${c.id}/recording`, {
+      key: t.key,
+      headers: { range: "bytes=100-199" },
+    });
     expect(part.status).toBe(206);
     expect(part.headers.get("content-range")).toBe(`bytes 100-199/${wav.length}`);
     expect(new Uint8Array(await part.arrayBuffer())).toEqual(wav.slice(100, 200));
-    const tail = await call(`/api/v1/calls/${c.id}/recording`, { key: t.key, headers: { range: "bytes=-10" } });
+    const tail = await call(`/api/v1/calls/${c.id}/recording`, {
+      key: t.key,
+      headers: { range: "bytes=-10" },
+    });
     expect(tail.status).toBe(206);
     expect(new Uint8Array(await tail.arrayBuffer())).toEqual(wav.slice(-10));
-    const bad = await call(`/api/v1/calls/${c.id}/recording`, { key: t.key, headers: { range: `bytes=${wav.length + 5}-` } });
+    const bad = await call(`/api/v1/calls/${c.id}/recording`, {
+      key: t.key,
+      headers: { range: `bytes=${wav.length + 5}-` },
+    });
     expect(bad.status).toBe(416);
     // Playback is audited.
-    const audit = (await (await call("/api/v1/audit-log?limit=50", { key: t.key })).json()) as { data: { action: string }[] };
+    const audit = (await (await call("/api/v1/audit-log?limit=50", { key: t.key })).json()) as {
+      data: { action: string }[];
+    };
     expect(audit.data.filter((a) => a.action === "recording.played").length).toBeGreaterThanOrEqual(3);
   });
 
@@ -263,7 +340,12 @@ describe("recordings (B1, B5)", () => {
         ctrl.close();
       },
     });
-    const r411 = await call(`/api/v1/calls/${c.id}/recording`, { method: "PUT", key: t.key, body: stream, duplex: "half" } as RequestInit);
+    const r411 = await call(`/api/v1/calls/${c.id}/recording`, {
+      method: "PUT",
+      key: t.key,
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(r411.status).toBe(411);
     let pulled = 0;
     const big = new ReadableStream({
@@ -282,7 +364,9 @@ describe("recordings (B1, B5)", () => {
     expect(r413.status).toBe(413);
     expect(pulled).toBeLessThan(5);
     const wav = makeWav(1);
-    const r422 = await put(t, `/api/v1/calls/${c.id}/recording`, wav, { "x-checksum-sha256": "0".repeat(64) });
+    const r422 = await put(t, `/api/v1/calls/${c.id}/recording`, wav, {
+      "x-checksum-sha256": "0".repeat(64),
+    });
     expect(r422.status).toBe(422);
     expect((await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/calls/${c.id}/` })).objects).toHaveLength(0);
     const after = (await (await call(`/api/v1/calls/${c.id}`, { key: t.key })).json()) as CallJson;
@@ -309,35 +393,79 @@ describe("recordings (B1, B5)", () => {
     const { uploadId } = (await up.json()) as { uploadId: string };
     const p1 = wav.slice(0, 5 * 1024 * 1024);
     const p2 = wav.slice(5 * 1024 * 1024);
-    const r1 = await put(t, `/api/v1/calls/${c.id}/recording/uploads/${uploadId}/parts/1`, p1, { "x-checksum-sha256": await sha256Hex(p1) });
+    const r1 = await put(t, `/api/v1/calls/${c.id}/recording/uploads/${uploadId}/parts/1`, p1, {
+      "x-checksum-sha256": await sha256Hex(p1),
+    });
     expect(r1.status).toBe(200);
     expect(((await r1.json()) as { sha256: string }).sha256).toBe(await sha256Hex(p1));
-    expect((await put(t, `/api/v1/calls/${c.id}/recording/uploads/${uploadId}/parts/2`, p2)).status).toBe(200);
-    const done = await call(`/api/v1/calls/${c.id}/recording/uploads/${uploadId}/complete`, { method: "POST", key: t.key });
+    expect((await put(t, `/api/v1/calls/${c.id}/recording/uploads/${uploadId}/parts/2`, p2)).status).toBe(
+      200,
+    );
+    const done = await call(`/api/v1/calls/${c.id}/recording/uploads/${uploadId}/complete`, {
+      method: "POST",
+      key: t.key,
+    });
     expect(done.status).toBe(200);
     const dc = (await done.json()) as { recording: { status: string; size: number; durationS: number } };
     expect(dc.recording).toMatchObject({ status: "verifying", size: wav.length, durationS: 400 });
-    const w = (await import("../apps/index")).default as unknown as { queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void> };
+    const w = (await import("../apps/index")).default as unknown as {
+      queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
+    };
     const batch = createMessageBatch("ccr-jobs", [
-      { id: "h1", timestamp: new Date(), attempts: 1, body: { type: "recording.hash", tenantId: t.tenant.id, callId: c.id } },
-      { id: "h2", timestamp: new Date(), attempts: 1, body: { type: "recording.hash", tenantId: t.tenant.id, callId: c.id } },
+      {
+        id: "h1",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { type: "recording.hash", tenantId: t.tenant.id, callId: c.id },
+      },
+      {
+        id: "h2",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { type: "recording.hash", tenantId: t.tenant.id, callId: c.id },
+      },
     ]);
     const ctx = createExecutionContext();
     await w.queue(batch, env as unknown as Env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["h1", "h2"]);
-    const after = (await (await call(`/api/v1/calls/${c.id}`, { key: t.key })).json()) as { recording: { status: string; sha256: string } };
+    const after = (await (await call(`/api/v1/calls/${c.id}`, { key: t.key })).json()) as {
+      recording: { status: string; sha256: string };
+    };
     expect(after.recording).toMatchObject({ status: "stored", sha256: await sha256Hex(wav) });
-    const back = await call(`/api/v1/calls/${c.id}/recording`, { key: t.key, headers: { range: "bytes=5242870-5242889" } });
+    const back = await call(`/api/v1/calls/${c.id}/recording`, {
+      key: t.key,
+      headers: { range: "bytes=5242870-5242889" },
+    });
     expect(new Uint8Array(await back.arrayBuffer())).toEqual(wav.slice(5242870, 5242890));
 
     // Abort.
     const c2 = (await (await post(t, {})).json()) as CallJson;
-    const up2 = (await (await call(`/api/v1/calls/${c2.id}/recording/uploads`, { method: "POST", key: t.key })).json()) as { uploadId: string };
+    const up2 = (await (
+      await call(`/api/v1/calls/${c2.id}/recording/uploads`, { method: "POST", key: t.key })
+    ).json()) as { uploadId: string };
     const pdfPart = new TextEncoder().encode("%PDF-1.4 not audio".padEnd(5000, "x"));
-    expect((await put(t, `/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/parts/1`, pdfPart)).status).toBe(415);
-    expect((await put(t, `/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/parts/1`, makeWav(1))).status).toBe(200);
-    expect((await call(`/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}`, { method: "DELETE", key: t.key })).status).toBe(204);
-    expect((await call(`/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/complete`, { method: "POST", key: t.key })).status).toBe(409);
+    expect(
+      (await put(t, `/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/parts/1`, pdfPart)).status,
+    ).toBe(415);
+    expect(
+      (await put(t, `/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/parts/1`, makeWav(1))).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(`/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}`, {
+          method: "DELETE",
+          key: t.key,
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await call(`/api/v1/calls/${c2.id}/recording/uploads/${up2.uploadId}/complete`, {
+          method: "POST",
+          key: t.key,
+        })
+      ).status,
+    ).toBe(409);
     const c2after = (await (await call(`/api/v1/calls/${c2.id}`, { key: t.key })).json()) as CallJson;
     expect(c2after.recording).toBeNull();
   });
@@ -346,17 +474,33 @@ describe("recordings (B1, B5)", () => {
 describe("deletion (B7)", () => {
   it("removes the call from D1, FTS and R2; the API answers 404 afterwards; bulk deletion reports each id", async () => {
     const t = await makeTenant();
-    const c = (await (await post(t, { externalId: "D-1", transcript: { format: "text", content: "Agent: hello\nCustomer: refund please" } })).json()) as CallJson;
+    const c = (await (
+      await post(t, {
+        externalId: "D-1",
+        transcript: { format: "text", content: "Agent: hello\nCustomer: refund please" },
+      })
+    ).json()) as CallJson;
     await put(t, `/api/v1/calls/${c.id}/recording`, makeWav(1));
-    const ftsId = (await E.DATA_EU_1.prepare("select fts_id from calls where id = ?").bind(c.id).first())!.fts_id as number;
-    expect((await E.DATA_EU_1.prepare("select rowid from calls_fts where calls_fts match 'refund'").all()).results.map((r) => r.rowid)).toContain(ftsId);
+    const ftsId = (await E.DATA_EU_1.prepare("select fts_id from calls where id = ?").bind(c.id).first())!
+      .fts_id as number;
+    expect(
+      (
+        await E.DATA_EU_1.prepare("select rowid from calls_fts where calls_fts match 'refund'").all()
+      ).results.map((r) => r.rowid),
+    ).toContain(ftsId);
     const del = await call(`/api/v1/calls/${c.id}`, { method: "DELETE", key: t.key });
     expect(del.status).toBe(204);
     expect((await call(`/api/v1/calls/${c.id}`, { key: t.key })).status).toBe(404);
     expect(await E.DATA_EU_1.prepare("select 1 from calls where id = ?").bind(c.id).first()).toBeNull();
-    expect((await E.DATA_EU_1.prepare("select rowid from calls_fts where calls_fts match 'refund'").all()).results.map((r) => r.rowid)).not.toContain(ftsId);
+    expect(
+      (
+        await E.DATA_EU_1.prepare("select rowid from calls_fts where calls_fts match 'refund'").all()
+      ).results.map((r) => r.rowid),
+    ).not.toContain(ftsId);
     expect((await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/calls/${c.id}/` })).objects).toHaveLength(0);
-    const audit = (await (await call("/api/v1/audit-log", { key: t.key })).json()) as { data: { action: string; targetId: string }[] };
+    const audit = (await (await call("/api/v1/audit-log", { key: t.key })).json()) as {
+      data: { action: string; targetId: string }[];
+    };
     expect(audit.data.some((a) => a.action === "call.deleted" && a.targetId === c.id)).toBe(true);
     // Re-import of the same externalId works after deletion.
     expect((await post(t, { externalId: "D-1" })).status).toBe(201);
@@ -365,8 +509,16 @@ describe("deletion (B7)", () => {
     const b = (await (await post(t, {})).json()) as CallJson;
     const other = await makeTenant();
     const foreign = (await (await post(other, {})).json()) as CallJson;
-    const bulk = await call("/api/v1/calls/delete", { method: "POST", key: t.key, json: { ids: [a.id, b.id, foreign.id, "cal_nope"] } });
-    expect(await bulk.json()).toEqual({ deleted: [a.id, b.id], notFound: [foreign.id, "cal_nope"], vetoed: [] });
+    const bulk = await call("/api/v1/calls/delete", {
+      method: "POST",
+      key: t.key,
+      json: { ids: [a.id, b.id, foreign.id, "cal_nope"] },
+    });
+    expect(await bulk.json()).toEqual({
+      deleted: [a.id, b.id],
+      notFound: [foreign.id, "cal_nope"],
+      vetoed: [],
+    });
     expect((await call(`/api/v1/calls/${foreign.id}`, { key: other.key })).status).toBe(200);
   });
 });

@@ -39,6 +39,8 @@ const PUBLIC = new Set([
   "POST /lang",
   "GET /ops/login",
   "POST /ops/login",
+  "GET /static/player.js",
+  "GET /static/upload.js",
 ]);
 
 interface Route {

@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
+import { registerStatic } from "../public/static";
 import type { AppEnv } from "../types";
 import { registerAccount } from "./pages/account";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
+import { registerCalls } from "./pages/calls";
 import { registerMembers } from "./pages/members";
 import { registerSettings } from "./pages/settings";
 
@@ -13,4 +15,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerApiKeys(app);
   registerSettings(app);
   registerAudit(app);
+  registerCalls(app);
+  registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

@@ -34,11 +34,22 @@ async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportI
       : null;
   try {
     const r = await createCall(ctx, body as CreateCallInput);
-    return { item, externalId, result: r.created ? "created" : "existing", id: r.call.id, status: r.call.status };
+    return {
+      item,
+      externalId,
+      result: r.created ? "created" : "existing",
+      id: r.call.id,
+      status: r.call.status,
+    };
   } catch (err) {
     const e = normalizeError(err);
     if (e.status >= 500) throw err;
-    return { item, externalId, result: "error", error: { status: e.status, title: errorCodes[e.code].title, detail: e.message } };
+    return {
+      item,
+      externalId,
+      result: "error",
+      error: { status: e.status, title: errorCodes[e.code].title, detail: e.message },
+    };
   }
 }
 
@@ -55,7 +66,8 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
       buf = buf.slice(nl + 1);
       nl = buf.indexOf("\n");
     }
-    if (buf.length > MAX_ENTRY_BYTES) throw new ApiError("payload_too_large", "An NDJSON line is larger than 5 MB");
+    if (buf.length > MAX_ENTRY_BYTES)
+      throw new ApiError("payload_too_large", "An NDJSON line is larger than 5 MB");
   }
   if (buf.trim()) yield buf;
 }
@@ -67,12 +79,20 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
     n++;
     if (!line.trim()) continue;
     if (out.length >= MAX_IMPORT_ITEMS)
-      throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import; split the file (stopped before line ${n})`);
+      throw new ApiError(
+        "payload_too_large",
+        `At most ${MAX_IMPORT_ITEMS} calls per import; split the file (stopped before line ${n})`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      out.push({ item: `line ${n}`, externalId: null, result: "error", error: { status: 400, title: "Malformed JSON", detail: `line ${n} is not valid JSON` } });
+      out.push({
+        item: `line ${n}`,
+        externalId: null,
+        result: "error",
+        error: { status: 400, title: "Malformed JSON", detail: `line ${n} is not valid JSON` },
+      });
       continue;
     }
     out.push(await importOne(ctx, `line ${n}`, parsed));
@@ -81,7 +101,12 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
   return out;
 }
 
-const FORMAT_BY_EXT: Record<string, "json" | "vtt" | "srt" | "text"> = { json: "json", vtt: "vtt", srt: "srt", txt: "text" };
+const FORMAT_BY_EXT: Record<string, "json" | "vtt" | "srt" | "text"> = {
+  json: "json",
+  vtt: "vtt",
+  srt: "srt",
+  txt: "text",
+};
 
 export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItemResult[]> {
   let total = 0;
@@ -90,9 +115,11 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
     files = unzipSync(bytes, {
       filter: (f) => {
         if (f.name.endsWith("/") || f.name.startsWith("__MACOSX/")) return false;
-        if (f.originalSize > MAX_ENTRY_BYTES) throw new ApiError("payload_too_large", `${f.name} is larger than 5 MB uncompressed`);
+        if (f.originalSize > MAX_ENTRY_BYTES)
+          throw new ApiError("payload_too_large", `${f.name} is larger than 5 MB uncompressed`);
         total += f.originalSize;
-        if (total > MAX_TOTAL_UNZIPPED) throw new ApiError("payload_too_large", "The archive expands beyond 100 MB");
+        if (total > MAX_TOTAL_UNZIPPED)
+          throw new ApiError("payload_too_large", "The archive expands beyond 100 MB");
         return true;
       },
     });
@@ -114,7 +141,16 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
       try {
         meta = JSON.parse(rows[i]);
       } catch {
-        out.push({ item: `calls.ndjson line ${i + 1}`, externalId: null, result: "error", error: { status: 400, title: "Malformed JSON", detail: `calls.ndjson line ${i + 1} is not valid JSON` } });
+        out.push({
+          item: `calls.ndjson line ${i + 1}`,
+          externalId: null,
+          result: "error",
+          error: {
+            status: 400,
+            title: "Malformed JSON",
+            detail: `calls.ndjson line ${i + 1} is not valid JSON`,
+          },
+        });
         continue;
       }
       const ref = typeof meta.transcriptFile === "string" ? meta.transcriptFile : null;
@@ -123,14 +159,24 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
         const name = Object.keys(files).find((n) => n === ref || n.endsWith(`/${ref}`));
         const format = FORMAT_BY_EXT[ref.split(".").pop()?.toLowerCase() ?? ""];
         if (!name || !format) {
-          out.push({ item: `calls.ndjson line ${i + 1}`, externalId: (rest.externalId as string) ?? null, result: "error", error: { status: 422, title: "Unprocessable content", detail: `transcriptFile ${ref} is not in the archive or has an unknown extension` } });
+          out.push({
+            item: `calls.ndjson line ${i + 1}`,
+            externalId: (rest.externalId as string) ?? null,
+            result: "error",
+            error: {
+              status: 422,
+              title: "Unprocessable content",
+              detail: `transcriptFile ${ref} is not in the archive or has an unknown extension`,
+            },
+          });
           continue;
         }
         used.add(name);
         rest.transcript = { format, content: format === "json" ? safeJson(text(name)) : text(name) };
       }
       out.push(await importOne(ctx, `calls.ndjson line ${i + 1}`, rest));
-      if (out.length > MAX_IMPORT_ITEMS) throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
+      if (out.length > MAX_IMPORT_ITEMS)
+        throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
     }
   }
   for (const name of Object.keys(files).sort()) {
@@ -139,12 +185,27 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
     const ext = base.split(".").pop()?.toLowerCase() ?? "";
     const format = FORMAT_BY_EXT[ext];
     if (!format) {
-      out.push({ item: `file ${name}`, externalId: null, result: "error", error: { status: 415, title: "Unsupported media type", detail: `${name}: only .json, .vtt, .srt and .txt transcripts are imported` } });
+      out.push({
+        item: `file ${name}`,
+        externalId: null,
+        result: "error",
+        error: {
+          status: 415,
+          title: "Unsupported media type",
+          detail: `${name}: only .json, .vtt, .srt and .txt transcripts are imported`,
+        },
+      });
       continue;
     }
     const externalId = base.slice(0, -(ext.length + 1));
-    out.push(await importOne(ctx, `file ${name}`, { externalId, transcript: { format, content: format === "json" ? safeJson(text(name)) : text(name) } }));
-    if (out.length > MAX_IMPORT_ITEMS) throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
+    out.push(
+      await importOne(ctx, `file ${name}`, {
+        externalId,
+        transcript: { format, content: format === "json" ? safeJson(text(name)) : text(name) },
+      }),
+    );
+    if (out.length > MAX_IMPORT_ITEMS)
+      throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
   }
   await auditCtx(ctx, "calls.imported", "import", undefined, summary(out));
   return out;

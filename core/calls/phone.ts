@@ -10,7 +10,7 @@ import { ApiError } from "../errors";
  */
 export function normalizePhone(raw: string, defaultCountry: CountryCode): string {
   const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry });
-  if (!parsed || !parsed.isPossible())
+  if (!parsed?.isPossible())
     throw new ApiError("validation_failed", "customerPhone is not a valid phone number", {
       errors: [{ pointer: "/customerPhone", detail: "not a possible phone number" }],
     });

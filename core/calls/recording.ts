@@ -34,7 +34,10 @@ export function clientChecksum(headers: Headers): string | null {
     if (bin.length !== 32) throw new Error();
     return [...bin].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0")).join("");
   } catch {
-    throw new ApiError("validation_failed", "The checksum header is not a SHA-256 value (hex, or base64 in Content-Digest)");
+    throw new ApiError(
+      "validation_failed",
+      "The checksum header is not a SHA-256 value (hex, or base64 in Content-Digest)",
+    );
   }
 }
 
@@ -89,15 +92,24 @@ export async function putRecording(
   const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
   const pipe = hashingPipe(rest, req.contentLength);
   const [put, hashed] = await Promise.all([
-    dp.bucket.put(key, pipe.readable, { httpMetadata: { contentType: kind.mime }, customMetadata: { callId: call.id } }),
+    dp.bucket.put(key, pipe.readable, {
+      httpMetadata: { contentType: kind.mime },
+      customMetadata: { callId: call.id },
+    }),
     pipe.done(),
   ]).catch(async (e) => {
     await dp.bucket.delete(key).catch(() => undefined);
-    throw new ApiError("bad_request", `The upload did not complete (${(e as Error).message}); nothing was kept`);
+    throw new ApiError(
+      "bad_request",
+      `The upload did not complete (${(e as Error).message}); nothing was kept`,
+    );
   });
   if (req.checksum && req.checksum !== hashed.sha256) {
     await dp.bucket.delete(key);
-    throw new ApiError("unprocessable", `Checksum mismatch: received ${hashed.sha256}, expected ${req.checksum}; the upload was discarded`);
+    throw new ApiError(
+      "unprocessable",
+      `Checksum mismatch: received ${hashed.sha256}, expected ${req.checksum}; the upload was discarded`,
+    );
   }
   return finishRecording(ctx, call, {
     key,
@@ -113,7 +125,15 @@ export async function putRecording(
 async function finishRecording(
   ctx: Ctx,
   call: Call,
-  r: { key: string; size: number; sha256: string | null; format: string; mime: string; durationS: number | null; status: Call["recStatus"] },
+  r: {
+    key: string;
+    size: number;
+    sha256: string | null;
+    format: string;
+    mime: string;
+    durationS: number | null;
+    status: Call["recStatus"];
+  },
 ): Promise<Call> {
   const dp = dataPlane(ctx.env, ctx.tenant);
   const now = Date.now();
@@ -148,7 +168,8 @@ async function finishRecording(
 
 /** GET …/recording with Range (B5). Every playback is audited. */
 export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Promise<Response> {
-  if (!call.recKey || call.recStatus === "none" || call.recStatus === "uploading") throw notFound("Recording");
+  if (!call.recKey || call.recStatus === "none" || call.recStatus === "uploading")
+    throw notFound("Recording");
   const dp = dataPlane(ctx.env, ctx.tenant);
   const range = headers.get("range");
   if (range && !/^bytes=(\d+-\d*|-\d+)$/.test(range.trim()))
@@ -197,13 +218,23 @@ export async function createUpload(ctx: Ctx, call: Call, replace: boolean) {
     status: "open",
     createdAt: Date.now(),
   });
-  return { uploadId: id, partSize: PART_BYTES, minPartSize: MIN_PART_BYTES, maxParts: 10_000, maxSize: MAX_MULTIPART_BYTES };
+  return {
+    uploadId: id,
+    partSize: PART_BYTES,
+    minPartSize: MIN_PART_BYTES,
+    maxParts: 10_000,
+    maxSize: MAX_MULTIPART_BYTES,
+  };
 }
 
 async function openUpload(ctx: Ctx, call: Call, uploadId: string) {
   const dp = dataPlane(ctx.env, ctx.tenant);
   const u = await dp.db.query.recordingUploads.findFirst({
-    where: and(eq(recordingUploads.id, uploadId), eq(recordingUploads.tenantId, ctx.tenant.id), eq(recordingUploads.callId, call.id)),
+    where: and(
+      eq(recordingUploads.id, uploadId),
+      eq(recordingUploads.tenantId, ctx.tenant.id),
+      eq(recordingUploads.callId, call.id),
+    ),
   });
   if (!u) throw notFound("Upload");
   if (u.status !== "open") throw new ApiError("conflict", `This upload is ${u.status}`);
@@ -219,8 +250,12 @@ export async function putPart(
   req: { body: ReadableStream<Uint8Array>; contentLength: number; checksum: string | null },
 ) {
   const { dp, u } = await openUpload(ctx, call, uploadId);
-  const others = await dp.db.select().from(recordingUploadParts).where(eq(recordingUploadParts.uploadId, u.id));
-  const total = others.filter((p) => p.partNumber !== partNumber).reduce((s, p) => s + p.size, 0) + req.contentLength;
+  const others = await dp.db
+    .select()
+    .from(recordingUploadParts)
+    .where(eq(recordingUploadParts.uploadId, u.id));
+  const total =
+    others.filter((p) => p.partNumber !== partNumber).reduce((s, p) => s + p.size, 0) + req.contentLength;
   if (total > MAX_MULTIPART_BYTES) throw new ApiError("payload_too_large", "A recording is limited to 5 GB");
   let body = req.body;
   let head: string | null = null;
@@ -233,7 +268,10 @@ export async function putPart(
   const mpu = dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId);
   const [part, hashed] = await Promise.all([mpu.uploadPart(partNumber, pipe.readable), pipe.done()]);
   if (req.checksum && req.checksum !== hashed.sha256)
-    throw new ApiError("unprocessable", `Checksum mismatch on part ${partNumber}: received ${hashed.sha256}; send the part again`);
+    throw new ApiError(
+      "unprocessable",
+      `Checksum mismatch on part ${partNumber}: received ${hashed.sha256}; send the part again`,
+    );
   await dp.db
     .insert(recordingUploadParts)
     .values({ uploadId: u.id, partNumber, etag: part.etag, size: hashed.bytes, sha256: hashed.sha256, head })
@@ -293,9 +331,15 @@ export async function abortUpload(ctx: Ctx, call: Call, uploadId: string): Promi
  * Job: hash a completed multipart object end to end (streamed through DigestStream) and mark
  * the recording stored. Idempotent: a second delivery finds it stored and does nothing.
  */
-export async function hashRecordingJob(env: Env, tenant: Ctx["tenant"], callId: string): Promise<"hashed" | "skipped"> {
+export async function hashRecordingJob(
+  env: Env,
+  tenant: Ctx["tenant"],
+  callId: string,
+): Promise<"hashed" | "skipped"> {
   const dp = dataPlane(env, tenant);
-  const call = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, callId), eq(calls.tenantId, tenant.id)) });
+  const call = await dp.db.query.calls.findFirst({
+    where: and(eq(calls.id, callId), eq(calls.tenantId, tenant.id)),
+  });
   if (!call?.recKey || call.recStatus !== "verifying") return "skipped";
   const obj = await dp.bucket.get(call.recKey);
   if (!obj) return "skipped";

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
-import { type Call, CALL_STATUSES, calls, recordingUploads } from "../../db/schema/data";
+import { CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import { findOrCreateAgent, getAgent } from "../agents";
 import type { Ctx } from "../context";
@@ -64,8 +64,20 @@ export interface CallView {
   customerPhone: string | null;
   tags: string[];
   rubricId: string | null;
-  recording: { status: Call["recStatus"]; format: string | null; mimeType: string | null; size: number | null; sha256: string | null; durationS: number | null } | null;
-  transcript: { format: string | null; segments: number | null; words: number | null; redactions: Record<string, number> } | null;
+  recording: {
+    status: Call["recStatus"];
+    format: string | null;
+    mimeType: string | null;
+    size: number | null;
+    sha256: string | null;
+    durationS: number | null;
+  } | null;
+  transcript: {
+    format: string | null;
+    segments: number | null;
+    words: number | null;
+    redactions: Record<string, number>;
+  } | null;
   score: number | null;
   createdAt: string;
   updatedAt: string;
@@ -92,7 +104,14 @@ export function callView(c: Call): CallView {
     recording:
       c.recStatus === "none"
         ? null
-        : { status: c.recStatus, format: c.recFormat, mimeType: c.recMime, size: c.recSize, sha256: c.recSha256, durationS: c.recDurationS },
+        : {
+            status: c.recStatus,
+            format: c.recFormat,
+            mimeType: c.recMime,
+            size: c.recSize,
+            sha256: c.recSha256,
+            durationS: c.recDurationS,
+          },
     transcript: c.txFormat
       ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
       : null,
@@ -130,7 +149,10 @@ export async function getCall(ctx: Ctx, id: string): Promise<CallView> {
  * tenant's externalId: the same body returns the existing call (`created: false`), another body
  * is a 409. The transcript is parsed, redacted, stored in R2 and indexed before the answer.
  */
-export async function createCall(ctx: Ctx, raw: CreateCallInput): Promise<{ call: CallView; created: boolean }> {
+export async function createCall(
+  ctx: Ctx,
+  raw: CreateCallInput,
+): Promise<{ call: CallView; created: boolean }> {
   const input = createCallSchema.parse(raw);
   const dp = dataPlane(ctx.env, ctx.tenant);
   const createHash = await sha256Hex(canonical(raw));
@@ -144,7 +166,9 @@ export async function createCall(ctx: Ctx, raw: CreateCallInput): Promise<{ call
   let team: string | null = null;
   if (input.agentId) {
     const a = await getAgent(ctx, input.agentId).catch(() => {
-      throw new ApiError("validation_failed", "unknown agentId", { errors: [{ pointer: "/agentId", detail: "no such agent" }] });
+      throw new ApiError("validation_failed", "unknown agentId", {
+        errors: [{ pointer: "/agentId", detail: "no such agent" }],
+      });
     });
     agentId = a.id;
     team = a.team;
@@ -213,13 +237,16 @@ export async function createCall(ctx: Ctx, raw: CreateCallInput): Promise<{ call
   }
   let call = inserted[0];
   if (prepared) call = await storeTranscript.commit(ctx, call, prepared);
-  await auditCtx(ctx, "call.created", "call", call.id, { transcript: Boolean(prepared) });
+  await auditCtx(ctx, "call.created", "call", call.id, { segments: prepared?.transcript.segments.length ?? 0 });
   return { call: callView(call), created: true };
 }
 
 function sameOrConflict(existing: Call, createHash: string) {
   if (existing.createHash !== createHash)
-    throw new ApiError("conflict", `A call with this externalId already exists with different data (id ${existing.id})`);
+    throw new ApiError(
+      "conflict",
+      `A call with this externalId already exists with different data (id ${existing.id})`,
+    );
   return { call: callView(existing), created: false };
 }
 
@@ -238,7 +265,9 @@ export const listCallsSchema = z.object({
   minScore: z.coerce.number().min(0).max(100).optional(),
   maxScore: z.coerce.number().min(0).max(100).optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  sort: z.enum(["startedAt", "-startedAt", "durationS", "-durationS", "score", "-score"]).default("-startedAt"),
+  sort: z
+    .enum(["startedAt", "-startedAt", "durationS", "-durationS", "score", "-score"])
+    .default("-startedAt"),
 });
 export type ListCallsInput = z.input<typeof listCallsSchema>;
 
@@ -275,7 +304,8 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
     const c = decodeCursor(q.cursor);
     const v = c.sortValue === "" ? null : Number(c.sortValue);
     // Keyset on (value, id); nulls sort last in both directions.
-    if (v === null) conds.push(and(sql`${col} is null`, descending ? lt(calls.id, c.id) : gt(calls.id, c.id))!);
+    if (v === null)
+      conds.push(and(sql`${col} is null`, descending ? lt(calls.id, c.id) : gt(calls.id, c.id))!);
     else
       conds.push(
         or(
@@ -285,7 +315,9 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
         )!,
       );
   }
-  const order = descending ? [sql`${col} is null`, desc(col), desc(calls.id)] : [sql`${col} is null`, asc(col), asc(calls.id)];
+  const order = descending
+    ? [sql`${col} is null`, desc(col), desc(calls.id)]
+    : [sql`${col} is null`, asc(col), asc(calls.id)];
   const rows = await dp.db
     .select()
     .from(calls)
@@ -318,14 +350,24 @@ export function registerDeletionVeto(v: DeletionVeto) {
  * transcript, uploads in progress), the FTS entry, upload rows and the call row. Audited one
  * entry per call. Calls the actor cannot see are reported as not found, never deleted.
  */
-export async function deleteCalls(ctx: Ctx, ids: string[]): Promise<{ deleted: string[]; notFound: string[]; vetoed: { id: string; reason: string }[] }> {
+export async function deleteCalls(
+  ctx: Ctx,
+  ids: string[],
+): Promise<{ deleted: string[]; notFound: string[]; vetoed: { id: string; reason: string }[] }> {
   const unique = [...new Set(ids)];
   if (unique.length > 100) throw new ApiError("validation_failed", "at most 100 ids per request");
   const dp = dataPlane(ctx.env, ctx.tenant);
   const found = unique.length
-    ? await dp.db.select().from(calls).where(and(inArray(calls.id, unique), callScope(ctx)))
+    ? await dp.db
+        .select()
+        .from(calls)
+        .where(and(inArray(calls.id, unique), callScope(ctx)))
     : [];
-  const out = { deleted: [] as string[], notFound: unique.filter((id) => !found.some((c) => c.id === id)), vetoed: [] as { id: string; reason: string }[] };
+  const out = {
+    deleted: [] as string[],
+    notFound: unique.filter((id) => !found.some((c) => c.id === id)),
+    vetoed: [] as { id: string; reason: string }[],
+  };
   for (const call of found) {
     let reason: string | null = null;
     for (const v of vetoes) reason ??= await v(ctx, call);
@@ -341,11 +383,21 @@ export async function deleteCalls(ctx: Ctx, ids: string[]): Promise<{ deleted: s
         .catch(() => undefined); // already gone
     await purgeCallObjects(dp.bucket, dp.key("calls", call.id, ""));
     const stmts = [
-      ...(call.ftsId !== null ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)] : []),
-      ...(uploads.length
-        ? [dp.d1.prepare(`delete from recording_upload_parts where upload_id in (${uploads.map(() => "?").join(",")})`).bind(...uploads.map((u) => u.id))]
+      ...(call.ftsId !== null
+        ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)]
         : []),
-      dp.d1.prepare("delete from recording_uploads where tenant_id = ? and call_id = ?").bind(ctx.tenant.id, call.id),
+      ...(uploads.length
+        ? [
+            dp.d1
+              .prepare(
+                `delete from recording_upload_parts where upload_id in (${uploads.map(() => "?").join(",")})`,
+              )
+              .bind(...uploads.map((u) => u.id)),
+          ]
+        : []),
+      dp.d1
+        .prepare("delete from recording_uploads where tenant_id = ? and call_id = ?")
+        .bind(ctx.tenant.id, call.id),
       dp.d1.prepare("delete from calls where tenant_id = ? and id = ?").bind(ctx.tenant.id, call.id),
     ];
     await dp.d1.batch(stmts);

@@ -8,10 +8,10 @@ import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
 import { redactTranscript } from "../redaction";
 import type { Transcript } from "../transcripts/model";
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
 import { parseTranscript, TranscriptError } from "../transcripts/parse";
 
-export const TRANSCRIPT_FORMATS = ["json", "vtt", "srt", "text"] as const;
-export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
+export { TRANSCRIPT_FORMATS, type TranscriptFormat };
 /** A transcript body above this is refused (413) — a 10-hour call is about 1 MB of text. */
 export const MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024;
 
@@ -27,7 +27,8 @@ export interface PreparedTranscript {
 }
 
 /** R2 key of a call's redacted transcript (our segment model, JSON). */
-export const transcriptKey = (ctx: Ctx, callId: string) => dataPlane(ctx.env, ctx.tenant).key("calls", callId, "transcript.json");
+export const transcriptKey = (ctx: Ctx, callId: string) =>
+  dataPlane(ctx.env, ctx.tenant).key("calls", callId, "transcript.json");
 
 /**
  * Parse then redact (C12) — nothing is stored, indexed or sent before redaction. Parse errors
@@ -39,9 +40,12 @@ async function prepare(_ctx: Ctx, input: z.infer<typeof transcriptInputSchema>):
     parsed = parseTranscript(input.format, input.content);
   } catch (e) {
     if (e instanceof TranscriptError) {
-      const where = e.line !== undefined ? `line ${e.line}` : e.segment !== undefined ? `segment ${e.segment}` : "";
+      const where =
+        e.line !== undefined ? `line ${e.line}` : e.segment !== undefined ? `segment ${e.segment}` : "";
       throw new ApiError(e.code === "too_large" ? "payload_too_large" : "unprocessable", e.message, {
-        errors: [{ pointer: where ? `/transcript/${where.replace(" ", "/")}` : "/transcript", detail: e.message }],
+        errors: [
+          { pointer: where ? `/transcript/${where.replace(" ", "/")}` : "/transcript", detail: e.message },
+        ],
       });
     }
     throw e;
@@ -53,7 +57,15 @@ async function prepare(_ctx: Ctx, input: z.infer<typeof transcriptInputSchema>):
 function newFtsId(): number {
   const b = randomBytes(7);
   // 52 bits: exact in a JS number, positive as a SQLite integer.
-  return (b[0] & 0x0f) * 2 ** 48 + b[1] * 2 ** 40 + b[2] * 2 ** 32 + b[3] * 2 ** 24 + b[4] * 2 ** 16 + b[5] * 2 ** 8 + b[6];
+  return (
+    (b[0] & 0x0f) * 2 ** 48 +
+    b[1] * 2 ** 40 +
+    b[2] * 2 ** 32 +
+    b[3] * 2 ** 24 +
+    b[4] * 2 ** 16 +
+    b[5] * 2 ** 8 +
+    b[6]
+  );
 }
 
 /** Store in R2, replace the FTS entry, update the call row. */
@@ -87,7 +99,9 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
         call.id,
       ),
   ]);
-  const updated = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, call.id), eq(calls.tenantId, ctx.tenant.id)) });
+  const updated = await dp.db.query.calls.findFirst({
+    where: and(eq(calls.id, call.id), eq(calls.tenantId, ctx.tenant.id)),
+  });
   if (!updated) throw new ApiError("not_found", "Call not found");
   return updated;
 }
@@ -95,7 +109,12 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
 export const storeTranscript = { prepare, commit };
 
 /** PUT …/transcript: replace the call's transcript (B2). */
-export async function putTranscript(ctx: Ctx, call: Call, format: TranscriptFormat, content: string): Promise<Call> {
+export async function putTranscript(
+  ctx: Ctx,
+  call: Call,
+  format: TranscriptFormat,
+  content: string,
+): Promise<Call> {
   let body: unknown = content;
   if (format === "json") {
     try {

@@ -1,6 +1,13 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
+  type ImportItemResult,
+  importNdjson,
+  importZip,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ITEMS,
+} from "../../../core/calls/imports";
+import {
   abortUpload,
   clientChecksum,
   completeUpload,
@@ -20,8 +27,12 @@ import {
   listCalls,
   listCallsSchema,
 } from "../../../core/calls/service";
-import { MAX_TRANSCRIPT_BYTES, putTranscript, readTranscript, type TranscriptFormat } from "../../../core/calls/transcript";
-import { type ImportItemResult, importNdjson, importZip, MAX_IMPORT_BYTES, MAX_IMPORT_ITEMS } from "../../../core/calls/imports";
+import {
+  MAX_TRANSCRIPT_BYTES,
+  putTranscript,
+  readTranscript,
+  type TranscriptFormat,
+} from "../../../core/calls/transcript";
 import { ApiError } from "../../../core/errors";
 import { formatFromContentType } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
@@ -80,9 +91,16 @@ const binary = (description: string) => ({
 function streamedBody(c: Context<AppEnv>, max: number) {
   const len = c.req.header("content-length");
   if (len === undefined || !/^\d+$/.test(len))
-    throw new ApiError("length_required", "Send Content-Length (use the multipart upload API for streams of unknown size)");
+    throw new ApiError(
+      "length_required",
+      "Send Content-Length (use the multipart upload API for streams of unknown size)",
+    );
   const n = Number(len);
-  if (n > max) throw new ApiError("payload_too_large", `The body is ${n} bytes; the limit of one request is ${max} bytes`);
+  if (n > max)
+    throw new ApiError(
+      "payload_too_large",
+      `The body is ${n} bytes; the limit of one request is ${max} bytes`,
+    );
   if (n === 0 || !c.req.raw.body) throw new ApiError("bad_request", "The body is empty");
   return { body: c.req.raw.body, contentLength: n };
 }
@@ -95,7 +113,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/calls",
       tags: ["Calls"],
-      summary: "Create a call from metadata, optionally with its transcript inline (idempotent on externalId)",
+      summary:
+        "Create a call from metadata, optionally with its transcript inline (idempotent on externalId)",
       request: { body: jsonBody(createCallSchema as never) },
       responses: {
         201: json(z.object({ id: z.string(), status: z.string() }).passthrough(), "Created"),
@@ -141,7 +160,10 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Calls"],
       summary: "Delete a call everywhere: recording, transcript, index entries, derived rows (B7)",
       request: { params: CallId },
-      responses: { 204: { description: "Deleted" }, 409: json(z.any(), "Deletion refused (e.g. legal hold)") },
+      responses: {
+        204: { description: "Deleted" },
+        409: json(z.any(), "Deletion refused (e.g. legal hold)"),
+      },
     }),
     async (c) => {
       const id = c.req.valid("param").callId;
@@ -181,7 +203,11 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       summary: "Upload the recording as the raw body (≤ 100 MB; larger files use the multipart API)",
       description:
         "Streamed into the bucket of the tenant's data location. Format checked by content (415), size by Content-Length before reading (411/413). Optional `Content-Digest: sha-256=:<base64>:` or `X-Checksum-SHA256: <hex>` → 422 on mismatch.",
-      request: { params: CallId, query: replaceQuery, body: binary("WAV, MP3, OGG/Opus, FLAC, M4A/AAC or WebM") },
+      request: {
+        params: CallId,
+        query: replaceQuery,
+        body: binary("WAV, MP3, OGG/Opus, FLAC, M4A/AAC or WebM"),
+      },
       responses: {
         200: json(CallSchema),
         409: json(z.any(), "Already has a recording (use ?replace=true)"),
@@ -213,7 +239,10 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       summary: "Play or download the recording (supports Range: 206 + Content-Range)",
       request: { params: CallId },
       responses: {
-        200: { description: "The audio", content: { "audio/*": { schema: z.string().openapi({ format: "binary" }) } } },
+        200: {
+          description: "The audio",
+          content: { "audio/*": { schema: z.string().openapi({ format: "binary" }) } },
+        },
         206: { description: "A byte range of the audio" },
         416: { description: "Range not satisfiable" },
       },
@@ -226,8 +255,16 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
   );
 
   const UploadId = z.object({
-    callId: z.string().min(1).max(64).openapi({ param: { name: "callId", in: "path" } }),
-    uploadId: z.string().min(1).max(64).openapi({ param: { name: "uploadId", in: "path" } }),
+    callId: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name: "callId", in: "path" } }),
+    uploadId: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name: "uploadId", in: "path" } }),
   });
 
   api.openapi(
@@ -239,7 +276,13 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       request: { params: CallId, query: replaceQuery },
       responses: {
         201: json(
-          z.object({ uploadId: z.string(), partSize: z.number(), minPartSize: z.number(), maxParts: z.number(), maxSize: z.number() }),
+          z.object({
+            uploadId: z.string(),
+            partSize: z.number(),
+            minPartSize: z.number(),
+            maxParts: z.number(),
+            maxSize: z.number(),
+          }),
         ),
       },
     }),
@@ -258,7 +301,12 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       summary: "Upload one part (all but the last ≥ 5 MiB); hashed as it arrives",
       request: {
         params: UploadId.extend({
-          partNumber: z.coerce.number().int().min(1).max(10_000).openapi({ param: { name: "partNumber", in: "path" } }),
+          partNumber: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(10_000)
+            .openapi({ param: { name: "partNumber", in: "path" } }),
         }),
         body: binary("The part's bytes"),
       },
@@ -270,7 +318,11 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const { body, contentLength } = streamedBody(c, maxUploadBytes(c.env));
       const call = await findCall(ctx, p.callId);
       return c.json(
-        await putPart(ctx, call, p.uploadId, p.partNumber, { body, contentLength, checksum: clientChecksum(c.req.raw.headers) }),
+        await putPart(ctx, call, p.uploadId, p.partNumber, {
+          body,
+          contentLength,
+          checksum: clientChecksum(c.req.raw.headers),
+        }),
         200,
       );
     },
@@ -331,7 +383,11 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
           },
         },
       },
-      responses: { 200: json(CallSchema), 415: json(z.any(), "Unknown Content-Type"), 422: json(z.any(), "Parse error") },
+      responses: {
+        200: json(CallSchema),
+        415: json(z.any(), "Unknown Content-Type"),
+        422: json(z.any(), "Parse error"),
+      },
     }),
     async (c) => {
       const ctx = c.get("ctx");
@@ -399,14 +455,25 @@ export function registerImports(api: OpenAPIHono<AppEnv>) {
           },
         },
       },
-      responses: { 200: json(ImportResult), 413: json(z.any(), "Too large or too many items"), 415: json(z.any(), "Not NDJSON nor ZIP") },
+      responses: {
+        200: json(ImportResult),
+        413: json(z.any(), "Too large or too many items"),
+        415: json(z.any(), "Not NDJSON nor ZIP"),
+      },
     }),
     async (c) => {
       const ctx = c.get("ctx");
       const ct = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
       const { body } = streamedBody(c, MAX_IMPORT_BYTES);
       let items: ImportItemResult[];
-      if (["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"].includes(ct))
+      if (
+        [
+          "application/x-ndjson",
+          "application/ndjson",
+          "application/jsonl",
+          "application/x-jsonlines",
+        ].includes(ct)
+      )
         items = await importNdjson(ctx, body);
       else if (ct === "application/zip" || ct === "application/x-zip-compressed")
         items = await importZip(ctx, new Uint8Array(await c.req.arrayBuffer()));

@@ -1,0 +1,198 @@
+// Starting and stopping local servers for the benchmarks: the platform (`scripts/dev.mjs`, which
+// applies migrations and the dev seed, then runs `wrangler dev`) or a bench-only Worker (`wrangler
+// dev --config bench/…`). Each runs in its own process group on 127.0.0.1 with its own state
+// directory and port, so a developer's `npm run dev` is never touched. Stopping signals only that
+// group (by its id), then any workerd left behind (by its pid).
+
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { CHILD_ENV, root, sleep, WRANGLER } from "./common.mjs";
+
+export const LOG_DIR = path.join(root, "bench", ".out");
+
+/** `{ pid → ppid }` and `{ pid → comm }` for every process, from /proc. */
+function processTable() {
+  const parent = new Map();
+  const comm = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // "pid (comm) state ppid …" — comm may contain spaces and parentheses.
+      const close = stat.lastIndexOf(")");
+      const fields = stat.slice(close + 2).split(" ");
+      parent.set(Number(name), Number(fields[1]));
+      comm.set(Number(name), stat.slice(stat.indexOf("(") + 1, close));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { parent, comm };
+}
+
+/** Every descendant of `pid` with its command name. */
+export function descendants(pid) {
+  const { parent, comm } = processTable();
+  const out = [];
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop();
+    for (const [child, pp] of parent) {
+      if (pp === p) {
+        out.push({ pid: child, comm: comm.get(child) });
+        todo.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** VmRSS of a process in bytes (null when it is gone). */
+export function rssBytes(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function getStatus(url, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+  });
+}
+
+/**
+ * Spawns a server and waits until `readyPath` answers 200. Returns
+ * `{ url, pid, workerdPid(), stop() }`. `argv` is run with this Node binary.
+ */
+export async function startServer({ name, argv, env = {}, port, readyPath = "/healthz", readyTimeoutMs = 180_000 }) {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${name}.log`);
+  const fd = openSync(logFile, "w");
+  // detached: its own process group, so stop() can signal wrangler and workerd together.
+  const child = spawn(process.execPath, argv, {
+    cwd: root,
+    env: { ...CHILD_ENV, ...env },
+    stdio: ["ignore", fd, fd],
+    detached: true,
+  });
+  closeSync(fd);
+  let exited = null;
+  child.on("exit", (code, signal) => {
+    exited = { code, signal };
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const server = {
+    url,
+    pid: child.pid,
+    logFile,
+    /** The workerd process serving this instance (wrangler's child). */
+    workerdPid() {
+      const w = descendants(child.pid).find((p) => p.comm === "workerd");
+      return w?.pid ?? null;
+    },
+    async stop() {
+      const left = descendants(child.pid);
+      if (exited === null) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+        for (let i = 0; i < 100 && exited === null; i++) await sleep(100);
+        if (exited === null) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      // A workerd that escaped the group (or outlived wrangler) is ours too: by pid only.
+      for (const p of left) {
+        try {
+          process.kill(p.pid, 0);
+          process.kill(p.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    },
+  };
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      const tail = readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n");
+      throw new Error(`${name} exited before it was ready (${JSON.stringify(exited)}); log ${logFile}:\n${tail}`);
+    }
+    if ((await getStatus(`${url}${readyPath}`)) === 200) {
+      // wrangler may restart workerd once right after the first build; let it settle.
+      await sleep(500);
+      if ((await getStatus(`${url}${readyPath}`)) === 200) return server;
+    }
+    await sleep(300);
+  }
+  await server.stop();
+  throw new Error(`${name} did not answer ${readyPath} on ${url} within ${readyTimeoutMs / 1000} s; log ${logFile}`);
+}
+
+/** The platform: `scripts/dev.mjs` (migrations, dev seed, `wrangler dev`) on `port` and `stateDir`. */
+export function startPlatform({ name = "platform", stateDir, port, inspectorPort = port + 1000 }) {
+  return startServer({
+    name,
+    // Extra arguments go to `wrangler dev`. An explicit inspector port keeps clear of a
+    // developer's instance (9229).
+    argv: [
+      path.join(root, "scripts", "dev.mjs"),
+      "--inspector-port",
+      String(inspectorPort),
+      "--show-interactive-dev-session=false",
+    ],
+    env: { CCR_STATE_DIR: stateDir, PORT: String(port) },
+    port,
+  });
+}
+
+/** A bench-only Worker: `wrangler dev --config <config>` on `port`, persisting under `stateDir`. */
+export function startWorker({ name, config, stateDir, port, readyPath = "/", inspectorPort = port + 1000 }) {
+  return startServer({
+    name,
+    argv: [
+      WRANGLER,
+      "dev",
+      "--config",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      stateDir,
+      "--inspector-port",
+      String(inspectorPort),
+      "--show-interactive-dev-session=false",
+    ],
+    port,
+    readyPath,
+  });
+}
+
+/** CPU time (user + system) of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
