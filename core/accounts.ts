@@ -174,6 +174,7 @@ export async function signUp(
     requireMfa: false,
     passwordLoginEnabled: true,
     defaultLocale: input.locale,
+    redactionPatterns: [],
     status: "active",
     createdAt: now,
     updatedAt: now,

@@ -2,8 +2,8 @@ import { and, desc, eq } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { mailOutbox } from "../db/schema/control";
 import { newId } from "./crypto";
-import { enqueueJob } from "./jobs";
 import type { Locale } from "./i18n";
+import { enqueueJob } from "./jobs";
 
 /**
  * One way to send mail. Every message is first stored in the outbox (readable on the dev-only
@@ -18,7 +18,6 @@ export interface OutgoingMail {
   locale: Locale;
   tenantId?: string | null;
 }
-
 
 export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
   const id = newId("mail");

@@ -5,6 +5,7 @@ import { tenants } from "../db/schema/control";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
+import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
 export const locationSettingsSchema = z.object({
@@ -68,4 +69,37 @@ export async function updateSecuritySettings(ctx: Ctx, raw: z.input<typeof secur
     ctx.tenant.requireMfa = input.requireMfa;
   }
   return getSecuritySettings(ctx);
+}
+
+/** Tenant redaction patterns (C12), applied with the built-in ones to every transcript. */
+export const redactionSettingsSchema = z.object({
+  patterns: z.array(z.object({ name: z.string(), pattern: z.string() })).max(MAX_TENANT_PATTERNS),
+});
+
+export function getRedactionSettings(ctx: Ctx) {
+  return { patterns: ctx.tenant.redactionPatterns ?? [] };
+}
+
+export async function updateRedactionSettings(ctx: Ctx, raw: z.input<typeof redactionSettingsSchema>) {
+  const input = redactionSettingsSchema.parse(raw);
+  try {
+    compileTenantPatterns(input.patterns);
+  } catch (e) {
+    if (e instanceof RedactionPatternError) {
+      const i = input.patterns.findIndex((p) => p.name === e.patternName);
+      throw new ApiError("validation_failed", e.message, {
+        errors: [{ pointer: i >= 0 ? `/patterns/${i}/pattern` : "/patterns", detail: e.message }],
+      });
+    }
+    throw e;
+  }
+  await controlDb(ctx.env)
+    .update(tenants)
+    .set({ redactionPatterns: input.patterns, updatedAt: Date.now() })
+    .where(eq(tenants.id, ctx.tenant.id));
+  await auditCtx(ctx, "settings.redaction_patterns_changed", "tenant", ctx.tenant.id, {
+    count: input.patterns.length,
+  });
+  ctx.tenant.redactionPatterns = input.patterns;
+  return getRedactionSettings(ctx);
 }

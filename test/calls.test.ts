@@ -522,3 +522,35 @@ describe("deletion (B7)", () => {
     expect((await call(`/api/v1/calls/${foreign.id}`, { key: other.key })).status).toBe(200);
   });
 });
+
+describe("tenant redaction patterns (C12)", () => {
+  it("are validated when saved and applied to every new transcript", async () => {
+    const t = await makeTenant();
+    const bad = await call("/api/v1/settings/redaction", {
+      method: "PUT",
+      key: t.key,
+      json: { patterns: [{ name: "evil", pattern: "(a+)+$" }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { pointer: string }[] }).errors[0].pointer).toBe(
+      "/patterns/0/pattern",
+    );
+    const ok = await call("/api/v1/settings/redaction", {
+      method: "PUT",
+      key: t.key,
+      json: { patterns: [{ name: "contract", pattern: "CT-\\d{6}" }] },
+    });
+    expect(ok.status).toBe(200);
+    const c = (await (
+      await post(t, {
+        transcript: { format: "text", content: "Agent: votre numéro ?\nClient: c'est CT-123456 merci" },
+      })
+    ).json()) as CallJson & { transcript: { redactions: Record<string, number> } };
+    expect(c.transcript.redactions).toEqual({ "CUSTOM:contract": 1 });
+    const tx = (await (await call(`/api/v1/calls/${c.id}/transcript`, { key: t.key })).json()) as {
+      segments: { text: string }[];
+    };
+    expect(tx.segments[1].text).toContain("[CUSTOM:contract]");
+    expect(JSON.stringify(tx)).not.toContain("CT-123456");
+  });
+});

@@ -69,6 +69,7 @@ export async function makeTenant(
     requireMfa: opts.requireMfa ?? false,
     passwordLoginEnabled: true,
     defaultLocale: "en",
+    redactionPatterns: [],
     status: "active",
     createdAt: now,
     updatedAt: now,

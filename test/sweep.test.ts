@@ -88,6 +88,7 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/agents": { name: "x" },
   "PUT /api/v1/settings/location": {},
   "PUT /api/v1/settings/security": {},
+  "PUT /api/v1/settings/redaction": { patterns: [] },
   "POST /api/v1/calls": { externalId: "sweep" },
   "POST /api/v1/calls/delete": { ids: ["cal_x"] },
 };

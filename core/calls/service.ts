@@ -237,7 +237,9 @@ export async function createCall(
   }
   let call = inserted[0];
   if (prepared) call = await storeTranscript.commit(ctx, call, prepared);
-  await auditCtx(ctx, "call.created", "call", call.id, { segments: prepared?.transcript.segments.length ?? 0 });
+  await auditCtx(ctx, "call.created", "call", call.id, {
+    segments: prepared?.transcript.segments.length ?? 0,
+  });
   return { call: callView(call), created: true };
 }
 

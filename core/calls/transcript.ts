@@ -34,7 +34,7 @@ export const transcriptKey = (ctx: Ctx, callId: string) =>
  * Parse then redact (C12) — nothing is stored, indexed or sent before redaction. Parse errors
  * become 422 problems naming the line or segment.
  */
-async function prepare(_ctx: Ctx, input: z.infer<typeof transcriptInputSchema>): Promise<PreparedTranscript> {
+async function prepare(ctx: Ctx, input: z.infer<typeof transcriptInputSchema>): Promise<PreparedTranscript> {
   let parsed: Transcript;
   try {
     parsed = parseTranscript(input.format, input.content);
@@ -50,7 +50,10 @@ async function prepare(_ctx: Ctx, input: z.infer<typeof transcriptInputSchema>):
     }
     throw e;
   }
-  const { transcript, counts } = redactTranscript(parsed, { locale: parsed.language });
+  const { transcript, counts } = redactTranscript(parsed, {
+    locale: parsed.language,
+    tenantPatterns: ctx.tenant.redactionPatterns ?? [],
+  });
   return { format: input.format, transcript, redactions: counts };
 }
 

@@ -1,8 +1,10 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   getLocationSettings,
+  getRedactionSettings,
   getSecuritySettings,
   updateLocationSettings,
+  updateRedactionSettings,
   updateSecuritySettings,
 } from "../../../core/settings";
 import type { AppEnv } from "../../types";
@@ -19,7 +21,40 @@ const Security = z
   .object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() })
   .openapi("SecuritySettings");
 
+const Redaction = z
+  .object({
+    patterns: z.array(
+      z.object({
+        name: z.string().openapi({ example: "contract" }),
+        pattern: z.string().openapi({ example: "CT-\\d{8}" }),
+      }),
+    ),
+  })
+  .openapi("RedactionSettings");
+
 export function registerSettings(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/redaction",
+      tags: ["Settings"],
+      summary: "Tenant redaction patterns (added to the built-in card, IBAN, NIR and e-mail redaction)",
+      responses: { 200: json(Redaction) },
+    }),
+    (c) => c.json(getRedactionSettings(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/redaction",
+      tags: ["Settings"],
+      summary: "Replace the tenant redaction patterns (regular expressions, checked for safety)",
+      request: { body: jsonBody(Redaction) },
+      responses: { 200: json(Redaction) },
+    }),
+    async (c) => c.json(await updateRedactionSettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+
   api.openapi(
     apiRoute("tenant:read", {
       method: "get",

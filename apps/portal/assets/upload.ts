@@ -35,8 +35,10 @@ if (root) {
   };
   const lang = document.documentElement.lang || "fr";
   const size = (n) => {
-    const mb = n >= 1e6;
-    return new Intl.NumberFormat(lang, { style: "unit", unit: mb ? "megabyte" : "kilobyte", maximumFractionDigits: 1 }).format(mb ? n / 1e6 : n / 1e3);
+    const mb = n >= 1024 * 1024;
+    return new Intl.NumberFormat(lang, { style: "unit", unit: mb ? "megabyte" : "kilobyte", maximumFractionDigits: 1 }).format(
+      mb ? n / 1024 / 1024 : n / 1024,
+    );
   };
 
   class Failure extends Error {}

@@ -21,6 +21,11 @@ export const tenants = sqliteTable(
     defaultLocale: text("default_locale", { enum: ["fr", "en"] })
       .notNull()
       .default("fr"),
+    /** Tenant-defined redaction patterns (C12): `[{ name, pattern }]`, validated when saved. */
+    redactionPatterns: text("redaction_patterns", { mode: "json" })
+      .$type<{ name: string; pattern: string }[]>()
+      .notNull()
+      .default([]),
     status: text("status", { enum: ["active", "suspended", "closed"] })
       .notNull()
       .default("active"),

@@ -53,14 +53,15 @@ export function clock(seconds: number | null | undefined): string {
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
+/** Sizes in binary multiples (a "100 MB" limit is 100 × 1024² bytes), labelled as people say them. */
 export function bytes(locale: Locale, n: number | null | undefined): string {
   if (n == null) return "";
   const [unit, v] =
-    n >= 1e9
-      ? (["gigabyte", n / 1e9] as const)
-      : n >= 1e6
-        ? (["megabyte", n / 1e6] as const)
-        : (["kilobyte", n / 1e3] as const);
+    n >= 1024 ** 3
+      ? (["gigabyte", n / 1024 ** 3] as const)
+      : n >= 1024 ** 2
+        ? (["megabyte", n / 1024 ** 2] as const)
+        : (["kilobyte", n / 1024] as const);
   return new Intl.NumberFormat(locale === "fr" ? "fr-FR" : "en-GB", {
     style: "unit",
     unit,

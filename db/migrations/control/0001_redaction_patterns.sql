@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `redaction_patterns` text DEFAULT '[]' NOT NULL;
