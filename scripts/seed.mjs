@@ -102,11 +102,16 @@ export const DEMO_TENANTS = [
   },
 ];
 
-/** Small tenants for the anonymised benchmark (F6); their calls come with seedCalls(). */
+/**
+ * Small tenants for the anonymised benchmark (F6). Their calls, like the demo tenants', are
+ * loaded through the API by scripts/dev.mjs (scripts/demo-calls.mjs), with the all-scopes API key
+ * each one has here (fixed and published in the README, same shape as the demo keys).
+ */
 export const SYNTH_TENANTS = [
   {
     n: 1,
     name: "Banque Atlantique",
+    key: "ccr_live_bnqsynth222222222222222222222222",
     location: "eu",
     locale: "fr",
     owner: ["Lucie", "Bernard"],
@@ -119,6 +124,7 @@ export const SYNTH_TENANTS = [
   {
     n: 2,
     name: "Lakeside Energy",
+    key: "ccr_live_lkesynth222222222222222222222222",
     location: "us",
     locale: "en",
     owner: ["Brian", "Walker"],
@@ -131,6 +137,7 @@ export const SYNTH_TENANTS = [
   {
     n: 3,
     name: "Mutuelle Rhône-Alpes",
+    key: "ccr_live_mrasynth222222222222222222222222",
     location: "eu",
     locale: "fr",
     owner: ["Antoine", "Petit"],
@@ -143,6 +150,7 @@ export const SYNTH_TENANTS = [
   {
     n: 4,
     name: "Summit Health Plans",
+    key: "ccr_live_smhsynth222222222222222222222222",
     location: "us",
     locale: "en",
     owner: ["Laura", "Mitchell"],
@@ -155,6 +163,7 @@ export const SYNTH_TENANTS = [
   {
     n: 5,
     name: "Voyages Azur",
+    key: "ccr_live_vazsynth222222222222222222222222",
     location: "eu",
     locale: "fr",
     owner: ["Inès", "Garnier"],
@@ -169,6 +178,7 @@ export const SYNTH_TENANTS = [
   id: `ten_synth_${t.n}`,
   shard: t.location === "eu" ? "DATA_EU_1" : "DATA_US_1",
   email: `owner@synth${t.n}.example`,
+  apiKey: { id: `key_synth_${t.n}`, name: t.locale === "fr" ? "Clé de démonstration" : "Demo key", key: t.key },
   agents: t.agents.map(([name, team], i) => [`0${i + 1}`, `S${t.n}-${101 + i}`, name, team]),
 }));
 

@@ -571,6 +571,43 @@ describe("portal: importing a transcript (B2)", () => {
   });
 });
 
+describe("portal: a transcript for an existing call (B2)", () => {
+  it("adds or replaces the transcript from the call's page; a bad file is explained there", async () => {
+    const t = await makeTenant();
+    const cookie = await loginCookie(t.users.supervisor.email);
+    const { call: c } = await createCall(t.ctx, { externalId: "T-1" });
+    const page = await (await call(`/calls/${c.id}`, { cookie })).text();
+    expect(page).toContain(`action="/calls/${c.id}/transcript"`);
+    expect(page).toContain('<details open=""><summary>Add a transcript</summary>');
+
+    const bad = await postMultipart(`/calls/${c.id}/transcript`, cookie, {
+      file: new File(["1\n00:00:01,000 --> 00:00:00,500\nAgent: hello\n"], "call.srt"),
+    });
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toContain("call.srt, line 2: a segment ends before it starts.");
+    expect(html).toContain("<h1>Call of"); // still the call's page
+
+    const ok = await postMultipart(`/calls/${c.id}/transcript`, cookie, {
+      file: new File(
+        ["Agent: Bonjour, que puis-je faire pour vous ?\nClient: Ma box ne marche plus.\n"],
+        "call.txt",
+      ),
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe(`/calls/${c.id}?done=transcript_imported`);
+    const after = await (await call(`/calls/${c.id}`, { cookie })).text();
+    expect(after).toContain("Ma box ne marche plus.");
+    expect(after).toContain("<summary>Replace the transcript</summary>");
+    // Agents may read their calls but not change them.
+    const agent = await loginCookie(t.users.agent.email);
+    const refused = await postMultipart(`/calls/${c.id}/transcript`, agent, {
+      file: new File(["Agent: x"], "a.txt"),
+    });
+    expect(refused.status).toBe(403);
+  });
+});
+
 describe("portal scripts (/static)", () => {
   it("serves the player and the upload script as JavaScript, cached for a year under their hash", async () => {
     const page = await (

@@ -95,10 +95,29 @@ export async function startServer({ name, argv, env = {}, port, readyPath = "/he
     url,
     pid: child.pid,
     logFile,
-    /** The workerd process serving this instance (wrangler's child). */
+    /**
+     * The processes of this instance: `runtime` is the workerd running the Worker (and the local
+     * D1/R2/DO simulators); `proxy` the workerd wrangler puts in front of it on the public port;
+     * `wrangler` its Node process. Requests cross both workerds.
+     */
+    processes() {
+      const out = { runtime: null, proxy: null, wrangler: null, all: descendants(child.pid) };
+      for (const p of out.all) {
+        let cmd = "";
+        try {
+          cmd = readFileSync(`/proc/${p.pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        } catch {
+          continue;
+        }
+        if (p.comm === "workerd") {
+          if (cmd.includes(`--socket-addr=entry=127.0.0.1:${port} `)) out.proxy = p.pid;
+          else out.runtime = p.pid;
+        } else if (p.comm === "node" && cmd.includes("wrangler-dist/cli.js")) out.wrangler = p.pid;
+      }
+      return out;
+    },
     workerdPid() {
-      const w = descendants(child.pid).find((p) => p.comm === "workerd");
-      return w?.pid ?? null;
+      return server.processes().runtime;
     },
     async stop() {
       const left = descendants(child.pid);
@@ -117,15 +136,24 @@ export async function startServer({ name, argv, env = {}, port, readyPath = "/he
           }
         }
       }
-      // A workerd that escaped the group (or outlived wrangler) is ours too: by pid only.
-      for (const p of left) {
+      // A workerd or esbuild that escaped the group (or outlived wrangler) is ours too: by pid.
+      const alive = (pid) => {
         try {
-          process.kill(p.pid, 0);
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (const p of left) {
+        if (!alive(p.pid)) continue;
+        try {
           process.kill(p.pid, "SIGKILL");
         } catch {
           // gone
         }
       }
+      for (let i = 0; i < 50 && left.some((p) => alive(p.pid)); i++) await sleep(100);
     },
   };
   const deadline = Date.now() + readyTimeoutMs;

@@ -221,6 +221,11 @@ export async function createCall(
     txRedactions: null,
     ftsId: null,
     score: null,
+    passed: null,
+    criticalFail: null,
+    analysisId: null,
+    runId: null,
+    attempts: 0,
     createdAt: now,
     updatedAt: now,
   };

@@ -3,3 +3,4 @@ export * from "./logs";
 export * from "./sessions";
 export * from "./tenants";
 export * from "./users";
+export * from "./webhooks";

@@ -52,6 +52,13 @@ export const calls = sqliteTable(
     /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
     ftsId: integer("fts_id"),
     score: real("score"),
+    passed: integer("passed", { mode: "boolean" }),
+    criticalFail: integer("critical_fail", { mode: "boolean" }),
+    /** The analysis shown for the call (latest done). */
+    analysisId: text("analysis_id"),
+    /** The pipeline run in progress or last finished; stale queue messages carry another id. */
+    runId: text("run_id"),
+    attempts: integer("attempts").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -62,6 +69,7 @@ export const calls = sqliteTable(
     index("calls_tenant_team_idx").on(t.tenantId, t.team, t.startedAt),
     index("calls_tenant_status_idx").on(t.tenantId, t.status, t.startedAt),
     index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
+    index("calls_tenant_score_idx").on(t.tenantId, t.score),
     uniqueIndex("calls_fts_id_idx").on(t.ftsId),
   ],
 );

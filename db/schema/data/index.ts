@@ -1,3 +1,4 @@
 export * from "./agents";
 export * from "./calls";
 export * from "./tenantMeta";
+export * from "./analyses";

@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+/**
+ * Quality grids (référentiels, C4). A rubric has versions; a version is immutable once used by an
+ * analysis. Criteria ids are slugs, stable across a rubric's versions. Weights sum to 100.
+ * `check` tells the built-in engine how to judge a criterion; `llm` criteria (an open question)
+ * are judged only by an LLM provider — the built-in engine reports them `not_evaluated`.
+ */
+export const slug = z
+  .string()
+  .min(1)
+  .max(60)
+  .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, "a lower-case slug (letters, digits, - or _)");
+
+const phrases = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
+
+export const criterionCheckSchema = z.discriminatedUnion("kind", [
+  /** A phrase (any of) said by `speaker` within a window of the call (seconds from start, or from end when `fromEnd`). */
+  z.object({
+    kind: z.literal("phrase_present"),
+    speaker: z.enum(["agent", "customer", "any"]).default("agent"),
+    phrases,
+    withinS: z.number().positive().max(36_000).optional(),
+    fromEnd: z.boolean().default(false),
+    /** Also require the tenant's company name in the same segment (greeting "…Assurances Horizon…"). */
+    requireCompanyName: z.boolean().default(false),
+  }),
+  /** None of these phrases said by `speaker` (anywhere). */
+  z.object({
+    kind: z.literal("phrase_absent"),
+    speaker: z.enum(["agent", "customer", "any"]).default("agent"),
+    phrases,
+  }),
+  /** Forbidden words (a lexicon; built-in FR/EN lists can be referenced by name). */
+  z.object({
+    kind: z.literal("forbidden_words"),
+    speaker: z.enum(["agent", "customer", "any"]).default("agent"),
+    words: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
+    builtinLists: z.array(z.enum(["profanity", "jargon", "negative_phrasing"])).default([]),
+  }),
+  /** A conversation metric compared with a threshold (C8 definitions). */
+  z.object({
+    kind: z.literal("metric_threshold"),
+    metric: z.enum(["silencePct", "longestSilenceS", "agentTalkRatio", "overtalkCount", "interruptions", "agentWpm", "holdCount", "durationS"]),
+    op: z.enum(["<=", ">=", "<", ">"]),
+    value: z.number(),
+  }),
+  /** An open question only an LLM can judge. */
+  z.object({ kind: z.literal("llm"), question: z.string().trim().min(5).max(1000) }),
+]);
+export type CriterionCheck = z.infer<typeof criterionCheckSchema>;
+
+export const criterionSchema = z.object({
+  id: slug,
+  label: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(2000).optional(),
+  weight: z.number().min(0).max(100),
+  answerType: z.enum(["yes_no", "scale_1_5"]).default("yes_no"),
+  /** May the criterion be N/A for a call (then its weight leaves the potential)? */
+  allowNa: z.boolean().default(true),
+  critical: z.boolean().default(false),
+  check: criterionCheckSchema,
+});
+export type Criterion = z.infer<typeof criterionSchema>;
+
+export const sectionSchema = z.object({
+  id: slug,
+  label: z.string().trim().min(1).max(200),
+  criteria: z.array(criterionSchema).min(1).max(100),
+});
+
+export const rubricVersionSchema = z
+  .object({
+    language: z.enum(["fr", "en"]),
+    passThreshold: z.number().min(0).max(100).default(80),
+    sections: z.array(sectionSchema).min(1).max(30),
+  })
+  .superRefine((v, ctx) => {
+    const all = v.sections.flatMap((s) => s.criteria);
+    const total = all.reduce((s, c) => s + c.weight, 0);
+    if (Math.abs(total - 100) > 1e-6)
+      ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion weights must sum to 100 (they sum to ${+total.toFixed(4)})` });
+    const seen = new Set<string>();
+    for (const c of all) {
+      if (seen.has(c.id)) ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion id ${c.id} is used twice` });
+      seen.add(c.id);
+    }
+  });
+export type RubricVersionContent = z.infer<typeof rubricVersionSchema>;
+
+/** A version as the engine receives it. */
+export interface RubricVersion extends RubricVersionContent {
+  rubricId: string;
+  version: number;
+}
