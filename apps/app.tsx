@@ -1,15 +1,16 @@
 import { Hono } from "hono";
-import { csrf } from "hono/csrf";
 import { ApiError } from "../core/errors";
 import { t } from "../core/i18n";
 import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
 import { access, localeMiddleware } from "./middleware/access";
+import { sameOrigin } from "./middleware/csrf";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
 import { registerPortal } from "./portal";
 import { registerAuthPages } from "./portal/auth-pages";
+import { messageFor } from "./portal/forms";
 import { registerHome } from "./portal/home";
 import { page } from "./portal/layout";
 import { registerPublic } from "./public";
@@ -17,6 +18,11 @@ import { renderDocs } from "./public/docs";
 import type { AppEnv } from "./types";
 
 const isApiPath = (path: string) => path.startsWith("/api/") || path === "/healthz";
+const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
+/** A portal request made by a script (JSON accepted, or a non-form body) gets `{ message }`. */
+const wantsJson = (method: string, accept = "", contentType = "") =>
+  accept.includes("application/json") ||
+  (method !== "GET" && method !== "HEAD" && contentType !== "" && !FORM.test(contentType));
 
 /** The whole HTTP surface: /api/v1 (JSON), portal pages, operator console, public pages. */
 export function buildApp() {
@@ -24,12 +30,7 @@ export function buildApp() {
   app.use("*", requestContext());
   app.use("*", securityHeaders());
   app.use("*", localeMiddleware());
-  // CSRF (I3): every state-changing browser request must come from our own origin. The API is
-  // exempt: it authenticates with bearer keys, never cookies, so a forged request carries nothing.
-  const csrfCheck = csrf({
-    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(c.env.APP_URL).origin,
-  });
-  app.use("*", async (c, next) => (c.req.path.startsWith("/api/") ? next() : csrfCheck(c, next)));
+  app.use("*", sameOrigin());
 
   const { api, document } = buildApi();
   app.route("/api/v1", api);
@@ -51,6 +52,12 @@ export function buildApp() {
     const e = toApiError(err);
     if (e.status >= 500) logInternal(c, err);
     if (isApiPath(c.req.path)) return problem(c, e);
+    if (wantsJson(c.req.method, c.req.header("accept"), c.req.header("content-type"))) {
+      // The portal's scripts (uploads) read a localized message, not a page.
+      const res = c.json({ message: messageFor(c, err).message }, e.status as 400);
+      for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
+      return res;
+    }
     const locale = c.get("locale") ?? "fr";
     const key =
       e.code === "csrf"

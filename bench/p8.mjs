@@ -141,6 +141,7 @@ async function rowsRead() {
     config: path.join(root, "bench", "probe", "wrangler.toml"),
     stateDir: big.stateDir,
     port: PROBE_PORT,
+    frozen: true,
   });
   const cases = [];
   try {

@@ -14,6 +14,11 @@ export const PERMISSIONS = {
   "calls:read": ["owner", "admin", "supervisor", "agent"],
   "calls:write": ["owner", "admin", "supervisor"],
   "calls:delete": ["owner", "admin", "supervisor"],
+  /** Analyses of calls (an agent: of their own calls). */
+  "analyses:read": ["owner", "admin", "supervisor", "agent"],
+  /** Quality grids: everyone may read the grid they are judged on; QA edits it. */
+  "rubrics:read": ["owner", "admin", "supervisor", "agent", "viewer"],
+  "rubrics:write": ["owner", "admin", "supervisor"],
   "agents:read": ["owner", "admin", "supervisor", "viewer"],
   "agents:write": ["owner", "admin", "supervisor"],
   "tenant:delete": ["owner"],
@@ -25,7 +30,8 @@ export type Permission = keyof typeof PERMISSIONS;
 export const SCOPES = {
   "calls:read": ["calls:read", "tenant:read"],
   "calls:write": ["calls:read", "calls:write", "calls:delete", "tenant:read"],
-  "analyses:read": ["tenant:read"],
+  "analyses:read": ["analyses:read", "rubrics:read", "tenant:read"],
+  "rubrics:write": ["rubrics:read", "rubrics:write", "tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],

@@ -4,6 +4,8 @@ import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
+import { decryptString, encryptString } from "./crypto";
+import { decideProcessing } from "./policy";
 import { ApiError } from "./errors";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
 
@@ -102,4 +104,69 @@ export async function updateRedactionSettings(ctx: Ctx, raw: z.input<typeof reda
   });
   ctx.tenant.redactionPatterns = input.patterns;
   return getRedactionSettings(ctx);
+}
+
+/** Providers (C11): speech-to-text and analysis, constrained by the data location (F2). */
+export const providerSettingsSchema = z.object({
+  speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]).optional(),
+  analysisProvider: z.enum(["builtin", "openai", "anthropic"]).optional(),
+  /** The tenant's own API keys (write-only; "" removes one). */
+  keys: z
+    .object({
+      deepgram: z.string().max(500).optional(),
+      openai: z.string().max(500).optional(),
+      assemblyai: z.string().max(500).optional(),
+      anthropic: z.string().max(500).optional(),
+    })
+    .optional(),
+});
+
+export async function getProviderSettings(ctx: Ctx) {
+  const keys = ctx.tenant.providerKeysEnc
+    ? (JSON.parse(await decryptString(ctx.env.ENCRYPTION_KEY, ctx.tenant.providerKeysEnc, `providers:${ctx.tenant.id}`)) as Record<string, string>)
+    : {};
+  return {
+    speechProvider: ctx.tenant.speechProvider,
+    analysisProvider: ctx.tenant.analysisProvider,
+    keysSet: Object.keys(keys).filter((k) => keys[k]).sort(),
+  };
+}
+
+export async function updateProviderSettings(ctx: Ctx, raw: z.input<typeof providerSettingsSchema>) {
+  const input = providerSettingsSchema.parse(raw);
+  for (const [field, provider] of [
+    ["speechProvider", input.speechProvider],
+    ["analysisProvider", input.analysisProvider],
+  ] as const) {
+    if (!provider || provider === "none" || provider === "builtin") continue;
+    const d = decideProcessing({ tenant: ctx.tenant, provider });
+    if (!d.allowed)
+      throw new ApiError("validation_failed", d.detail, { errors: [{ pointer: `/${field}`, detail: d.detail }], messageKey: "error.provider_not_allowed" });
+  }
+  let providerKeysEnc = ctx.tenant.providerKeysEnc;
+  if (input.keys) {
+    const current = providerKeysEnc
+      ? (JSON.parse(await decryptString(ctx.env.ENCRYPTION_KEY, providerKeysEnc, `providers:${ctx.tenant.id}`)) as Record<string, string>)
+      : {};
+    for (const [k, v] of Object.entries(input.keys)) {
+      if (v === undefined) continue;
+      if (v === "") delete current[k];
+      else current[k] = v;
+    }
+    providerKeysEnc = await encryptString(ctx.env.ENCRYPTION_KEY, JSON.stringify(current), `providers:${ctx.tenant.id}`);
+  }
+  const patch = {
+    speechProvider: input.speechProvider ?? ctx.tenant.speechProvider,
+    analysisProvider: input.analysisProvider ?? ctx.tenant.analysisProvider,
+    providerKeysEnc,
+    updatedAt: Date.now(),
+  };
+  await controlDb(ctx.env).update(tenants).set(patch).where(eq(tenants.id, ctx.tenant.id));
+  await auditCtx(ctx, "settings.providers_changed", "tenant", ctx.tenant.id, {
+    speech: patch.speechProvider,
+    analysis: patch.analysisProvider,
+    keysChanged: Boolean(input.keys),
+  });
+  Object.assign(ctx.tenant, patch);
+  return getProviderSettings(ctx);
 }

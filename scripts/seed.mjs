@@ -173,16 +173,27 @@ export const SYNTH_TENANTS = [
       ["Maxime Gauthier", "Après-vente"],
     ],
   },
-].map((t) => ({
+].map(({ key, ...t }) => ({
   ...t,
   id: `ten_synth_${t.n}`,
   shard: t.location === "eu" ? "DATA_EU_1" : "DATA_US_1",
   email: `owner@synth${t.n}.example`,
-  apiKey: { id: `key_synth_${t.n}`, name: t.locale === "fr" ? "Clé de démonstration" : "Demo key", key: t.key },
+  apiKey: { id: `key_synth_${t.n}`, name: t.locale === "fr" ? "Clé de démonstration" : "Demo key", key },
   agents: t.agents.map(([name, team], i) => [`0${i + 1}`, `S${t.n}-${101 + i}`, name, team]),
 }));
 
 const ROLES = ["owner", "admin", "supervisor", "agent", "viewer"];
+
+// The published keys must look like real ones (core/apikeys.ts) and be told apart by their prefix.
+{
+  const prefixes = new Set();
+  for (const t of [...DEMO_TENANTS, ...SYNTH_TENANTS]) {
+    if (!/^ccr_live_[a-z2-7]{32}$/.test(t.apiKey.key)) throw new Error(`seed: malformed API key for ${t.id}`);
+    prefixes.add(t.apiKey.key.slice(0, 12));
+  }
+  if (prefixes.size !== DEMO_TENANTS.length + SYNTH_TENANTS.length)
+    throw new Error("seed: two API keys share a 12-character prefix");
+}
 
 // ---------------------------------------------------------------------------------------------
 // SQL helpers
@@ -303,6 +314,21 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
     created_at: now,
     updated_at: now,
   });
+  /** Every seeded tenant has one all-scopes key (published in the README). */
+  const apiKeyRow = async (t, createdBy) => ({
+    id: t.apiKey.id,
+    tenant_id: t.id,
+    name: t.apiKey.name,
+    prefix: t.apiKey.key.slice(0, 12),
+    key_hash: await sha256Hex(t.apiKey.key),
+    scopes: JSON.stringify(ALL_SCOPES),
+    created_by: createdBy,
+    created_at: now,
+    expires_at: null,
+    revoked_at: null,
+    last_used_at: null,
+    last_used_ip: null,
+  });
   const agentRows = (t, prefix) =>
     t.agents.map(([suffix, externalId, name, team]) => ({
       id: `${prefix}_${suffix}`,
@@ -332,20 +358,7 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
         created_at: now,
       });
     }
-    apiKeys.push({
-      id: t.apiKey.id,
-      tenant_id: t.id,
-      name: t.apiKey.name,
-      prefix: t.apiKey.key.slice(0, 12),
-      key_hash: await sha256Hex(t.apiKey.key),
-      scopes: JSON.stringify(ALL_SCOPES),
-      created_by: `usr_${short}_owner`,
-      created_at: now,
-      expires_at: null,
-      revoked_at: null,
-      last_used_at: null,
-      last_used_ip: null,
-    });
+    apiKeys.push(await apiKeyRow(t, `usr_${short}_owner`));
     const d = dataFor(t.shard);
     d.push(insert("tenant_meta", { tenant_id: t.id, location: t.location, created_at: now }));
     for (const a of agents) d.push(insert("agents", a));
@@ -364,6 +377,7 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
       agent_id: null,
       created_at: now,
     });
+    apiKeys.push(await apiKeyRow(t, userId));
     const d = dataFor(t.shard);
     d.push(insert("tenant_meta", { tenant_id: t.id, location: t.location, created_at: now }));
     for (const a of agentRows(t, `agt_${short}`)) d.push(insert("agents", a));

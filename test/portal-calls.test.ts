@@ -348,8 +348,9 @@ describe("portal: uploading recordings (B1)", () => {
     id = await newCall();
     const noOrigin = await putRecording(id, cookie, makeWav(1), {});
     expect(noOrigin.status).toBe(403);
+    // Refused before the session is read, so in the browser's language (here the default, French).
     expect(await noOrigin.json()).toEqual({
-      message: "This form was sent from another site and was refused.",
+      message: "Ce formulaire a été envoyé depuis un autre site et a été refusé.",
     });
     const foreign = await putRecording(id, cookie, makeWav(1), { origin: "https://evil.example" });
     expect(foreign.status).toBe(403);

@@ -2,6 +2,7 @@ import { hashRecordingJob } from "../core/calls/recording";
 import type { JobMessage } from "../core/jobs";
 import { deliverMail } from "../core/mail";
 import { tenantById } from "../core/tenants";
+import { deliverWebhook } from "../core/webhooks";
 
 /**
  * Queue consumers, dispatched on the queue name. Messages carry ids only (never personal data);
@@ -53,6 +54,9 @@ async function handleJob(env: Env, body: QueueMessage): Promise<void> {
       if (tenant) await hashRecordingJob(env, tenant, body.callId);
       return;
     }
+    case "webhook.deliver":
+      await deliverWebhook(env, body.deliveryId);
+      return;
     default:
       throw new Error(`unknown job type ${(body as { type: string }).type}`);
   }
@@ -67,7 +71,12 @@ function deadLetter(queue: string, msg: Message<QueueMessage>) {
       queue,
       id: msg.id,
       type: msg.body?.type,
-      ref: msg.body && "id" in msg.body ? msg.body.id : msg.body?.callId,
+      ref:
+        msg.body && "id" in msg.body
+          ? msg.body.id
+          : msg.body && "deliveryId" in msg.body
+            ? msg.body.deliveryId
+            : msg.body?.callId,
     }),
   );
 }

@@ -10,7 +10,15 @@ import { fileURLToPath } from "node:url";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const WRANGLER = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 /** Child processes inherit this: no telemetry prompt, no update check, no colours in logs. */
-export const CHILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", NO_COLOR: "1" };
+export const CHILD_ENV = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  FORCE_COLOR: "0",
+  NO_COLOR: "1",
+  // wrangler dev reloads the Worker when wrangler.toml changes; a benchmark must not be
+  // restarted by an edit made meanwhile (the code itself is frozen: platform.mjs frozenBuild).
+  WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
+};
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

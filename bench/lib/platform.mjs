@@ -5,10 +5,10 @@
 // group (by its id), then any workerd left behind (by its pid).
 
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { CHILD_ENV, root, sleep, WRANGLER } from "./common.mjs";
+import { CHILD_ENV, root, runNode, sleep, WRANGLER } from "./common.mjs";
 
 export const LOG_DIR = path.join(root, "bench", ".out");
 
@@ -173,30 +173,70 @@ export async function startServer({ name, argv, env = {}, port, readyPath = "/he
   throw new Error(`${name} did not answer ${readyPath} on ${url} within ${readyTimeoutMs / 1000} s; log ${logFile}`);
 }
 
-/** The platform: `scripts/dev.mjs` (migrations, dev seed, `wrangler dev`) on `port` and `stateDir`. */
-export function startPlatform({ name = "platform", stateDir, port, inspectorPort = port + 1000 }) {
+const builds = new Map();
+
+/**
+ * The Worker of `config` bundled once per bench process (`wrangler deploy --dry-run --outdir`,
+ * not minified: what `wrangler dev` would build), so that `wrangler dev --no-bundle <script>`
+ * serves a frozen copy. Source edits made while a benchmark runs (wrangler dev watches the
+ * sources and reloads the Worker) then cannot restart it mid-measurement. Returns the script.
+ */
+export function frozenBuild(name, config = path.join(root, "wrangler.toml")) {
+  if (!builds.has(name)) {
+    builds.set(
+      name,
+      (async () => {
+        const outdir = path.join(LOG_DIR, `build-${name}`);
+        rmSync(outdir, { recursive: true, force: true });
+        const r = await runNode([WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir]);
+        const script = path.join(outdir, "index.js");
+        if (r.code !== 0 || !existsSync(script))
+          throw new Error(`bundling ${config} failed (exit ${r.code}); does the Worker build?\n${r.stdout}${r.stderr}`.trim());
+        const extra = readdirSync(outdir).filter((f) => !/^(index\.js|index\.js\.map|README\.md)$/.test(f));
+        if (extra.length) throw new Error(`bundle of ${config} has extra modules (${extra.join(", ")}); --no-bundle would miss them`);
+        return script;
+      })(),
+    );
+  }
+  return builds.get(name);
+}
+
+/**
+ * The platform: `scripts/dev.mjs` (migrations, dev seed, then `wrangler dev`) on `port` and
+ * `stateDir`, serving the frozen bundle of wrangler.toml (same config, bindings, .dev.vars).
+ */
+export async function startPlatform({ name = "platform", stateDir, port, inspectorPort = port + 1000, extra = [] }) {
+  const script = await frozenBuild("platform");
   return startServer({
     name,
     // Extra arguments go to `wrangler dev`. An explicit inspector port keeps clear of a
     // developer's instance (9229).
     argv: [
       path.join(root, "scripts", "dev.mjs"),
+      script,
+      "--no-bundle",
       "--inspector-port",
       String(inspectorPort),
       "--show-interactive-dev-session=false",
+      ...extra,
     ],
     env: { CCR_STATE_DIR: stateDir, PORT: String(port) },
     port,
   });
 }
 
-/** A bench-only Worker: `wrangler dev --config <config>` on `port`, persisting under `stateDir`. */
-export function startWorker({ name, config, stateDir, port, readyPath = "/", inspectorPort = port + 1000 }) {
+/**
+ * A bench-only Worker: `wrangler dev --config <config>` on `port`, persisting under `stateDir`.
+ * `frozen`: serve a bundle made once (for Workers that import product code, see frozenBuild).
+ */
+export async function startWorker({ name, config, stateDir, port, readyPath = "/", inspectorPort = port + 1000, frozen = false }) {
+  const script = frozen ? [await frozenBuild(name, config), "--no-bundle"] : [];
   return startServer({
     name,
     argv: [
       WRANGLER,
       "dev",
+      ...script,
       "--config",
       config,
       "--ip",
@@ -223,4 +263,12 @@ export function cpuMs(pid) {
   } catch {
     return null;
   }
+}
+
+/** Jiffies of the whole machine (all CPUs): `{ busy, total }` from /proc/stat, ×10 for ms. */
+export function machineCpu() {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = f[3] + f[4];
+  return { busy: (total - idle) * 10, total: total * 10 };
 }

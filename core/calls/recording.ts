@@ -181,7 +181,8 @@ export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Prom
   }
   const obj = await dp.bucket.get(call.recKey, range ? { range: headers } : undefined);
   if (!obj) throw notFound("Recording");
-  await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
+  // One entry per listen: a player fetches many ranges while seeking; the first starts at 0.
+  if (!range || /^bytes=0-/.test(range.trim())) await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
   const h = new Headers({
     "Content-Type": call.recMime ?? "application/octet-stream",
     "Accept-Ranges": "bytes",

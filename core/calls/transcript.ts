@@ -132,8 +132,14 @@ export async function putTranscript(
   return updated;
 }
 
-export async function readTranscript(ctx: Ctx, call: Call): Promise<Transcript | null> {
+export function readTranscript(ctx: Ctx, call: Call): Promise<Transcript | null> {
+  return readTranscriptFor(ctx.env, ctx.tenant, call);
+}
+
+/** For queue consumers (no request context). */
+export async function readTranscriptFor(env: Env, tenant: Ctx["tenant"], call: Call): Promise<Transcript | null> {
   if (!call.txFormat) return null;
-  const obj = await dataPlane(ctx.env, ctx.tenant).bucket.get(transcriptKey(ctx, call.id));
+  const dp = dataPlane(env, tenant);
+  const obj = await dp.bucket.get(dp.key("calls", call.id, "transcript.json"));
   return obj ? ((await obj.json()) as Transcript) : null;
 }

@@ -93,7 +93,7 @@ describe("calls in Chromium", () => {
     await page.getByLabel("Mot de passe").fill("ccr-demo-2026!");
     await go(page, page.getByRole("button", { name: "Se connecter" }));
     await go(page, page.getByRole("link", { name: "Appels", exact: true }));
-    expect(await page.locator("h1").innerText()).toBe("Appels");
+    expect(await page.locator("h1").textContent()).toBe("Appels");
 
     await page.goto(`${base}/calls/upload`);
     const section = page.locator("#audio-upload");
@@ -117,14 +117,14 @@ describe("calls in Chromium", () => {
     for (let i = 0; i < 2; i++) {
       const row = rows.nth(i);
       expect(await row.locator("progress").evaluate((p: HTMLProgressElement) => p.value / p.max)).toBe(1);
-      expect(await row.locator("output").innerText()).toContain("Envoyé.");
+      expect(await row.locator("output").textContent()).toContain("Envoyé.");
     }
-    expect(await section.locator("[data-summary]").innerText()).toContain("2 fichier(s) envoyé(s) sur 2");
+    expect(await section.locator("[data-summary]").textContent()).toContain("2 fichier(s) envoyé(s) sur 2");
     const first = await rows.nth(0).locator("output a").getAttribute("href");
     expect(first).toMatch(/^\/calls\/cal_/);
 
     await page.goto(`${base}/calls`);
-    const list = await page.locator("main").innerText();
+    const list = await page.locator("main").textContent();
     expect(list).toContain(names[0]);
     expect(list).toContain(names[1]);
     expect(list).toContain("Camille E2E");
@@ -137,7 +137,7 @@ describe("calls in Chromium", () => {
       buffer: Buffer.from(TRANSCRIPT),
     });
     await go(page, page.getByRole("button", { name: "Envoyer la transcription" }));
-    expect(await page.getByRole("status").innerText()).toContain("La transcription a été importée.");
+    expect(await page.getByRole("status").textContent()).toContain("La transcription a été importée.");
     expect(await page.locator("p[data-start]").count()).toBe(3);
 
     const audio = page.locator("audio[data-player]");

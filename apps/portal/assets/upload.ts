@@ -187,6 +187,7 @@ if (root) {
           },
           (e) => {
             row.li.dataset.state = "error";
+            row.bar.hidden = true; // a full bar beside a refusal would read as a success
             row.out.classList.add("error-text");
             const text = e instanceof Failure ? e.message : msg("Network");
             row.out.textContent = msg("Failed", { message: text }) + (e && e.discarded ? " " + msg("Discarded") : "");

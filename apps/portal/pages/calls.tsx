@@ -33,7 +33,7 @@ type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 /** Page styles (nonce'd, like the layout's): the transcript, its highlight, the metadata grid. */
 const CALLS_CSS = `
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin-bottom:1rem}
-form.filters label{font-weight:500}form.filters .actions{display:flex;gap:.5rem;align-items:center}
+form.filters label{font-weight:500}form.filters input[type=number]{width:6.5rem}form.filters .actions{display:flex;gap:.5rem;align-items:center}
 td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dl.meta dt{font-weight:500}dl.meta dd{margin:0}
 audio{width:100%;margin:.5rem 0}

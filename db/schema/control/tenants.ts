@@ -26,6 +26,16 @@ export const tenants = sqliteTable(
       .$type<{ name: string; pattern: string }[]>()
       .notNull()
       .default([]),
+    /** Speech-to-text provider for recordings (C2, C11); "none": audio calls wait for a transcript. */
+    speechProvider: text("speech_provider", { enum: ["none", "deepgram", "openai", "assemblyai"] })
+      .notNull()
+      .default("none"),
+    /** Analysis provider (C3): the built-in engine (default) or an LLM. */
+    analysisProvider: text("analysis_provider", { enum: ["builtin", "openai", "anthropic"] })
+      .notNull()
+      .default("builtin"),
+    /** The tenant's own provider API keys, AES-GCM encrypted JSON (else the platform's keys). */
+    providerKeysEnc: text("provider_keys_enc"),
     status: text("status", { enum: ["active", "suspended", "closed"] })
       .notNull()
       .default("active"),

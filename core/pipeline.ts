@@ -1,0 +1,212 @@
+import { and, eq } from "drizzle-orm";
+import { dataPlane } from "../db/resolver";
+import type { Tenant } from "../db/schema/control";
+import { analyses, type Call, callLabels, calls } from "../db/schema/data";
+import { appendAudit, SYSTEM_ACTOR } from "./audit";
+import { readTranscriptFor } from "./calls/transcript";
+import { newId, randomToken } from "./crypto";
+import { analyze as builtinAnalyze } from "./engine";
+import type { AnalysisResult } from "./engine/types";
+import { decideProcessing } from "./policy";
+import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
+import { tenantById } from "./tenants";
+import { emitEvent } from "./webhooks";
+
+/**
+ * The call pipeline (C1): received → transcribing → analyzing → done (or failed with a reason,
+ * or held by the policy). Queue messages carry ids only: `{ tenantId, callId, runId }`. A run id is
+ * drawn each time a call is (re)started; a message whose run id is not the call's current one is
+ * stale and dropped, and an analysis is unique on (call, run) — so a message delivered twice
+ * gives one analysis. Provider failures throw a retryable error (the queue retries with backoff);
+ * after the last retry the message reaches the dead-letter queue, whose consumer marks the call
+ * failed (it keeps its recording and can be reprocessed).
+ */
+export interface PipelineMessage {
+  step: "transcribe" | "analyze";
+  tenantId: string;
+  callId: string;
+  runId: string;
+}
+
+export class RetryableError extends Error {}
+
+/** Starts (or restarts) processing of a call that has a transcript or a stored recording. */
+export async function startProcessing(env: Env, tenant: Tenant, call: Call): Promise<Call["status"]> {
+  const dp = dataPlane(env, tenant);
+  const runId = randomToken(8);
+  const next = call.txFormat ? "analyzing" : call.recStatus === "stored" ? "transcribing" : null;
+  if (!next) return call.status;
+  await dp.db
+    .update(calls)
+    .set({ status: next, runId, attempts: 0, failureReason: null, holdReason: null, updatedAt: Date.now() })
+    .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)));
+  const msg: PipelineMessage = { step: next === "analyzing" ? "analyze" : "transcribe", tenantId: tenant.id, callId: call.id, runId };
+  await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
+  return next;
+}
+
+async function load(env: Env, msg: PipelineMessage) {
+  const tenant = await tenantById(env, msg.tenantId);
+  if (!tenant) return null;
+  const dp = dataPlane(env, tenant);
+  const call = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, msg.callId), eq(calls.tenantId, tenant.id)) });
+  if (!call || call.runId !== msg.runId) return null; // deleted, or a newer run replaced this one
+  return { tenant, call, dp };
+}
+
+async function setStatus(env: Env, tenant: Tenant, call: Call, patch: Partial<Call>) {
+  await dataPlane(env, tenant)
+    .db.update(calls)
+    .set({ ...patch, updatedAt: Date.now() })
+    .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id), eq(calls.runId, call.runId ?? "")));
+}
+
+/** Speech-to-text step. Without a configured provider the call fails with a clear reason. */
+export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<void> {
+  const loaded = await load(env, msg);
+  if (!loaded || loaded.call.status !== "transcribing") return;
+  const { tenant, call } = loaded;
+  if (call.txFormat) {
+    await startProcessing(env, tenant, call);
+    return;
+  }
+  if (tenant.speechProvider === "none") {
+    await fail(env, tenant, call, "No speech-to-text provider is configured for this organisation: import a transcript, or choose a provider in the settings");
+    return;
+  }
+  const decision = decideProcessing({ tenant, provider: tenant.speechProvider });
+  if (!decision.allowed) {
+    await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
+    return;
+  }
+  const { transcribeRecording } = await import("./calls/speech");
+  await transcribeRecording(env, tenant, call, decision.endpoint);
+  const after = await dataPlane(env, tenant).db.query.calls.findFirst({ where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)) });
+  if (after?.txFormat) await startProcessing(env, tenant, after);
+}
+
+/** Analysis step: the built-in engine (default) or the tenant's LLM provider. */
+export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void> {
+  const loaded = await load(env, msg);
+  if (!loaded || loaded.call.status !== "analyzing") return;
+  const { tenant, call, dp } = loaded;
+  const existing = await dp.db.query.analyses.findFirst({ where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)) });
+  if (existing) return; // delivered twice
+  const decision = decideProcessing({ tenant, provider: tenant.analysisProvider });
+  if (!decision.allowed) {
+    await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
+    return;
+  }
+  const transcript = await readTranscriptFor(env, tenant, call);
+  if (!transcript) {
+    await fail(env, tenant, call, "The transcript is missing");
+    return;
+  }
+  let rubric: Awaited<ReturnType<typeof defaultRubricVersion>>;
+  try {
+    rubric = call.rubricId ? await getRubricVersion(env, tenant, call.rubricId) : await defaultRubricVersion(env, tenant);
+  } catch {
+    await fail(env, tenant, call, "The rubric named by the call does not exist");
+    return;
+  }
+  const input = {
+    transcript,
+    call: { durationS: call.durationS, language: (call.language as "fr" | "en" | null) ?? null, companyName: tenant.name },
+    rubric,
+  };
+  let result: AnalysisResult;
+  let usage: { inputTokens?: number; outputTokens?: number } = {};
+  if (tenant.analysisProvider === "builtin") result = builtinAnalyze(input);
+  else {
+    const { analyzeWithTenantLlm } = await import("./calls/llm");
+    const r = await analyzeWithTenantLlm(env, tenant, decision.endpoint, input);
+    result = r.result;
+    usage = r.usage;
+  }
+  await storeAnalysis(env, tenant, call, msg.runId, result, usage);
+}
+
+export async function storeAnalysis(
+  env: Env,
+  tenant: Tenant,
+  call: Call,
+  runId: string,
+  result: AnalysisResult,
+  usage: { inputTokens?: number; outputTokens?: number } = {},
+) {
+  const dp = dataPlane(env, tenant);
+  const id = newId("ana");
+  const key = dp.key("calls", call.id, `analysis-${id}.json`);
+  await dp.bucket.put(key, JSON.stringify(result), { httpMetadata: { contentType: "application/json" } });
+  const inserted = await dp.db
+    .insert(analyses)
+    .values({
+      id,
+      tenantId: tenant.id,
+      callId: call.id,
+      runId,
+      rubricId: result.rubric.id,
+      rubricVersion: result.rubric.version,
+      engine: result.engine,
+      language: result.language,
+      score: result.score,
+      evaluatedWeightPct: result.evaluatedWeightPct,
+      passed: result.passed,
+      criticalFail: result.criticalFail,
+      needsReview: result.needsReview,
+      resultKey: key,
+      inputTokens: usage.inputTokens ?? null,
+      outputTokens: usage.outputTokens ?? null,
+      createdAt: Date.now(),
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!inserted.length) {
+    await dp.bucket.delete(key); // a concurrent delivery won
+    return;
+  }
+  const labels = [
+    ...result.irritants.map((i) => ({ kind: "irritant" as const, label: i.type, weight: { low: 1, medium: 2, high: 3 }[i.severity] })),
+    ...result.categories.map((c) => ({ kind: "category" as const, label: c.id, weight: Math.round(c.confidence * 100) })),
+  ];
+  const unique = [...new Map(labels.map((l) => [`${l.kind}:${l.label}`, l])).values()];
+  await dp.db.batch([
+    dp.db.delete(callLabels).where(and(eq(callLabels.callId, call.id), eq(callLabels.tenantId, tenant.id))),
+    ...unique.map((l) => dp.db.insert(callLabels).values({ tenantId: tenant.id, callId: call.id, startedAt: call.startedAt, ...l })),
+    dp.db
+      .update(calls)
+      .set({
+        status: "done",
+        score: result.score,
+        passed: result.passed,
+        criticalFail: result.criticalFail,
+        analysisId: id,
+        language: call.language ?? result.language,
+        updatedAt: Date.now(),
+      })
+      .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id))),
+  ] as never);
+  await emitEvent(env, tenant.id, "call.analyzed", {
+    callId: call.id,
+    externalId: call.externalId,
+    analysisId: id,
+    score: result.score,
+    passed: result.passed,
+    criticalFail: result.criticalFail,
+    rubric: result.rubric,
+  });
+}
+
+export async function fail(env: Env, tenant: Tenant, call: Call, reason: string) {
+  await setStatus(env, tenant, call, { status: "failed", failureReason: reason.slice(0, 500) });
+  await appendAudit(env, { tenantId: tenant.id, actor: SYSTEM_ACTOR, action: "call.failed", targetType: "call", targetId: call.id, result: "failure" });
+  await emitEvent(env, tenant.id, "call.failed", { callId: call.id, externalId: call.externalId, reason: reason.slice(0, 500) });
+}
+
+/** Dead letter: every retry failed. */
+export async function deadLetterStep(env: Env, msg: PipelineMessage): Promise<void> {
+  const loaded = await load(env, msg);
+  if (!loaded || loaded.call.status === "done" || loaded.call.status === "failed") return;
+  const what = msg.step === "transcribe" ? "transcription" : "analysis";
+  await fail(env, loaded.tenant, loaded.call, `The ${what} kept failing after every retry; the call keeps its data and can be reprocessed`);
+}
