@@ -15,6 +15,7 @@ export const errorCodes = {
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
+  analysis_not_ready: { status: 409, title: "Analysis not ready" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
   idempotency_in_progress: { status: 409, title: "A request with this idempotency key is in progress" },
   gone: { status: 410, title: "Gone" },

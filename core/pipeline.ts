@@ -210,3 +210,11 @@ export async function deadLetterStep(env: Env, msg: PipelineMessage): Promise<vo
   const what = msg.step === "transcribe" ? "transcription" : "analysis";
   await fail(env, loaded.tenant, loaded.call, `The ${what} kept failing after every retry; the call keeps its data and can be reprocessed`);
 }
+
+/** A non-retryable error in a step: the call fails with the error's message as the reason. */
+export async function failFromMessage(env: Env, msg: PipelineMessage, err: unknown): Promise<void> {
+  const loaded = await load(env, msg);
+  if (!loaded) return;
+  console.error(JSON.stringify({ level: "error", msg: "pipeline step failed", callId: msg.callId, step: msg.step, error: String(err) }));
+  await fail(env, loaded.tenant, loaded.call, err instanceof Error ? err.message : String(err));
+}

@@ -495,10 +495,7 @@ export async function deleteEndpoint(ctx: Ctx, id: string): Promise<void> {
  * one is not kept: Standard Webhooks allows signing with both during a rotation window, which
  * would need a second column.
  */
-export async function rotateSecret(
-  ctx: Ctx,
-  id: string,
-): Promise<WebhookEndpointView & { secret: string }> {
+export async function rotateSecret(ctx: Ctx, id: string): Promise<WebhookEndpointView & { secret: string }> {
   await findEndpoint(ctx, id);
   const secret = newWebhookSecret();
   const [row] = await controlDb(ctx.env)
@@ -613,7 +610,7 @@ export async function sendTestEvent(ctx: Ctx, endpointId: string): Promise<Webho
 /** Thrown by `deliverWebhook` when an attempt failed and the queue should retry. */
 export class WebhookRetryError extends Error {}
 
-export type DeliveryOutcome = "succeeded" | "failed" | "retry" | "skipped";
+export type DeliveryOutcome = "succeeded" | "failed" | "skipped";
 
 async function excerpt(res: Response): Promise<string> {
   if (!res.body) return "";
@@ -645,7 +642,7 @@ async function excerpt(res: Response): Promise<string> {
 export async function deliverWebhook(env: Env, deliveryId: string): Promise<DeliveryOutcome> {
   const db = controlDb(env);
   const d = await db.query.webhookDeliveries.findFirst({ where: eq(webhookDeliveries.id, deliveryId) });
-  if (!d || d.status !== "pending") return "skipped";
+  if (d?.status !== "pending") return "skipped";
   const now = Date.now();
   const [claimed] = await db
     .update(webhookDeliveries)

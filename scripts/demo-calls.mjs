@@ -632,7 +632,11 @@ const HORIZON = {
       weight: 2.5,
       repeatProne: true,
       dispute: false,
-      outbound: { topic: "votre dossier sinistre", campaign: "Suivi sinistres" },
+      outbound: {
+        topic: "votre dossier sinistre",
+        campaign: "Suivi sinistres",
+        reply: "Ah oui, justement, ma voiture est au garage depuis trois semaines et je n'ai aucune nouvelle.",
+      },
       reason: [
         "Je vous appelle pour savoir où en est mon dossier de sinistre, ma voiture est au garage depuis trois semaines.",
         "J'attends toujours le passage de l'expert pour mon accident du mois dernier.",
@@ -767,7 +771,11 @@ const HORIZON = {
       tags: ["résiliation", "fidélisation"],
       weight: 2.5,
       churnTheme: true,
-      outbound: { topic: "votre demande de résiliation", campaign: "Fidélisation" },
+      outbound: {
+        topic: "votre demande de résiliation",
+        campaign: "Fidélisation",
+        reply: "Oui, j'ai envoyé ma demande la semaine dernière, j'ai trouvé moins cher ailleurs.",
+      },
       reason: [
         "Je souhaite résilier mon assurance auto, j'ai trouvé beaucoup moins cher ailleurs.",
         "Je vous appelle pour résilier mon contrat habitation, je pars m'installer chez ma compagne.",
@@ -978,7 +986,11 @@ const NORTHWIND = {
       tags: ["outage", "internet"],
       weight: 3,
       repeatProne: true,
-      outbound: { topic: "the service outage in your area", campaign: "Outage follow-up" },
+      outbound: {
+        topic: "the service outage in your area",
+        campaign: "Outage follow-up",
+        reply: "Yes, the internet has been down since this morning. Is it fixed?",
+      },
       reason: [
         "My internet has been down since this morning, the light on the modem is blinking red.",
         "Nothing is working, no internet and no TV, since about six am.",
@@ -1022,7 +1034,11 @@ const NORTHWIND = {
       tags: ["cancellation", "retention"],
       weight: 2.5,
       churnTheme: true,
-      outbound: { topic: "your cancellation request", campaign: "Win-back" },
+      outbound: {
+        topic: "your cancellation request",
+        campaign: "Win-back",
+        reply: "Yeah, I put in a request to cancel last week.",
+      },
       reason: [
         "I'd like to cancel my service.",
         "I'm moving out of state next month and I need to cancel everything.",
@@ -1067,7 +1083,7 @@ const NORTHWIND = {
       team: "Retention",
       tags: ["upgrade", "sales"],
       weight: 1.5,
-      outbound: { topic: "an upgrade offer for your plan", campaign: "Fiber upgrade" },
+      outbound: { topic: "an upgrade offer for your plan", campaign: "Fiber upgrade", reply: "Sure, what's the offer?" },
       reason: [
         "I'd like to upgrade to the gigabit plan, we're all working from home now.",
         "I want to add a line for my daughter and maybe get a better phone plan.",
@@ -1233,3 +1249,737 @@ const NORTHWIND = {
     },
   ],
 };
+
+/** The synthetic tenants (seed.mjs SYNTH_TENANTS), by number. */
+const SYNTH_PROFILES = {
+  1: {
+    lang: "fr",
+    timeZone: "Europe/Paris",
+    idLabel: "client",
+    idNumber: (r) => `${r.digits(4)} ${r.digits(4)}`,
+    switchWord: "de banque",
+    teamQueues: { Particuliers: "particuliers", Professionnels: "professionnels" },
+    vars: (r) => ({
+      ref: `BA${r.digits(6)}`,
+      normalAmount: euros(r, 8, 19),
+      disputeAmount: euros(r, 29, 65),
+      merchant: r.pick(["STREAMFLIX", "WEBSHOP EU", "ABO MUSIQUE", "PAYLINE SERVICES"]),
+    }),
+    scenarios: [
+      {
+        id: "opposition_carte",
+        team: "Particuliers",
+        tags: ["carte", "opposition"],
+        weight: 3,
+        dispute: false,
+        reason: [
+          "J'ai perdu ma carte bancaire, je crois qu'on me l'a volée dans le métro, je veux faire opposition.",
+          "Ma carte a été avalée par un distributeur hier soir et je ne la retrouve plus.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              "Je m'en occupe tout de suite. Vous avez le numéro de la carte, ou je la retrouve avec votre numéro client ?",
+              "Je l'ai noté quelque part, attendez... c'est le {card}.",
+              { t: "Merci, je retrouve bien la carte.", pause: "lookup" },
+            ],
+          },
+          [
+            "Il y a eu des opérations que vous ne reconnaissez pas depuis la perte ?",
+            "Je vois un paiement de {disputeAmount} euros chez {merchant} ce matin, ce n'est pas moi.",
+            "Je note l'opération contestée, elle vous sera remboursée après l'opposition.",
+          ],
+          [
+            "La carte est maintenant bloquée. Une nouvelle carte vous sera envoyée sous cinq jours ouvrés.",
+            "Et d'ici là, comment je fais pour retirer de l'argent ?",
+            "Vous pouvez faire un retrait sans carte dans n'importe quelle agence avec une pièce d'identité.",
+          ],
+        ],
+        resolution: ["L'opposition est enregistrée sous la référence {ref}, et la nouvelle carte est commandée."],
+        ack: ["Merci, ça me rassure.", "D'accord, merci beaucoup."],
+      },
+      {
+        id: "prelevement_conteste",
+        team: "Particuliers",
+        tags: ["prélèvement", "contestation"],
+        weight: 2,
+        disputeTheme: true,
+        repeatProne: true,
+        reason: [
+          "J'ai un prélèvement de {normalAmount} euros tous les mois que je ne reconnais pas.",
+          "On m'a débité deux fois le même abonnement ce mois-ci.",
+        ],
+        steps: [
+          [
+            { t: "Je regarde vos opérations des trois derniers mois.", pause: "lookup" },
+            "D'accord.",
+            "Je vois un prélèvement mensuel de {normalAmount} euros au nom de {merchant} depuis mars.",
+            "Je n'ai jamais souscrit à ça.",
+          ],
+          [
+            "Vous pouvez contester un prélèvement non autorisé jusqu'à treize mois après le débit.",
+            "Donc je peux récupérer tout ce qui a été prélevé ?",
+            "Oui, et je bloque aussi ce créancier pour qu'il ne puisse plus prélever.",
+          ],
+        ],
+        resolution: ["J'ai lancé la contestation, référence {ref}. Le remboursement arrive sous dix jours."],
+        ack: ["Parfait, merci.", "Bon, merci."],
+        doc: "le formulaire de contestation",
+      },
+      {
+        id: "terminal_paiement",
+        team: "Professionnels",
+        tags: ["professionnel", "terminal de paiement"],
+        weight: 1.5,
+        reason: [
+          "Mon terminal de paiement ne transmet plus les transactions depuis hier soir, j'ai un restaurant.",
+          "Je voudrais augmenter l'autorisation de découvert de mon compte professionnel pour le mois de décembre.",
+        ],
+        steps: [
+          [
+            { t: "Je vérifie l'état de votre contrat commerçant.", pause: "lookup" },
+            "Faites vite, j'ai le service de midi qui arrive.",
+            "Je vois que les télécollectes échouent depuis hier vingt-deux heures. Le terminal est branché en wifi ?",
+            "Oui, sur la box du restaurant.",
+          ],
+          [
+            "Essayez de le redémarrer en maintenant le bouton rouge, puis lancez une télécollecte manuelle.",
+            { t: "Attendez, je fais ça.", pause: "lookup" },
+            "Ça indique transfert réussi.",
+          ],
+        ],
+        resolution: ["Les transactions d'hier sont bien remontées, elles seront créditées demain."],
+        ack: ["Ouf, merci.", "Très bien, merci."],
+      },
+    ],
+  },
+  2: {
+    lang: "en",
+    timeZone: "America/Chicago",
+    area: "312",
+    idLabel: "account",
+    idNumber: (r) => `${r.digits(4)} ${r.digits(4)}`,
+    switchWord: "supplier",
+    teamQueues: { Billing: "billing", Outages: "outages" },
+    vars: (r) => ({
+      ref: `LE${r.digits(6)}`,
+      normalAmount: dollars(r, 84, 140),
+      disputeAmount: dollars(r, 260, 410),
+      street: `${r.int(100, 4999)} ${r.pick(["North Ashland Avenue", "West Belmont Avenue", "South Halsted Street", "West Armitage Avenue"])}`,
+    }),
+    scenarios: [
+      {
+        id: "high_bill",
+        team: "Billing",
+        tags: ["billing", "high bill"],
+        weight: 3,
+        disputeTheme: true,
+        reason: [
+          "My bill is {disputeAmount} dollars this month, it's usually around {normalAmount}. That can't be right.",
+          "My electric bill doubled and we were away for two weeks.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              { t: "Let me look at your meter readings.", pause: "lookup" },
+              "Okay.",
+              "This bill was based on an estimated reading, because our reader couldn't access the meter last month.",
+            ],
+          },
+          [
+            "Could you read me the numbers on your meter? It's usually by the back door.",
+            "Hold on, I'll go look... okay, it says 4 8 2 1 7.",
+            "Thank you. That's quite a bit lower than our estimate.",
+          ],
+        ],
+        resolution: ["I've rebilled your account on the actual reading. Your corrected bill is {normalAmount} dollars."],
+        ack: ["That's more like it. Thank you.", "Great, thanks."],
+        pay: { what: "the corrected bill of {normalAmount} dollars", amount: "{normalAmount}" },
+      },
+      {
+        id: "power_outage",
+        team: "Outages",
+        tags: ["outage", "power"],
+        weight: 3,
+        repeatProne: true,
+        reason: [
+          "The power's been out on my whole street since seven this morning.",
+          "We lost power after the storm last night and we still don't have it back.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              { t: "Let me check the outage map for your address.", pause: "lookup" },
+              "It's {street}.",
+              "Yes, there's a downed line two blocks from you, crews are working on it.",
+            ],
+          },
+          [
+            "Is anyone in the home using medical equipment that needs power?",
+            "Yes, my father uses an oxygen concentrator. He's on the backup battery.",
+            "I'm flagging your address as a priority. If the battery runs low, call 911 or go to the cooling center on Belmont.",
+          ],
+        ],
+        resolution: ["Estimated restoration is around 4 pm. You'll get a text when power is back, ticket {ref}."],
+        ack: ["Okay, thank you for the priority.", "Thanks."],
+      },
+      {
+        id: "start_service",
+        team: "Billing",
+        tags: ["moving", "start service"],
+        weight: 1.5,
+        reason: ["I'm moving next month and I need to transfer my service to my new apartment."],
+        steps: [
+          ["What's the new address?", "It's {street}, apartment 3B."],
+          [
+            "And what date would you like service to start there, and stop at your current address?",
+            "The first of the month for both.",
+          ],
+        ],
+        resolution: ["All set, the transfer is scheduled for the first, confirmation number {ref}."],
+        ack: ["Great, thanks.", "Perfect."],
+        doc: "the confirmation",
+        emailLikely: true,
+      },
+    ],
+  },
+  3: {
+    lang: "fr",
+    timeZone: "Europe/Paris",
+    idLabel: "adhérent",
+    idNumber: (r) => `MRA ${r.digits(4)} ${r.digits(4)}`,
+    switchWord: "de mutuelle",
+    teamQueues: { Remboursements: "remboursements", Adhésions: "adhesions" },
+    vars: (r) => ({
+      ref: `RB${r.digits(6)}`,
+      normalAmount: euros(r, 42, 68),
+      disputeAmount: euros(r, 120, 380),
+    }),
+    scenarios: [
+      {
+        id: "remboursement_optique",
+        team: "Remboursements",
+        tags: ["remboursement", "optique"],
+        weight: 3,
+        repeatProne: true,
+        reason: [
+          "J'ai envoyé la facture de mes lunettes il y a un mois et je n'ai toujours rien reçu.",
+          "Je n'ai été remboursé que de cinquante euros sur des lunettes à quatre cents euros, je ne comprends pas.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              { t: "Je regarde vos derniers remboursements.", pause: "lookup" },
+              "Merci.",
+              "Je vois la facture de l'opticien, reçue le 3, d'un montant de {disputeAmount} euros. Elle est en attente d'un justificatif.",
+            ],
+          },
+          [
+            "Il manque la prescription de l'ophtalmologiste.",
+            "Mais je l'ai envoyée avec la facture !",
+            "Je vois un seul document dans le dossier. Vous pouvez la déposer sur votre espace adhérent, ce sera traité en priorité.",
+          ],
+          [
+            "Votre garantie prend en charge jusqu'à trois cents euros pour la monture et les verres, tous les deux ans.",
+            "D'accord, donc il me restera combien à payer ?",
+            "Environ {normalAmount} euros, après le remboursement de la Sécurité sociale.",
+          ],
+        ],
+        resolution: ["Je mets une note prioritaire sur le dossier {ref}, le remboursement sera fait sous quarante-huit heures après réception."],
+        ack: ["D'accord, je vous la renvoie ce soir.", "Bon, merci."],
+        doc: "le décompte de remboursement",
+      },
+      {
+        id: "ajout_ayant_droit",
+        team: "Adhésions",
+        tags: ["adhésion", "ayant droit"],
+        weight: 2,
+        reason: [
+          "Je viens d'avoir un bébé et je voudrais l'ajouter sur ma mutuelle.",
+          "Je voudrais ajouter mon conjoint sur mon contrat, il vient de perdre sa mutuelle d'entreprise.",
+        ],
+        steps: [
+          [
+            "Félicitations ! Il me faudra l'acte de naissance et l'attestation de Sécurité sociale où il est rattaché.",
+            "D'accord, je les ai reçus la semaine dernière.",
+          ],
+          [
+            { t: "Je calcule la nouvelle cotisation.", pause: "lookup" },
+            "Ça va augmenter de combien ?",
+            "L'ajout d'un enfant est gratuit à partir du troisième, mais là c'est le premier, donc {normalAmount} euros de plus par mois.",
+          ],
+        ],
+        resolution: ["C'est enregistré à compter de la date de naissance, la nouvelle carte de tiers payant part aujourd'hui."],
+        ack: ["Super, merci.", "Parfait, merci beaucoup."],
+        doc: "la nouvelle carte de tiers payant",
+        emailLikely: true,
+      },
+      {
+        id: "carte_tiers_payant",
+        team: "Adhésions",
+        tags: ["tiers payant"],
+        weight: 1.5,
+        reason: ["Ma pharmacie refuse ma carte de tiers payant, elle dit qu'elle n'est plus valable."],
+        steps: [
+          [
+            { t: "Je vérifie votre contrat.", pause: "lookup" },
+            "D'accord.",
+            "Votre contrat est bien actif. La carte a été renouvelée en janvier, vous avez peut-être l'ancienne.",
+            "Ah, je n'ai rien reçu de nouveau.",
+          ],
+        ],
+        resolution: ["Je vous renvoie la carte par courrier, et elle est disponible tout de suite dans l'application."],
+        ack: ["Merci, je vais regarder l'application.", "D'accord."],
+        doc: "la carte de tiers payant",
+      },
+    ],
+  },
+  4: {
+    lang: "en",
+    timeZone: "America/Denver",
+    area: "303",
+    idLabel: "member ID",
+    idNumber: (r) => `SHP ${r.digits(4)} ${r.digits(4)}`,
+    switchWord: "health plan",
+    teamQueues: { Claims: "claims", Enrollment: "enrollment" },
+    vars: (r) => ({
+      ref: `CL${r.digits(7)}`,
+      normalAmount: dollars(r, 20, 60),
+      disputeAmount: dollars(r, 900, 2400),
+    }),
+    scenarios: [
+      {
+        id: "denied_claim",
+        team: "Claims",
+        tags: ["claims", "denial", "appeal"],
+        weight: 3,
+        repeatProne: true,
+        reason: [
+          "My claim for an MRI was denied, the letter says prior authorization was missing.",
+          "I got a bill for {disputeAmount} dollars from the hospital, and your explanation of benefits says denied.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              { t: "Let me pull up that claim.", pause: "lookup" },
+              "Thanks.",
+              "I see it. The claim was denied because the imaging center didn't request prior authorization before the scan.",
+            ],
+          },
+          [
+            "But my doctor told me everything was approved!",
+            "It's possible your doctor's office sent the request to the wrong fax. You have the right to appeal within 180 days.",
+          ],
+          [
+            "I can start the appeal for you now and request the records from your doctor.",
+            "Yes, please. I'm not paying that bill.",
+            "You shouldn't pay it while the appeal is open. I'll note that on the claim.",
+          ],
+        ],
+        resolution: ["The appeal is filed, reference {ref}. You'll receive a decision in writing within 30 days."],
+        ack: ["Okay, thank you.", "Alright, I'll wait for the letter."],
+        doc: "the appeal confirmation",
+      },
+      {
+        id: "add_dependent",
+        team: "Enrollment",
+        tags: ["enrollment", "dependent"],
+        weight: 2,
+        reason: ["We just had a baby and I need to add her to my plan.", "I got married last month and I want to add my wife to my coverage."],
+        steps: [
+          [
+            "Congratulations! A birth is a qualifying life event, so you have 30 days to add her.",
+            "She was born on the 2nd, so I'm still in time, right?",
+            "Yes, you are. Coverage will be retroactive to the date of birth.",
+          ],
+          [
+            { t: "Let me check the new premium.", pause: "lookup" },
+            "Okay.",
+            "Moving from employee only to employee plus child adds {normalAmount} dollars per paycheck.",
+          ],
+        ],
+        resolution: ["She's added to your plan. The new ID cards will arrive within ten days."],
+        ack: ["Great, thank you so much.", "Perfect, thanks."],
+        doc: "the enrollment confirmation",
+        emailLikely: true,
+      },
+      {
+        id: "id_card",
+        team: "Enrollment",
+        tags: ["id card", "pharmacy"],
+        weight: 1.5,
+        reason: ["My pharmacy says my insurance isn't active, but I paid my premium."],
+        steps: [
+          [
+            { t: "Let me check your eligibility.", pause: "lookup" },
+            "Okay.",
+            "Your coverage is active. The pharmacy is probably using last year's group number.",
+            "So what do I tell them?",
+          ],
+          ["I'll send you a digital ID card right now, you can show it to them on your phone.", "Okay, that works."],
+        ],
+        resolution: ["The digital card is in the member app, and a printed one is on its way."],
+        ack: ["Thanks, I'll head back to the pharmacy.", "Great."],
+        doc: "your digital ID card",
+      },
+    ],
+  },
+  5: {
+    lang: "fr",
+    timeZone: "Europe/Paris",
+    idLabel: "dossier",
+    idNumber: (r) => `AZ ${r.digits(6)}`,
+    switchWord: "d'agence",
+    teamQueues: { Réservations: "reservations", "Après-vente": "apres-vente" },
+    vars: (r) => ({
+      ref: `AV${r.digits(6)}`,
+      normalAmount: euros(r, 60, 140),
+      disputeAmount: euros(r, 480, 1650),
+      dest: r.pick(["Lisbonne", "Marrakech", "Athènes", "la Crète", "Séville", "Dubrovnik"]),
+    }),
+    scenarios: [
+      {
+        id: "modification_reservation",
+        team: "Réservations",
+        tags: ["réservation", "modification"],
+        weight: 2.5,
+        reason: [
+          "Je voudrais décaler mon voyage à {dest} d'une semaine, j'ai un imprévu au travail.",
+          "Je voudrais ajouter une personne sur ma réservation pour {dest}.",
+        ],
+        steps: [
+          [
+            { t: "Je regarde les disponibilités sur la semaine suivante.", pause: "lookup" },
+            "Oui, merci.",
+            "Le vol et l'hôtel sont disponibles, avec une différence de {normalAmount} euros, frais de modification compris.",
+            "D'accord, ça reste raisonnable.",
+          ],
+          ["Je vous confirme les nouvelles dates du samedi au samedi ?", "Oui, c'est parfait."],
+        ],
+        resolution: ["Votre réservation est modifiée, vous recevez les nouveaux billets dans l'heure."],
+        ack: ["Génial, merci.", "Merci beaucoup."],
+        pay: { what: "la différence de {normalAmount} euros", amount: "{normalAmount}" },
+        cardLikely: true,
+        doc: "les nouveaux billets",
+      },
+      {
+        id: "remboursement_vol_annule",
+        team: "Après-vente",
+        tags: ["remboursement", "vol annulé", "réclamation"],
+        weight: 2.5,
+        repeatProne: true,
+        disputeTheme: true,
+        reason: [
+          "Mon vol pour {dest} a été annulé il y a deux mois et je n'ai toujours pas été remboursé.",
+          "On m'a promis un remboursement de {disputeAmount} euros pour le vol annulé et je n'ai rien vu.",
+        ],
+        steps: [
+          {
+            keep: true,
+            lines: [
+              { t: "Je consulte le dossier.", pause: "lookup" },
+              "J'espère que vous allez trouver quelque chose cette fois.",
+              "Je vois la demande de remboursement auprès de la compagnie, elle est toujours en cours de traitement chez eux.",
+            ],
+          },
+          [
+            "Deux mois ! La loi dit sept jours pour rembourser un vol annulé.",
+            "Vous avez raison, c'est beaucoup trop long. Je relance la compagnie et je demande une avance sur le remboursement à notre service comptable.",
+          ],
+        ],
+        resolution: ["J'ai obtenu une avance, le virement de {disputeAmount} euros part sous soixante-douze heures."],
+        unresolved: ["Je relance la compagnie aujourd'hui même et je vous rappelle d'ici vendredi avec une réponse."],
+        ack: ["Enfin. Merci.", "Bon, j'attends le virement."],
+      },
+      {
+        id: "bagage_perdu",
+        team: "Après-vente",
+        tags: ["bagage", "réclamation"],
+        weight: 1.5,
+        reason: ["Ma valise n'est jamais arrivée à {dest}, j'ai passé la semaine sans mes affaires."],
+        steps: [
+          [
+            "Vous avez fait une déclaration de perte à l'aéroport ?",
+            "Oui, j'ai le numéro du dossier de la compagnie.",
+            "Très bien. Gardez toutes les factures des achats de première nécessité, ils sont remboursables.",
+          ],
+          ["La valise a été retrouvée depuis ?", "Oui, elle a été livrée chez moi hier, une semaine après."],
+        ],
+        resolution: ["J'ouvre une réclamation pour le retard de bagage, référence {ref}, et je l'envoie à la compagnie avec vos factures."],
+        ack: ["D'accord, merci.", "Merci."],
+        doc: "le formulaire de réclamation",
+      },
+    ],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// One call: plan (scenario, people, irritants, sensitive data), turns, timings, rendering
+
+const NO_COLON = /:/;
+
+function fill(tpl, vars, r) {
+  let text = Array.isArray(tpl) ? r.pick(tpl) : tpl;
+  for (let pass = 0; pass < 3 && text.includes("{"); pass++) {
+    text = text.replace(/\{(\w+)\}/g, (_, k) => {
+      if (vars[k] === undefined) throw new Error(`demo-calls: no variable {${k}} in "${text}"`);
+      return String(vars[k]);
+    });
+  }
+  if (NO_COLON.test(text)) throw new Error(`demo-calls: speech must not contain ":" (${text})`);
+  return text;
+}
+
+const IRRITANT_TAGS = {
+  fr: { complaint: "réclamation", demo: "démo", vip: "vip" },
+  en: { complaint: "complaint", demo: "demo", vip: "vip" },
+};
+
+/** Decides everything random about a call except its words. */
+function planCall(r, profile, tenant, scenario, customer, startedAt) {
+  const outbound = !!scenario.outbound && r.chance(0.3);
+  const repeatP = scenario.repeatProne ? 0.35 : 0.07;
+  const irritants = {
+    repeat: r.chance(repeatP),
+    longWait: !outbound && r.chance(0.15),
+    transfer: !outbound && Object.keys(profile.teamQueues).length > 1 && r.chance(0.07),
+    churn: !scenario.churnTheme && r.chance(0.1),
+    dispute: !scenario.disputeTheme && scenario.dispute !== false && r.chance(0.1),
+    rudeAgent: r.chance(0.04),
+  };
+  irritants.escalation = r.chance(irritants.repeat ? 0.3 : 0.06);
+  irritants.rudeCustomer = r.chance(irritants.repeat || irritants.longWait ? 0.2 : 0.05);
+  const upset = irritants.repeat || irritants.rudeCustomer || irritants.escalation || irritants.churn;
+  return {
+    scenario,
+    customer,
+    startedAt,
+    outbound,
+    irritants,
+    unresolved: upset && !irritants.transfer && r.chance(0.35),
+    email: !!scenario.doc && r.chance(scenario.emailLikely ? 0.55 : 0.18),
+    card: !!scenario.pay && r.chance(scenario.cardLikely ? 0.6 : 0.3),
+    sloppyGreeting: r.chance(0.07),
+    skipAnythingElse: r.chance(0.15),
+    format: "json",
+  };
+}
+
+function agentsOf(tenant, team) {
+  const list = tenant.agents.filter((a) => a[3] === team);
+  return list.length ? list : tenant.agents;
+}
+
+/** The spoken turns of a call: `{ speaker, text, pause?, interrupt? }`. */
+function buildTurns(r, profile, tenant, plan) {
+  const L = COMMON[profile.lang];
+  const fr = profile.lang === "fr";
+  const sc = plan.scenario;
+  const cu = plan.customer;
+  const [, , agentName, team] = plan.agent;
+  const teams = Object.keys(profile.teamQueues);
+  const otherTeam = r.pick(teams.filter((t) => t !== team)) ?? team;
+  const expiryMonth = String(r.int(1, 12)).padStart(2, "0");
+  const expiryYear = String(r.int(27, 30));
+  const cvv = r.digits(3);
+  const card = cardNumber(r);
+  const spokenCard = r.chance(0.25);
+  const vars = {
+    company: tenant.name,
+    agentFirst: agentName.split(" ")[0],
+    teamLower: team.toLowerCase(),
+    otherTeam: fr ? otherTeam.toLowerCase() : otherTeam,
+    idLabel: profile.idLabel,
+    idNumber: profile.idNumber(r),
+    switchWord: profile.switchWord,
+    custFirst: cu.first,
+    custLast: cu.last,
+    custTitle: fr ? `${cu.female ? "Madame" : "Monsieur"} ${cu.last}` : `${cu.female ? "Ms." : "Mr."} ${cu.last}`,
+    custTitleShort: fr ? (cu.female ? "madame" : "monsieur") : cu.female ? "ma'am" : "sir",
+    dob: cu.dob,
+    email: r.chance(0.5) ? cu.emailSpoken : cu.emailTyped,
+    card: spokenCard ? spokenDigits(card, profile.lang) : card,
+    expiry: r.chance(0.5)
+      ? `${expiryMonth}/${expiryYear}`
+      : `${spokenDigits(expiryMonth, profile.lang)}, ${spokenDigits(expiryYear, profile.lang)}`,
+    cvv: r.chance(0.5) ? cvv : [...cvv].join(" "),
+    ...profile.vars(r),
+    ...(sc.vars ? sc.vars(r) : {}),
+  };
+  if (sc.doc) vars.doc = sc.doc;
+  if (sc.outbound) vars.outboundTopic = sc.outbound.topic;
+  if (sc.pay) {
+    vars.payWhat = sc.pay.what;
+    vars.payAmount = fill(sc.pay.amount, vars, r);
+  }
+  const say = (speaker, tpl, extra = {}) => ({ speaker, text: fill(tpl, vars, r), ...extra });
+  const A = (tpl, extra) => say("agent", tpl, extra);
+  const C = (tpl, extra) => say("customer", tpl, extra);
+  const hot = () => r.chance(0.5); // an upset customer often talks over the agent
+  const irr = plan.irritants;
+
+  /** Blocks of turns; optional ones may be dropped to stay within 40 turns. */
+  const blocks = [];
+  const block = (turns, optional = false) => blocks.push({ turns, optional });
+
+  // Opening.
+  if (plan.outbound) {
+    block([
+      A(L.outboundCheck),
+      C(L.outboundYes),
+      A(L.outboundIntro),
+      C(sc.outbound.reply ?? L.outboundOk),
+      ...(r.chance(0.5) ? [A(L.askDob), C(L.giveDob), A(L.idOk)] : []),
+    ]);
+  } else {
+    const opening = [A(plan.sloppyGreeting ? L.greetSloppy : L.greet)];
+    let first = fill(L.hello, vars, r);
+    if (irr.longWait) first += ` ${fill(L.longWait, vars, r)}`;
+    if (irr.repeat && r.chance(0.5)) {
+      first += ` ${fill(L.repeat, vars, r)}`;
+      irr.repeatSaid = true;
+    }
+    opening.push({ speaker: "customer", text: `${first} ${fill(sc.reason, vars, r)}` });
+    if (irr.longWait) opening.push(A(L.longWaitAck));
+    if (irr.repeatSaid) opening.push(A(L.repeatAck));
+    block(opening);
+    const id = [A(L.askId), C(L.giveId)];
+    if (r.chance(0.7)) id.push(A(L.askDob), C(L.giveDob));
+    id.push(A(L.idOk, r.chance(0.3) ? { pause: "lookup" } : {}));
+    block(id);
+  }
+  if (irr.repeat && !irr.repeatSaid) block([C(L.repeat, { interrupt: hot() }), A(L.repeatAck)]);
+
+  // The scenario's exchanges.
+  const steps = sc.steps.map((s) => (Array.isArray(s) ? { lines: s } : s));
+  const kept = steps.filter((s) => s.keep || r.chance(0.8));
+  for (const s of kept.length >= 2 ? kept : steps.slice(0, 2)) {
+    let speaker = s.from === "customer" ? "customer" : "agent";
+    const turns = [];
+    for (const line of s.lines) {
+      const t = typeof line === "object" && !Array.isArray(line) ? line : { t: line };
+      turns.push(say(speaker, t.t, t.pause ? { pause: t.pause } : {}));
+      speaker = speaker === "agent" ? "customer" : "agent";
+    }
+    block(turns, !s.keep);
+  }
+
+  // Irritants in the middle of the call, in a random order.
+  const middle = [];
+  if (irr.dispute) middle.push([C(L.dispute, { interrupt: hot() }), A(L.disputeAck, { pause: "lookup" })]);
+  if (irr.churn) middle.push([C(L.churn, { interrupt: hot() }), A(L.churnAck)]);
+  if (irr.rudeCustomer) middle.push([C(L.rudeCustomer, { interrupt: true }), A(L.rudeCustomerAck)]);
+  if (irr.rudeAgent) middle.push([A(L.rudeAgent), C(L.rudeAgentReply, { interrupt: hot() })]);
+  if (irr.escalation) middle.push([C(L.escalate, { interrupt: hot() }), A(L.escalateAck)]);
+  for (const m of r.shuffle(middle)) block(m);
+  if (r.chance(0.25)) block([A(L.holdStart, { pause: "hold" }), A(L.holdEnd)], true);
+
+  // Sensitive data read out.
+  if (plan.card)
+    block([
+      A(L.cardAsk),
+      C(L.cardGive),
+      A(L.cardExpiryAsk),
+      C(L.cardExpiry),
+      A(L.cardCvvAsk),
+      C(L.cardCvv),
+      A(L.cardOk, { pause: "lookup" }),
+    ]);
+
+  // Ending: transferred, unresolved, or resolved and closed.
+  if (irr.transfer) {
+    block([A(L.transfer), C(L.transferComplain, { interrupt: hot() }), A(L.transferAck), C(L.transferOk)]);
+  } else {
+    if (plan.unresolved)
+      block([
+        A(
+          sc.unresolved ??
+            (fr
+              ? "Je ne peux pas vous apporter de réponse définitive aujourd'hui. Je transmets votre dossier {ref} au service concerné, qui vous recontactera sous quarante-huit heures."
+              : "I can't resolve this completely today. I've escalated case {ref} to the right team, and someone will contact you within 48 hours."),
+        ),
+      ]);
+    else block([A(sc.resolution), C(sc.ack)]);
+    if (plan.email) block([A(L.emailAsk), C(L.emailGive), A(L.emailAck)]);
+    const closing = [];
+    if (!plan.skipAnythingElse) closing.push(A(L.anythingElse), C(plan.unresolved ? L.unresolvedBye : L.nothingElse));
+    else if (plan.unresolved) closing.push(C(L.unresolvedBye));
+    closing.push(A(L.goodbye));
+    if (!plan.unresolved) closing.push(C(L.bye));
+    block(closing);
+  }
+
+  // 8–40 turns: drop optional blocks from the end, or add small exchanges before the ending.
+  const count = () => blocks.reduce((n, b) => n + b.turns.length, 0);
+  for (let i = blocks.length - 1; count() > 40 && i >= 0; i--) if (blocks[i].optional) blocks.splice(i, 1);
+  for (let k = 0; count() < 8; k++) {
+    const [a, c] = L.filler[k % L.filler.length];
+    blocks.splice(Math.max(1, blocks.length - 2), 0, { turns: [A(a), C(c)], optional: true });
+  }
+  const turns = blocks.flatMap((b) => b.turns);
+  if (turns.length > 40) turns.length = 40;
+  return { turns, vars };
+}
+
+const round = (x) => Math.round(x * 100) / 100;
+const wordCount = (s) => s.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+
+/** Speech timed by word count; pauses after lookups, holds, hesitations; some overlap. */
+function timeTurns(r, turns) {
+  const out = [];
+  for (let i = 0; i < turns.length; i++) {
+    const t = turns[i];
+    const wps = t.speaker === "agent" ? r.range(2.5, 3.1) : r.range(2.1, 2.8);
+    const dur = wordCount(t.text) / wps + r.range(0.15, 0.6);
+    let start;
+    if (i === 0) start = r.range(0.3, 1.4);
+    else {
+      const prev = out[i - 1];
+      const before = turns[i - 1];
+      let gap;
+      if (before.pause === "hold") gap = r.range(25, 80);
+      else if (before.pause === "lookup") gap = r.range(3, 9);
+      else if ((t.interrupt || r.chance(0.04)) && before.speaker !== t.speaker)
+        gap = -Math.min(r.range(0.4, 1.6), (prev.end - prev.start) * 0.5);
+      else gap = r.chance(0.07) ? r.range(2.2, 4.5) : r.range(0.25, 1.1);
+      start = Math.max(prev.start + 0.3, prev.end + gap);
+    }
+    out.push({ speaker: t.speaker, start: round(start), end: round(start + dur), text: t.text });
+  }
+  return out;
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, "0");
+function clock(s, sep) {
+  const ms = Math.round(s * 1000);
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}${sep}${pad(ms % 1000, 3)}`;
+}
+const mmss = (s) => `${pad(Math.floor(s / 60))}:${pad(Math.floor(s) % 60)}`;
+
+function render(format, segments, lang, r) {
+  const label = (sp) =>
+    sp === "agent" ? (lang === "fr" ? "Conseiller" : "Agent") : lang === "fr" ? "Client" : "Customer";
+  switch (format) {
+    case "json":
+      return { language: lang, segments };
+    case "text": {
+      const stamped = r.chance(0.5);
+      return `${segments.map((s) => `${stamped ? `[${mmss(s.start)}] ` : ""}${label(s.speaker)}: ${s.text}`).join("\n")}\n`;
+    }
+    case "vtt":
+      return `WEBVTT\n\n${segments
+        .map((s) => `${clock(s.start, ".")} --> ${clock(s.end, ".")}\n<v ${label(s.speaker)}>${s.text}`)
+        .join("\n\n")}\n`;
+    case "srt":
+      return `${segments
+        .map((s, i) => `${i + 1}\n${clock(s.start, ",")} --> ${clock(s.end, ",")}\n${label(s.speaker)}: ${s.text}`)
+        .join("\n\n")}\n`;
+    default:
+      throw new Error(`unknown format ${format}`);
+  }
+}

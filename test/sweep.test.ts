@@ -6,6 +6,7 @@ import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
+import { listRubrics } from "../core/rubrics/service";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
@@ -68,7 +69,10 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const inv = await inviteMember(b.ctx, { email: `x${Date.now()}@example.test`, role: "viewer" });
   const { call } = await createCall(b.ctx, { externalId: "b-call" });
   const upload = await createUpload(b.ctx, await findCall(b.ctx, call.id), false);
+  const rubrics = await listRubrics(b.ctx);
   return {
+    rubricId: rubrics[0].id,
+    version: "1",
     callId: call.id,
     uploadId: upload.uploadId,
     partNumber: "1",
@@ -89,6 +93,10 @@ const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/settings/location": {},
   "PUT /api/v1/settings/security": {},
   "PUT /api/v1/settings/redaction": { patterns: [] },
+  "PUT /api/v1/settings/providers": {},
+  "PATCH /api/v1/rubrics/:rubricId": { name: "x" },
+  "POST /api/v1/rubrics": { templateId: "general", language: "fr" },
+  "POST /api/v1/rubrics/:rubricId/versions": { content: {} },
   "POST /api/v1/calls": { externalId: "sweep" },
   "POST /api/v1/calls/delete": { ids: ["cal_x"] },
 };

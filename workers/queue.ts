@@ -1,6 +1,15 @@
 import { hashRecordingJob } from "../core/calls/recording";
 import type { JobMessage } from "../core/jobs";
 import { deliverMail } from "../core/mail";
+import {
+  analyzeStep,
+  deadLetterStep,
+  failFromMessage,
+  type PipelineMessage,
+  RetryableError,
+  transcribeStep,
+} from "../core/pipeline";
+import { ProviderError } from "../core/providers/speech/types";
 import { tenantById } from "../core/tenants";
 import { deliverWebhook } from "../core/webhooks";
 
@@ -9,7 +18,7 @@ import { deliverWebhook } from "../core/webhooks";
  * every handler is idempotent, because delivery is at-least-once. A failing message is retried
  * with backoff (max_retries in wrangler.toml) and then lands in the dead-letter queue.
  */
-export type QueueMessage = JobMessage;
+export type QueueMessage = JobMessage | PipelineMessage;
 
 const RETRY_BASE_S = 10;
 /** Exponential backoff: 10 s, 20 s, 40 s … capped at 15 min. */
@@ -24,11 +33,20 @@ export async function handleQueue(
   const queue = batch.queue.replace(/-(preview|staging)$/, "");
   for (const msg of batch.messages) {
     try {
-      if (queue === "ccr-jobs") await handleJob(env, msg.body);
+      if (queue === "ccr-jobs") await handleJob(env, msg.body as JobMessage);
+      else if (queue === "ccr-transcribe") await transcribeStep(env, msg.body as PipelineMessage);
+      else if (queue === "ccr-analyze") await analyzeStep(env, msg.body as PipelineMessage);
+      else if (queue === "ccr-pipeline-dlq") await deadLetterStep(env, msg.body as PipelineMessage);
       else if (queue === "ccr-jobs-dlq") deadLetter(batch.queue, msg);
       else throw new Error(`no consumer for queue ${batch.queue}`);
       msg.ack();
     } catch (err) {
+      // A pipeline error that retrying cannot fix fails the call at once (it keeps its data).
+      if (isPipeline(queue) && !(err instanceof RetryableError) && !(err instanceof ProviderError && err.retryable)) {
+        await failFromMessage(env, msg.body as PipelineMessage, err).catch(() => msg.retry());
+        msg.ack();
+        continue;
+      }
       console.error(
         JSON.stringify({
           level: "error",
@@ -44,7 +62,9 @@ export async function handleQueue(
   }
 }
 
-async function handleJob(env: Env, body: QueueMessage): Promise<void> {
+const isPipeline = (q: string) => q === "ccr-transcribe" || q === "ccr-analyze";
+
+async function handleJob(env: Env, body: JobMessage): Promise<void> {
   switch (body.type) {
     case "mail.send":
       await deliverMail(env, body.id);
@@ -63,7 +83,8 @@ async function handleJob(env: Env, body: QueueMessage): Promise<void> {
 }
 
 /** Dead letters are logged for operators (queue health, H2); the message is acknowledged. */
-function deadLetter(queue: string, msg: Message<QueueMessage>) {
+function deadLetter(queue: string, m: Message<QueueMessage>) {
+  const msg = m as unknown as Message<JobMessage>;
   console.error(
     JSON.stringify({
       level: "error",

@@ -6,12 +6,15 @@ import { fromZod } from "../errors";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
 import { registerAgents } from "./routes/agents";
+import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
 import { registerCalls, registerImports } from "./routes/calls";
 import { registerMembers } from "./routes/members";
+import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
 import { registerTenant } from "./routes/tenant";
+import { registerWebhooks } from "./routes/webhooks";
 
 /** JSON bodies above this are refused (413) before being parsed. Uploads have their own limit. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -49,6 +52,9 @@ export function buildApi() {
   registerAudit(api);
   registerCalls(api);
   registerImports(api);
+  registerAnalyses(api);
+  registerRubrics(api);
+  registerWebhooks(api);
 
   const document = () =>
     api.getOpenAPI31Document({

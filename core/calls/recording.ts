@@ -7,6 +7,7 @@ import type { Ctx } from "../context";
 import { newId, randomToken } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { enqueueJob } from "../jobs";
+import { startProcessing } from "../pipeline";
 
 /**
  * Recordings (B1, B5). The body is streamed into the tenant's bucket — never held whole: the
@@ -159,6 +160,8 @@ async function finishRecording(
   }
   // The previous version goes only once the new one is recorded.
   if (call.recKey && call.recKey !== r.key) await dp.bucket.delete(call.recKey);
+  // A stored recording of a call without a transcript goes to speech-to-text.
+  if (r.status === "stored" && !updated.txFormat) updated.status = await startProcessing(ctx.env, ctx.tenant, updated);
   await auditCtx(ctx, call.recKey ? "recording.replaced" : "recording.uploaded", "call", call.id, {
     size: r.size,
     format: r.format,
@@ -347,9 +350,11 @@ export async function hashRecordingJob(
   const digest = new crypto.DigestStream("SHA-256");
   await obj.body.pipeTo(digest);
   const hex = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  await dp.db
+  const [updated] = await dp.db
     .update(calls)
     .set({ recSha256: hex, recStatus: "stored", updatedAt: Date.now() })
-    .where(and(eq(calls.id, callId), eq(calls.tenantId, tenant.id), eq(calls.recKey, call.recKey)));
+    .where(and(eq(calls.id, callId), eq(calls.tenantId, tenant.id), eq(calls.recKey, call.recKey)))
+    .returning();
+  if (updated && !updated.txFormat) await startProcessing(env, tenant, updated);
   return "hashed";
 }

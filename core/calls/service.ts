@@ -10,6 +10,7 @@ import { ApiError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
+import { startProcessing } from "../pipeline";
 import { storeTranscript, transcriptInputSchema } from "./transcript";
 
 const when = z.union([
@@ -272,6 +273,8 @@ export const listCallsSchema = z.object({
   minScore: z.coerce.number().min(0).max(100).optional(),
   maxScore: z.coerce.number().min(0).max(100).optional(),
   q: z.string().trim().min(1).max(200).optional(),
+  category: z.string().trim().min(1).max(60).optional(),
+  irritant: z.string().trim().min(1).max(60).optional(),
   sort: z
     .enum(["startedAt", "-startedAt", "durationS", "-durationS", "score", "-score"])
     .default("-startedAt"),
@@ -299,6 +302,14 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
   if (q.status) conds.push(eq(calls.status, q.status));
   if (q.minScore !== undefined) conds.push(gte(calls.score, q.minScore));
   if (q.maxScore !== undefined) conds.push(lte(calls.score, q.maxScore));
+  if (q.category)
+    conds.push(
+      sql`${calls.id} in (select call_id from call_labels where tenant_id = ${ctx.tenant.id} and kind = 'category' and label = ${q.category})`,
+    );
+  if (q.irritant)
+    conds.push(
+      sql`${calls.id} in (select call_id from call_labels where tenant_id = ${ctx.tenant.id} and kind = 'irritant' and label = ${q.irritant})`,
+    );
   if (q.q) {
     const fq = ftsQuery(q.q);
     if (!fq) return { data: [], nextCursor: null };
@@ -421,4 +432,21 @@ async function purgeCallObjects(bucket: R2Bucket, prefix: string) {
     if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
+}
+
+/** POST …/reprocess (C1): a failed or held call runs again from what it has (transcript or recording). */
+export async function reprocessCall(ctx: Ctx, id: string, opts: { rubricId?: string } = {}): Promise<CallView> {
+  const call = await findCall(ctx, id);
+  if (!call.txFormat && call.recStatus !== "stored")
+    throw new ApiError("conflict", "This call has neither a transcript nor a stored recording to process");
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  if (opts.rubricId) {
+    const { getRubricVersion } = await import("../rubrics/service");
+    await getRubricVersion(ctx.env, ctx.tenant, opts.rubricId);
+    await dp.db.update(calls).set({ rubricId: opts.rubricId }).where(and(eq(calls.id, id), eq(calls.tenantId, ctx.tenant.id)));
+    call.rubricId = opts.rubricId;
+  }
+  const status = await startProcessing(ctx.env, ctx.tenant, call);
+  await auditCtx(ctx, "call.reprocessed", "call", id, { rubricId: opts.rubricId ?? null });
+  return callView({ ...call, status });
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
+import { startProcessing } from "../pipeline";
 import type { Ctx } from "../context";
 import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
@@ -129,7 +130,7 @@ export async function putTranscript(
   const prepared = await prepare(ctx, { format, content: body as string });
   const updated = await commit(ctx, call, prepared);
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
-  return updated;
+  return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };
 }
 
 export function readTranscript(ctx: Ctx, call: Call): Promise<Transcript | null> {

@@ -1,9 +1,11 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   getLocationSettings,
+  getProviderSettings,
   getRedactionSettings,
   getSecuritySettings,
   updateLocationSettings,
+  updateProviderSettings,
   updateRedactionSettings,
   updateSecuritySettings,
 } from "../../../core/settings";
@@ -32,7 +34,45 @@ const Redaction = z
   })
   .openapi("RedactionSettings");
 
+const Providers = z
+  .object({
+    speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]),
+    analysisProvider: z.enum(["builtin", "openai", "anthropic"]),
+    keysSet: z.array(z.string()).openapi({ description: "Providers for which the tenant stored its own key (never shown)" }),
+  })
+  .openapi("ProviderSettings");
+
 export function registerSettings(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/providers",
+      tags: ["Settings"],
+      summary: "Speech-to-text and analysis providers",
+      responses: { 200: json(Providers) },
+    }),
+    async (c) => c.json(await getProviderSettings(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/providers",
+      tags: ["Settings"],
+      summary: "Choose providers (refused when the location and processing scope do not allow them) and store keys (encrypted)",
+      request: {
+        body: jsonBody(
+          z.object({
+            speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]).optional(),
+            analysisProvider: z.enum(["builtin", "openai", "anthropic"]).optional(),
+            keys: z.record(z.enum(["deepgram", "openai", "assemblyai", "anthropic"]), z.string().max(500)).optional(),
+          }),
+        ),
+      },
+      responses: { 200: json(Providers) },
+    }),
+    async (c) => c.json(await updateProviderSettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+
   api.openapi(
     apiRoute("settings:manage", {
       method: "get",

@@ -1,0 +1,404 @@
+/**
+ * Text normalisation and tokenisation for the built-in engine. Every piece of text — transcript
+ * segments, rubric phrases, lexicon patterns — goes through `tokenize`, so matching is a
+ * comparison of equal token strings and the same folding rules apply on both sides.
+ *
+ * A token is:
+ * - lower case, without diacritics (`Réglé` → `regle`, `œ` → `oe`);
+ * - French elisions expanded (`j'appelle` → `je appelle`, `qu'il` → `que il`, `l'a` → `le a`);
+ * - English contractions expanded (`don't` → `do not`, `I've` → `i have`, `it's` → `it is`,
+ *   possessive `'s` dropped);
+ * - hyphenated words split (`peut-être` → `peut etre`) except `e-mail` → `email`;
+ * - ordinals canonical (`3e`, `3ème`, `troisième`, `third`, `3rd` → `3e`);
+ * - lightly stemmed (`stem`): a final plural `s`/`x` and a feminine `ee` are dropped, which is
+ *   the cheap inflection tolerance (`factures` ≈ `facture`, `désolée` ≈ `désolé`).
+ * A redaction placeholder (`[CARD]`, `[CUSTOM:name]`) is one opaque token `\u0001card` that no
+ * word can match — only a phrase that is itself a placeholder.
+ *
+ * Character offsets (`s`, `e`) point into the original text, for evidence quotes.
+ */
+
+export interface Tokens {
+  /** Stemmed tokens. */
+  t: string[];
+  /** Start / end character offsets of the source word in the original text. */
+  s: number[];
+  e: number[];
+  /** Clause index of each token (punctuation . , ; : ! ? … and spaced dashes start a new clause). */
+  c: number[];
+  /** Clauses that end with a question mark. */
+  questions: Set<number>;
+  /** Words as `countWords` counts them (runs of letters/digits joined by ' or -). */
+  words: number;
+  /** An exclamation mark, or two or more words in capitals (shouting), occurs. */
+  emphatic: boolean;
+}
+
+export const PLACEHOLDER = "\u0001";
+
+// ---------------------------------------------------------------------------------------------
+// Character folding: one cached lookup per non-ASCII character, offsets stay aligned.
+
+const FOLD_CACHE = new Map<string, string | null>();
+const LETTER = /[\p{L}\p{N}]/u;
+const MARKS = /\p{M}/gu;
+
+/** The folded form of one character, or null when it is not a word character. */
+function foldChar(ch: string): string | null {
+  let f = FOLD_CACHE.get(ch);
+  if (f !== undefined) return f;
+  if (!LETTER.test(ch)) f = null;
+  else if (ch === "œ" || ch === "Œ") f = "oe";
+  else if (ch === "æ" || ch === "Æ") f = "ae";
+  else if (ch === "ß") f = "ss";
+  else f = ch.normalize("NFD").replace(MARKS, "").toLowerCase() || null;
+  FOLD_CACHE.set(ch, f);
+  return f;
+}
+
+function isApostrophe(c: number): boolean {
+  return c === 39 || c === 0x2019 || c === 0x2018 || c === 0x02bc || c === 96 || c === 0xb4;
+}
+function isHyphen(c: number): boolean {
+  return c === 45 || c === 0x2010 || c === 0x2011;
+}
+/** Clause-breaking punctuation: . , ; : ! ? … and the dashes – — */
+function isClauseBreak(c: number): boolean {
+  return (
+    c === 46 ||
+    c === 44 ||
+    c === 59 ||
+    c === 58 ||
+    c === 33 ||
+    c === 63 ||
+    c === 0x2026 ||
+    c === 0x2013 ||
+    c === 0x2014 ||
+    c === 0xbf ||
+    c === 0xa1
+  );
+}
+
+/** Folded word character at `i` (ASCII fast path), or null. */
+function wordCharAt(text: string, i: number): string | null {
+  const c = text.charCodeAt(i);
+  if (c < 128) {
+    if (c >= 97 && c <= 122) return text[i];
+    if (c >= 65 && c <= 90) return String.fromCharCode(c + 32);
+    if (c >= 48 && c <= 57) return text[i];
+    return null;
+  }
+  // Surrogate pairs (emoji…) are not word characters; a lone half folds to null too.
+  return foldChar(text[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word-level rules.
+
+/** French elided words: the part before the apostrophe → the full word. */
+const ELISION: Record<string, string> = {
+  j: "je",
+  l: "le",
+  d: "de",
+  m: "me",
+  t: "te",
+  s: "se",
+  n: "ne",
+  c: "ce",
+  qu: "que",
+  jusqu: "jusque",
+  lorsqu: "lorsque",
+  puisqu: "puisque",
+  quoiqu: "quoique",
+  presqu: "presque",
+  quelqu: "quelque",
+};
+/** English `n't` stems whose base is not the stem itself. */
+const NT_BASE: Record<string, string> = { ca: "can", wo: "will", sha: "shall", ai: "is" };
+const EN_SUFFIX: Record<string, string> = { re: "are", ve: "have", ll: "will", d: "would", m: "am" };
+/** Words after which `'s` means "is" (otherwise it is a possessive and dropped). */
+const S_IS = new Set(
+  "it that what there here he she who where how when everything nothing something this everyone someone nobody".split(
+    " ",
+  ),
+);
+/** Whole-word rewrites (after folding). */
+const WORD_MAP: Record<string, string[]> = {
+  cannot: ["can", "not"],
+  gonna: ["going", "to"],
+  wanna: ["want", "to"],
+  gotta: ["got", "to"],
+  okay: ["ok"],
+  okey: ["ok"],
+  chuis: ["je", "suis"],
+  ya: ["il", "y", "a"],
+  courriel: ["email"],
+  mail: ["email"],
+  mails: ["email"],
+  emails: ["email"],
+};
+const ORDINAL_WORDS: Record<string, number> = {
+  premier: 1,
+  premiere: 1,
+  first: 1,
+  deuxieme: 2,
+  second: 2,
+  seconde: 2,
+  troisieme: 3,
+  third: 3,
+  quatrieme: 4,
+  fourth: 4,
+  cinquieme: 5,
+  fifth: 5,
+  sixieme: 6,
+  sixth: 6,
+  septieme: 7,
+  seventh: 7,
+  huitieme: 8,
+  eighth: 8,
+  neuvieme: 9,
+  ninth: 9,
+  dixieme: 10,
+  tenth: 10,
+  enieme: 99,
+  nieme: 99,
+  umpteenth: 99,
+};
+const DIGIT_ORDINAL = /^(\d+)(?:e|eme|er|ere|nd|rd|th|st)$/;
+
+/**
+ * Light stemming: drop a final plural `s` (not `ss`) on words of 4+ letters, a final `x` on
+ * words of 5+ letters, then a feminine `ee` → `e`. Applied identically to text and patterns, so
+ * its only effect is tolerance: plural and feminine forms meet their base form.
+ */
+export function stem(w: string): string {
+  let n = w.length;
+  if (n >= 4) {
+    const last = w.charCodeAt(n - 1);
+    if ((last === 115 && w.charCodeAt(n - 2) !== 115) || (last === 120 && n >= 5)) {
+      w = w.slice(0, -1);
+      n--;
+    }
+  }
+  if (n >= 4 && w.charCodeAt(n - 1) === 101 && w.charCodeAt(n - 2) === 101) w = w.slice(0, -1);
+  return w;
+}
+
+/** Emit the tokens of one folded piece (no apostrophes or hyphens left in it). */
+function emitPiece(piece: string, out: string[]): void {
+  const mapped = WORD_MAP[piece];
+  if (mapped) {
+    for (const m of mapped) out.push(m);
+    return;
+  }
+  const ord = ORDINAL_WORDS[piece];
+  if (ord !== undefined) {
+    out.push(`${ord}e`);
+    return;
+  }
+  const d = DIGIT_ORDINAL.exec(piece);
+  if (d) {
+    out.push(`${Number(d[1])}e`);
+    return;
+  }
+  out.push(stem(piece));
+}
+
+/**
+ * One raw word, split at its apostrophes (`apos`) and hyphens (`hyph`) into folded parts:
+ * `parts[k]` and `parts[k+1]` are joined by `seps[k]` ("'" or "-").
+ */
+function emitWord(parts: string[], seps: string[], out: string[]): void {
+  let cur = parts[0];
+  for (let k = 0; k < seps.length; k++) {
+    const next = parts[k + 1];
+    if (seps[k] === "-") {
+      if (cur === "e" && next === "mail") {
+        cur = "email";
+        continue;
+      }
+      emitPiece(cur, out);
+      cur = next;
+      continue;
+    }
+    // Apostrophe.
+    const el = ELISION[cur];
+    if (el !== undefined) {
+      out.push(el);
+      cur = next;
+      continue;
+    }
+    if (next === "t" && cur.length > 1 && cur.endsWith("n")) {
+      const base = cur.slice(0, -1);
+      out.push(NT_BASE[base] ?? base, "not");
+      cur = "";
+      continue;
+    }
+    const suf = EN_SUFFIX[next];
+    if (suf !== undefined) {
+      emitPiece(cur, out);
+      out.push(suf);
+      cur = "";
+      continue;
+    }
+    if (next === "s") {
+      if (cur === "let") out.push("let", "us");
+      else if (S_IS.has(cur)) out.push(cur, "is");
+      else emitPiece(cur, out);
+      cur = "";
+      continue;
+    }
+    cur = cur + next; // aujourd'hui → aujourdhui, o'clock → oclock
+  }
+  if (cur) emitPiece(cur, out);
+}
+
+const PLACEHOLDER_BODY = /^[A-Za-z][A-Za-z0-9_]*(?::[^[\]]{1,60})?$/;
+
+/** Tokenise `text` (see the module comment). Linear in the text length. */
+export function tokenize(text: string): Tokens {
+  const t: string[] = [];
+  const s: number[] = [];
+  const e: number[] = [];
+  const c: number[] = [];
+  const questions = new Set<number>();
+  let clause = 0;
+  let words = 0;
+  let emphatic = false;
+  let caps = 0;
+  const n = text.length;
+  const buf: string[] = [];
+  let i = 0;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (code === 91 /* [ */) {
+      const j = text.indexOf("]", i + 1);
+      if (j > i + 1 && j - i <= 80) {
+        const body = text.slice(i + 1, j);
+        if (PLACEHOLDER_BODY.test(body)) {
+          const name = body.split(":")[0].toLowerCase();
+          t.push(PLACEHOLDER + name);
+          s.push(i);
+          e.push(j + 1);
+          c.push(clause);
+          words++;
+          i = j + 1;
+          continue;
+        }
+      }
+      i++;
+      continue;
+    }
+    const first = wordCharAt(text, i);
+    if (first === null) {
+      if (isClauseBreak(code)) {
+        if (code === 63 || code === 0xbf) questions.add(clause);
+        if (code === 33) emphatic = true;
+        clause++;
+      } else if (code === 32 && i + 2 < n && (text.charCodeAt(i + 1) === 45 || text.charCodeAt(i + 1) === 0x2013)) {
+        // " - " between words acts like a dash.
+        if (text.charCodeAt(i + 2) === 32) clause++;
+      }
+      i++;
+      continue;
+    }
+    // A word: letters/digits, with single apostrophes or hyphens between letters.
+    const start = i;
+    const parts: string[] = [];
+    const seps: string[] = [];
+    let cur = first;
+    let upper = code >= 65 && code <= 90 ? 1 : 0;
+    let letters = 1;
+    i++;
+    for (;;) {
+      if (i >= n) break;
+      const ch = wordCharAt(text, i);
+      if (ch !== null) {
+        cur += ch;
+        const cc = text.charCodeAt(i);
+        if (cc >= 65 && cc <= 90) upper++;
+        letters++;
+        i++;
+        continue;
+      }
+      const cc = text.charCodeAt(i);
+      if ((isApostrophe(cc) || isHyphen(cc)) && i + 1 < n && wordCharAt(text, i + 1) !== null) {
+        parts.push(cur);
+        seps.push(isHyphen(cc) ? "-" : "'");
+        cur = "";
+        i++;
+        continue;
+      }
+      break;
+    }
+    parts.push(cur);
+    words++;
+    if (letters >= 4 && upper === letters) caps++;
+    buf.length = 0;
+    if (seps.length === 0) emitPiece(cur, buf);
+    else emitWord(parts, seps, buf);
+    for (const tok of buf) {
+      if (!tok) continue;
+      t.push(tok);
+      s.push(start);
+      e.push(i);
+      c.push(clause);
+    }
+  }
+  if (caps >= 2) emphatic = true;
+  return { t, s, e, c, questions, words, emphatic };
+}
+
+/** The stemmed tokens of a phrase (patterns, rubric phrases, company names). */
+export function phraseTokens(phrase: string): string[] {
+  return tokenize(phrase).t;
+}
+
+/** Stemmed form of each word of a space-separated list (for token sets). */
+export function tokenSet(words: string): Set<string> {
+  const set = new Set<string>();
+  for (const w of words.split(/\s+/)) if (w) for (const tok of phraseTokens(w)) set.add(tok);
+  return set;
+}
+
+/** At most `max` characters of `text` around [from, to), with … where cut. */
+export function quoteAround(text: string, from = 0, to = 0, max = 200): string {
+  const clean = text.trim();
+  if (clean.length <= max) return clean;
+  // Offsets refer to the untrimmed text; trimming the start shifts them.
+  const lead = text.length - text.trimStart().length;
+  const a = Math.min(clean.length, Math.max(0, from - lead));
+  const room = max - 2; // room for two ellipses
+  let start = Math.max(0, a - 40);
+  let end = Math.min(clean.length, start + room);
+  if (end - start < room) start = Math.max(0, end - room);
+  if (start === 0) end = Math.min(clean.length, max - 1);
+  else if (end === clean.length) start = Math.max(0, end - (max - 1));
+  let q = clean.slice(start, end);
+  if (start > 0) q = `…${q}`;
+  if (end < clean.length) q = `${q}…`;
+  return q;
+}
+
+/** The sentence of `text` containing offset `at` (split on . ! ? … followed by a space). */
+export function sentenceAt(text: string, at: number): { from: number; to: number } {
+  let from = 0;
+  for (let i = Math.min(at, text.length) - 1; i > 0; i--) {
+    const ch = text.charCodeAt(i - 1);
+    if ((ch === 46 || ch === 33 || ch === 63 || ch === 0x2026) && text.charCodeAt(i) === 32) {
+      from = i + 1;
+      break;
+    }
+  }
+  let to = text.length;
+  for (let i = Math.max(at, from); i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 46 || ch === 33 || ch === 63 || ch === 0x2026) {
+      if (i + 1 >= text.length || text.charCodeAt(i + 1) === 32) {
+        to = i + 1;
+        break;
+      }
+    }
+  }
+  return { from, to };
+}
