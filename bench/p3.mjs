@@ -27,11 +27,17 @@ export async function p3() {
 
     // Sanity: every URL answers 200 with a full page before it is timed.
     const first = await request(`${server.url}${list({ team: i.team.value })}`, { headers: auth(0) });
-    if (first.status !== 200) throw new Error(`GET /api/v1/calls?team=… → ${first.status} ${first.text.slice(0, 400)}`);
+    if (first.status !== 200)
+      throw new Error(`GET /api/v1/calls?team=… → ${first.status} ${first.text.slice(0, 400)}`);
     const page1 = first.json();
     const endpoints = [
       { label: "`/healthz`", path: "/healthz", peer: true },
-      { label: `\`team=${i.team.value}\``, path: list({ team: i.team.value }), judged: true, matching: i.team.rows },
+      {
+        label: `\`team=${i.team.value}\``,
+        path: list({ team: i.team.value }),
+        judged: true,
+        matching: i.team.rows,
+      },
       { label: "`agentId=…`", path: list({ agentId: i.agent.value }), judged: true, matching: i.agent.rows },
       { label: "`status=failed`", path: list({ status: "failed" }), judged: true, matching: i.status.rows },
       {
@@ -42,7 +48,13 @@ export async function p3() {
       },
       { label: "no filter", path: list({}), matching: i.total },
       ...(page1.nextCursor
-        ? [{ label: "`team`, page 2 (`cursor`)", path: list({ team: i.team.value, cursor: page1.nextCursor }), matching: i.team.rows }]
+        ? [
+            {
+              label: "`team`, page 2 (`cursor`)",
+              path: list({ team: i.team.value, cursor: page1.nextCursor }),
+              matching: i.team.rows,
+            },
+          ]
         : []),
       { label: "`q=remboursement`", path: list({ q: "remboursement" }) },
     ];
@@ -61,7 +73,14 @@ export async function p3() {
     const P = server.processes();
     const ours = [server.pid, ...P.all.map((p) => p.pid)];
     for (const e of order) {
-      const cpu0 = { r: cpuMs(P.runtime), p: cpuMs(P.proxy), n: cpuMs(P.wrangler), ours: ours.map(cpuMs), self: process.cpuUsage(), m: machineCpu() };
+      const cpu0 = {
+        r: cpuMs(P.runtime),
+        p: cpuMs(P.proxy),
+        n: cpuMs(P.wrangler),
+        ours: ours.map(cpuMs),
+        self: process.cpuUsage(),
+        m: machineCpu(),
+      };
       const r = await load({
         url: `${server.url}${e.path}`,
         headersFor: e.peer ? () => ({}) : auth,
@@ -73,7 +92,9 @@ export async function p3() {
       const m = machineCpu();
       // CPU over warm-up + measurement, per request of the measured window (an approximation).
       const total = r.requests * ((WARMUP_MS + DURATION_MS) / DURATION_MS);
-      const oursMs = ours.reduce((sum, pid, k) => sum + ((cpuMs(pid) ?? 0) - (cpu0.ours[k] ?? 0)), 0) + (self.user + self.system) / 1000;
+      const oursMs =
+        ours.reduce((sum, pid, k) => sum + ((cpuMs(pid) ?? 0) - (cpu0.ours[k] ?? 0)), 0) +
+        (self.user + self.system) / 1000;
       r.cpu = {
         runtime: (cpuMs(P.runtime) - cpu0.r) / total,
         proxy: (cpuMs(P.proxy) - cpu0.p) / total,
@@ -82,7 +103,8 @@ export async function p3() {
         // Share of the machine's CPU (2 cores = 100%) used by processes other than this benchmark.
         others: Math.max(0, (m.busy - cpu0.m.busy - oursMs) / (m.total - cpu0.m.total)),
       };
-      if (server.processes().runtime !== P.runtime) throw new Error("the Worker runtime restarted during the measurement");
+      if (server.processes().runtime !== P.runtime)
+        throw new Error("the Worker runtime restarted during the measurement");
       log(
         `${e.label.replaceAll("`", "")}: ${fmt(r.rps, 0)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, statuses ${JSON.stringify(r.statuses)}${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}, other load ${pct(r.cpu.others)}`,
       );
@@ -114,7 +136,9 @@ export async function p3() {
   const summary =
     `/healthz ${fmt(healthRps, 0)} req/s (median of ${peers.length}); team filter ${fmt(team.r.rps, 0)} req/s = ${pct(team.ratio)} (≥ 40%), ` +
     `p99 ${fmt(team.r.p99)} ms (≤ 50): ${team.pass ? "pass" : "FAIL"}` +
-    (misses.length ? ` — missed: ${misses.map((x) => `${x.label.replaceAll("`", "")} ${pct(x.ratio)} p99 ${fmt(x.r.p99)} ms`).join("; ")}` : "") +
+    (misses.length
+      ? ` — missed: ${misses.map((x) => `${x.label.replaceAll("`", "")} ${pct(x.ratio)} p99 ${fmt(x.r.p99)} ms`).join("; ")}`
+      : "") +
     `; all single filters: ${pass ? "pass" : "FAIL"}`;
 
   const cpuCell = (x) => `${fmt(x.r.cpu.runtime, 1)} + ${fmt(x.r.cpu.proxy, 1)}`;
@@ -130,7 +154,19 @@ export async function p3() {
       "are information.",
     "",
     table(
-      ["GET /api/v1/calls?limit=50&…", "Matching", "req/s", "/healthz req/s", "Ratio", "p50 ms", "p95 ms", "p99 ms", "CPU ms/req", "Other load", "Result"],
+      [
+        "GET /api/v1/calls?limit=50&…",
+        "Matching",
+        "req/s",
+        "/healthz req/s",
+        "Ratio",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "CPU ms/req",
+        "Other load",
+        "Result",
+      ],
       rows.map((x) => [
         x.label,
         x.matching === undefined ? "" : fmtInt(x.matching),

@@ -10,7 +10,7 @@ import { bigState } from "./lib/bigstate.mjs";
 import { environmentNote, fmt, fmtBytes, fmtInt, log, prepareState, root, table } from "./lib/common.mjs";
 import { createTenant, d1Files, d1SizeAfter, databaseId, dbStats, openDb, withD1 } from "./lib/d1.mjs";
 import { request } from "./lib/http.mjs";
-import { startPlatform, startWorker } from "./lib/platform.mjs";
+import { LOG_DIR, startPlatform, startWorker } from "./lib/platform.mjs";
 import { agentsDirectory, phoneNumber, prng, transcript } from "./lib/text.mjs";
 
 const PORT = 8795;
@@ -71,7 +71,11 @@ async function storage() {
   const files = d1Files(STATE);
   const dataId = databaseId("DATA_EU_1");
   const controlId = databaseId("CONTROL_DB");
-  const before = { d1: await d1SizeAfter(STATE, dataId), stats: dbStats(files.dataEu), control: await d1SizeAfter(STATE, controlId) };
+  const before = {
+    d1: await d1SizeAfter(STATE, dataId),
+    stats: dbStats(files.dataEu),
+    control: await d1SizeAfter(STATE, controlId),
+  };
   const agents = agentsDirectory(40, 11);
 
   const server = await startPlatform({ name: "p8-platform", stateDir: STATE, port: PORT });
@@ -105,18 +109,25 @@ async function storage() {
   if (failures.length) log(`P8: ${failures.length} create failures; first: ${failures[0]}`);
   if (created === 0) throw new Error(`no call could be created through the API: ${failures[0] ?? "?"}`);
 
-  const after = { d1: await d1SizeAfter(STATE, dataId), stats: dbStats(files.dataEu), control: await d1SizeAfter(STATE, controlId) };
+  const after = {
+    d1: await d1SizeAfter(STATE, dataId),
+    stats: dbStats(files.dataEu),
+    control: await d1SizeAfter(STATE, controlId),
+  };
   const db = openDb(files.dataEu, { readOnly: true });
   let rows;
   try {
     rows = db
-      .prepare("select count(*) n, count(fts_id) fts, avg(tx_segments) seg, avg(tx_words) words from calls where tenant_id = ?")
+      .prepare(
+        "select count(*) n, count(fts_id) fts, avg(tx_segments) seg, avg(tx_words) words from calls where tenant_id = ?",
+      )
       .get(TENANT);
   } finally {
     db.close();
   }
   // A VACUUMed copy (the file as compact as SQLite can make it), never the state itself.
-  const copy = path.join(root, "bench", ".out", "p8-vacuum.sqlite");
+  const copy = path.join(LOG_DIR, "p8-vacuum.sqlite");
+  mkdirSync(LOG_DIR, { recursive: true });
   rmSync(copy, { force: true });
   const src = openDb(files.dataEu, { readOnly: true });
   try {
@@ -129,7 +140,18 @@ async function storage() {
   // so its used bytes (size minus free pages) stand in for it.
   const beforeUsed = (before.stats.pageCount - before.stats.freelist) * before.stats.pageSize;
   rmSync(copy, { force: true });
-  return { created, failures, ms, bodyBytes, before, after, rows, vac, beforeUsed, groups: groupedDelta(before.stats, after.stats) };
+  return {
+    created,
+    failures,
+    ms,
+    bodyBytes,
+    before,
+    after,
+    rows,
+    vac,
+    beforeUsed,
+    groups: groupedDelta(before.stats, after.stats),
+  };
 }
 
 // ---- (b) rows read ---------------------------------------------------------------------------
@@ -150,7 +172,9 @@ async function rowsRead() {
       const res = await request(`${probe.url}/list?${qs}`);
       const body = res.json();
       if (res.status !== 200) throw new Error(`probe /list?${qs}: ${res.status} ${body.error ?? res.text}`);
-      const main = body.statements.find((s) => /from\s+"?calls"?\b/i.test(s.sql) && /^\s*select/i.test(s.sql));
+      const main = body.statements.find(
+        (s) => /from\s+"?calls"?\b/i.test(s.sql) && /^\s*select/i.test(s.sql),
+      );
       return { ...body, main, query };
     };
     const i = big.info;
@@ -163,11 +187,20 @@ async function rowsRead() {
     await add(`team=${i.team.value}`, { team: i.team.value }, { note: `${fmtInt(i.team.rows)} matching` });
     await add("agentId=…", { agentId: i.agent.value }, { note: `${fmtInt(i.agent.rows)} matching` });
     await add("status=failed", { status: "failed" }, { note: `${fmtInt(i.status.rows)} matching` });
-    await add("from/to (7 days)", { from: String(i.range.from), to: String(i.range.to) }, { note: `${fmtInt(i.range.rows)} matching` });
+    await add(
+      "from/to (7 days)",
+      { from: String(i.range.from), to: String(i.range.to) },
+      { note: `${fmtInt(i.range.rows)} matching` },
+    );
     if (first.nextCursor) await add("no filter, page 2 (cursor)", { cursor: first.nextCursor });
     const teamFirst = cases[1].r;
-    if (teamFirst.nextCursor) await add("team, page 2 (cursor)", { team: i.team.value, cursor: teamFirst.nextCursor });
-    await add("q=remboursement", { q: "remboursement" }, { verdict: false, note: "text search: reads its matches" });
+    if (teamFirst.nextCursor)
+      await add("team, page 2 (cursor)", { team: i.team.value, cursor: teamFirst.nextCursor });
+    await add(
+      "q=remboursement",
+      { q: "remboursement" },
+      { verdict: false, note: "text search: reads its matches" },
+    );
     await add("q=UQ225666 (rare)", { q: "UQ225666" }, { verdict: false, note: "text search" });
   } finally {
     await probe.stop();
@@ -183,7 +216,7 @@ async function rowsRead() {
  * run on a copy of the fixture's data DB with those indexes added. The product is not touched.
  */
 async function suggestionCheck(big, cases) {
-  const dir = path.join(root, "bench", ".out", "p8-suggest-state");
+  const dir = path.join(LOG_DIR, "p8-suggest-state");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(path.join(root, big.stateDir, "v3", "d1"), path.join(dir, "v3", "d1"), { recursive: true });
@@ -215,9 +248,20 @@ async function suggestionCheck(big, cases) {
         }
         const sql = `select ${cols} from calls where ${where.join(" and ")} order by started_at desc, id desc limit ?`;
         params.push(LIMIT + 1);
-        const r = await db.prepare(sql).bind(...params).all();
-        const plan = await db.prepare(`explain query plan ${sql}`).bind(...params).all();
-        out.push({ label: c.label, rowsRead: r.meta.rows_read, rows: r.results.length, plan: plan.results.map((p) => p.detail) });
+        const r = await db
+          .prepare(sql)
+          .bind(...params)
+          .all();
+        const plan = await db
+          .prepare(`explain query plan ${sql}`)
+          .bind(...params)
+          .all();
+        out.push({
+          label: c.label,
+          rowsRead: r.meta.rows_read,
+          rows: r.results.length,
+          plan: plan.results.map((p) => p.detail),
+        });
       }
     });
   } finally {
@@ -270,9 +314,30 @@ export async function p8() {
           "≤ 6,000 B",
           `**${storagePass ? "pass" : "FAIL"}** (${((perCall / BUDGET_PER_CALL) * 100).toFixed(0)}% of budget)`,
         ],
-        ["Pages in use (size − free pages)", fmtBytes(s.beforeUsed), fmtBytes((s.after.stats.pageCount - s.after.stats.freelist) * s.after.stats.pageSize), `${fmtInt(perCallUsed)} B`, "", ""],
-        ["After `VACUUM` (a copy)", fmtBytes(s.beforeUsed), fmtBytes(s.vac.bytes), `${fmtInt(perCallVac)} B`, "", ""],
-        ["Control DB (audit log, keys…)", fmtBytes(s.before.control), fmtBytes(s.after.control), `${fmtInt((s.after.control - s.before.control) / n)} B`, "not in the shard", ""],
+        [
+          "Pages in use (size − free pages)",
+          fmtBytes(s.beforeUsed),
+          fmtBytes((s.after.stats.pageCount - s.after.stats.freelist) * s.after.stats.pageSize),
+          `${fmtInt(perCallUsed)} B`,
+          "",
+          "",
+        ],
+        [
+          "After `VACUUM` (a copy)",
+          fmtBytes(s.beforeUsed),
+          fmtBytes(s.vac.bytes),
+          `${fmtInt(perCallVac)} B`,
+          "",
+          "",
+        ],
+        [
+          "Control DB (audit log, keys…)",
+          fmtBytes(s.before.control),
+          fmtBytes(s.after.control),
+          `${fmtInt((s.after.control - s.before.control) / n)} B`,
+          "not in the shard",
+          "",
+        ],
       ],
       "rrrrrr".replace(/^r/, "l"),
     ),
@@ -294,7 +359,11 @@ export async function p8() {
       "lrl",
     ),
   );
-  if (s.failures.length) md.push("", `${s.failures.length} create requests failed; first: \`${s.failures[0].replaceAll("`", "'")}\``);
+  if (s.failures.length)
+    md.push(
+      "",
+      `${s.failures.length} create requests failed; first: \`${s.failures[0].replaceAll("`", "'")}\``,
+    );
 
   md.push(
     "",
@@ -319,9 +388,21 @@ export async function p8() {
     ),
   );
   const sample = rr.cases.find((c) => c.label.startsWith("team="))?.r.main;
-  if (sample) md.push("", "The statement for the team filter, as issued:", "", "```sql", sample.sql, "```", "", `Parameters: \`${JSON.stringify(sample.params)}\``);
+  if (sample)
+    md.push(
+      "",
+      "The statement for the team filter, as issued:",
+      "",
+      "```sql",
+      sample.sql,
+      "```",
+      "",
+      `Parameters: \`${JSON.stringify(sample.params)}\``,
+    );
   if (over.length && rr.suggestion) {
-    const isNullFirst = rr.cases.some((c) => /order by\s+"?(calls"?\.)?"?started_at"?\s+is null/i.test(c.r.main?.sql ?? ""));
+    const isNullFirst = rr.cases.some((c) =>
+      /order by\s+"?(calls"?\.)?"?started_at"?\s+is null/i.test(c.r.main?.sql ?? ""),
+    );
     md.push(
       "",
       (isNullFirst

@@ -171,7 +171,8 @@ const STEPS = {
   p6: { title: "P6 Worker bundle size", target: "≤ 400 KiB gzip, minified, everything included", run: p6 },
   p8: {
     title: "P8 Capacity: D1 bytes per call, rows read per list",
-    target: "≤ 6 KB of D1 per stored 10-minute call (FTS included); `GET /api/v1/calls` reads ≤ limit + 1 rows",
+    target:
+      "≤ 6 KB of D1 per stored 10-minute call (FTS included); `GET /api/v1/calls` reads ≤ limit + 1 rows",
     run: async () => (await import("./p8.mjs")).p8(),
   },
   p3: {

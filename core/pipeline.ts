@@ -194,13 +194,22 @@ export async function storeAnalysis(
     passed: result.passed,
     criticalFail: result.criticalFail,
     rubric: result.rubric,
-  });
+    needsReview: result.needsReview,
+    agentId: call.agentId,
+    language: result.language,
+  }, { eventId: `msg_${id}` });
 }
 
 export async function fail(env: Env, tenant: Tenant, call: Call, reason: string) {
   await setStatus(env, tenant, call, { status: "failed", failureReason: reason.slice(0, 500) });
   await appendAudit(env, { tenantId: tenant.id, actor: SYSTEM_ACTOR, action: "call.failed", targetType: "call", targetId: call.id, result: "failure" });
-  await emitEvent(env, tenant.id, "call.failed", { callId: call.id, externalId: call.externalId, reason: reason.slice(0, 500) });
+  await emitEvent(
+    env,
+    tenant.id,
+    "call.failed",
+    { callId: call.id, externalId: call.externalId, reason: reason.slice(0, 500) },
+    { eventId: `msg_${call.id}_${call.runId ?? "none"}_failed` },
+  );
 }
 
 /** Dead letter: every retry failed. */

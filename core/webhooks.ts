@@ -262,10 +262,10 @@ export function checkWebhookUrl(raw: string, environment: string): UrlCheck {
     if (p) return no(`the host is ${p}`);
   } else {
     const name = host.endsWith(".") ? host.slice(0, -1) : host;
-    if (!name.includes(".")) return no("the host must be a fully qualified domain name");
-    if (name.length > 253) return no("the host name is too long");
     const under = (d: string) => name === d || name.endsWith(`.${d}`);
     if (LOCAL_SUFFIXES.some(under)) return no("the host is a local or internal name");
+    if (!name.includes(".")) return no("the host must be a fully qualified domain name");
+    if (name.length > 253) return no("the host name is too long");
     if (LOOPBACK_DOMAINS.some(under)) return no("the host is a name that resolves to a private address");
   }
   url.hash = "";
@@ -623,6 +623,7 @@ async function excerpt(res: Response): Promise<string> {
       if (done) break;
       text += dec.decode(value, { stream: true });
     }
+    text = text.slice(0, MAX_ERROR_CHARS);
   } catch {
     // a broken body is not worth more than what we have
   } finally {
@@ -748,7 +749,10 @@ export async function deliverWebhook(env: Env, deliveryId: string): Promise<Deli
     return "failed";
   }
   await finish("pending", status, error);
-  throw new WebhookRetryError(`webhook delivery ${d.id} attempt ${claimed.attempts}: ${error}`);
+  // The log line names the status only: the receiver's answer stays in the delivery log.
+  throw new WebhookRetryError(
+    `webhook delivery ${d.id} attempt ${claimed.attempts} failed (${status ?? error.split(":")[0]})`,
+  );
 }
 
 // ---- Delivery log ------------------------------------------------------------------------

@@ -143,16 +143,35 @@ const frenchPhone = (r) => `06 39 98 ${r.digits(2)} ${r.digits(2)}`;
 /** US numbers in the 555-0100…0199 range reserved for fiction. */
 const usPhone = (r, area) => `+1 (${area}) 555-01${r.digits(2)}`;
 
-const FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(" ");
+const FR_MONTHS =
+  "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(" ");
 const EN_MONTHS =
   "January February March April May June July August September October November December".split(" ");
 
-const FR_FIRST_F = "Marie Nathalie Isabelle Sylvie Catherine Sandrine Céline Aurélie Julie Laetitia Christine Monique Hélène Émilie Pauline Valérie Martine Chantal Agnès Léa".split(" ");
-const FR_FIRST_M = "Jean Philippe Laurent Stéphane Frédéric Olivier Christophe Patrick Sébastien Nicolas David Pascal Thierry Julien Alain Bruno Guillaume Romain Franck Éric".split(" ");
-const FR_LAST = "Martin Bernard Dubois Durand Lefebvre Leroy Roux Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Faure André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval".split(" ");
-const EN_FIRST_F = "Jennifer Linda Patricia Susan Karen Lisa Nancy Michelle Laura Rachel Amanda Stephanie Heather Nicole Rebecca Christina Melissa Brenda Diane Tiffany".split(" ");
-const EN_FIRST_M = "Michael James Robert John David William Richard Joseph Thomas Christopher Daniel Matthew Anthony Mark Steven Paul Andrew Joshua Brian Ryan".split(" ");
-const EN_LAST = "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Moore Jackson Martin Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Hill Green Adams Baker Nelson Carter Mitchell Roberts Turner Phillips Campbell Parker Evans Edwards Collins".split(" ");
+const FR_FIRST_F =
+  "Marie Nathalie Isabelle Sylvie Catherine Sandrine Céline Aurélie Julie Laetitia Christine Monique Hélène Émilie Pauline Valérie Martine Chantal Agnès Léa".split(
+    " ",
+  );
+const FR_FIRST_M =
+  "Jean Philippe Laurent Stéphane Frédéric Olivier Christophe Patrick Sébastien Nicolas David Pascal Thierry Julien Alain Bruno Guillaume Romain Franck Éric".split(
+    " ",
+  );
+const FR_LAST =
+  "Martin Bernard Dubois Durand Lefebvre Leroy Roux Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Faure André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval".split(
+    " ",
+  );
+const EN_FIRST_F =
+  "Jennifer Linda Patricia Susan Karen Lisa Nancy Michelle Laura Rachel Amanda Stephanie Heather Nicole Rebecca Christina Melissa Brenda Diane Tiffany".split(
+    " ",
+  );
+const EN_FIRST_M =
+  "Michael James Robert John David William Richard Joseph Thomas Christopher Daniel Matthew Anthony Mark Steven Paul Andrew Joshua Brian Ryan".split(
+    " ",
+  );
+const EN_LAST =
+  "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Moore Jackson Martin Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Hill Green Adams Baker Nelson Carter Mitchell Roberts Turner Phillips Campbell Parker Evans Edwards Collins".split(
+    " ",
+  );
 
 const FR_MAIL = ["gmail.com", "orange.fr", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr", "wanadoo.fr"];
 const EN_MAIL = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "comcast.net", "aol.com"];
@@ -244,13 +263,18 @@ function startTimes(r, n, anchorDay, timeZone) {
   const out = [];
   for (let i = 0; i < n; i++) {
     const day = r.weighted(days, (x) => x.weight);
-    const [h] = r.weighted(
-      day.saturday ? hours.filter(([x]) => x >= 9 && x < 12) : hours,
-      ([, w]) => w,
-    );
+    const [h] = r.weighted(day.saturday ? hours.filter(([x]) => x >= 9 && x < 12) : hours, ([, w]) => w);
     const { d } = day;
     out.push(
-      zonedToUtc(timeZone, d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, r.int(0, 59), r.int(0, 59)),
+      zonedToUtc(
+        timeZone,
+        d.getUTCFullYear(),
+        d.getUTCMonth(),
+        d.getUTCDate(),
+        h,
+        r.int(0, 59),
+        r.int(0, 59),
+      ),
     );
   }
   return out.sort((a, b) => a - b);
@@ -309,7 +333,11 @@ const COMMON = {
       "Merci, c'est bien vous. Je vous écoute.",
       "Très bien, j'ai votre dossier.",
     ],
-    lookup: ["Un instant, je regarde ça.", "Je consulte votre dossier, une seconde.", "Je vérifie, ne quittez pas."],
+    lookup: [
+      "Un instant, je regarde ça.",
+      "Je consulte votre dossier, une seconde.",
+      "Je vérifie, ne quittez pas.",
+    ],
     holdStart: [
       "Je vais vérifier auprès du service concerné, je vous mets en attente quelques instants, ne quittez pas.",
       "Permettez-moi de vous mettre en attente une minute, le temps de consulter le dossier complet.",
@@ -346,7 +374,10 @@ const COMMON = {
       "Écoutez, je vous l'ai déjà expliqué deux fois, je ne peux rien faire de plus.",
       "Ce n'est pas moi qui décide, {custTitleShort}, il fallait lire votre contrat.",
     ],
-    rudeAgentReply: ["Pardon ? Vous le prenez sur quel ton, là ?", "Vous pourriez être un peu plus aimable, quand même."],
+    rudeAgentReply: [
+      "Pardon ? Vous le prenez sur quel ton, là ?",
+      "Vous pourriez être un peu plus aimable, quand même.",
+    ],
     dispute: [
       "Et au passage, sur mon dernier relevé on m'a prélevé {disputeAmount} euros au lieu de {normalAmount}, je conteste ce montant.",
       "Autre chose, j'ai été débité deux fois de {normalAmount} euros ce mois-ci, je veux être remboursé.",
@@ -391,7 +422,11 @@ const COMMON = {
       "Avez-vous une autre question ?",
       "Y a-t-il autre chose que je puisse faire pour vous ?",
     ],
-    nothingElse: ["Non, ce sera tout, merci.", "Non, c'est bon, merci pour votre aide.", "Non merci, c'est tout pour aujourd'hui."],
+    nothingElse: [
+      "Non, ce sera tout, merci.",
+      "Non, c'est bon, merci pour votre aide.",
+      "Non merci, c'est tout pour aujourd'hui.",
+    ],
     goodbye: [
       "Merci de votre appel {custTitle}, {company} vous souhaite une excellente journée. Au revoir.",
       "Je vous en prie. Bonne fin de journée {custTitle}, au revoir.",
@@ -402,10 +437,12 @@ const COMMON = {
     outboundCheck: ["Bonjour, je suis bien avec {custTitle} ?", "Allô, bonjour, {custTitle} ?"],
     outboundYes: ["Oui, c'est moi.", "Oui, c'est à quel sujet ?"],
     outboundIntro: [
-      "{agentFirst}, de {company}. Je vous appelle au sujet de {outboundTopic}, vous avez quelques minutes ?",
+      "{agentFirst}, {ofCompany}. Je vous appelle au sujet de {outboundTopic}, vous avez quelques minutes ?",
       "Ici {agentFirst}, de chez {company}. Je me permets de vous appeler concernant {outboundTopic}, c'est un bon moment ?",
     ],
     outboundOk: ["Oui, allez-y.", "Oui, je vous écoute.", "Ah oui, justement, j'attendais votre appel."],
+    outboundAskDob: ["Pour des raisons de sécurité, vous pouvez me confirmer votre date de naissance ?"],
+    outboundIdOk: ["Merci, c'est bien vous.", "Parfait, merci."],
     filler: [
       ["Vous avez d'autres précisions à me donner sur ce point ?", "Non, je crois que je vous ai tout dit."],
       ["Je résume pour être sûr d'avoir bien compris.", "Oui, c'est bien ça."],
@@ -442,14 +479,26 @@ const COMMON = {
       "To pull up your account, could you give me the {idLabel} number and the name on the account?",
       "Sure, let me look that up. What's the {idLabel} number?",
     ],
-    giveId: ["Yeah, it's {idNumber}, under {custFirst} {custLast}.", "It's {idNumber}.", "Hold on, let me find it... okay, {idNumber}."],
+    giveId: [
+      "Yeah, it's {idNumber}, under {custFirst} {custLast}.",
+      "It's {idNumber}.",
+      "Hold on, let me find it... okay, {idNumber}.",
+    ],
     askDob: [
       "Thank you. And for verification, can you confirm your date of birth?",
       "Thanks, {custTitle}. Can you verify the date of birth on the account?",
     ],
     giveDob: ["{dob}.", "It's {dob}."],
-    idOk: ["Perfect, thank you. I have your account pulled up.", "Great, you're verified. Go ahead.", "Thank you, I've got your account here."],
-    lookup: ["Give me one second, let me look into that.", "Okay, let me pull that up.", "One moment while I check."],
+    idOk: [
+      "Perfect, thank you. I have your account pulled up.",
+      "Great, you're verified. Go ahead.",
+      "Thank you, I've got your account here.",
+    ],
+    lookup: [
+      "Give me one second, let me look into that.",
+      "Okay, let me pull that up.",
+      "One moment while I check.",
+    ],
     holdStart: [
       "Let me check with the team on that, I'm going to place you on a brief hold, okay?",
       "Do you mind if I put you on hold for a minute while I look into this?",
@@ -486,7 +535,10 @@ const COMMON = {
       "Look, I've already explained this twice, there's nothing else I can do.",
       "That's not my problem, {custTitleShort}, it's in your contract.",
     ],
-    rudeAgentReply: ["Excuse me? Don't take that tone with me.", "Wow. You could be a little nicer about it."],
+    rudeAgentReply: [
+      "Excuse me? Don't take that tone with me.",
+      "Wow. You could be a little nicer about it.",
+    ],
     dispute: [
       "And while I have you, my last bill was {disputeAmount} dollars instead of the usual {normalAmount}, I'm disputing that charge.",
       "Also, I got charged {normalAmount} dollars twice this month, I want that refunded.",
@@ -494,10 +546,19 @@ const COMMON = {
     disputeAck: [
       "I do see the difference on the last statement. I'm opening a billing dispute right now, you'll hear back within five business days and any overcharge will be credited back.",
     ],
-    emailAsk: ["I'll email you {doc}. Can you confirm your email address?", "What's the best email to send {doc} to?"],
+    emailAsk: [
+      "I'll email you {doc}. Can you confirm your email address?",
+      "What's the best email to send {doc} to?",
+    ],
     emailGive: ["Sure, it's {email}.", "Yeah, {email}.", "It's {email}."],
-    emailAck: ["Got it, you should see it within a few minutes. Check your spam folder just in case.", "Perfect, that's on its way."],
-    cardAsk: ["I can take care of {payWhat} with a card right now if you'd like.", "Would you like to pay {payWhat} today by card?"],
+    emailAck: [
+      "Got it, you should see it within a few minutes. Check your spam folder just in case.",
+      "Perfect, that's on its way.",
+    ],
+    cardAsk: [
+      "I can take care of {payWhat} with a card right now if you'd like.",
+      "Would you like to pay {payWhat} today by card?",
+    ],
     cardGive: ["Yes, let's do that. The card number is {card}.", "Sure. Okay, it's {card}."],
     cardExpiryAsk: ["Thank you. And the expiration date?"],
     cardExpiry: ["{expiry}."],
@@ -516,7 +577,11 @@ const COMMON = {
     ],
     transferOk: ["Fine, I'll wait.", "Okay."],
     anythingElse: ["Is there anything else I can help you with today?", "Anything else I can do for you?"],
-    nothingElse: ["No, that's it, thanks.", "Nope, that's everything. Thanks for your help.", "No, I think we're good."],
+    nothingElse: [
+      "No, that's it, thanks.",
+      "Nope, that's everything. Thanks for your help.",
+      "No, I think we're good.",
+    ],
     goodbye: [
       "Thank you for calling {company}, {custTitle}. Have a great day!",
       "You're welcome. Take care, and have a good one.",
@@ -531,6 +596,8 @@ const COMMON = {
       "Hi, {agentFirst} with {company} here. I'm reaching out about {outboundTopic}, is now a good time?",
     ],
     outboundOk: ["Sure, go ahead.", "Yeah, I've got a minute.", "Oh good, I was waiting for your call."],
+    outboundAskDob: ["Before we go on, can you confirm your date of birth for me?"],
+    outboundIdOk: ["Thank you, that's verified.", "Perfect, thanks."],
     filler: [
       ["Is there anything else I should know about that?", "No, I think that's everything."],
       ["Just to make sure I have this right, let me read that back to you.", "Yes, that's correct."],
@@ -550,8 +617,29 @@ const CARS = ["Clio", "308", "C3", "Golf", "Captur", "Sandero", "Yaris", "2008",
 const PLATE_L = "ABCDEFGHJKLMNPQRSTVWXYZ";
 const plate = (r) =>
   `${r.pick([...PLATE_L])}${r.pick([...PLATE_L])}-${r.digits(3)}-${r.pick([...PLATE_L])}${r.pick([...PLATE_L])}`;
-const FR_CITIES = ["Lyon", "Villeurbanne", "Nantes", "Rennes", "Toulouse", "Bordeaux", "Lille", "Montpellier", "Grenoble", "Dijon", "Angers", "Tours"];
-const FR_STREETS = ["rue des Lilas", "avenue Jean Jaurès", "boulevard Victor Hugo", "rue de la République", "allée des Tilleuls", "rue Pasteur", "chemin des Vignes"];
+const FR_CITIES = [
+  "Lyon",
+  "Villeurbanne",
+  "Nantes",
+  "Rennes",
+  "Toulouse",
+  "Bordeaux",
+  "Lille",
+  "Montpellier",
+  "Grenoble",
+  "Dijon",
+  "Angers",
+  "Tours",
+];
+const FR_STREETS = [
+  "rue des Lilas",
+  "avenue Jean Jaurès",
+  "boulevard Victor Hugo",
+  "rue de la République",
+  "allée des Tilleuls",
+  "rue Pasteur",
+  "chemin des Vignes",
+];
 const euros = (r, lo, hi) => String(r.int(lo, hi));
 const dollars = (r, lo, hi) => `${r.int(lo, hi)}.${r.pick(["00", "49", "99", "50", "18", "75"])}`;
 
@@ -561,7 +649,11 @@ const HORIZON = {
   idLabel: "contrat",
   idNumber: (r) => `HZ ${r.digits(4)} ${r.digits(4)}`,
   switchWord: "d'assureur",
-  teamQueues: { "Sinistres auto": "sinistres-auto", Habitation: "habitation", Souscription: "gestion-contrats" },
+  teamQueues: {
+    "Sinistres auto": "sinistres-auto",
+    Habitation: "habitation",
+    Souscription: "gestion-contrats",
+  },
   vars: (r) => ({
     ref: `SIN-${r.digits(6)}`,
     car: r.pick(CARS),
@@ -584,7 +676,10 @@ const HORIZON = {
         "Quelqu'un a percuté ma voiture garée devant chez moi cette nuit, il a laissé un mot sur le pare-brise.",
       ],
       steps: [
-        ["D'abord, est-ce que tout le monde va bien, il n'y a pas de blessé ?", "Non non, juste de la tôle froissée, heureusement."],
+        [
+          "D'abord, est-ce que tout le monde va bien, il n'y a pas de blessé ?",
+          "Non non, juste de la tôle froissée, heureusement.",
+        ],
         [
           "Est-ce que vous avez rempli un constat amiable avec l'autre conducteur ?",
           [
@@ -635,7 +730,8 @@ const HORIZON = {
       outbound: {
         topic: "votre dossier sinistre",
         campaign: "Suivi sinistres",
-        reply: "Ah oui, justement, ma voiture est au garage depuis trois semaines et je n'ai aucune nouvelle.",
+        reply:
+          "Ah oui, justement, ma voiture est au garage depuis trois semaines et je n'ai aucune nouvelle.",
       },
       reason: [
         "Je vous appelle pour savoir où en est mon dossier de sinistre, ma voiture est au garage depuis trois semaines.",
@@ -660,7 +756,10 @@ const HORIZON = {
           "Comment ça, {franchise} euros ? On ne m'a jamais parlé de ça à la déclaration.",
           "Je comprends la surprise. C'est indiqué dans vos conditions particulières, mais je note que l'information ne vous a pas été donnée.",
         ],
-        ["Le garage a une estimation de la durée des travaux ?", "Ils m'ont parlé d'une semaine, une fois les pièces reçues."],
+        [
+          "Le garage a une estimation de la durée des travaux ?",
+          "Ils m'ont parlé d'une semaine, une fois les pièces reçues.",
+        ],
       ],
       resolution: [
         "Je relance le garage aujourd'hui et je mets une alerte sur votre dossier {ref} pour que vous soyez rappelé dès que la voiture est prête.",
@@ -678,7 +777,10 @@ const HORIZON = {
         "Mon pare-brise a un impact qui s'agrandit, je voudrais le faire réparer.",
       ],
       steps: [
-        ["L'impact est plus grand qu'une pièce de deux euros ?", "Non, c'est un petit impact, mais il y a une fissure qui part du coin."],
+        [
+          "L'impact est plus grand qu'une pièce de deux euros ?",
+          "Non, c'est un petit impact, mais il y a une fissure qui part du coin.",
+        ],
         [
           { t: "Vous avez la garantie bris de glace sans franchise sur votre contrat.", pause: "lookup" },
           "Ah, très bien, c'est déjà ça.",
@@ -689,7 +791,9 @@ const HORIZON = {
           "Oui, sur la zone commerciale, je vous envoie l'adresse par SMS.",
         ],
       ],
-      resolution: ["Je vous crée le dossier bris de glace {ref}, le partenaire n'aura qu'à indiquer ce numéro."],
+      resolution: [
+        "Je vous crée le dossier bris de glace {ref}, le partenaire n'aura qu'à indiquer ce numéro.",
+      ],
       ack: ["Super, merci, c'est simple.", "D'accord, merci."],
     },
     {
@@ -827,11 +931,14 @@ const HORIZON = {
         "On m'a prélevé deux fois ma cotisation ce mois-ci.",
       ],
       steps: [
-        [
-          { t: "Je regarde votre historique de paiements.", pause: "lookup" },
-          "Oui, s'il vous plaît.",
-          "Je vois une échéance de {disputeAmount} euros en début de mois, au lieu de {normalAmount} euros habituellement.",
-        ],
+        {
+          keep: true,
+          lines: [
+            { t: "Je regarde votre historique de paiements.", pause: "lookup" },
+            "Oui, s'il vous plaît.",
+            "Je vois une échéance de {disputeAmount} euros en début de mois, au lieu de {normalAmount} euros habituellement.",
+          ],
+        },
         [
           "Il s'agit de la revalorisation annuelle, plus la régularisation de l'option assistance que vous avez ajoutée en cours d'année.",
           "Mais personne ne m'a prévenu que ça coûterait aussi cher !",
@@ -859,7 +966,7 @@ const HORIZON = {
         "On vient d'emménager dans une maison, je dois mettre à jour mon assurance.",
       ],
       steps: [
-        ["Quelle est votre nouvelle adresse ?", "C'est au {street}, à {city}."],
+        { keep: true, lines: ["Quelle est votre nouvelle adresse ?", "C'est au {street}, à {city}."] },
         [
           "Il s'agit d'une maison ou d'un appartement, et de combien de pièces ?",
           "Une maison de cinq pièces, avec un jardin et un garage.",
@@ -916,7 +1023,15 @@ const HORIZON = {
   ],
 };
 
-const US_STREETS = ["Valencia Street", "Oak Street", "Mission Street", "Geary Boulevard", "Irving Street", "Divisadero Street", "Hayes Street"];
+const US_STREETS = [
+  "Valencia Street",
+  "Oak Street",
+  "Mission Street",
+  "Geary Boulevard",
+  "Irving Street",
+  "Divisadero Street",
+  "Hayes Street",
+];
 
 const NORTHWIND = {
   lang: "en",
@@ -967,10 +1082,7 @@ const NORTHWIND = {
           "Nobody told me it would end. The sales rep said it was the price for as long as I stay.",
           "I'm sorry about that confusion. I can't extend the promo itself, but let me see what credits I can apply.",
         ],
-        [
-          "I can also turn on the purchase PIN so this doesn't happen again.",
-          "Yes, please do that.",
-        ],
+        ["I can also turn on the purchase PIN so this doesn't happen again.", "Yes, please do that."],
       ],
       resolution: [
         "I've removed the add-on and credited {normalAmount} dollars back to your account, you'll see it on the next statement. The purchase PIN is on now.",
@@ -1083,18 +1195,25 @@ const NORTHWIND = {
       team: "Retention",
       tags: ["upgrade", "sales"],
       weight: 1.5,
-      outbound: { topic: "an upgrade offer for your plan", campaign: "Fiber upgrade", reply: "Sure, what's the offer?" },
+      outbound: {
+        topic: "an upgrade offer for your plan",
+        campaign: "Fiber upgrade",
+        reply: "Sure, what's the offer?",
+      },
       reason: [
         "I'd like to upgrade to the gigabit plan, we're all working from home now.",
         "I want to add a line for my daughter and maybe get a better phone plan.",
       ],
       steps: [
-        [
-          { t: "Let me check what's available at your address.", pause: "lookup" },
-          "Sure.",
-          "Good news, fiber is available at {street}, so you can get up to two gigabits.",
-          "Wow, what's the price difference?",
-        ],
+        {
+          keep: true,
+          lines: [
+            { t: "Let me check what's available at your address.", pause: "lookup" },
+            "Sure.",
+            "Good news, fiber is available at {street}, so you can get up to two gigabits.",
+            "Wow, what's the price difference?",
+          ],
+        },
         [
           "The gigabit plan is twenty dollars more than what you pay now, and the first three months are at your current price.",
           "That sounds good. Do I need a new router?",
@@ -1172,11 +1291,14 @@ const NORTHWIND = {
             "I see data usage in Mexico from the 12th to the 19th. Your plan includes Mexico and Canada, but only at 2G speed after five gigs.",
           ],
         },
-        [
-          "So why was I charged?",
-          "It looks like a day pass was activated when you went over, at ten dollars per day.",
-          "I never activated anything! I got a text but I didn't reply to it.",
-        ],
+        {
+          from: "customer",
+          lines: [
+            "So why was I charged?",
+            "It looks like a day pass was activated when you went over, at ten dollars per day.",
+            "I never activated anything! I got a text but I didn't reply to it.",
+          ],
+        },
         [
           "For future trips, our Travel Pass gives you your regular plan abroad for ten dollars a day, only on days you use it.",
           "Okay, good to know.",
@@ -1198,16 +1320,22 @@ const NORTHWIND = {
         "I want to pay my bill over the phone, the website keeps giving me an error.",
       ],
       steps: [
-        [
-          { t: "Let me check your balance.", pause: "lookup" },
-          "Okay.",
-          "I see a past due balance of {normalAmount} dollars from last month, and the current bill isn't due until the 25th.",
-        ],
-        [
-          "Is there a late fee?",
-          "There's a five dollar late fee, but since this is the first time, I'll waive it.",
-          "Oh, thank you.",
-        ],
+        {
+          keep: true,
+          lines: [
+            { t: "Let me check your balance.", pause: "lookup" },
+            "Okay.",
+            "I see a past due balance of {normalAmount} dollars from last month, and the current bill isn't due until the 25th.",
+          ],
+        },
+        {
+          from: "customer",
+          lines: [
+            "Is there a late fee?",
+            "There's a five dollar late fee, but since this is the first time, I'll waive it.",
+            "Oh, thank you.",
+          ],
+        },
         [
           "Would you like to set up autopay? You'd also get a five dollar discount every month.",
           "Sure, why not.",
@@ -1228,12 +1356,15 @@ const NORTHWIND = {
         "I'm trying to transfer my number to my new phone and it's been stuck for a day.",
       ],
       steps: [
-        [
-          "Did you insert the new SIM card, or are you using an eSIM?",
-          "It's an eSIM, I scanned the QR code in the box.",
-          { t: "Let me check the activation status.", pause: "lookup" },
-          "Okay.",
-        ],
+        {
+          keep: true,
+          lines: [
+            "Did you insert the new SIM card, or are you using an eSIM?",
+            "It's an eSIM, I scanned the QR code in the box.",
+            { t: "Let me check the activation status.", pause: "lookup" },
+            "Okay.",
+          ],
+        },
         [
           "I see the activation is still pending. I'm going to push it through manually.",
           "Do I need to do anything?",
@@ -1244,7 +1375,9 @@ const NORTHWIND = {
           "Sure. Okay, it's restarting... it shows five bars now.",
         ],
       ],
-      resolution: ["Your line is active on the new phone, and your old phone will stop working in about an hour."],
+      resolution: [
+        "Your line is active on the new phone, and your old phone will stop working in about an hour.",
+      ],
       ack: ["Awesome, thank you.", "Great, that was easy."],
     },
   ],
@@ -1296,7 +1429,9 @@ const SYNTH_PROFILES = {
             "Vous pouvez faire un retrait sans carte dans n'importe quelle agence avec une pièce d'identité.",
           ],
         ],
-        resolution: ["L'opposition est enregistrée sous la référence {ref}, et la nouvelle carte est commandée."],
+        resolution: [
+          "L'opposition est enregistrée sous la référence {ref}, et la nouvelle carte est commandée.",
+        ],
         ack: ["Merci, ça me rassure.", "D'accord, merci beaucoup."],
       },
       {
@@ -1311,12 +1446,15 @@ const SYNTH_PROFILES = {
           "On m'a débité deux fois le même abonnement ce mois-ci.",
         ],
         steps: [
-          [
-            { t: "Je regarde vos opérations des trois derniers mois.", pause: "lookup" },
-            "D'accord.",
-            "Je vois un prélèvement mensuel de {normalAmount} euros au nom de {merchant} depuis mars.",
-            "Je n'ai jamais souscrit à ça.",
-          ],
+          {
+            keep: true,
+            lines: [
+              { t: "Je regarde vos opérations des trois derniers mois.", pause: "lookup" },
+              "D'accord.",
+              "Je vois un prélèvement mensuel de {normalAmount} euros au nom de {merchant} depuis mars.",
+              "Je n'ai jamais souscrit à ça.",
+            ],
+          },
           [
             "Vous pouvez contester un prélèvement non autorisé jusqu'à treize mois après le débit.",
             "Donc je peux récupérer tout ce qui a été prélevé ?",
@@ -1334,7 +1472,7 @@ const SYNTH_PROFILES = {
         weight: 1.5,
         reason: [
           "Mon terminal de paiement ne transmet plus les transactions depuis hier soir, j'ai un restaurant.",
-          "Je voudrais augmenter l'autorisation de découvert de mon compte professionnel pour le mois de décembre.",
+          "Mon terminal de paiement affiche une erreur de connexion, je ne peux plus encaisser par carte.",
         ],
         steps: [
           [
@@ -1343,11 +1481,15 @@ const SYNTH_PROFILES = {
             "Je vois que les télécollectes échouent depuis hier vingt-deux heures. Le terminal est branché en wifi ?",
             "Oui, sur la box du restaurant.",
           ],
-          [
-            "Essayez de le redémarrer en maintenant le bouton rouge, puis lancez une télécollecte manuelle.",
-            { t: "Attendez, je fais ça.", pause: "lookup" },
-            "Ça indique transfert réussi.",
-          ],
+          {
+            keep: true,
+            lines: [
+              "Essayez de le redémarrer en maintenant le bouton rouge, puis lancez une télécollecte manuelle.",
+              { t: "Attendez, je fais ça.", pause: "lookup" },
+              "Qu'est-ce qui s'affiche à l'écran ?",
+              "Ça indique transfert réussi.",
+            ],
+          },
         ],
         resolution: ["Les transactions d'hier sont bien remontées, elles seront créditées demain."],
         ack: ["Ouf, merci.", "Très bien, merci."],
@@ -1394,7 +1536,9 @@ const SYNTH_PROFILES = {
             "Thank you. That's quite a bit lower than our estimate.",
           ],
         ],
-        resolution: ["I've rebilled your account on the actual reading. Your corrected bill is {normalAmount} dollars."],
+        resolution: [
+          "I've rebilled your account on the actual reading. Your corrected bill is {normalAmount} dollars.",
+        ],
         ack: ["That's more like it. Thank you.", "Great, thanks."],
         pay: { what: "the corrected bill of {normalAmount} dollars", amount: "{normalAmount}" },
       },
@@ -1423,7 +1567,9 @@ const SYNTH_PROFILES = {
             "I'm flagging your address as a priority. If the battery runs low, call 911 or go to the cooling center on Belmont.",
           ],
         ],
-        resolution: ["Estimated restoration is around 4 pm. You'll get a text when power is back, ticket {ref}."],
+        resolution: [
+          "Estimated restoration is around 4 pm. You'll get a text when power is back, ticket {ref}.",
+        ],
         ack: ["Okay, thank you for the priority.", "Thanks."],
       },
       {
@@ -1489,7 +1635,9 @@ const SYNTH_PROFILES = {
             "Environ {normalAmount} euros, après le remboursement de la Sécurité sociale.",
           ],
         ],
-        resolution: ["Je mets une note prioritaire sur le dossier {ref}, le remboursement sera fait sous quarante-huit heures après réception."],
+        resolution: [
+          "Je mets une note prioritaire sur le dossier {ref}, le remboursement sera fait sous quarante-huit heures après réception.",
+        ],
         ack: ["D'accord, je vous la renvoie ce soir.", "Bon, merci."],
         doc: "le décompte de remboursement",
       },
@@ -1500,7 +1648,7 @@ const SYNTH_PROFILES = {
         weight: 2,
         reason: [
           "Je viens d'avoir un bébé et je voudrais l'ajouter sur ma mutuelle.",
-          "Je voudrais ajouter mon conjoint sur mon contrat, il vient de perdre sa mutuelle d'entreprise.",
+          "Ma fille est née la semaine dernière, il faut que je la rattache à mon contrat.",
         ],
         steps: [
           [
@@ -1513,7 +1661,9 @@ const SYNTH_PROFILES = {
             "L'ajout d'un enfant est gratuit à partir du troisième, mais là c'est le premier, donc {normalAmount} euros de plus par mois.",
           ],
         ],
-        resolution: ["C'est enregistré à compter de la date de naissance, la nouvelle carte de tiers payant part aujourd'hui."],
+        resolution: [
+          "C'est enregistré à compter de la date de naissance, la nouvelle carte de tiers payant part aujourd'hui.",
+        ],
         ack: ["Super, merci.", "Parfait, merci beaucoup."],
         doc: "la nouvelle carte de tiers payant",
         emailLikely: true,
@@ -1532,7 +1682,9 @@ const SYNTH_PROFILES = {
             "Ah, je n'ai rien reçu de nouveau.",
           ],
         ],
-        resolution: ["Je vous renvoie la carte par courrier, et elle est disponible tout de suite dans l'application."],
+        resolution: [
+          "Je vous renvoie la carte par courrier, et elle est disponible tout de suite dans l'application.",
+        ],
         ack: ["Merci, je vais regarder l'application.", "D'accord."],
         doc: "la carte de tiers payant",
       },
@@ -1571,17 +1723,22 @@ const SYNTH_PROFILES = {
               "I see it. The claim was denied because the imaging center didn't request prior authorization before the scan.",
             ],
           },
-          [
-            "But my doctor told me everything was approved!",
-            "It's possible your doctor's office sent the request to the wrong fax. You have the right to appeal within 180 days.",
-          ],
+          {
+            from: "customer",
+            lines: [
+              "But my doctor told me everything was approved!",
+              "It's possible your doctor's office sent the request to the wrong fax. You have the right to appeal within 180 days.",
+            ],
+          },
           [
             "I can start the appeal for you now and request the records from your doctor.",
             "Yes, please. I'm not paying that bill.",
             "You shouldn't pay it while the appeal is open. I'll note that on the claim.",
           ],
         ],
-        resolution: ["The appeal is filed, reference {ref}. You'll receive a decision in writing within 30 days."],
+        resolution: [
+          "The appeal is filed, reference {ref}. You'll receive a decision in writing within 30 days.",
+        ],
         ack: ["Okay, thank you.", "Alright, I'll wait for the letter."],
         doc: "the appeal confirmation",
       },
@@ -1590,7 +1747,10 @@ const SYNTH_PROFILES = {
         team: "Enrollment",
         tags: ["enrollment", "dependent"],
         weight: 2,
-        reason: ["We just had a baby and I need to add her to my plan.", "I got married last month and I want to add my wife to my coverage."],
+        reason: [
+          "We just had a baby and I need to add her to my plan.",
+          "My daughter was born last week and I need to get her on my insurance.",
+        ],
         steps: [
           [
             "Congratulations! A birth is a qualifying life event, so you have 30 days to add her.",
@@ -1621,7 +1781,10 @@ const SYNTH_PROFILES = {
             "Your coverage is active. The pharmacy is probably using last year's group number.",
             "So what do I tell them?",
           ],
-          ["I'll send you a digital ID card right now, you can show it to them on your phone.", "Okay, that works."],
+          [
+            "I'll send you a digital ID card right now, you can show it to them on your phone.",
+            "Okay, that works.",
+          ],
         ],
         resolution: ["The digital card is in the member app, and a printed one is on its way."],
         ack: ["Thanks, I'll head back to the pharmacy.", "Great."],
@@ -1650,7 +1813,7 @@ const SYNTH_PROFILES = {
         weight: 2.5,
         reason: [
           "Je voudrais décaler mon voyage à {dest} d'une semaine, j'ai un imprévu au travail.",
-          "Je voudrais ajouter une personne sur ma réservation pour {dest}.",
+          "Est-ce que je peux changer les dates de mon séjour à {dest} ? Je voudrais partir une semaine plus tard.",
         ],
         steps: [
           [
@@ -1687,13 +1850,20 @@ const SYNTH_PROFILES = {
               "Je vois la demande de remboursement auprès de la compagnie, elle est toujours en cours de traitement chez eux.",
             ],
           },
-          [
-            "Deux mois ! La loi dit sept jours pour rembourser un vol annulé.",
-            "Vous avez raison, c'est beaucoup trop long. Je relance la compagnie et je demande une avance sur le remboursement à notre service comptable.",
-          ],
+          {
+            from: "customer",
+            lines: [
+              "Deux mois ! La loi dit sept jours pour rembourser un vol annulé.",
+              "Vous avez raison, c'est beaucoup trop long. Je relance la compagnie et je demande une avance sur le remboursement à notre service comptable.",
+            ],
+          },
         ],
-        resolution: ["J'ai obtenu une avance, le virement de {disputeAmount} euros part sous soixante-douze heures."],
-        unresolved: ["Je relance la compagnie aujourd'hui même et je vous rappelle d'ici vendredi avec une réponse."],
+        resolution: [
+          "J'ai obtenu une avance, le virement de {disputeAmount} euros part sous soixante-douze heures.",
+        ],
+        unresolved: [
+          "Je relance la compagnie aujourd'hui même et je vous rappelle d'ici vendredi avec une réponse.",
+        ],
         ack: ["Enfin. Merci.", "Bon, j'attends le virement."],
       },
       {
@@ -1710,7 +1880,9 @@ const SYNTH_PROFILES = {
           ],
           ["La valise a été retrouvée depuis ?", "Oui, elle a été livrée chez moi hier, une semaine après."],
         ],
-        resolution: ["J'ouvre une réclamation pour le retard de bagage, référence {ref}, et je l'envoie à la compagnie avec vos factures."],
+        resolution: [
+          "J'ouvre une réclamation pour le retard de bagage, référence {ref}, et je l'envoie à la compagnie avec vos factures.",
+        ],
         ack: ["D'accord, merci.", "Merci."],
         doc: "le formulaire de réclamation",
       },
@@ -1741,8 +1913,8 @@ const IRRITANT_TAGS = {
 };
 
 /** Decides everything random about a call except its words. */
-function planCall(r, profile, tenant, scenario, customer, startedAt) {
-  const outbound = !!scenario.outbound && r.chance(0.3);
+function planCall(r, profile, scenario, customer, startedAt) {
+  const outbound = !!scenario.outbound && r.chance(0.45);
   const repeatP = scenario.repeatProne ? 0.35 : 0.07;
   const irritants = {
     repeat: r.chance(repeatP),
@@ -1755,6 +1927,7 @@ function planCall(r, profile, tenant, scenario, customer, startedAt) {
   irritants.escalation = r.chance(irritants.repeat ? 0.3 : 0.06);
   irritants.rudeCustomer = r.chance(irritants.repeat || irritants.longWait ? 0.2 : 0.05);
   const upset = irritants.repeat || irritants.rudeCustomer || irritants.escalation || irritants.churn;
+  const calm = !Object.values(irritants).some(Boolean);
   return {
     scenario,
     customer,
@@ -1766,6 +1939,8 @@ function planCall(r, profile, tenant, scenario, customer, startedAt) {
     card: !!scenario.pay && r.chance(scenario.cardLikely ? 0.6 : 0.3),
     sloppyGreeting: r.chance(0.07),
     skipAnythingElse: r.chance(0.15),
+    /** A short, straightforward call: one exchange, no extras. */
+    brief: calm && r.chance(0.15),
     format: "json",
   };
 }
@@ -1791,6 +1966,7 @@ function buildTurns(r, profile, tenant, plan) {
   const spokenCard = r.chance(0.25);
   const vars = {
     company: tenant.name,
+    ofCompany: /^[AEIOUYÉÈaeiouyh]/.test(tenant.name) ? `d'${tenant.name}` : `de ${tenant.name}`,
     agentFirst: agentName.split(" ")[0],
     teamLower: team.toLowerCase(),
     otherTeam: fr ? otherTeam.toLowerCase() : otherTeam,
@@ -1799,7 +1975,9 @@ function buildTurns(r, profile, tenant, plan) {
     switchWord: profile.switchWord,
     custFirst: cu.first,
     custLast: cu.last,
-    custTitle: fr ? `${cu.female ? "Madame" : "Monsieur"} ${cu.last}` : `${cu.female ? "Ms." : "Mr."} ${cu.last}`,
+    custTitle: fr
+      ? `${cu.female ? "Madame" : "Monsieur"} ${cu.last}`
+      : `${cu.female ? "Ms." : "Mr."} ${cu.last}`,
     custTitleShort: fr ? (cu.female ? "madame" : "monsieur") : cu.female ? "ma'am" : "sir",
     dob: cu.dob,
     email: r.chance(0.5) ? cu.emailSpoken : cu.emailTyped,
@@ -1834,7 +2012,7 @@ function buildTurns(r, profile, tenant, plan) {
       C(L.outboundYes),
       A(L.outboundIntro),
       C(sc.outbound.reply ?? L.outboundOk),
-      ...(r.chance(0.5) ? [A(L.askDob), C(L.giveDob), A(L.idOk)] : []),
+      ...(r.chance(0.5) ? [A(L.outboundAskDob), C(L.giveDob), A(L.outboundIdOk)] : []),
     ]);
   } else {
     const opening = [A(plan.sloppyGreeting ? L.greetSloppy : L.greet)];
@@ -1849,16 +2027,17 @@ function buildTurns(r, profile, tenant, plan) {
     if (irr.repeatSaid) opening.push(A(L.repeatAck));
     block(opening);
     const id = [A(L.askId), C(L.giveId)];
-    if (r.chance(0.7)) id.push(A(L.askDob), C(L.giveDob));
+    if (!plan.brief && r.chance(0.7)) id.push(A(L.askDob), C(L.giveDob));
     id.push(A(L.idOk, r.chance(0.3) ? { pause: "lookup" } : {}));
     block(id);
   }
   if (irr.repeat && !irr.repeatSaid) block([C(L.repeat, { interrupt: hot() }), A(L.repeatAck)]);
 
   // The scenario's exchanges.
+  const firstStep = blocks.length;
   const steps = sc.steps.map((s) => (Array.isArray(s) ? { lines: s } : s));
-  const kept = steps.filter((s) => s.keep || r.chance(0.8));
-  for (const s of kept.length >= 2 ? kept : steps.slice(0, 2)) {
+  const kept = plan.brief ? steps.slice(0, 1) : steps.filter((s) => s.keep || r.chance(0.8));
+  for (const s of plan.brief || kept.length >= 2 ? kept : steps.slice(0, 2)) {
     let speaker = s.from === "customer" ? "customer" : "agent";
     const turns = [];
     for (const line of s.lines) {
@@ -1876,8 +2055,9 @@ function buildTurns(r, profile, tenant, plan) {
   if (irr.rudeCustomer) middle.push([C(L.rudeCustomer, { interrupt: true }), A(L.rudeCustomerAck)]);
   if (irr.rudeAgent) middle.push([A(L.rudeAgent), C(L.rudeAgentReply, { interrupt: hot() })]);
   if (irr.escalation) middle.push([C(L.escalate, { interrupt: hot() }), A(L.escalateAck)]);
-  for (const m of r.shuffle(middle)) block(m);
-  if (r.chance(0.25)) block([A(L.holdStart, { pause: "hold" }), A(L.holdEnd)], true);
+  // Irritants come up between the exchanges, after the first one.
+  for (const m of r.shuffle(middle)) blocks.splice(r.int(firstStep + 1, blocks.length), 0, { turns: m });
+  if (!plan.brief && r.chance(0.25)) block([A(L.holdStart, { pause: "hold" }), A(L.holdEnd)], true);
 
   // Sensitive data read out.
   if (plan.card)
@@ -1907,7 +2087,8 @@ function buildTurns(r, profile, tenant, plan) {
     else block([A(sc.resolution), C(sc.ack)]);
     if (plan.email) block([A(L.emailAsk), C(L.emailGive), A(L.emailAck)]);
     const closing = [];
-    if (!plan.skipAnythingElse) closing.push(A(L.anythingElse), C(plan.unresolved ? L.unresolvedBye : L.nothingElse));
+    if (!plan.skipAnythingElse && !plan.brief)
+      closing.push(A(L.anythingElse), C(plan.unresolved ? L.unresolvedBye : L.nothingElse));
     else if (plan.unresolved) closing.push(C(L.unresolvedBye));
     closing.push(A(L.goodbye));
     if (!plan.unresolved) closing.push(C(L.bye));
@@ -1929,9 +2110,13 @@ function buildTurns(r, profile, tenant, plan) {
 const round = (x) => Math.round(x * 100) / 100;
 const wordCount = (s) => s.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
-/** Speech timed by word count; pauses after lookups, holds, hesitations; some overlap. */
+/**
+ * Speech timed by word count; silences for lookups and holds (a line's `pause` delays the agent's
+ * next turn: "let me check" — "okay" — …silence… — "I see…"), hesitations; some overlap.
+ */
 function timeTurns(r, turns) {
   const out = [];
+  let pending = null;
   for (let i = 0; i < turns.length; i++) {
     const t = turns[i];
     const wps = t.speaker === "agent" ? r.range(2.5, 3.1) : r.range(2.1, 2.8);
@@ -1942,14 +2127,16 @@ function timeTurns(r, turns) {
       const prev = out[i - 1];
       const before = turns[i - 1];
       let gap;
-      if (before.pause === "hold") gap = r.range(25, 80);
-      else if (before.pause === "lookup") gap = r.range(3, 9);
-      else if ((t.interrupt || r.chance(0.04)) && before.speaker !== t.speaker)
+      if (pending && t.speaker === "agent") {
+        gap = pending === "hold" ? r.range(25, 80) : r.range(3, 9);
+        pending = null;
+      } else if ((t.interrupt || r.chance(0.04)) && before.speaker !== t.speaker)
         gap = -Math.min(r.range(0.4, 1.6), (prev.end - prev.start) * 0.5);
       else gap = r.chance(0.07) ? r.range(2.2, 4.5) : r.range(0.25, 1.1);
       start = Math.max(prev.start + 0.3, prev.end + gap);
     }
     out.push({ speaker: t.speaker, start: round(start), end: round(start + dur), text: t.text });
+    if (t.pause) pending = t.pause;
   }
   return out;
 }
@@ -1977,9 +2164,228 @@ function render(format, segments, lang, r) {
         .join("\n\n")}\n`;
     case "srt":
       return `${segments
-        .map((s, i) => `${i + 1}\n${clock(s.start, ",")} --> ${clock(s.end, ",")}\n${label(s.speaker)}: ${s.text}`)
+        .map(
+          (s, i) =>
+            `${i + 1}\n${clock(s.start, ",")} --> ${clock(s.end, ",")}\n${label(s.speaker)}: ${s.text}`,
+        )
         .join("\n\n")}\n`;
     default:
       throw new Error(`unknown format ${format}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per tenant
+
+/** The tenants that get demo calls, with the key the loader posts them with. */
+export const DEMO_CALL_TENANTS = [
+  ...DEMO_TENANTS.map((t) => ({
+    tenant: t,
+    profile: t.id === "ten_demo_eu" ? HORIZON : NORTHWIND,
+    count: DEMO_CALLS_PER_DEMO_TENANT,
+  })),
+  ...SYNTH_TENANTS.map((t) => ({
+    tenant: t,
+    profile: SYNTH_PROFILES[t.n],
+    count: DEMO_CALLS_PER_SYNTH_TENANT,
+  })),
+].map(({ tenant, profile, count }) => {
+  if (!profile) throw new Error(`demo-calls: no profile for ${tenant.id}`);
+  for (const s of profile.scenarios)
+    if (!tenant.agents.some((a) => a[3] === s.team))
+      throw new Error(`demo-calls: ${tenant.id} has no agent in team ${s.team} (scenario ${s.id})`);
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    location: tenant.location,
+    language: profile.lang,
+    apiKey: tenant.apiKey.key,
+    count,
+    tenant,
+    profile,
+  };
+});
+
+function demoTenant(tenantId) {
+  const t = DEMO_CALL_TENANTS.find((x) => x.id === tenantId);
+  if (!t)
+    throw new Error(
+      `demo-calls: unknown tenant ${tenantId} (one of ${DEMO_CALL_TENANTS.map((x) => x.id).join(", ")})`,
+    );
+  return t;
+}
+
+/** `count` items, each at least once, the rest by largest remainder of `weightOf`. */
+function apportion(items, count, weightOf) {
+  const total = items.reduce((s, x) => s + weightOf(x), 0);
+  const spare = count - items.length;
+  const shares = items.map((x, i) => ({ i, exact: (spare * weightOf(x)) / total }));
+  const n = shares.map((s) => 1 + Math.floor(s.exact));
+  let left = count - n.reduce((a, b) => a + b, 0);
+  for (const s of [...shares].sort((a, b) => (b.exact % 1) - (a.exact % 1) || a.i - b.i)) {
+    if (left-- <= 0) break;
+    n[s.i]++;
+  }
+  return items.flatMap((x, i) => Array(n[i]).fill(x));
+}
+
+/**
+ * The demo calls of a tenant: `POST /api/v1/calls` bodies, oldest first. `now` anchors the 30
+ * days (its UTC day): the same day always gives the same bodies.
+ */
+export function demoCalls(tenantId, { now = Date.now() } = {}) {
+  const { tenant, profile, count } = demoTenant(tenantId);
+  const lang = profile.lang;
+  const r = new Rng(`ccr-demo-calls/${tenant.id}`);
+  const times = startTimes(r, count, Math.floor(now / DAY_MS), profile.timeZone);
+
+  // Every scenario at least once, the rest in proportion to its weight, spread over the month.
+  const order = r.shuffle(apportion(profile.scenarios, count, (s) => s.weight));
+  // Mostly JSON; every other format at least once.
+  const formats = ["text", "vtt", "srt"].slice(0, Math.max(1, Math.floor(count / 4)));
+  const formatWeights = [
+    ["json", 0.62],
+    ["text", 0.16],
+    ["vtt", 0.12],
+    ["srt", 0.1],
+  ];
+  while (formats.length < count) formats.push(r.weighted(formatWeights, ([, w]) => w)[0]);
+  const formatOrder = r.shuffle(formats);
+
+  const seen = new Map(); // scenario id → customers who called about it
+  const customers = [];
+  const plans = times.map((t, i) => {
+    const sc = order[i];
+    const plan = planCall(r, profile, sc, null, t);
+    const earlier = seen.get(sc.id) ?? [];
+    // A repeat contact is, when possible, the same customer calling back about the same thing.
+    plan.customer =
+      plan.irritants.repeat && earlier.length
+        ? r.pick(earlier)
+        : customers.length && r.chance(0.1)
+          ? r.pick(customers)
+          : makeCustomer(r, lang, profile.area);
+    if (!customers.includes(plan.customer)) customers.push(plan.customer);
+    seen.set(sc.id, [...earlier, plan.customer]);
+    plan.agent = r.pick(agentsOf(tenant, sc.team));
+    plan.format = formatOrder[i];
+    return plan;
+  });
+  // A few calls where the customer reads out an e-mail address or a card number, at least.
+  const atLeast = (field, eligible, n) => {
+    for (const p of plans) {
+      if (plans.filter((x) => x[field]).length >= n) break;
+      if (!p[field] && eligible(p)) p[field] = true;
+    }
+  };
+  const demo = count >= DEMO_CALLS_PER_DEMO_TENANT;
+  atLeast("email", (p) => !!p.scenario.doc && !p.irritants.transfer, demo ? 4 : 1);
+  atLeast("card", (p) => !!p.scenario.pay, demo ? 3 : 1);
+
+  const T = IRRITANT_TAGS[lang];
+  return plans.map((plan, i) => {
+    const { turns } = buildTurns(r, profile, tenant, plan);
+    const segments = timeTurns(r, turns);
+    const [, externalId, name, team] = plan.agent;
+    const tags = [...plan.scenario.tags];
+    if (plan.irritants.dispute || plan.irritants.escalation) tags.push(T.complaint);
+    if (r.chance(0.05)) tags.push(T.vip);
+    tags.push(T.demo);
+    return {
+      externalId: `demo-${tenant.id}-${pad(i + 1, 3)}`,
+      startedAt: new Date(plan.startedAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      durationS: Math.ceil(segments[segments.length - 1].end + r.range(0.5, 3)),
+      direction: plan.outbound ? "outbound" : "inbound",
+      agent: { externalId, name, team },
+      queue: plan.outbound ? (lang === "fr" ? "appels-sortants" : "outbound") : profile.teamQueues[team],
+      ...(plan.outbound ? { campaign: plan.scenario.outbound.campaign } : {}),
+      language: lang,
+      customerPhone: plan.customer.phone,
+      tags: [...new Set(tags)],
+      transcript: { format: plan.format, content: render(plan.format, segments, lang, r) },
+    };
+  });
+}
+
+/** NDJSON for `POST /api/v1/imports`: one call per line, newline-terminated. */
+export function demoCallsNdjson(tenantId, opts) {
+  return demoCalls(tenantId, opts)
+    .map((c) => `${JSON.stringify(c)}\n`)
+    .join("");
+}
+
+/** What a tenant gets, for `--stats` and the README. */
+export function demoCallStats(tenantId, opts) {
+  const calls = demoCalls(tenantId, opts);
+  const by = (f) => {
+    const m = {};
+    for (const c of calls) m[f(c)] = (m[f(c)] ?? 0) + 1;
+    return m;
+  };
+  const turns = calls.map((c) => {
+    const t = c.transcript;
+    if (t.format === "json") return t.content.segments.length;
+    if (t.format === "text") return t.content.trim().split("\n").length;
+    return t.content.split("-->").length - 1;
+  });
+  const text = (c) =>
+    typeof c.transcript.content === "string" ? c.transcript.content : JSON.stringify(c.transcript.content);
+  return {
+    calls: calls.length,
+    formats: by((c) => c.transcript.format),
+    directions: by((c) => c.direction),
+    turns: {
+      min: Math.min(...turns),
+      max: Math.max(...turns),
+      avg: Math.round(turns.reduce((a, b) => a + b, 0) / turns.length),
+    },
+    avgDurationS: Math.round(calls.reduce((a, c) => a + c.durationS, 0) / calls.length),
+    from: calls[0].startedAt,
+    to: calls[calls.length - 1].startedAt,
+    withEmail: calls.filter((c) => /arobase|@| at \w+ dot /.test(text(c))).length,
+    withCard: calls.filter((c) =>
+      /\d{4} \d{4} \d{4} \d{4}|(?:(?:zéro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|zero|one|two|three|four|five|six|seven|eight|nine) ){15}/.test(
+        text(c),
+      ),
+    ).length,
+    agents: by((c) => c.agent.externalId),
+  };
+}
+
+// `node scripts/demo-calls.mjs --print <tenant> [--now <date>]` | `--stats`
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const nowArg = opt("--now");
+  const now = nowArg ? Date.parse(nowArg) : Date.now();
+  if (Number.isNaN(now)) {
+    console.error(`--now: not a date: ${nowArg}`);
+    process.exit(2);
+  }
+  // `| head` closes the pipe early; that is not an error.
+  process.stdout.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  const tenantId = opt("--print");
+  if (tenantId) {
+    try {
+      process.stdout.write(demoCallsNdjson(tenantId, { now }));
+    } catch (e) {
+      console.error(e.message);
+      process.exit(2);
+    }
+  } else if (args.includes("--stats")) {
+    for (const t of DEMO_CALL_TENANTS)
+      console.log(`${t.id} (${t.name}, ${t.language}): ${JSON.stringify(demoCallStats(t.id, { now }))}`);
+  } else {
+    console.log(
+      "usage: node scripts/demo-calls.mjs --print <tenant> [--now <date>]   NDJSON for POST /api/v1/imports\n" +
+        "       node scripts/demo-calls.mjs --stats [--now <date>]            what each tenant gets\n" +
+        `tenants: ${DEMO_CALL_TENANTS.map((t) => `${t.id} (${t.count})`).join(", ")}`,
+    );
   }
 }

@@ -3,10 +3,15 @@
 //   1. `.dev.vars` with fresh random ENCRYPTION_KEY / HMAC_KEY if missing (never overwritten);
 //   2. D1 migrations applied to every local database of wrangler.toml;
 //   3. the dev seed loaded once (scripts/seed.mjs; marker: tenant `ten_demo_eu` exists);
-//   4. `wrangler dev` in the foreground, signals forwarded.
+//   4. `wrangler dev` in the foreground, signals forwarded;
+//   5. meanwhile, once `/healthz` answers, the demo calls (scripts/demo-calls.mjs) are imported
+//      through the API (`POST /api/v1/imports`) for every seeded tenant that has no call yet, so
+//      they are parsed, redacted, indexed and stored in R2 like real calls. In the background:
+//      the server is usable at once, and a failed import is logged, never fatal.
 //
 // Flags: `--seed-only` (steps 1–3, then exit), `--reset` (delete the local state first: every
-// local D1, R2, queue and DO; `.dev.vars` is kept). Any other argument goes to `wrangler dev`.
+// local D1, R2, queue and DO; `.dev.vars` is kept), `--no-demo-calls` (skip step 5). Any other
+// argument goes to `wrangler dev`.
 //
 // Everything here is LOCAL: every wrangler D1 command goes through `wranglerLocal()`, which adds
 // `--local`. The seed has published passwords and keys; it must never run against production.
@@ -28,12 +33,15 @@ const DEV_VARS = path.join(root, ".dev.vars");
 const MARKER_TENANT = "ten_demo_eu";
 
 const args = process.argv.slice(2);
+const OWN_FLAGS = ["--seed-only", "--reset", "--no-demo-calls"];
 const seedOnly = args.includes("--seed-only");
 const reset = args.includes("--reset");
-const passThrough = args.filter((a) => a !== "--seed-only" && a !== "--reset");
+const noDemoCalls = args.includes("--no-demo-calls");
+const passThrough = args.filter((a) => !OWN_FLAGS.includes(a));
 
 const tty = process.stdout.isTTY;
 const log = (msg) => console.log(tty ? `\x1b[36m[dev]\x1b[0m ${msg}` : `[dev] ${msg}`);
+const warn = (msg) => console.log(tty ? `\x1b[33m[dev] ${msg}\x1b[0m` : `[dev] ${msg}`);
 // Wrangler would otherwise ask about telemetry and check for updates over the network.
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
@@ -184,6 +192,123 @@ function runDev() {
     console.error(e);
     process.exit(1);
   });
+  return child;
+}
+
+// 5. demo calls ---------------------------------------------------------------------------------
+
+const BASE_URL = `http://127.0.0.1:${PORT}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** After this long without /healthz (a build error, a slow first build), say that we are still waiting. */
+const HEALTHZ_PATIENCE_MS = 90_000;
+
+/** fetch, retried on connection errors (wrangler may restart workerd right after its first build). */
+async function fetchRetry(url, init = {}, { tries = 4, timeoutMs = 120_000 } = {}) {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      if (i >= tries) throw new Error(`${init.method ?? "GET"} ${url}: ${e.cause?.message ?? e.message}`);
+      await sleep(1000 * i);
+    }
+  }
+}
+
+/**
+ * Resolves true once /healthz answers 200 twice in a row (wrangler may restart workerd right after
+ * its first build), false if wrangler exits first. No deadline: while the Worker does not build
+ * (an edit in progress), the import simply waits for the fix.
+ */
+async function waitForHealthz(child) {
+  const t0 = Date.now();
+  let told = false;
+  let ok = 0;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      const r = await fetch(`${BASE_URL}/healthz`, { signal: AbortSignal.timeout(5000) });
+      ok = r.ok ? ok + 1 : 0;
+      if (ok >= 2) return true;
+    } catch {
+      ok = 0; // not up yet
+    }
+    const late = Date.now() - t0 > HEALTHZ_PATIENCE_MS;
+    if (late && !told) {
+      told = true;
+      warn(`demo calls: no answer from ${BASE_URL}/healthz yet (build error?); they load once it answers`);
+    }
+    await sleep(ok ? 1000 : late ? 2000 : 500);
+  }
+}
+
+/** Imports one tenant's demo calls if it has no call yet. Returns `null` when it already had some. */
+async function loadTenantCalls(t, ndjsonFor) {
+  const headers = { authorization: `Bearer ${t.apiKey}` };
+  const probe = await fetchRetry(`${BASE_URL}/api/v1/calls?limit=1`, { headers });
+  if (probe.status === 401)
+    throw new Error(
+      "its API key is not in this local state (seeded by an older scripts/seed.mjs); `npm run dev -- --reset` reseeds",
+    );
+  if (!probe.ok) throw new Error(`GET /api/v1/calls → ${probe.status} ${(await probe.text()).slice(0, 500)}`);
+  if ((await probe.json()).data?.length) return null;
+
+  const lines = ndjsonFor(t.id)
+    .split("\n")
+    .filter((l) => l.trim());
+  const sum = { created: 0, existing: 0, errors: 0, failed: [] };
+  const t0 = Date.now();
+  for (let i = 0; i < lines.length; i += 500) {
+    const res = await fetchRetry(`${BASE_URL}/api/v1/imports`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/x-ndjson" },
+      body: `${lines.slice(i, i + 500).join("\n")}\n`,
+    });
+    if (!res.ok) throw new Error(`POST /api/v1/imports → ${res.status} ${(await res.text()).slice(0, 1000)}`);
+    const { summary, items } = await res.json();
+    sum.created += summary.created;
+    sum.existing += summary.existing;
+    sum.errors += summary.errors;
+    sum.failed.push(...items.filter((x) => x.result === "error"));
+  }
+  return { ...sum, total: lines.length, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * Step 5, in the background: never throws, never exits the process, and starts only once the
+ * Worker answers, so callers that only wait for /healthz are not delayed.
+ */
+async function loadDemoCalls(child) {
+  try {
+    if (!(await waitForHealthz(child))) return; // wrangler exited: nothing to load into
+    const { DEMO_CALL_TENANTS, demoCallsNdjson } = await import("./demo-calls.mjs");
+    const already = [];
+    const t0 = Date.now();
+    let loaded = 0;
+    for (const t of DEMO_CALL_TENANTS) {
+      if (child.exitCode !== null) return;
+      try {
+        const r = await loadTenantCalls(t, demoCallsNdjson);
+        if (!r) {
+          already.push(t.id);
+          continue;
+        }
+        loaded++;
+        const line = `demo calls ${t.id} (${t.name}): ${r.created} created, ${r.existing} existing, ${r.errors} errors of ${r.total} in ${r.seconds.toFixed(1)} s`;
+        if (r.errors) {
+          warn(line);
+          for (const e of r.failed)
+            warn(`  ${e.externalId ?? e.item}: ${e.error?.status} ${e.error?.title} — ${e.error?.detail}`);
+        } else log(line);
+      } catch (e) {
+        warn(`demo calls ${t.id} (${t.name}): import FAILED — ${e.message}`);
+      }
+    }
+    if (already.length)
+      log(`demo calls: already there for ${already.join(", ")} (they have calls); nothing imported for them`);
+    if (loaded) log(`demo calls: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    warn(`demo calls: import FAILED — ${e.message ?? e}; the server keeps running (restart to retry)`);
+  }
 }
 
 async function main() {
@@ -200,7 +325,9 @@ async function main() {
     log("--seed-only: done");
     return;
   }
-  runDev();
+  const child = runDev();
+  if (noDemoCalls) log("--no-demo-calls: demo calls not loaded");
+  else void loadDemoCalls(child);
 }
 
 main().catch((e) => {

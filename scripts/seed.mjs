@@ -250,9 +250,11 @@ export async function sha256Hex(s) {
 // The seed
 
 /**
- * Hook for the calls issue, which fills it: demo calls for the two demo tenants and analysed
- * calls for the synthetic ones (F6). Returns `{ shard, sql }[]` — `shard` a data-plane binding
- * (`DATA_EU_1`…), `sql` one statement (keep each under D1's 100 KB) — loaded after the agents.
+ * Hook for rows that SQL can hold (e.g. analysed calls for the synthetic tenants, F6). The demo
+ * calls themselves are not here: they need R2 objects and the FTS index, so scripts/dev.mjs
+ * loads them through the API (scripts/demo-calls.mjs). Returns `{ shard, sql }[]` — `shard` a
+ * data-plane binding (`DATA_EU_1`…), `sql` one statement (keep each under D1's 100 KB) —
+ * loaded after the agents.
  * `ctx`: `{ now, demo: DEMO_TENANTS, synth: SYNTH_TENANTS }` (agent ids `agt_<tenant>_0N`).
  */
 export function seedCalls(_ctx) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { buildApp } from "../apps/app";
 import { type AccessRule, ruleOf } from "../apps/middleware/access";
 import { inviteMember } from "../core/accounts";
@@ -6,8 +6,9 @@ import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
-import { listRubrics } from "../core/rubrics/service";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
+import { listRubrics } from "../core/rubrics/service";
+import { createEndpoint, emitEvent } from "../core/webhooks";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -70,7 +71,17 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const { call } = await createCall(b.ctx, { externalId: "b-call" });
   const upload = await createUpload(b.ctx, await findCall(b.ctx, call.id), false);
   const rubrics = await listRubrics(b.ctx);
+  const webhook = await createEndpoint(b.ctx, {
+    url: "https://hooks.example.com/b",
+    events: ["call.failed"],
+  });
+  // The delivery's job is not sent: no consumer may try to reach the (fictitious) URL.
+  const send = vi.spyOn(b.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+  const { deliveryIds } = await emitEvent(b.ctx.env, b.tenant.id, "call.failed", { callId: call.id });
+  send.mockRestore();
   return {
+    webhookId: webhook.id,
+    deliveryId: deliveryIds[0],
     rubricId: rubrics[0].id,
     version: "1",
     callId: call.id,
@@ -99,6 +110,8 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/rubrics/:rubricId/versions": { content: {} },
   "POST /api/v1/calls": { externalId: "sweep" },
   "POST /api/v1/calls/delete": { ids: ["cal_x"] },
+  "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["call.analyzed"] },
+  "PATCH /api/v1/webhooks/:webhookId": { active: false },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },

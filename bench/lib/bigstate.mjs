@@ -19,7 +19,11 @@ export function bigState() {
     const t0 = Date.now();
     rmSync(path.join(root, BIG_STATE), { recursive: true, force: true });
     await prepareState(BIG_STATE);
-    const keys = createTenant(BIG_STATE, { id: BIG_TENANT, name: "Bench 100k (Téléservices Horizon)", keys: BIG_KEYS });
+    const keys = createTenant(BIG_STATE, {
+      id: BIG_TENANT,
+      name: "Bench 100k (Téléservices Horizon)",
+      keys: BIG_KEYS,
+    });
     const info = seedCalls(BIG_STATE, { tenantId: BIG_TENANT, n: 100_000 });
     log(
       `fixture: ${info.total.toLocaleString("en-US")} calls (${info.ftsRows.toLocaleString("en-US")} with FTS rows) for ${BIG_TENANT} in ${BIG_STATE}, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`,

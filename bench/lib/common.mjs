@@ -55,12 +55,14 @@ export async function prepareState(stateDir) {
   const r = await runNode([path.join(root, "scripts", "dev.mjs"), "--seed-only"], {
     env: { CCR_STATE_DIR: stateDir },
   });
-  if (r.code !== 0) throw new Error(`scripts/dev.mjs --seed-only failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`scripts/dev.mjs --seed-only failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
 }
 
 export function wranglerVersion() {
   try {
-    return JSON.parse(readFileSync(path.join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync(path.join(root, "node_modules", "wrangler", "package.json"), "utf8"))
+      .version;
   } catch {
     return "?";
   }
@@ -91,7 +93,9 @@ export function median(values) {
 // Formatting
 
 export const fmt = (n, digits = 1) =>
-  Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "n/a";
 export const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
 export const pct = (ratio) => (Number.isFinite(ratio) ? `${(ratio * 100).toFixed(0)}%` : "n/a");
 export const fmtBytes = (b) =>
@@ -106,7 +110,11 @@ export const fmtBytes = (b) =>
 /** A Markdown table from a header row and rows (numbers right-aligned when `align` says `r`). */
 export function table(header, rows, align = "") {
   const a = header.map((_, i) => (align[i] === "r" ? "---:" : "---"));
-  return [`| ${header.join(" | ")} |`, `| ${a.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${a.join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 export function log(msg) {

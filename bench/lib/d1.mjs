@@ -19,7 +19,14 @@ process.emitWarning = (w, ...rest) => {
 };
 const { DatabaseSync } = await import("node:sqlite");
 
-export const ALL_SCOPES = ["calls:read", "calls:write", "analyses:read", "agents:read", "agents:write", "admin"];
+export const ALL_SCOPES = [
+  "calls:read",
+  "calls:write",
+  "analyses:read",
+  "agents:read",
+  "agents:write",
+  "admin",
+];
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /** The SQLite files of a state directory: `{ control, dataEu, dataUs }` (identified by content). */
@@ -32,10 +39,17 @@ export function d1Files(stateDir) {
     const file = path.join(dir, f);
     const db = new DatabaseSync(file, { readOnly: true });
     try {
-      const tables = new Set(db.prepare("select name from sqlite_master where type='table'").all().map((r) => r.name));
+      const tables = new Set(
+        db
+          .prepare("select name from sqlite_master where type='table'")
+          .all()
+          .map((r) => r.name),
+      );
       if (tables.has("tenants")) out.control = file;
       else if (tables.has("tenant_meta")) {
-        const loc = db.prepare("select location from tenant_meta where tenant_id in ('ten_demo_eu','ten_demo_us')").get();
+        const loc = db
+          .prepare("select location from tenant_meta where tenant_id in ('ten_demo_eu','ten_demo_us')")
+          .get();
         if (loc?.location === "eu") out.dataEu = file;
         else if (loc?.location === "us") out.dataUs = file;
       }
@@ -43,7 +57,8 @@ export function d1Files(stateDir) {
       db.close();
     }
   }
-  if (!out.control || !out.dataEu) throw new Error(`could not identify the control and EU data databases in ${dir}`);
+  if (!out.control || !out.dataEu)
+    throw new Error(`could not identify the control and EU data databases in ${dir}`);
   return out;
 }
 
@@ -98,7 +113,9 @@ export function createTenant(stateDir, { id, name, keys = 1, now = Date.now() })
       out.push(key);
     }
     control.exec("commit");
-    data.prepare("insert or replace into tenant_meta (tenant_id, location, created_at) values (?, 'eu', ?)").run(id, now);
+    data
+      .prepare("insert or replace into tenant_meta (tenant_id, location, created_at) values (?, 'eu', ?)")
+      .run(id, now);
   } finally {
     control.close();
     data.close();
@@ -131,7 +148,11 @@ const STATUS_MIX = [
   ["held", 0.03],
 ];
 const HOLD = ["quota_exceeded", "objection", "restricted", "processing_scope"];
-const FAIL = ["transcription provider timeout", "audio unreadable (truncated file)", "analysis provider error 503"];
+const FAIL = [
+  "transcription provider timeout",
+  "audio unreadable (truncated file)",
+  "analysis provider error 503",
+];
 const QUEUES = ["Général", "Facturation", "Technique", "Résiliation", "Commercial", "Premium"];
 const CAMPAIGNS = [null, null, null, "Relance été", "Fidélité 2026", "Offre fibre", "Enquête satisfaction"];
 const TAGS = ["vip", "rappel", "réclamation", "escalade", "nouveau client", "export-crm", "qualité"];
@@ -143,7 +164,10 @@ const TAGS = ["vip", "rappel", "réclamation", "escalade", "nouveau client", "ex
  * `ftsCalls` of them (the rest keep fts_id null, as calls whose transcript is not in yet).
  * Returns what the benchmarks filter on.
  */
-export function seedCalls(stateDir, { tenantId, n = 100_000, ftsCalls = 20_000, agents = 300, now = Date.now(), seed = 42 }) {
+export function seedCalls(
+  stateDir,
+  { tenantId, n = 100_000, ftsCalls = 20_000, agents = 300, now = Date.now(), seed = 42 },
+) {
   const files = d1Files(stateDir);
   const db = openDb(files.dataEu);
   const r = prng(seed);
@@ -158,13 +182,46 @@ export function seedCalls(stateDir, { tenantId, n = 100_000, ftsCalls = 20_000, 
     );
     for (const a of directory) insAgent.run(a.id, tenantId, a.externalId, a.name, a.team, now, now);
     const cols = [
-      "id", "tenant_id", "external_id", "create_hash", "status", "hold_reason", "failure_reason", "direction",
-      "started_at", "duration_s", "agent_id", "team", "queue", "campaign", "language", "phone_hash", "phone_enc",
-      "phone_masked", "tags", "rubric_id", "rec_key", "rec_status", "rec_format", "rec_mime", "rec_size", "rec_sha256",
-      "rec_duration_s", "rec_uploaded_at", "tx_format", "tx_segments", "tx_words", "tx_redactions", "fts_id", "score",
-      "created_at", "updated_at",
+      "id",
+      "tenant_id",
+      "external_id",
+      "create_hash",
+      "status",
+      "hold_reason",
+      "failure_reason",
+      "direction",
+      "started_at",
+      "duration_s",
+      "agent_id",
+      "team",
+      "queue",
+      "campaign",
+      "language",
+      "phone_hash",
+      "phone_enc",
+      "phone_masked",
+      "tags",
+      "rubric_id",
+      "rec_key",
+      "rec_status",
+      "rec_format",
+      "rec_mime",
+      "rec_size",
+      "rec_sha256",
+      "rec_duration_s",
+      "rec_uploaded_at",
+      "tx_format",
+      "tx_segments",
+      "tx_words",
+      "tx_redactions",
+      "fts_id",
+      "score",
+      "created_at",
+      "updated_at",
     ];
-    const insCall = db.prepare(`insert into calls (${cols.join(", ")}) values (${cols.map(() => "?").join(", ")})`);
+    const insCall = db.prepare(
+      `insert into calls (${cols.join(", ")}) values (${cols.map(() => "?").join(", ")})`,
+    );
     const insFts = db.prepare("insert into calls_fts (rowid, body) values (?, ?)");
     const span = 180 * 86_400_000;
     // Calls with a transcript are the analysed ones; FTS rows go to an evenly spread subset of them.
@@ -184,11 +241,13 @@ export function seedCalls(stateDir, { tenantId, n = 100_000, ftsCalls = 20_000, 
       }
       // Business hours, Monday–Saturday-ish: a day in the span, then 8:00–19:00.
       const day = Math.floor(r() * 180);
-      const startedAt = now - span + day * 86_400_000 + (8 * 3600 + Math.floor(r() * 11 * 3600)) * 1000 + r.int(1000);
+      const startedAt =
+        now - span + day * 86_400_000 + (8 * 3600 + Math.floor(r() * 11 * 3600)) * 1000 + r.int(1000);
       const duration = Math.round((60 + r() ** 2 * 1400) * 10) / 10;
       const lang = r.chance(0.78) ? "fr" : "en";
       const hasRec = r.chance(0.67);
-      const hasTx = status === "done" || status === "analyzing" || (hasRec && status === "failed" && r.chance(0.3));
+      const hasTx =
+        status === "done" || status === "analyzing" || (hasRec && status === "failed" && r.chance(0.3));
       const e164 = `+33${phoneNumber(r).replace(/\s/g, "").slice(1)}`;
       const iv = randomBytes(12);
       const c = createCipheriv("aes-256-gcm", encKey, iv);
@@ -253,15 +312,21 @@ export function seedCalls(stateDir, { tenantId, n = 100_000, ftsCalls = 20_000, 
   // What the benchmarks filter on: the most common team and agent, a week of dates, statuses.
   const check = openDb(files.dataEu, { readOnly: true });
   try {
-    const team = check.prepare(
-      "select team, count(*) n from calls where tenant_id = ? group by team order by n desc limit 1",
-    ).get(tenantId);
-    const agent = check.prepare(
-      "select agent_id, count(*) n from calls where tenant_id = ? group by agent_id order by n desc limit 1",
-    ).get(tenantId);
+    const team = check
+      .prepare("select team, count(*) n from calls where tenant_id = ? group by team order by n desc limit 1")
+      .get(tenantId);
+    const agent = check
+      .prepare(
+        "select agent_id, count(*) n from calls where tenant_id = ? group by agent_id order by n desc limit 1",
+      )
+      .get(tenantId);
     const total = check.prepare("select count(*) n from calls where tenant_id = ?").get(tenantId).n;
-    const ftsRows = check.prepare("select count(*) n from calls where tenant_id = ? and fts_id is not null").get(tenantId).n;
-    const failed = check.prepare("select count(*) n from calls where tenant_id = ? and status = 'failed'").get(tenantId).n;
+    const ftsRows = check
+      .prepare("select count(*) n from calls where tenant_id = ? and fts_id is not null")
+      .get(tenantId).n;
+    const failed = check
+      .prepare("select count(*) n from calls where tenant_id = ? and status = 'failed'")
+      .get(tenantId).n;
     const to = now - 30 * 86_400_000;
     const from = to - 7 * 86_400_000;
     const week = check
@@ -292,7 +357,9 @@ export function dbStats(file) {
     const pageCount = db.prepare("pragma page_count").get().page_count;
     const freelist = db.prepare("pragma freelist_count").get().freelist_count;
     const byName = {};
-    for (const r of db.prepare("select name, sum(pgsize) bytes, sum(payload) payload from dbstat group by name").all())
+    for (const r of db
+      .prepare("select name, sum(pgsize) bytes, sum(payload) payload from dbstat group by name")
+      .all())
       byName[r.name] = { bytes: r.bytes, payload: r.payload };
     return { pageSize, pageCount, freelist, bytes: pageSize * pageCount, byName };
   } finally {
@@ -332,7 +399,8 @@ export function databaseId(binding) {
   const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8").split(/^\[+env\./m)[0];
   for (const block of toml.split(/^\[\[d1_databases\]\]\s*$/m).slice(1)) {
     const body = block.split(/^\[/m)[0];
-    if (/^\s*binding\s*=\s*"([^"]+)"/m.exec(body)?.[1] === binding) return /^\s*database_id\s*=\s*"([^"]+)"/m.exec(body)?.[1];
+    if (/^\s*binding\s*=\s*"([^"]+)"/m.exec(body)?.[1] === binding)
+      return /^\s*database_id\s*=\s*"([^"]+)"/m.exec(body)?.[1];
   }
   throw new Error(`wrangler.toml: no [[d1_databases]] with binding ${binding}`);
 }

@@ -16,20 +16,24 @@ export function request(url, { method = "GET", headers = {}, body, agent, timeou
       h["content-type"] ??= "application/json";
     }
     if (payload !== undefined) h["content-length"] = Buffer.byteLength(payload);
-    const req = http.request(url, { method, headers: h, agent: agent ?? false, timeout: timeoutMs }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({
-          status: res.statusCode,
-          headers: res.headers,
-          text,
-          json: () => JSON.parse(text),
+    const req = http.request(
+      url,
+      { method, headers: h, agent: agent ?? false, timeout: timeoutMs },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            text,
+            json: () => JSON.parse(text),
+          });
         });
-      });
-      res.on("error", reject);
-    });
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${url}`)));
     req.on("error", reject);
     if (payload !== undefined) req.write(payload);
@@ -43,7 +47,14 @@ export function request(url, { method = "GET", headers = {}, body, agent, timeou
  * `warmupMs` of untimed requests first, then `durationMs` measured. Every loop is bounded by
  * time and by `maxRequests`. Returns req/s, latency quantiles (ms) and status counts.
  */
-export async function load({ url, headersFor = () => ({}), concurrency = 10, warmupMs = 2000, durationMs = 10_000, maxRequests = 200_000 }) {
+export async function load({
+  url,
+  headersFor = () => ({}),
+  concurrency = 10,
+  warmupMs = 2000,
+  durationMs = 10_000,
+  maxRequests = 200_000,
+}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   const target = new URL(url);
   const latencies = [];
@@ -59,7 +70,14 @@ export async function load({ url, headersFor = () => ({}), concurrency = 10, war
     new Promise((resolve) => {
       const t0 = performance.now();
       const req = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname + target.search, method: "GET", agent, headers: headersFor(i) },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: "GET",
+          agent,
+          headers: headersFor(i),
+        },
         (res) => {
           res.on("data", () => {});
           res.on("end", () => {
@@ -156,12 +174,20 @@ export function wavSha256(total, start = 0, end = total) {
  * backpressure respected). Resolves `{ status, text, json(), ms }` (ms: first byte sent → last
  * byte of the answer read).
  */
-export function streamUpload(url, { method = "PUT", headers = {}, total, start = 0, end = total, timeoutMs = 300_000 }) {
+export function streamUpload(
+  url,
+  { method = "PUT", headers = {}, total, start = 0, end = total, timeoutMs = 300_000 },
+) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(
       url,
-      { method, agent: false, timeout: timeoutMs, headers: { ...headers, "content-length": String(end - start), "content-type": "audio/wav" } },
+      {
+        method,
+        agent: false,
+        timeout: timeoutMs,
+        headers: { ...headers, "content-length": String(end - start), "content-type": "audio/wav" },
+      },
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));

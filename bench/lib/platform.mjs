@@ -10,7 +10,8 @@ import http from "node:http";
 import path from "node:path";
 import { CHILD_ENV, root, runNode, sleep, WRANGLER } from "./common.mjs";
 
-export const LOG_DIR = path.join(root, "bench", ".out");
+// Logs and frozen builds: under .wrangler/ (git-ignored, outside biome's file set).
+export const LOG_DIR = path.join(root, ".wrangler", "bench-out");
 
 /** `{ pid → ppid }` and `{ pid → comm }` for every process, from /proc. */
 function processTable() {
@@ -74,7 +75,14 @@ function getStatus(url, timeoutMs = 2000) {
  * Spawns a server and waits until `readyPath` answers 200. Returns
  * `{ url, pid, workerdPid(), stop() }`. `argv` is run with this Node binary.
  */
-export async function startServer({ name, argv, env = {}, port, readyPath = "/healthz", readyTimeoutMs = 180_000 }) {
+export async function startServer({
+  name,
+  argv,
+  env = {},
+  port,
+  readyPath = "/healthz",
+  readyTimeoutMs = 180_000,
+}) {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, "w");
@@ -160,7 +168,9 @@ export async function startServer({ name, argv, env = {}, port, readyPath = "/he
   while (Date.now() < deadline) {
     if (exited !== null) {
       const tail = readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n");
-      throw new Error(`${name} exited before it was ready (${JSON.stringify(exited)}); log ${logFile}:\n${tail}`);
+      throw new Error(
+        `${name} exited before it was ready (${JSON.stringify(exited)}); log ${logFile}:\n${tail}`,
+      );
     }
     if ((await getStatus(`${url}${readyPath}`)) === 200) {
       // wrangler may restart workerd once right after the first build; let it settle.
@@ -170,7 +180,9 @@ export async function startServer({ name, argv, env = {}, port, readyPath = "/he
     await sleep(300);
   }
   await server.stop();
-  throw new Error(`${name} did not answer ${readyPath} on ${url} within ${readyTimeoutMs / 1000} s; log ${logFile}`);
+  throw new Error(
+    `${name} did not answer ${readyPath} on ${url} within ${readyTimeoutMs / 1000} s; log ${logFile}`,
+  );
 }
 
 const builds = new Map();
@@ -191,9 +203,14 @@ export function frozenBuild(name, config = path.join(root, "wrangler.toml")) {
         const r = await runNode([WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir]);
         const script = path.join(outdir, "index.js");
         if (r.code !== 0 || !existsSync(script))
-          throw new Error(`bundling ${config} failed (exit ${r.code}); does the Worker build?\n${r.stdout}${r.stderr}`.trim());
+          throw new Error(
+            `bundling ${config} failed (exit ${r.code}); does the Worker build?\n${r.stdout}${r.stderr}`.trim(),
+          );
         const extra = readdirSync(outdir).filter((f) => !/^(index\.js|index\.js\.map|README\.md)$/.test(f));
-        if (extra.length) throw new Error(`bundle of ${config} has extra modules (${extra.join(", ")}); --no-bundle would miss them`);
+        if (extra.length)
+          throw new Error(
+            `bundle of ${config} has extra modules (${extra.join(", ")}); --no-bundle would miss them`,
+          );
         return script;
       })(),
     );
@@ -205,7 +222,13 @@ export function frozenBuild(name, config = path.join(root, "wrangler.toml")) {
  * The platform: `scripts/dev.mjs` (migrations, dev seed, then `wrangler dev`) on `port` and
  * `stateDir`, serving the frozen bundle of wrangler.toml (same config, bindings, .dev.vars).
  */
-export async function startPlatform({ name = "platform", stateDir, port, inspectorPort = port + 1000, extra = [] }) {
+export async function startPlatform({
+  name = "platform",
+  stateDir,
+  port,
+  inspectorPort = port + 1000,
+  extra = [],
+}) {
   const script = await frozenBuild("platform");
   return startServer({
     name,
@@ -229,7 +252,15 @@ export async function startPlatform({ name = "platform", stateDir, port, inspect
  * A bench-only Worker: `wrangler dev --config <config>` on `port`, persisting under `stateDir`.
  * `frozen`: serve a bundle made once (for Workers that import product code, see frozenBuild).
  */
-export async function startWorker({ name, config, stateDir, port, readyPath = "/", inspectorPort = port + 1000, frozen = false }) {
+export async function startWorker({
+  name,
+  config,
+  stateDir,
+  port,
+  readyPath = "/",
+  inspectorPort = port + 1000,
+  frozen = false,
+}) {
   const script = frozen ? [await frozenBuild(name, config), "--no-bundle"] : [];
   return startServer({
     name,

@@ -69,7 +69,7 @@ function wrapD1(d1: D1Database, log: Entry[]): D1Database {
       if (prop === "batch")
         return async (stmts: Stmt[]) => {
           const res = await target.batch(stmts.map((s) => (s as unknown as { [INNER]: Stmt })[INNER] ?? s));
-          res.forEach((r, i) => record(log, `(batch #${i})`, [], r));
+          for (const [i, r] of res.entries()) record(log, `(batch #${i})`, [], r);
           return res;
         };
       const v = Reflect.get(target, prop);
@@ -90,7 +90,9 @@ export default {
     if (url.pathname === "/") return Response.json({ ok: true });
     if (url.pathname !== "/list") return new Response("not found", { status: 404 });
     const tenantId = url.searchParams.get("tenant") ?? "";
-    const tenant = await env.CONTROL_DB.prepare("select id, name, location, shard, status from tenants where id = ?")
+    const tenant = await env.CONTROL_DB.prepare(
+      "select id, name, location, shard, status from tenants where id = ?",
+    )
       .bind(tenantId)
       .first();
     if (!tenant) return Response.json({ error: `no tenant ${tenantId}` }, { status: 404 });

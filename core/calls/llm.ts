@@ -1,21 +1,21 @@
 import type { Tenant } from "../../db/schema/control";
+import { analyze as builtinAnalyze } from "../engine";
 import type { EngineInput } from "../engine/types";
-import { RetryableError } from "../pipeline";
 import { analyzeWithLlm, modelFor } from "../providers/llm";
+import { ProviderError } from "../providers/speech/types";
 import { providerKey } from "./provider-keys";
 
-/** LLM analysis (C3) with the tenant's provider at the endpoint the policy allowed. */
+/**
+ * LLM analysis (C3) with the tenant's provider at the endpoint the policy allowed. The metrics
+ * are always computed by the built-in engine (they are measurements, not judgments), and the
+ * score by the C4b formula from the model's per-criterion answers.
+ */
 export async function analyzeWithTenantLlm(env: Env, tenant: Tenant, endpoint: string, input: EngineInput) {
   const provider = tenant.analysisProvider as "openai" | "anthropic";
   const apiKey = await providerKey(env, tenant, provider);
-  if (!apiKey) throw new Error(`No API key is configured for ${provider}`);
+  if (!apiKey) throw new ProviderError(provider, `No API key is configured for ${provider}`, false);
   const model = modelFor(provider, { apiKey, endpoint });
-  try {
-    const r = await analyzeWithLlm({ model, input, engineLabel: `${provider}` });
-    return { result: r.result, usage: r.usage };
-  } catch (e) {
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status === undefined || status === 429 || status >= 500) throw new RetryableError(String((e as Error).message));
-    throw e;
-  }
+  const { metrics } = builtinAnalyze(input);
+  const r = await analyzeWithLlm({ model, input, engineLabel: provider, metrics });
+  return { result: r.result, usage: r.usage };
 }

@@ -36,10 +36,12 @@ export async function transcribeRecording(env: Env, tenant: Tenant, call: Call, 
       endpoint,
       apiKey,
       companyName: tenant.name,
+      direction: call.direction ?? undefined,
+      tenantPatterns: tenant.redactionPatterns,
       signal: AbortSignal.timeout(10 * 60_000),
     });
   } catch (e) {
-    if (e instanceof ProviderError && e.retryable) throw new RetryableError(e.message);
+    if (e instanceof ProviderError && e.retryable) throw new RetryableError((e as Error).message);
     throw e;
   }
   const { redactRaw } = await import("../providers/speech/redact-raw");

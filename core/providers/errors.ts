@@ -24,7 +24,8 @@ export type ProviderErrorCode =
   | "invalid_transcript"
   | "transcription_failed"
   | "refused"
-  | "invalid_output";
+  | "invalid_output"
+  | "failed";
 
 export class ProviderError extends Error {
   readonly provider: string;
@@ -36,18 +37,34 @@ export class ProviderError extends Error {
 
   constructor(
     provider: string,
-    code: ProviderErrorCode,
     message: string,
-    opts: { retryable: boolean; status?: number; retryAfterS?: number; cause?: unknown },
+    retryable: boolean,
+    opts: { code?: ProviderErrorCode; status?: number; retryAfterS?: number; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "ProviderError";
     this.provider = provider;
-    this.code = code;
-    this.retryable = opts.retryable;
+    this.retryable = retryable;
+    this.code = opts.code ?? (retryable ? "server_error" : "failed");
     if (opts.status !== undefined) this.status = opts.status;
     if (opts.retryAfterS !== undefined) this.retryAfterS = opts.retryAfterS;
+  }
+
+  /** The AI SDK's name for the HTTP status (`APICallError.statusCode`), for callers that read either. */
+  get statusCode(): number | undefined {
+    return this.status;
   }
 }
 
 export const isProviderError = (e: unknown): e is ProviderError => e instanceof ProviderError;
+
+/** `new ProviderError` with the code first — how this folder builds them. */
+export function providerError(
+  provider: string,
+  code: ProviderErrorCode,
+  message: string,
+  opts: { retryable: boolean; status?: number; retryAfterS?: number; cause?: unknown },
+): ProviderError {
+  const { retryable, ...rest } = opts;
+  return new ProviderError(provider, message, retryable, { code, ...rest });
+}

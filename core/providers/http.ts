@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderErrorCode } from "./errors";
+import { type ProviderError, type ProviderErrorCode, providerError } from "./errors";
 
 /**
  * The outbound HTTP boundary of the speech providers: one `fetch` (injectable, so tests assert
@@ -50,7 +50,11 @@ function retryAfter(res: Response): number | undefined {
 }
 
 /** A non-2xx response → the error the pipeline acts on. */
-export async function errorFromResponse(provider: string, res: Response, what: string): Promise<ProviderError> {
+export async function errorFromResponse(
+  provider: string,
+  res: Response,
+  what: string,
+): Promise<ProviderError> {
   let text = "";
   try {
     text = await res.text();
@@ -94,7 +98,7 @@ export async function errorFromResponse(provider: string, res: Response, what: s
     message = `${provider} rejected ${what}${said}`;
   }
   const ra = s === 429 ? retryAfter(res) : undefined;
-  return new ProviderError(provider, code, message, {
+  return providerError(provider, code, message, {
     retryable,
     status: s,
     ...(ra !== undefined ? { retryAfterS: ra } : {}),
@@ -124,13 +128,13 @@ export async function callJson(
 
   const aborted = (cause: unknown) =>
     timedOut
-      ? new ProviderError(
+      ? providerError(
           provider,
           "timeout",
           `${provider} did not answer ${what} within ${Math.round(opts.timeoutMs / 1000)} s; retry later`,
           { retryable: true, cause },
         )
-      : new ProviderError(provider, "timeout", `${what} at ${provider} was aborted before it finished`, {
+      : providerError(provider, "timeout", `${what} at ${provider} was aborted before it finished`, {
           retryable: true,
           cause,
         });
@@ -141,7 +145,7 @@ export async function callJson(
       res = await opts.fetch(url, { ...init, signal: controller.signal });
     } catch (e) {
       if (controller.signal.aborted) throw aborted(e);
-      throw new ProviderError(
+      throw providerError(
         provider,
         "network",
         `could not reach ${provider} for ${what} (${e instanceof Error ? e.message : String(e)}); retry later`,
@@ -154,7 +158,7 @@ export async function callJson(
       text = await res.text();
     } catch (e) {
       if (controller.signal.aborted) throw aborted(e);
-      throw new ProviderError(provider, "network", `the answer from ${provider} to ${what} was cut off`, {
+      throw providerError(provider, "network", `the answer from ${provider} to ${what} was cut off`, {
         retryable: true,
         status: res.status,
         cause: e,
@@ -164,7 +168,7 @@ export async function callJson(
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new ProviderError(
+      throw providerError(
         provider,
         "malformed_response",
         `${provider} answered ${what} with a body that is not JSON (${res.status}, ${text.length} bytes, content-type ${res.headers.get("content-type") ?? "none"})`,
@@ -208,7 +212,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** A 2xx body that does not have the documented shape. */
 export function malformed(provider: string, what: string, issue: string): ProviderError {
-  return new ProviderError(
+  return providerError(
     provider,
     "malformed_response",
     `${provider} answered ${what} with an unexpected shape (${issue})`,

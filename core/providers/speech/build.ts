@@ -1,8 +1,8 @@
 import { redactTranscript } from "../../redaction";
 import { type DraftSegment, finalize } from "../../transcripts/finalize";
 import { TranscriptError } from "../../transcripts/model";
-import { ProviderError } from "../errors";
-import { redactRaw } from "./raw";
+import { providerError } from "../errors";
+import { redactRaw } from "./redact-raw";
 import { resolveRolesDetailed } from "./roles";
 import type { SpeechProviderId, SpeechRequest, SpeechResult } from "./types";
 
@@ -54,12 +54,12 @@ export function buildSpeechResult(args: {
     transcript = finalize(drafts, language ? { language } : {});
   } catch (e) {
     if (e instanceof TranscriptError && e.code === "empty")
-      throw new ProviderError(provider, "no_speech", `${provider} found no speech in the recording`, {
+      throw providerError(provider, "no_speech", `${provider} found no speech in the recording`, {
         retryable: false,
         cause: e,
       });
     if (e instanceof TranscriptError)
-      throw new ProviderError(
+      throw providerError(
         provider,
         "invalid_transcript",
         `the transcript from ${provider} breaks a limit: ${e.message}`,

@@ -42,9 +42,7 @@ const responseSchema = z.object({
     .optional(),
   results: z
     .object({
-      channels: z
-        .array(z.object({ detected_language: z.string().optional() }).passthrough())
-        .optional(),
+      channels: z.array(z.object({ detected_language: z.string().optional() }).passthrough()).optional(),
       utterances: z.array(utteranceSchema).optional(),
     })
     .passthrough(),
@@ -113,3 +111,6 @@ export function deepgramProvider(opts: SpeechProviderOptions = {}): SpeechProvid
     },
   };
 }
+
+/** The provider with default options (global fetch, 10 min per request). */
+export const deepgram: SpeechProvider = deepgramProvider();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProviderError } from "../errors";
+import { ProviderError, providerError } from "../errors";
 import { callJson, defaultFetch, malformed } from "../http";
 import { base, buildSpeechResult } from "./build";
 import type { SpeechProvider, SpeechProviderOptions } from "./types";
@@ -55,7 +55,11 @@ const responseSchema = z.object({
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** Read a stream fully, refusing to hold more than `max` bytes. */
-async function readCapped(stream: ReadableStream<Uint8Array>, max: number, provider: string): Promise<Uint8Array> {
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  provider: string,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -65,7 +69,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, max: number, provi
     total += value.byteLength;
     if (total > max) {
       await reader.cancel().catch(() => {});
-      throw new ProviderError(
+      throw providerError(
         provider,
         "too_large",
         `${provider} accepts files up to ${mb(max)}; this recording is larger`,
@@ -92,7 +96,7 @@ export function openaiSpeechProvider(opts: SpeechProviderOptions = {}): SpeechPr
     async transcribe(req) {
       if (req.size > OPENAI_MAX_BYTES) {
         await req.audio.cancel().catch(() => {});
-        throw new ProviderError(
+        throw providerError(
           "openai",
           "too_large",
           `openai accepts files up to 25 MB; this recording is ${mb(req.size)} — transcribe it with deepgram or assemblyai`,
@@ -104,10 +108,15 @@ export function openaiSpeechProvider(opts: SpeechProviderOptions = {}): SpeechPr
         bytes = await readCapped(req.audio, OPENAI_MAX_BYTES, "openai");
       } catch (e) {
         if (e instanceof ProviderError) throw e;
-        throw new ProviderError("openai", "network", "the recording could not be read from storage; retry later", {
-          retryable: true,
-          cause: e,
-        });
+        throw providerError(
+          "openai",
+          "network",
+          "the recording could not be read from storage; retry later",
+          {
+            retryable: true,
+            cause: e,
+          },
+        );
       }
       const form = new FormData();
       const ext = EXT[req.mime.split(";")[0].trim().toLowerCase()] ?? "wav";
@@ -146,3 +155,6 @@ export function openaiSpeechProvider(opts: SpeechProviderOptions = {}): SpeechPr
     },
   };
 }
+
+/** The provider with default options (global fetch, 10 min per request). */
+export const openaiSpeech: SpeechProvider = openaiSpeechProvider();

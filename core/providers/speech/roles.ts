@@ -98,7 +98,9 @@ function companyMatcher(name: string | null | undefined): ((text: string) => boo
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const keyOf = (s: RoleSegment): string | null =>
-  s.speakerLabel === undefined && s.channel === undefined ? null : `${s.channel ?? ""}|${s.speakerLabel ?? ""}`;
+  s.speakerLabel === undefined && s.channel === undefined
+    ? null
+    : `${s.channel ?? ""}|${s.speakerLabel ?? ""}`;
 
 export function resolveRolesDetailed<T extends RoleSegment>(
   segments: T[],
@@ -141,13 +143,15 @@ export function resolveRolesDetailed<T extends RoleSegment>(
   let method: RolesMethod = "greeting";
   for (const [key, v] of score) {
     const best = agent ? score.get(agent)! : null;
-    if (!best || v.points > best.points || (v.points === best.points && v.firstAt < best.firstAt)) agent = key;
+    if (!best || v.points > best.points || (v.points === best.points && v.firstAt < best.firstAt))
+      agent = key;
   }
 
   // 3. Order.
   if (agent === null) {
     method = "first_speaker";
-    if (opts.direction === "outbound") agent = keys[1] ?? null; // the first voice is the customer answering
+    if (opts.direction === "outbound")
+      agent = keys[1] ?? null; // the first voice is the customer answering
     else agent = keys[0];
   }
 

@@ -2,7 +2,7 @@ import type { RedactionCounts, TenantPattern } from "../../redaction";
 import type { Transcript } from "../../transcripts/model";
 import type { FetchLike } from "../http";
 
-export { ProviderError, type ProviderErrorCode } from "../errors";
+export { isProviderError, ProviderError, type ProviderErrorCode } from "../errors";
 
 /**
  * The transcription contract (C2). Every provider takes the recording as a stream and returns

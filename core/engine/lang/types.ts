@@ -1,0 +1,55 @@
+import type { DEFAULT_CATEGORIES, IRRITANT_TYPES } from "../types";
+
+export type Severity = "low" | "medium" | "high";
+export type IrritantType = (typeof IRRITANT_TYPES)[number];
+export type Category = (typeof DEFAULT_CATEGORIES)[number];
+export type BuiltinList = "profanity" | "jargon" | "negative_phrasing";
+
+/**
+ * One irritant pattern (syntax in `lexicon.ts`).
+ * - `who`: whose speech it is looked for in (default customer). The agent reformulating a
+ *   customer's threat ("vous dites que vous voulez résilier ?") is therefore never a threat.
+ * - `end`: only counts in the last part of the call (an issue left unresolved at the close).
+ * - `neg: false`: the pattern carries its own negation ("toujours pas réglé") — no negation check.
+ * - `insult`: a word that insults when aimed at someone (severity goes up when it is).
+ */
+export interface IrritantRule {
+  type: IrritantType;
+  p: string;
+  sev: Severity;
+  who?: "customer" | "agent" | "any";
+  end?: boolean;
+  neg?: false;
+  insult?: boolean;
+}
+
+/** A category keyword: pattern and weight (strength added when it fires in customer speech). */
+export type CategoryRule = [Category, string, number] | [Category, string, number, { neg: false }];
+
+export interface LangData {
+  /** Words and phrases with a polarity in [−3, 3]; longer phrases win over the words inside them. */
+  sentiment: [string, number][];
+  /** Words that strengthen the next sentiment word (×1.5). */
+  intensifiers: string;
+  /** Phrases that soften the next sentiment word (×0.6) and mark polite irritation. */
+  diminishers: string[];
+  /** Positive interjections that turn negative in a sarcastic context ("génial, encore une coupure"). */
+  sarcasmPositive: string;
+  /** Contexts that make those interjections sarcastic. */
+  sarcasmCues: string[];
+  irritants: IrritantRule[];
+  /** Agent phrases announcing a transfer (two transfers in one call = a transfer loop). */
+  agentTransfers: string[];
+  /** Agent phrases announcing a hold (a hold when a silence of ≥ 10 s follows). */
+  holds: string[];
+  /** Cues that the issue is resolved. */
+  resolution: string[];
+  /** Agent promises of a follow-up (callback, e-mail, ticket, technician). */
+  followUp: string[];
+  /** Agent action phrases, with a weight (specific actions outrank "je vais"). */
+  actions: [string, number][];
+  /** Customer request phrases (the reason for the call). */
+  requests: string[];
+  categories: CategoryRule[];
+  lists: Record<BuiltinList, string[]>;
+}

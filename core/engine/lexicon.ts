@@ -1,0 +1,294 @@
+import { PLACEHOLDER, phraseTokens, stem, type Tokens, tokenSet } from "./text";
+
+/**
+ * Phrase matching on token sequences. Patterns are compiled once (per module or per rubric) into
+ * steps and indexed by their first token, so scanning a segment costs one or two `Map` lookups
+ * per token plus the few candidate patterns that start there — no regular expression per word.
+ *
+ * Pattern syntax (internal lexicons; rubric phrases are literal, see `literal`):
+ * - words separated by spaces, written naturally (accents, apostrophes: `j'attends`);
+ * - `a|b|c` alternatives at one position; `_` joins words inside an alternative (`on_m'a|je`);
+ * - `word~` a prefix (`transf~` matches transfert, transférer, transféré…), 3+ letters;
+ * - `(word)` optional; `*` skips 0–3 tokens, `**` 0–6 tokens; `#n` a number (digits or words),
+ *   `#o` an ordinal (`3e`, `troisième`, `third`).
+ * A pattern must start with a word (or alternatives of words).
+ */
+
+interface Alt {
+  toks: string[];
+  /** The last token is a prefix. */
+  prefix: boolean;
+}
+type Step =
+  | { k: "alt"; alts: Alt[]; opt: boolean }
+  | { k: "gap"; max: number }
+  | { k: "num" }
+  | { k: "ord" };
+
+export interface Compiled<P> {
+  steps: Step[];
+  payload: P;
+  /** Every literal token of the pattern (negation words that belong to the pattern are not a negation). */
+  literals: Set<string>;
+  /** A rough specificity: the number of literal steps (longer patterns win ties). */
+  len: number;
+}
+
+export interface Hit<P> {
+  p: Compiled<P>;
+  /** Token range [s, e). */
+  s: number;
+  e: number;
+}
+
+const NUMBERS: [string, number][] = [
+  ["un", 1], ["une", 1], ["deux", 2], ["trois", 3], ["quatre", 4], ["cinq", 5], ["six", 6], ["sept", 7],
+  ["huit", 8], ["neuf", 9], ["dix", 10], ["onze", 11], ["douze", 12], ["quinze", 15], ["vingt", 20],
+  ["trente", 30], ["quarante", 40], ["cinquante", 50], ["soixante", 60], ["cent", 100], ["plusieurs", 3],
+  ["quelques", 3], ["nombreuses", 5], ["dizaine", 10], ["douzaine", 12], ["vingtaine", 20], ["trentaine", 30],
+  ["quarantaine", 40], ["cinquantaine", 50], ["centaine", 100], ["one", 1], ["two", 2], ["three", 3],
+  ["four", 4], ["five", 5], ["seven", 7], ["eight", 8], ["nine", 9], ["ten", 10], ["eleven", 11],
+  ["twelve", 12], ["fifteen", 15], ["twenty", 20], ["thirty", 30], ["forty", 40], ["fifty", 50],
+  ["sixty", 60], ["hundred", 100], ["several", 3], ["many", 5], ["multiple", 3], ["few", 2], ["couple", 2],
+  ["dozen", 12], ["a_few", 2],
+];
+/** Number words (stemmed, like text tokens) → value; vague quantities get a typical value. */
+export const NUMBER_WORDS: Record<string, number> = Object.fromEntries(
+  NUMBERS.map(([w, v]) => [stem(w), v] as [string, number]),
+);
+
+/** The numeric value of a (stemmed) token, or null. */
+export function numberValue(tok: string): number | null {
+  const c = tok.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    const v = Number.parseInt(tok, 10);
+    return Number.isFinite(v) ? v : null;
+  }
+  return NUMBER_WORDS[tok] ?? null;
+}
+function isOrdinal(tok: string): boolean {
+  const n = tok.length;
+  return n >= 2 && tok.charCodeAt(n - 1) === 101 && tok.charCodeAt(0) >= 48 && tok.charCodeAt(0) <= 57;
+}
+
+function compileAlt(raw: string): Alt | null {
+  let prefix = false;
+  let text = raw;
+  if (text.endsWith("~")) {
+    prefix = true;
+    text = text.slice(0, -1);
+  }
+  if (prefix) {
+    // A prefix is folded but not stemmed (stemming could cut the prefix itself).
+    const toks = phraseTokens(text.replaceAll("_", " "));
+    if (toks.length === 0) return null;
+    const last = text.split(/[\s_'’-]+/).pop() ?? "";
+    const folded = last
+      .normalize("NFD")
+      .replace(/\p{M}/gu, "")
+      .toLowerCase();
+    toks[toks.length - 1] = folded;
+    return { toks, prefix: true };
+  }
+  const toks = phraseTokens(text.replaceAll("_", " "));
+  return toks.length ? { toks, prefix: false } : null;
+}
+
+/** Compile one pattern of the internal syntax. Throws on a pattern that cannot match. */
+export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
+  const steps: Step[] = [];
+  const literals = new Set<string>();
+  let len = 0;
+  for (let part of pattern.trim().split(/\s+/)) {
+    if (part === "*") steps.push({ k: "gap", max: 3 });
+    else if (part === "**") steps.push({ k: "gap", max: 6 });
+    else if (part === "#n") steps.push({ k: "num" });
+    else if (part === "#o") steps.push({ k: "ord" });
+    else {
+      let opt = false;
+      if (part.startsWith("(") && part.endsWith(")")) {
+        opt = true;
+        part = part.slice(1, -1);
+      }
+      const alts = part
+        .split("|")
+        .map(compileAlt)
+        .filter((a): a is Alt => a !== null);
+      if (alts.length === 0) continue;
+      // A single non-optional alternative of several tokens becomes several steps (plain words).
+      if (!opt && alts.length === 1 && !alts[0].prefix && alts[0].toks.length > 1) {
+        for (const tok of alts[0].toks) {
+          steps.push({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false });
+          literals.add(tok);
+          len++;
+        }
+        continue;
+      }
+      for (const a of alts) for (const tok of a.toks) literals.add(tok);
+      steps.push({ k: "alt", alts, opt });
+      if (!opt) len++;
+    }
+  }
+  const first = steps[0];
+  if (!first || first.k !== "alt" || first.opt) throw new Error(`pattern must start with a word: ${pattern}`);
+  // Trailing gaps match nothing useful.
+  while (steps.length && steps[steps.length - 1].k === "gap") steps.pop();
+  return { steps, payload, literals, len };
+}
+
+/** A rubric phrase or tenant phrase: plain words only, no syntax. */
+export function literal<P>(phrase: string, payload: P): Compiled<P> | null {
+  const toks = phraseTokens(phrase);
+  if (toks.length === 0) return null;
+  return {
+    steps: toks.map((tok) => ({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false })),
+    payload,
+    literals: new Set(toks),
+    len: toks.length,
+  };
+}
+
+function altMatches(a: Alt, toks: string[], i: number, end: number): number {
+  const n = a.toks.length;
+  if (i + n > end) return -1;
+  for (let k = 0; k < n - 1; k++) if (toks[i + k] !== a.toks[k]) return -1;
+  const last = a.toks[n - 1];
+  const tok = toks[i + n - 1];
+  if (a.prefix ? tok.startsWith(last) && tok.charCodeAt(0) !== 1 : tok === last) return i + n;
+  return -1;
+}
+
+/** Match steps[si…] at token i; returns the end index or -1 (backtracks over gaps/options). */
+function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: number): number {
+  if (si === steps.length) return i;
+  const st = steps[si];
+  switch (st.k) {
+    case "alt": {
+      for (const a of st.alts) {
+        const j = altMatches(a, toks, i, end);
+        if (j >= 0) {
+          const r = matchFrom(steps, si + 1, toks, j, end);
+          if (r >= 0) return r;
+        }
+      }
+      return st.opt ? matchFrom(steps, si + 1, toks, i, end) : -1;
+    }
+    case "gap": {
+      for (let skip = 0; skip <= st.max && i + skip <= end; skip++) {
+        // A gap never crosses a placeholder.
+        if (skip > 0 && toks[i + skip - 1].charCodeAt(0) === 1) return -1;
+        const r = matchFrom(steps, si + 1, toks, i + skip, end);
+        if (r >= 0) return r;
+      }
+      return -1;
+    }
+    case "num":
+      return i < end && numberValue(toks[i]) !== null ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
+    case "ord":
+      return i < end && isOrdinal(toks[i]) ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
+  }
+}
+
+/** A set of compiled patterns indexed by first token (exact) and first three letters (prefixes). */
+export class Lexicon<P> {
+  private readonly exact = new Map<string, Compiled<P>[]>();
+  private readonly prefix = new Map<string, Compiled<P>[]>();
+  size = 0;
+
+  add(c: Compiled<P> | null): void {
+    if (!c) return;
+    const first = c.steps[0];
+    if (first.k !== "alt") return;
+    for (const a of first.alts) {
+      const head = a.toks[0];
+      if (a.prefix && a.toks.length === 1) {
+        if (head.length < 3) throw new Error(`prefix too short: ${head}`);
+        push(this.prefix, head.slice(0, 3), c);
+      } else push(this.exact, head, c);
+    }
+    this.size++;
+  }
+
+  addPattern(pattern: string, payload: P): void {
+    this.add(compilePattern(pattern, payload));
+  }
+
+  /** Every match in `tok` (all patterns at every start; overlapping matches are all reported). */
+  scan(tok: Tokens, out: Hit<P>[] = []): Hit<P>[] {
+    const toks = tok.t;
+    const n = toks.length;
+    for (let i = 0; i < n; i++) {
+      const w = toks[i];
+      const ex = this.exact.get(w);
+      if (ex) for (const c of ex) tryAt(c, toks, i, n, out);
+      if (this.prefix.size && w.length >= 3) {
+        const pr = this.prefix.get(w.slice(0, 3));
+        if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
+      }
+    }
+    return out;
+  }
+}
+
+function push<P>(m: Map<string, Compiled<P>[]>, k: string, c: Compiled<P>): void {
+  const l = m.get(k);
+  if (l) {
+    if (!l.includes(c)) l.push(c);
+  } else m.set(k, [c]);
+}
+
+function tryAt<P>(c: Compiled<P>, toks: string[], i: number, n: number, out: Hit<P>[]): void {
+  const e = matchFrom(c.steps, 0, toks, i, n);
+  if (e > i) out.push({ p: c, s: i, e });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Negation.
+
+/** Words that negate what follows them (FR and EN), stemmed. */
+export const NEGATORS = tokenSet(
+  "ne n pas plus jamais rien aucun aucune aucunement sans ni nullement point not no never nothing none without nor neither hardly barely",
+);
+/** Inside a match (skipped by a gap) only unambiguous negators count: "plus de 40 minutes" is "more than". */
+const GAP_NEGATORS = tokenSet("ne pas jamais aucun aucune not never");
+/** French post-verbal negators (what follows a verb: "ça marche pas", "ça marche plus"). */
+const POST_NEGATORS = tokenSet("pas plus jamais rien point not");
+/** Words that end the reach of a negation even without punctuation. */
+const BARRIERS = tokenSet(
+  "mais but sinon otherwise alors so donc parce because car puisque since et and or ou si if quand when que that",
+);
+/** A pattern that starts with a subject carries its own negation ("je ne vais pas…"), never before it. */
+const SUBJECTS = tokenSet("je i on we nous il elle they vous you");
+const NE = stem("ne");
+const PLUS = stem("plus");
+
+/**
+ * Is the match [s, e) negated? A negator in the three tokens before it (same clause, no barrier
+ * word in between; "plus" only after a "ne"), a negator skipped inside it by a gap (a negator that
+ * is a literal of the pattern is the pattern's own, not a negation), or — with `after` — a
+ * post-verbal negator in the two tokens after it.
+ */
+export function isNegated(tok: Tokens, s: number, e: number, literals: Set<string>, after = false): boolean {
+  const t = tok.t;
+  const clause = tok.c[s];
+  if (!SUBJECTS.has(t[s])) {
+    for (let i = s - 1; i >= 0 && i >= s - 3; i--) {
+      if (tok.c[i] !== clause || BARRIERS.has(t[i])) break;
+      if (NEGATORS.has(t[i])) {
+        if (t[i] !== PLUS) return true;
+        // "plus" negates only with a "ne" before it ("je n'en veux plus"), else it means "more".
+        for (let k = i - 1; k >= 0 && k >= i - 4 && tok.c[k] === clause; k--) if (t[k] === NE) return true;
+      }
+    }
+  }
+  for (let i = s + 1; i < e; i++) if (GAP_NEGATORS.has(t[i]) && !literals.has(t[i])) return true;
+  if (after) {
+    for (let i = e; i < t.length && i < e + 2; i++) {
+      if (tok.c[i] !== clause) break;
+      if (POST_NEGATORS.has(t[i]) && !literals.has(t[i])) return true;
+    }
+  }
+  return false;
+}
+
+export { PLACEHOLDER };
