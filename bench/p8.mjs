@@ -7,11 +7,21 @@
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { bigState } from "./lib/bigstate.mjs";
-import { environmentNote, fmt, fmtBytes, fmtInt, log, prepareState, root, table } from "./lib/common.mjs";
+import {
+  environmentNote,
+  fmt,
+  fmtBytes,
+  fmtInt,
+  log,
+  pct,
+  prepareState,
+  root,
+  table,
+} from "./lib/common.mjs";
 import { createTenant, d1Files, d1SizeAfter, databaseId, dbStats, openDb, withD1 } from "./lib/d1.mjs";
 import { request } from "./lib/http.mjs";
 import { LOG_DIR, startPlatform, startWorker } from "./lib/platform.mjs";
-import { agentsDirectory, phoneNumber, prng, transcript } from "./lib/text.mjs";
+import { agentsDirectory, ftsBody, phoneNumber, prng, transcript } from "./lib/text.mjs";
 
 const PORT = 8795;
 const PROBE_PORT = 8796;
@@ -141,6 +151,7 @@ async function storage() {
   const beforeUsed = (before.stats.pageCount - before.stats.freelist) * before.stats.pageSize;
   rmSync(copy, { force: true });
   return {
+    ftsRowids: ftsRowidExperiment(files.dataEu, created),
     created,
     failures,
     ms,
@@ -152,6 +163,44 @@ async function storage() {
     beforeUsed,
     groups: groupedDelta(before.stats, after.stats),
   };
+}
+
+/**
+ * FTS5 stores each term's doclist as rowid deltas, so its size depends on how far apart the
+ * rowids are. The same `n` transcript bodies (the generator's, as created above) indexed in an
+ * in-memory SQLite with the product's calls_fts definition, once with random 52-bit rowids (what
+ * core/calls/transcript.ts gives each transcript) and once with sequential ones.
+ */
+function ftsRowidExperiment(dataFile, n) {
+  const src = openDb(dataFile, { readOnly: true });
+  let ddl;
+  try {
+    ddl = src.prepare("select sql from sqlite_master where name = 'calls_fts'").get()?.sql;
+  } finally {
+    src.close();
+  }
+  if (!ddl) return null;
+  const out = {};
+  for (const mode of ["random 52-bit", "sequential"]) {
+    const db = openDb(":memory:");
+    try {
+      db.exec(ddl);
+      const ins = db.prepare("insert into calls_fts (rowid, body) values (?, ?)");
+      const r = prng(7);
+      db.exec("begin");
+      for (let i = 0; i < n; i++) {
+        const rowid =
+          mode === "sequential" ? i + 1 : 1 + Math.floor(r() * 2 ** 26) * 2 ** 26 + Math.floor(r() * 2 ** 26);
+        ins.run(rowid, ftsBody(transcript(90_000 + i)));
+      }
+      db.exec("commit");
+      out[mode] =
+        db.prepare("select sum(pgsize) b from dbstat where name like 'calls_fts%'").get().b / Math.max(1, n);
+    } finally {
+      db.close();
+    }
+  }
+  return out;
 }
 
 // ---- (b) rows read ---------------------------------------------------------------------------
@@ -183,7 +232,7 @@ async function rowsRead() {
       cases.push({ label, query, verdict, note, r });
       return r;
     };
-    const first = await add("no filter", {});
+    const first = await add("no filter", {}, { note: `all ${fmtInt(i.total)}` });
     await add(`team=${i.team.value}`, { team: i.team.value }, { note: `${fmtInt(i.team.rows)} matching` });
     await add("agentId=…", { agentId: i.agent.value }, { note: `${fmtInt(i.agent.rows)} matching` });
     await add("status=failed", { status: "failed" }, { note: `${fmtInt(i.status.rows)} matching` });
@@ -192,10 +241,19 @@ async function rowsRead() {
       { from: String(i.range.from), to: String(i.range.to) },
       { note: `${fmtInt(i.range.rows)} matching` },
     );
-    if (first.nextCursor) await add("no filter, page 2 (cursor)", { cursor: first.nextCursor });
+    if (first.nextCursor)
+      await add(
+        "no filter, page 2 (cursor)",
+        { cursor: first.nextCursor },
+        { note: `all ${fmtInt(i.total)}` },
+      );
     const teamFirst = cases[1].r;
     if (teamFirst.nextCursor)
-      await add("team, page 2 (cursor)", { team: i.team.value, cursor: teamFirst.nextCursor });
+      await add(
+        "team, page 2 (cursor)",
+        { team: i.team.value, cursor: teamFirst.nextCursor },
+        { note: `${fmtInt(i.team.rows)} matching` },
+      );
     await add(
       "q=remboursement",
       { q: "remboursement" },
@@ -241,13 +299,19 @@ async function suggestionCheck(big, cases) {
         if (q.status) where.push("status = ?") && params.push(q.status);
         if (q.from) where.push("started_at >= ?") && params.push(Number(q.from));
         if (q.to) where.push("started_at < ?") && params.push(Number(q.to));
+        const order = `order by started_at desc, id desc limit ${LIMIT + 1}`;
         if (q.cursor) {
-          const [v, id] = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
-          where.push("(started_at, id) < (?, ?)");
-          params.push(Number(v), id);
+          // The suggested cursor is the key of the row read past the previous page (its
+          // limit + 1-th), and the next page starts there, inclusive: no row is read twice.
+          const prev = await db
+            .prepare(`select started_at, id from calls where ${where.join(" and ")} ${order}`)
+            .bind(...params)
+            .all();
+          const extra = prev.results[LIMIT];
+          where.push("(started_at, id) <= (?, ?)");
+          params.push(extra.started_at, extra.id);
         }
-        const sql = `select ${cols} from calls where ${where.join(" and ")} order by started_at desc, id desc limit ?`;
-        params.push(LIMIT + 1);
+        const sql = `select ${cols} from calls where ${where.join(" and ")} ${order}`;
         const r = await db
           .prepare(sql)
           .bind(...params)
@@ -359,6 +423,16 @@ export async function p8() {
       "lrl",
     ),
   );
+  if (s.ftsRowids)
+    md.push(
+      "",
+      `FTS dominates (${pct(ftsBytes / (perCall * n))}). FTS5 stores each term's doclist as rowid deltas, and each ` +
+        "transcript gets a random 52-bit rowid (`core/calls/transcript.ts`), so every delta takes 6–8 bytes. " +
+        `The same ${fmtInt(n)} bodies in an in-memory SQLite with the product's \`calls_fts\` definition: ` +
+        `**${fmtInt(s.ftsRowids["random 52-bit"])} B** per call with random 52-bit rowids, ` +
+        `**${fmtInt(s.ftsRowids.sequential)} B** with sequential ones — dense rowids (a counter per shard, or ` +
+        "the calls row's own integer rowid) would cut the FTS part by that much.",
+    );
   if (s.failures.length)
     md.push(
       "",
@@ -412,13 +486,16 @@ export async function p8() {
           "range. `started_at` is NOT NULL, so for the default sort the `is null` term can go; "
         : "Why rows read exceed limit + 1: see the query plans above (a `TEMP B-TREE FOR ORDER BY` means every " +
           "matching row is read, then sorted); ") +
-        "`id` (the tie-breaker) belongs in the filter indexes, and the cursor can be a row value. The same " +
+        "`id` (the tie-breaker) belongs in the filter indexes, and the cursor can be a row value taken from the " +
+        "row read past the page (the limit + 1-th, read anyway to know whether a next page exists), the next " +
+        "page starting at it inclusive (a `<` bound on the last returned row reads that row again: 52). The same " +
         "pages in that shape, on a copy of this database with these indexes added (the product's schema is " +
         "untouched):",
       "",
       "```sql",
       ...rr.suggestion.indexes.map((x) => `${x};`),
-      "-- order by started_at desc, id desc limit 51; cursor: (started_at, id) < (?, ?)",
+      "-- order by started_at desc, id desc limit 51",
+      "-- next page: and (started_at, id) <= (?, ?) -- the 51st row of the previous page, read but not returned",
       "```",
       "",
       table(

@@ -10,7 +10,10 @@ import { ApiError } from "./errors";
 export async function getAnalysis(ctx: Ctx, callId: string) {
   const call = await findCall(ctx, callId);
   if (!call.analysisId)
-    throw new ApiError("analysis_not_ready", `This call has no analysis yet (status ${call.status}${call.failureReason ? `: ${call.failureReason}` : ""})`);
+    throw new ApiError(
+      "analysis_not_ready",
+      `This call has no analysis yet (status ${call.status}${call.failureReason ? `: ${call.failureReason}` : ""})`,
+    );
   const dp = dataPlane(ctx.env, ctx.tenant);
   const row = await dp.db.query.analyses.findFirst({
     where: and(eq(analyses.id, call.analysisId), eq(analyses.tenantId, ctx.tenant.id)),

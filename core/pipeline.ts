@@ -40,7 +40,12 @@ export async function startProcessing(env: Env, tenant: Tenant, call: Call): Pro
     .update(calls)
     .set({ status: next, runId, attempts: 0, failureReason: null, holdReason: null, updatedAt: Date.now() })
     .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)));
-  const msg: PipelineMessage = { step: next === "analyzing" ? "analyze" : "transcribe", tenantId: tenant.id, callId: call.id, runId };
+  const msg: PipelineMessage = {
+    step: next === "analyzing" ? "analyze" : "transcribe",
+    tenantId: tenant.id,
+    callId: call.id,
+    runId,
+  };
   await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
   return next;
 }
@@ -49,7 +54,9 @@ async function load(env: Env, msg: PipelineMessage) {
   const tenant = await tenantById(env, msg.tenantId);
   if (!tenant) return null;
   const dp = dataPlane(env, tenant);
-  const call = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, msg.callId), eq(calls.tenantId, tenant.id)) });
+  const call = await dp.db.query.calls.findFirst({
+    where: and(eq(calls.id, msg.callId), eq(calls.tenantId, tenant.id)),
+  });
   if (!call || call.runId !== msg.runId) return null; // deleted, or a newer run replaced this one
   return { tenant, call, dp };
 }
@@ -71,7 +78,12 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
     return;
   }
   if (tenant.speechProvider === "none") {
-    await fail(env, tenant, call, "No speech-to-text provider is configured for this organisation: import a transcript, or choose a provider in the settings");
+    await fail(
+      env,
+      tenant,
+      call,
+      "No speech-to-text provider is configured for this organisation: import a transcript, or choose a provider in the settings",
+    );
     return;
   }
   const decision = decideProcessing({ tenant, provider: tenant.speechProvider });
@@ -81,7 +93,9 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
   }
   const { transcribeRecording } = await import("./calls/speech");
   await transcribeRecording(env, tenant, call, decision.endpoint);
-  const after = await dataPlane(env, tenant).db.query.calls.findFirst({ where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)) });
+  const after = await dataPlane(env, tenant).db.query.calls.findFirst({
+    where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)),
+  });
   if (after?.txFormat) await startProcessing(env, tenant, after);
 }
 
@@ -90,7 +104,9 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
   const loaded = await load(env, msg);
   if (!loaded || loaded.call.status !== "analyzing") return;
   const { tenant, call, dp } = loaded;
-  const existing = await dp.db.query.analyses.findFirst({ where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)) });
+  const existing = await dp.db.query.analyses.findFirst({
+    where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)),
+  });
   if (existing) return; // delivered twice
   const decision = decideProcessing({ tenant, provider: tenant.analysisProvider });
   if (!decision.allowed) {
@@ -104,14 +120,20 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
   }
   let rubric: Awaited<ReturnType<typeof defaultRubricVersion>>;
   try {
-    rubric = call.rubricId ? await getRubricVersion(env, tenant, call.rubricId) : await defaultRubricVersion(env, tenant);
+    rubric = call.rubricId
+      ? await getRubricVersion(env, tenant, call.rubricId)
+      : await defaultRubricVersion(env, tenant);
   } catch {
     await fail(env, tenant, call, "The rubric named by the call does not exist");
     return;
   }
   const input = {
     transcript,
-    call: { durationS: call.durationS, language: (call.language as "fr" | "en" | null) ?? null, companyName: tenant.name },
+    call: {
+      durationS: call.durationS,
+      language: (call.language as "fr" | "en" | null) ?? null,
+      companyName: tenant.name,
+    },
     rubric,
   };
   let result: AnalysisResult;
@@ -166,13 +188,25 @@ export async function storeAnalysis(
     return;
   }
   const labels = [
-    ...result.irritants.map((i) => ({ kind: "irritant" as const, label: i.type, weight: { low: 1, medium: 2, high: 3 }[i.severity] })),
-    ...result.categories.map((c) => ({ kind: "category" as const, label: c.id, weight: Math.round(c.confidence * 100) })),
+    ...result.irritants.map((i) => ({
+      kind: "irritant" as const,
+      label: i.type,
+      weight: { low: 1, medium: 2, high: 3 }[i.severity],
+    })),
+    ...result.categories.map((c) => ({
+      kind: "category" as const,
+      label: c.id,
+      weight: Math.round(c.confidence * 100),
+    })),
   ];
   const unique = [...new Map(labels.map((l) => [`${l.kind}:${l.label}`, l])).values()];
   await dp.db.batch([
     dp.db.delete(callLabels).where(and(eq(callLabels.callId, call.id), eq(callLabels.tenantId, tenant.id))),
-    ...unique.map((l) => dp.db.insert(callLabels).values({ tenantId: tenant.id, callId: call.id, startedAt: call.startedAt, ...l })),
+    ...unique.map((l) =>
+      dp.db
+        .insert(callLabels)
+        .values({ tenantId: tenant.id, callId: call.id, startedAt: call.startedAt, ...l }),
+    ),
     dp.db
       .update(calls)
       .set({
@@ -186,23 +220,36 @@ export async function storeAnalysis(
       })
       .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id))),
   ] as never);
-  await emitEvent(env, tenant.id, "call.analyzed", {
-    callId: call.id,
-    externalId: call.externalId,
-    analysisId: id,
-    score: result.score,
-    passed: result.passed,
-    criticalFail: result.criticalFail,
-    rubric: result.rubric,
-    needsReview: result.needsReview,
-    agentId: call.agentId,
-    language: result.language,
-  }, { eventId: `msg_${id}` });
+  await emitEvent(
+    env,
+    tenant.id,
+    "call.analyzed",
+    {
+      callId: call.id,
+      externalId: call.externalId,
+      analysisId: id,
+      score: result.score,
+      passed: result.passed,
+      criticalFail: result.criticalFail,
+      rubric: result.rubric,
+      needsReview: result.needsReview,
+      agentId: call.agentId,
+      language: result.language,
+    },
+    { eventId: `msg_${id}` },
+  );
 }
 
 export async function fail(env: Env, tenant: Tenant, call: Call, reason: string) {
   await setStatus(env, tenant, call, { status: "failed", failureReason: reason.slice(0, 500) });
-  await appendAudit(env, { tenantId: tenant.id, actor: SYSTEM_ACTOR, action: "call.failed", targetType: "call", targetId: call.id, result: "failure" });
+  await appendAudit(env, {
+    tenantId: tenant.id,
+    actor: SYSTEM_ACTOR,
+    action: "call.failed",
+    targetType: "call",
+    targetId: call.id,
+    result: "failure",
+  });
   await emitEvent(
     env,
     tenant.id,
@@ -217,13 +264,26 @@ export async function deadLetterStep(env: Env, msg: PipelineMessage): Promise<vo
   const loaded = await load(env, msg);
   if (!loaded || loaded.call.status === "done" || loaded.call.status === "failed") return;
   const what = msg.step === "transcribe" ? "transcription" : "analysis";
-  await fail(env, loaded.tenant, loaded.call, `The ${what} kept failing after every retry; the call keeps its data and can be reprocessed`);
+  await fail(
+    env,
+    loaded.tenant,
+    loaded.call,
+    `The ${what} kept failing after every retry; the call keeps its data and can be reprocessed`,
+  );
 }
 
 /** A non-retryable error in a step: the call fails with the error's message as the reason. */
 export async function failFromMessage(env: Env, msg: PipelineMessage, err: unknown): Promise<void> {
   const loaded = await load(env, msg);
   if (!loaded) return;
-  console.error(JSON.stringify({ level: "error", msg: "pipeline step failed", callId: msg.callId, step: msg.step, error: String(err) }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "pipeline step failed",
+      callId: msg.callId,
+      step: msg.step,
+      error: String(err),
+    }),
+  );
   await fail(env, loaded.tenant, loaded.call, err instanceof Error ? err.message : String(err));
 }

@@ -5,8 +5,8 @@ import { tenants } from "../db/schema/control";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
 import { decryptString, encryptString } from "./crypto";
-import { decideProcessing } from "./policy";
 import { ApiError } from "./errors";
+import { decideProcessing } from "./policy";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
@@ -123,12 +123,16 @@ export const providerSettingsSchema = z.object({
 
 export async function getProviderSettings(ctx: Ctx) {
   const keys = ctx.tenant.providerKeysEnc
-    ? (JSON.parse(await decryptString(ctx.env.ENCRYPTION_KEY, ctx.tenant.providerKeysEnc, `providers:${ctx.tenant.id}`)) as Record<string, string>)
+    ? (JSON.parse(
+        await decryptString(ctx.env.ENCRYPTION_KEY, ctx.tenant.providerKeysEnc, `providers:${ctx.tenant.id}`),
+      ) as Record<string, string>)
     : {};
   return {
     speechProvider: ctx.tenant.speechProvider,
     analysisProvider: ctx.tenant.analysisProvider,
-    keysSet: Object.keys(keys).filter((k) => keys[k]).sort(),
+    keysSet: Object.keys(keys)
+      .filter((k) => keys[k])
+      .sort(),
   };
 }
 
@@ -141,19 +145,28 @@ export async function updateProviderSettings(ctx: Ctx, raw: z.input<typeof provi
     if (!provider || provider === "none" || provider === "builtin") continue;
     const d = decideProcessing({ tenant: ctx.tenant, provider });
     if (!d.allowed)
-      throw new ApiError("validation_failed", d.detail, { errors: [{ pointer: `/${field}`, detail: d.detail }], messageKey: "error.provider_not_allowed" });
+      throw new ApiError("validation_failed", d.detail, {
+        errors: [{ pointer: `/${field}`, detail: d.detail }],
+        messageKey: "error.provider_not_allowed",
+      });
   }
   let providerKeysEnc = ctx.tenant.providerKeysEnc;
   if (input.keys) {
     const current = providerKeysEnc
-      ? (JSON.parse(await decryptString(ctx.env.ENCRYPTION_KEY, providerKeysEnc, `providers:${ctx.tenant.id}`)) as Record<string, string>)
+      ? (JSON.parse(
+          await decryptString(ctx.env.ENCRYPTION_KEY, providerKeysEnc, `providers:${ctx.tenant.id}`),
+        ) as Record<string, string>)
       : {};
     for (const [k, v] of Object.entries(input.keys)) {
       if (v === undefined) continue;
       if (v === "") delete current[k];
       else current[k] = v;
     }
-    providerKeysEnc = await encryptString(ctx.env.ENCRYPTION_KEY, JSON.stringify(current), `providers:${ctx.tenant.id}`);
+    providerKeysEnc = await encryptString(
+      ctx.env.ENCRYPTION_KEY,
+      JSON.stringify(current),
+      `providers:${ctx.tenant.id}`,
+    );
   }
   const patch = {
     speechProvider: input.speechProvider ?? ctx.tenant.speechProvider,
@@ -165,7 +178,7 @@ export async function updateProviderSettings(ctx: Ctx, raw: z.input<typeof provi
   await auditCtx(ctx, "settings.providers_changed", "tenant", ctx.tenant.id, {
     speech: patch.speechProvider,
     analysis: patch.analysisProvider,
-    keysChanged: Boolean(input.keys),
+    credentialsUpdated: Boolean(input.keys),
   });
   Object.assign(ctx.tenant, patch);
   return getProviderSettings(ctx);

@@ -31,14 +31,20 @@ async function waitFor(t: TestTenant, id: string, statuses: string[], ms = 15_00
 describe("pipeline (C1) through the real queues", () => {
   it("transcript import → analyze queue → stored analysis with evidence → listed by score, category and irritant", async () => {
     const t = await makeTenant();
-    const r = await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "P-1", language: "fr", transcript: { format: "text", content: FR_CALL } } });
+    const r = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: { externalId: "P-1", language: "fr", transcript: { format: "text", content: FR_CALL } },
+    });
     expect(r.status).toBe(201);
     const created = (await r.json()) as Json;
     expect(created.status).toBe("analyzing");
     const early = await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key });
     if (early.status !== 200) {
       expect(early.status).toBe(409);
-      expect(((await early.json()) as Json).type).toBe("https://callcenterrate.com/problems/analysis-not-ready");
+      expect(((await early.json()) as Json).type).toBe(
+        "https://callcenterrate.com/problems/analysis-not-ready",
+      );
     }
     const done = await waitFor(t, created.id as string, ["done", "failed"]);
     expect(done.status).toBe("done");
@@ -52,24 +58,40 @@ describe("pipeline (C1) through the real queues", () => {
     expect(a.rubric.version).toBe(1);
     expect(typeof a.evaluatedWeightPct).toBe("number");
     expect(a.criteria.length).toBeGreaterThan(3);
-    expect(a.irritants.map((i) => i.type)).toEqual(expect.arrayContaining(["repeat_contact", "billing_dispute", "churn_threat"]));
+    expect(a.irritants.map((i) => i.type)).toEqual(
+      expect.arrayContaining(["repeat_contact", "billing_dispute", "churn_threat"]),
+    );
     expect(a.irritants.every((i) => i.speaker === "customer")).toBe(true);
     expect(a.categories.map((c) => c.id)).toContain("billing");
     const seg = a.criteria.flatMap((c) => c.evidence).map((e) => e.segmentId);
     expect(seg.every((s) => /^s\d+$/.test(s))).toBe(true);
     // Filters on labels.
-    const byIrr = (await (await call("/api/v1/calls?irritant=churn_threat", { key: t.key })).json()) as { data: Json[] };
+    const byIrr = (await (await call("/api/v1/calls?irritant=churn_threat", { key: t.key })).json()) as {
+      data: Json[];
+    };
     expect(byIrr.data.map((c) => c.id)).toEqual([created.id]);
-    const byCat = (await (await call("/api/v1/calls?category=delivery", { key: t.key })).json()) as { data: Json[] };
+    const byCat = (await (await call("/api/v1/calls?category=delivery", { key: t.key })).json()) as {
+      data: Json[];
+    };
     expect(byCat.data).toEqual([]);
   });
 
   it("a message delivered twice gives one analysis; a stale run is ignored", async () => {
     const t = await makeTenant();
-    const created = (await (await call("/api/v1/calls", { method: "POST", key: t.key, json: { transcript: { format: "text", content: FR_CALL } } })).json()) as Json;
+    const created = (await (
+      await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: { transcript: { format: "text", content: FR_CALL } },
+      })
+    ).json()) as Json;
     await waitFor(t, created.id as string, ["done"]);
-    const row = await E.DATA_EU_1.prepare("select run_id from calls where id = ?").bind(created.id).first<{ run_id: string }>();
-    const w = (await import("../apps/index")).default as unknown as { queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void> };
+    const row = await E.DATA_EU_1.prepare("select run_id from calls where id = ?")
+      .bind(created.id)
+      .first<{ run_id: string }>();
+    const w = (await import("../apps/index")).default as unknown as {
+      queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
+    };
     const body = { step: "analyze", tenantId: t.tenant.id, callId: created.id, runId: row!.run_id };
     const batch = createMessageBatch("ccr-analyze", [
       { id: "a1", timestamp: new Date(), attempts: 1, body },
@@ -79,62 +101,119 @@ describe("pipeline (C1) through the real queues", () => {
     const ctx = createExecutionContext();
     await w.queue(batch, env as unknown as Env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["a1", "a2", "a3"]);
-    const n = await E.DATA_EU_1.prepare("select count(*) as n from analyses where call_id = ?").bind(created.id).first<{ n: number }>();
+    const n = await E.DATA_EU_1.prepare("select count(*) as n from analyses where call_id = ?")
+      .bind(created.id)
+      .first<{ n: number }>();
     expect(n!.n).toBe(1);
   });
 
   it("reprocess re-scores against another rubric version; each analysis names its version", async () => {
     const t = await makeTenant();
-    const created = (await (await call("/api/v1/calls", { method: "POST", key: t.key, json: { transcript: { format: "text", content: FR_CALL } } })).json()) as Json;
+    const created = (await (
+      await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: { transcript: { format: "text", content: FR_CALL } },
+      })
+    ).json()) as Json;
     await waitFor(t, created.id as string, ["done"]);
-    const rubrics = (await (await call("/api/v1/rubrics", { key: t.key })).json()) as { data: { id: string; latestVersion: number }[] };
+    const rubrics = (await (await call("/api/v1/rubrics", { key: t.key })).json()) as {
+      data: { id: string; latestVersion: number }[];
+    };
     const def = rubrics.data[0];
-    const full = (await (await call(`/api/v1/rubrics/${def.id}`, { key: t.key })).json()) as { content: { sections: { criteria: { weight: number }[] }[]; passThreshold: number; language: string } };
+    const full = (await (await call(`/api/v1/rubrics/${def.id}`, { key: t.key })).json()) as {
+      content: { sections: { criteria: { weight: number }[] }[]; passThreshold: number; language: string };
+    };
     const content = structuredClone(full.content);
     content.passThreshold = 10;
-    const v2 = await call(`/api/v1/rubrics/${def.id}/versions`, { method: "POST", key: t.key, json: { content } });
+    const v2 = await call(`/api/v1/rubrics/${def.id}/versions`, {
+      method: "POST",
+      key: t.key,
+      json: { content },
+    });
     expect(v2.status).toBe(201);
     expect(((await v2.json()) as { latestVersion: number }).latestVersion).toBe(2);
     const bad = structuredClone(full.content);
     bad.sections[0].criteria[0].weight += 5;
-    const refused = await call(`/api/v1/rubrics/${def.id}/versions`, { method: "POST", key: t.key, json: { content: bad } });
+    const refused = await call(`/api/v1/rubrics/${def.id}/versions`, {
+      method: "POST",
+      key: t.key,
+      json: { content: bad },
+    });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/sum to 100/);
     const rp = await call(`/api/v1/calls/${created.id}/reprocess`, { method: "POST", key: t.key, json: {} });
     expect(rp.status).toBe(202);
     await waitFor(t, created.id as string, ["done"]);
-    const a = (await (await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key })).json()) as { rubric: { version: number } };
+    const a = (await (await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key })).json()) as {
+      rubric: { version: number };
+    };
     expect(a.rubric.version).toBe(2);
-    const v1 = (await (await call(`/api/v1/rubrics/${def.id}/versions/1`, { key: t.key })).json()) as { passThreshold: number };
+    const v1 = (await (await call(`/api/v1/rubrics/${def.id}/versions/1`, { key: t.key })).json()) as {
+      passThreshold: number;
+    };
     expect(v1.passThreshold).toBe(full.content.passThreshold);
   });
 
   it("an audio call without a speech provider fails with a clear reason, keeps its recording, and can be reprocessed once a transcript exists", async () => {
     const t = await makeTenant();
-    const created = (await (await call("/api/v1/calls", { method: "POST", key: t.key, json: {} })).json()) as Json;
+    const created = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: {} })
+    ).json()) as Json;
     const wav = makeWav(1);
-    await call(`/api/v1/calls/${created.id}/recording`, { method: "PUT", key: t.key, body: wav, headers: { "content-type": "audio/wav" } });
+    await call(`/api/v1/calls/${created.id}/recording`, {
+      method: "PUT",
+      key: t.key,
+      body: wav,
+      headers: { "content-type": "audio/wav" },
+    });
     const failed = await waitFor(t, created.id as string, ["failed", "done"]);
     expect(failed.status).toBe("failed");
     expect(failed.failureReason).toMatch(/speech-to-text provider/);
     expect((failed.recording as Json).status).toBe("stored");
-    await call(`/api/v1/calls/${created.id}/transcript`, { method: "PUT", key: t.key, body: "Agent: Bonjour\nClient: merci", headers: { "content-type": "text/plain" } });
+    await call(`/api/v1/calls/${created.id}/transcript`, {
+      method: "PUT",
+      key: t.key,
+      body: "Agent: Bonjour\nClient: merci",
+      headers: { "content-type": "text/plain" },
+    });
     const done = await waitFor(t, created.id as string, ["done"]);
     expect(done.failureReason).toBeNull();
   });
 
   it("in_region: an EU tenant cannot choose Anthropic (settings), and a call is held if the policy refuses at run time", async () => {
     const t = await makeTenant();
-    const refused = await call("/api/v1/settings/providers", { method: "PUT", key: t.key, json: { analysisProvider: "anthropic" } });
+    const refused = await call("/api/v1/settings/providers", {
+      method: "PUT",
+      key: t.key,
+      json: { analysisProvider: "anthropic" },
+    });
     expect(refused.status).toBe(400);
     // The worker enforces it too, whatever the stored setting says.
-    await controlDb(E).update(tenants).set({ analysisProvider: "anthropic" }).where(eq(tenants.id, t.tenant.id));
-    const created = (await (await call("/api/v1/calls", { method: "POST", key: t.key, json: { transcript: { format: "text", content: FR_CALL } } })).json()) as Json;
+    await controlDb(E)
+      .update(tenants)
+      .set({ analysisProvider: "anthropic" })
+      .where(eq(tenants.id, t.tenant.id));
+    const created = (await (
+      await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: { transcript: { format: "text", content: FR_CALL } },
+      })
+    ).json()) as Json;
     const held = await waitFor(t, created.id as string, ["held", "done", "failed"]);
     expect(held).toMatchObject({ status: "held", holdReason: "processing_scope" });
-    const intl = await call("/api/v1/settings/location", { method: "PUT", key: t.key, json: { processingScope: "international" } });
+    const intl = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { processingScope: "international" },
+    });
     expect(intl.status).toBe(200);
-    const ok = await call("/api/v1/settings/providers", { method: "PUT", key: t.key, json: { analysisProvider: "anthropic" } });
+    const ok = await call("/api/v1/settings/providers", {
+      method: "PUT",
+      key: t.key,
+      json: { analysisProvider: "anthropic" },
+    });
     expect(ok.status).toBe(200);
   });
 });

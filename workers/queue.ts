@@ -42,7 +42,11 @@ export async function handleQueue(
       msg.ack();
     } catch (err) {
       // A pipeline error that retrying cannot fix fails the call at once (it keeps its data).
-      if (isPipeline(queue) && !(err instanceof RetryableError) && !(err instanceof ProviderError && err.retryable)) {
+      if (
+        isPipeline(queue) &&
+        !(err instanceof RetryableError) &&
+        !(err instanceof ProviderError && err.retryable)
+      ) {
         await failFromMessage(env, msg.body as PipelineMessage, err).catch(() => msg.retry());
         msg.ack();
         continue;

@@ -1,5 +1,7 @@
 // Bench-only bare Worker (P4 peer): the cheapest possible upload into R2.
 //   PUT    /put/<key>                         body → env.BUCKET.put(key, request.body)
+//   PUT    /put-js/<key>, /put-digest/<key>   diagnostics: through a JS TransformStream (+ SHA-256)
+//   PUT    /put-tee/<key>                     diagnostic: native tee into a DigestStream and R2
 //   POST   /mpu/<key>                         → { uploadId }
 //   PUT    /mpu/<key>/<uploadId>/<partNumber> body → uploadPart(partNumber, request.body)
 //   POST   /mpu/<key>/<uploadId>/complete     { parts: [{ partNumber, etag }] } → { size }
@@ -15,6 +17,30 @@ export default {
     if (op === "put" && request.method === "PUT") {
       const obj = await env.BUCKET.put(key, request.body);
       return Response.json({ size: obj.size });
+    }
+    // Diagnostics (where does a streamed upload's time go?): the body through a JS
+    // TransformStream into a FixedLengthStream, optionally tapping each chunk into a
+    // crypto.DigestStream as it passes (the shape of a hashing upload).
+    if ((op === "put-js" || op === "put-digest") && request.method === "PUT") {
+      const length = Number(request.headers.get("content-length"));
+      const digest = op === "put-digest" ? new crypto.DigestStream("SHA-256") : null;
+      const writer = digest?.getWriter();
+      const tap = new TransformStream({
+        async transform(chunk, controller) {
+          if (writer) await writer.write(chunk);
+          controller.enqueue(chunk);
+        },
+        async flush() {
+          await writer?.close();
+        },
+      });
+      const fixed = new FixedLengthStream(length);
+      const piped = request.body.pipeThrough(tap).pipeTo(fixed.writable);
+      const [obj] = await Promise.all([env.BUCKET.put(key, fixed.readable), piped]);
+      const sha256 = digest
+        ? [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("")
+        : null;
+      return Response.json({ size: obj.size, sha256 });
     }
     if (op === "mpu" && request.method === "POST" && parts.length === 2) {
       const mpu = await env.BUCKET.createMultipartUpload(key);
@@ -32,6 +58,23 @@ export default {
     if (op === "obj" && request.method === "DELETE") {
       await env.BUCKET.delete(key);
       return new Response(null, { status: 204 });
+    }
+    // Diagnostic: hashing without a JS hop per chunk — the body tee'd natively into a
+    // DigestStream and (through a FixedLengthStream) into R2.
+    if (op === "put-tee" && request.method === "PUT") {
+      const length = Number(request.headers.get("content-length"));
+      const [toR2, toHash] = request.body.tee();
+      const digest = new crypto.DigestStream("SHA-256");
+      const fixed = new FixedLengthStream(length);
+      const [obj] = await Promise.all([
+        env.BUCKET.put(key, fixed.readable),
+        toR2.pipeTo(fixed.writable),
+        toHash.pipeTo(digest),
+      ]);
+      const sha256 = [...new Uint8Array(await digest.digest)]
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join("");
+      return Response.json({ size: obj.size, sha256 });
     }
     return new Response("not found", { status: 404 });
   },

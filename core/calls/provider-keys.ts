@@ -18,9 +18,9 @@ export type KeyedProvider = keyof typeof PLATFORM_KEYS;
 /** The tenant's own key for a provider (stored encrypted), else the platform's secret, else null. */
 export async function providerKey(env: Env, tenant: Tenant, provider: KeyedProvider): Promise<string | null> {
   if (tenant.providerKeysEnc) {
-    const keys = JSON.parse(await decryptString(env.ENCRYPTION_KEY, tenant.providerKeysEnc, `providers:${tenant.id}`)) as Partial<
-      Record<KeyedProvider, string>
-    >;
+    const keys = JSON.parse(
+      await decryptString(env.ENCRYPTION_KEY, tenant.providerKeysEnc, `providers:${tenant.id}`),
+    ) as Partial<Record<KeyedProvider, string>>;
     if (keys[provider]) return keys[provider];
   }
   const platform = (env as unknown as Record<string, string | undefined>)[PLATFORM_KEYS[provider]];

@@ -161,7 +161,8 @@ async function finishRecording(
   // The previous version goes only once the new one is recorded.
   if (call.recKey && call.recKey !== r.key) await dp.bucket.delete(call.recKey);
   // A stored recording of a call without a transcript goes to speech-to-text.
-  if (r.status === "stored" && !updated.txFormat) updated.status = await startProcessing(ctx.env, ctx.tenant, updated);
+  if (r.status === "stored" && !updated.txFormat)
+    updated.status = await startProcessing(ctx.env, ctx.tenant, updated);
   await auditCtx(ctx, call.recKey ? "recording.replaced" : "recording.uploaded", "call", call.id, {
     size: r.size,
     format: r.format,
@@ -185,7 +186,8 @@ export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Prom
   const obj = await dp.bucket.get(call.recKey, range ? { range: headers } : undefined);
   if (!obj) throw notFound("Recording");
   // One entry per listen: a player fetches many ranges while seeking; the first starts at 0.
-  if (!range || /^bytes=0-/.test(range.trim())) await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
+  if (!range || /^bytes=0-/.test(range.trim()))
+    await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
   const h = new Headers({
     "Content-Type": call.recMime ?? "application/octet-stream",
     "Accept-Ranges": "bytes",

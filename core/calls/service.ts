@@ -8,9 +8,9 @@ import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
+import { startProcessing } from "../pipeline";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
-import { startProcessing } from "../pipeline";
 import { storeTranscript, transcriptInputSchema } from "./transcript";
 
 const when = z.union([
@@ -242,7 +242,10 @@ export async function createCall(
     throw new ApiError("internal", "call could not be created");
   }
   let call = inserted[0];
-  if (prepared) call = await storeTranscript.commit(ctx, call, prepared);
+  if (prepared) {
+    call = await storeTranscript.commit(ctx, call, prepared);
+    call = { ...call, status: await startProcessing(ctx.env, ctx.tenant, call) };
+  }
   await auditCtx(ctx, "call.created", "call", call.id, {
     segments: prepared?.transcript.segments.length ?? 0,
   });
@@ -435,7 +438,11 @@ async function purgeCallObjects(bucket: R2Bucket, prefix: string) {
 }
 
 /** POST …/reprocess (C1): a failed or held call runs again from what it has (transcript or recording). */
-export async function reprocessCall(ctx: Ctx, id: string, opts: { rubricId?: string } = {}): Promise<CallView> {
+export async function reprocessCall(
+  ctx: Ctx,
+  id: string,
+  opts: { rubricId?: string } = {},
+): Promise<CallView> {
   const call = await findCall(ctx, id);
   if (!call.txFormat && call.recStatus !== "stored")
     throw new ApiError("conflict", "This call has neither a transcript nor a stored recording to process");
@@ -443,7 +450,10 @@ export async function reprocessCall(ctx: Ctx, id: string, opts: { rubricId?: str
   if (opts.rubricId) {
     const { getRubricVersion } = await import("../rubrics/service");
     await getRubricVersion(ctx.env, ctx.tenant, opts.rubricId);
-    await dp.db.update(calls).set({ rubricId: opts.rubricId }).where(and(eq(calls.id, id), eq(calls.tenantId, ctx.tenant.id)));
+    await dp.db
+      .update(calls)
+      .set({ rubricId: opts.rubricId })
+      .where(and(eq(calls.id, id), eq(calls.tenantId, ctx.tenant.id)));
     call.rubricId = opts.rubricId;
   }
   const status = await startProcessing(ctx.env, ctx.tenant, call);

@@ -12,7 +12,12 @@ import { storeTranscript } from "./transcript";
  * chose, its output redacted by the provider module, then stored like an imported transcript
  * (R2 + FTS). The provider's raw response is kept in R2 with its text redacted too.
  */
-export async function transcribeRecording(env: Env, tenant: Tenant, call: Call, endpoint: string): Promise<void> {
+export async function transcribeRecording(
+  env: Env,
+  tenant: Tenant,
+  call: Call,
+  endpoint: string,
+): Promise<void> {
   const dp = dataPlane(env, tenant);
   if (!call.recKey) throw new Error("no recording");
   const provider = await speechProvider(tenant.speechProvider);
@@ -45,12 +50,21 @@ export async function transcribeRecording(env: Env, tenant: Tenant, call: Call, 
     throw e;
   }
   const { redactRaw } = await import("../providers/speech/redact-raw");
-  await dp.bucket.put(dp.key("calls", call.id, `stt-${provider.id}.json`), JSON.stringify(redactRaw(provider.id, result.raw)), {
-    httpMetadata: { contentType: "application/json" },
-  });
+  await dp.bucket.put(
+    dp.key("calls", call.id, `stt-${provider.id}.json`),
+    JSON.stringify(redactRaw(provider.id, result.raw)),
+    {
+      httpMetadata: { contentType: "application/json" },
+    },
+  );
   const ctx = systemCtx(env, tenant);
-  const prepared = await storeTranscript.prepare(ctx, { format: "json", content: result.transcript.segments as never });
-  const fresh = await dp.db.query.calls.findFirst({ where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)) });
+  const prepared = await storeTranscript.prepare(ctx, {
+    format: "json",
+    content: result.transcript.segments as never,
+  });
+  const fresh = await dp.db.query.calls.findFirst({
+    where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)),
+  });
   if (fresh) await storeTranscript.commit(ctx, fresh, { ...prepared, format: "json" });
 }
 

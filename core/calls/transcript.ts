@@ -3,10 +3,10 @@ import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
-import { startProcessing } from "../pipeline";
 import type { Ctx } from "../context";
 import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
+import { startProcessing } from "../pipeline";
 import { redactTranscript } from "../redaction";
 import type { Transcript } from "../transcripts/model";
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
@@ -138,7 +138,11 @@ export function readTranscript(ctx: Ctx, call: Call): Promise<Transcript | null>
 }
 
 /** For queue consumers (no request context). */
-export async function readTranscriptFor(env: Env, tenant: Ctx["tenant"], call: Call): Promise<Transcript | null> {
+export async function readTranscriptFor(
+  env: Env,
+  tenant: Ctx["tenant"],
+  call: Call,
+): Promise<Transcript | null> {
   if (!call.txFormat) return null;
   const dp = dataPlane(env, tenant);
   const obj = await dp.bucket.get(dp.key("calls", call.id, "transcript.json"));

@@ -11,7 +11,7 @@ import { PLACEHOLDER, phraseTokens, stem, type Tokens, tokenSet } from "./text";
  * - `word~` a prefix (`transf~` matches transfert, transférer, transféré…), 3+ letters;
  * - `(word)` optional; `*` skips 0–3 tokens, `**` 0–6 tokens; `#n` a number (digits or words),
  *   `#o` an ordinal (`3e`, `troisième`, `third`).
- * A pattern must start with a word (or alternatives of words).
+ * A pattern starts with a word (or alternatives of words), `#n` or `#o`.
  */
 
 interface Alt {
@@ -21,6 +21,7 @@ interface Alt {
 }
 type Step =
   | { k: "alt"; alts: Alt[]; opt: boolean }
+  | { k: "fill" }
   | { k: "gap"; max: number }
   | { k: "num" }
   | { k: "ord" };
@@ -42,15 +43,61 @@ export interface Hit<P> {
 }
 
 const NUMBERS: [string, number][] = [
-  ["un", 1], ["une", 1], ["deux", 2], ["trois", 3], ["quatre", 4], ["cinq", 5], ["six", 6], ["sept", 7],
-  ["huit", 8], ["neuf", 9], ["dix", 10], ["onze", 11], ["douze", 12], ["quinze", 15], ["vingt", 20],
-  ["trente", 30], ["quarante", 40], ["cinquante", 50], ["soixante", 60], ["cent", 100], ["plusieurs", 3],
-  ["quelques", 3], ["nombreuses", 5], ["dizaine", 10], ["douzaine", 12], ["vingtaine", 20], ["trentaine", 30],
-  ["quarantaine", 40], ["cinquantaine", 50], ["centaine", 100], ["one", 1], ["two", 2], ["three", 3],
-  ["four", 4], ["five", 5], ["seven", 7], ["eight", 8], ["nine", 9], ["ten", 10], ["eleven", 11],
-  ["twelve", 12], ["fifteen", 15], ["twenty", 20], ["thirty", 30], ["forty", 40], ["fifty", 50],
-  ["sixty", 60], ["hundred", 100], ["several", 3], ["many", 5], ["multiple", 3], ["few", 2], ["couple", 2],
-  ["dozen", 12], ["a_few", 2],
+  ["un", 1],
+  ["une", 1],
+  ["deux", 2],
+  ["trois", 3],
+  ["quatre", 4],
+  ["cinq", 5],
+  ["six", 6],
+  ["sept", 7],
+  ["huit", 8],
+  ["neuf", 9],
+  ["dix", 10],
+  ["onze", 11],
+  ["douze", 12],
+  ["quinze", 15],
+  ["vingt", 20],
+  ["trente", 30],
+  ["quarante", 40],
+  ["cinquante", 50],
+  ["soixante", 60],
+  ["cent", 100],
+  ["plusieurs", 3],
+  ["quelques", 3],
+  ["nombreuses", 5],
+  ["dizaine", 10],
+  ["douzaine", 12],
+  ["vingtaine", 20],
+  ["trentaine", 30],
+  ["quarantaine", 40],
+  ["cinquantaine", 50],
+  ["centaine", 100],
+  ["one", 1],
+  ["two", 2],
+  ["three", 3],
+  ["four", 4],
+  ["five", 5],
+  ["seven", 7],
+  ["eight", 8],
+  ["nine", 9],
+  ["ten", 10],
+  ["eleven", 11],
+  ["twelve", 12],
+  ["fifteen", 15],
+  ["twenty", 20],
+  ["thirty", 30],
+  ["forty", 40],
+  ["fifty", 50],
+  ["sixty", 60],
+  ["hundred", 100],
+  ["several", 3],
+  ["many", 5],
+  ["multiple", 3],
+  ["few", 2],
+  ["couple", 2],
+  ["dozen", 12],
+  ["a_few", 2],
 ];
 /** Number words (stemmed, like text tokens) → value; vague quantities get a typical value. */
 export const NUMBER_WORDS: Record<string, number> = Object.fromEntries(
@@ -83,10 +130,7 @@ function compileAlt(raw: string): Alt | null {
     const toks = phraseTokens(text.replaceAll("_", " "));
     if (toks.length === 0) return null;
     const last = text.split(/[\s_'’-]+/).pop() ?? "";
-    const folded = last
-      .normalize("NFD")
-      .replace(/\p{M}/gu, "")
-      .toLowerCase();
+    const folded = last.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
     toks[toks.length - 1] = folded;
     return { toks, prefix: true };
   }
@@ -130,22 +174,36 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
     }
   }
   const first = steps[0];
-  if (!first || first.k !== "alt" || first.opt) throw new Error(`pattern must start with a word: ${pattern}`);
+  if (!first || first.k === "gap" || (first.k === "alt" && first.opt))
+    throw new Error(`pattern must start with a word, a number or an ordinal: ${pattern}`);
   // Trailing gaps match nothing useful.
   while (steps.length && steps[steps.length - 1].k === "gap") steps.pop();
   return { steps, payload, literals, len };
 }
 
-/** A rubric phrase or tenant phrase: plain words only, no syntax. */
-export function literal<P>(phrase: string, payload: P): Compiled<P> | null {
+/**
+ * Words a speaker slips into a phrase without changing it: "je suis (vraiment) désolé",
+ * "I'm (so) sorry", "je (vous) comprends (bien)". Rubric and tenant phrases tolerate one of them
+ * between any two of their words.
+ */
+const FILLERS = tokenSet(
+  "vraiment très sincèrement tellement bien tout vous euh heu hum ben bon really so very truly terribly extremely just sincerely deeply completely totally um uh er",
+);
+
+/**
+ * A rubric phrase or tenant phrase: plain words only, no syntax. Between two of its words, one
+ * filler word is tolerated (`loose` = false, rubric phrases: precise), or any two words (`loose`,
+ * tenant lexicons: "colis abîmé" also finds "colis arrivé abîmé").
+ */
+export function literal<P>(phrase: string, payload: P, loose = false): Compiled<P> | null {
   const toks = phraseTokens(phrase);
   if (toks.length === 0) return null;
-  return {
-    steps: toks.map((tok) => ({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false })),
-    payload,
-    literals: new Set(toks),
-    len: toks.length,
-  };
+  const steps: Step[] = [];
+  toks.forEach((tok, i) => {
+    if (i > 0) steps.push(loose ? { k: "gap", max: 2 } : { k: "fill" });
+    steps.push({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false });
+  });
+  return { steps, payload, literals: new Set(toks), len: toks.length };
 }
 
 function altMatches(a: Alt, toks: string[], i: number, end: number): number {
@@ -182,6 +240,11 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
       }
       return -1;
     }
+    case "fill": {
+      const r = matchFrom(steps, si + 1, toks, i, end);
+      if (r >= 0) return r;
+      return i < end && FILLERS.has(toks[i]) ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
+    }
     case "num":
       return i < end && numberValue(toks[i]) !== null ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
     case "ord":
@@ -193,11 +256,16 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
 export class Lexicon<P> {
   private readonly exact = new Map<string, Compiled<P>[]>();
   private readonly prefix = new Map<string, Compiled<P>[]>();
+  private readonly numStart: Compiled<P>[] = [];
+  private readonly ordStart: Compiled<P>[] = [];
   size = 0;
 
   add(c: Compiled<P> | null): void {
     if (!c) return;
     const first = c.steps[0];
+    this.size++;
+    if (first.k === "num") this.numStart.push(c);
+    if (first.k === "ord") this.ordStart.push(c);
     if (first.k !== "alt") return;
     for (const a of first.alts) {
       const head = a.toks[0];
@@ -206,7 +274,6 @@ export class Lexicon<P> {
         push(this.prefix, head.slice(0, 3), c);
       } else push(this.exact, head, c);
     }
-    this.size++;
   }
 
   addPattern(pattern: string, payload: P): void {
@@ -225,6 +292,9 @@ export class Lexicon<P> {
         const pr = this.prefix.get(w.slice(0, 3));
         if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
       }
+      if (this.numStart.length && numberValue(w) !== null)
+        for (const c of this.numStart) tryAt(c, toks, i, n, out);
+      if (this.ordStart.length && isOrdinal(w)) for (const c of this.ordStart) tryAt(c, toks, i, n, out);
     }
     return out;
   }

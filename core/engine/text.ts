@@ -295,7 +295,11 @@ export function tokenize(text: string): Tokens {
         if (code === 63 || code === 0xbf) questions.add(clause);
         if (code === 33) emphatic = true;
         clause++;
-      } else if (code === 32 && i + 2 < n && (text.charCodeAt(i + 1) === 45 || text.charCodeAt(i + 1) === 0x2013)) {
+      } else if (
+        code === 32 &&
+        i + 2 < n &&
+        (text.charCodeAt(i + 1) === 45 || text.charCodeAt(i + 1) === 0x2013)
+      ) {
         // " - " between words acts like a dash.
         if (text.charCodeAt(i + 2) === 32) clause++;
       }

@@ -107,7 +107,12 @@ export interface AnalysisResult {
 
 export interface EngineInput {
   transcript: Transcript;
-  call: { durationS?: number | null; language?: "fr" | "en" | null; companyName?: string | null; agentName?: string | null };
+  call: {
+    durationS?: number | null;
+    language?: "fr" | "en" | null;
+    companyName?: string | null;
+    agentName?: string | null;
+  };
   rubric: RubricVersion;
   /** Tenant-specific irritant lexicons and category rules (C6, C7); optional. */
   tenant?: {

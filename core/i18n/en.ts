@@ -102,7 +102,8 @@ export const en = {
     "Moving the data location is a migration job that this deployment does not offer yet. The location is unchanged.",
   "error.sso_required":
     "Password sign-in can be turned off only once single sign-on is configured for your organisation.",
-  "error.provider_not_allowed": "This provider cannot process data of your location with the current processing scope.",
+  "error.provider_not_allowed":
+    "This provider cannot process data of your location with the current processing scope.",
   "error.conflict": "This action conflicts with the current state. Reload the page and try again.",
   "error.bad_request": "The request is invalid.",
   "error.unsupported_media_type": "This form could not be read. Send it from the page.",

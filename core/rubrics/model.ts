@@ -41,7 +41,16 @@ export const criterionCheckSchema = z.discriminatedUnion("kind", [
   /** A conversation metric compared with a threshold (C8 definitions). */
   z.object({
     kind: z.literal("metric_threshold"),
-    metric: z.enum(["silencePct", "longestSilenceS", "agentTalkRatio", "overtalkCount", "interruptions", "agentWpm", "holdCount", "durationS"]),
+    metric: z.enum([
+      "silencePct",
+      "longestSilenceS",
+      "agentTalkRatio",
+      "overtalkCount",
+      "interruptions",
+      "agentWpm",
+      "holdCount",
+      "durationS",
+    ]),
     op: z.enum(["<=", ">=", "<", ">"]),
     value: z.number(),
   }),
@@ -79,10 +88,15 @@ export const rubricVersionSchema = z
     const all = v.sections.flatMap((s) => s.criteria);
     const total = all.reduce((s, c) => s + c.weight, 0);
     if (Math.abs(total - 100) > 1e-6)
-      ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion weights must sum to 100 (they sum to ${+total.toFixed(4)})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sections"],
+        message: `criterion weights must sum to 100 (they sum to ${+total.toFixed(4)})`,
+      });
     const seen = new Set<string>();
     for (const c of all) {
-      if (seen.has(c.id)) ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion id ${c.id} is used twice` });
+      if (seen.has(c.id))
+        ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion id ${c.id} is used twice` });
       seen.add(c.id);
     }
   });

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
-import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
 import type { Tenant } from "../../db/schema/control";
+import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
 import { newId } from "../crypto";
@@ -53,7 +53,11 @@ function parseContent(raw: unknown): RubricVersionContent {
 }
 
 export const createRubricSchema = z.union([
-  z.object({ name: z.string().trim().min(1).max(200), content: z.unknown(), isDefault: z.boolean().optional() }),
+  z.object({
+    name: z.string().trim().min(1).max(200),
+    content: z.unknown(),
+    isDefault: z.boolean().optional(),
+  }),
   z.object({
     name: z.string().trim().min(1).max(200).optional(),
     templateId: z.string().min(1).max(60),
@@ -62,15 +66,37 @@ export const createRubricSchema = z.union([
   }),
 ]);
 
-async function insertRubric(env: Env, tenant: Tenant, name: string, templateId: string | null, content: RubricVersionContent, isDefault: boolean, actorId: string | null) {
+async function insertRubric(
+  env: Env,
+  tenant: Tenant,
+  name: string,
+  templateId: string | null,
+  content: RubricVersionContent,
+  isDefault: boolean,
+  actorId: string | null,
+) {
   const dp = dataPlane(env, tenant);
   const now = Date.now();
   const id = newId("rub");
   const stmts = [];
-  if (isDefault) stmts.push(dp.db.update(rubrics).set({ isDefault: false }).where(eq(rubrics.tenantId, tenant.id)));
+  if (isDefault)
+    stmts.push(dp.db.update(rubrics).set({ isDefault: false }).where(eq(rubrics.tenantId, tenant.id)));
   stmts.push(
-    dp.db.insert(rubrics).values({ id, tenantId: tenant.id, name, templateId, isDefault, latestVersion: 1, createdAt: now, updatedAt: now }),
-    dp.db.insert(rubricVersions).values({ rubricId: id, tenantId: tenant.id, version: 1, content, createdBy: actorId, createdAt: now }),
+    dp.db
+      .insert(rubrics)
+      .values({
+        id,
+        tenantId: tenant.id,
+        name,
+        templateId,
+        isDefault,
+        latestVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    dp.db
+      .insert(rubricVersions)
+      .values({ rubricId: id, tenantId: tenant.id, version: 1, content, createdBy: actorId, createdAt: now }),
   );
   await dp.db.batch(stmts as never);
   return id;
@@ -83,7 +109,10 @@ export async function createRubric(ctx: Ctx, raw: z.input<typeof createRubricSch
   let content: RubricVersionContent;
   if ("templateId" in input) {
     const tpl = TEMPLATES.find((t) => t.id === input.templateId);
-    if (!tpl) throw new ApiError("validation_failed", "unknown templateId", { errors: [{ pointer: "/templateId", detail: "unknown" }] });
+    if (!tpl)
+      throw new ApiError("validation_failed", "unknown templateId", {
+        errors: [{ pointer: "/templateId", detail: "unknown" }],
+      });
     templateId = tpl.id;
     content = tpl.versions[input.language];
     name = input.name ?? tpl.name[input.language];
@@ -91,24 +120,43 @@ export async function createRubric(ctx: Ctx, raw: z.input<typeof createRubricSch
     name = input.name;
     content = parseContent(input.content);
   }
-  const id = await insertRubric(ctx.env, ctx.tenant, name, templateId, content, input.isDefault ?? false, ctx.actor.id);
+  const id = await insertRubric(
+    ctx.env,
+    ctx.tenant,
+    name,
+    templateId,
+    content,
+    input.isDefault ?? false,
+    ctx.actor.id,
+  );
   await auditCtx(ctx, "rubric.created", "rubric", id, { templateId });
   return getRubric(ctx, id);
 }
 
 async function findRubric(env: Env, tenant: Tenant, id: string) {
   const dp = dataPlane(env, tenant);
-  const r = await dp.db.query.rubrics.findFirst({ where: and(eq(rubrics.id, id), eq(rubrics.tenantId, tenant.id)) });
+  const r = await dp.db.query.rubrics.findFirst({
+    where: and(eq(rubrics.id, id), eq(rubrics.tenantId, tenant.id)),
+  });
   if (!r) throw notFound("Rubric");
   return r;
 }
 
-export async function getRubricVersion(env: Env, tenant: Tenant, rubricId: string, version?: number): Promise<RubricVersion> {
+export async function getRubricVersion(
+  env: Env,
+  tenant: Tenant,
+  rubricId: string,
+  version?: number,
+): Promise<RubricVersion> {
   const r = await findRubric(env, tenant, rubricId);
   const v = version ?? r.latestVersion;
   const dp = dataPlane(env, tenant);
   const row = await dp.db.query.rubricVersions.findFirst({
-    where: and(eq(rubricVersions.rubricId, r.id), eq(rubricVersions.version, v), eq(rubricVersions.tenantId, tenant.id)),
+    where: and(
+      eq(rubricVersions.rubricId, r.id),
+      eq(rubricVersions.version, v),
+      eq(rubricVersions.tenantId, tenant.id),
+    ),
   });
   if (!row) throw notFound("Rubric version");
   return { ...(row.content as RubricVersionContent), rubricId: r.id, version: v };
@@ -133,7 +181,11 @@ export async function listRubrics(ctx: Ctx): Promise<RubricView[]> {
 }
 
 /** A new version (n+1) with new content; the previous versions stay as they were. */
-export async function createRubricVersion(ctx: Ctx, rubricId: string, rawContent: unknown): Promise<RubricView> {
+export async function createRubricVersion(
+  ctx: Ctx,
+  rubricId: string,
+  rawContent: unknown,
+): Promise<RubricView> {
   const r = await findRubric(ctx.env, ctx.tenant, rubricId);
   const content = parseContent(rawContent);
   const dp = dataPlane(ctx.env, ctx.tenant);
@@ -141,24 +193,44 @@ export async function createRubricVersion(ctx: Ctx, rubricId: string, rawContent
   const now = Date.now();
   try {
     await dp.db.batch([
-      dp.db.insert(rubricVersions).values({ rubricId: r.id, tenantId: ctx.tenant.id, version, content, createdBy: ctx.actor.id, createdAt: now }),
-      dp.db.update(rubrics).set({ latestVersion: version, updatedAt: now }).where(and(eq(rubrics.id, r.id), eq(rubrics.latestVersion, r.latestVersion))),
+      dp.db
+        .insert(rubricVersions)
+        .values({
+          rubricId: r.id,
+          tenantId: ctx.tenant.id,
+          version,
+          content,
+          createdBy: ctx.actor.id,
+          createdAt: now,
+        }),
+      dp.db
+        .update(rubrics)
+        .set({ latestVersion: version, updatedAt: now })
+        .where(and(eq(rubrics.id, r.id), eq(rubrics.latestVersion, r.latestVersion))),
     ]);
   } catch (e) {
     if (String((e as Error).message).includes("UNIQUE"))
-      throw new ApiError("conflict", "Someone saved a new version of this rubric at the same time; reload and try again");
+      throw new ApiError(
+        "conflict",
+        "Someone saved a new version of this rubric at the same time; reload and try again",
+      );
     throw e;
   }
   await auditCtx(ctx, "rubric.version_created", "rubric", r.id, { version });
   return getRubric(ctx, r.id);
 }
 
-export async function updateRubric(ctx: Ctx, rubricId: string, patch: { name?: string; isDefault?: boolean; archived?: boolean }) {
+export async function updateRubric(
+  ctx: Ctx,
+  rubricId: string,
+  patch: { name?: string; isDefault?: boolean; archived?: boolean },
+) {
   const r = await findRubric(ctx.env, ctx.tenant, rubricId);
   const dp = dataPlane(ctx.env, ctx.tenant);
   const now = Date.now();
   const stmts = [];
-  if (patch.isDefault) stmts.push(dp.db.update(rubrics).set({ isDefault: false }).where(eq(rubrics.tenantId, ctx.tenant.id)));
+  if (patch.isDefault)
+    stmts.push(dp.db.update(rubrics).set({ isDefault: false }).where(eq(rubrics.tenantId, ctx.tenant.id)));
   stmts.push(
     dp.db
       .update(rubrics)
@@ -179,7 +251,11 @@ export async function listRubricVersions(ctx: Ctx, rubricId: string) {
   const r = await findRubric(ctx.env, ctx.tenant, rubricId);
   const dp = dataPlane(ctx.env, ctx.tenant);
   const rows = await dp.db
-    .select({ version: rubricVersions.version, createdAt: rubricVersions.createdAt, createdBy: rubricVersions.createdBy })
+    .select({
+      version: rubricVersions.version,
+      createdAt: rubricVersions.createdAt,
+      createdBy: rubricVersions.createdBy,
+    })
     .from(rubricVersions)
     .where(and(eq(rubricVersions.rubricId, r.id), eq(rubricVersions.tenantId, ctx.tenant.id)))
     .orderBy(desc(rubricVersions.version));

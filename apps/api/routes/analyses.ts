@@ -4,7 +4,12 @@ import { reprocessCall } from "../../../core/calls/service";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
 
-const EvidenceSchema = z.object({ segmentId: z.string(), startS: z.number(), endS: z.number(), quote: z.string() });
+const EvidenceSchema = z.object({
+  segmentId: z.string(),
+  startS: z.number(),
+  endS: z.number(),
+  quote: z.string(),
+});
 export const AnalysisSchema = z
   .object({
     id: z.string(),
@@ -26,8 +31,17 @@ export const AnalysisSchema = z
         evidence: z.array(EvidenceSchema),
       }),
     ),
-    irritants: z.array(z.object({ type: z.string(), severity: z.string(), speaker: z.string(), evidence: z.array(EvidenceSchema) })),
-    categories: z.array(z.object({ id: z.string(), confidence: z.number(), evidence: z.array(EvidenceSchema).optional() })),
+    irritants: z.array(
+      z.object({
+        type: z.string(),
+        severity: z.string(),
+        speaker: z.string(),
+        evidence: z.array(EvidenceSchema),
+      }),
+    ),
+    categories: z.array(
+      z.object({ id: z.string(), confidence: z.number(), evidence: z.array(EvidenceSchema).optional() }),
+    ),
     metrics: z.record(z.string(), z.unknown()),
     summary: z.unknown(),
     recommendations: z.array(z.string()),
@@ -58,13 +72,23 @@ export function registerAnalyses(api: OpenAPIHono<AppEnv>) {
       summary: "Run the pipeline again (after a failure, a hold, or to re-score against another rubric)",
       request: {
         params: IdParam("callId"),
-        body: { required: false, content: { "application/json": { schema: z.object({ rubricId: z.string().min(1).max(64).optional() }) } } },
+        body: {
+          required: false,
+          content: {
+            "application/json": { schema: z.object({ rubricId: z.string().min(1).max(64).optional() }) },
+          },
+        },
       },
       responses: { 202: json(z.object({ id: z.string(), status: z.string() }).passthrough(), "Queued") },
     }),
     async (c) => {
-      const body = c.req.header("content-type")?.includes("json") ? ((await c.req.json().catch(() => ({}))) as { rubricId?: string }) : {};
-      return c.json(await reprocessCall(c.get("ctx"), c.req.valid("param").callId, { rubricId: body.rubricId }), 202);
+      const body = c.req.header("content-type")?.includes("json")
+        ? ((await c.req.json().catch(() => ({}))) as { rubricId?: string })
+        : {};
+      return c.json(
+        await reprocessCall(c.get("ctx"), c.req.valid("param").callId, { rubricId: body.rubricId }),
+        202,
+      );
     },
   );
 }

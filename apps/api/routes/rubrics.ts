@@ -78,11 +78,18 @@ export function registerRubrics(api: OpenAPIHono<AppEnv>) {
       summary: "Rename, make default, archive (content changes create a version)",
       request: {
         params: RubricId,
-        body: jsonBody(z.object({ name: z.string().min(1).max(200).optional(), isDefault: z.boolean().optional(), archived: z.boolean().optional() })),
+        body: jsonBody(
+          z.object({
+            name: z.string().min(1).max(200).optional(),
+            isDefault: z.boolean().optional(),
+            archived: z.boolean().optional(),
+          }),
+        ),
       },
       responses: { 200: json(Rubric) },
     }),
-    async (c) => c.json(await updateRubric(c.get("ctx"), c.req.valid("param").rubricId, c.req.valid("json")), 200),
+    async (c) =>
+      c.json(await updateRubric(c.get("ctx"), c.req.valid("param").rubricId, c.req.valid("json")), 200),
   );
   api.openapi(
     apiRoute("rubrics:read", {
@@ -93,7 +100,11 @@ export function registerRubrics(api: OpenAPIHono<AppEnv>) {
       request: { params: RubricId },
       responses: { 200: json(z.object({ data: z.array(z.unknown()), nextCursor: z.null() })) },
     }),
-    async (c) => c.json({ data: await listRubricVersions(c.get("ctx"), c.req.valid("param").rubricId), nextCursor: null }, 200),
+    async (c) =>
+      c.json(
+        { data: await listRubricVersions(c.get("ctx"), c.req.valid("param").rubricId), nextCursor: null },
+        200,
+      ),
   );
   api.openapi(
     apiRoute("rubrics:write", {
@@ -104,7 +115,11 @@ export function registerRubrics(api: OpenAPIHono<AppEnv>) {
       request: { params: RubricId, body: jsonBody(z.object({ content: z.unknown() })) },
       responses: { 201: json(Rubric, "Created"), 409: json(z.any(), "Concurrent edit") },
     }),
-    async (c) => c.json(await createRubricVersion(c.get("ctx"), c.req.valid("param").rubricId, c.req.valid("json").content), 201),
+    async (c) =>
+      c.json(
+        await createRubricVersion(c.get("ctx"), c.req.valid("param").rubricId, c.req.valid("json").content),
+        201,
+      ),
   );
   api.openapi(
     apiRoute("rubrics:read", {
@@ -113,7 +128,13 @@ export function registerRubrics(api: OpenAPIHono<AppEnv>) {
       tags: ["Rubrics"],
       summary: "One version's content",
       request: {
-        params: RubricId.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }),
+        params: RubricId.extend({
+          version: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .openapi({ param: { name: "version", in: "path" } }),
+        }),
       },
       responses: { 200: json(z.unknown()) },
     }),

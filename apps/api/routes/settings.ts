@@ -38,7 +38,9 @@ const Providers = z
   .object({
     speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]),
     analysisProvider: z.enum(["builtin", "openai", "anthropic"]),
-    keysSet: z.array(z.string()).openapi({ description: "Providers for which the tenant stored its own key (never shown)" }),
+    keysSet: z
+      .array(z.string())
+      .openapi({ description: "Providers for which the tenant stored its own key (never shown)" }),
   })
   .openapi("ProviderSettings");
 
@@ -58,13 +60,16 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       method: "put",
       path: "/settings/providers",
       tags: ["Settings"],
-      summary: "Choose providers (refused when the location and processing scope do not allow them) and store keys (encrypted)",
+      summary:
+        "Choose providers (refused when the location and processing scope do not allow them) and store keys (encrypted)",
       request: {
         body: jsonBody(
           z.object({
             speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]).optional(),
             analysisProvider: z.enum(["builtin", "openai", "anthropic"]).optional(),
-            keys: z.record(z.enum(["deepgram", "openai", "assemblyai", "anthropic"]), z.string().max(500)).optional(),
+            keys: z
+              .record(z.enum(["deepgram", "openai", "assemblyai", "anthropic"]), z.string().max(500))
+              .optional(),
           }),
         ),
       },

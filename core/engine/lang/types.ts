@@ -11,7 +11,9 @@ export type BuiltinList = "profanity" | "jargon" | "negative_phrasing";
  *   customer's threat ("vous dites que vous voulez résilier ?") is therefore never a threat.
  * - `end`: only counts in the last part of the call (an issue left unresolved at the close).
  * - `neg: false`: the pattern carries its own negation ("toujours pas réglé") — no negation check.
- * - `insult`: a word that insults when aimed at someone (severity goes up when it is).
+ * - `ctx`: the turn must also carry a keyword of that category (weight ≥ 0.45).
+ * - `insult`: a word that insults only when aimed at someone ("vous êtes incompétents", not
+ *   "je suis incapable de me connecter").
  */
 export interface IrritantRule {
   type: IrritantType;
@@ -21,6 +23,10 @@ export interface IrritantRule {
   end?: boolean;
   neg?: false;
   insult?: boolean;
+  /** Only in a turn that also speaks of this category ("way too high" about a bill). */
+  ctx?: Category;
+  /** Words that, right after the match (same clause, 3 words), cancel it ("cancel my order" is no churn). */
+  unless?: string;
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
@@ -44,8 +50,11 @@ export interface LangData {
   holds: string[];
   /** Cues that the issue is resolved. */
   resolution: string[];
-  /** Agent promises of a follow-up (callback, e-mail, ticket, technician). */
-  followUp: string[];
+  /**
+   * Agent promises of a follow-up: `pending` leaves the issue open (callback, ticket, technician,
+   * investigation), `notice` only informs (confirmation e-mail, SMS, tracking number).
+   */
+  followUp: [string, "pending" | "notice"][];
   /** Agent action phrases, with a weight (specific actions outrank "je vais"). */
   actions: [string, number][];
   /** Customer request phrases (the reason for the call). */

@@ -37,7 +37,9 @@ export const calls = sqliteTable(
     rubricId: text("rubric_id"),
     /** R2 key of the current recording (versioned: a replacement is written beside, then swapped). */
     recKey: text("rec_key"),
-    recStatus: text("rec_status", { enum: ["none", "uploading", "verifying", "stored"] }).notNull().default("none"),
+    recStatus: text("rec_status", { enum: ["none", "uploading", "verifying", "stored"] })
+      .notNull()
+      .default("none"),
     recFormat: text("rec_format"),
     recMime: text("rec_mime"),
     recSize: integer("rec_size"),

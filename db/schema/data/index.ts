@@ -1,4 +1,4 @@
 export * from "./agents";
+export * from "./analyses";
 export * from "./calls";
 export * from "./tenantMeta";
-export * from "./analyses";

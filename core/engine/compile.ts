@@ -1,0 +1,142 @@
+import type { Criterion, RubricVersionContent } from "../rubrics/model";
+import { EN } from "./lang/en";
+import { FR } from "./lang/fr";
+import type { BuiltinList, Category, IrritantRule, LangData, Severity } from "./lang/types";
+import { Lexicon, literal } from "./lexicon";
+import { phraseTokens, tokenSet } from "./text";
+
+export type Lang = "fr" | "en";
+
+/** What a module-lexicon match means. One lexicon per language holds every group. */
+export type ModP =
+  | { g: "sent"; v: number; selfNeg: boolean }
+  | { g: "dim" }
+  | { g: "sarc" }
+  | { g: "irr"; r: IrritantRule; unless: Set<string> | null }
+  | { g: "xfer" }
+  | { g: "hold" }
+  | { g: "res" }
+  | { g: "fup"; pending: boolean }
+  | { g: "act"; w: number }
+  | { g: "req" }
+  | { g: "cat"; id: Category; w: number; neg: boolean }
+  | { g: "list"; list: BuiltinList };
+
+export interface LangModule {
+  lang: Lang;
+  lex: Lexicon<ModP>;
+  intensifiers: Set<string>;
+  sarcasmPositive: Set<string>;
+}
+
+/** Negation words, for "does this phrase carry its own negation". */
+const NEG_WORDS = tokenSet(
+  "ne pas plus jamais rien aucun aucune personne sans not no never nothing nobody none without",
+);
+
+function build(lang: Lang, d: LangData): LangModule {
+  const lex = new Lexicon<ModP>();
+  for (const [p, v] of d.sentiment) {
+    const toks = phraseTokens(p.replace(/[|_~*#()]/g, " "));
+    lex.addPattern(p, { g: "sent", v, selfNeg: toks.some((t) => NEG_WORDS.has(t)) });
+  }
+  for (const p of d.diminishers) lex.addPattern(p, { g: "dim" });
+  for (const p of d.sarcasmCues) lex.addPattern(p, { g: "sarc" });
+  for (const r of d.irritants)
+    lex.addPattern(r.p, { g: "irr", r, unless: r.unless ? tokenSet(r.unless) : null });
+  for (const p of d.agentTransfers) lex.addPattern(p, { g: "xfer" });
+  for (const p of d.holds) lex.addPattern(p, { g: "hold" });
+  for (const p of d.resolution) lex.addPattern(p, { g: "res" });
+  for (const [p, kind] of d.followUp) lex.addPattern(p, { g: "fup", pending: kind === "pending" });
+  for (const [p, w] of d.actions) lex.addPattern(p, { g: "act", w });
+  for (const p of d.requests) lex.addPattern(p, { g: "req" });
+  // Topic words count even negated ("I haven't got my refund" is about a refund); only complaint
+  // words, which judge, are checked for negation ("je ne suis pas mécontent").
+  for (const c of d.categories)
+    lex.addPattern(c[1], { g: "cat", id: c[0], w: c[2], neg: c[0] === "complaint" && c[3]?.neg !== false });
+  for (const list of Object.keys(d.lists) as BuiltinList[])
+    for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
+  return {
+    lang,
+    lex,
+    intensifiers: tokenSet(d.intensifiers),
+    sarcasmPositive: tokenSet(d.sarcasmPositive),
+  };
+}
+
+const MODULES: Partial<Record<Lang, LangModule>> = {};
+
+/** The compiled lexicons of a language, built once per isolate. */
+export function langModule(lang: Lang): LangModule {
+  let m = MODULES[lang];
+  if (!m) {
+    m = build(lang, lang === "fr" ? FR : EN);
+    MODULES[lang] = m;
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rubric lexicon: the phrases and words of every criterion, compiled once per rubric version.
+
+/** `ci` = criterion index in the flattened criteria list, `pi` = phrase index. */
+export interface RubP {
+  ci: number;
+  pi: number;
+}
+
+export interface CompiledRubric {
+  criteria: { c: Criterion; sectionId: string }[];
+  lex: Lexicon<RubP>;
+  totalWeight: number;
+}
+
+const RUBRICS = new WeakMap<object, CompiledRubric>();
+
+export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
+  const hit = RUBRICS.get(rubric);
+  if (hit) return hit;
+  const criteria = rubric.sections.flatMap((s) => s.criteria.map((c) => ({ c, sectionId: s.id })));
+  const lex = new Lexicon<RubP>();
+  criteria.forEach(({ c }, ci) => {
+    const ch = c.check;
+    const phrases =
+      ch.kind === "phrase_present" || ch.kind === "phrase_absent"
+        ? ch.phrases
+        : ch.kind === "forbidden_words"
+          ? (ch.words ?? [])
+          : [];
+    phrases.forEach((p, pi) => {
+      lex.add(literal(p, { ci, pi }));
+    });
+  });
+  const compiled = { criteria, lex, totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0) };
+  RUBRICS.set(rubric, compiled);
+  return compiled;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenant lexicons (irritants and categories), compiled once per tenant object.
+
+export type TenantP = { g: "irr"; type: string; severity: Severity } | { g: "cat"; id: string };
+
+export interface TenantInput {
+  irritants?: { type: string; phrases: string[]; severity?: Severity }[];
+  categories?: { id: string; phrases: string[] }[];
+}
+
+const TENANTS = new WeakMap<object, Lexicon<TenantP>>();
+
+export function compileTenant(t: TenantInput | undefined): Lexicon<TenantP> | null {
+  if (!t || (!t.irritants?.length && !t.categories?.length)) return null;
+  const cached = TENANTS.get(t);
+  if (cached) return cached;
+  const lex = new Lexicon<TenantP>();
+  for (const irr of t.irritants ?? [])
+    for (const p of irr.phrases ?? [])
+      lex.add(literal<TenantP>(p, { g: "irr", type: irr.type, severity: irr.severity ?? "medium" }, true));
+  for (const cat of t.categories ?? [])
+    for (const p of cat.phrases ?? []) lex.add(literal<TenantP>(p, { g: "cat", id: cat.id }, true));
+  TENANTS.set(t, lex);
+  return lex;
+}

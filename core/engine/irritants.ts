@@ -1,0 +1,258 @@
+import type { LangModule, ModP, TenantP } from "./compile";
+import type { IrritantRule, Severity } from "./lang/types";
+import { type Hit, isNegated, numberValue } from "./lexicon";
+import { evidence, type PSeg } from "./prepare";
+import { stem, type Tokens, tokenSet } from "./text";
+import type { Evidence, Irritant } from "./types";
+
+/**
+ * Irritants (C6). Lexicon patterns per type (`lang/fr.ts`, `lang/en.ts`), looked for in the speech
+ * of whoever can voice them — mostly the customer, so the agent reformulating a threat is never
+ * one — with negation ("je ne vais pas résilier"), exceptions ("cancel my order"), insults only
+ * when aimed at someone, and two structural rules:
+ * - transfer loop: the agent announces transfers at two moments ≥ 45 s apart;
+ * - unresolved: the customer's last turns stay negative and no resolution cue (after the opening)
+ *   or follow-up promise closes the call.
+ * Severity: the pattern's base, raised by numbers (40 minutes, third call), emphasis ("!",
+ * capitals, an intensifier just before, a very negative turn) and repetition (the same irritant in
+ * 2+ turns), lowered by a polite register (a softener such as "un peu", "a bit" in the turn, when
+ * there is no emphasis) and by questions ("can I cancel?").
+ */
+
+const LEVEL: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+const SEV: Severity[] = ["low", "medium", "high"];
+
+const ADDRESSEE = tokenSet(
+  "vous tu te toi vos votre ton ta tes you your ya yall bande espèce sale quel quelle what such",
+);
+const SELF = tokenSet("suis am feel sens trouve");
+const MINUTES: Record<string, number> = {};
+for (const [w, m] of [
+  ["minute", 1],
+  ["minutes", 1],
+  ["heure", 60],
+  ["heures", 60],
+  ["hour", 60],
+  ["hours", 60],
+  ["jour", 1440],
+  ["jours", 1440],
+  ["day", 1440],
+  ["days", 1440],
+  ["semaine", 10080],
+  ["semaines", 10080],
+  ["week", 10080],
+  ["weeks", 10080],
+  ["mois", 43200],
+  ["month", 43200],
+  ["months", 43200],
+] as [string, number][])
+  MINUTES[stem(w)] = m;
+const DEMI = tokenSet("demi half");
+const COUNTED = new Set(["repeat_contact", "transfer_loop", "billing_dispute"]);
+
+/** A number in the hit (value, and the wait it describes in minutes when a unit follows). */
+function numbersIn(tok: Tokens, s: number, e: number): { n: number | null; minutes: number | null } {
+  let n: number | null = null;
+  let minutes: number | null = null;
+  for (let i = s; i < e; i++) {
+    const t = tok.t[i];
+    let v = numberValue(t);
+    if (v === null && /^\d+e$/.test(t)) v = Number.parseInt(t, 10);
+    if (DEMI.has(t)) v = 0.5;
+    if (v === null) continue;
+    if (n === null) n = v;
+    const unit = MINUTES[tok.t[i + 1]] ?? MINUTES[tok.t[i + 2]];
+    if (unit !== undefined) minutes = v * unit;
+  }
+  return { n, minutes };
+}
+
+function aimed(tok: Tokens, s: number): boolean {
+  const clause = tok.c[s];
+  let size = 0;
+  let addressee = false;
+  for (let i = 0; i < tok.t.length; i++) {
+    if (tok.c[i] !== clause) continue;
+    size++;
+    if (ADDRESSEE.has(tok.t[i])) addressee = true;
+  }
+  for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === clause; i--) if (SELF.has(tok.t[i])) return false;
+  return addressee || size <= 3;
+}
+
+/**
+ * Does an irritant pattern hit count, whoever said it: not negated (unless the pattern carries its
+ * own negation), no exception word right after it, an insult aimed at someone, and a counted
+ * number of at least two ("the first time I called" is no repeat contact).
+ */
+export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[]): boolean {
+  const pl = h.p.payload as Extract<ModP, { g: "irr" }>;
+  const r = pl.r;
+  if (r.neg !== false && isNegated(tok, h.s, h.e, h.p.literals)) return false;
+  if (pl.unless)
+    for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
+      if (pl.unless.has(tok.t[i])) return false;
+  if (r.insult && !aimed(tok, h.s)) return false;
+  if (r.ctx && !hasCategory(hits, r.ctx)) return false;
+  if (COUNTED.has(r.type)) {
+    const { n } = numbersIn(tok, h.s, h.e);
+    if (n !== null && n < 2) return false;
+  }
+  return true;
+}
+
+/** Does the turn carry a keyword of the category with a weight ≥ 0.45 (not negated)? */
+function hasCategory(hits: Hit<ModP>[], id: string): boolean {
+  return hits.some((x) => {
+    const pl = x.p.payload;
+    return pl.g === "cat" && pl.id === id && pl.w >= 0.45;
+  });
+}
+
+/** Closing cues: who voiced a resolution (after the opening), and the agent's follow-up promises. */
+export interface Resolution {
+  customer: boolean;
+  agent: boolean;
+  pending: boolean;
+  notice: boolean;
+}
+
+interface Found {
+  type: string;
+  speaker: "agent" | "customer";
+  level: number;
+  segs: Map<number, { p: PSeg; ev: Evidence; level: number }>;
+  first: number;
+}
+
+export interface IrritantContext {
+  sentimentEnd: number | null;
+  customerSegments: number;
+}
+
+export function detectIrritants(
+  psegs: PSeg[],
+  mod: LangModule,
+  ctx: IrritantContext,
+): { irritants: Irritant[]; resolution: Resolution } {
+  const found = new Map<string, Found>();
+  const add = (
+    type: string,
+    speaker: "agent" | "customer",
+    p: PSeg,
+    level: number,
+    s?: number,
+    e?: number,
+  ) => {
+    const key = `${type}|${speaker}`;
+    let f = found.get(key);
+    if (!f) {
+      f = { type, speaker, level, segs: new Map(), first: p.seg.startS };
+      found.set(key, f);
+    }
+    const prev = f.segs.get(p.idx);
+    if (!prev) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
+    else if (level > prev.level) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
+    if (level > f.level) f.level = level;
+  };
+
+  const resolution: Resolution = { customer: false, agent: false, pending: false, notice: false };
+  const transfers: PSeg[] = [];
+
+  for (const p of psegs) {
+    const { tok } = p;
+    const sp = p.seg.speaker;
+    let softened = false;
+    for (const h of p.hits) {
+      const pl = h.p.payload;
+      if (pl.g === "dim") softened = true;
+      else if (pl.g === "res" && p.late && sp !== "unknown" && !isNegated(tok, h.s, h.e, h.p.literals, true))
+        resolution[sp] = true;
+      else if (pl.g === "fup" && sp === "agent" && !isNegated(tok, h.s, h.e, h.p.literals)) {
+        if (pl.pending) resolution.pending = true;
+        else resolution.notice = true;
+      } else if (pl.g === "xfer" && sp === "agent" && !isNegated(tok, h.s, h.e, h.p.literals)) {
+        if (transfers[transfers.length - 1] !== p) transfers.push(p);
+      }
+    }
+    for (const h of p.hits) {
+      const pl = h.p.payload;
+      if (pl.g !== "irr") continue;
+      const r: IrritantRule = pl.r;
+      const who = r.who ?? "customer";
+      if (sp === "unknown") continue;
+      if (who !== "any" && who !== sp) continue;
+      if (r.end && !p.end) continue;
+      if (!validIrritantHit(tok, h, p.hits)) continue;
+      let level = LEVEL[r.sev];
+      const { n, minutes } = numbersIn(tok, h.s, h.e);
+      if (COUNTED.has(r.type) && n !== null && r.type !== "billing_dispute")
+        level = n >= 3 ? 2 : Math.max(level, 1);
+      if (r.type === "long_wait" && minutes !== null)
+        level = minutes >= 1440 ? (minutes >= 20160 ? 2 : 1) : minutes >= 30 ? 2 : minutes >= 10 ? 1 : 0;
+      let emphatic = tok.emphatic || (p.sentiment !== null && p.sentiment <= -0.8);
+      for (let k = h.s - 1; !emphatic && k >= 0 && k >= h.s - 3 && tok.c[k] === tok.c[h.s]; k--)
+        if (mod.intensifiers.has(tok.t[k])) emphatic = true;
+      if (emphatic) level++;
+      else if (softened) level--;
+      if (
+        sp === "customer" &&
+        tok.questions.has(tok.c[h.s]) &&
+        (r.type === "churn_threat" || r.type === "escalation_request")
+      )
+        level--;
+      add(r.type, sp, p, Math.max(0, Math.min(2, level)), h.s, h.e);
+    }
+    for (const h of p.thits) {
+      const pl = h.p.payload as TenantP;
+      if (pl.g !== "irr" || sp === "unknown") continue;
+      if (isNegated(tok, h.s, h.e, h.p.literals)) continue;
+      add(pl.type, sp, p, LEVEL[pl.severity], h.s, h.e);
+    }
+  }
+
+  // Structural transfer loop: transfers announced at two moments at least 45 s apart.
+  const moments: PSeg[] = [];
+  for (const p of transfers)
+    if (!moments.length || p.seg.startS - moments[moments.length - 1].seg.startS >= 45) moments.push(p);
+  if (moments.length >= 2)
+    for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0);
+
+  // Structural unresolved: the customer ends negative, nothing resolves or schedules a follow-up.
+  if (
+    !found.has("unresolved|customer") &&
+    !resolution.customer &&
+    !resolution.agent &&
+    !resolution.pending &&
+    ctx.customerSegments >= 3 &&
+    ctx.sentimentEnd !== null &&
+    ctx.sentimentEnd <= -0.25
+  ) {
+    const last = psegs
+      .filter((p) => p.seg.speaker === "customer" && p.end && (p.sentiment ?? 0) < 0)
+      .slice(-2);
+    for (const p of last) add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0);
+  }
+
+  const out: (Irritant & { first: number; lvl: number })[] = [];
+  for (const f of found.values()) {
+    const n = f.segs.size;
+    const lvl = Math.min(2, n >= 3 ? 2 : n >= 2 ? f.level + 1 : f.level);
+    const ev = [...f.segs.values()].sort((a, b) => a.p.seg.startS - b.p.seg.startS).slice(0, 5);
+    out.push({
+      type: f.type,
+      severity: SEV[lvl],
+      speaker: f.speaker,
+      evidence: ev.map((x) => x.ev),
+      first: f.first,
+      lvl,
+    });
+  }
+  out.sort((a, b) => b.lvl - a.lvl || a.first - b.first);
+  return {
+    irritants: out.map(({ first: _f, lvl: _l, ...i }) => i),
+    resolution,
+  };
+}
+
+export type { ModP };
