@@ -71,7 +71,7 @@ async function setStatus(env: Env, tenant: Tenant, call: Call, patch: Partial<Ca
 /** Speech-to-text step. Without a configured provider the call fails with a clear reason. */
 export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<void> {
   const loaded = await load(env, msg);
-  if (!loaded || loaded.call.status !== "transcribing") return;
+  if (loaded?.call.status !== "transcribing") return;
   const { tenant, call } = loaded;
   if (call.txFormat) {
     await startProcessing(env, tenant, call);
@@ -102,7 +102,7 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
 /** Analysis step: the built-in engine (default) or the tenant's LLM provider. */
 export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void> {
   const loaded = await load(env, msg);
-  if (!loaded || loaded.call.status !== "analyzing") return;
+  if (loaded?.call.status !== "analyzing") return;
   const { tenant, call, dp } = loaded;
   const existing = await dp.db.query.analyses.findFirst({
     where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)),

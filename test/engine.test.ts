@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyze, computeScore } from "../core/engine";
+import { analyze, computeMetrics, computeScore } from "../core/engine";
 import { tokenize } from "../core/engine/text";
 import type { Criterion } from "../core/rubrics/model";
 import { criterion, rubricOf, run, segs, turns } from "./corpus/build";
@@ -551,5 +551,19 @@ describe("analysis envelope", () => {
     expect(s.actions).toContain("Je viens de corriger la facture");
     expect(s.outcome).toMatch(/^Résolu/);
     expect(s.followUp).toContain("Vous recevrez la facture rectifiée");
+  });
+});
+
+describe("computeMetrics", () => {
+  it("gives exactly the metrics of analyze, without a rubric", () => {
+    const t = turns([
+      ["A", "Bonjour, je vous mets en attente un instant."],
+      ["C", "C'est inadmissible, ça fait une heure que j'attends !"],
+      ["A", "Je suis désolé, c'est réglé."],
+      ["C", "Merci beaucoup."],
+    ]);
+    expect(computeMetrics({ transcript: t, call: { durationS: 30 } })).toEqual(
+      run(t, { call: { durationS: 30 } }).metrics,
+    );
   });
 });

@@ -457,7 +457,7 @@ describe("computeScore", () => {
         },
       ],
     };
-    expect(computeScore([crit("a", 1), crit("b", 5)], scaleRubric)).toMatchObject({
+    expect(computeScore(scaleRubric, [crit("a", 1), crit("b", 5)])).toMatchObject({
       score: 50,
       passed: false,
     });

@@ -2,6 +2,7 @@
 //   PUT    /put/<key>                         body → env.BUCKET.put(key, request.body)
 //   PUT    /put-js/<key>, /put-digest/<key>   diagnostics: through a JS TransformStream (+ SHA-256)
 //   PUT    /put-tee/<key>                     diagnostic: native tee into a DigestStream and R2
+//   PUT    /put-then-hash/<key>               diagnostic: bare put, then read back into a DigestStream
 //   POST   /mpu/<key>                         → { uploadId }
 //   PUT    /mpu/<key>/<uploadId>/<partNumber> body → uploadPart(partNumber, request.body)
 //   POST   /mpu/<key>/<uploadId>/complete     { parts: [{ partNumber, etag }] } → { size }
@@ -71,6 +72,17 @@ export default {
         toR2.pipeTo(fixed.writable),
         toHash.pipeTo(digest),
       ]);
+      const sha256 = [...new Uint8Array(await digest.digest)]
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join("");
+      return Response.json({ size: obj.size, sha256 });
+    }
+    // Diagnostic: store first (a bare pipe), then hash the stored object by reading it back
+    // natively into a DigestStream — no chunk of the upload passes through JS.
+    if (op === "put-then-hash" && request.method === "PUT") {
+      const obj = await env.BUCKET.put(key, request.body);
+      const digest = new crypto.DigestStream("SHA-256");
+      await (await env.BUCKET.get(key)).body.pipeTo(digest);
       const sha256 = [...new Uint8Array(await digest.digest)]
         .map((b) => b.toString(16).padStart(2, "0"))
         .join("");

@@ -1,5 +1,5 @@
 import type { Tenant } from "../../db/schema/control";
-import { analyze as builtinAnalyze } from "../engine";
+import { computeMetrics } from "../engine";
 import type { EngineInput } from "../engine/types";
 import { analyzeWithLlm, modelFor } from "../providers/llm";
 import { ProviderError } from "../providers/speech/types";
@@ -15,7 +15,7 @@ export async function analyzeWithTenantLlm(env: Env, tenant: Tenant, endpoint: s
   const apiKey = await providerKey(env, tenant, provider);
   if (!apiKey) throw new ProviderError(provider, `No API key is configured for ${provider}`, false);
   const model = modelFor(provider, { apiKey, endpoint });
-  const { metrics } = builtinAnalyze(input);
+  const metrics = computeMetrics(input);
   const r = await analyzeWithLlm({ model, input, engineLabel: provider, metrics });
   return { result: r.result, usage: r.usage };
 }

@@ -7,8 +7,9 @@ import type { CategoryResult, Evidence, Irritant } from "./types";
  * Categories (C7), rule-based and multi-label. Each category has keyword families with weights
  * (`lang/*.ts`). A keyword adds its weight the first time it fires — fully in the customer's
  * speech, half in the agent's (0.8 for sales, which agents drive), 0.75 for an unknown speaker —
- * and 0.15 for each later turn where it fires again (up to three). Negated keywords do not count
- * ("je n'ai pas de problème de facture"). Irritants add structural evidence: a churn threat to
+ * and 0.15 for each later turn where it fires again (up to three). Topic words count even negated ("I haven't
+ * got my refund" is about refunds); complaint and sales words do not ("je ne suis pas mécontent",
+ * "je n'ai jamais souscrit"). Irritants add structural evidence: a churn threat to
  * cancellation, a billing dispute to billing, escalation / rudeness / unresolved to complaint; a
  * strongly negative customer turn to complaint; customer questions a little to information request.
  *
@@ -38,7 +39,15 @@ export function categorize(psegs: PSeg[], irritants: Irritant[]): CategoryResult
     if (ev) a.ev.push({ ev, w });
   };
   const mult = (sp: string, id: string) =>
-    sp === "customer" ? 1 : sp === "agent" ? (id === "sales" ? 0.8 : 0.5) : 0.75;
+    sp === "customer"
+      ? 1
+      : sp === "agent"
+        ? id === "sales"
+          ? 0.8
+          : id === "information_request"
+            ? 0.2
+            : 0.5
+        : 0.75;
 
   let questions = 0;
   let worst: PSeg | null = null;
@@ -110,5 +119,11 @@ export function categorize(psegs: PSeg[], irritants: Irritant[]): CategoryResult
 
 function dedupe(evs: Evidence[]): Evidence[] {
   const seen = new Set<string>();
-  return evs.filter((e) => (seen.has(e.segmentId) ? false : (seen.add(e.segmentId), true)));
+  const out: Evidence[] = [];
+  for (const e of evs)
+    if (!seen.has(e.segmentId)) {
+      seen.add(e.segmentId);
+      out.push(e);
+    }
+  return out;
 }

@@ -15,7 +15,7 @@ export type ModP =
   | { g: "irr"; r: IrritantRule; unless: Set<string> | null }
   | { g: "xfer" }
   | { g: "hold" }
-  | { g: "res" }
+  | { g: "res"; agentOnly: boolean }
   | { g: "fup"; pending: boolean }
   | { g: "act"; w: number }
   | { g: "req" }
@@ -46,14 +46,22 @@ function build(lang: Lang, d: LangData): LangModule {
     lex.addPattern(r.p, { g: "irr", r, unless: r.unless ? tokenSet(r.unless) : null });
   for (const p of d.agentTransfers) lex.addPattern(p, { g: "xfer" });
   for (const p of d.holds) lex.addPattern(p, { g: "hold" });
-  for (const p of d.resolution) lex.addPattern(p, { g: "res" });
+  for (const r of d.resolution)
+    if (typeof r === "string") lex.addPattern(r, { g: "res", agentOnly: false });
+    else lex.addPattern(r[0], { g: "res", agentOnly: true });
   for (const [p, kind] of d.followUp) lex.addPattern(p, { g: "fup", pending: kind === "pending" });
   for (const [p, w] of d.actions) lex.addPattern(p, { g: "act", w });
   for (const p of d.requests) lex.addPattern(p, { g: "req" });
-  // Topic words count even negated ("I haven't got my refund" is about a refund); only complaint
-  // words, which judge, are checked for negation ("je ne suis pas mécontent").
+  // Topic words count even negated ("I haven't got my refund" is about a refund); complaint and
+  // sales words, which judge or express intent, are checked for negation ("je ne suis pas
+  // mécontent", "je n'ai jamais souscrit").
   for (const c of d.categories)
-    lex.addPattern(c[1], { g: "cat", id: c[0], w: c[2], neg: c[0] === "complaint" && c[3]?.neg !== false });
+    lex.addPattern(c[1], {
+      g: "cat",
+      id: c[0],
+      w: c[2],
+      neg: (c[0] === "complaint" || c[0] === "sales") && c[3]?.neg !== false,
+    });
   for (const list of Object.keys(d.lists) as BuiltinList[])
     for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
   return {
@@ -92,10 +100,19 @@ export interface CompiledRubric {
 }
 
 const RUBRICS = new WeakMap<object, CompiledRubric>();
+/** Rubric versions parsed afresh for each call (a queue consumer) are found by content. */
+const BY_CONTENT = new Map<string, CompiledRubric>();
+const BY_CONTENT_MAX = 64;
 
 export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
   const hit = RUBRICS.get(rubric);
   if (hit) return hit;
+  const key = JSON.stringify(rubric.sections);
+  const known = BY_CONTENT.get(key);
+  if (known) {
+    RUBRICS.set(rubric, known);
+    return known;
+  }
   const criteria = rubric.sections.flatMap((s) => s.criteria.map((c) => ({ c, sectionId: s.id })));
   const lex = new Lexicon<RubP>();
   criteria.forEach(({ c }, ci) => {
@@ -112,6 +129,8 @@ export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
   });
   const compiled = { criteria, lex, totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0) };
   RUBRICS.set(rubric, compiled);
+  if (BY_CONTENT.size >= BY_CONTENT_MAX) BY_CONTENT.delete(BY_CONTENT.keys().next().value as string);
+  BY_CONTENT.set(key, compiled);
   return compiled;
 }
 

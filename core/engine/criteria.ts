@@ -200,6 +200,9 @@ export function evaluateCriteria(ctx: CriteriaContext): {
       }
       case "metric_threshold":
         return metric(ch.metric, ch.op, ch.value);
+      default:
+        // A check kind this engine does not know is never pretended.
+        return out("not_evaluated", null, [], MSG.llm(l));
     }
 
     function present(hits: [PSeg, Hit<RubP>][]): CriterionResult {

@@ -4,8 +4,8 @@ import { compileRubric, compileTenant, type Lang, langModule } from "./compile";
 import { evaluateCriteria } from "./criteria";
 import { detectIrritants } from "./irritants";
 import { isNegated } from "./lexicon";
-import { computeTiming, HOLD_SILENCE_MIN_S } from "./metrics";
-import { prepare } from "./prepare";
+import { computeTiming, HOLD_SILENCE_MIN_S, type Timing } from "./metrics";
+import { type PSeg, prepare } from "./prepare";
 import { computeScore } from "./score";
 import { segmentSentiment, sentimentTrend } from "./sentiment";
 import { recommend, summarize } from "./summary";
@@ -25,28 +25,27 @@ export const ENGINE_NAME = "builtin";
 /** A hold: an agent hold phrase followed, within 15 s of the end of that turn, by ≥ 10 s of silence. */
 const HOLD_LOOKAHEAD_S = 15;
 
-export function analyze(input: EngineInput): AnalysisResult {
-  const { transcript, call, rubric } = input;
-  const segments = transcript.segments ?? [];
-  const lang: Lang =
+function languageOf(
+  input: Pick<EngineInput, "transcript" | "call"> & { rubric?: { language?: Lang } },
+): Lang {
+  const { transcript, call } = input;
+  return (
     call.language ??
     transcript.language ??
-    guessLanguage(segments.map((s) => s.text)) ??
-    rubric.language ??
-    "fr";
-  const mod = langModule(lang);
-  const compiled = compileRubric(rubric);
-  const tenant = compileTenant(input.tenant);
-  const timing = computeTiming(segments, call.durationS);
-  const psegs = prepare(segments, mod, compiled, tenant, timing.t0, timing.tEnd);
-  const estimated = transcript.estimatedTiming === true;
+    guessLanguage((transcript.segments ?? []).map((s) => s.text)) ??
+    input.rubric?.language ??
+    "fr"
+  );
+}
 
+/** Timing, holds and customer sentiment of prepared segments (shared by analyze and computeMetrics). */
+function measure(psegs: PSeg[], timing: Timing, estimated: boolean) {
   // Sentiment — customer turns only.
   const bySegment: { segmentId: string; sentiment: number }[] = [];
   const signals: (number | null)[] = [];
   for (const p of psegs)
     if (p.seg.speaker === "customer") {
-      const v = segmentSentiment(p, mod);
+      const v = segmentSentiment(p, p.mod);
       signals.push(v);
       p.sentiment = v ?? 0;
       bySegment.push({ segmentId: p.seg.id, sentiment: v ?? 0 });
@@ -94,10 +93,36 @@ export function analyze(input: EngineInput): AnalysisResult {
     sentimentEnd: trend.end,
     sentimentBySegment: bySegment,
   };
+  return { metrics, holds, trend };
+}
+
+/**
+ * The conversation metrics (C8) alone — what any provider reports, since metrics are measured,
+ * never asked from a model. Same definitions and code as `analyze(input).metrics`.
+ */
+export function computeMetrics(input: Pick<EngineInput, "transcript" | "call">): Metrics {
+  const segments = input.transcript.segments ?? [];
+  const mod = langModule(languageOf(input));
+  const timing = computeTiming(segments, input.call.durationS);
+  const psegs = prepare(segments, mod, null, null, timing.t0, timing.tEnd);
+  return measure(psegs, timing, input.transcript.estimatedTiming === true).metrics;
+}
+
+export function analyze(input: EngineInput): AnalysisResult {
+  const { transcript, call, rubric } = input;
+  const segments = transcript.segments ?? [];
+  const lang = languageOf(input);
+  const mod = langModule(lang);
+  const compiled = compileRubric(rubric);
+  const tenant = compileTenant(input.tenant);
+  const timing = computeTiming(segments, call.durationS);
+  const psegs = prepare(segments, mod, compiled, tenant, timing.t0, timing.tEnd);
+  const estimated = transcript.estimatedTiming === true;
+  const { metrics, holds, trend } = measure(psegs, timing, estimated);
 
   const { irritants, resolution } = detectIrritants(psegs, mod, {
     sentimentEnd: trend.end,
-    customerSegments: bySegment.length,
+    customerSegments: metrics.sentimentBySegment.length,
   });
   const categories = categorize(psegs, irritants);
 
@@ -157,3 +182,4 @@ export function analyze(input: EngineInput): AnalysisResult {
 export type { ScoreInput, ScoreResult } from "./score";
 export { computeScore } from "./score";
 export { tokenize } from "./text";
+export { DEFAULT_CATEGORIES, IRRITANT_TYPES } from "./types";

@@ -26,7 +26,7 @@ const ADDRESSEE = tokenSet(
   "vous tu te toi vos votre ton ta tes you your ya yall bande espèce sale quel quelle what such",
 );
 const SELF = tokenSet("suis am feel sens trouve");
-const MINUTES: Record<string, number> = {};
+const MINUTES = new Map<string, number>();
 for (const [w, m] of [
   ["minute", 1],
   ["minutes", 1],
@@ -46,7 +46,7 @@ for (const [w, m] of [
   ["month", 43200],
   ["months", 43200],
 ] as [string, number][])
-  MINUTES[stem(w)] = m;
+  MINUTES.set(stem(w), m);
 const DEMI = tokenSet("demi half");
 const COUNTED = new Set(["repeat_contact", "transfer_loop", "billing_dispute"]);
 
@@ -61,7 +61,7 @@ function numbersIn(tok: Tokens, s: number, e: number): { n: number | null; minut
     if (DEMI.has(t)) v = 0.5;
     if (v === null) continue;
     if (n === null) n = v;
-    const unit = MINUTES[tok.t[i + 1]] ?? MINUTES[tok.t[i + 2]];
+    const unit = MINUTES.get(tok.t[i + 1]) ?? MINUTES.get(tok.t[i + 2]);
     if (unit !== undefined) minutes = v * unit;
   }
   return { n, minutes };
@@ -166,7 +166,13 @@ export function detectIrritants(
     for (const h of p.hits) {
       const pl = h.p.payload;
       if (pl.g === "dim") softened = true;
-      else if (pl.g === "res" && p.late && sp !== "unknown" && !isNegated(tok, h.s, h.e, h.p.literals, true))
+      else if (
+        pl.g === "res" &&
+        p.late &&
+        sp !== "unknown" &&
+        !(pl.agentOnly && sp !== "agent") &&
+        !isNegated(tok, h.s, h.e, h.p.literals, true)
+      )
         resolution[sp] = true;
       else if (pl.g === "fup" && sp === "agent" && !isNegated(tok, h.s, h.e, h.p.literals)) {
         if (pl.pending) resolution.pending = true;

@@ -20,7 +20,8 @@ interface Alt {
   prefix: boolean;
 }
 type Step =
-  | { k: "alt"; alts: Alt[]; opt: boolean }
+  /** `alts` for indexing; matching uses `one` (single exact words, O(1)) and `rest` (the others). */
+  | { k: "alt"; alts: Alt[]; opt: boolean; one: Set<string>; rest: Alt[] }
   | { k: "fill" }
   | { k: "gap"; max: number }
   | { k: "num" }
@@ -97,12 +98,9 @@ const NUMBERS: [string, number][] = [
   ["few", 2],
   ["couple", 2],
   ["dozen", 12],
-  ["a_few", 2],
 ];
 /** Number words (stemmed, like text tokens) → value; vague quantities get a typical value. */
-export const NUMBER_WORDS: Record<string, number> = Object.fromEntries(
-  NUMBERS.map(([w, v]) => [stem(w), v] as [string, number]),
-);
+export const NUMBER_WORDS = new Map<string, number>(NUMBERS.map(([w, v]) => [stem(w), v]));
 
 /** The numeric value of a (stemmed) token, or null. */
 export function numberValue(tok: string): number | null {
@@ -111,11 +109,21 @@ export function numberValue(tok: string): number | null {
     const v = Number.parseInt(tok, 10);
     return Number.isFinite(v) ? v : null;
   }
-  return NUMBER_WORDS[tok] ?? null;
+  return NUMBER_WORDS.get(tok) ?? null;
 }
 function isOrdinal(tok: string): boolean {
   const n = tok.length;
   return n >= 2 && tok.charCodeAt(n - 1) === 101 && tok.charCodeAt(0) >= 48 && tok.charCodeAt(0) <= 57;
+}
+
+function altStep(alts: Alt[], opt: boolean): Step {
+  const one = new Set<string>();
+  const rest: Alt[] = [];
+  for (const a of alts) {
+    if (!a.prefix && a.toks.length === 1) one.add(a.toks[0]);
+    else rest.push(a);
+  }
+  return { k: "alt", alts, opt, one, rest };
 }
 
 function compileAlt(raw: string): Alt | null {
@@ -162,14 +170,14 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
       // A single non-optional alternative of several tokens becomes several steps (plain words).
       if (!opt && alts.length === 1 && !alts[0].prefix && alts[0].toks.length > 1) {
         for (const tok of alts[0].toks) {
-          steps.push({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false });
+          steps.push(altStep([{ toks: [tok], prefix: false }], false));
           literals.add(tok);
           len++;
         }
         continue;
       }
       for (const a of alts) for (const tok of a.toks) literals.add(tok);
-      steps.push({ k: "alt", alts, opt });
+      steps.push(altStep(alts, opt));
       if (!opt) len++;
     }
   }
@@ -201,7 +209,7 @@ export function literal<P>(phrase: string, payload: P, loose = false): Compiled<
   const steps: Step[] = [];
   toks.forEach((tok, i) => {
     if (i > 0) steps.push(loose ? { k: "gap", max: 2 } : { k: "fill" });
-    steps.push({ k: "alt", alts: [{ toks: [tok], prefix: false }], opt: false });
+    steps.push(altStep([{ toks: [tok], prefix: false }], false));
   });
   return { steps, payload, literals: new Set(toks), len: toks.length };
 }
@@ -222,7 +230,11 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
   const st = steps[si];
   switch (st.k) {
     case "alt": {
-      for (const a of st.alts) {
+      if (i < end && st.one.has(toks[i])) {
+        const r = matchFrom(steps, si + 1, toks, i + 1, end);
+        if (r >= 0) return r;
+      }
+      for (const a of st.rest) {
         const j = altMatches(a, toks, i, end);
         if (j >= 0) {
           const r = matchFrom(steps, si + 1, toks, j, end);
@@ -252,9 +264,15 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
   }
 }
 
-/** A set of compiled patterns indexed by first token (exact) and first three letters (prefixes). */
+/**
+ * A set of compiled patterns. Index: by the first two words when a pattern's start is two fixed
+ * words (most patterns start with a very common word — "je", "vous", "i", "you" — and would
+ * otherwise be tried at each of its occurrences), else by the first word, else by the first three
+ * letters of a prefix, plus the patterns that start with a number or an ordinal.
+ */
 export class Lexicon<P> {
   private readonly exact = new Map<string, Compiled<P>[]>();
+  private readonly pairs = new Map<string, Map<string, Compiled<P>[]>>();
   private readonly prefix = new Map<string, Compiled<P>[]>();
   private readonly numStart: Compiled<P>[] = [];
   private readonly ordStart: Compiled<P>[] = [];
@@ -267,12 +285,46 @@ export class Lexicon<P> {
     if (first.k === "num") this.numStart.push(c);
     if (first.k === "ord") this.ordStart.push(c);
     if (first.k !== "alt") return;
+    const second = c.steps[1];
+    // The exact second words that can follow a one-word start, or null when not fixed.
+    const nexts =
+      second &&
+      second.k === "alt" &&
+      !second.opt &&
+      second.alts.every((a) => !(a.prefix && a.toks.length === 1))
+        ? second.alts.map((a) => a.toks[0])
+        : null;
+    // Group the start's alternatives by head word: a head is pair-indexed only if all its paths are.
+    const byHead = new Map<string, [string, string][] | null>();
     for (const a of first.alts) {
       const head = a.toks[0];
       if (a.prefix && a.toks.length === 1) {
         if (head.length < 3) throw new Error(`prefix too short: ${head}`);
         push(this.prefix, head.slice(0, 3), c);
-      } else push(this.exact, head, c);
+        continue;
+      }
+      const pairs: [string, string][] | null =
+        a.toks.length >= 2
+          ? a.prefix && a.toks.length === 2
+            ? null
+            : [[head, a.toks[1]]]
+          : nexts
+            ? nexts.map((n) => [head, n] as [string, string])
+            : null;
+      const prev = byHead.get(head);
+      byHead.set(head, prev === undefined ? pairs : prev && pairs ? [...prev, ...pairs] : null);
+    }
+    for (const [head, pairs] of byHead) {
+      if (!pairs) {
+        push(this.exact, head, c);
+        continue;
+      }
+      let m = this.pairs.get(head);
+      if (!m) {
+        m = new Map();
+        this.pairs.set(head, m);
+      }
+      for (const [, n] of pairs) push(m, n, c);
     }
   }
 
@@ -284,17 +336,28 @@ export class Lexicon<P> {
   scan(tok: Tokens, out: Hit<P>[] = []): Hit<P>[] {
     const toks = tok.t;
     const n = toks.length;
+    const numbers = this.numStart.length > 0;
+    const ordinals = this.ordStart.length > 0;
+    const prefixes = this.prefix.size > 0;
     for (let i = 0; i < n; i++) {
       const w = toks[i];
       const ex = this.exact.get(w);
       if (ex) for (const c of ex) tryAt(c, toks, i, n, out);
-      if (this.prefix.size && w.length >= 3) {
+      if (i + 1 < n) {
+        const m = this.pairs.get(w);
+        if (m) {
+          const pr = m.get(toks[i + 1]);
+          if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
+        }
+      }
+      if (prefixes && w.length >= 3) {
         const pr = this.prefix.get(w.slice(0, 3));
         if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
       }
-      if (this.numStart.length && numberValue(w) !== null)
-        for (const c of this.numStart) tryAt(c, toks, i, n, out);
-      if (this.ordStart.length && isOrdinal(w)) for (const c of this.ordStart) tryAt(c, toks, i, n, out);
+      const c0 = w.charCodeAt(0);
+      const digit = c0 >= 48 && c0 <= 57;
+      if (numbers && (digit || NUMBER_WORDS.has(w))) for (const c of this.numStart) tryAt(c, toks, i, n, out);
+      if (ordinals && digit && isOrdinal(w)) for (const c of this.ordStart) tryAt(c, toks, i, n, out);
     }
     return out;
   }

@@ -35,8 +35,11 @@ const METRIC_NAMES: Record<Lang, Record<Metric, string>> = {
   },
 };
 
-const fmt = (lang: Lang, v: number) =>
-  new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-GB", { maximumFractionDigits: 2 }).format(v);
+const FORMATS: Record<Lang, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 }),
+  en: new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 }),
+};
+const fmt = (lang: Lang, v: number) => FORMATS[lang].format(v);
 const q = (lang: Lang, s: string) => (lang === "fr" ? `« ${s} »` : `"${s}"`);
 
 export const MSG = {
@@ -111,7 +114,7 @@ export function recommendForCriterion(
   l: Lang,
   label: string,
   check:
-    | { kind: "phrase_present"; withinS?: number; fromEnd?: boolean; requireCompanyName?: boolean }
+    | { kind: "phrase_present" }
     | { kind: "phrase_absent" }
     | { kind: "forbidden_words" }
     | { kind: "metric_threshold"; metric: Metric; op: string }
@@ -120,25 +123,8 @@ export function recommendForCriterion(
 ): string {
   const L = q(l, label);
   switch (check.kind) {
-    case "phrase_present": {
-      const when = check.withinS
-        ? l === "fr"
-          ? check.fromEnd
-            ? ` avant de raccrocher`
-            : ` dès les ${check.withinS} premières secondes`
-          : check.fromEnd
-            ? " before hanging up"
-            : ` within the first ${check.withinS} seconds`
-        : "";
-      const company = check.requireCompanyName
-        ? l === "fr"
-          ? ", en citant le nom de l'entreprise"
-          : ", naming the company"
-        : "";
-      return l === "fr"
-        ? `${L} : à faire systématiquement${when}${company}.`
-        : `${L}: do it every time${when}${company}.`;
-    }
+    case "phrase_present":
+      return l === "fr" ? `${L} : à faire à chaque appel.` : `${L}: do it on every call.`;
     case "phrase_absent":
     case "forbidden_words":
       return l === "fr"
@@ -214,7 +200,7 @@ export function recommendForIrritant(l: Lang, type: string, speaker: "agent" | "
   const key = type === "rudeness" ? `rudeness_${speaker}` : type;
   const table = l === "fr" ? fr : en;
   return (
-    table[key] ??
+    (Object.hasOwn(table, key) ? table[key] : undefined) ??
     (l === "fr"
       ? `Traiter le point d'irritation ${q(l, type)} relevé dans l'appel.`
       : `Address the ${q(l, type)} pain point raised in the call.`)

@@ -18,12 +18,14 @@ export interface PSeg {
   end: boolean;
   /** After the opening (past the first 30 % of the conversation): where a resolution can happen. */
   late: boolean;
+  /** The language module the segment was scanned with. */
+  mod: LangModule;
 }
 
 export function prepare(
   segments: Segment[],
   mod: LangModule,
-  rubric: CompiledRubric,
+  rubric: CompiledRubric | null,
   tenant: Lexicon<TenantP> | null,
   t0: number,
   tEnd: number,
@@ -37,11 +39,12 @@ export function prepare(
       idx,
       tok,
       hits: mod.lex.scan(tok),
-      rhits: rubric.lex.size ? rubric.lex.scan(tok) : [],
+      rhits: rubric?.lex.size ? rubric.lex.scan(tok) : [],
       thits: tenant ? tenant.scan(tok) : [],
       sentiment: null,
       end: seg.startS >= closeFrom,
       late: seg.startS >= lateFrom,
+      mod,
     };
   });
   // A speaker's last two turns are in the closing part too (short calls, long last turns).

@@ -10,7 +10,8 @@ import type { CriterionResultValue } from "./types";
  * - a failed critical criterion sets the score to 0 (even when less than half was judged: the call
  *   is known to fail) and `criticalFail`;
  * - a critical criterion `not_evaluated` sets `needsReview`, and such a call never passes;
- * - passed = score ≥ passThreshold (on the rounded score shown), null when the score is null.
+ * - passed = score ≥ passThreshold (on the rounded score shown), null when the score is null;
+ * - a rubric criterion without a result counts as not_evaluated.
  */
 export interface ScoreInput {
   id: string;

@@ -57,7 +57,7 @@ export function summarize(
     for (const h of p.hits) {
       if ((h.p.payload as ModP).g !== "req") continue;
       const span = sentenceAt(p.seg.text, p.tok.s[h.s] ?? 0);
-      const text = sentence(p, h.s);
+      const text = withNext(p, span);
       firstRequest ??= text;
       const topical = p.hits.some((x) => {
         const pl = x.p.payload as ModP;
@@ -70,11 +70,7 @@ export function summarize(
       }
     }
   }
-  reason ??= firstRequest;
-  if (!reason) {
-    const p = psegs.find((x) => x.seg.speaker === "customer" && x.tok.words >= 5);
-    if (p) reason = sentence(p, 0);
-  }
+  reason ??= firstRequest ?? topicSentence(psegs, early);
 
   // Actions.
   const acts: { idx: number; w: number; text: string }[] = [];
@@ -84,6 +80,7 @@ export function summarize(
     for (const h of p.hits) {
       const pl = h.p.payload as ModP;
       if (pl.g !== "act" || isNegated(p.tok, h.s, h.e, h.p.literals)) continue;
+      if (p.tok.questions.has(p.tok.c[h.s])) continue; // "Anything else I can do?" is no action
       const text = sentence(p, h.s);
       if (seenText.has(text)) continue;
       seenText.add(text);
@@ -129,6 +126,40 @@ export function summarize(
     outcome,
     followUp,
   };
+}
+
+/** A short request sentence ("J'appelle au sujet de ma facture.") with the next one, which says what. */
+function withNext(p: PSeg, span: { from: number; to: number }): string {
+  const text = p.seg.text;
+  let to = span.to;
+  if (to - span.from < 80 && to < text.length) to = sentenceAt(text, Math.min(text.length - 1, to + 1)).to;
+  let s = text.slice(span.from, to).trim();
+  if (s.length > MAX_SENTENCE) s = `${s.slice(0, MAX_SENTENCE - 1)}…`;
+  return s;
+}
+
+/**
+ * No request cue: the customer's first sentence (early in the call) that names a topic or an
+ * irritant, else their first sentence of 5+ words that is not a bare greeting.
+ */
+function topicSentence(psegs: PSeg[], early: number): string | null {
+  let fallback: string | null = null;
+  for (const p of psegs) {
+    if (p.seg.speaker !== "customer" || p.seg.startS > early) continue;
+    for (const h of p.hits) {
+      const pl = h.p.payload as ModP;
+      if ((pl.g === "cat" && pl.w >= 0.45) || (pl.g === "irr" && pl.r.who !== "agent"))
+        return withNext(p, sentenceAt(p.seg.text, p.tok.s[h.s] ?? 0));
+    }
+    if (fallback === null && p.tok.words >= 5) {
+      // Skip a leading greeting sentence ("Hi Priya.").
+      const first = sentenceAt(p.seg.text, 0);
+      const rest = first.to < p.seg.text.length ? sentenceAt(p.seg.text, first.to + 1) : first;
+      const pick = p.seg.text.slice(first.from, first.to).split(/\s+/).length >= 4 ? first : rest;
+      fallback = withNext(p, pick);
+    }
+  }
+  return fallback;
 }
 
 /**

@@ -37,23 +37,45 @@ export interface Tokens {
 export const PLACEHOLDER = "\u0001";
 
 // ---------------------------------------------------------------------------------------------
-// Character folding: one cached lookup per non-ASCII character, offsets stay aligned.
+// Character folding. The whole text is folded at once (lower case, marks stripped); when that keeps
+// its length — always, in practice: "é" → "e", "İ" → "i" — offsets stay aligned with the original.
+// Otherwise a per-character path folds with the same rules.
 
-const FOLD_CACHE = new Map<string, string | null>();
-const LETTER = /[\p{L}\p{N}]/u;
 const MARKS = /\p{M}/gu;
+const LETTER = /[\p{L}\p{N}]/u;
+/** Per UTF-16 code unit: 0 unknown, 1 word character, 2 not. */
+const WORD_CODE = new Uint8Array(65536);
+for (let c = 0; c < 128; c++)
+  WORD_CODE[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ? 1 : 2;
 
-/** The folded form of one character, or null when it is not a word character. */
-function foldChar(ch: string): string | null {
-  let f = FOLD_CACHE.get(ch);
-  if (f !== undefined) return f;
-  if (!LETTER.test(ch)) f = null;
-  else if (ch === "œ" || ch === "Œ") f = "oe";
-  else if (ch === "æ" || ch === "Æ") f = "ae";
-  else if (ch === "ß") f = "ss";
-  else f = ch.normalize("NFD").replace(MARKS, "").toLowerCase() || null;
-  FOLD_CACHE.set(ch, f);
-  return f;
+function isWordCode(c: number): boolean {
+  let k = WORD_CODE[c];
+  if (k === 0) {
+    // Lone surrogates (emoji halves) are not letters.
+    k = c >= 0xd800 && c <= 0xdfff ? 2 : LETTER.test(String.fromCharCode(c)) ? 1 : 2;
+    WORD_CODE[c] = k;
+  }
+  return k === 1;
+}
+
+/** The text folded with its length kept, or null. */
+function foldText(text: string): string | null {
+  let f = text.toLowerCase();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII fast path
+  if (!/^[\x00-\x7f]*$/.test(f)) f = f.normalize("NFD").replace(MARKS, "");
+  return f.length === text.length ? f : null;
+}
+
+/** Folding of one character (fallback path). */
+function foldChar(ch: string): string {
+  return ch.toLowerCase().normalize("NFD").replace(MARKS, "");
+}
+
+/** Ligatures that folding keeps, spelled out inside a word. */
+function unligature(w: string): string {
+  for (let i = 0; i < w.length; i++)
+    if (w.charCodeAt(i) > 127) return w.replace(/œ/g, "oe").replace(/æ/g, "ae").replace(/ß/g, "ss");
+  return w;
 }
 
 function isApostrophe(c: number): boolean {
@@ -62,7 +84,7 @@ function isApostrophe(c: number): boolean {
 function isHyphen(c: number): boolean {
   return c === 45 || c === 0x2010 || c === 0x2011;
 }
-/** Clause-breaking punctuation: . , ; : ! ? … and the dashes – — */
+/** Clause-breaking punctuation: . , ; : ! ? … ¿ ¡ and the dashes – — */
 function isClauseBreak(c: number): boolean {
   return (
     c === 46 ||
@@ -79,43 +101,32 @@ function isClauseBreak(c: number): boolean {
   );
 }
 
-/** Folded word character at `i` (ASCII fast path), or null. */
-function wordCharAt(text: string, i: number): string | null {
-  const c = text.charCodeAt(i);
-  if (c < 128) {
-    if (c >= 97 && c <= 122) return text[i];
-    if (c >= 65 && c <= 90) return String.fromCharCode(c + 32);
-    if (c >= 48 && c <= 57) return text[i];
-    return null;
-  }
-  // Surrogate pairs (emoji…) are not word characters; a lone half folds to null too.
-  return foldChar(text[i]);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Word-level rules.
+// Word-level rules (Maps: a word like "constructor" must not find Object.prototype).
 
 /** French elided words: the part before the apostrophe → the full word. */
-const ELISION: Record<string, string> = {
-  j: "je",
-  l: "le",
-  d: "de",
-  m: "me",
-  t: "te",
-  s: "se",
-  n: "ne",
-  c: "ce",
-  qu: "que",
-  jusqu: "jusque",
-  lorsqu: "lorsque",
-  puisqu: "puisque",
-  quoiqu: "quoique",
-  presqu: "presque",
-  quelqu: "quelque",
-};
+const ELISION = new Map(
+  Object.entries({
+    j: "je",
+    l: "le",
+    d: "de",
+    m: "me",
+    t: "te",
+    s: "se",
+    n: "ne",
+    c: "ce",
+    qu: "que",
+    jusqu: "jusque",
+    lorsqu: "lorsque",
+    puisqu: "puisque",
+    quoiqu: "quoique",
+    presqu: "presque",
+    quelqu: "quelque",
+  }),
+);
 /** English `n't` stems whose base is not the stem itself. */
-const NT_BASE: Record<string, string> = { ca: "can", wo: "will", sha: "shall", ai: "is" };
-const EN_SUFFIX: Record<string, string> = { re: "are", ve: "have", ll: "will", d: "would", m: "am" };
+const NT_BASE = new Map(Object.entries({ ca: "can", wo: "will", sha: "shall", ai: "is" }));
+const EN_SUFFIX = new Map(Object.entries({ re: "are", ve: "have", ll: "will", d: "would", m: "am" }));
 /** Words after which `'s` means "is" (otherwise it is a possessive and dropped). */
 const S_IS = new Set(
   "it that what there here he she who where how when everything nothing something this everyone someone nobody".split(
@@ -123,47 +134,51 @@ const S_IS = new Set(
   ),
 );
 /** Whole-word rewrites (after folding). */
-const WORD_MAP: Record<string, string[]> = {
-  cannot: ["can", "not"],
-  gonna: ["going", "to"],
-  wanna: ["want", "to"],
-  gotta: ["got", "to"],
-  okay: ["ok"],
-  okey: ["ok"],
-  chuis: ["je", "suis"],
-  ya: ["il", "y", "a"],
-  courriel: ["email"],
-  mail: ["email"],
-  mails: ["email"],
-  emails: ["email"],
-};
-const ORDINAL_WORDS: Record<string, number> = {
-  premier: 1,
-  premiere: 1,
-  first: 1,
-  deuxieme: 2,
-  second: 2,
-  seconde: 2,
-  troisieme: 3,
-  third: 3,
-  quatrieme: 4,
-  fourth: 4,
-  cinquieme: 5,
-  fifth: 5,
-  sixieme: 6,
-  sixth: 6,
-  septieme: 7,
-  seventh: 7,
-  huitieme: 8,
-  eighth: 8,
-  neuvieme: 9,
-  ninth: 9,
-  dixieme: 10,
-  tenth: 10,
-  enieme: 99,
-  nieme: 99,
-  umpteenth: 99,
-};
+const WORD_MAP = new Map<string, string[]>(
+  Object.entries({
+    cannot: ["can", "not"],
+    gonna: ["going", "to"],
+    wanna: ["want", "to"],
+    gotta: ["got", "to"],
+    okay: ["ok"],
+    okey: ["ok"],
+    chuis: ["je", "suis"],
+    ya: ["il", "y", "a"],
+    courriel: ["email"],
+    mail: ["email"],
+    mails: ["email"],
+    emails: ["email"],
+  }),
+);
+const ORDINAL_WORDS = new Map(
+  Object.entries({
+    premier: 1,
+    premiere: 1,
+    first: 1,
+    deuxieme: 2,
+    second: 2,
+    seconde: 2,
+    troisieme: 3,
+    third: 3,
+    quatrieme: 4,
+    fourth: 4,
+    cinquieme: 5,
+    fifth: 5,
+    sixieme: 6,
+    sixth: 6,
+    septieme: 7,
+    seventh: 7,
+    huitieme: 8,
+    eighth: 8,
+    neuvieme: 9,
+    ninth: 9,
+    dixieme: 10,
+    tenth: 10,
+    enieme: 99,
+    nieme: 99,
+    umpteenth: 99,
+  }),
+);
 const DIGIT_ORDINAL = /^(\d+)(?:e|eme|er|ere|nd|rd|th|st)$/;
 
 /**
@@ -186,27 +201,30 @@ export function stem(w: string): string {
 
 /** Emit the tokens of one folded piece (no apostrophes or hyphens left in it). */
 function emitPiece(piece: string, out: string[]): void {
-  const mapped = WORD_MAP[piece];
+  const mapped = WORD_MAP.get(piece);
   if (mapped) {
     for (const m of mapped) out.push(m);
     return;
   }
-  const ord = ORDINAL_WORDS[piece];
+  const ord = ORDINAL_WORDS.get(piece);
   if (ord !== undefined) {
     out.push(`${ord}e`);
     return;
   }
-  const d = DIGIT_ORDINAL.exec(piece);
-  if (d) {
-    out.push(`${Number(d[1])}e`);
-    return;
+  const c0 = piece.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57) {
+    const d = DIGIT_ORDINAL.exec(piece);
+    if (d) {
+      out.push(`${Number(d[1])}e`);
+      return;
+    }
   }
-  out.push(stem(piece));
+  if (piece) out.push(stem(piece));
 }
 
 /**
- * One raw word, split at its apostrophes (`apos`) and hyphens (`hyph`) into folded parts:
- * `parts[k]` and `parts[k+1]` are joined by `seps[k]` ("'" or "-").
+ * One raw word, split at its apostrophes and hyphens into folded parts: `parts[k]` and
+ * `parts[k+1]` are joined by `seps[k]` ("'" or "-").
  */
 function emitWord(parts: string[], seps: string[], out: string[]): void {
   let cur = parts[0];
@@ -217,12 +235,12 @@ function emitWord(parts: string[], seps: string[], out: string[]): void {
         cur = "email";
         continue;
       }
-      emitPiece(cur, out);
+      if (cur) emitPiece(cur, out);
       cur = next;
       continue;
     }
     // Apostrophe.
-    const el = ELISION[cur];
+    const el = ELISION.get(cur);
     if (el !== undefined) {
       out.push(el);
       cur = next;
@@ -230,13 +248,13 @@ function emitWord(parts: string[], seps: string[], out: string[]): void {
     }
     if (next === "t" && cur.length > 1 && cur.endsWith("n")) {
       const base = cur.slice(0, -1);
-      out.push(NT_BASE[base] ?? base, "not");
+      out.push(NT_BASE.get(base) ?? base, "not");
       cur = "";
       continue;
     }
-    const suf = EN_SUFFIX[next];
+    const suf = EN_SUFFIX.get(next);
     if (suf !== undefined) {
-      emitPiece(cur, out);
+      if (cur) emitPiece(cur, out);
       out.push(suf);
       cur = "";
       continue;
@@ -244,7 +262,7 @@ function emitWord(parts: string[], seps: string[], out: string[]): void {
     if (next === "s") {
       if (cur === "let") out.push("let", "us");
       else if (S_IS.has(cur)) out.push(cur, "is");
-      else emitPiece(cur, out);
+      else if (cur) emitPiece(cur, out);
       cur = "";
       continue;
     }
@@ -267,7 +285,7 @@ export function tokenize(text: string): Tokens {
   let emphatic = false;
   let caps = 0;
   const n = text.length;
-  const buf: string[] = [];
+  const folded = foldText(text);
   let i = 0;
   while (i < n) {
     const code = text.charCodeAt(i);
@@ -276,8 +294,7 @@ export function tokenize(text: string): Tokens {
       if (j > i + 1 && j - i <= 80) {
         const body = text.slice(i + 1, j);
         if (PLACEHOLDER_BODY.test(body)) {
-          const name = body.split(":")[0].toLowerCase();
-          t.push(PLACEHOLDER + name);
+          t.push(PLACEHOLDER + body.split(":")[0].toLowerCase());
           s.push(i);
           e.push(j + 1);
           c.push(clause);
@@ -289,61 +306,56 @@ export function tokenize(text: string): Tokens {
       i++;
       continue;
     }
-    const first = wordCharAt(text, i);
-    if (first === null) {
+    if (!isWordCode(code)) {
       if (isClauseBreak(code)) {
         if (code === 63 || code === 0xbf) questions.add(clause);
         if (code === 33) emphatic = true;
         clause++;
-      } else if (
-        code === 32 &&
-        i + 2 < n &&
-        (text.charCodeAt(i + 1) === 45 || text.charCodeAt(i + 1) === 0x2013)
-      ) {
-        // " - " between words acts like a dash.
-        if (text.charCodeAt(i + 2) === 32) clause++;
+      } else if (code === 32 && i + 2 < n && text.charCodeAt(i + 2) === 32) {
+        const d = text.charCodeAt(i + 1);
+        if (d === 45 || d === 0x2013) clause++; // " - " between words acts like a dash
       }
       i++;
       continue;
     }
-    // A word: letters/digits, with single apostrophes or hyphens between letters.
+    // A word: letters/digits, with single apostrophes or hyphens between them.
     const start = i;
-    const parts: string[] = [];
-    const seps: string[] = [];
-    let cur = first;
-    let upper = code >= 65 && code <= 90 ? 1 : 0;
-    let letters = 1;
-    i++;
-    for (;;) {
-      if (i >= n) break;
-      const ch = wordCharAt(text, i);
-      if (ch !== null) {
-        cur += ch;
-        const cc = text.charCodeAt(i);
+    let parts: string[] | null = null;
+    let seps: string[] | null = null;
+    let partStart = i;
+    let upper = 0;
+    let letters = 0;
+    while (i < n) {
+      const cc = text.charCodeAt(i);
+      if (isWordCode(cc)) {
         if (cc >= 65 && cc <= 90) upper++;
         letters++;
         i++;
         continue;
       }
-      const cc = text.charCodeAt(i);
-      if ((isApostrophe(cc) || isHyphen(cc)) && i + 1 < n && wordCharAt(text, i + 1) !== null) {
-        parts.push(cur);
+      if ((isApostrophe(cc) || isHyphen(cc)) && i + 1 < n && isWordCode(text.charCodeAt(i + 1))) {
+        if (parts === null || seps === null) {
+          parts = [];
+          seps = [];
+        }
+        parts.push(foldedSlice(text, folded, partStart, i));
         seps.push(isHyphen(cc) ? "-" : "'");
-        cur = "";
         i++;
+        partStart = i;
         continue;
       }
       break;
     }
-    parts.push(cur);
     words++;
     if (letters >= 4 && upper === letters) caps++;
-    buf.length = 0;
-    if (seps.length === 0) emitPiece(cur, buf);
-    else emitWord(parts, seps, buf);
-    for (const tok of buf) {
-      if (!tok) continue;
-      t.push(tok);
+    const before = t.length;
+    const last = foldedSlice(text, folded, partStart, i);
+    if (parts === null || seps === null) emitPiece(last, t);
+    else {
+      parts.push(last);
+      emitWord(parts, seps, t);
+    }
+    for (let k = before; k < t.length; k++) {
       s.push(start);
       e.push(i);
       c.push(clause);
@@ -351,6 +363,13 @@ export function tokenize(text: string): Tokens {
   }
   if (caps >= 2) emphatic = true;
   return { t, s, e, c, questions, words, emphatic };
+}
+
+function foldedSlice(text: string, folded: string | null, a: number, b: number): string {
+  if (folded !== null) return unligature(folded.slice(a, b));
+  let out = "";
+  for (let i = a; i < b; i++) out += foldChar(text[i]);
+  return unligature(out);
 }
 
 /** The stemmed tokens of a phrase (patterns, rubric phrases, company names). */
@@ -372,8 +391,12 @@ export function quoteAround(text: string, from = 0, to = 0, max = 200): string {
   // Offsets refer to the untrimmed text; trimming the start shifts them.
   const lead = text.length - text.trimStart().length;
   const a = Math.min(clean.length, Math.max(0, from - lead));
+  const b = Math.min(clean.length, Math.max(a, to - lead));
   const room = max - 2; // room for two ellipses
-  let start = Math.max(0, a - 40);
+  // Some context before the match, and its end inside the window when it fits.
+  let start = a - 40;
+  if (b > start + room - 20) start = Math.min(a, b - room + 20);
+  start = Math.max(0, start);
   let end = Math.min(clean.length, start + room);
   if (end - start < room) start = Math.max(0, end - room);
   if (start === 0) end = Math.min(clean.length, max - 1);

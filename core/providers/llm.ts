@@ -9,6 +9,7 @@ import {
   RetryError,
 } from "ai";
 import { z } from "zod";
+import { computeScore } from "../engine";
 import {
   type AnalysisResult,
   type CategoryResult,
@@ -306,53 +307,10 @@ export function buildPrompt(
 // ---------------------------------------------------------------------------------------------
 // Score (C4b)
 
-/**
- * C4b, implemented here because `core/engine` exports no scoring function yet: each answered
- * criterion earns weight × (1 pass, 0 fail; a 1–5 answer (answer − 1) / 4); N/A and not_evaluated
- * leave the potential; score = earned / potential × 100. `evaluatedWeightPct` is the share of the
- * rubric's weight that was judged (pass, fail or N/A); below 50 % the score is null. A failed
- * critical criterion sets the score to 0; a critical criterion not evaluated means review.
- * TODO: use the engine's scoring function once it exists, so both engines score identically.
- */
-export function computeScore(
-  criteria: CriterionResult[],
-  rubric: Pick<RubricVersion, "sections" | "passThreshold">,
-): Pick<AnalysisResult, "score" | "evaluatedWeightPct" | "passed" | "criticalFail" | "needsReview"> {
-  const scale = new Set(
-    rubric.sections.flatMap((s) => s.criteria.filter((c) => c.answerType === "scale_1_5").map((c) => c.id)),
-  );
-  let total = 0;
-  let judged = 0;
-  let potential = 0;
-  let earned = 0;
-  let criticalFail = false;
-  let needsReview = false;
-  for (const c of criteria) {
-    total += c.weight;
-    if (c.result === "not_evaluated") {
-      if (c.critical) needsReview = true;
-      continue;
-    }
-    judged += c.weight;
-    if (c.result === "na" || c.score === null) continue;
-    potential += c.weight;
-    const part = scale.has(c.id) ? (c.score - 1) / 4 : c.score; // 1–5 scale, else 0/1
-    earned += c.weight * part;
-    if (c.critical && c.result === "fail") criticalFail = true;
-  }
-  const evaluatedWeightPct = total > 0 ? round1((judged / total) * 100) : 0;
-  let score: number | null =
-    evaluatedWeightPct < 50 || potential === 0 ? null : round1((earned / potential) * 100);
-  if (criticalFail) score = 0;
-  return {
-    score,
-    evaluatedWeightPct,
-    passed: score === null ? null : score >= rubric.passThreshold,
-    criticalFail,
-    needsReview,
-  };
-}
-const round1 = (n: number) => Math.round(n * 10) / 10;
+/** The score comes from the same C4b function as the built-in engine, so both engines agree. */
+export { computeScore };
+
+const _round1 = (n: number) => Math.round(n * 10) / 10;
 
 // ---------------------------------------------------------------------------------------------
 // Analysis
@@ -513,7 +471,7 @@ export async function analyzeWithLlm(args: LlmAnalysisArgs): Promise<LlmAnalysis
   const followUp = output.summary.followUp?.trim();
   const result: AnalysisResult = {
     rubric: { id: input.rubric.rubricId, version: input.rubric.version },
-    ...computeScore(criteria, input.rubric),
+    ...computeScore(input.rubric, criteria),
     criteria,
     irritants,
     categories: [...categories.values()].sort((a, b) => b.confidence - a.confidence),

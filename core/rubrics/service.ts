@@ -82,18 +82,16 @@ async function insertRubric(
   if (isDefault)
     stmts.push(dp.db.update(rubrics).set({ isDefault: false }).where(eq(rubrics.tenantId, tenant.id)));
   stmts.push(
-    dp.db
-      .insert(rubrics)
-      .values({
-        id,
-        tenantId: tenant.id,
-        name,
-        templateId,
-        isDefault,
-        latestVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      }),
+    dp.db.insert(rubrics).values({
+      id,
+      tenantId: tenant.id,
+      name,
+      templateId,
+      isDefault,
+      latestVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    }),
     dp.db
       .insert(rubricVersions)
       .values({ rubricId: id, tenantId: tenant.id, version: 1, content, createdBy: actorId, createdAt: now }),
@@ -193,16 +191,14 @@ export async function createRubricVersion(
   const now = Date.now();
   try {
     await dp.db.batch([
-      dp.db
-        .insert(rubricVersions)
-        .values({
-          rubricId: r.id,
-          tenantId: ctx.tenant.id,
-          version,
-          content,
-          createdBy: ctx.actor.id,
-          createdAt: now,
-        }),
+      dp.db.insert(rubricVersions).values({
+        rubricId: r.id,
+        tenantId: ctx.tenant.id,
+        version,
+        content,
+        createdBy: ctx.actor.id,
+        createdAt: now,
+      }),
       dp.db
         .update(rubrics)
         .set({ latestVersion: version, updatedAt: now })

@@ -5,9 +5,10 @@ import { TEMPLATES } from "../../core/rubrics/templates";
 import { CALLS_EN } from "./calls-en";
 import { CALLS_FR } from "./calls-fr";
 import { CALLS_MIXED } from "./calls-mixed";
+import { CALLS_THIRD } from "./calls-third";
 import { type CorpusCall, transcriptOf } from "./types";
 
-export const CORPUS: CorpusCall[] = [...CALLS_FR, ...CALLS_EN, ...CALLS_MIXED];
+export const CORPUS: CorpusCall[] = [...CALLS_FR, ...CALLS_EN, ...CALLS_MIXED, ...CALLS_THIRD];
 
 const general = TEMPLATES.find((t) => t.id === "general")!;
 const RUBRICS: Record<"fr" | "en", RubricVersion> = {

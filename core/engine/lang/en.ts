@@ -70,6 +70,8 @@ export const EN: LangData = {
     ["nobody|no_one", -1],
     ["never again", -2],
     ["not good enough", -2],
+    ["gone|went|shot up", -0.8],
+    ["shock|shocked|shocking", -1.5],
     ["counting on", -1.5],
     ["can not afford", -1.5],
     ["declined|denied|rejected|refused", -1.2],
@@ -331,6 +333,17 @@ export const EN: LangData = {
       sev: "high",
     },
     { type: "churn_threat", p: "my business|custom|money elsewhere", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "moving|move|take|taking|switching|switch my * policy|account|business|contract|custom|money|mortgage|savings",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "quote|offer|deal|price from|with another|a_different|other * company|insurer|provider|bank|supplier|network|broker",
+      sev: "medium",
+    },
+    { type: "churn_threat", p: "unless you can * match|beat", sev: "medium" },
     { type: "churn_threat", p: "look|go|shop|going|looking|shopping|went elsewhere", sev: "high" },
     { type: "churn_threat", p: "close~ ** account|accounts", sev: "medium" },
     {
@@ -475,6 +488,20 @@ export const EN: LangData = {
       sev: "medium",
     },
     { type: "billing_dispute", p: "already paid", sev: "medium" },
+    { type: "billing_dispute", p: "gone|went|shot|jumped|going up", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "increased|doubled|tripled|skyrocketed|risen|rose|hiked",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "payment|payments|transaction|transactions|charge|charges|purchase|purchases|withdrawal|withdrawals ** not make|made|authorize|authorise|authorized|authorised|recognize|recognise|do",
+      sev: "high",
+      neg: false,
+    },
+    { type: "billing_dispute", p: "fraud|fraudulent|fraudster|fraudsters", sev: "high" },
     {
       type: "billing_dispute",
       p: "not * pay|paying|going_to_pay * that|this|it|for_that|for_this",
@@ -605,11 +632,18 @@ export const EN: LangData = {
     "is|it_is|that_is|all|everything|problem|issue * fixed|resolved|sorted|solved|working|done|sorted_out|taken_care_of|cleared|processed|unlocked|restored|back_up|back_on|reconnected",
     "work|working|worked now|again|fine|perfectly",
     "all set|good_to_go",
-    "i_have|i_just|i_have_just * processed|refunded|issued|updated|reset|unlocked|cancelled|canceled|sent|fixed|resolved|credited|changed|applied|scheduled|booked|rebooked|reissued|reversed|waived|removed|corrected|restored|reactivated|upgraded|added",
+    [
+      "i_have|i_just|i_have_just * processed|refunded|issued|updated|reset|unlocked|cancelled|canceled|sent|fixed|resolved|credited|changed|applied|scheduled|booked|rebooked|reissued|reversed|waived|removed|corrected|restored|reactivated|upgraded|added",
+      "agent",
+    ],
     "refund|credit|replacement|cancellation|payment|order|reversal ** has_been|is|was|will_be processed|issued|approved|confirmed|applied|sent|dispatched|shipped|scheduled|completed|done",
     "thank_you|thanks * for * help|helping|sorting|fixing|resolving|everything",
     "that helps|helped|works|worked|did_it|sorts_it|sorted_it",
-    "that is great|perfect|brilliant|fantastic",
+    "that is great|perfect|brilliant|fantastic|wonderful|lovely|amazing|marvellous|marvelous|excellent",
+    "there it is",
+    "found it",
+    "it is back|working|fixed",
+    "that did|has_done it",
     "perfect thanks|thank_you",
   ],
   followUp: [
@@ -663,6 +697,8 @@ export const EN: LangData = {
     "can_you|could_you|would_you|can_i|could_i",
     "i got|received * a|an|my * bill|letter|email|text|message|charge|notice",
     "i_can_not|i_am_unable|i_am_not_able * log|access|get|connect|pay|find|sign",
+    "i_am_trying|i_have_been_trying|i_tried|i_was_trying to",
+    "i am having|i_have_been_having * problem|problems|trouble|issue|issues",
   ],
   categories: [
     // billing
@@ -676,6 +712,7 @@ export const EN: LangData = {
     ["billing", "statement|balance", 0.4],
     ["billing", "outstanding|overdue|arrears|debt|owe|owed|owing|collections|past_due|delinquent", 0.7],
     ["billing", "premium|premiums|deductible|excess", 0.4],
+    ["billing", "renewal|renewal_price|renewal_quote", 0.5],
     ["billing", "meter_reading|estimated_bill|usage", 0.35],
     ["billing", "credit|credited|expensive|overpriced|price_increase", 0.3],
     // technical issue
@@ -708,6 +745,12 @@ export const EN: LangData = {
     ["technical_issue", "slow|lagging|buffering|dropping|dropped|intermittent|drops", 0.5],
     ["technical_issue", "technician|engineer|repair", 0.45],
     ["technical_issue", "app|website|site|software|device|phone", 0.2],
+    [
+      "technical_issue",
+      "black_screen|blank_screen|no_picture|no_sound|frozen_screen|no_channels|error_screen",
+      0.7,
+    ],
+    ["technical_issue", "tv_box|set-top_box|remote|channel|channels|tv|television", 0.35],
     ["technical_issue", "boiler|meter|leak|heating|hot_water|power|electricity|gas", 0.3],
     // cancellation
     ["cancellation", "cancel~", 0.75],
@@ -724,7 +767,7 @@ export const EN: LangData = {
     ["delivery", "deliver~", 0.8],
     ["delivery", "package|parcel|parcels|packages", 0.8],
     ["delivery", "order|orders|ordered", 0.45],
-    ["delivery", "shipping|shipped|shipment|dispatch|dispatched|courier|driver", 0.7],
+    ["delivery", "shipping|shipped|shipment|dispatch|dispatched|courier|delivery_driver|delivery_man", 0.7],
     ["delivery", "tracking|tracking_number", 0.8],
     ["delivery", "arrive|arrived|arriving|arrival", 0.45],
     [
@@ -738,7 +781,7 @@ export const EN: LangData = {
       0.8,
       { neg: false },
     ],
-    ["delivery", "item|items|product|box", 0.25],
+    ["delivery", "item|items|product", 0.25],
     ["delivery", "damaged|missing|wrong_item", 0.35],
     ["delivery", "return|returns|returning|exchange|replacement", 0.35],
     ["delivery", "returned|sent_back|posted_back a|an|the|my|it|them", 0.6],
@@ -786,7 +829,8 @@ export const EN: LangData = {
       0.7,
     ],
     ["information_request", "wondering if|whether|about", 0.6],
-    ["information_request", "information|info|details|clarification|explanation", 0.5],
+    ["information_request", "information|info|clarification|explanation", 0.5],
+    ["information_request", "details", 0.25],
     ["information_request", "question|questions|query|queries|enquiry|enquiries|inquiry", 0.6],
     ["information_request", "can|could you * tell|explain|let_me_know|confirm|clarify", 0.6],
     [

@@ -48,8 +48,8 @@ export interface LangData {
   agentTransfers: string[];
   /** Agent phrases announcing a hold (a hold when a silence of ≥ 10 s follows). */
   holds: string[];
-  /** Cues that the issue is resolved. */
-  resolution: string[];
+  /** Cues that the issue is resolved; `"agent"` ones only count in the agent's speech ("j'ai remboursé"). */
+  resolution: (string | [string, "agent"])[];
   /**
    * Agent promises of a follow-up: `pending` leaves the issue open (callback, ticket, technician,
    * investigation), `notice` only informs (confirmation e-mail, SMS, tracking number).
