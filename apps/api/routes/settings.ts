@@ -68,8 +68,15 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
             speechProvider: z.enum(["none", "deepgram", "openai", "assemblyai"]).optional(),
             analysisProvider: z.enum(["builtin", "openai", "anthropic"]).optional(),
             keys: z
-              .record(z.enum(["deepgram", "openai", "assemblyai", "anthropic"]), z.string().max(500))
-              .optional(),
+              .object({
+                deepgram: z.string().max(500).optional(),
+                openai: z.string().max(500).optional(),
+                assemblyai: z.string().max(500).optional(),
+                anthropic: z.string().max(500).optional(),
+              })
+              .strict()
+              .optional()
+              .openapi({ description: 'Write-only; "" removes a key' }),
           }),
         ),
       },
