@@ -628,3 +628,28 @@ describe("portal scripts (/static)", () => {
     expect(await unversioned.text()).toContain("timeupdate");
   });
 });
+
+describe("portal: reprocess (C1)", () => {
+  it("a failed audio call can be processed again from its page", async () => {
+    const t = await makeTenant();
+    const cookie = await loginCookie(t.users.supervisor.email);
+    const created = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: {} })
+    ).json()) as { id: string };
+    await call(`/api/v1/calls/${created.id}/transcript`, {
+      method: "PUT",
+      key: t.key,
+      body: "Agent: Bonjour\nClient: Merci",
+      headers: { "content-type": "text/plain" },
+    });
+    const res = await call(`/calls/${created.id}/reprocess`, { method: "POST", form: {}, cookie });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/calls/${created.id}?done=call_reprocessed`);
+    const page = await call(`/calls/${created.id}?done=call_reprocessed`, { cookie });
+    expect(await page.text()).toContain("Processing started again.");
+    const viewer = await loginCookie(t.users.viewer.email);
+    expect(
+      (await call(`/calls/${created.id}/reprocess`, { method: "POST", form: {}, cookie: viewer })).status,
+    ).toBe(403);
+  });
+});

@@ -241,6 +241,8 @@ export const en = {
   "scope.agents:read": "agents:read — read the agents directory",
   "scope.agents:write": "agents:write — manage the agents directory",
   "scope.rubrics:write": "rubrics:write — create and edit quality grids (rubrics)",
+  "calls.reprocess": "Process again",
+  "calls.reprocessed": "Processing started again.",
   "scope.admin": "admin — everything, including members, keys and settings",
   // settings
   "settings.title": "Settings",

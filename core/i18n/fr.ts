@@ -236,6 +236,8 @@ export const fr: Record<keyof typeof en, string> = {
   "scope.agents:read": "agents:read — lire l'annuaire des conseillers",
   "scope.agents:write": "agents:write — gérer l'annuaire des conseillers",
   "scope.rubrics:write": "rubrics:write — créer et modifier les grilles qualité (référentiels)",
+  "calls.reprocess": "Relancer le traitement",
+  "calls.reprocessed": "Le traitement a été relancé.",
   "scope.admin": "admin — tout, y compris les membres, les clés et les paramètres",
   "settings.title": "Paramètres",
   "settings.location.title": "Localisation des données et traitement",

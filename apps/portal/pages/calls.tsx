@@ -2,7 +2,14 @@ import type { Hono } from "hono";
 import { raw } from "hono/html";
 import { type AgentView, getAgent, listAgents } from "../../../core/agents";
 import { getRecording } from "../../../core/calls/recording";
-import { type CallView, callView, deleteCalls, findCall, listCalls } from "../../../core/calls/service";
+import {
+  type CallView,
+  callView,
+  deleteCalls,
+  findCall,
+  listCalls,
+  reprocessCall,
+} from "../../../core/calls/service";
 import { putTranscript, readTranscript } from "../../../core/calls/transcript";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
@@ -351,6 +358,7 @@ function Segments({
 
 const DETAIL_NOTICES: Record<string, MessageKey> = {
   transcript_imported: "calls.import.done",
+  call_reprocessed: "calls.reprocessed",
   transcript_existing: "calls.import.existing",
 };
 
@@ -500,6 +508,15 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         ) : null}
       </section>
 
+      {roleAllows(actor.role, "calls:write") &&
+      (call.status === "failed" || call.status === "held" || call.status === "done") ? (
+        <form method="post" action={`/calls/${id}/reprocess`}>
+          <button type="submit" class="secondary">
+            {_("calls.reprocess")}
+          </button>
+        </form>
+      ) : null}
+
       {roleAllows(actor.role, "calls:delete") ? (
         <details class="danger-zone">
           <summary>{_("calls.delete.title")}</summary>
@@ -552,6 +569,20 @@ export function registerCalls(app: Hono<AppEnv>) {
     } catch (err) {
       const p = explainTranscriptFailure(c, err, file);
       return detailPage(c, { transcriptError: { message: p.message, detail: p.detail } }, p.status);
+    }
+  });
+
+  /** Run the pipeline again (C1): after a failure or a hold, or to refresh the analysis. */
+  app.post("/calls/:callId/reprocess", access({ kind: "portal", perm: "calls:write" }), async (c) => {
+    const { ctx } = userCtx(c);
+    const id = c.req.param("callId");
+    try {
+      await reprocessCall(ctx, id);
+      return c.redirect(`/calls/${encodeURIComponent(id)}?done=call_reprocessed`, 303);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "not_found") throw err;
+      const { message, status } = formError(c, err);
+      return detailPage(c, { error: message }, status);
     }
   });
 
