@@ -44,27 +44,36 @@ export function clientChecksum(headers: Headers): string | null {
 
 /** Pipes `input` to a FixedLengthStream (R2 needs a known length) while hashing it. */
 function hashingPipe(input: ReadableStream<Uint8Array>, length: number) {
+  // One pump, no TransformStream: each chunk goes to the native digest without waiting for it
+  // (hashing is far faster than the network) and to R2 with its backpressure — so hashing adds
+  // no round trip per chunk and nothing accumulates.
   const digest = new crypto.DigestStream("SHA-256");
-  const writer = digest.getWriter();
-  let seen = 0;
+  const hashWriter = digest.getWriter();
   const fixed = new FixedLengthStream(length);
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      seen += chunk.byteLength;
-      await writer.write(chunk);
-      controller.enqueue(chunk);
-    },
-    async flush() {
-      await writer.close();
-    },
-  });
-  const piped = input.pipeThrough(tap).pipeTo(fixed.writable);
-  const sha256 = async () => {
-    await piped;
+  const out = fixed.writable.getWriter();
+  let seen = 0;
+  const pump = (async () => {
+    const reader = input.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += value.byteLength;
+        hashWriter.write(value).catch(() => undefined); // an error surfaces at close()
+        await out.write(value);
+      }
+      await Promise.all([hashWriter.close(), out.close()]);
+    } catch (e) {
+      await Promise.all([out.abort(e).catch(() => undefined), hashWriter.abort(e).catch(() => undefined)]);
+      throw e;
+    }
+  })();
+  const done = async () => {
+    await pump;
     const buf = new Uint8Array(await digest.digest);
     return { sha256: [...buf].map((b) => b.toString(16).padStart(2, "0")).join(""), bytes: seen };
   };
-  return { readable: fixed.readable, done: sha256 };
+  return { readable: fixed.readable, done };
 }
 
 async function sniffOrReject(body: ReadableStream<Uint8Array>) {
