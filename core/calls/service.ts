@@ -321,24 +321,27 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
   const descending = q.sort.startsWith("-");
   const key = q.sort.replace("-", "") as keyof typeof SORTS;
   const col = SORTS[key];
+  // startedAt is never null; duration and score may be (they sort last in both directions).
+  const nullable = key !== "startedAt";
+  const dir = descending ? desc : asc;
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const v = c.sortValue === "" ? null : Number(c.sortValue);
-    // Keyset on (value, id); nulls sort last in both directions.
-    if (v === null)
+    if (v === null || Number.isNaN(v)) {
+      if (!nullable)
+        throw new ApiError("validation_failed", "invalid cursor", {
+          errors: [{ pointer: "/cursor", detail: "invalid" }],
+        });
       conds.push(and(sql`${col} is null`, descending ? lt(calls.id, c.id) : gt(calls.id, c.id))!);
-    else
-      conds.push(
-        or(
-          descending ? lt(col, v) : gt(col, v),
-          and(eq(col, v), descending ? lt(calls.id, c.id) : gt(calls.id, c.id)),
-          sql`${col} is null`,
-        )!,
-      );
+    } else {
+      // A row-value comparison, which SQLite answers with an index range (P3, P8: rows read ≤ limit + 1).
+      const after = descending
+        ? sql`(${col}, ${calls.id}) < (${v}, ${c.id})`
+        : sql`(${col}, ${calls.id}) > (${v}, ${c.id})`;
+      conds.push(nullable ? or(after, sql`${col} is null`)! : after);
+    }
   }
-  const order = descending
-    ? [sql`${col} is null`, desc(col), desc(calls.id)]
-    : [sql`${col} is null`, asc(col), asc(calls.id)];
+  const order = nullable ? [sql`${col} is null`, dir(col), dir(calls.id)] : [dir(col), dir(calls.id)];
   const rows = await dp.db
     .select()
     .from(calls)

@@ -67,9 +67,10 @@ export const calls = sqliteTable(
   (t) => [
     uniqueIndex("calls_tenant_external_idx").on(t.tenantId, t.externalId),
     index("calls_tenant_started_idx").on(t.tenantId, t.startedAt, t.id),
-    index("calls_tenant_agent_idx").on(t.tenantId, t.agentId, t.startedAt),
-    index("calls_tenant_team_idx").on(t.tenantId, t.team, t.startedAt),
-    index("calls_tenant_status_idx").on(t.tenantId, t.status, t.startedAt),
+    // Each filter's index ends with (started_at, id): the list's order, so a page reads limit + 1 rows.
+    index("calls_tenant_agent_started_idx").on(t.tenantId, t.agentId, t.startedAt, t.id),
+    index("calls_tenant_team_started_idx").on(t.tenantId, t.team, t.startedAt, t.id),
+    index("calls_tenant_status_started_idx").on(t.tenantId, t.status, t.startedAt, t.id),
     index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
     index("calls_tenant_score_idx").on(t.tenantId, t.score),
     uniqueIndex("calls_fts_id_idx").on(t.ftsId),
