@@ -1,5 +1,6 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { go, launchBrowser, newPage as newPageWith } from "./lib";
 
 /**
  * Calls in a real browser (Debian's Chromium through playwright-core) against `wrangler dev`
@@ -11,41 +12,14 @@ const base = inject("baseUrl" as never) as string;
 let browser: Browser;
 const consoleErrors: string[] = [];
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ locale: "fr-FR" });
-  const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() !== "error") return;
-    const documentStatus = /Failed to load resource: the server responded with a status of 4\d\d/.test(
-      m.text(),
-    );
-    if (documentStatus && m.location().url === page.url()) return;
-    consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const newPage = () => newPageWith(browser, consoleErrors);
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
 });
-
-async function go(page: Page, target: ReturnType<Page["locator"]>) {
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), target.click()]);
-}
 
 /** A PCM WAV (8 kHz mono 16-bit) of a quiet tone, `seconds` long. */
 function wav(seconds: number, freq: number): Buffer {

@@ -1,5 +1,6 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { go, launchBrowser, newPage as newPageWith } from "./lib";
 
 /**
  * The portal shell in a real browser (Debian's Chromium through playwright-core) against the
@@ -10,43 +11,15 @@ const base = inject("baseUrl" as never) as string;
 let browser: Browser;
 const consoleErrors: string[] = [];
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ locale: "fr-FR" });
-  const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() !== "error") return;
-    // A form answered 4xx on purpose (its page shows the error) is not a console error of ours;
-    // any failing sub-resource (script, style, icon) is.
-    const documentStatus = /Failed to load resource: the server responded with a status of 4\d\d/.test(
-      m.text(),
-    );
-    if (documentStatus && m.location().url === page.url()) return;
-    consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const newPage = () => newPageWith(browser, consoleErrors);
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-/** Click something that submits a form or follows a link, and wait for the next page. */
-async function go(page: Page, target: ReturnType<Page["locator"]>) {
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), target.click()]);
-}
 const h1 = (page: Page) => page.locator("h1").innerText();
 
 async function linkFromOutbox(page: Page, to: string, path: string): Promise<string> {
