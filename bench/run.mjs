@@ -169,6 +169,11 @@ async function p6(ctx) {
 
 const STEPS = {
   p6: { title: "P6 Worker bundle size", target: "≤ 400 KiB gzip, minified, everything included", run: p6 },
+  p1: {
+    title: "P1 Built-in engine",
+    target: "a 10-minute call (~150 segments, ~1,500 words) against a 20-criterion rubric in ≤ 2 ms median CPU",
+    run: async () => (await import("./p1.mjs")).p1(),
+  },
   p8: {
     title: "P8 Capacity: D1 bytes per call, rows read per list",
     target:
@@ -180,6 +185,11 @@ const STEPS = {
     target:
       "`GET /api/v1/calls?limit=50&<one filter>` on a 100,000-call tenant, 10 connections: ≥ 40% of `/healthz` req/s, p99 ≤ 50 ms",
     run: async () => (await import("./p3.mjs")).p3(),
+  },
+  p2: {
+    title: "P2 Pipeline throughput",
+    target: "1,000 transcript calls posted through the API all `done` through the local queues in ≤ 60 s; none lost, none analysed twice",
+    run: async () => (await import("./p2.mjs")).p2(),
   },
   p4: {
     title: "P4 Recording upload",
