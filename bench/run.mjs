@@ -171,7 +171,8 @@ const STEPS = {
   p6: { title: "P6 Worker bundle size", target: "≤ 400 KiB gzip, minified, everything included", run: p6 },
   p1: {
     title: "P1 Built-in engine",
-    target: "a 10-minute call (~150 segments, ~1,500 words) against a 20-criterion rubric in ≤ 2 ms median CPU",
+    target:
+      "a 10-minute call (~150 segments, ~1,500 words) against a 20-criterion rubric in ≤ 2 ms median CPU",
     run: async () => (await import("./p1.mjs")).p1(),
   },
   p8: {
@@ -188,7 +189,8 @@ const STEPS = {
   },
   p2: {
     title: "P2 Pipeline throughput",
-    target: "1,000 transcript calls posted through the API all `done` through the local queues in ≤ 60 s; none lost, none analysed twice",
+    target:
+      "1,000 transcript calls posted through the API all `done` through the local queues in ≤ 60 s; none lost, none analysed twice",
     run: async () => (await import("./p2.mjs")).p2(),
   },
   p4: {
