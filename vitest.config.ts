@@ -1,5 +1,23 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { build } from "esbuild";
 import { defineConfig } from "vitest/config";
+
+/** The LLM Worker (workers/llm), bundled for the `LLM` service binding of the main Worker. */
+async function buildLlmWorker(): Promise<string> {
+  const outfile = ".wrangler/test-build/llm-worker.mjs";
+  await build({
+    entryPoints: ["workers/llm/index.ts"],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    outfile,
+    logLevel: "error",
+  });
+  return outfile;
+}
 
 // Two projects:
 // - `workers`: everything under test/ (and *.test.ts beside code) runs inside workerd with the
@@ -9,6 +27,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const controlMigrations = await readD1Migrations("db/migrations/control");
   const dataMigrations = await readD1Migrations("db/migrations/data");
+  const llmWorker = await buildLlmWorker();
   return {
     test: {
       projects: [
@@ -29,6 +48,15 @@ export default defineConfig(async () => {
                   TEST_CONTROL_MIGRATIONS: controlMigrations,
                   TEST_DATA_MIGRATIONS: dataMigrations,
                 },
+                workers: [
+                  {
+                    name: "ccr-llm",
+                    modules: true,
+                    scriptPath: llmWorker,
+                    compatibilityDate: "2026-11-01",
+                    compatibilityFlags: ["nodejs_compat"],
+                  },
+                ],
               },
             }),
           ],

@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions, LanguageModelV3GenerateResult } from "@ai-sdk/provider";
 import { APICallError } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { EngineInput, Metrics } from "../core/engine/types";
 import { decideProcessing } from "../core/policy";
 import { ProviderError } from "../core/providers/errors";
@@ -9,6 +9,7 @@ import { analyzeWithLlm, computeScore, type LlmOutput, modelFor } from "../core/
 import { type RubricVersion, rubricVersionSchema } from "../core/rubrics/model";
 import { parseTranscript } from "../core/transcripts/parse";
 import { openaiInvalidKey, openaiResponsesAnswer } from "./fixtures/providers/openai";
+import { makeTenant } from "./helpers";
 
 // ---------------------------------------------------------------------------------------------
 // A French call, a rubric with every kind of criterion, and the engine's metrics.
@@ -461,5 +462,68 @@ describe("computeScore", () => {
       score: 50,
       passed: false,
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("the LLM Worker (workers/llm) behind the LLM service binding", () => {
+  it("answers the analysis for a request, and maps provider errors to a retryable flag", async () => {
+    const llmWorker = (await import("../workers/llm/index")).default;
+    const sent: string[] = [];
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
+      sent.push(String(url instanceof Request ? url.url : url));
+      return new Response(JSON.stringify(openaiResponsesAnswer(JSON.stringify(answer()))), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    });
+    const req = (apiKey: string) =>
+      new Request("https://ccr-llm.internal/analyze", {
+        method: "POST",
+        body: JSON.stringify({
+          provider: "openai",
+          endpoint: "https://eu.api.openai.com/v1",
+          apiKey,
+          input,
+          metrics,
+        }),
+      });
+    const ok = await llmWorker.fetch(req("sk-eu"));
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { result: { score: number }; usage: { inputTokens: number } };
+    expect(body.result.score).toBe(92.5);
+    expect(body.usage.inputTokens).toBe(1432);
+    expect(sent).toEqual(["https://eu.api.openai.com/v1/responses"]);
+    spy.mockImplementation(
+      async () =>
+        new Response(JSON.stringify(openaiInvalidKey), {
+          status: 401,
+          headers: { "content-type": "application/json" },
+        }),
+    );
+    const bad = await llmWorker.fetch(req("sk-bad"));
+    expect(bad.status).toBe(502);
+    expect(await bad.json()).toMatchObject({ provider: "openai", retryable: false, status: 401 });
+    spy.mockRestore();
+  });
+
+  it("the main Worker reaches it through the binding; an unreachable provider is a retryable error", async () => {
+    const { analyzeWithTenantLlm } = await import("../core/calls/llm");
+    const { env } = await import("cloudflare:workers");
+    const t = await makeTenant();
+    const tenant = { ...t.tenant, analysisProvider: "openai" as const };
+    const { encryptString } = await import("../core/crypto");
+    tenant.providerKeysEnc = await encryptString(
+      (env as unknown as Env).ENCRYPTION_KEY,
+      JSON.stringify({ openai: "sk-test" }),
+      `providers:${tenant.id}`,
+    );
+    // A closed local port: the LLM Worker's request fails at once, without leaving the machine.
+    const e = await analyzeWithTenantLlm(env as unknown as Env, tenant, "http://127.0.0.1:9/v1", input).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e).toMatchObject({ provider: "openai", retryable: true });
   });
 });

@@ -321,9 +321,8 @@ export interface LlmAnalysisArgs {
   /** Stored as `AnalysisResult.engine`, e.g. `llm:openai:gpt-5-mini`. */
   engineLabel: string;
   /**
-   * Conversation metrics (C8) of `input.transcript`, computed by the built-in engine — never asked
-   * from the model. TODO(engine): core/engine exports no metrics function yet; until it does, pass
-   * the `metrics` of the built-in engine's `analyze(input)` result.
+   * Conversation metrics (C8) of `input.transcript`, computed by the built-in engine
+   * (`computeMetrics`) — measurements are never asked from the model.
    */
   metrics: Metrics;
   tenantPatterns?: TenantPattern[];

@@ -1,0 +1,49 @@
+import type { EngineInput, Metrics } from "../../core/engine/types";
+import { analyzeWithLlm, modelFor } from "../../core/providers/llm";
+import { ProviderError } from "../../core/providers/speech/types";
+
+/**
+ * The LLM analysis Worker (C3), reached from the main Worker through a service binding (`LLM`).
+ * It is separate because the AI SDK and its two providers weigh ~170 KB gzip, which would push
+ * the main Worker past its 400 KiB budget (P6) for a path most tenants never use (the built-in
+ * engine is the default). It holds no data and no binding: it receives the redacted transcript,
+ * the rubric, the metrics, the endpoint the policy allowed and the key, and answers the analysis.
+ * Not routable from the internet (no route in its wrangler.toml; `workers_dev = false`).
+ */
+export interface LlmRequest {
+  provider: "openai" | "anthropic";
+  endpoint: string;
+  apiKey: string;
+  input: EngineInput;
+  metrics: Metrics;
+}
+
+export interface LlmErrorBody {
+  error: string;
+  provider: string;
+  retryable: boolean;
+  status?: number;
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    if (request.method !== "POST") return new Response("method not allowed", { status: 405 });
+    const body = (await request.json()) as LlmRequest;
+    try {
+      const model = modelFor(body.provider, { apiKey: body.apiKey, endpoint: body.endpoint });
+      const r = await analyzeWithLlm({
+        model,
+        input: body.input,
+        engineLabel: body.provider,
+        metrics: body.metrics,
+      });
+      return Response.json(r);
+    } catch (e) {
+      const err: LlmErrorBody =
+        e instanceof ProviderError
+          ? { error: e.message, provider: e.provider, retryable: e.retryable, status: e.status }
+          : { error: e instanceof Error ? e.message : String(e), provider: body.provider, retryable: true };
+      return Response.json(err, { status: 502 });
+    }
+  },
+} satisfies ExportedHandler;
