@@ -332,12 +332,13 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
         throw new ApiError("validation_failed", "invalid cursor", {
           errors: [{ pointer: "/cursor", detail: "invalid" }],
         });
-      conds.push(and(sql`${col} is null`, descending ? lt(calls.id, c.id) : gt(calls.id, c.id))!);
+      conds.push(and(sql`${col} is null`, descending ? lte(calls.id, c.id) : gte(calls.id, c.id))!);
     } else {
-      // A row-value comparison, which SQLite answers with an index range (P3, P8: rows read ≤ limit + 1).
+      // The cursor names the first row of the next page (the extra row each page reads anyway), and
+      // a row-value comparison from it is an index range: a page reads exactly limit + 1 rows (P8).
       const after = descending
-        ? sql`(${col}, ${calls.id}) < (${v}, ${c.id})`
-        : sql`(${col}, ${calls.id}) > (${v}, ${c.id})`;
+        ? sql`(${col}, ${calls.id}) <= (${v}, ${c.id})`
+        : sql`(${col}, ${calls.id}) >= (${v}, ${c.id})`;
       conds.push(nullable ? or(after, sql`${col} is null`)! : after);
     }
   }
@@ -350,10 +351,10 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
     .limit(q.limit + 1);
   const more = rows.length > q.limit;
   const data = more ? rows.slice(0, q.limit) : rows;
-  const last = data[data.length - 1];
+  const next = more ? rows[q.limit] : null;
   return {
     data: data.map(callView),
-    nextCursor: more ? encodeCursor((last[key] as number | null) ?? "", last.id) : null,
+    nextCursor: next ? encodeCursor((next[key] as number | null) ?? "", next.id) : null,
   };
 }
 
