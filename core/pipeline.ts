@@ -8,6 +8,7 @@ import { newId, randomToken } from "./crypto";
 import { analyze as builtinAnalyze } from "./engine";
 import type { AnalysisResult } from "./engine/types";
 import { decideProcessing } from "./policy";
+import { ProviderError } from "./providers/errors";
 import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
 import { tenantById } from "./tenants";
 import { emitEvent } from "./webhooks";
@@ -285,5 +286,12 @@ export async function failFromMessage(env: Env, msg: PipelineMessage, err: unkno
       error: String(err),
     }),
   );
-  await fail(env, loaded.tenant, loaded.call, err instanceof Error ? err.message : String(err));
+  // The reason is shown to the tenant and sent in webhooks: our words only, never a provider's body.
+  const reason =
+    err instanceof ProviderError && err.status !== undefined
+      ? `${err.provider} could not process the call (HTTP ${err.status}); it can be reprocessed`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  await fail(env, loaded.tenant, loaded.call, reason);
 }
