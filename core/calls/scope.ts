@@ -1,4 +1,4 @@
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { calls } from "../../db/schema/data";
 import type { Ctx } from "../context";
 
@@ -7,8 +7,10 @@ import type { Ctx } from "../context";
  * they are the agent (an agent user with no linked agent sees none). Every call query goes
  * through this condition.
  */
-export function callScope(ctx: Ctx): SQL {
-  const tenant = eq(calls.tenantId, ctx.tenant.id);
+export function callScope(ctx: Ctx, opts: { viaFts?: boolean } = {}): SQL {
+  // With a full-text query the plan should start from the FTS matches (bounded by them), not walk
+  // the tenant's calls by date: the unary + keeps SQLite from choosing the tenant indexes.
+  const tenant = opts.viaFts ? sql`+${calls.tenantId} = ${ctx.tenant.id}` : eq(calls.tenantId, ctx.tenant.id);
   if (ctx.actor.type === "user" && ctx.actor.role === "agent")
     return and(tenant, eq(calls.agentId, ctx.actor.agentId ?? "\u0000none"))!;
   return tenant;

@@ -297,7 +297,7 @@ export function ftsQuery(q: string): string | null {
 export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
   const q = listCallsSchema.parse(raw);
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const conds: SQL[] = [callScope(ctx)];
+  const conds: SQL[] = [callScope(ctx, { viaFts: Boolean(q.q) })];
   if (q.from !== undefined) conds.push(gte(calls.startedAt, q.from));
   if (q.to !== undefined) conds.push(lt(calls.startedAt, q.to));
   if (q.agentId) conds.push(eq(calls.agentId, q.agentId));
