@@ -117,43 +117,28 @@ export function canonicalJSON(v: unknown): string {
 }
 
 /** The columns are listed one by one: a column added later must not change old hashes. */
+const HASHED_COLUMNS = [
+  "id",
+  "chain",
+  "seq",
+  "day",
+  "ts",
+  "tenantId",
+  "actorType",
+  "actorId",
+  "action",
+  "targetType",
+  "targetId",
+  "ip",
+  "userAgent",
+  "result",
+  "meta",
+  "prevHash",
+] as const satisfies readonly (keyof AuditRow)[];
+
 export function entryHash(r: Omit<AuditRow, "hash">): Promise<string> {
-  const {
-    id,
-    chain,
-    seq,
-    day,
-    ts,
-    tenantId,
-    actorType,
-    actorId,
-    action,
-    targetType,
-    targetId,
-    ip,
-    userAgent,
-    result,
-    meta,
-    prevHash,
-  } = r;
-  const fields = {
-    id,
-    chain,
-    seq,
-    day,
-    ts,
-    tenantId,
-    actorType,
-    actorId,
-    action,
-    targetType,
-    targetId,
-    ip,
-    userAgent,
-    result,
-    meta,
-    prevHash,
-  };
+  const fields = Object.fromEntries(HASHED_COLUMNS.map((k) => [k, r[k]]));
+  const prevHash = r.prevHash;
   return sha256Hex(`${prevHash}\n${canonicalJSON(fields)}`);
 }
 
