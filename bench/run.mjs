@@ -264,12 +264,6 @@ async function main() {
       console.error(`ERROR ${id}: ${e.message ?? e}`);
     }
   }
-  // `npm run lint` formats Markdown too: leave the README as biome would write it.
-  if (write) {
-    const biome = path.join(root, "node_modules", "@biomejs", "biome", "bin", "biome");
-    const r = await run([biome, "format", "--write", README]);
-    if (r.code !== 0) console.error(`biome format bench/README.md failed:\n${r.stdout}${r.stderr}`);
-  }
   if (failed) {
     console.error(`\n${failed} benchmark(s) failed or missed their target`);
     process.exitCode = 1;
