@@ -104,6 +104,8 @@ export const en = {
     "Password sign-in can be turned off only once single sign-on is configured for your organisation.",
   "error.provider_not_allowed":
     "This provider cannot process data of your location with the current processing scope.",
+  "error.retention_floor": "Security and connection logs are kept at least 6 months.",
+  "error.retention_ack": "Values above the CNIL guidance need your explicit acknowledgement.",
   "error.conflict": "This action conflicts with the current state. Reload the page and try again.",
   "error.bad_request": "The request is invalid.",
   "error.unsupported_media_type": "This form could not be read. Send it from the page.",

@@ -105,6 +105,8 @@ export const fr: Record<keyof typeof en, string> = {
     "La connexion par mot de passe ne peut être désactivée qu'une fois l'authentification unique configurée pour votre organisation.",
   "error.provider_not_allowed":
     "Ce fournisseur ne peut pas traiter les données de votre lieu de stockage avec le périmètre de traitement actuel.",
+  "error.retention_floor": "Les journaux de sécurité et de connexion sont conservés au moins 6 mois.",
+  "error.retention_ack": "Une durée supérieure aux recommandations de la CNIL nécessite votre accord explicite.",
   "error.conflict": "Cette action n'est pas possible dans l'état actuel. Rechargez la page et réessayez.",
   "error.bad_request": "La requête est invalide.",
   "error.unsupported_media_type": "Ce formulaire n'a pas pu être lu. Envoyez-le depuis la page.",

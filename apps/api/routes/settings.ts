@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
 import {
   getLocationSettings,
   getProviderSettings,
@@ -44,7 +45,87 @@ const Providers = z
   })
   .openapi("ProviderSettings");
 
+const cat = z.object({
+  days: z.number(),
+  guidanceDays: z.number(),
+  floorDays: z.number(),
+  aboveGuidance: z.boolean(),
+});
+const Retention = z
+  .object({
+    categories: z.object({
+      recordings: cat,
+      transcripts: cat,
+      analyses: cat,
+      exports: cat,
+      connectionLogs: cat,
+      auditLog: cat,
+    }),
+    billingYears: z.number(),
+    acknowledgedAboveGuidanceAt: z.string().nullable(),
+    legalHold: z.object({ reason: z.string(), since: z.string() }).nullable(),
+  })
+  .openapi("RetentionSettings");
+const days = z.number().int().min(1).max(3650).optional();
+
 export function registerSettings(api: OpenAPIHono<AppEnv>) {
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/retention",
+      tags: ["Settings"],
+      summary: "Retention per data category (days), with the CNIL guidance and the platform floors",
+      responses: { 200: json(Retention) },
+    }),
+    (c) => c.json(getRetention(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/retention",
+      tags: ["Settings"],
+      summary: "Change retention; values above the CNIL guidance need acknowledgeAboveGuidance: true",
+      request: {
+        body: jsonBody(
+          z
+            .object({
+              recordings: days,
+              transcripts: days,
+              analyses: days,
+              exports: days,
+              connectionLogs: days,
+              auditLog: days,
+              acknowledgeAboveGuidance: z.boolean().optional(),
+            })
+            .strict(),
+        ),
+      },
+      responses: { 200: json(Retention) },
+    }),
+    async (c) => c.json(await updateRetention(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/legal-hold",
+      tags: ["Settings"],
+      summary: "Put the whole tenant under legal hold (wins over retention and erasure), with a reason",
+      request: { body: jsonBody(z.object({ reason: z.string().min(1).max(500) })) },
+      responses: { 200: json(Retention) },
+    }),
+    async (c) => c.json(await setLegalHold(c.get("ctx"), c.req.valid("json").reason), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "delete",
+      path: "/settings/legal-hold",
+      tags: ["Settings"],
+      summary: "Lift the tenant's legal hold",
+      responses: { 200: json(Retention) },
+    }),
+    async (c) => c.json(await setLegalHold(c.get("ctx"), null), 200),
+  );
+
   api.openapi(
     apiRoute("settings:manage", {
       method: "get",
