@@ -72,3 +72,29 @@ describe("retention settings (F1)", () => {
     );
   });
 });
+
+describe("legal hold wins over deletion (F1, B7)", () => {
+  it("calls of a tenant under legal hold cannot be deleted; lifting the hold allows it", async () => {
+    const t = await makeTenant();
+    const c = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "H-1" } })
+    ).json()) as { id: string };
+    await call("/api/v1/settings/legal-hold", {
+      method: "PUT",
+      key: t.key,
+      json: { reason: "Contrôle CNIL" },
+    });
+    const refused = await call(`/api/v1/calls/${c.id}`, { method: "DELETE", key: t.key });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { detail: string }).detail).toContain("legal hold: Contrôle CNIL");
+    const bulk = (await (
+      await call("/api/v1/calls/delete", { method: "POST", key: t.key, json: { ids: [c.id] } })
+    ).json()) as {
+      vetoed: { id: string }[];
+    };
+    expect(bulk.vetoed.map((v) => v.id)).toEqual([c.id]);
+    expect((await call(`/api/v1/calls/${c.id}`, { key: t.key })).status).toBe(200);
+    await call("/api/v1/settings/legal-hold", { method: "DELETE", key: t.key });
+    expect((await call(`/api/v1/calls/${c.id}`, { method: "DELETE", key: t.key })).status).toBe(204);
+  });
+});

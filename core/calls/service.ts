@@ -394,7 +394,10 @@ export async function deleteCalls(
     vetoed: [] as { id: string; reason: string }[],
   };
   for (const call of found) {
-    let reason: string | null = null;
+    // A legal hold on the tenant wins over deletion (F1); later rules (call-level holds) register vetoes.
+    let reason: string | null = ctx.tenant.legalHoldReason
+      ? `legal hold: ${ctx.tenant.legalHoldReason}`
+      : null;
     for (const v of vetoes) reason ??= await v(ctx, call);
     if (reason) {
       out.vetoed.push({ id: call.id, reason });
