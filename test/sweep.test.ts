@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { buildApp } from "../apps/app";
 import { type AccessRule, ruleOf } from "../apps/middleware/access";
@@ -6,9 +7,13 @@ import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
+import { publishPolicyVersion } from "../core/policies";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { listRubrics } from "../core/rubrics/service";
+import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
 import { createEndpoint, emitEvent } from "../core/webhooks";
+import { controlDb } from "../db/client";
+import { tenants } from "../db/schema/control";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -43,6 +48,9 @@ const PUBLIC = new Set([
   "POST /ops/login",
   "GET /static/player.js",
   "GET /static/upload.js",
+  "GET /legal/privacy",
+  "GET /legal/privacy/versions/:versionId",
+  "GET /legal/subprocessors",
 ]);
 
 interface Route {
@@ -79,7 +87,34 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const send = vi.spyOn(b.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
   const { deliveryIds } = await emitEvent(b.ctx.env, b.tenant.id, "call.failed", { callId: call.id });
   send.mockRestore();
+  const policy = await publishPolicyVersion(b.ctx.env, "op_sweep", {
+    version: "sweep",
+    effectiveAt: Date.now(),
+    substantial: false,
+    bodyFr: "x",
+    bodyEn: "x",
+  });
+  // An announced sub-processor that concerns B (its speech provider) and not A: A gets 404.
+  await controlDb(b.ctx.env)
+    .update(tenants)
+    .set({ speechProvider: "assemblyai" })
+    .where(eq(tenants.id, b.tenant.id));
+  const bAssembly = { ...b.ctx, tenant: { ...b.tenant, speechProvider: "assemblyai" as const } };
+  const sub = await addSubprocessor(b.ctx.env, {
+    name: "Sweep Co",
+    purposeFr: "x",
+    purposeEn: "x",
+    dataCategories: "audio",
+    location: "EU",
+    transferMechanism: "EU",
+    providerKey: "assemblyai",
+    effectiveAt: Date.now() + 40 * 86_400_000,
+  });
+  const objection = await objectToSubprocessor(bAssembly, sub.id, "sweep");
   return {
+    versionId: policy.version.id,
+    subprocessorId: sub.id,
+    objectionId: objection.id,
     webhookId: webhook.id,
     deliveryId: deliveryIds[0],
     rubricId: rubrics[0].id,
@@ -112,9 +147,11 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/calls/delete": { ids: ["cal_x"] },
   "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["call.analyzed"] },
   "PATCH /api/v1/webhooks/:webhookId": { active: false },
+  "POST /api/v1/subprocessors/:subprocessorId/objections": { reason: "sweep" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
+  "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

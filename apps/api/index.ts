@@ -10,6 +10,7 @@ import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
 import { registerCalls, registerImports } from "./routes/calls";
+import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
@@ -55,6 +56,7 @@ export function buildApi() {
   registerAnalyses(api);
   registerRubrics(api);
   registerWebhooks(api);
+  registerLegal(api);
 
   const document = () =>
     api.getOpenAPI31Document({

@@ -13,6 +13,14 @@ import { logConnection } from "../../core/connlog";
 import type { PlatformCtx } from "../../core/context";
 import { formatDateTime } from "../../core/i18n";
 import { listTenantsForOperator, operatorLogin } from "../../core/operators";
+import { publishPolicyVersion } from "../../core/policies";
+import {
+  ANNOUNCE_DAYS,
+  addSubprocessor,
+  listOpenObjections,
+  resolveObjection,
+} from "../../core/subprocessors";
+import { SUBPROCESSOR_PROVIDERS } from "../../db/schema/control";
 import { access } from "../middleware/access";
 import { clientIp } from "../middleware/request";
 import { messageFor, readForm, safeNext } from "../portal/forms";
@@ -71,6 +79,7 @@ function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
     <>
       <nav aria-label={_("ops.nav.label")}>
         <a href="/ops">{_("ops.nav.tenants")}</a> · <a href="/ops/audit">{_("ops.nav.audit")}</a> ·{" "}
+        <a href="/ops/legal">{_("ops.nav.legal")}</a> ·{" "}
         <span class="muted">{_("ops.nav.signed_in", { name: op.name || op.email })}</span>{" "}
         <form method="post" action="/ops/logout" class="inline">
           <button type="submit" class="secondary">
@@ -79,6 +88,154 @@ function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
         </form>
       </nav>
       {body}
+    </>,
+    status,
+  );
+}
+
+/** `YYYY-MM-DD` from a date field → midnight UTC; anything else is refused by the service's schema. */
+const dayStart = (v: string | undefined) =>
+  v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : 0;
+
+function legalNotice(c: OpsContext): string | null {
+  const _ = tr(c);
+  const done = c.req.query("done");
+  if (done === "published") {
+    const n = Number(c.req.query("mailed") ?? 0) || 0;
+    return n > 0 ? _("ops.legal.published_mailed", { count: n }) : _("ops.legal.published");
+  }
+  if (done === "added") return _("ops.subprocessors.added");
+  if (done === "resolved") return _("ops.objections.resolved");
+  return null;
+}
+
+/** F4/F5 console page: publish a policy version, announce a sub-processor, resolve objections. */
+async function legalPage(
+  c: OpsContext,
+  msg: { error?: string | null; notice?: string | null },
+  status = 200,
+) {
+  const _ = tr(c);
+  const objections = await listOpenObjections(c.env);
+  const today = new Date().toISOString().slice(0, 10);
+  const earliest = new Date(Date.now() + (ANNOUNCE_DAYS + 1) * 86_400_000).toISOString().slice(0, 10);
+  return opsPage(
+    c,
+    _("ops.legal.title"),
+    <>
+      {msg.error ? (
+        <p class="error" role="alert">
+          {msg.error}
+        </p>
+      ) : null}
+      {msg.notice ? (
+        <p class="notice" role="status">
+          {msg.notice}
+        </p>
+      ) : null}
+      <h2>{_("ops.objections.title")}</h2>
+      {objections.length === 0 ? (
+        <p class="muted">{_("ops.objections.none")}</p>
+      ) : (
+        <table>
+          <Head
+            cols={[
+              _("ops.objections.tenant"),
+              _("ops.objections.subprocessor"),
+              _("ops.objections.reason"),
+              _("ops.objections.resolution"),
+            ]}
+          />
+          <tbody>
+            {objections.map(({ objection: o, name }) => (
+              <tr>
+                <td>
+                  <code>{o.tenantId}</code>
+                </td>
+                <td>{name}</td>
+                <td>{o.reason}</td>
+                <td>
+                  <form method="post" action={`/ops/legal/objections/${o.id}/resolve`} class="inline">
+                    <input
+                      name="resolution"
+                      required
+                      maxlength={2000}
+                      aria-label={_("ops.objections.resolution")}
+                    />{" "}
+                    <button type="submit">{_("ops.objections.resolve")}</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{_("ops.legal.publish")}</h2>
+      <form method="post" action="/ops/legal/policies" class="stack">
+        <label>
+          {_("ops.legal.version")}
+          <input name="version" required maxlength={40} />
+        </label>
+        <label>
+          {_("ops.legal.effective")}
+          <input type="date" name="effectiveAt" required value={today} />
+        </label>
+        <label>
+          <span>
+            <input type="checkbox" name="substantial" /> {_("ops.legal.substantial")}
+          </span>
+        </label>
+        <label>
+          {_("ops.legal.body_fr")}
+          <textarea name="bodyFr" rows={10} required lang="fr" />
+        </label>
+        <label>
+          {_("ops.legal.body_en")}
+          <textarea name="bodyEn" rows={10} required lang="en" />
+        </label>
+        <button type="submit">{_("ops.legal.publish_submit")}</button>
+      </form>
+      <h2>{_("ops.subprocessors.add")}</h2>
+      <form method="post" action="/ops/legal/subprocessors" class="stack">
+        <label>
+          {_("ops.subprocessors.name")}
+          <input name="name" required maxlength={120} />
+        </label>
+        <label>
+          {_("ops.subprocessors.purpose_fr")}
+          <input name="purposeFr" required maxlength={500} lang="fr" />
+        </label>
+        <label>
+          {_("ops.subprocessors.purpose_en")}
+          <input name="purposeEn" required maxlength={500} lang="en" />
+        </label>
+        <label>
+          {_("ops.subprocessors.data")}
+          <input name="dataCategories" required maxlength={200} />
+        </label>
+        <label>
+          {_("ops.subprocessors.location")}
+          <input name="location" required maxlength={120} />
+        </label>
+        <label>
+          {_("ops.subprocessors.transfer")}
+          <input name="transferMechanism" required maxlength={40} />
+        </label>
+        <label>
+          {_("ops.subprocessors.provider")}
+          <select name="providerKey">
+            <option value="">{_("ops.subprocessors.provider_none")}</option>
+            {SUBPROCESSOR_PROVIDERS.map((p) => (
+              <option value={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {_("ops.subprocessors.effective", { days: ANNOUNCE_DAYS })}
+          <input type="date" name="effectiveAt" required min={earliest} value={earliest} />
+        </label>
+        <button type="submit">{_("ops.subprocessors.submit")}</button>
+      </form>
     </>,
     status,
   );
@@ -220,6 +377,75 @@ export function registerOps(app: Hono<AppEnv>) {
         />
       </>,
     );
+  });
+
+  app.get("/ops/legal", ops, async (c) => {
+    await auditOperator(c, "operator.view_legal");
+    return legalPage(c, { notice: legalNotice(c) });
+  });
+
+  app.post("/ops/legal/policies", ops, async (c) => {
+    const f = await readForm(c);
+    try {
+      const { version, mailed } = await publishPolicyVersion(c.env, c.get("operator").id, {
+        version: f.version ?? "",
+        effectiveAt: dayStart(f.effectiveAt),
+        substantial: f.substantial === "on",
+        bodyFr: f.bodyFr ?? "",
+        bodyEn: f.bodyEn ?? "",
+      });
+      await auditOperator(c, "operator.policy_published", {
+        targetType: "policy_version",
+        targetId: version.id,
+      });
+      return c.redirect(`/ops/legal?done=published&mailed=${mailed}`, 303);
+    } catch (err) {
+      const { message, status } = messageFor(c, err);
+      return legalPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/ops/legal/subprocessors", ops, async (c) => {
+    const f = await readForm(c);
+    try {
+      const provider = (SUBPROCESSOR_PROVIDERS as readonly string[]).includes(f.providerKey ?? "")
+        ? (f.providerKey as (typeof SUBPROCESSOR_PROVIDERS)[number])
+        : null;
+      const row = await addSubprocessor(c.env, {
+        name: f.name ?? "",
+        purposeFr: f.purposeFr ?? "",
+        purposeEn: f.purposeEn ?? "",
+        dataCategories: f.dataCategories ?? "",
+        location: f.location ?? "",
+        transferMechanism: f.transferMechanism ?? "",
+        providerKey: provider,
+        effectiveAt: dayStart(f.effectiveAt),
+      });
+      await auditOperator(c, "operator.subprocessor_announced", {
+        targetType: "subprocessor",
+        targetId: row.id,
+      });
+      return c.redirect("/ops/legal?done=added", 303);
+    } catch (err) {
+      const { message, status } = messageFor(c, err);
+      return legalPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/ops/legal/objections/:objectionId/resolve", ops, async (c) => {
+    const f = await readForm(c);
+    const id = c.req.param("objectionId");
+    try {
+      await resolveObjection(c.env, id, f.resolution ?? "");
+      await auditOperator(c, "operator.objection_resolved", {
+        targetType: "subprocessor_objection",
+        targetId: id,
+      });
+      return c.redirect("/ops/legal?done=resolved", 303);
+    } catch (err) {
+      const { message, status } = messageFor(c, err);
+      return legalPage(c, { error: message }, status);
+    }
   });
 
   app.post("/ops/logout", ops, async (c) => {

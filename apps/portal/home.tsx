@@ -1,8 +1,10 @@
 import type { Context, Hono } from "hono";
 import { formatDateTime } from "../../core/i18n";
 import { listOutbox } from "../../core/mail";
+import { pendingPolicyFor } from "../../core/policies";
 import { roleAllows } from "../../core/rbac";
 import { access } from "../middleware/access";
+import { PolicyBanner } from "../public/legal";
 import type { AppEnv } from "../types";
 import { page, tr } from "./layout";
 
@@ -22,14 +24,19 @@ export function navFor(c: Context<AppEnv>) {
 }
 
 export function registerHome(app: Hono<AppEnv>) {
-  app.get("/", access({ kind: "portal", perm: null }), (c) => {
+  app.get("/", access({ kind: "portal", perm: null }), async (c) => {
     const _ = tr(c);
     const ctx = c.get("ctx");
     const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
+    // A substantial privacy-policy change shows until an owner or admin acknowledges it (F4).
+    const pending = ctx.actor.type === "user" ? await pendingPolicyFor(c.env, ctx.actor.id) : null;
     return page(
       c,
       { title: _("home.title"), nav: navFor(c) },
-      <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>,
+      <>
+        {pending ? <PolicyBanner c={c} version={pending} back="/" /> : null}
+        <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>
+      </>,
     );
   });
 

@@ -1,8 +1,9 @@
 import type { Hono } from "hono";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
+import { registerLegal } from "./legal";
 
-/** Public routes: health (I8). Legal pages and the docs page are added by their features. */
+/** Public routes: health (I8), legal pages (F4, F5). The docs page is added by its feature. */
 export function registerPublic(app: Hono<AppEnv>) {
   app.get("/healthz", access({ kind: "public" }), async (c) => {
     try {
@@ -12,4 +13,5 @@ export function registerPublic(app: Hono<AppEnv>) {
       return c.json({ status: "degraded", controlDb: "unreachable" }, 503);
     }
   });
+  registerLegal(app);
 }

@@ -1,5 +1,6 @@
 export * from "./apiKeys";
 export * from "./logs";
+export * from "./policies";
 export * from "./sessions";
 export * from "./tenants";
 export * from "./users";
