@@ -37,7 +37,10 @@ export const tenants = sqliteTable(
     /** The tenant's own provider API keys, AES-GCM encrypted JSON (else the platform's keys). */
     providerKeysEnc: text("provider_keys_enc"),
     /** Retention per data category in days (F1); null = the CNIL default (core/retention.ts). */
-    retention: text("retention", { mode: "json" }).$type<Partial<Record<string, number>>>().notNull().default({}),
+    retention: text("retention", { mode: "json" })
+      .$type<Partial<Record<string, number>>>()
+      .notNull()
+      .default({}),
     /** When an admin acknowledged retention values above the CNIL guidance. */
     retentionAcknowledgedAt: integer("retention_acknowledged_at"),
     /** A legal hold on the whole tenant wins over retention and erasure (F1); null = none. */
