@@ -11,7 +11,7 @@ import { activeOperator } from "../../core/operators";
 import { type Permission, roleAllows, scopesAllow } from "../../core/rbac";
 import type { User } from "../../db/schema/control";
 import type { AppEnv } from "../types";
-import { clientIp } from "./request";
+import { platformCtx } from "./request";
 
 /**
  * Every route declares who may call it with exactly one `access(rule)` middleware. The rule is
@@ -67,14 +67,7 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
   return mw;
 }
 
-function baseCtx(c: Context<AppEnv>) {
-  return {
-    env: c.env,
-    requestId: c.get("requestId"),
-    ip: clientIp(c),
-    userAgent: c.req.header("user-agent") ?? null,
-  };
-}
+const baseCtx = platformCtx;
 
 async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
   const header = c.req.header("authorization") ?? "";

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { PlatformCtx } from "../../core/context";
 import { randomToken } from "../../core/crypto";
 import type { AppEnv } from "../types";
 
@@ -32,4 +33,14 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 
 export function clientIp(c: { req: { header(name: string): string | undefined } }): string | null {
   return c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null;
+}
+
+/** Who is calling and from where, for services that run outside a tenant (sign-in, ops). */
+export function platformCtx(c: Context<AppEnv>): PlatformCtx {
+  return {
+    env: c.env,
+    requestId: c.get("requestId"),
+    ip: clientIp(c),
+    userAgent: c.req.header("user-agent") ?? null,
+  };
 }

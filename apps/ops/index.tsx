@@ -10,7 +10,6 @@ import {
   validateSessionToken,
 } from "../../core/auth/session";
 import { logConnection } from "../../core/connlog";
-import type { PlatformCtx } from "../../core/context";
 import { formatDateTime } from "../../core/i18n";
 import { listTenantsForOperator, operatorLogin } from "../../core/operators";
 import { publishPolicyVersion } from "../../core/policies";
@@ -22,7 +21,7 @@ import {
 } from "../../core/subprocessors";
 import { SUBPROCESSOR_PROVIDERS } from "../../db/schema/control";
 import { access } from "../middleware/access";
-import { clientIp } from "../middleware/request";
+import { clientIp, platformCtx } from "../middleware/request";
 import { messageFor, readForm, safeNext } from "../portal/forms";
 import { page, tr } from "../portal/layout";
 import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
@@ -32,14 +31,7 @@ import type { AppEnv } from "../types";
 type OpsContext = Context<AppEnv>;
 const PAGE_SIZE = 50;
 
-function pctx(c: OpsContext): PlatformCtx {
-  return {
-    env: c.env,
-    requestId: c.get("requestId"),
-    ip: clientIp(c),
-    userAgent: c.req.header("user-agent") ?? null,
-  };
-}
+const pctx = platformCtx;
 
 /** Only console paths are followed after sign-in. */
 const opsNext = (next: string | undefined) => {

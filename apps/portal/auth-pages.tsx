@@ -20,24 +20,16 @@ import {
   sessionCookie,
   validateSessionToken,
 } from "../../core/auth/session";
-import type { PlatformCtx } from "../../core/context";
 import { isLocale } from "../../core/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
-import { clientIp } from "../middleware/request";
+import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
 import { messageFor, readForm, safeNext } from "./forms";
 import { page, tr } from "./layout";
 
 const MFA_COOKIE = "__Host-ccr_mfa";
 
-function pctx(c: Context<AppEnv>): PlatformCtx {
-  return {
-    env: c.env,
-    requestId: c.get("requestId"),
-    ip: clientIp(c),
-    userAgent: c.req.header("user-agent") ?? null,
-  };
-}
+const pctx = platformCtx;
 
 /** Sign-up, e-mail verification, login (+ TOTP step), logout, password reset, invitations, language. */
 export function registerAuthPages(app: Hono<AppEnv>) {

@@ -97,7 +97,7 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
     }
     out.push(await importOne(ctx, `line ${n}`, parsed));
   }
-  await auditCtx(ctx, "calls.imported", "import", undefined, summary(out));
+  await auditCtx(ctx, "calls.imported", "import", undefined, importSummary(out));
   return out;
 }
 
@@ -207,7 +207,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
     if (out.length > MAX_IMPORT_ITEMS)
       throw new ApiError("payload_too_large", `At most ${MAX_IMPORT_ITEMS} calls per import`);
   }
-  await auditCtx(ctx, "calls.imported", "import", undefined, summary(out));
+  await auditCtx(ctx, "calls.imported", "import", undefined, importSummary(out));
   return out;
 }
 
@@ -219,7 +219,8 @@ function safeJson(s: string): unknown {
   }
 }
 
-function summary(r: ImportItemResult[]) {
+/** Counts per result, as the audit entry and the API answer give them. */
+export function importSummary(r: ImportItemResult[]) {
   return {
     created: r.filter((x) => x.result === "created").length,
     existing: r.filter((x) => x.result === "existing").length,

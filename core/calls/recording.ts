@@ -1,3 +1,4 @@
+import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
@@ -31,9 +32,9 @@ export function clientChecksum(headers: Headers): string | null {
   if (!raw) return null;
   if (/^[0-9a-f]{64}$/i.test(raw)) return raw.toLowerCase();
   try {
-    const bin = atob(raw);
-    if (bin.length !== 32) throw new Error();
-    return [...bin].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+    const bytes = decodeBase64(raw);
+    if (bytes.length !== 32) throw new Error();
+    return encodeHexLowerCase(bytes);
   } catch {
     throw new ApiError(
       "validation_failed",
@@ -71,7 +72,7 @@ function hashingPipe(input: ReadableStream<Uint8Array>, length: number) {
   const done = async () => {
     await pump;
     const buf = new Uint8Array(await digest.digest);
-    return { sha256: [...buf].map((b) => b.toString(16).padStart(2, "0")).join(""), bytes: seen };
+    return { sha256: encodeHexLowerCase(buf), bytes: seen };
   };
   return { readable: fixed.readable, done };
 }
@@ -360,7 +361,7 @@ export async function hashRecordingJob(
   if (!obj) return "skipped";
   const digest = new crypto.DigestStream("SHA-256");
   await obj.body.pipeTo(digest);
-  const hex = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = encodeHexLowerCase(new Uint8Array(await digest.digest));
   const [updated] = await dp.db
     .update(calls)
     .set({ recSha256: hex, recStatus: "stored", updatedAt: Date.now() })

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";

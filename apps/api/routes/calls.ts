@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import {
   type ImportItemResult,
   importNdjson,
+  importSummary,
   importZip,
   MAX_IMPORT_BYTES,
   MAX_IMPORT_ITEMS,
@@ -478,12 +479,7 @@ export function registerImports(api: OpenAPIHono<AppEnv>) {
       else if (ct === "application/zip" || ct === "application/x-zip-compressed")
         items = await importZip(ctx, new Uint8Array(await c.req.arrayBuffer()));
       else throw new ApiError("unsupported_media_type", "Send application/x-ndjson or application/zip");
-      const summary = {
-        created: items.filter((i) => i.result === "created").length,
-        existing: items.filter((i) => i.result === "existing").length,
-        errors: items.filter((i) => i.result === "error").length,
-      };
-      return c.json({ summary, items }, 200);
+      return c.json({ summary: importSummary(items), items }, 200);
     },
   );
 }
