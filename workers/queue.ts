@@ -1,5 +1,6 @@
 import { hashRecordingJob } from "../core/calls/recording";
-import type { JobMessage } from "../core/jobs";
+import { type JobMessage, runJobStep } from "../core/jobs";
+import "./job-handlers";
 import { deliverMail } from "../core/mail";
 import {
   analyzeStep,
@@ -81,6 +82,9 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
     case "webhook.deliver":
       await deliverWebhook(env, body.deliveryId);
       return;
+    case "job.step":
+      await runJobStep(env, body);
+      return;
     default:
       throw new Error(`unknown job type ${(body as { type: string }).type}`);
   }
@@ -101,7 +105,9 @@ function deadLetter(queue: string, m: Message<QueueMessage>) {
           ? msg.body.id
           : msg.body && "deliveryId" in msg.body
             ? msg.body.deliveryId
-            : msg.body?.callId,
+            : msg.body && "jobId" in msg.body
+              ? msg.body.jobId
+              : msg.body?.callId,
     }),
   );
 }

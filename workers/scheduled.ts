@@ -2,6 +2,7 @@ import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
+import { resumeStalledJobs } from "../core/jobs";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
@@ -9,6 +10,7 @@ import { purgeIdempotencyKeys } from "../core/idempotency";
  * removed; yesterday's audit day heads written to R2.
  */
 export const DAILY = "15 3 * * *";
+export const EVERY_10_MIN = "*/10 * * * *";
 
 export async function handleScheduled(
   controller: ScheduledController,
@@ -18,6 +20,9 @@ export async function handleScheduled(
   switch (controller.cron) {
     case DAILY:
       await daily(env, controller.scheduledTime);
+      return;
+    case EVERY_10_MIN:
+      await resumeStalledJobs(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));

@@ -50,10 +50,12 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
         return next();
       case "api":
         await apiKeyAuth(c, rule.perm);
+        assertWritable(c);
         return next();
       case "portal": {
         const ok = await portalAuth(c, rule);
         if (ok !== true) return ok;
+        assertWritable(c);
         return next();
       }
       case "ops": {
@@ -68,6 +70,26 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
 }
 
 const baseCtx = platformCtx;
+
+/** Routes that write call data (the data plane). */
+const DATA_WRITE = /\/(calls|imports|agents|rubrics|reviews)(\/|$)/;
+/**
+ * While a job owns the tenant's call data (location migration, contract-end deletion), writes
+ * to it are refused — not queued — with 409 `tenant-locked` and Retry-After; reads keep working.
+ */
+function assertWritable(c: Context<AppEnv>) {
+  const ctx = c.get("ctx") as Ctx | undefined;
+  const lock = ctx?.tenant.writeLock;
+  if (!lock || c.req.method === "GET" || c.req.method === "HEAD") return;
+  if (!DATA_WRITE.test(c.req.path)) return;
+  throw new ApiError(
+    "tenant_locked",
+    lock === "location_migration"
+      ? "Your call data is being moved to its new location; writes are refused until the move ends. Retry later."
+      : "Your organisation's data is being deleted at the end of the contract; writes are refused.",
+    { headers: { "Retry-After": "300" }, messageKey: `error.tenant_locked.${lock}` },
+  );
+}
 
 async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
   const header = c.req.header("authorization") ?? "";

@@ -227,6 +227,11 @@ export async function createCall(
     analysisId: null,
     runId: null,
     attempts: 0,
+    legalHoldReason: null,
+    legalHoldAt: null,
+    recPurgedAt: null,
+    txPurgedAt: null,
+    anPurgedAt: null,
     createdAt: now,
     updatedAt: now,
   };

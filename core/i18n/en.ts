@@ -1,3 +1,7 @@
+import { governanceEn } from "./features/governance";
+import { privacyEn } from "./features/privacy";
+import { statsEn } from "./features/stats";
+
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {
   "app.name": "CallCenterRate",
@@ -316,6 +320,7 @@ export const en = {
   "ops.tenants.none": "No tenants.",
   "ops.tenant_status.active": "Active",
   "ops.tenant_status.suspended": "Suspended",
+  "ops.tenant_status.ending": "Ending (contract end)",
   "ops.tenant_status.closed": "Closed",
   "ops.audit.title": "Platform audit log",
   // calls (portal: list, detail, uploads)
@@ -577,4 +582,7 @@ export const en = {
   "ops.objections.resolution": "Resolution",
   "ops.objections.resolve": "Resolve",
   "ops.objections.resolved": "Objection resolved.",
+  ...governanceEn,
+  ...privacyEn,
+  ...statsEn,
 } as const satisfies Record<string, string>;

@@ -1,4 +1,7 @@
 import type { en } from "./en";
+import { governanceFr } from "./features/governance";
+import { privacyFr } from "./features/privacy";
+import { statsFr } from "./features/stats";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -311,6 +314,7 @@ export const fr: Record<keyof typeof en, string> = {
   "ops.tenants.none": "Aucune organisation.",
   "ops.tenant_status.active": "Active",
   "ops.tenant_status.suspended": "Suspendue",
+  "ops.tenant_status.ending": "En fin de contrat",
   "ops.tenant_status.closed": "Clôturée",
   "ops.audit.title": "Journal d'audit de la plateforme",
   // appels (portail : liste, fiche, imports)
@@ -577,4 +581,7 @@ export const fr: Record<keyof typeof en, string> = {
   "ops.objections.resolution": "Résolution",
   "ops.objections.resolve": "Clore",
   "ops.objections.resolved": "Opposition close.",
+  ...governanceFr,
+  ...privacyFr,
+  ...statsFr,
 };

@@ -1,4 +1,5 @@
 export * from "./apiKeys";
+export * from "./jobs";
 export * from "./logs";
 export * from "./policies";
 export * from "./sessions";

@@ -46,7 +46,16 @@ export const tenants = sqliteTable(
     /** A legal hold on the whole tenant wins over retention and erasure (F1); null = none. */
     legalHoldReason: text("legal_hold_reason"),
     legalHoldAt: integer("legal_hold_at"),
-    status: text("status", { enum: ["active", "suspended", "closed"] })
+    /**
+     * Set while a job owns the tenant's data (a location migration, the contract-end deletion):
+     * writes to call data are refused with 409 `tenant-locked` until it clears.
+     */
+    writeLock: text("write_lock", { enum: ["location_migration", "contract_end"] }),
+    /** The tenant opted out of the anonymised statistics (F6). */
+    statsOptOut: integer("stats_opt_out", { mode: "boolean" }).notNull().default(false),
+    /** Contract end (F7): when the tenant's data is deleted at the latest (30 days after the request). */
+    deletionDueAt: integer("deletion_due_at"),
+    status: text("status", { enum: ["active", "suspended", "ending", "closed"] })
       .notNull()
       .default("active"),
     createdAt: integer("created_at").notNull(),

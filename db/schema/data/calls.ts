@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const CALL_STATUSES = ["received", "transcribing", "analyzing", "done", "failed", "held"] as const;
@@ -61,6 +62,13 @@ export const calls = sqliteTable(
     /** The pipeline run in progress or last finished; stale queue messages carry another id. */
     runId: text("run_id"),
     attempts: integer("attempts").notNull().default(0),
+    /** Legal hold on this call (F1): kept past retention and erasure while set, with a reason. */
+    legalHoldReason: text("legal_hold_reason"),
+    legalHoldAt: integer("legal_hold_at"),
+    /** When retention removed the recording, the transcript, the analyses (F1); the row stays until all have. */
+    recPurgedAt: integer("rec_purged_at"),
+    txPurgedAt: integer("tx_purged_at"),
+    anPurgedAt: integer("an_purged_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -74,6 +82,11 @@ export const calls = sqliteTable(
     index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
     index("calls_tenant_score_idx").on(t.tenantId, t.score),
     uniqueIndex("calls_fts_id_idx").on(t.ftsId),
+    // Retention (F1): partial indexes hold only what is still to purge, so a daily run reads
+    // expired rows once and never rescans what it already removed.
+    index("calls_rec_live_idx").on(t.tenantId, t.startedAt).where(sql`rec_key is not null`),
+    index("calls_tx_live_idx").on(t.tenantId, t.startedAt).where(sql`tx_format is not null`),
+    index("calls_an_live_idx").on(t.tenantId, t.startedAt).where(sql`analysis_id is not null`),
   ],
 );
 
