@@ -54,6 +54,14 @@ export async function startProcessing(env: Env, tenant: Tenant, call: Call): Pro
 async function load(env: Env, msg: PipelineMessage) {
   const tenant = await tenantById(env, msg.tenantId);
   if (!tenant) return null;
+  if (tenant.writeLock) {
+    // A location move (or the contract-end deletion) owns the data: come back later. Sent anew
+    // rather than retried, so a long move does not exhaust the retries into the dead-letter queue.
+    await (msg.step === "analyze" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg, {
+      delaySeconds: 120,
+    });
+    return null;
+  }
   const dp = dataPlane(env, tenant);
   const call = await dp.db.query.calls.findFirst({
     where: and(eq(calls.id, msg.callId), eq(calls.tenantId, tenant.id)),

@@ -1,7 +1,9 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
+import { dataPlane } from "../db/resolver";
 import { type Tenant, tenants } from "../db/schema/control";
+import { calls } from "../db/schema/data";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
@@ -169,4 +171,22 @@ export async function setLegalHold(ctx: Ctx, reason: string | null): Promise<Ret
   );
   Object.assign(ctx.tenant, patch);
   return getRetention(ctx);
+}
+
+/** A legal hold on one call (F1): kept past retention and erasure while set, with a reason. */
+export async function setCallLegalHold(ctx: Ctx, callId: string, reason: string | null) {
+  const clean = reason?.trim() || null;
+  if (reason !== null && (!clean || clean.length > 500))
+    throw new ApiError("validation_failed", "A legal hold needs a reason (1–500 characters)", {
+      errors: [{ pointer: "/reason", detail: "required" }],
+    });
+  const { findCall } = await import("./calls/service");
+  const call = await findCall(ctx, callId); // 404 for another tenant's or an unseen call
+  const now = Date.now();
+  await dataPlane(ctx.env, ctx.tenant)
+    .db.update(calls)
+    .set({ legalHoldReason: clean, legalHoldAt: clean ? now : null, updatedAt: now })
+    .where(and(eq(calls.tenantId, ctx.tenant.id), eq(calls.id, call.id)));
+  await auditCtx(ctx, clean ? "call.legal_hold_set" : "call.legal_hold_lifted", "call", call.id);
+  return { callId: call.id, legalHold: clean ? { reason: clean, since: new Date(now).toISOString() } : null };
 }

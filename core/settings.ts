@@ -20,17 +20,23 @@ export function getLocationSettings(ctx: Ctx) {
     location: ctx.tenant.location,
     processingScope: ctx.tenant.processingScope,
     shard: ctx.tenant.shard,
+    /** True while a location move holds the data (writes refused until it ends). */
+    moving: ctx.tenant.writeLock === "location_migration",
   };
 }
 
 export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locationSettingsSchema>) {
   const input = locationSettingsSchema.parse(raw);
-  if (input.location && input.location !== ctx.tenant.location)
-    throw new ApiError(
-      "conflict",
-      "Changing the data location moves every recording and call row; it runs as a migration job, which this deployment does not offer yet. The location is unchanged.",
-      { messageKey: "error.location_move_job" },
-    );
+  if (input.location && input.location !== ctx.tenant.location) {
+    // Moving the data is a job (copy, verify, switch, delete the source); the new processing
+    // scope, if any, applies at the switch.
+    const { startLocationMigration } = await import("./location-migration");
+    const migration = await startLocationMigration(ctx, {
+      location: input.location,
+      processingScope: input.processingScope,
+    });
+    return { ...getLocationSettings(ctx), migration };
+  }
   if (input.processingScope && input.processingScope !== ctx.tenant.processingScope) {
     await controlDb(ctx.env)
       .update(tenants)
@@ -42,7 +48,7 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
     });
     ctx.tenant.processingScope = input.processingScope;
   }
-  return getLocationSettings(ctx);
+  return { ...getLocationSettings(ctx), migration: null };
 }
 
 export const securitySettingsSchema = z.object({

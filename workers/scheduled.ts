@@ -3,6 +3,7 @@ import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
+import { startRetentionRuns } from "../core/retention-purge";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
@@ -33,6 +34,7 @@ export async function daily(env: Env, now: number): Promise<void> {
   await deleteExpiredSessions(env, now);
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
+  await startRetentionRuns(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

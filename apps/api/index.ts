@@ -10,6 +10,7 @@ import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
 import { registerCalls, registerImports } from "./routes/calls";
+import { registerGovernance } from "./routes/governance";
 import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerRubrics } from "./routes/rubrics";
@@ -57,6 +58,7 @@ export function buildApi() {
   registerRubrics(api);
   registerWebhooks(api);
   registerLegal(api);
+  registerGovernance(api);
 
   const document = () =>
     api.getOpenAPI31Document({

@@ -80,9 +80,13 @@ export interface CallView {
     redactions: Record<string, number>;
   } | null;
   score: number | null;
+  legalHold: { reason: string; since: string } | null;
+  purged: { recordingAt: string | null; transcriptAt: string | null; analysesAt: string | null };
   createdAt: string;
   updatedAt: string;
 }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function callView(c: Call): CallView {
   return {
@@ -117,6 +121,15 @@ export function callView(c: Call): CallView {
       ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
       : null,
     score: c.score,
+    legalHold:
+      c.legalHoldReason && c.legalHoldAt
+        ? { reason: c.legalHoldReason, since: new Date(c.legalHoldAt).toISOString() }
+        : null,
+    purged: {
+      recordingAt: iso(c.recPurgedAt),
+      transcriptAt: iso(c.txPurgedAt),
+      analysesAt: iso(c.anPurgedAt),
+    },
     createdAt: new Date(c.createdAt).toISOString(),
     updatedAt: new Date(c.updatedAt).toISOString(),
   };
@@ -403,6 +416,7 @@ export async function deleteCalls(
     let reason: string | null = ctx.tenant.legalHoldReason
       ? `legal hold: ${ctx.tenant.legalHoldReason}`
       : null;
+    reason ??= call.legalHoldReason ? `legal hold: ${call.legalHoldReason}` : null;
     for (const v of vetoes) reason ??= await v(ctx, call);
     if (reason) {
       out.vetoed.push({ id: call.id, reason });

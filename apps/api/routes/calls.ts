@@ -76,6 +76,17 @@ const CallSchema = z
       })
       .nullable(),
     score: z.number().nullable(),
+    legalHold: z
+      .object({ reason: z.string(), since: z.string() })
+      .nullable()
+      .openapi({ description: "A legal hold on this call: kept past retention and erasure (F1)" }),
+    purged: z
+      .object({
+        recordingAt: z.string().nullable(),
+        transcriptAt: z.string().nullable(),
+        analysesAt: z.string().nullable(),
+      })
+      .openapi({ description: "When retention removed each part of the call (F1); null = still kept" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

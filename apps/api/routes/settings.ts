@@ -11,13 +11,17 @@ import {
   updateSecuritySettings,
 } from "../../../core/settings";
 import type { AppEnv } from "../../types";
-import { apiRoute, json, jsonBody } from "../openapi";
+import { apiRoute, json, jsonBody, ProblemSchema } from "../openapi";
+import { Job } from "./governance";
 
 const Location = z
   .object({
     location: z.enum(["eu", "us"]),
     processingScope: z.enum(["in_region", "international"]),
     shard: z.string(),
+    moving: z
+      .boolean()
+      .openapi({ description: "A location move is running; writes to call data are refused" }),
   })
   .openapi("LocationSettings");
 const Security = z
@@ -203,7 +207,8 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       method: "put",
       path: "/settings/location",
       tags: ["Settings"],
-      summary: "Change the processing scope (a location change runs as a migration job)",
+      summary:
+        "Change the processing scope; a different location starts the migration job (202, with the job: copy, verify by checksum, switch, delete the source)",
       request: {
         body: jsonBody(
           z.object({
@@ -212,9 +217,16 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
           }),
         ),
       },
-      responses: { 200: json(Location), 409: json(z.any(), "Location change needs the migration job") },
+      responses: {
+        200: json(Location.extend({ migration: z.null() })),
+        202: json(Location.extend({ migration: Job }), "The migration job started (or was already running)"),
+        409: json(ProblemSchema, "Same location, or another job holds the data"),
+      },
     }),
-    async (c) => c.json(await updateLocationSettings(c.get("ctx"), c.req.valid("json")), 200),
+    async (c) => {
+      const out = await updateLocationSettings(c.get("ctx"), c.req.valid("json"));
+      return out.migration ? c.json(out, 202) : c.json({ ...out, migration: null }, 200);
+    },
   );
   api.openapi(
     apiRoute("settings:manage", {

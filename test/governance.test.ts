@@ -1,0 +1,322 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { and, eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import "../workers/job-handlers";
+import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/jobs";
+import { startRetentionRun } from "../core/retention-purge";
+import { controlDb } from "../db/client";
+import { dataPlane } from "../db/resolver";
+import { auditLog, connectionLog, jobs, mailOutbox, tenants } from "../db/schema/control";
+import { analyses, calls } from "../db/schema/data";
+import { makeWav } from "./fixtures";
+import { call, E, makeTenant, type TestTenant } from "./helpers";
+
+type Json = Record<string, unknown>;
+const DAY = 86_400_000;
+
+let sent: JobMessage[];
+let sendSpy: MockInstance;
+beforeEach(() => {
+  sent = [];
+  // Job steps are driven by the test (one at a time), so the queue is captured, not consumed.
+  sendSpy = vi.spyOn(E.JOBS_QUEUE, "send").mockImplementation(async (m) => {
+    sent.push(m as JobMessage);
+    return undefined as never;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Run a job's steps until it ends (or `max` steps); returns the job. */
+async function drive(jobId: string, max = 10_000) {
+  for (let i = 0; i < max; i++) {
+    const j = await getJob(E, jobId);
+    if (!j || j.status === "done" || j.status === "failed") return j;
+    await runJobStep(E, { jobId, step: j.steps });
+  }
+  return getJob(E, jobId);
+}
+
+async function createCall(t: TestTenant, startedAt: number, text: string, ext: string) {
+  const res = await call("/api/v1/calls", {
+    method: "POST",
+    key: t.key,
+    json: {
+      externalId: ext,
+      startedAt: new Date(startedAt).toISOString(),
+      customerPhone: "+33612345678",
+      transcript: { format: "text", content: text },
+    },
+  });
+  const created = (await res.json()) as { id: string };
+  expect(res.status, JSON.stringify(created)).toBe(201);
+  const { id } = created;
+  const wav = makeWav(2);
+  const up = await call(`/api/v1/calls/${id}/recording`, {
+    method: "PUT",
+    key: t.key,
+    body: wav,
+    headers: { "content-type": "audio/wav", "content-length": String(wav.byteLength) },
+  });
+  expect(up.status).toBeLessThan(300);
+  await waitFor(async () => {
+    const c = (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
+    return c.status === "done" ? c : null;
+  });
+  return id;
+}
+
+const objectsOf = async (t: TestTenant, callId: string) =>
+  (await dataPlane(E, t.tenant).bucket.list({ prefix: `t/${t.tenant.id}/calls/${callId}/` })).objects.map(
+    (o) => o.key.split("/").at(-1),
+  );
+
+const search = async (t: TestTenant, q: string) =>
+  (
+    (await (await call(`/api/v1/calls?q=${encodeURIComponent(q)}`, { key: t.key })).json()) as {
+      data: Json[];
+    }
+  ).data.map((c) => c.id);
+
+describe("retention purge (F1)", () => {
+  it("purges expired recordings, transcripts, provider responses and whole calls from D1, FTS and R2; legal hold wins", async () => {
+    const t = await makeTenant();
+    const now = Date.now();
+    const mid = await createCall(
+      t,
+      now - 200 * DAY,
+      "Agent: Bonjour.\nCustomer: ma facture zanzibar est fausse.",
+      "R-mid",
+    );
+    const old = await createCall(
+      t,
+      now - 400 * DAY,
+      "Agent: Hello.\nCustomer: my invoice kilimanjaro is wrong.",
+      "R-old",
+    );
+    const held = await createCall(
+      t,
+      now - 400 * DAY,
+      "Agent: Hello.\nCustomer: invoice timbuktu again.",
+      "R-held",
+    );
+    const fresh = await createCall(
+      t,
+      now - 10 * DAY,
+      "Agent: Hello.\nCustomer: zanzibar invoice question.",
+      "R-new",
+    );
+    // A raw provider response beside the mid call, as speech-to-text leaves it.
+    await dataPlane(E, t.tenant).bucket.put(`t/${t.tenant.id}/calls/${mid}/stt-deepgram.json`, "{}");
+    const hold = await call(`/api/v1/calls/${held}/legal-hold`, {
+      method: "PUT",
+      key: t.key,
+      json: { reason: "Litigation 2026-114" },
+    });
+    expect(hold.status).toBe(200);
+    expect(await search(t, "zanzibar")).toEqual(expect.arrayContaining([mid, fresh]));
+
+    const { job } = await startRetentionRun(E, t.tenant, now);
+    const done = await drive(job.id);
+    expect(done?.status).toBe("done");
+    const counts = (done?.result as { counts: Record<string, number> }).counts;
+    // The 200-day call loses recording and transcript; the 400-day call everything; the held call nothing.
+    expect(counts).toMatchObject({ recordings: 2, transcripts: 2, providerResponses: 2, calls: 1 });
+    expect(counts.analyses).toBe(1); // the 400-day call's analysis went with the analyses phase
+
+    // 200 days: recording and transcript gone (D1, FTS, R2), the analysis kept (12 months).
+    const m = (await (await call(`/api/v1/calls/${mid}`, { key: t.key })).json()) as Json;
+    expect(m.recording).toBeNull();
+    expect(m.transcript).toBeNull();
+    expect((m.purged as Json).recordingAt).toBeTruthy();
+    expect((m.purged as Json).analysesAt).toBeNull();
+    expect((await call(`/api/v1/calls/${mid}/analysis`, { key: t.key })).status).toBe(200);
+    expect((await call(`/api/v1/calls/${mid}/transcript`, { key: t.key })).status).toBe(404);
+    expect((await objectsOf(t, mid)).every((k) => k?.startsWith("analysis-"))).toBe(true);
+    expect(await search(t, "zanzibar")).toEqual([fresh]);
+
+    // 400 days: nothing left anywhere.
+    expect((await call(`/api/v1/calls/${old}`, { key: t.key })).status).toBe(404);
+    expect(await objectsOf(t, old)).toEqual([]);
+    const dp = dataPlane(E, t.tenant);
+    expect(await dp.db.select().from(analyses).where(eq(analyses.callId, old))).toEqual([]);
+    expect(await search(t, "kilimanjaro")).toEqual([]);
+
+    // Legal hold: everything kept, and deletion is refused too.
+    const h = (await (await call(`/api/v1/calls/${held}`, { key: t.key })).json()) as Json;
+    expect(h.recording).not.toBeNull();
+    expect((h.legalHold as Json).reason).toBe("Litigation 2026-114");
+    expect(await search(t, "timbuktu")).toEqual([held]);
+    expect((await call(`/api/v1/calls/${held}`, { method: "DELETE", key: t.key })).status).toBe(409);
+
+    // Audited, reported to the owner and admin by mail.
+    const audit = await controlDb(E)
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, t.tenant.id), eq(auditLog.action, "retention.run_completed")));
+    expect(audit).toHaveLength(1);
+    const mails = await controlDb(E)
+      .select()
+      .from(mailOutbox)
+      .where(and(eq(mailOutbox.tenantId, t.tenant.id), eq(mailOutbox.kind, "retention.report")));
+    expect(mails.map((x) => x.to).sort()).toEqual([t.users.admin.email, t.users.owner.email].sort());
+    expect(mails[0].text).toContain("Recordings: 2");
+
+    // The runs list shows it; lifting the hold lets the next run purge the call.
+    const runs = (await (await call("/api/v1/settings/retention/runs", { key: t.key })).json()) as {
+      data: Json[];
+    };
+    expect(runs.data[0]).toMatchObject({ id: job.id, status: "done" });
+    expect((await call(`/api/v1/calls/${held}/legal-hold`, { method: "DELETE", key: t.key })).status).toBe(
+      200,
+    );
+    const again = await startRetentionRun(E, t.tenant, now + 1);
+    await drive(again.job.id);
+    expect((await call(`/api/v1/calls/${held}`, { key: t.key })).status).toBe(404);
+  }, 60_000);
+
+  it("a tenant-wide legal hold keeps all call data", async () => {
+    const t = await makeTenant();
+    const now = Date.now();
+    const old = await createCall(t, now - 400 * DAY, "Agent: Hello.\nCustomer: the thing.", "H-1");
+    await call("/api/v1/settings/legal-hold", {
+      method: "PUT",
+      key: t.key,
+      json: { reason: "Audit by the regulator" },
+    });
+    const fresh = (await controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) }))!;
+    const { job } = await startRetentionRun(E, fresh, now);
+    const done = await drive(job.id);
+    expect(done?.result).toMatchObject({ skipped: "legal hold" });
+    expect((await call(`/api/v1/calls/${old}`, { key: t.key })).status).toBe(200);
+  }, 30_000);
+
+  it("a run killed part way resumes and finishes; a step delivered twice does nothing; counts are exact", async () => {
+    const t = await makeTenant();
+    const dp = dataPlane(E, t.tenant);
+    const now = Date.now();
+    const N = 200; // three chunks of 90
+    const rows = Array.from({ length: N }, (_, i) => ({
+      id: `cal_p7_${t.tenant.id}_${i}`,
+      tenantId: t.tenant.id,
+      createHash: "x",
+      status: "done" as const,
+      startedAt: now - 500 * DAY + i,
+      recKey: `t/${t.tenant.id}/calls/cal_p7_${t.tenant.id}_${i}/recording-abc`,
+      recStatus: "stored" as const,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    for (let i = 0; i < N; i += 10) await dp.db.insert(calls).values(rows.slice(i, i + 10));
+    for (const r of rows) await dp.bucket.put(r.recKey, "audio");
+
+    const { job } = await startRetentionRun(E, t.tenant, now);
+    expect(await runJobStep(E, { jobId: job.id, step: 0 })).toBe("ran"); // recordings chunk 1
+    // Delivered twice: the second copy of step 0 is stale.
+    expect(await runJobStep(E, { jobId: job.id, step: 0 })).toBe("stale");
+    expect(await runJobStep(E, { jobId: job.id, step: 1 })).toBe("ran"); // recordings chunk 2
+    // The next step's message was "lost": the sweep finds the idle job and sends it again.
+    sent.length = 0;
+    expect(await resumeStalledJobs(E, Date.now() + 20 * 60_000)).toBeGreaterThanOrEqual(1);
+    const resent = sent.find((m) => m.type === "job.step" && m.jobId === job.id) as { step: number };
+    expect(resent.step).toBe(2);
+    // Kill a call-row deletion in the middle: R2 objects deleted, the D1 batch not run.
+    const mid = await drive(job.id, 4);
+    expect((mid?.progress as { phase: string }).phase).toBe("calls");
+    expect(mid?.status).toBe("running");
+    const kill = vi.spyOn(E.DATA_EU_1, "batch").mockRejectedValueOnce(new Error("isolate killed"));
+    const j = (await getJob(E, job.id))!;
+    await expect(runJobStep(E, { jobId: job.id, step: j.steps })).rejects.toThrow("isolate killed");
+    kill.mockRestore();
+    const done = await drive(job.id);
+    expect(done?.status).toBe("done");
+    const r = done?.result as { counts: Record<string, number>; maxStep: { d1: number; r2: number } };
+    expect(r.counts.recordings).toBe(N);
+    expect(r.counts.calls).toBe(N);
+    expect(r.maxStep.d1).toBeLessThanOrEqual(10);
+    expect(r.maxStep.r2).toBeLessThanOrEqual(5);
+    const left = await dp.db.select({ id: calls.id }).from(calls).where(eq(calls.tenantId, t.tenant.id));
+    expect(left).toEqual([]);
+    expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/calls/` })).objects).toEqual([]);
+  }, 60_000);
+
+  it("logs follow their retention with the 6-month floor; exports expire", async () => {
+    const t = await makeTenant();
+    const now = Date.now();
+    const db = controlDb(E);
+    await db.insert(connectionLog).values([
+      {
+        id: `cl_a_${t.tenant.id}`,
+        tenantId: t.tenant.id,
+        subjectType: "user",
+        event: "login",
+        ts: now - 400 * DAY,
+      },
+      {
+        id: `cl_b_${t.tenant.id}`,
+        tenantId: t.tenant.id,
+        subjectType: "user",
+        event: "login",
+        ts: now - 100 * DAY,
+      },
+    ]);
+    const dp = dataPlane(E, t.tenant);
+    await dp.bucket.put(`t/${t.tenant.id}/exports/old.zip`, "zip");
+    // 40 days later (injected clock): the export (30 days) has expired; the 100-day log line has not.
+    const { job } = await startRetentionRun(E, t.tenant, now + 40 * DAY);
+    const done = await drive(job.id);
+    expect(done?.result).toMatchObject({ counts: { connectionLogs: 1, exports: 1 } });
+    const left = await db.select().from(connectionLog).where(eq(connectionLog.tenantId, t.tenant.id));
+    expect(left.map((l) => l.id)).toEqual([`cl_b_${t.tenant.id}`]);
+    expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/exports/` })).objects).toEqual([]);
+  });
+
+  it("the daily cron only starts one run per tenant and day; nothing is deleted by the cron itself", async () => {
+    const t = await makeTenant();
+    const old = await createCall(t, Date.now() - 400 * DAY, "Agent: Hi.\nCustomer: hello.", "C-1");
+    const w = (await import("../apps/index")).default as unknown as {
+      scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
+    };
+    for (let i = 0; i < 2; i++) {
+      const ctx = createExecutionContext();
+      await w.scheduled(createScheduledController({ cron: "15 3 * * *", scheduledTime: Date.now() }), E, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    const runs = await controlDb(E)
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.tenantId, t.tenant.id), eq(jobs.kind, "retention_purge")));
+    expect(runs).toHaveLength(1);
+    expect(sent.filter((m) => m.type === "job.step" && m.jobId === runs[0].id)).toHaveLength(1);
+    expect((await call(`/api/v1/calls/${old}`, { key: t.key })).status).toBe(200);
+    expect(sendSpy).toHaveBeenCalled();
+  });
+
+  it("call legal hold: validation, other tenants, roles", async () => {
+    const t = await makeTenant();
+    const other = await makeTenant();
+    const id = await createCall(t, Date.now(), "Agent: Hi.\nCustomer: hello.", "L-1");
+    const put = (key: string, json: unknown, cid = id) =>
+      call(`/api/v1/calls/${cid}/legal-hold`, { method: "PUT", key, json });
+    expect((await put(t.key, {})).status).toBe(400);
+    expect((await put(t.key, { reason: "" })).status).toBe(400);
+    expect((await put(t.key, { reason: "x", extra: 1 })).status).toBe(400);
+    expect((await put(other.key, { reason: "mine now" })).status).toBe(404);
+    const ok = await put(t.key, { reason: "Claim 42" });
+    expect(((await ok.json()) as Json).legalHold).toMatchObject({ reason: "Claim 42" });
+    const audit = await controlDb(E)
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, t.tenant.id), eq(auditLog.action, "call.legal_hold_set")));
+    expect(audit).toHaveLength(1);
+  }, 30_000);
+});
