@@ -320,3 +320,179 @@ describe("retention purge (F1)", () => {
     expect(audit).toHaveLength(1);
   }, 30_000);
 });
+
+describe("data location move (F2)", () => {
+  async function snapshot(t: TestTenant) {
+    const list = (await (await call("/api/v1/calls?limit=200", { key: t.key })).json()) as { data: Json[] };
+    const out: Record<string, Json> = {};
+    for (const c of list.data) {
+      const id = c.id as string;
+      const analysis = (await (await call(`/api/v1/calls/${id}/analysis`, { key: t.key })).json()) as Json;
+      const rec = await call(`/api/v1/calls/${id}/recording`, { key: t.key });
+      const bytes = new Uint8Array(await rec.arrayBuffer());
+      const tx = await (await call(`/api/v1/calls/${id}/transcript`, { key: t.key })).text();
+      out[id] = {
+        call: { ...c, updatedAt: undefined },
+        score: analysis.score,
+        recSize: bytes.byteLength,
+        recSum: bytes.reduce((a, x) => (a + x) % 65521, 0),
+        tx,
+      };
+    }
+    return out;
+  }
+
+  it("eu → us: writes refused during the move; interrupted and resumed; nothing lost or duplicated; source emptied", async () => {
+    const t = await makeTenant();
+    const ids = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        await createCall(
+          t,
+          Date.now() - i * DAY,
+          `Agent: Hello.\nCustomer: my parcel okavango${i} is late.`,
+          `M-${i}`,
+        ),
+      );
+    const before = await snapshot(t);
+    const srcDp = dataPlane(E, t.tenant);
+    const srcObjects = (await srcDp.bucket.list({ prefix: `t/${t.tenant.id}/` })).objects.length;
+
+    const put = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { location: "us" },
+    });
+    expect(put.status).toBe(202);
+    const { migration } = (await put.json()) as { migration: { id: string; status: string } };
+    // Asking again while it runs returns the same job.
+    const again = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { location: "us" },
+    });
+    expect(((await again.json()) as { migration: { id: string } }).migration.id).toBe(migration.id);
+
+    expect(await runJobStep(E, { jobId: migration.id, step: 0 })).toBe("ran"); // lock
+    const locked = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: { externalId: "during-move", transcript: { format: "text", content: "Agent: Hi." } },
+    });
+    expect(locked.status).toBe(409);
+    expect(locked.headers.get("retry-after")).toBe("300");
+    expect(((await locked.json()) as Json).type).toContain("tenant-locked");
+    // Reads keep working from the source during the move.
+    expect((await call(`/api/v1/calls/${ids[0]}`, { key: t.key })).status).toBe(200);
+    const loc = (await (await call("/api/v1/settings/location", { key: t.key })).json()) as Json;
+    expect(loc).toMatchObject({ location: "eu", moving: true });
+
+    // Copy some rows, then "crash" after a step's side effects but before its progress was saved:
+    // the job row is put back, the same chunk runs again.
+    await drive(migration.id, 3);
+    const saved = (await getJob(E, migration.id))!;
+    await runJobStep(E, { jobId: migration.id, step: saved.steps });
+    await controlDb(E)
+      .update(jobs)
+      .set({ progress: saved.progress, steps: saved.steps })
+      .where(eq(jobs.id, saved.id));
+    await runJobStep(E, { jobId: migration.id, step: saved.steps });
+    // A copy failing in the middle of the objects phase (R2 error) is retried by the queue.
+    let failed = false;
+    const putSpy = vi.spyOn(E.BLOB_US, "put");
+    putSpy.mockImplementationOnce(async () => {
+      failed = true;
+      throw new Error("R2 unavailable");
+    });
+    for (let i = 0; i < 50; i++) {
+      const j = (await getJob(E, migration.id))!;
+      if (j.status !== "running" && j.status !== "queued") break;
+      await runJobStep(E, { jobId: migration.id, step: j.steps }).catch(() => undefined);
+    }
+    putSpy.mockRestore();
+    expect(failed).toBe(true);
+    const done = (await getJob(E, migration.id))!;
+    expect(done.status).toBe("done");
+    expect(done.result).toMatchObject({ from: "eu", to: "us", objectsCopied: srcObjects, ftsReindexed: 3 });
+
+    const tn = (await controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) }))!;
+    expect(tn).toMatchObject({ location: "us", shard: "DATA_US_1", writeLock: null });
+    // Everything reads the same from the new location, search included.
+    expect(await snapshot(t)).toEqual(before);
+    expect(await search(t, "okavango1")).toEqual([ids[1]]);
+    // No duplicates at the destination; nothing left at the source.
+    const dst = dataPlane(E, tn);
+    const n = await dst.d1
+      .prepare("select count(*) as n from calls where tenant_id = ?")
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(n?.n).toBe(3);
+    const an = await dst.d1
+      .prepare("select count(*) as n from analyses where tenant_id = ?")
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(an?.n).toBe(3);
+    for (const table of ["calls", "analyses", "call_labels", "tenant_meta", "rubrics", "agents"]) {
+      const r = await srcDp.d1
+        .prepare(`select count(*) as n from ${table} where tenant_id = ?`)
+        .bind(t.tenant.id)
+        .first<{ n: number }>();
+      expect(r?.n, table).toBe(0);
+    }
+    expect((await srcDp.bucket.list({ prefix: `t/${t.tenant.id}/` })).objects).toEqual([]);
+    const manifest = await (await dst.bucket.get(`t/${t.tenant.id}/manifest.json`))!.json();
+    expect(manifest).toMatchObject({ location: "us" });
+    // Writes work again, in the new location.
+    const after = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: { externalId: "after-move", transcript: { format: "text", content: "Agent: Hi." } },
+    });
+    expect(after.status).toBe(201);
+    const audit = await controlDb(E)
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.tenantId, t.tenant.id));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining([
+        "location.migration_started",
+        "location.switched",
+        "location.migration_completed",
+      ]),
+    );
+  }, 90_000);
+
+  it("R2 reports the MD5 of what it stored (the copy check compares against it)", async () => {
+    const put = await E.BLOB_US.put("probe/md5", "abc");
+    const hex = [...new Uint8Array(put!.checksums.md5!)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(hex).toBe("900150983cd24fb0d6963f7d28e17f72");
+    await E.BLOB_US.delete("probe/md5");
+  });
+
+  it("refuses a move to the same location, an unknown one, and without the admin permission", async () => {
+    const t = await makeTenant();
+    const same = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { location: "eu" },
+    });
+    expect(same.status).toBe(200); // nothing to move: only the scope would change
+    const bad = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: t.key,
+      json: { location: "mars" },
+    });
+    expect(bad.status).toBe(400);
+    const none = (await (await call("/api/v1/settings/location/migration", { key: t.key })).json()) as Json;
+    expect(none.migration).toBeNull();
+    const other = await makeTenant();
+    const job = await call("/api/v1/settings/location", {
+      method: "PUT",
+      key: other.key,
+      json: { location: "us" },
+    });
+    const { migration } = (await job.json()) as { migration: { id: string } };
+    expect((await call(`/api/v1/jobs/${migration.id}`, { key: t.key })).status).toBe(404);
+    expect((await call(`/api/v1/jobs/${migration.id}`, { key: other.key })).status).toBe(200);
+  });
+});

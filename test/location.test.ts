@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createAgent } from "../core/agents";
 import { dataPlane, shardForNewTenant } from "../db/resolver";
 import { call, E, makeTenant } from "./helpers";
@@ -76,12 +76,16 @@ describe("data location routing (Shape, F2)", () => {
       json: { processingScope: "international" },
     });
     expect(((await put.json()) as Record<string, string>).processingScope).toBe("international");
+    // A different location starts the migration job (tested in governance.test.ts); the
+    // location itself changes only at the job's switch step.
+    const send = vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
     const move = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
       json: { location: "eu" },
     });
-    expect(move.status).toBe(409);
+    expect(move.status).toBe(202);
+    expect(send).toHaveBeenCalledWith(expect.objectContaining({ type: "job.step" }));
     const again = (await (await call("/api/v1/settings/location", { key: t.key })).json()) as Record<
       string,
       string

@@ -9,6 +9,7 @@ import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
 import { publishPolicyVersion } from "../core/policies";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
+import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
 import { createEndpoint, emitEvent } from "../core/webhooks";
@@ -111,7 +112,11 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     effectiveAt: Date.now() + 40 * 86_400_000,
   });
   const objection = await objectToSubprocessor(bAssembly, sub.id, "sweep");
+  const jobSend = vi.spyOn(b.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+  const { job } = await startRetentionRun(b.ctx.env, b.tenant, Date.now());
+  jobSend.mockRestore();
   return {
+    jobId: job.id,
     versionId: policy.version.id,
     subprocessorId: sub.id,
     objectionId: objection.id,
@@ -131,6 +136,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 
 /** Valid bodies for mutating routes, so a 404 comes from the lookup and not from validation. */
 const JSON_BODIES: Record<string, unknown> = {
+  "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
   "PATCH /api/v1/members/:memberId": { role: "viewer" },
   "PUT /api/v1/agents/:agentId": { name: "x" },
   "POST /api/v1/members": { email: "sweep@example.test", role: "viewer" },
