@@ -17,7 +17,15 @@ describe("role matrix", () => {
       .filter((r) => r.rule?.kind === "portal");
     const uniq = [...new Map(pages.map((p) => [p.path, p])).values()];
     expect(uniq.map((p) => p.path)).toEqual(
-      expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit"]),
+      expect.arrayContaining([
+        "/",
+        "/account",
+        "/members",
+        "/api-keys",
+        "/settings",
+        "/governance",
+        "/audit",
+      ]),
     );
     const t = await makeTenant();
     const got: Record<string, Record<Role, number>> = {};

@@ -18,6 +18,7 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "members:read")) links.push({ href: "/members", label: _("nav.members") });
   if (roleAllows(role, "apikeys:manage")) links.push({ href: "/api-keys", label: _("nav.apikeys") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/settings", label: _("nav.settings") });
+  if (roleAllows(role, "settings:manage")) links.push({ href: "/governance", label: _("nav.governance") });
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };

@@ -5,6 +5,7 @@ import { registerAccount } from "./pages/account";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerCalls } from "./pages/calls";
+import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerSettings } from "./pages/settings";
 
@@ -14,6 +15,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerMembers(app);
   registerApiKeys(app);
   registerSettings(app);
+  registerGovernance(app);
   registerAudit(app);
   registerCalls(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)

@@ -14,17 +14,19 @@ import { putTranscript, readTranscript } from "../../../core/calls/transcript";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
 import { roleAllows } from "../../../core/rbac";
+import { setCallLegalHold } from "../../../core/retention";
 import type { Transcript } from "../../../core/transcripts/model";
 import { CALL_STATUSES } from "../../../db/schema/data";
 import { access } from "../../middleware/access";
 import { assetUrl } from "../../public/static";
 import type { AppEnv } from "../../types";
+import { readForm } from "../forms";
 import { tr } from "../layout";
 import { Pager } from "./audit";
 import { bytes, clock, DAY_RE, dayStart, jsonFailure, num, requireSameOrigin } from "./calls/shared";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
-import { fmtDate, formError, Head, type PortalContext, portalPage, trOr, userCtx } from "./common";
+import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "./common";
 
 /**
  * Calls in the portal (B5, B6, D2): the searchable list, a call's page (metadata, player,
@@ -359,6 +361,8 @@ function Segments({
 const DETAIL_NOTICES: Record<string, MessageKey> = {
   transcript_imported: "calls.import.done",
   call_reprocessed: "calls.reprocessed",
+  legal_hold_set: "calls.legal_hold.done_set",
+  legal_hold_lifted: "calls.legal_hold.done_lifted",
   transcript_existing: "calls.import.existing",
 };
 
@@ -431,6 +435,31 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
           ? redactions.map(([k, n]) => `${trOr(c, `calls.redaction.${k}`, k)} × ${n}`).join(", ")
           : _("calls.transcript.no_redactions")
         : null,
+    ],
+    [
+      _("calls.field.legal_hold"),
+      call.legalHold
+        ? _("calls.legal_hold.summary", {
+            reason: call.legalHold.reason,
+            since: fmtDate(c, Date.parse(call.legalHold.since)),
+          })
+        : null,
+    ],
+    [
+      _("calls.field.purged"),
+      [
+        call.purged.recordingAt
+          ? _("calls.purged.recording", { date: fmtDate(c, Date.parse(call.purged.recordingAt)) })
+          : "",
+        call.purged.transcriptAt
+          ? _("calls.purged.transcript", { date: fmtDate(c, Date.parse(call.purged.transcriptAt)) })
+          : "",
+        call.purged.analysesAt
+          ? _("calls.purged.analyses", { date: fmtDate(c, Date.parse(call.purged.analysesAt)) })
+          : "",
+      ]
+        .filter(Boolean)
+        .join(" · ") || null,
     ],
   ];
 
@@ -517,6 +546,25 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         </form>
       ) : null}
 
+      {roleAllows(actor.role, "settings:manage") ? (
+        call.legalHold ? (
+          <form method="post" action={`/calls/${id}/legal-hold/lift`}>
+            <button type="submit" class="secondary">
+              {_("calls.legal_hold.lift")}
+            </button>
+          </form>
+        ) : (
+          <details>
+            <summary>{_("calls.legal_hold.title")}</summary>
+            <form method="post" action={`/calls/${id}/legal-hold`} class="stack">
+              <label for="hold-reason">{_("gov.hold.reason")}</label>
+              <input type="text" id="hold-reason" name="reason" maxlength={500} required />
+              <button type="submit">{_("calls.legal_hold.set")}</button>
+            </form>
+          </details>
+        )
+      ) : null}
+
       {roleAllows(actor.role, "calls:delete") ? (
         <details class="danger-zone">
           <summary>{_("calls.delete.title")}</summary>
@@ -585,6 +633,26 @@ export function registerCalls(app: Hono<AppEnv>) {
       return detailPage(c, { error: message }, status);
     }
   });
+
+  const manage = access({ kind: "portal", perm: "settings:manage" });
+  const hold = (lift: boolean) => async (c: PortalContext) => {
+    const id = c.req.param("callId") as string;
+    try {
+      const f = lift ? {} : await readForm(c);
+      if (!lift && !f.reason?.trim()) throw invalid("gov.error.reason", "/reason");
+      await setCallLegalHold(userCtx(c).ctx, id, lift ? null : (f.reason as string));
+      return c.redirect(
+        `/calls/${encodeURIComponent(id)}?done=${lift ? "legal_hold_lifted" : "legal_hold_set"}`,
+        303,
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "not_found") throw err;
+      const { message, status } = formError(c, err);
+      return detailPage(c, { error: message }, status);
+    }
+  };
+  app.post("/calls/:callId/legal-hold", manage, hold(false));
+  app.post("/calls/:callId/legal-hold/lift", manage, hold(true));
 
   /**
    * Delete everywhere (B7). The confirmation is the `<details>` step on the call's page; the

@@ -49,6 +49,11 @@ const DONE = {
   key_revoked: "done.key_revoked",
   location: "done.location",
   security: "done.security",
+  retention: "gov.done.retention",
+  legal_hold: "gov.done.legal_hold",
+  legal_hold_lifted: "gov.done.legal_hold_lifted",
+  retention_run: "gov.done.retention_run",
+  location_move: "gov.done.location_move",
 } as const satisfies Record<string, MessageKey>;
 export type DoneKey = keyof typeof DONE;
 
