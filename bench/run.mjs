@@ -181,6 +181,12 @@ const STEPS = {
       "≤ 6 KB of D1 per stored 10-minute call (FTS included); `GET /api/v1/calls` reads ≤ limit + 1 rows",
     run: async () => (await import("./p8.mjs")).p8(),
   },
+  p7: {
+    title: "P7 Retention purge",
+    target:
+      "purging 100,000 expired calls (rows and objects): the cron only enqueues; each step within D1's and the Worker's limits; a killed run resumes without redoing work",
+    run: async () => (await import("./p7.mjs")).p7(),
+  },
   p3: {
     title: "P3 API list under load",
     target:

@@ -598,7 +598,8 @@ export async function sessionPrincipal(
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .where(and(eq(memberships.userId, session.subjectId), eq(memberships.tenantId, session.tenantId)))
     .limit(1);
-  if (!row || row.user.disabledAt || row.tenant.status !== "active") return null;
+  if (!row || row.user.disabledAt || (row.tenant.status !== "active" && row.tenant.status !== "ending"))
+    return null;
   return row;
 }
 

@@ -131,7 +131,7 @@ export async function authenticateApiKey(
   if (!row) return null;
   const now = Date.now();
   if (row.key.revokedAt || (row.key.expiresAt !== null && row.key.expiresAt <= now)) return null;
-  if (row.tenant.status !== "active") return null;
+  if (row.tenant.status !== "active" && row.tenant.status !== "ending") return null;
   if (!row.key.lastUsedAt || now - row.key.lastUsedAt >= TOUCH_EVERY_MS || row.key.lastUsedIp !== ip) {
     await db.update(apiKeys).set({ lastUsedAt: now, lastUsedIp: ip }).where(eq(apiKeys.id, row.key.id));
     await logConnection(env, {

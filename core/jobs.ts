@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { type Job, type JobKind, jobs } from "../db/schema/control";
 import { newId } from "./crypto";
@@ -119,10 +119,15 @@ export async function runJobStep(
   }
   const t = now();
   const finished = out.result !== undefined;
+  // A step that asks to be woken later is left alone by the stalled-job sweep until then.
+  const progress = out.delaySeconds
+    ? { ...out.progress, _wakeAt: t + out.delaySeconds * 1000 }
+    : out.progress;
+  if (!out.delaySeconds) delete progress._wakeAt;
   const saved = await db
     .update(jobs)
     .set({
-      progress: out.progress,
+      progress,
       steps: job.steps + 1,
       status: finished ? "done" : "running",
       updatedAt: t,
@@ -141,7 +146,13 @@ export async function resumeStalledJobs(env: Env, now: number, idleMs = 15 * 60_
   const stalled = await controlDb(env)
     .select({ id: jobs.id, steps: jobs.steps })
     .from(jobs)
-    .where(and(inArray(jobs.status, ["queued", "running"]), lt(jobs.updatedAt, now - idleMs)))
+    .where(
+      and(
+        inArray(jobs.status, ["queued", "running"]),
+        lt(jobs.updatedAt, now - idleMs),
+        sql`coalesce(json_extract(${jobs.progress}, '$._wakeAt'), 0) < ${now - idleMs}`,
+      ),
+    )
     .limit(100);
   for (const j of stalled) {
     // Touch it so the next sweep waits again before resending.

@@ -82,8 +82,7 @@ export async function startLocationMigration(
       messageKey: `error.tenant_locked.${tenant.writeLock}`,
       headers: { "Retry-After": "300" },
     });
-  if (tenant.legalHoldReason === null && tenant.status !== "active")
-    throw new ApiError("conflict", "This organisation is not active");
+  if (tenant.status !== "active") throw new ApiError("conflict", "This organisation is not active");
   const from: Placement = { location: tenant.location, shard: tenant.shard };
   const to: Placement = { location: input.location, shard: shardForNewTenant(ctx.env, input.location) };
   const progress: Progress = {
@@ -316,7 +315,7 @@ async function unlock(env: Env, tenantId: string) {
 }
 
 /** Data-plane tables holding tenant rows, from the schema itself. */
-async function tenantTables(d1: D1Database): Promise<string[]> {
+export async function tenantTables(d1: D1Database): Promise<string[]> {
   const names = (
     await d1
       .prepare(
@@ -414,7 +413,7 @@ async function fingerprint(d1: D1Database, table: string, tenantId: string): Pro
   return `${r?.n ?? 0}/${r?.s ?? 0}`;
 }
 
-interface WipeState {
+export interface WipeState {
   stage: "fts" | "rows" | "objects";
   table?: number;
   after?: number;
@@ -425,7 +424,7 @@ interface WipeState {
  * (returns true when nothing is left). Used on the source after the switch, and on the
  * destination before copying (leftovers of an earlier failed attempt).
  */
-async function wipe(
+export async function wipe(
   dp: DataPlane,
   tenantId: string,
   tables: string[],

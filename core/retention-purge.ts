@@ -90,13 +90,14 @@ export function cutoffsFor(
   return out;
 }
 
-/** Cron: start today's run for every active tenant (nothing else; the jobs do the work). */
+/** Cron: start today's run for every tenant (nothing else; the jobs do the work). */
 export async function startRetentionRuns(env: Env, now: number): Promise<number> {
   const day = new Date(now).toISOString().slice(0, 10);
   const list = await controlDb(env)
     .select({ id: tenants.id, retention: tenants.retention })
     .from(tenants)
-    .where(eq(tenants.status, "active"));
+    // Closed tenants too: their logs and audit entries still expire.
+    .where(inArray(tenants.status, ["active", "ending", "closed"]));
   let started = 0;
   for (const tn of list) {
     const { created } = await startRetentionRun(env, tn, now, `retention:${tn.id}:${day}`);

@@ -117,6 +117,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   jobSend.mockRestore();
   return {
     jobId: job.id,
+    part: "1",
     versionId: policy.version.id,
     subprocessorId: sub.id,
     objectionId: objection.id,
@@ -137,6 +138,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 /** Valid bodies for mutating routes, so a 404 comes from the lookup and not from validation. */
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
+  "POST /api/v1/tenant/contract-end": { export: false, confirmName: "not the name" },
   "PATCH /api/v1/members/:memberId": { role: "viewer" },
   "PUT /api/v1/agents/:agentId": { name: "x" },
   "POST /api/v1/members": { email: "sweep@example.test", role: "viewer" },

@@ -4,3 +4,4 @@
  */
 import "../core/retention-purge";
 import "../core/location-migration";
+import "../core/contract-end";

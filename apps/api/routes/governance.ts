@@ -1,11 +1,18 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  cancelContractEnd,
+  deleteNow,
+  getContractEnd,
+  readExportVolume,
+  requestContractEnd,
+} from "../../../core/contract-end";
 import { ApiError } from "../../../core/errors";
 import { getJob, jobView } from "../../../core/jobs";
 import { latestLocationMigration } from "../../../core/location-migration";
 import { setCallLegalHold } from "../../../core/retention";
 import { listRetentionRuns, startRetentionRun } from "../../../core/retention-purge";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, ProblemSchema } from "../openapi";
 
 export const Job = z
   .object({
@@ -119,5 +126,104 @@ export function registerGovernance(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(CallLegalHold) },
     }),
     async (c) => c.json(await setCallLegalHold(c.get("ctx"), c.req.valid("param").callId, null), 200),
+  );
+
+  const ContractEnd = z
+    .object({
+      status: z.enum(["none", "exporting", "awaiting_deletion", "deleting", "closed", "cancelled", "failed"]),
+      job: Job.nullable(),
+      deletionDueAt: z.string().nullable(),
+      exports: z.array(
+        z.object({
+          part: z.number().int(),
+          size: z.number().int(),
+          sha256: z.string().nullable(),
+          calls: z.number().int(),
+          url: z.string(),
+        }),
+      ),
+    })
+    .openapi("ContractEnd");
+  api.openapi(
+    apiRoute("tenant:delete", {
+      method: "get",
+      path: "/tenant/contract-end",
+      tags: ["Tenant"],
+      summary: "Contract end: status, deletion deadline, export volumes",
+      responses: { 200: json(ContractEnd) },
+    }),
+    async (c) => c.json(await getContractEnd(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("tenant:delete", {
+      method: "post",
+      path: "/tenant/contract-end",
+      tags: ["Tenant"],
+      summary:
+        "End the contract: optionally export everything, then delete all call data within 30 days (owner only; type the organisation's name)",
+      request: {
+        body: jsonBody(z.object({ export: z.boolean(), confirmName: z.string().min(1).max(200) }).strict()),
+      },
+      responses: {
+        202: json(ContractEnd, "Started"),
+        409: json(ProblemSchema, "Already running or under legal hold"),
+      },
+    }),
+    async (c) => c.json(await requestContractEnd(c.get("ctx"), c.req.valid("json")), 202),
+  );
+  api.openapi(
+    apiRoute("tenant:delete", {
+      method: "post",
+      path: "/tenant/contract-end/delete-now",
+      tags: ["Tenant"],
+      summary: "Delete now instead of at the deadline (after the export is downloaded)",
+      responses: { 200: json(ContractEnd), 409: json(ProblemSchema, "Nothing to delete now") },
+    }),
+    async (c) => c.json(await deleteNow(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("tenant:delete", {
+      method: "delete",
+      path: "/tenant/contract-end",
+      tags: ["Tenant"],
+      summary: "Cancel the contract end (before deletion has started)",
+      responses: { 200: json(ContractEnd), 409: json(ProblemSchema, "Deletion already started") },
+    }),
+    async (c) => c.json(await cancelContractEnd(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("tenant:delete", {
+      method: "get",
+      path: "/tenant/contract-end/exports/{part}",
+      tags: ["Tenant"],
+      summary: "Download one export volume (ZIP)",
+      request: {
+        params: z.object({
+          part: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(100000)
+            .openapi({ param: { name: "part", in: "path" } }),
+        }),
+      },
+      responses: {
+        200: {
+          description: "ZIP",
+          content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+      },
+    }),
+    async (c) => {
+      const v = await readExportVolume(c.get("ctx"), c.req.valid("param").part);
+      return new Response(v.body, {
+        headers: {
+          "content-type": "application/zip",
+          "content-length": String(v.size),
+          "content-disposition": `attachment; filename="${v.name}"`,
+          "cache-control": "no-store",
+        },
+      }) as never;
+    },
   );
 }

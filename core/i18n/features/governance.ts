@@ -91,6 +91,12 @@ export const governanceEn = {
   "calls.purged.recording": "recording on {date}",
   "calls.purged.transcript": "transcript on {date}",
   "calls.purged.analyses": "analyses on {date}",
+  "contract.mail.subject": "CallCenterRate: deletion certificate for {tenant}",
+  "contract.mail.body":
+    "Hello,\n\nAs requested at the end of your contract, every call-data record of {tenant} (recordings, transcripts, analyses, exports, search index) has been deleted, as have the organisation's API keys, webhooks and memberships.\n\nBilling records are kept 10 years (legal obligation) and security logs until their retention ends.\n\nDeletion certificate (SHA-256 {digest}):\n\n{certificate}\n\nCallCenterRate",
+  "contract.error.name": "Type the organisation's exact name to confirm.",
+  "contract.error.hold":
+    "The organisation is under legal hold: its data cannot be deleted until the hold is lifted.",
 } as const satisfies Record<string, string>;
 
 export const governanceFr: Record<keyof typeof governanceEn, string> = {
@@ -187,4 +193,10 @@ export const governanceFr: Record<keyof typeof governanceEn, string> = {
   "calls.purged.recording": "enregistrement le {date}",
   "calls.purged.transcript": "transcription le {date}",
   "calls.purged.analyses": "analyses le {date}",
+  "contract.mail.subject": "CallCenterRate : certificat de suppression pour {tenant}",
+  "contract.mail.body":
+    "Bonjour,\n\nComme demandé à la fin de votre contrat, toutes les données d'appels de {tenant} (enregistrements, transcriptions, analyses, exports, index de recherche) ont été supprimées, ainsi que les clés d'API, webhooks et accès de l'organisation.\n\nLes pièces de facturation sont conservées 10 ans (obligation légale) et les journaux de sécurité jusqu'au terme de leur durée de conservation.\n\nCertificat de suppression (SHA-256 {digest}) :\n\n{certificate}\n\nCallCenterRate",
+  "contract.error.name": "Saisissez le nom exact de l'organisation pour confirmer.",
+  "contract.error.hold":
+    "L'organisation est en conservation légale : ses données ne peuvent pas être supprimées avant la levée.",
 };
