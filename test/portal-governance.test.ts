@@ -108,4 +108,25 @@ describe("portal: data governance page (D6, F1, F2)", () => {
     const otherCookie = await loginCookie(other.users.admin.email);
     expect((await form(`/calls/${id}/legal-hold`, otherCookie, { reason: "x" })).status).toBe(404);
   });
+
+  it("contract end from the page: owner only, name confirmation, status and cancel", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    const admin = await loginCookie(t.users.admin.email);
+    expect(await (await call("/governance", { cookie: admin })).text()).not.toContain("End of contract");
+    expect((await form("/governance/contract-end", admin, { confirmName: t.tenant.name })).status).toBe(403);
+    const owner = await loginCookie(t.users.owner.email);
+    expect(await (await call("/governance", { cookie: owner })).text()).toContain("End of contract");
+    const wrong = await form("/governance/contract-end", owner, { confirmName: "nope", export: "on" });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("exact name");
+    const ok = await form("/governance/contract-end", owner, { confirmName: t.tenant.name, export: "on" });
+    expect(ok.status).toBe(303);
+    const page = await (await call("/governance?done=contract_end", { cookie: owner })).text();
+    expect(page).toContain("Your export is being prepared");
+    expect((await call("/governance/contract-end/exports/1", { cookie: owner })).status).toBe(404);
+    expect((await form("/governance/contract-end/cancel", owner, {})).status).toBe(303);
+    const row = await controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) });
+    expect(row?.status).toBe("active");
+  });
 });

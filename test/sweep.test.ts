@@ -160,6 +160,7 @@ const JSON_BODIES: Record<string, unknown> = {
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
   "POST /calls/:callId/legal-hold": { reason: "sweep" },
+  "POST /governance/contract-end": { confirmName: "not the name" },
   "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
 };
 

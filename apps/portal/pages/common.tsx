@@ -54,6 +54,9 @@ const DONE = {
   legal_hold_lifted: "gov.done.legal_hold_lifted",
   retention_run: "gov.done.retention_run",
   location_move: "gov.done.location_move",
+  contract_end: "contract.done.requested",
+  contract_delete_now: "contract.done.delete_now",
+  contract_cancelled: "contract.done.cancelled",
 } as const satisfies Record<string, MessageKey>;
 export type DoneKey = keyof typeof DONE;
 

@@ -1,5 +1,15 @@
 import type { Hono } from "hono";
+import {
+  cancelContractEnd,
+  deleteNow,
+  GRACE_DAYS,
+  getContractEnd,
+  readExportVolume,
+  requestContractEnd,
+} from "../../../core/contract-end";
+import { ApiError } from "../../../core/errors";
 import { latestLocationMigration } from "../../../core/location-migration";
+import { roleAllows } from "../../../core/rbac";
 import {
   getRetention,
   RETENTION_CATEGORIES,
@@ -37,6 +47,9 @@ async function governancePage(c: PortalContext, state: { error?: string | null }
   const move = await latestLocationMigration(ctx);
   const moving = move && (move.status === "queued" || move.status === "running");
   const others = LOCATIONS.filter((l) => l !== ctx.tenant.location);
+  const owner = ctx.actor.type === "user" && roleAllows(ctx.actor.role, "tenant:delete");
+  const ending = owner ? await getContractEnd(ctx) : null;
+  const endActive = ending && ["exporting", "awaiting_deletion", "deleting"].includes(ending.status);
   return portalPage(
     c,
     { title: _("gov.title"), error: state.error },
@@ -183,6 +196,65 @@ async function governancePage(c: PortalContext, state: { error?: string | null }
           </form>
         )}
       </section>
+
+      {owner && ending ? (
+        <section aria-labelledby="end-h">
+          <h2 id="end-h">{_("contract.title")}</h2>
+          {endActive ? (
+            <>
+              <p role="status">
+                {_(`contract.status.${ending.status as "exporting" | "awaiting_deletion" | "deleting"}`, {
+                  date: fmtDate(c, Date.parse(ending.deletionDueAt ?? "")),
+                })}
+              </p>
+              {ending.exports.length ? (
+                <ul>
+                  {ending.exports.map((v) => (
+                    <li>
+                      <a href={`/governance/contract-end/exports/${v.part}`}>
+                        {_("contract.volume", { part: v.part, calls: v.calls })}
+                      </a>{" "}
+                      <code>{v.sha256}</code>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              {ending.status === "awaiting_deletion" ? (
+                <form method="post" action="/governance/contract-end/delete-now">
+                  <button type="submit" class="danger">
+                    {_("contract.delete_now")}
+                  </button>
+                </form>
+              ) : null}
+              {ending.status !== "deleting" ? (
+                <form method="post" action="/governance/contract-end/cancel">
+                  <button type="submit" class="secondary">
+                    {_("contract.cancel")}
+                  </button>
+                </form>
+              ) : null}
+            </>
+          ) : (
+            <details class="danger-zone">
+              <summary>{_("contract.open")}</summary>
+              <p>{_("contract.intro", { days: GRACE_DAYS })}</p>
+              <form method="post" action="/governance/contract-end" class="stack">
+                <p>
+                  <input type="checkbox" id="end-export" name="export" value="on" checked />{" "}
+                  <label for="end-export" class="inline">
+                    {_("contract.export")}
+                  </label>
+                </p>
+                <label for="end-name">{_("contract.confirm_name", { name: ctx.tenant.name })}</label>
+                <input type="text" id="end-name" name="confirmName" required autocomplete="off" />
+                <button type="submit" class="danger">
+                  {_("contract.submit")}
+                </button>
+              </form>
+            </details>
+          )}
+        </section>
+      ) : null}
     </>,
     status,
   );
@@ -190,6 +262,7 @@ async function governancePage(c: PortalContext, state: { error?: string | null }
 
 export function registerGovernance(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "settings:manage" });
+  const ownerOnly = access({ kind: "portal", perm: "tenant:delete" });
   app.get("/governance", manage, (c) => governancePage(c));
 
   const handle =
@@ -259,4 +332,41 @@ export function registerGovernance(app: Hono<AppEnv>) {
       await updateLocationSettings(userCtx(c).ctx, { location: f.location as (typeof LOCATIONS)[number] });
     }, "location_move"),
   );
+  app.post(
+    "/governance/contract-end",
+    ownerOnly,
+    handle(async (c, f) => {
+      await requestContractEnd(userCtx(c).ctx, {
+        export: f.export === "on",
+        confirmName: f.confirmName ?? "",
+      });
+    }, "contract_end"),
+  );
+  app.post(
+    "/governance/contract-end/delete-now",
+    ownerOnly,
+    handle(async (c) => {
+      await deleteNow(userCtx(c).ctx);
+    }, "contract_delete_now"),
+  );
+  app.post(
+    "/governance/contract-end/cancel",
+    ownerOnly,
+    handle(async (c) => {
+      await cancelContractEnd(userCtx(c).ctx);
+    }, "contract_cancelled"),
+  );
+  app.get("/governance/contract-end/exports/:part", ownerOnly, async (c) => {
+    const part = Number(c.req.param("part"));
+    if (!Number.isInteger(part) || part < 1) throw new ApiError("not_found", "No such export volume");
+    const v = await readExportVolume(userCtx(c).ctx, part);
+    return new Response(v.body, {
+      headers: {
+        "content-type": "application/zip",
+        "content-length": String(v.size),
+        "content-disposition": `attachment; filename="${v.name}"`,
+        "cache-control": "no-store",
+      },
+    });
+  });
 }

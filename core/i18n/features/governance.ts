@@ -97,6 +97,23 @@ export const governanceEn = {
   "contract.error.name": "Type the organisation's exact name to confirm.",
   "contract.error.hold":
     "The organisation is under legal hold: its data cannot be deleted until the hold is lifted.",
+  "contract.title": "End of contract",
+  "contract.open": "End the contract and delete our data…",
+  "contract.intro":
+    "At the end of the contract, you can first export everything (calls, transcripts, analyses and recordings, as ZIP files), then all your call data is deleted — at the latest {days} days after your request, or sooner if you ask. Your API keys, webhooks and members' access go too; you receive a deletion certificate. Billing records are kept 10 years, security logs until their retention ends.",
+  "contract.export": "Export all our data before deletion",
+  "contract.confirm_name": "To confirm, type the organisation's name: {name}",
+  "contract.submit": "End the contract",
+  "contract.status.exporting": "Your export is being prepared. Deletion is planned for {date} at the latest.",
+  "contract.status.awaiting_deletion":
+    "Your data will be deleted on {date} at the latest. Download your export first.",
+  "contract.status.deleting": "Your data is being deleted.",
+  "contract.volume": "Export, part {part} ({calls} calls)",
+  "contract.delete_now": "Delete our data now",
+  "contract.cancel": "Cancel the end of contract",
+  "contract.done.requested": "The end of contract is recorded.",
+  "contract.done.delete_now": "Deletion has started. A certificate will be sent by e-mail.",
+  "contract.done.cancelled": "The end of contract is cancelled.",
 } as const satisfies Record<string, string>;
 
 export const governanceFr: Record<keyof typeof governanceEn, string> = {
@@ -199,4 +216,22 @@ export const governanceFr: Record<keyof typeof governanceEn, string> = {
   "contract.error.name": "Saisissez le nom exact de l'organisation pour confirmer.",
   "contract.error.hold":
     "L'organisation est en conservation légale : ses données ne peuvent pas être supprimées avant la levée.",
+  "contract.title": "Fin de contrat",
+  "contract.open": "Mettre fin au contrat et supprimer nos données…",
+  "contract.intro":
+    "En fin de contrat, vous pouvez d'abord tout exporter (appels, transcriptions, analyses et enregistrements, en fichiers ZIP), puis toutes vos données d'appels sont supprimées — au plus tard {days} jours après votre demande, ou plus tôt si vous le demandez. Vos clés d'API, webhooks et accès des membres sont supprimés aussi ; vous recevez un certificat de suppression. Les pièces de facturation sont conservées 10 ans, les journaux de sécurité jusqu'au terme de leur durée.",
+  "contract.export": "Exporter toutes nos données avant la suppression",
+  "contract.confirm_name": "Pour confirmer, saisissez le nom de l'organisation : {name}",
+  "contract.submit": "Mettre fin au contrat",
+  "contract.status.exporting":
+    "Votre export est en préparation. La suppression est prévue au plus tard le {date}.",
+  "contract.status.awaiting_deletion":
+    "Vos données seront supprimées au plus tard le {date}. Téléchargez d'abord votre export.",
+  "contract.status.deleting": "Vos données sont en cours de suppression.",
+  "contract.volume": "Export, partie {part} ({calls} appels)",
+  "contract.delete_now": "Supprimer nos données maintenant",
+  "contract.cancel": "Annuler la fin de contrat",
+  "contract.done.requested": "La fin de contrat est enregistrée.",
+  "contract.done.delete_now": "La suppression a commencé. Un certificat vous sera envoyé par e-mail.",
+  "contract.done.cancelled": "La fin de contrat est annulée.",
 };
