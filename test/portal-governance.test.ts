@@ -129,4 +129,12 @@ describe("portal: data governance page (D6, F1, F2)", () => {
     const row = await controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) });
     expect(row?.status).toBe("active");
   });
+
+  it("the public privacy page states how deletion works, D1 Time Travel included, in both languages", async () => {
+    const en = await (await call("/legal/privacy", { headers: { "accept-language": "en" } })).text();
+    expect(en).toContain("D1 Time Travel");
+    expect(en).toContain("up to 30 days");
+    const fr = await (await call("/legal/privacy", { headers: { "accept-language": "fr" } })).text();
+    expect(fr).toContain("30 jours au plus");
+  });
 });

@@ -88,6 +88,10 @@ async function policyPage(c: C, shown: PolicyVersion | null) {
       <p>
         <a href="/legal/subprocessors">{_("legal.privacy.see_subprocessors")}</a>
       </p>
+      <section aria-labelledby="deletion-h">
+        <h2 id="deletion-h">{_("legal.deletion.title")}</h2>
+        <p>{_("legal.deletion.body")}</p>
+      </section>
       {versions.length ? <History c={c} versions={versions} current={current?.id ?? null} /> : null}
     </>,
   );

@@ -114,6 +114,9 @@ export const governanceEn = {
   "contract.done.requested": "The end of contract is recorded.",
   "contract.done.delete_now": "Deletion has started. A certificate will be sent by e-mail.",
   "contract.done.cancelled": "The end of contract is cancelled.",
+  "legal.deletion.title": "How the platform deletes data",
+  "legal.deletion.body":
+    "Each organisation sets how long its call data is kept (by default, following CNIL guidance: recordings and transcripts 6 months, analyses 12 months, connection logs 12 months; security logs never less than 6 months; billing records 10 years). A daily run deletes what has expired from the databases, the search index and file storage. Deleted database rows can still be restored by the hosting platform's point-in-time recovery (Cloudflare D1 Time Travel) for up to 30 days, after which they are gone; stored files are deleted at once. Data under legal hold is kept until the hold is lifted.",
 } as const satisfies Record<string, string>;
 
 export const governanceFr: Record<keyof typeof governanceEn, string> = {
@@ -234,4 +237,7 @@ export const governanceFr: Record<keyof typeof governanceEn, string> = {
   "contract.done.requested": "La fin de contrat est enregistrée.",
   "contract.done.delete_now": "La suppression a commencé. Un certificat vous sera envoyé par e-mail.",
   "contract.done.cancelled": "La fin de contrat est annulée.",
+  "legal.deletion.title": "Comment la plateforme supprime les données",
+  "legal.deletion.body":
+    "Chaque organisation fixe la durée de conservation de ses données d'appels (par défaut, selon les recommandations de la CNIL : enregistrements et transcriptions 6 mois, analyses 12 mois, journaux de connexion 12 mois ; journaux de sécurité jamais moins de 6 mois ; pièces de facturation 10 ans). Une purge quotidienne supprime ce qui est échu des bases de données, de l'index de recherche et du stockage de fichiers. Les lignes supprimées restent restaurables par la reprise à un instant donné de l'hébergeur (Cloudflare D1 Time Travel) pendant 30 jours au plus, puis disparaissent ; les fichiers stockés sont supprimés immédiatement. Les données sous conservation légale sont gardées jusqu'à sa levée.",
 };
