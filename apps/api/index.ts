@@ -14,6 +14,7 @@ import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
+import { registerStatistics } from "./routes/statistics";
 import { registerTenant } from "./routes/tenant";
 import { registerWebhooks } from "./routes/webhooks";
 
@@ -57,6 +58,7 @@ export function buildApi() {
   registerRubrics(api);
   registerWebhooks(api);
   registerLegal(api);
+  registerStatistics(api);
 
   const document = () =>
     api.getOpenAPI31Document({
