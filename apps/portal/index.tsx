@@ -4,6 +4,7 @@ import type { AppEnv } from "../types";
 import { registerAccount } from "./pages/account";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
+import { registerBenchmarks } from "./pages/benchmarks";
 import { registerCalls } from "./pages/calls";
 import { registerMembers } from "./pages/members";
 import { registerSettings } from "./pages/settings";
@@ -16,5 +17,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerSettings(app);
   registerAudit(app);
   registerCalls(app);
+  registerBenchmarks(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

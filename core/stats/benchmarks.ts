@@ -23,8 +23,8 @@ import {
   monthWindow,
   ROLLING,
   readTenantAggs,
-  roundFor,
   rollingWindow,
+  roundFor,
   unitOf,
   type Window,
 } from "./aggregate";
@@ -109,9 +109,7 @@ async function latestBuild(env: Env): Promise<{ asOf: number; periods: string[] 
     .where(and(isNull(jobs.tenantId), eq(jobs.kind, "stats_build"), eq(jobs.status, "done")))
     .orderBy(desc(jobs.createdAt))
     .limit(1);
-  const r = z
-    .object({ asOf: z.number(), periods: z.array(z.string()) })
-    .safeParse(j?.result ?? null);
+  const r = z.object({ asOf: z.number(), periods: z.array(z.string()) }).safeParse(j?.result ?? null);
   return r.success ? r.data : null;
 }
 
@@ -129,8 +127,7 @@ export async function getBenchmarks(ctx: Ctx, raw: BenchmarksQuery): Promise<Ben
   const build = rows.length ? null : await latestBuild(ctx.env);
   const builtAt = rows[0]?.builtAt ?? (q.period === ROLLING ? build?.asOf : undefined) ?? null;
   // The rolling period is the 30 days before its build; without one, the 30 days before now.
-  const window: Window =
-    q.period === ROLLING ? rollingWindow(builtAt ?? Date.now()) : monthWindow(q.period);
+  const window: Window = q.period === ROLLING ? rollingWindow(builtAt ?? Date.now()) : monthWindow(q.period);
   const built = rows.length > 0 || (build?.periods.includes(q.period) ?? false);
 
   const own = (await readTenantAggs(dataPlane(ctx.env, ctx.tenant), [window]))[q.period] ?? {};

@@ -38,7 +38,10 @@ const CONTRIBUTIONS_PAGE = 500;
 /** 11 columns: at most 9 rows per INSERT under D1's 100 bound parameters. */
 const ROWS_PER_INSERT = 9;
 
-const paramsSchema = z.object({ asOf: z.number().int().positive() });
+const paramsSchema = z.object({
+  asOf: z.number().int().positive(),
+  tenantsPerStep: z.number().int().min(1).max(100).default(TENANTS_PER_STEP),
+});
 const progressSchema = z.object({
   phase: z.enum(["collect", "publish", "cleanup"]).default("collect"),
   after: z.string().nullable().default(null),
@@ -50,21 +53,28 @@ const progressSchema = z.object({
 });
 type Progress = z.infer<typeof progressSchema>;
 
-/** Start today's build (a second call the same UTC day returns the existing job). */
-export function startStatsBuild(env: Env, asOf: number, dedupeKey?: string) {
+/**
+ * Start the build of the statistics as of `asOf` (the cron's time). One per UTC day: a second
+ * call the same day returns the existing job.
+ */
+export function startStatsBuild(
+  env: Env,
+  asOf: number,
+  opts: { dedupeKey?: string; tenantsPerStep?: number } = {},
+) {
   return startJob(env, {
     tenantId: null,
     kind: "stats_build",
-    dedupeKey: dedupeKey ?? `stats:${new Date(asOf).toISOString().slice(0, 10)}`,
-    params: { asOf },
+    dedupeKey: opts.dedupeKey ?? `stats:${new Date(asOf).toISOString().slice(0, 10)}`,
+    params: { asOf, ...(opts.tenantsPerStep ? { tenantsPerStep: opts.tenantsPerStep } : {}) },
     progress: { phase: "collect" },
   });
 }
 
 export async function statsBuildStep(env: Env, job: Job): Promise<StepOutcome> {
-  const { asOf } = paramsSchema.parse(job.params);
+  const { asOf, tenantsPerStep } = paramsSchema.parse(job.params);
   const p = progressSchema.parse(job.progress);
-  if (p.phase === "collect") return collect(env, job, asOf, p);
+  if (p.phase === "collect") return collect(env, job, asOf, tenantsPerStep, p);
   if (p.phase === "publish") return publish(env, job, asOf, p);
   await controlDb(env).delete(statsContributions).where(eq(statsContributions.jobId, job.id));
   return { progress: p, result: resultOf(asOf, p) };
@@ -83,7 +93,7 @@ function resultOf(asOf: number, p: Progress) {
   };
 }
 
-async function collect(env: Env, job: Job, asOf: number, p: Progress): Promise<StepOutcome> {
+async function collect(env: Env, job: Job, asOf: number, perStep: number, p: Progress): Promise<StepOutcome> {
   const db = controlDb(env);
   const chunk = await db
     .select({ id: tenants.id, location: tenants.location, shard: tenants.shard })
@@ -96,11 +106,14 @@ async function collect(env: Env, job: Job, asOf: number, p: Progress): Promise<S
       ),
     )
     .orderBy(asc(tenants.id))
-    .limit(TENANTS_PER_STEP);
+    .limit(perStep);
   const windows = buildWindows(asOf);
 
   // One D1 batch per shard: every tenant of the chunk on that shard, two statements a window.
-  const byShard = new Map<string, { tenantId: string; q: ReturnType<typeof tenantQueries>; d1: D1Database }[]>();
+  const byShard = new Map<
+    string,
+    { tenantId: string; q: ReturnType<typeof tenantQueries>; d1: D1Database }[]
+  >();
   let skipped = 0;
   for (const t of chunk) {
     let plane: ReturnType<typeof dataPlane>;
@@ -136,7 +149,7 @@ async function collect(env: Env, job: Job, asOf: number, p: Progress): Promise<S
         target: [statsContributions.jobId, statsContributions.tenantId],
         set: { payload: sql`excluded.payload` },
       });
-  const done = chunk.length < TENANTS_PER_STEP;
+  const done = chunk.length < perStep;
   return {
     progress: {
       ...p,
