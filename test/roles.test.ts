@@ -17,7 +17,15 @@ describe("role matrix", () => {
       .filter((r) => r.rule?.kind === "portal");
     const uniq = [...new Map(pages.map((p) => [p.path, p])).values()];
     expect(uniq.map((p) => p.path)).toEqual(
-      expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit"]),
+      expect.arrayContaining([
+        "/",
+        "/account",
+        "/members",
+        "/api-keys",
+        "/settings",
+        "/audit",
+        "/benchmarks",
+      ]),
     );
     const t = await makeTenant();
     const got: Record<string, Record<Role, number>> = {};
@@ -35,5 +43,6 @@ describe("role matrix", () => {
     expect(got).toEqual(want);
     expect(want["/members"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
     expect(want["/api-keys"].agent).toBe(403);
+    expect(want["/benchmarks"]).toEqual({ owner: 200, admin: 200, supervisor: 200, agent: 403, viewer: 200 });
   });
 });

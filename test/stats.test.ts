@@ -359,7 +359,7 @@ describe("statistics build (F6)", () => {
       tenantsPerStep: 100,
       before: async (msg) => {
         const job = await getJob(E, msg.jobId);
-        if (optedOut || (job?.progress as { phase?: string }).phase !== "publish") return;
+        if (optedOut || (job!.progress as { phase?: string }).phase !== "publish") return;
         const mine = await controlDb(E)
           .select()
           .from(statsContributions)
