@@ -96,7 +96,8 @@ function Strip({ m }: { m: BenchmarkMetric }) {
   );
 }
 
-function MetricRow({ c, m }: { c: PortalContext; m: BenchmarkMetric }) {
+/** `groupCalls`: the tenant's calls in the group; a metric resting on fewer says how many. */
+function MetricRow({ c, m, groupCalls }: { c: PortalContext; m: BenchmarkMetric; groupCalls: number }) {
   const _ = tr(c);
   const p = m.platform;
   return (
@@ -104,7 +105,7 @@ function MetricRow({ c, m }: { c: PortalContext; m: BenchmarkMetric }) {
       <th scope="row">{_(`stats.metric.${m.metric}` as MessageKey)}</th>
       <td>
         <strong>{fmt(c, m.unit, m.own.value)}</strong>
-        {m.metric !== "calls" && m.own.calls ? (
+        {m.own.calls !== groupCalls ? (
           <>
             <br />
             <span class="muted">{_("stats.own_calls", { calls: m.own.calls })}</span>
@@ -143,6 +144,7 @@ const SECTIONS: { key: MessageKey; pick: (m: BenchmarkMetric) => boolean }[] = [
 function Group({ c, g, idx }: { c: PortalContext; g: BenchmarkGroup; idx: number }) {
   const _ = tr(c);
   const id = `group-${idx}`;
+  const groupCalls = g.metrics.find((m) => m.metric === "calls")?.own.calls ?? 0;
   return (
     <section aria-labelledby={id}>
       <h2 id={id}>{bucketLabel(c, g)}</h2>
@@ -171,7 +173,7 @@ function Group({ c, g, idx }: { c: PortalContext; g: BenchmarkGroup; idx: number
           />
           <tbody>
             {g.metrics.filter(s.pick).map((m) => (
-              <MetricRow c={c} m={m} />
+              <MetricRow c={c} m={m} groupCalls={groupCalls} />
             ))}
           </tbody>
         </table>
