@@ -479,7 +479,7 @@ describe("statistics settings and benchmarks API (F6)", () => {
       headers: { "content-type": "application/json" },
     });
     expect(raw.status).toBe(400);
-    for (const q of ["period=2024-13", "period=last-week", "dimension=agent", "bucket=FR!"]) {
+    for (const q of ["period=2024-13", "period=last-week", "dimension=agent", "bucket=FR!", "bucket=fr"]) {
       const res = await call(`/api/v1/benchmarks?${q}`, { key: t.key });
       expect(res.status, q).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");

@@ -185,22 +185,27 @@ export function buildWindows(asOf: number): Window[] {
 
 // Analysed calls only (analysis_id set: a call whose analyses retention removed no longer counts).
 // `calls_an_live_idx` (tenant_id, started_at) where analysis_id is not null serves the first query.
-const CALLS_SQL = `select coalesce(language, '') as lang, count(*) as calls,
+// `?4` is the period of a single window; null groups by calendar month (UTC) instead, so the
+// months of a build are one query.
+const CALLS_SQL = `select coalesce(?4, strftime('%Y-%m', started_at / 1000, 'unixepoch')) as period,
+  coalesce(language, '') as lang, count(*) as calls,
   count(score) as scored, total(score) as score_sum,
   count(passed) as pass_n, total(passed) as passed,
   count(critical_fail) as crit_n, total(critical_fail) as critical,
   count(coalesce(duration_s, rec_duration_s)) as dur_n, total(coalesce(duration_s, rec_duration_s)) as dur_sum
 from calls
 where tenant_id = ?1 and started_at >= ?2 and started_at < ?3 and analysis_id is not null
-group by lang`;
+group by period, lang`;
 
 // call_labels holds one row per (call, kind, label) of the call's current analysis.
-const LABELS_SQL = `select coalesce(c.language, '') as lang, l.kind as kind, l.label as label, count(*) as n
+const LABELS_SQL = `select coalesce(?4, strftime('%Y-%m', l.started_at / 1000, 'unixepoch')) as period,
+  coalesce(c.language, '') as lang, l.kind as kind, l.label as label, count(*) as n
 from call_labels l join calls c on c.id = l.call_id and c.tenant_id = l.tenant_id
 where l.tenant_id = ?1 and l.started_at >= ?2 and l.started_at < ?3 and c.analysis_id is not null
-group by lang, l.kind, l.label`;
+group by period, lang, l.kind, l.label`;
 
 interface CallsRow {
+  period: string;
   lang: string;
   calls: number;
   scored: number;
@@ -213,29 +218,43 @@ interface CallsRow {
   dur_sum: number;
 }
 interface LabelRow {
+  period: string;
   lang: string;
   kind: string;
   label: string;
   n: number;
 }
 
+/** Time spans to query: the months of the list as one span grouped by month, any other window alone. */
+function spansOf(windows: Window[]): { from: number; to: number; period: string | null }[] {
+  const months = windows.filter((w) => MONTH_RE.test(w.period)).sort((a, b) => a.from - b.from);
+  const contiguous = months.every((m, i) => i === 0 || months[i - 1].to === m.from);
+  const out: { from: number; to: number; period: string | null }[] = windows
+    .filter((w) => !(contiguous && months.length > 1 && MONTH_RE.test(w.period)))
+    .map((w) => ({ from: w.from, to: w.to, period: w.period }));
+  if (contiguous && months.length > 1)
+    out.push({ from: months[0].from, to: months[months.length - 1].to, period: null });
+  return out;
+}
+
 /**
- * The statements that read one tenant's sums for some windows (two per window), and the function
- * that turns their results into `PeriodAggs`. Callers batch the statements of several tenants of
- * one shard into one D1 round trip.
+ * The statements that read one tenant's sums for some windows (two per span: the rolling window,
+ * the months together), and the function that turns their results into `PeriodAggs`. Callers
+ * batch the statements of several tenants of one shard into one D1 round trip.
  */
 export function tenantQueries(plane: DataPlane, windows: Window[]) {
-  const stmts = windows.flatMap((w) => [
-    plane.d1.prepare(CALLS_SQL).bind(plane.tenantId, w.from, w.to),
-    plane.d1.prepare(LABELS_SQL).bind(plane.tenantId, w.from, w.to),
+  const spans = spansOf(windows);
+  const stmts = spans.flatMap((w) => [
+    plane.d1.prepare(CALLS_SQL).bind(plane.tenantId, w.from, w.to, w.period),
+    plane.d1.prepare(LABELS_SQL).bind(plane.tenantId, w.from, w.to, w.period),
   ]);
   const parse = (results: D1Result[]): PeriodAggs => {
     const out: PeriodAggs = {};
-    windows.forEach((w, i) => {
-      const byLang: Record<string, Agg> = {};
+    spans.forEach((_, i) => {
       for (const r of results[2 * i].results as unknown as CallsRow[]) {
         if (!r.calls) continue;
-        byLang[r.lang] = {
+        out[r.period] ??= {};
+        out[r.period][r.lang] = {
           calls: r.calls,
           scored: r.scored,
           scoreSum: r.score_sum,
@@ -250,10 +269,9 @@ export function tenantQueries(plane: DataPlane, windows: Window[]) {
       }
       for (const r of results[2 * i + 1].results as unknown as LabelRow[]) {
         const key = `${r.kind}.${r.label}`;
-        const a = byLang[r.lang];
+        const a = out[r.period]?.[r.lang];
         if (a && LABELS.has(key)) a.labels[key] = r.n;
       }
-      if (Object.keys(byLang).length) out[w.period] = byLang;
     });
     return out;
   };

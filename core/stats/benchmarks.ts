@@ -60,17 +60,22 @@ export async function updateStatsSettings(ctx: Ctx, raw: z.input<typeof statsSet
 
 // ---- Benchmarks -----------------------------------------------------------------------------
 
-export const benchmarksQuerySchema = z.object({
-  period: z
-    .string()
-    .refine((p) => p === ROLLING || MONTH_RE.test(p), { message: `"${ROLLING}" or a month YYYY-MM` })
-    .default(ROLLING),
-  dimension: z.enum(DIMENSIONS).default("all"),
-  bucket: z
-    .string()
-    .regex(/^[a-z]{2,3}$/)
-    .optional(),
-});
+export const benchmarksQuerySchema = z
+  .object({
+    period: z
+      .string()
+      .refine((p) => p === ROLLING || MONTH_RE.test(p), { message: `"${ROLLING}" or a month YYYY-MM` })
+      .default(ROLLING),
+    dimension: z.enum(DIMENSIONS).default("all"),
+    bucket: z
+      .string()
+      .regex(/^[a-z]{2,3}$/)
+      .optional(),
+  })
+  .refine((q) => !q.bucket || q.dimension !== "all", {
+    path: ["bucket"],
+    message: "bucket only goes with dimension=language",
+  });
 export type BenchmarksQuery = z.input<typeof benchmarksQuerySchema>;
 
 export type Unavailable = "below_threshold" | "not_built";
