@@ -499,6 +499,20 @@ describe("statistics settings and benchmarks API (F6)", () => {
     const viewer = await loginCookie(t.users.viewer.email);
     const post = await call("/benchmarks/participation", { method: "POST", cookie: viewer, form: {} });
     expect(post.status).toBe(403);
+    // A cross-site form post is refused before anything changes.
+    const owner = await loginCookie(t.users.owner.email);
+    const csrf = await call("/benchmarks/participation", {
+      method: "POST",
+      cookie: owner,
+      form: {},
+      headers: { origin: "https://evil.example" },
+    });
+    expect(csrf.status).toBe(403);
+    // A tenant with no call at all, by language: no group, and the page says so.
+    const none = await (
+      await call("/benchmarks?dimension=language&period=2019-02", { cookie: owner })
+    ).text();
+    expect(none).toContain("Neither your organisation nor the platform has figures");
     expect((await call("/benchmarks", { cookie: await loginCookie(t.users.agent.email) })).status).toBe(403);
     expect(
       ((await (await call("/api/v1/settings/statistics", { key: t.key })).json()) as { optOut: boolean })

@@ -279,9 +279,11 @@ async function benchmarksPage(
         <button type="submit">{_("stats.apply")}</button>
       </form>
       <Summary c={c} b={b} />
-      {b.groups.map((g, i) => (
-        <Group c={c} g={g} idx={i} />
-      ))}
+      {b.groups.length ? (
+        b.groups.map((g, i) => <Group c={c} g={g} idx={i} />)
+      ) : (
+        <p class="muted">{_("stats.no_groups")}</p>
+      )}
       <HowBuilt c={c} />
       {canManage ? <OptOutForm c={c} optOut={ctx.tenant.statsOptOut} /> : null}
     </>,

@@ -81,6 +81,7 @@ export const statsEn = {
   "stats.optout.submit": "Save",
   "stats.optout.done_out": "Your organisation is now left out of the anonymised statistics.",
   "stats.optout.done_in": "Your organisation takes part in the anonymised statistics again.",
+  "stats.no_groups": "Neither your organisation nor the platform has figures for this breakdown and period.",
   "error.period_invalid": "Choose the last 30 days or a month.",
 } as const satisfies Record<string, string>;
 
@@ -167,5 +168,7 @@ export const statsFr: Record<keyof typeof statsEn, string> = {
   "stats.optout.submit": "Enregistrer",
   "stats.optout.done_out": "Votre organisation est désormais retirée des statistiques anonymisées.",
   "stats.optout.done_in": "Votre organisation participe de nouveau aux statistiques anonymisées.",
+  "stats.no_groups":
+    "Ni votre organisation ni la plateforme n'ont de chiffres pour ce découpage et cette période.",
   "error.period_invalid": "Choisissez les 30 derniers jours ou un mois.",
 };
