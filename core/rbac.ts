@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   "rubrics:write": ["owner", "admin", "supervisor"],
   "agents:read": ["owner", "admin", "supervisor", "viewer"],
   "agents:write": ["owner", "admin", "supervisor"],
+  /** Anonymised platform benchmarks (F6) next to the tenant's own figures; not agents. */
+  "stats:read": ["owner", "admin", "supervisor", "viewer"],
   "tenant:delete": ["owner"],
 } as const satisfies Record<string, readonly Role[]>;
 
@@ -30,7 +32,7 @@ export type Permission = keyof typeof PERMISSIONS;
 export const SCOPES = {
   "calls:read": ["calls:read", "tenant:read"],
   "calls:write": ["calls:read", "calls:write", "calls:delete", "tenant:read"],
-  "analyses:read": ["analyses:read", "rubrics:read", "tenant:read"],
+  "analyses:read": ["analyses:read", "rubrics:read", "stats:read", "tenant:read"],
   "rubrics:write": ["rubrics:read", "rubrics:write", "tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],

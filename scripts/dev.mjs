@@ -8,10 +8,14 @@
 //      through the API (`POST /api/v1/imports`) for every seeded tenant that has no call yet, so
 //      they are parsed, redacted, indexed and stored in R2 like real calls. In the background:
 //      the server is usable at once, and a failed import is logged, never fatal.
+//   6. then, once the pipeline has analysed them, the daily cron is triggered once
+//      (`/cdn-cgi/local/scheduled`): its anonymised statistics build (F6) runs through the local
+//      jobs queue, so /benchmarks shows platform medians (the demo and synthetic tenants together
+//      pass the 5-tenant, 100-call threshold for the last 30 days). One build per UTC day.
 //
 // Flags: `--seed-only` (steps 1–3, then exit), `--reset` (delete the local state first: every
-// local D1, R2, queue and DO; `.dev.vars` is kept), `--no-demo-calls` (skip step 5). Any other
-// argument goes to `wrangler dev`.
+// local D1, R2, queue and DO; `.dev.vars` is kept), `--no-demo-calls` (skip steps 5 and 6). Any
+// other argument goes to `wrangler dev`.
 //
 // Everything here is LOCAL: every wrangler D1 command goes through `wranglerLocal()`, which adds
 // `--local`. The seed has published passwords and keys; it must never run against production.
@@ -308,7 +312,77 @@ async function loadDemoCalls(child) {
     if (loaded) log(`demo calls: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } catch (e) {
     warn(`demo calls: import FAILED — ${e.message ?? e}; the server keeps running (restart to retry)`);
+    return;
   }
+  try {
+    const { DEMO_CALL_TENANTS } = await import("./demo-calls.mjs");
+    await buildStatistics(child, DEMO_CALL_TENANTS);
+  } catch (e) {
+    warn(`statistics: FAILED — ${e.message ?? e}; the server keeps running`);
+  }
+}
+
+// 6. anonymised statistics ----------------------------------------------------------------------
+
+const IN_FLIGHT = ["received", "transcribing", "analyzing"];
+const PIPELINE_PATIENCE_MS = 180_000;
+const BUILD_PATIENCE_MS = 90_000;
+
+/** True once no seeded tenant has a call waiting for the pipeline; false on timeout or exit. */
+async function pipelineIdle(child, tenants) {
+  const t0 = Date.now();
+  for (;;) {
+    let busy = 0;
+    for (const t of tenants)
+      for (const status of IN_FLIGHT) {
+        const r = await fetchRetry(`${BASE_URL}/api/v1/calls?status=${status}&limit=1`, {
+          headers: { authorization: `Bearer ${t.apiKey}` },
+        });
+        if (r.ok && (await r.json()).data?.length) busy++;
+      }
+    if (!busy) return true;
+    if (child.exitCode !== null || Date.now() - t0 > PIPELINE_PATIENCE_MS) return false;
+    await sleep(2000);
+  }
+}
+
+/**
+ * Step 6: trigger the daily cron once (as Cloudflare would at 03:15 UTC); its statistics build is
+ * a durable job that the local jobs queue runs. Then wait for today's build to be published and
+ * say what the last 30 days look like.
+ */
+async function buildStatistics(child, tenants) {
+  if (!(await pipelineIdle(child, tenants))) {
+    if (child.exitCode !== null) return;
+    warn("statistics: demo calls still in the pipeline after 3 min; building with the calls analysed so far");
+  }
+  const cron = await fetchRetry(
+    `${BASE_URL}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("15 3 * * *")}`,
+  );
+  if (!cron.ok)
+    throw new Error(`/cdn-cgi/local/scheduled → ${cron.status} ${(await cron.text()).slice(0, 300)}`);
+  const today = new Date().toISOString().slice(0, 10);
+  const headers = { authorization: `Bearer ${tenants[0].apiKey}` };
+  const t0 = Date.now();
+  while (Date.now() - t0 < BUILD_PATIENCE_MS && child.exitCode === null) {
+    const r = await fetchRetry(`${BASE_URL}/api/v1/benchmarks?period=30d`, { headers });
+    if (!r.ok) throw new Error(`GET /api/v1/benchmarks → ${r.status} ${(await r.text()).slice(0, 300)}`);
+    const b = await r.json();
+    if (b.builtAt?.startsWith(today)) {
+      const calls = b.groups[0]?.metrics.find((m) => m.metric === "calls");
+      if (calls?.platform)
+        log(
+          `statistics: built; last 30 days published (${calls.platform.tenants} organisations, ${calls.platform.calls} calls) — see /benchmarks`,
+        );
+      else
+        warn(
+          `statistics: built, but the last 30 days are under the thresholds (${calls?.reason ?? "no data"})`,
+        );
+      return;
+    }
+    await sleep(1000);
+  }
+  if (child.exitCode === null) warn("statistics: the build did not finish in time; see the wrangler log");
 }
 
 async function main() {

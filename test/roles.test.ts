@@ -25,6 +25,8 @@ describe("role matrix", () => {
         "/settings",
         "/governance",
         "/audit",
+        "/audit",
+        "/benchmarks",
       ]),
     );
     const t = await makeTenant();
@@ -43,5 +45,6 @@ describe("role matrix", () => {
     expect(got).toEqual(want);
     expect(want["/members"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
     expect(want["/api-keys"].agent).toBe(403);
+    expect(want["/benchmarks"]).toEqual({ owner: 200, admin: 200, supervisor: 200, agent: 403, viewer: 200 });
   });
 });

@@ -148,6 +148,7 @@ const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/settings/security": {},
   "PUT /api/v1/settings/redaction": { patterns: [] },
   "PUT /api/v1/settings/providers": {},
+  "PUT /api/v1/settings/statistics": { optOut: false },
   "PATCH /api/v1/rubrics/:rubricId": { name: "x" },
   "POST /api/v1/rubrics": { templateId: "general", language: "fr" },
   "POST /api/v1/rubrics/:rubricId/versions": { content: {} },
@@ -162,6 +163,7 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /calls/:callId/legal-hold": { reason: "sweep" },
   "POST /governance/contract-end": { confirmName: "not the name" },
   "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
+  "POST /benchmarks/participation": { optOut: "on" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

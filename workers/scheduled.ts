@@ -4,11 +4,13 @@ import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { startRetentionRuns } from "../core/retention-purge";
+import { startStatsBuild } from "../core/stats/build";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
  * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
- * removed; yesterday's audit day heads written to R2.
+ * removed; yesterday's audit day heads written to R2; the anonymised statistics build (F6)
+ * started as a durable job (one per UTC day).
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -35,6 +37,7 @@ export async function daily(env: Env, now: number): Promise<void> {
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
   await startRetentionRuns(env, now);
+  await startStatsBuild(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

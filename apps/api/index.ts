@@ -15,6 +15,7 @@ import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
+import { registerStatistics } from "./routes/statistics";
 import { registerTenant } from "./routes/tenant";
 import { registerWebhooks } from "./routes/webhooks";
 
@@ -59,6 +60,7 @@ export function buildApi() {
   registerWebhooks(api);
   registerLegal(api);
   registerGovernance(api);
+  registerStatistics(api);
 
   const document = () =>
     api.getOpenAPI31Document({

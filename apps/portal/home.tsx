@@ -15,6 +15,7 @@ export function navFor(c: Context<AppEnv>) {
   const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
   const links = [{ href: "/", label: _("nav.home") }];
   if (roleAllows(role, "calls:read")) links.push({ href: "/calls", label: _("nav.calls") });
+  if (roleAllows(role, "stats:read")) links.push({ href: "/benchmarks", label: _("nav.benchmarks") });
   if (roleAllows(role, "members:read")) links.push({ href: "/members", label: _("nav.members") });
   if (roleAllows(role, "apikeys:manage")) links.push({ href: "/api-keys", label: _("nav.apikeys") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/settings", label: _("nav.settings") });

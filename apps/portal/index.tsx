@@ -4,6 +4,7 @@ import type { AppEnv } from "../types";
 import { registerAccount } from "./pages/account";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
+import { registerBenchmarks } from "./pages/benchmarks";
 import { registerCalls } from "./pages/calls";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
@@ -18,5 +19,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerGovernance(app);
   registerAudit(app);
   registerCalls(app);
+  registerBenchmarks(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }
