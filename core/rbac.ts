@@ -22,6 +22,8 @@ export const PERMISSIONS = {
   "agents:read": ["owner", "admin", "supervisor", "viewer"],
   "agents:write": ["owner", "admin", "supervisor"],
   "tenant:delete": ["owner"],
+  /** Privacy requests of callers and agents (F3): the tenant's admins decide and act. */
+  "privacy:manage": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -34,6 +36,7 @@ export const SCOPES = {
   "rubrics:write": ["rubrics:read", "rubrics:write", "tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
+  "privacy:manage": ["privacy:manage", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],
 } as const satisfies Record<string, readonly Permission[]>;
 

@@ -2,3 +2,4 @@
  * Every durable job kind registers its step handler here (imported once by the queue consumer
  * and by tests that drive jobs). One import per feature; each module calls registerJobHandler.
  */
+import "../core/privacy/jobs";

@@ -3,11 +3,12 @@ import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
+import { privacyDaily } from "../core/privacy/requests";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
  * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
- * removed; yesterday's audit day heads written to R2.
+ * removed; yesterday's audit day heads written to R2; privacy-request deadline reminders.
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -33,6 +34,8 @@ export async function daily(env: Env, now: number): Promise<void> {
   await deleteExpiredSessions(env, now);
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
+  // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
+  await privacyDaily(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

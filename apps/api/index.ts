@@ -12,6 +12,7 @@ import { registerAudit } from "./routes/audit";
 import { registerCalls, registerImports } from "./routes/calls";
 import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
+import { registerPrivacy } from "./routes/privacy";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
 import { registerTenant } from "./routes/tenant";
@@ -57,6 +58,7 @@ export function buildApi() {
   registerRubrics(api);
   registerWebhooks(api);
   registerLegal(api);
+  registerPrivacy(api);
 
   const document = () =>
     api.getOpenAPI31Document({
