@@ -763,6 +763,7 @@ async function rectify(
     if (missing.length) throw bad("/rectification/calls", `not calls of this person: ${missing.join(", ")}`);
   }
   const stmts = [];
+  const raw: D1PreparedStatement[] = [];
   for (const c of rect.calls ?? []) {
     const set: Record<string, unknown> = {};
     for (const k of ["language", "direction", "queue", "campaign", "tags"] as const)
@@ -810,6 +811,8 @@ async function rectify(
           .update(calls)
           .set({ phoneHash: s.ref, phoneEnc: enc, phoneMasked: s.label, updatedAt: now })
           .where(and(eq(calls.tenantId, ctx.tenant.id), eq(calls.phoneHash, r.subjectRef))),
+      );
+      raw.push(
         // What the person asked for under the old number follows them to the right one.
         dp.d1
           .prepare(
@@ -830,6 +833,7 @@ async function rectify(
     }
   }
   if (stmts.length) await dp.db.batch(stmts as never);
+  if (raw.length) await dp.d1.batch(raw);
   return { fields, moved };
 }
 

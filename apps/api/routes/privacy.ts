@@ -7,7 +7,6 @@ import {
   downloadExport,
   getPrivacyRequest,
   listPrivacyRequests,
-  listRequestsSchema,
 } from "../../../core/privacy/requests";
 import {
   IDENTITY_METHODS,
@@ -16,7 +15,7 @@ import {
   PRIVACY_STATUSES,
 } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
 
 const TAGS = ["Privacy requests"];
 const ID = "privacyRequestId";
@@ -70,13 +69,10 @@ const PrivacyRequest = z
   })
   .openapi("PrivacyRequest");
 
-const CreateInput = createRequestSchema.openapi("PrivacyRequestInput", {
-  example: { kind: "access", subject: { type: "caller", phone: "+33612345678" }, channel: "email" },
-});
-const ActionInput = actionSchema.openapi("PrivacyRequestAction", {
-  description: `One of: start_identity_check { note? }; verify_identity { method: ${IDENTITY_METHODS.join("|")}, note? }; extend { months: 1|2, reason }; execute { rectification? }; reject { reason }; lift { reason? } (restriction, objection, consent withdrawal).`,
-  example: { action: "verify_identity", method: "callback_known_number" },
-});
+// Bodies are validated by the service schemas (core/privacy/requests.ts); documented here.
+const CreateInput = createRequestSchema as never;
+const ActionInput = actionSchema as never;
+const ACTIONS_DOC = `One of: start_identity_check { note? }; verify_identity { method: ${IDENTITY_METHODS.join("|")}, note? }; extend { months: 1|2, reason }; execute { rectification? } (rectification: agent { name?, team? }, phone, calls[] { id, language?, direction?, queue?, campaign?, tags? }); reject { reason }; lift { reason? } (restriction, objection, consent withdrawal).`;
 
 const conflict = json(z.any(), "Not possible in the request's current state");
 
@@ -93,10 +89,9 @@ export function registerPrivacy(api: OpenAPIHono<AppEnv>) {
       summary: "List privacy requests, newest first",
       request: {
         query: z.object({
-          limit: listRequestsSchema.shape.limit.openapi({ description: "1–200, default 50" }),
-          cursor: listRequestsSchema.shape.cursor,
-          status: listRequestsSchema.shape.status,
-          kind: listRequestsSchema.shape.kind,
+          ...listQuery,
+          status: z.enum(PRIVACY_STATUSES).optional(),
+          kind: z.enum(PRIVACY_KINDS).optional(),
           open: z
             .enum(["true", "false"])
             .optional()
@@ -137,6 +132,7 @@ export function registerPrivacy(api: OpenAPIHono<AppEnv>) {
       path: `/privacy-requests/{${ID}}/actions`,
       tags: TAGS,
       summary: "Act on a request: identity check, extension, execution, rejection, lift",
+      description: ACTIONS_DOC,
       request: { params: IdParam(ID), body: jsonBody(ActionInput) },
       responses: { 200: json(PrivacyRequest), 409: conflict },
     }),
