@@ -17,7 +17,7 @@ describe("role matrix", () => {
       .filter((r) => r.rule?.kind === "portal");
     const uniq = [...new Map(pages.map((p) => [p.path, p])).values()];
     expect(uniq.map((p) => p.path)).toEqual(
-      expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit"]),
+      expect.arrayContaining(["/", "/account", "/members", "/api-keys", "/settings", "/audit", "/privacy"]),
     );
     const t = await makeTenant();
     const got: Record<string, Record<Role, number>> = {};
@@ -35,5 +35,6 @@ describe("role matrix", () => {
     expect(got).toEqual(want);
     expect(want["/members"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
     expect(want["/api-keys"].agent).toBe(403);
+    expect(want["/privacy"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
   });
 });

@@ -8,6 +8,7 @@ import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
 import { publishPolicyVersion } from "../core/policies";
+import { createPrivacyRequest } from "../core/privacy/requests";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
@@ -111,7 +112,12 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     effectiveAt: Date.now() + 40 * 86_400_000,
   });
   const objection = await objectToSubprocessor(bAssembly, sub.id, "sweep");
+  const privacy = await createPrivacyRequest(b.ctx, {
+    kind: "access",
+    subject: { type: "caller", phone: "+33612345678" },
+  });
   return {
+    privacyRequestId: privacy.id,
     versionId: policy.version.id,
     subprocessorId: sub.id,
     objectionId: objection.id,
@@ -148,10 +154,14 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["call.analyzed"] },
   "PATCH /api/v1/webhooks/:webhookId": { active: false },
   "POST /api/v1/subprocessors/:subprocessorId/objections": { reason: "sweep" },
+  "POST /api/v1/privacy-requests": { kind: "access", subject: { type: "caller", phone: "+33612345678" } },
+  "POST /api/v1/privacy-requests/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
   "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
+  "POST /privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "POST /ops/privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

@@ -6,6 +6,7 @@ import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerCalls } from "./pages/calls";
 import { registerMembers } from "./pages/members";
+import { registerPrivacy } from "./pages/privacy";
 import { registerSettings } from "./pages/settings";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
@@ -16,5 +17,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerSettings(app);
   registerAudit(app);
   registerCalls(app);
+  registerPrivacy(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

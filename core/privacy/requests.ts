@@ -391,8 +391,8 @@ export async function findRequest(ctx: Ctx, id: string): Promise<PrivacyRequest>
   return r;
 }
 
-export async function getPrivacyRequest(ctx: Ctx, id: string, now = Date.now()) {
-  return requestView(ctx.env, await findRequest(ctx, id), now);
+export async function getPrivacyRequest(ctx: Ctx, id: string, now = Date.now(), base?: string) {
+  return requestView(ctx.env, await findRequest(ctx, id), now, base);
 }
 
 export const listRequestsSchema = z.object({
