@@ -249,7 +249,7 @@ export const subjectSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("caller"),
-      phone: z.string().trim().min(3).max(40),
+      phone: z.string().trim().min(1).max(40),
       phoneCountry: z
         .string()
         .regex(/^[A-Z]{2}$/)
@@ -459,7 +459,7 @@ export const rectificationSchema = z
       .strict()
       .optional(),
     /** Caller subject: the correct number (replaces the recorded one on every call of the caller). */
-    phone: z.string().trim().min(3).max(40).optional(),
+    phone: z.string().trim().min(1).max(40).optional(),
     phoneCountry: z
       .string()
       .regex(/^[A-Z]{2}$/)
