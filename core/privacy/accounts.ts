@@ -388,6 +388,8 @@ export async function downloadAccountExport(
       "content-length": String(obj.size),
       "content-disposition": `attachment; filename="account-${r.id}.zip"`,
       "cache-control": "no-store",
+      // The object's own ETag: the API's etag middleware then does not read (buffer) the ZIP.
+      etag: obj.httpEtag,
     },
   };
 }

@@ -234,6 +234,8 @@ export async function downloadExport(
       "content-length": String(obj.size),
       "content-disposition": `attachment; filename="privacy-${r.id}.zip"`,
       "cache-control": "no-store",
+      // The object's own ETag: the API's etag middleware then does not read (buffer) the ZIP.
+      etag: obj.httpEtag,
     },
   };
 }
