@@ -8,6 +8,7 @@ import { newId, randomToken } from "./crypto";
 import { analyze as builtinAnalyze } from "./engine";
 import type { AnalysisResult } from "./engine/types";
 import { decideProcessing } from "./policy";
+import { holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
 import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
 import { tenantById } from "./tenants";
@@ -37,6 +38,16 @@ export async function startProcessing(env: Env, tenant: Tenant, call: Call): Pro
   const runId = randomToken(8);
   const next = call.txFormat ? "analyzing" : call.recStatus === "stored" ? "transcribing" : null;
   if (!next) return call.status;
+  // Objection, consent withdrawal, erasure (suppression list) and restriction (F3) hold the call
+  // before anything is queued: nothing reaches a provider, and it resumes when the reason ends.
+  const held = holdReasonOf(await privacyFlags(env, tenant, call, dp));
+  if (held) {
+    await dp.db
+      .update(calls)
+      .set({ status: "held", holdReason: held, runId, failureReason: null, updatedAt: Date.now() })
+      .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)));
+    return "held";
+  }
   await dp.db
     .update(calls)
     .set({ status: next, runId, attempts: 0, failureReason: null, holdReason: null, updatedAt: Date.now() })
@@ -95,7 +106,11 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
     );
     return;
   }
-  const decision = decideProcessing({ tenant, provider: tenant.speechProvider });
+  const decision = decideProcessing({
+    tenant,
+    provider: tenant.speechProvider,
+    ...(await privacyFlags(env, tenant, call)),
+  });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
     return;
@@ -117,7 +132,11 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
     where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)),
   });
   if (existing) return; // delivered twice
-  const decision = decideProcessing({ tenant, provider: tenant.analysisProvider });
+  const decision = decideProcessing({
+    tenant,
+    provider: tenant.analysisProvider,
+    ...(await privacyFlags(env, tenant, call, dp)),
+  });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
     return;

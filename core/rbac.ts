@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   /** Anonymised platform benchmarks (F6) next to the tenant's own figures; not agents. */
   "stats:read": ["owner", "admin", "supervisor", "viewer"],
   "tenant:delete": ["owner"],
+  /** Privacy requests of callers and agents (F3): the tenant's admins decide and act. */
+  "privacy:manage": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -36,6 +38,7 @@ export const SCOPES = {
   "rubrics:write": ["rubrics:read", "rubrics:write", "tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
+  "privacy:manage": ["privacy:manage", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],
 } as const satisfies Record<string, readonly Permission[]>;
 

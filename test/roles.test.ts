@@ -25,7 +25,7 @@ describe("role matrix", () => {
         "/settings",
         "/governance",
         "/audit",
-        "/audit",
+        "/privacy",
         "/benchmarks",
       ]),
     );
@@ -46,5 +46,6 @@ describe("role matrix", () => {
     expect(want["/members"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
     expect(want["/api-keys"].agent).toBe(403);
     expect(want["/benchmarks"]).toEqual({ owner: 200, admin: 200, supervisor: 200, agent: 403, viewer: 200 });
+    expect(want["/privacy"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
   });
 });

@@ -8,6 +8,7 @@ import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
 import { publishPolicyVersion } from "../core/policies";
+import { createPrivacyRequest } from "../core/privacy/requests";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
 import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
@@ -115,9 +116,14 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const jobSend = vi.spyOn(b.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
   const { job } = await startRetentionRun(b.ctx.env, b.tenant, Date.now());
   jobSend.mockRestore();
+  const privacy = await createPrivacyRequest(b.ctx, {
+    kind: "access",
+    subject: { type: "caller", phone: "+33612345678" },
+  });
   return {
     jobId: job.id,
     part: "1",
+    privacyRequestId: privacy.id,
     versionId: policy.version.id,
     subprocessorId: sub.id,
     objectionId: objection.id,
@@ -157,6 +163,8 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["call.analyzed"] },
   "PATCH /api/v1/webhooks/:webhookId": { active: false },
   "POST /api/v1/subprocessors/:subprocessorId/objections": { reason: "sweep" },
+  "POST /api/v1/privacy-requests": { kind: "access", subject: { type: "caller", phone: "+33612345678" } },
+  "POST /api/v1/privacy-requests/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
@@ -164,6 +172,8 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /governance/contract-end": { confirmName: "not the name" },
   "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
   "POST /benchmarks/participation": { optOut: "on" },
+  "POST /privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "POST /ops/privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

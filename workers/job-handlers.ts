@@ -6,3 +6,4 @@ import "../core/retention-purge";
 import "../core/location-migration";
 import "../core/contract-end";
 import "../core/stats/build";
+import "../core/privacy/jobs";

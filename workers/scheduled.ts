@@ -3,6 +3,7 @@ import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
+import { privacyDaily } from "../core/privacy/requests";
 import { startRetentionRuns } from "../core/retention-purge";
 import { startStatsBuild } from "../core/stats/build";
 
@@ -10,7 +11,8 @@ import { startStatsBuild } from "../core/stats/build";
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
  * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
  * removed; yesterday's audit day heads written to R2; the anonymised statistics build (F6)
- * started as a durable job (one per UTC day).
+ * started as a durable job (one per UTC day); retention runs started (F1); privacy-request deadline
+ * reminders (F3).
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -38,6 +40,8 @@ export async function daily(env: Env, now: number): Promise<void> {
   await purgeIdempotencyKeys(env, now);
   await startRetentionRuns(env, now);
   await startStatsBuild(env, now);
+  // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
+  await privacyDaily(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

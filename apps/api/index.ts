@@ -13,6 +13,7 @@ import { registerCalls, registerImports } from "./routes/calls";
 import { registerGovernance } from "./routes/governance";
 import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
+import { registerPrivacy } from "./routes/privacy";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
@@ -61,6 +62,7 @@ export function buildApi() {
   registerLegal(api);
   registerGovernance(api);
   registerStatistics(api);
+  registerPrivacy(api);
 
   const document = () =>
     api.getOpenAPI31Document({

@@ -27,6 +27,7 @@ import { page, tr } from "../portal/layout";
 import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
+import { registerOpsPrivacy } from "./privacy";
 
 type OpsContext = Context<AppEnv>;
 const PAGE_SIZE = 50;
@@ -43,7 +44,7 @@ const opsNext = (next: string | undefined) => {
  * Every operator page view and action goes to the platform audit chain (A9), with the operator
  * as actor. Nothing about call content is ever written here.
  */
-async function auditOperator(
+export async function auditOperator(
   c: OpsContext,
   action: string,
   opts: { targetType?: string; targetId?: string } = {},
@@ -62,7 +63,7 @@ async function auditOperator(
 }
 
 /** The console's own header: its links and its own sign-out (the portal's posts to /logout). */
-function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
+export function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
   const _ = tr(c);
   const op = c.get("operator");
   return page(
@@ -71,7 +72,7 @@ function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
     <>
       <nav aria-label={_("ops.nav.label")}>
         <a href="/ops">{_("ops.nav.tenants")}</a> · <a href="/ops/audit">{_("ops.nav.audit")}</a> ·{" "}
-        <a href="/ops/legal">{_("ops.nav.legal")}</a> ·{" "}
+        <a href="/ops/legal">{_("ops.nav.legal")}</a> · <a href="/ops/privacy">{_("privacy.ops.nav")}</a> ·{" "}
         <span class="muted">{_("ops.nav.signed_in", { name: op.name || op.email })}</span>{" "}
         <form method="post" action="/ops/logout" class="inline">
           <button type="submit" class="secondary">
@@ -264,6 +265,7 @@ export function registerOps(app: Hono<AppEnv>) {
   const ops = access({ kind: "ops" });
 
   app.get("/ops/login", pub, (c) => loginForm(c));
+  registerOpsPrivacy(app, ops);
 
   app.post("/ops/login", pub, async (c) => {
     const f = await readForm(c);

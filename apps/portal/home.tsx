@@ -21,6 +21,7 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "settings:manage")) links.push({ href: "/settings", label: _("nav.settings") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/governance", label: _("nav.governance") });
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
+  if (roleAllows(role, "privacy:manage")) links.push({ href: "/privacy", label: _("nav.privacy") });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };
 }

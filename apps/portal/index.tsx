@@ -8,6 +8,7 @@ import { registerBenchmarks } from "./pages/benchmarks";
 import { registerCalls } from "./pages/calls";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
+import { registerPrivacy } from "./pages/privacy";
 import { registerSettings } from "./pages/settings";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
@@ -20,5 +21,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerAudit(app);
   registerCalls(app);
   registerBenchmarks(app);
+  registerPrivacy(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

@@ -9,6 +9,7 @@ import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
 import { startProcessing } from "../pipeline";
+import { holdReasonOf, privacyFlags, restrictedCallsExclusion } from "../privacy/guard";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
 import { storeTranscript, transcriptInputSchema } from "./transcript";
@@ -199,14 +200,19 @@ export async function createCall(
         (input.phoneCountry as never) ?? defaultCountryFor(ctx.tenant.location),
       )
     : null;
+  // Every new call is checked against the suppression list and restrictions (F3): a match is
+  // held at once, even before it has a transcript or a recording to process.
+  const privacyHold = holdReasonOf(
+    await privacyFlags(ctx.env, ctx.tenant, { phoneHash: phone?.phoneHash ?? null, agentId }, dp),
+  );
   const now = Date.now();
   const row: Call = {
     id: newId("cal"),
     tenantId: ctx.tenant.id,
     externalId: input.externalId ?? null,
     createHash,
-    status: "received",
-    holdReason: null,
+    status: privacyHold ? "held" : "received",
+    holdReason: privacyHold,
     failureReason: null,
     direction: input.direction ?? null,
     startedAt: input.startedAt ?? now,
@@ -316,6 +322,9 @@ export async function listCalls(ctx: Ctx, raw: ListCallsInput) {
   const q = listCallsSchema.parse(raw);
   const dp = dataPlane(ctx.env, ctx.tenant);
   const conds: SQL[] = [callScope(ctx, { viaFts: Boolean(q.q) })];
+  // Restricted calls (GDPR art. 18, F3) are kept but shown in no list.
+  const restricted = await restrictedCallsExclusion(ctx.env, ctx.tenant);
+  if (restricted) conds.push(restricted);
   if (q.from !== undefined) conds.push(gte(calls.startedAt, q.from));
   if (q.to !== undefined) conds.push(lt(calls.startedAt, q.to));
   if (q.agentId) conds.push(eq(calls.agentId, q.agentId));
@@ -415,8 +424,9 @@ export async function deleteCalls(
     // A legal hold on the tenant wins over deletion (F1); later rules (call-level holds) register vetoes.
     let reason: string | null = ctx.tenant.legalHoldReason
       ? `legal hold: ${ctx.tenant.legalHoldReason}`
-      : null;
-    reason ??= call.legalHoldReason ? `legal hold: ${call.legalHoldReason}` : null;
+      : call.legalHoldReason
+        ? `legal hold: ${call.legalHoldReason}`
+        : null;
     for (const v of vetoes) reason ??= await v(ctx, call);
     if (reason) {
       out.vetoed.push({ id: call.id, reason });
@@ -445,6 +455,11 @@ export async function deleteCalls(
       dp.d1
         .prepare("delete from recording_uploads where tenant_id = ? and call_id = ?")
         .bind(ctx.tenant.id, call.id),
+      // Analyses and labels are call data too (their R2 bodies went with the call's prefix).
+      dp.d1
+        .prepare("delete from call_labels where tenant_id = ? and call_id = ?")
+        .bind(ctx.tenant.id, call.id),
+      dp.d1.prepare("delete from analyses where tenant_id = ? and call_id = ?").bind(ctx.tenant.id, call.id),
       dp.d1.prepare("delete from calls where tenant_id = ? and id = ?").bind(ctx.tenant.id, call.id),
     ];
     await dp.d1.batch(stmts);

@@ -2,6 +2,7 @@ export * from "./apiKeys";
 export * from "./jobs";
 export * from "./logs";
 export * from "./policies";
+export * from "./privacy";
 export * from "./sessions";
 export * from "./tenants";
 export * from "./users";

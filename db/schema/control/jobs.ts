@@ -15,6 +15,8 @@ export const JOB_KINDS = [
   "contract_end",
   "stats_build",
   "privacy_export",
+  /** Privacy request execution in chunks: erasure of a subject's calls, resume after a lift. */
+  "privacy_execution",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;

@@ -1,4 +1,5 @@
 export * from "./agents";
 export * from "./analyses";
 export * from "./calls";
+export * from "./privacy";
 export * from "./tenantMeta";

@@ -1,0 +1,42 @@
+CREATE TABLE `privacy_requests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text,
+	`kind` text NOT NULL,
+	`status` text NOT NULL,
+	`subject_type` text NOT NULL,
+	`subject_ref` text NOT NULL,
+	`subject_label` text NOT NULL,
+	`channel` text DEFAULT 'other' NOT NULL,
+	`note` text,
+	`received_at` integer NOT NULL,
+	`due_at` integer NOT NULL,
+	`original_due_at` integer NOT NULL,
+	`extension_months` integer DEFAULT 0 NOT NULL,
+	`extension_reason` text,
+	`extended_at` integer,
+	`identity_method` text,
+	`identity_note` text,
+	`identity_verified_by` text,
+	`identity_verified_at` integer,
+	`job_id` text,
+	`executed_at` integer,
+	`executed_by` text,
+	`completed_at` integer,
+	`result` text,
+	`rejection_reason` text,
+	`lifted_at` integer,
+	`lifted_by` text,
+	`export_key` text,
+	`export_size` integer,
+	`export_sha256` text,
+	`export_expires_at` integer,
+	`reminder_stage` text,
+	`reminded_at` integer,
+	`created_by` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `privacy_requests_tenant_created_idx` ON `privacy_requests` (`tenant_id`,`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `privacy_requests_status_due_idx` ON `privacy_requests` (`status`,`due_at`);--> statement-breakpoint
+CREATE INDEX `privacy_requests_subject_idx` ON `privacy_requests` (`tenant_id`,`subject_type`,`subject_ref`);
