@@ -11,6 +11,7 @@ import { decideProcessing } from "./policy";
 import { holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
 import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
+import { providerObjected } from "./subprocessors";
 import { tenantById } from "./tenants";
 import { emitEvent } from "./webhooks";
 
@@ -110,6 +111,7 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
     tenant,
     provider: tenant.speechProvider,
     ...(await privacyFlags(env, tenant, call)),
+    subprocessorObjected: await providerObjected(env, tenant.id, tenant.speechProvider),
   });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
@@ -136,6 +138,7 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
     tenant,
     provider: tenant.analysisProvider,
     ...(await privacyFlags(env, tenant, call, dp)),
+    subprocessorObjected: await providerObjected(env, tenant.id, tenant.analysisProvider),
   });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });

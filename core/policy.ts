@@ -7,7 +7,12 @@ import type { Location } from "../db/resolver";
  */
 export type ProviderId = "builtin" | "deepgram" | "openai" | "assemblyai" | "anthropic";
 export type ProcessingScope = "in_region" | "international";
-export type HoldReason = "processing_scope" | "objection" | "restricted" | "quota_exceeded";
+export type HoldReason =
+  | "processing_scope"
+  | "objection"
+  | "restricted"
+  | "quota_exceeded"
+  | "subprocessor_objection";
 
 interface ProviderRegion {
   /** Base URL of the endpoint that processes within this location, if the provider offers one. */
@@ -40,6 +45,8 @@ export interface PolicyInput {
   callerObjected?: boolean;
   restricted?: boolean;
   quotaExceeded?: boolean;
+  /** The tenant objected to this provider's sub-processor entry and an operator has not resolved it (F5). */
+  subprocessorObjected?: boolean;
 }
 
 export type PolicyDecision =
@@ -52,6 +59,12 @@ export function decideProcessing(input: PolicyInput): PolicyDecision {
     return { allowed: false, holdReason: "restricted", detail: "processing restricted for this person" };
   if (input.callerObjected)
     return { allowed: false, holdReason: "objection", detail: "the caller objected to automated processing" };
+  if (input.subprocessorObjected && provider !== "builtin")
+    return {
+      allowed: false,
+      holdReason: "subprocessor_objection",
+      detail: `the organisation objected to ${provider} as a sub-processor; an operator must resolve it first`,
+    };
   if (input.quotaExceeded)
     return { allowed: false, holdReason: "quota_exceeded", detail: "analysed-minutes quota reached" };
 

@@ -496,3 +496,59 @@ describe("data location move (F2)", () => {
     expect((await call(`/api/v1/jobs/${migration.id}`, { key: other.key })).status).toBe(200);
   });
 });
+
+describe("sub-processor objections in the pipeline (F5)", () => {
+  it("a provider the tenant objected to receives nothing until an operator resolves it; then the call resumes", async () => {
+    const { addSubprocessor, objectToSubprocessor, resolveObjection } = await import("../core/subprocessors");
+    const { transcribeStep } = await import("../core/pipeline");
+    const { decideProcessing } = await import("../core/policy");
+    const t = await makeTenant();
+    await controlDb(E)
+      .update(tenants)
+      .set({ speechProvider: "assemblyai" })
+      .where(eq(tenants.id, t.tenant.id));
+    const ctx = { ...t.ctx, tenant: { ...t.tenant, speechProvider: "assemblyai" as const } };
+    const sub = await addSubprocessor(E, {
+      name: `AssemblyAI EU ${t.tenant.id}`,
+      purposeFr: "Transcription",
+      purposeEn: "Transcription",
+      dataCategories: "audio",
+      location: "EU",
+      transferMechanism: "EU",
+      providerKey: "assemblyai",
+      effectiveAt: Date.now() + 31 * DAY,
+    });
+    const objection = await objectToSubprocessor(ctx, sub.id, "We have not assessed it yet");
+    const dp = dataPlane(E, t.tenant);
+    const id = `cal_subp_${t.tenant.id}`;
+    const now = Date.now();
+    await dp.db.insert(calls).values({
+      id,
+      tenantId: t.tenant.id,
+      createHash: "x",
+      status: "transcribing",
+      runId: "run1",
+      startedAt: now,
+      recKey: `t/${t.tenant.id}/calls/${id}/recording-x`,
+      recStatus: "stored",
+      recSize: 10,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    await transcribeStep(E, { step: "transcribe", tenantId: t.tenant.id, callId: id, runId: "run1" });
+    expect(fetchSpy).not.toHaveBeenCalled();
+    const held = await dp.db.query.calls.findFirst({ where: eq(calls.id, id) });
+    expect(held).toMatchObject({ status: "held", holdReason: "subprocessor_objection" });
+    // The built-in engine is never blocked by a sub-processor objection.
+    expect(
+      decideProcessing({ tenant: t.tenant, provider: "builtin", subprocessorObjected: true }).allowed,
+    ).toBe(true);
+    // Resolved by an operator → the call starts again (its transcription message is sent).
+    const sendSpy = vi.spyOn(E.TRANSCRIBE_QUEUE, "send").mockResolvedValue(undefined as never);
+    await resolveObjection(E, objection.id, "Assessed; DPA signed");
+    const after = await dp.db.query.calls.findFirst({ where: eq(calls.id, id) });
+    expect(after?.status).toBe("transcribing");
+    expect(sendSpy).toHaveBeenCalledWith(expect.objectContaining({ callId: id, step: "transcribe" }));
+  });
+});

@@ -539,3 +539,31 @@ describe("statistics settings and benchmarks API (F6)", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("restricted people in the statistics (F3 × F6)", () => {
+  it("a restricted agent's calls are left out of the tenant's figures", async () => {
+    const { readTenantAggs } = await import("../core/stats/aggregate");
+    const t = await makeTenant();
+    await insertCalls(t, "2025-01", calls(12, { score: 90 }));
+    const dp = dataPlane(E, t.tenant);
+    await dp.d1
+      .prepare(
+        "update calls set agent_id = 'agt_restricted' where tenant_id = ? and rowid in (select rowid from calls where tenant_id = ? limit 2)",
+      )
+      .bind(t.tenant.id, t.tenant.id)
+      .run();
+    const w = [{ period: "2025-01", from: utc(2025, 1, 1), to: utc(2025, 2, 1) }];
+    const before = await readTenantAggs(dp, w);
+    await dp.d1
+      .prepare(
+        "insert into privacy_restrictions (tenant_id, subject_type, subject_ref, kind, request_id, created_at) values (?, 'agent', 'agt_restricted', 'restriction', 'prq_x', ?)",
+      )
+      .bind(t.tenant.id, Date.now())
+      .run();
+    const after = await readTenantAggs(dp, w);
+    const count = (a: Awaited<ReturnType<typeof readTenantAggs>>) =>
+      Object.values(a["2025-01"] ?? {}).reduce((n, x) => n + x.calls, 0);
+    expect(count(before)).toBe(12);
+    expect(count(after)).toBe(10);
+  });
+});

@@ -371,6 +371,7 @@ export const en = {
   "calls.hold.quota_exceeded": "quota reached",
   "calls.hold.objection": "objection",
   "calls.hold.restricted": "processing restricted",
+  "calls.hold.subprocessor_objection": "objection to a sub-processor (awaiting our answer)",
   "calls.hold.processing_scope": "outside the processing scope",
   "calls.direction.inbound": "Inbound",
   "calls.direction.outbound": "Outbound",

@@ -365,6 +365,7 @@ export const fr: Record<keyof typeof en, string> = {
   "calls.hold.quota_exceeded": "quota atteint",
   "calls.hold.objection": "opposition",
   "calls.hold.restricted": "traitement limité",
+  "calls.hold.subprocessor_objection": "opposition à un sous-traitant (en attente de notre réponse)",
   "calls.hold.processing_scope": "hors du périmètre de traitement",
   "calls.direction.inbound": "Entrant",
   "calls.direction.outbound": "Sortant",
