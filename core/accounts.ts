@@ -185,6 +185,8 @@ export async function signUp(
     writeLock: null,
     statsOptOut: false,
     deletionDueAt: null,
+    disputeWindowDays: 7,
+    timeZone: "Europe/Paris",
     status: "active",
     createdAt: now,
     updatedAt: now,

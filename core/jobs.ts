@@ -8,6 +8,8 @@ export type JobMessage =
   | { type: "mail.send"; id: string }
   | { type: "recording.hash"; tenantId: string; callId: string }
   | { type: "webhook.deliver"; deliveryId: string }
+  /** Rebuild the tenant's dirty KPI days (core/kpis.ts). */
+  | { type: "kpi.rollup"; tenantId: string }
   /** One step of a durable job (`jobs` row); `step` is the job's step count when it was sent. */
   | { type: "job.step"; jobId: string; step: number };
 

@@ -7,6 +7,7 @@ import { readTranscriptFor } from "./calls/transcript";
 import { newId, randomToken } from "./crypto";
 import { analyze as builtinAnalyze } from "./engine";
 import type { AnalysisResult } from "./engine/types";
+import { markKpiDirty } from "./kpis";
 import { decideProcessing } from "./policy";
 import { holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
@@ -246,11 +247,14 @@ export async function storeAnalysis(
         passed: result.passed,
         criticalFail: result.criticalFail,
         analysisId: id,
+        silencePct: result.metrics.silencePct,
+        sentimentEnd: result.metrics.sentimentEnd,
         language: call.language ?? result.language,
         updatedAt: Date.now(),
       })
       .where(and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id))),
   ] as never);
+  await markKpiDirty(env, tenant, [call.startedAt]);
   await emitEvent(
     env,
     tenant.id,

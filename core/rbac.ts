@@ -23,6 +23,12 @@ export const PERMISSIONS = {
   "agents:write": ["owner", "admin", "supervisor"],
   /** Anonymised platform benchmarks (F6) next to the tenant's own figures; not agents. */
   "stats:read": ["owner", "admin", "supervisor", "viewer"],
+  /** Dashboards and reports (an agent: their own figures only). */
+  "reports:read": ["owner", "admin", "supervisor", "agent", "viewer"],
+  /** Review calls (C10): override criteria, finalise, resolve disputes. */
+  "reviews:write": ["owner", "admin", "supervisor"],
+  /** Dispute a final review of one's own call (C10). */
+  "reviews:dispute": ["agent"],
   "tenant:delete": ["owner"],
   /** Privacy requests of callers and agents (F3): the tenant's admins decide and act. */
   "privacy:manage": ["owner", "admin"],
@@ -34,7 +40,8 @@ export type Permission = keyof typeof PERMISSIONS;
 export const SCOPES = {
   "calls:read": ["calls:read", "tenant:read"],
   "calls:write": ["calls:read", "calls:write", "calls:delete", "tenant:read"],
-  "analyses:read": ["analyses:read", "rubrics:read", "stats:read", "tenant:read"],
+  "analyses:read": ["analyses:read", "rubrics:read", "stats:read", "reports:read", "tenant:read"],
+  "reviews:write": ["reviews:write", "analyses:read", "calls:read", "tenant:read"],
   "rubrics:write": ["rubrics:read", "rubrics:write", "tenant:read"],
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],

@@ -6,6 +6,7 @@ import { analyses, calls, recordingUploads } from "../db/schema/data";
 import { appendAudit, purgeAuditDays, tenantChain } from "./audit";
 import { t } from "./i18n";
 import { JobFailure, registerJobHandler, type StepOutcome, startJob } from "./jobs";
+import { markKpiDirty } from "./kpis";
 import { sendMail } from "./mail";
 import { effectiveRetention, type RetentionCategory } from "./retention";
 import { tenantById } from "./tenants";
@@ -222,7 +223,7 @@ async function runPhase(env: Env, tenant: Tenant, p: Progress, b: Budget): Promi
     }
     case "analyses": {
       const rows = await dp.db
-        .select({ id: calls.id })
+        .select({ id: calls.id, startedAt: calls.startedAt })
         .from(calls)
         .where(and(live, isNotNull(calls.analysisId), lt(calls.startedAt, c.analyses)))
         .limit(CHUNK);
@@ -257,19 +258,31 @@ async function runPhase(env: Env, tenant: Tenant, p: Progress, b: Budget): Promi
       b.d1++;
       p.counts.analyses += out[0].meta.changes ?? 0;
       p.counts.objects += an.length;
+      await markKpiDirty(
+        env,
+        tenant,
+        rows.map((r) => r.startedAt),
+      ); // the dashboards' days change
+      b.d1++;
       return rows.length < CHUNK;
     }
     case "calls": {
       // A call row goes when every category it carries has expired.
       const cut = Math.min(c.recordings, c.transcripts, c.analyses);
       const rows = await dp.db
-        .select({ id: calls.id, recKey: calls.recKey, ftsId: calls.ftsId })
+        .select({ id: calls.id, recKey: calls.recKey, ftsId: calls.ftsId, startedAt: calls.startedAt })
         .from(calls)
         .where(and(live, lt(calls.startedAt, cut)))
         .limit(CHUNK);
       b.d1++;
       if (!rows.length) return true;
       p.counts.calls += await deleteCallRows(dp, tenant.id, rows, b);
+      await markKpiDirty(
+        env,
+        tenant,
+        rows.map((r) => r.startedAt),
+      );
+      b.d1++;
       return rows.length < CHUNK;
     }
     case "exports": {

@@ -80,6 +80,8 @@ export async function makeTenant(
     writeLock: null,
     statsOptOut: false,
     deletionDueAt: null,
+    disputeWindowDays: 7,
+    timeZone: "Europe/Paris",
     status: "active",
     createdAt: now,
     updatedAt: now,

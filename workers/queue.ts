@@ -1,6 +1,7 @@
 import { hashRecordingJob } from "../core/calls/recording";
 import { type JobMessage, runJobStep } from "../core/jobs";
 import "./job-handlers";
+import { rebuildDirty } from "../core/kpis";
 import { deliverMail } from "../core/mail";
 import {
   analyzeStep,
@@ -82,6 +83,11 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
     case "webhook.deliver":
       await deliverWebhook(env, body.deliveryId);
       return;
+    case "kpi.rollup": {
+      const tenant = await tenantById(env, body.tenantId);
+      if (tenant && !tenant.writeLock) await rebuildDirty(env, tenant);
+      return;
+    }
     case "job.step":
       await runJobStep(env, body);
       return;
@@ -107,7 +113,9 @@ function deadLetter(queue: string, m: Message<QueueMessage>) {
             ? msg.body.deliveryId
             : msg.body && "jobId" in msg.body
               ? msg.body.jobId
-              : msg.body?.callId,
+              : msg.body && "callId" in msg.body
+                ? msg.body.callId
+                : msg.body?.tenantId,
     }),
   );
 }

@@ -14,6 +14,7 @@ import { registerGovernance } from "./routes/governance";
 import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerPrivacy } from "./routes/privacy";
+import { registerReports } from "./routes/reports";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
@@ -61,6 +62,7 @@ export function buildApi() {
   registerWebhooks(api);
   registerLegal(api);
   registerGovernance(api);
+  registerReports(api);
   registerStatistics(api);
   registerPrivacy(api);
 

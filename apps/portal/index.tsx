@@ -6,6 +6,7 @@ import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerBenchmarks } from "./pages/benchmarks";
 import { registerCalls } from "./pages/calls";
+import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
@@ -18,6 +19,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerApiKeys(app);
   registerSettings(app);
   registerGovernance(app);
+  registerDashboard(app);
   registerAudit(app);
   registerCalls(app);
   registerBenchmarks(app);

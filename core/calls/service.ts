@@ -7,6 +7,7 @@ import { findOrCreateAgent, getAgent } from "../agents";
 import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
+import { markKpiDirty } from "../kpis";
 import { decodeCursor, encodeCursor } from "../pagination";
 import { startProcessing } from "../pipeline";
 import { holdReasonOf, privacyFlags, restrictedCallsExclusion } from "../privacy/guard";
@@ -241,6 +242,9 @@ export async function createCall(
     txRedactions: null,
     ftsId: null,
     score: null,
+    silencePct: null,
+    sentimentEnd: null,
+    reviewedScore: null,
     passed: null,
     criticalFail: null,
     analysisId: null,
@@ -464,6 +468,7 @@ export async function deleteCalls(
     ];
     await dp.d1.batch(stmts);
     out.deleted.push(call.id);
+    await markKpiDirty(ctx.env, ctx.tenant, [call.startedAt]);
     await auditCtx(ctx, "call.deleted", "call", call.id);
   }
   return out;

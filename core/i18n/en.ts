@@ -1,5 +1,6 @@
 import { governanceEn } from "./features/governance";
 import { privacyEn } from "./features/privacy";
+import { qualityEn } from "./features/quality";
 import { statsEn } from "./features/stats";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
@@ -586,4 +587,5 @@ export const en = {
   ...governanceEn,
   ...privacyEn,
   ...statsEn,
+  ...qualityEn,
 } as const satisfies Record<string, string>;

@@ -1,6 +1,7 @@
 import type { en } from "./en";
 import { governanceFr } from "./features/governance";
 import { privacyFr } from "./features/privacy";
+import { qualityFr } from "./features/quality";
 import { statsFr } from "./features/stats";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
@@ -585,4 +586,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...governanceFr,
   ...privacyFr,
   ...statsFr,
+  ...qualityFr,
 };

@@ -7,3 +7,4 @@ export * from "./sessions";
 export * from "./tenants";
 export * from "./users";
 export * from "./webhooks";
+export * from "./reports";

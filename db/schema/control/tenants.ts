@@ -55,6 +55,10 @@ export const tenants = sqliteTable(
     statsOptOut: integer("stats_opt_out", { mode: "boolean" }).notNull().default(false),
     /** Contract end (F7): when the tenant's data is deleted at the latest (30 days after the request). */
     deletionDueAt: integer("deletion_due_at"),
+    /** Days an agent has to dispute a final review (C10). */
+    disputeWindowDays: integer("dispute_window_days").notNull().default(7),
+    /** IANA time zone of the tenant's days (dashboards, reports). */
+    timeZone: text("time_zone").notNull().default("Europe/Paris"),
     status: text("status", { enum: ["active", "suspended", "ending", "closed"] })
       .notNull()
       .default("active"),

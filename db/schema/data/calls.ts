@@ -55,6 +55,11 @@ export const calls = sqliteTable(
     /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
     ftsId: integer("fts_id"),
     score: real("score"),
+    /** From the current analysis, for dashboards (D1): silence % and end sentiment. */
+    silencePct: real("silence_pct"),
+    sentimentEnd: real("sentiment_end"),
+    /** The latest final (or resolved) human review's score (C10); shown apart from `score`. */
+    reviewedScore: real("reviewed_score"),
     passed: integer("passed", { mode: "boolean" }),
     criticalFail: integer("critical_fail", { mode: "boolean" }),
     /** The analysis shown for the call (latest done). */

@@ -3,3 +3,4 @@ export * from "./analyses";
 export * from "./calls";
 export * from "./privacy";
 export * from "./tenantMeta";
+export * from "./reviews";
