@@ -9,13 +9,23 @@ import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
 import { publishPolicyVersion } from "../core/policies";
 import { createPrivacyRequest } from "../core/privacy/requests";
-import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
+import {
+  PERMISSIONS,
+  type Permission,
+  ROLES,
+  type Role,
+  roleAllows,
+  SCOPE_NAMES,
+  SCOPES,
+} from "../core/rbac";
 import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
 import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
+import { dataPlane } from "../db/resolver";
 import { tenants } from "../db/schema/control";
+import { reviews } from "../db/schema/data";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -120,7 +130,19 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     kind: "access",
     subject: { type: "caller", phone: "+33612345678" },
   });
+  const reviewId = `rev_sweep_${b.tenant.id}`;
+  await dataPlane(b.ctx.env, b.tenant).db.insert(reviews).values({
+    id: reviewId,
+    tenantId: b.tenant.id,
+    callId: call.id,
+    analysisId: "ana_sweep",
+    reviewerId: b.users.supervisor.id,
+    status: "disputed",
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  });
   return {
+    reviewId,
     jobId: job.id,
     part: "1",
     privacyRequestId: privacy.id,
@@ -144,6 +166,8 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 /** Valid bodies for mutating routes, so a 404 comes from the lookup and not from validation. */
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
+  "POST /api/v1/reviews/:reviewId/dispute": { reason: "sweep" },
+  "POST /api/v1/reviews/:reviewId/resolve": { resolution: "sweep", version: 1 },
   "POST /api/v1/tenant/contract-end": { export: false, confirmName: "not the name" },
   "PATCH /api/v1/members/:memberId": { role: "viewer" },
   "PUT /api/v1/agents/:agentId": { name: "x" },
@@ -169,6 +193,8 @@ const JSON_BODIES: Record<string, unknown> = {
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
   "POST /calls/:callId/legal-hold": { reason: "sweep" },
+  "POST /reviews/:reviewId/dispute": { reason: "sweep", callId: "x" },
+  "POST /reviews/:reviewId/resolve": { resolution: "sweep", version: "1", callId: "x" },
   "POST /governance/contract-end": { confirmName: "not the name" },
   "POST /ops/legal/objections/:objectionId/resolve": { resolution: "sweep" },
   "POST /benchmarks/participation": { optOut: "on" },
@@ -257,7 +283,10 @@ describe("route sweep", () => {
           check(`${id}: role ${role} → 403 (got ${res.status})`, res.status === 403);
         }
         if (r.path.includes(":")) {
-          const res = await call(path, { method: r.method, form, cookie: await cookieOf("owner") });
+          // A role that holds the permission (owners hold all but the agent's own actions).
+          const holder =
+            (rule.perm ? ROLES.find((x) => roleAllows(x, rule.perm as Permission)) : "owner") ?? "owner";
+          const res = await call(path, { method: r.method, form, cookie: await cookieOf(holder) });
           check(`${id}: other tenant's id → 404 (got ${res.status})`, res.status === 404);
         }
       } else if (rule.kind === "ops") {

@@ -15,6 +15,7 @@ import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerPrivacy } from "./routes/privacy";
 import { registerReports } from "./routes/reports";
+import { registerReviews } from "./routes/reviews";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
@@ -63,6 +64,7 @@ export function buildApi() {
   registerLegal(api);
   registerGovernance(api);
   registerReports(api);
+  registerReviews(api);
   registerStatistics(api);
   registerPrivacy(api);
 

@@ -4,7 +4,8 @@
  *
  * The page works without it (the `<audio controls>` element plays and seeks by itself, through
  * Range requests); this adds: a click on a segment's timestamp seeks the audio there and plays,
- * and the segment being heard is highlighted (`.playing`, `aria-current`) as the audio advances.
+ * and the segment being heard is highlighted (`.playing`, `aria-current`) as the audio advances;
+ * a click on an evidence quote scrolls to its segment and seeks the audio there.
  */
 export const PLAYER_JS = `// CallCenterRate: transcript synced to the call's audio.
 const audio = document.querySelector("audio[data-player]");
@@ -49,4 +50,25 @@ if (audio) {
   audio.addEventListener("seeked", sync);
   document.documentElement.classList.add("player-ready");
 }
+
+// Evidence (D2): a click on a criterion's or an irritant's quote scrolls the transcript to its
+// segment, marks it, moves focus there, and seeks the audio (when there is one) to the quote.
+document.addEventListener("click", (e) => {
+  const button = e.target instanceof Element ? e.target.closest("button[data-evidence]") : null;
+  if (!button) return;
+  const seg = document.getElementById(button.getAttribute("data-segment") || "");
+  for (const el of document.querySelectorAll(".evidence-focus")) el.classList.remove("evidence-focus");
+  if (seg) {
+    seg.classList.add("evidence-focus");
+    seg.setAttribute("tabindex", "-1");
+    seg.scrollIntoView({ block: "center" });
+    seg.focus({ preventScroll: true });
+  }
+  const t = Number(button.getAttribute("data-seek"));
+  if (audio && Number.isFinite(t) && t >= 0) {
+    audio.currentTime = t;
+    const played = audio.play();
+    if (played && typeof played.catch === "function") played.catch(() => {});
+  }
+});
 `;

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
 import { type AgentView, getAgent, listAgents } from "../../../core/agents";
+import { getAnalysis } from "../../../core/analyses";
 import { getRecording } from "../../../core/calls/recording";
 import {
   type CallView,
@@ -13,8 +14,10 @@ import {
 import { putTranscript, readTranscript } from "../../../core/calls/transcript";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
+import { memberNames } from "../../../core/members-names";
 import { roleAllows } from "../../../core/rbac";
 import { setCallLegalHold } from "../../../core/retention";
+import { disputeReview, listReviews, resolveReview, saveReview } from "../../../core/reviews";
 import type { Transcript } from "../../../core/transcripts/model";
 import { CALL_STATUSES } from "../../../db/schema/data";
 import { access } from "../../middleware/access";
@@ -23,6 +26,7 @@ import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
 import { Pager } from "./audit";
+import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import { bytes, clock, DAY_RE, dayStart, jsonFailure, num, requireSameOrigin } from "./calls/shared";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
@@ -53,6 +57,12 @@ audio{width:100%;margin:.5rem 0}
 .transcript span.ts{color:var(--muted)}
 details.danger-zone{margin-top:2rem;border:1px solid var(--err);border-radius:6px;padding:.6rem}
 details.danger-zone summary{cursor:pointer;color:var(--err);font-weight:500}
+.transcript p.evidence-focus{background:#e3f0ff;border-left-color:#0b57d0;outline:2px solid #0b57d0}
+table.criteria{margin:.5rem 0 1rem}table.criteria caption{text-align:left;font-weight:600}
+ul.evidence{margin:0;padding-left:1rem}button.link{background:none;border:0;padding:0;color:var(--accent);text-decoration:underline;cursor:pointer;text-align:left;font:inherit}
+.badge{font-size:.8rem;border:1px solid var(--line);border-radius:1rem;padding:0 .5rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.override{margin:.25rem 0}ol.reviews>li{margin-bottom:1rem}
 `;
 
 export function CallsStyle({ c }: { c: PortalContext }) {
@@ -362,6 +372,10 @@ const DETAIL_NOTICES: Record<string, MessageKey> = {
   transcript_imported: "calls.import.done",
   call_reprocessed: "calls.reprocessed",
   legal_hold_set: "calls.legal_hold.done_set",
+  review_saved: "review.done.saved",
+  review_final: "review.done.final",
+  review_disputed: "review.done.disputed",
+  review_resolved: "review.done.resolved",
   legal_hold_lifted: "calls.legal_hold.done_lifted",
   transcript_existing: "calls.import.existing",
 };
@@ -378,9 +392,12 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
   const locale = c.get("locale") ?? "fr";
   const row = await findCall(ctx, c.req.param("callId") ?? "");
   const call = callView(row);
-  const [transcript, agent] = await Promise.all([
+  const [transcript, agent, analysis, reviewList, names] = await Promise.all([
     readTranscript(ctx, row),
     call.agentId ? getAgent(ctx, call.agentId).catch(() => null) : Promise.resolve(null),
+    row.analysisId ? getAnalysis(ctx, row.id).catch(() => null) : Promise.resolve(null),
+    listReviews(ctx, row.id),
+    memberNames(ctx),
   ]);
   const started = fmtDate(c, Date.parse(call.startedAt));
   const playable = call.recording !== null && call.recording.status !== "uploading";
@@ -497,6 +514,14 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         )}
       </section>
 
+      {analysis ? (
+        <AnalysisSection
+          c={c}
+          a={analysis}
+          mine={reviewList.data.find((r) => r.reviewerId === actor.id) ?? null}
+        />
+      ) : null}
+
       <section aria-labelledby="transcript-h">
         <h2 id="transcript-h">{_("calls.transcript.title")}</h2>
         {transcript ? (
@@ -537,6 +562,19 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         ) : null}
       </section>
 
+      {analysis ? (
+        <ReviewsSection
+          c={c}
+          callId={call.id}
+          a={analysis}
+          reviews={reviewList}
+          me={actor.id}
+          canReview={roleAllows(actor.role, "reviews:write")}
+          isAgent={actor.role === "agent"}
+          names={names}
+        />
+      ) : null}
+
       {roleAllows(actor.role, "calls:write") &&
       (call.status === "failed" || call.status === "held" || call.status === "done") ? (
         <form method="post" action={`/calls/${id}/reprocess`}>
@@ -576,7 +614,7 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
           </form>
         </details>
       ) : null}
-      {playable && transcript ? (
+      {transcript ? (
         <script type="module" src={assetUrl("player.js")} nonce={c.get("secureHeadersNonce")} />
       ) : null}
     </>,
@@ -633,6 +671,59 @@ export function registerCalls(app: Hono<AppEnv>) {
       return detailPage(c, { error: message }, status);
     }
   });
+
+  // Reviews (C10): save/finalise, dispute (the call's agent), resolve (supervisors).
+  const backTo = (c: PortalContext, callId: string | undefined, done: string) =>
+    c.redirect(`/calls/${encodeURIComponent(callId ?? "")}?done=${done}`, 303);
+  app.post("/calls/:callId/review", access({ kind: "portal", perm: "reviews:write" }), async (c) => {
+    const id = c.req.param("callId") as string;
+    const f = await readForm(c);
+    try {
+      await saveReview(userCtx(c).ctx, id, {
+        overrides: overridesFromForm(f, "o"),
+        comment: f.comment?.trim() ? f.comment : null,
+        finalize: f.finalize === "on",
+        ...(f.version ? { version: Number(f.version) } : {}),
+      });
+      return backTo(c, id, f.finalize === "on" ? "review_final" : "review_saved");
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "not_found") throw err;
+      const { message, status } = formError(c, err);
+      return detailPage(c, { error: message }, status);
+    }
+  });
+  const reviewAction = (kind: "dispute" | "resolve") => async (c: PortalContext) => {
+    const rid = c.req.param("reviewId") as string;
+    const f = await readForm(c);
+    const callId = /^[\w-]{1,64}$/.test(f.callId ?? "") ? f.callId : undefined;
+    try {
+      if (kind === "dispute") await disputeReview(userCtx(c).ctx, rid, { reason: f.reason ?? "" });
+      else
+        await resolveReview(userCtx(c).ctx, rid, {
+          resolution: f.resolution ?? "",
+          version: Number(f.version),
+          ...(Object.keys(overridesFromForm(f, `r-${rid}`)).length
+            ? { overrides: overridesFromForm(f, `r-${rid}`) }
+            : {}),
+        });
+      return backTo(c, callId, kind === "dispute" ? "review_disputed" : "review_resolved");
+    } catch (err) {
+      if ((err instanceof ApiError && err.code === "not_found") || !callId) throw err;
+      const { message, status } = formError(c, err);
+      c.req.param = ((name?: string) => (name === "callId" ? callId : rid)) as never;
+      return detailPage(c, { error: message }, status);
+    }
+  };
+  app.post(
+    "/reviews/:reviewId/dispute",
+    access({ kind: "portal", perm: "reviews:dispute" }),
+    reviewAction("dispute"),
+  );
+  app.post(
+    "/reviews/:reviewId/resolve",
+    access({ kind: "portal", perm: "reviews:write" }),
+    reviewAction("resolve"),
+  );
 
   const manage = access({ kind: "portal", perm: "settings:manage" });
   const hold = (lift: boolean) => async (c: PortalContext) => {

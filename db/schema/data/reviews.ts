@@ -31,6 +31,8 @@ export const reviews = sqliteTable(
       .notNull()
       .default({}),
     comment: text("comment"),
+    /** The AI's answer per criterion when the review began (agreement, C10), e.g. {"greeting":"pass"}. */
+    aiResults: text("ai_results", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     /** The call's score with the overrides applied (same rule as the engine). */
     score: real("score"),
     passed: integer("passed", { mode: "boolean" }),

@@ -1,0 +1,1 @@
+ALTER TABLE `reviews` ADD `ai_results` text DEFAULT '{}' NOT NULL;
