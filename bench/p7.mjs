@@ -182,7 +182,7 @@ function report({ steps, objects, purgeMs, left, body, kill }) {
     table(["Phase", "Steps", "D1 statements", "R2 ops", "Subrequests"], rows),
     "",
     kill
-      ? `Kill test: workerd was killed with SIGKILL during a step of the \`${kill.phase}\` phase after ${fmtInt(kill.counts.calls)} call rows had been reported deleted; the new workerd resumed from the saved progress (${fmtInt(kill.resumedFromCounts.calls)} calls) — no finished step ran again; only the step in flight at the kill was redone (its deletions found nothing left or finished them).`
+      ? `Kill test: workerd was killed with SIGKILL during a step of the \`${kill.phase}\` phase after at least ${fmtInt(kill.counts.calls)} call rows had been reported deleted; the new workerd resumed from the saved progress (${fmtInt(kill.resumedFromCounts.calls)} calls) — no finished step ran again; only the step in flight at the kill was redone (its deletions found nothing left or finished them).`
       : "Kill test: not run (the run ended before the call-rows phase reached a quarter).",
   ].join("\n");
   return {

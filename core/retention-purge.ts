@@ -218,7 +218,7 @@ async function runPhase(env: Env, tenant: Tenant, p: Progress, b: Budget): Promi
       // (D1 counts the FTS shadow-table writes in `changes`: count the rows selected instead.)
       p.counts.transcripts += rows.length;
       p.counts.providerResponses += rows.length; // every possible raw response key was deleted
-      p.counts.objects += keys.length;
+      p.counts.objects += rows.length; // the transcripts (raw responses exist only for audio calls)
       return rows.length < CHUNK;
     }
     case "analyses": {
