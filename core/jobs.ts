@@ -10,6 +10,8 @@ export type JobMessage =
   | { type: "webhook.deliver"; deliveryId: string }
   /** Rebuild the tenant's dirty KPI days (core/kpis.ts). */
   | { type: "kpi.rollup"; tenantId: string }
+  /** Build and mail one scheduled report (core/reports.ts). */
+  | { type: "report.send"; scheduleId: string }
   /** One step of a durable job (`jobs` row); `step` is the job's step count when it was sent. */
   | { type: "job.step"; jobId: string; step: number };
 

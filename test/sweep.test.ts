@@ -18,6 +18,7 @@ import {
   SCOPE_NAMES,
   SCOPES,
 } from "../core/rbac";
+import { createSchedule } from "../core/reports";
 import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
@@ -141,7 +142,9 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     createdAt: Date.now(),
     updatedAt: Date.now(),
   });
+  const schedule = await createSchedule(b.ctx, { frequency: "weekly" });
   return {
+    scheduleId: schedule.id,
     reviewId,
     jobId: job.id,
     part: "1",
@@ -167,6 +170,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
   "POST /api/v1/reviews/:reviewId/dispute": { reason: "sweep" },
+  "POST /api/v1/reports/schedules": { frequency: "weekly" },
   "POST /api/v1/reviews/:reviewId/resolve": { resolution: "sweep", version: 1 },
   "POST /api/v1/tenant/contract-end": { export: false, confirmName: "not the name" },
   "PATCH /api/v1/members/:memberId": { role: "viewer" },

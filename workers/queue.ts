@@ -12,6 +12,7 @@ import {
   transcribeStep,
 } from "../core/pipeline";
 import { ProviderError } from "../core/providers/speech/types";
+import { sendScheduledReport } from "../core/reports";
 import { tenantById } from "../core/tenants";
 import { deliverWebhook } from "../core/webhooks";
 
@@ -88,6 +89,9 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
       if (tenant && !tenant.writeLock) await rebuildDirty(env, tenant);
       return;
     }
+    case "report.send":
+      await sendScheduledReport(env, body.scheduleId);
+      return;
     case "job.step":
       await runJobStep(env, body);
       return;
@@ -113,9 +117,11 @@ function deadLetter(queue: string, m: Message<QueueMessage>) {
             ? msg.body.deliveryId
             : msg.body && "jobId" in msg.body
               ? msg.body.jobId
-              : msg.body && "callId" in msg.body
-                ? msg.body.callId
-                : msg.body?.tenantId,
+              : msg.body && "scheduleId" in msg.body
+                ? msg.body.scheduleId
+                : msg.body && "callId" in msg.body
+                  ? msg.body.callId
+                  : msg.body?.tenantId,
     }),
   );
 }

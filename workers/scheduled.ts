@@ -4,6 +4,7 @@ import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { privacyDaily } from "../core/privacy/requests";
+import { enqueueDueReports } from "../core/reports";
 import { startRetentionRuns } from "../core/retention-purge";
 import { startStatsBuild } from "../core/stats/build";
 
@@ -39,6 +40,7 @@ export async function daily(env: Env, now: number): Promise<void> {
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
   await startRetentionRuns(env, now);
+  await enqueueDueReports(env, now);
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
   await privacyDaily(env, now);

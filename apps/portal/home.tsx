@@ -15,6 +15,7 @@ export function navFor(c: Context<AppEnv>) {
   const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
   const links = [{ href: "/", label: _("nav.home") }];
   if (roleAllows(role, "reports:read")) links.push({ href: "/dashboard", label: _("nav.dashboard") });
+  if (roleAllows(role, "reports:read")) links.push({ href: "/reports", label: _("nav.reports") });
   if (roleAllows(role, "calls:read")) links.push({ href: "/calls", label: _("nav.calls") });
   if (roleAllows(role, "stats:read")) links.push({ href: "/benchmarks", label: _("nav.benchmarks") });
   if (roleAllows(role, "members:read")) links.push({ href: "/members", label: _("nav.members") });

@@ -10,6 +10,7 @@ import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
+import { registerReportPages } from "./pages/reports";
 import { registerSettings } from "./pages/settings";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
@@ -20,6 +21,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerSettings(app);
   registerGovernance(app);
   registerDashboard(app);
+  registerReportPages(app);
   registerAudit(app);
   registerCalls(app);
   registerBenchmarks(app);

@@ -55,6 +55,8 @@ const DONE = {
   retention_run: "gov.done.retention_run",
   location_move: "gov.done.location_move",
   contract_end: "contract.done.requested",
+  report_scheduled: "report.done.scheduled",
+  report_unscheduled: "report.done.unscheduled",
   contract_delete_now: "contract.done.delete_now",
   contract_cancelled: "contract.done.cancelled",
 } as const satisfies Record<string, MessageKey>;

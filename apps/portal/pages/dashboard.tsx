@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Hono } from "hono";
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { listAgents } from "../../../core/agents";
 import type { Locale } from "../../../core/i18n";
@@ -214,10 +215,12 @@ export async function dashboardPage(c: PortalContext) {
     c,
     { title: _("dash.title"), error },
     <>
-      <style>{`.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem;margin:0}
+      <style nonce={c.get("secureHeadersNonce")}>
+        {raw(`.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem;margin:0}
 .tile{border:1px solid #ccd;border-radius:.4rem;padding:.5rem}.tile dt{font-size:.85rem}.tile dd{margin:0}
 .tile strong{display:block;font-size:1.4rem}.chart{max-width:40rem;color:#2457a6}.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}`}</style>
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}`)}
+      </style>
       <form method="get" action="/dashboard" class="filters" aria-label={_("dash.filters")}>
         <label>
           {_("dash.from")} <input type="date" name="from" value={k?.from ?? q.from ?? ""} />

@@ -1,0 +1,148 @@
+import { and, eq } from "drizzle-orm";
+import { strFromU8, unzipSync } from "fflate";
+import { describe, expect, it, vi } from "vitest";
+import { enqueueDueReports, sendScheduledReport } from "../core/reports";
+import { controlDb } from "../db/client";
+import { mailOutbox, reportSchedules } from "../db/schema/control";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+
+async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function seed(t: TestTenant) {
+  const teams = ["Nord", "Nord", "Sud", '=HYPERLINK("http://x")'];
+  for (const [i, team] of teams.entries()) {
+    const res = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: {
+        externalId: `RP-${i}`,
+        startedAt: `2026-11-1${i}T10:00:00Z`,
+        agent: { externalId: `a-${i}`, name: `Agent ${i}`, team },
+        transcript: {
+          format: "text",
+          content:
+            "Agent: Bonjour, que puis-je faire ?\nClient: Ma facture est fausse.\nAgent: Je corrige, bonne journée.",
+        },
+      },
+    });
+    expect(res.status).toBe(201);
+  }
+  await waitFor(async () => {
+    const k = (await (
+      await call("/api/v1/reports/kpis?from=2026-11-09&to=2026-11-14", { key: t.key })
+    ).json()) as {
+      totals: { analysed: number };
+      pendingDays: number;
+    };
+    return k.totals.analysed === 4 && k.pendingDays === 0 ? k : null;
+  });
+}
+
+type Report = {
+  rows: { key: string; label: string; team: string | null; figures: { calls: number } }[];
+  totals: { calls: number };
+};
+
+describe("reports (D5)", () => {
+  it("per team, agent and day; CSV (formulas defused) and XLSX; printable page", async () => {
+    const t = await makeTenant();
+    await seed(t);
+    const base = "/api/v1/reports/summary?from=2026-11-09&to=2026-11-14";
+    const team = (await (await call(`${base}&groupBy=team`, { key: t.key })).json()) as Report;
+    expect(Object.fromEntries(team.rows.map((r) => [r.key, r.figures.calls]))).toMatchObject({
+      Nord: 2,
+      Sud: 1,
+    });
+    expect(team.totals.calls).toBe(4);
+    const agent = (await (await call(`${base}&groupBy=agent&team=Nord`, { key: t.key })).json()) as Report;
+    expect(agent.rows.map((r) => r.label).sort()).toEqual(["Agent 0", "Agent 1"]);
+    const day = (await (await call(`${base}&groupBy=day`, { key: t.key })).json()) as Report;
+    expect(day.rows.map((r) => r.key)).toEqual(["2026-11-10", "2026-11-11", "2026-11-12", "2026-11-13"]);
+
+    const csv = await call(`${base}&groupBy=team&format=csv`, { key: t.key });
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const text = (await csv.text()).replace("\uFEFF", "");
+    const lines = text.trim().split("\r\n");
+    expect(lines[0]).toMatch(/^Équipe,Appels|^Team,Calls/);
+    expect(lines.find((l) => l.startsWith("Nord,"))?.split(",")[1]).toBe("2");
+    // A team name that a spreadsheet would run as a formula is written as text.
+    expect(lines.some((l) => l.startsWith(`"'=HYPERLINK(""http://x"")"`))).toBe(true);
+
+    const xlsx = await call(`${base}&groupBy=team&format=xlsx`, { key: t.key });
+    expect(xlsx.headers.get("content-type")).toBe(
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    );
+    const files = unzipSync(new Uint8Array(await xlsx.arrayBuffer()));
+    const sheet = strFromU8(files["xl/worksheets/sheet1.xml"]);
+    const shared = files["xl/sharedStrings.xml"] ? strFromU8(files["xl/sharedStrings.xml"]) : sheet;
+    expect(shared).toContain("Nord");
+
+    expect((await call(`/api/v1/reports/summary?from=2026-11-14&to=2026-11-09`, { key: t.key })).status).toBe(
+      400,
+    );
+    expect(
+      (await call(`/api/v1/reports/summary?from=2026-11-09&to=2026-11-14&groupBy=colour`, { key: t.key }))
+        .status,
+    ).toBe(400);
+
+    const sup = await loginCookie(t.users.supervisor.email);
+    const page = await (
+      await call("/reports?from=2026-11-09&to=2026-11-14&groupBy=team", { cookie: sup })
+    ).text();
+    expect(page).toContain('data-row="Nord"');
+    const pcsv = await call("/reports/export.csv?from=2026-11-09&to=2026-11-14&groupBy=agent", {
+      cookie: sup,
+    });
+    expect(await pcsv.text()).toContain("Agent 2");
+    const print = await (await call("/reports/print?from=2026-11-09&to=2026-11-14", { cookie: sup })).text();
+    expect(print).toContain("@media print");
+    expect(print).toContain('data-row="Sud"');
+  }, 60_000);
+
+  it("scheduled report mails: the cron enqueues, the consumer mails once", async () => {
+    const t = await makeTenant();
+    await seed(t);
+    const created = await call("/api/v1/reports/schedules", {
+      method: "POST",
+      key: t.key,
+      json: { frequency: "weekly", recipients: [t.users.supervisor.id] },
+    });
+    expect(created.status).toBe(201);
+    const s = (await created.json()) as { id: string; nextRunAt: string };
+    expect(new Date(s.nextRunAt).getUTCDay()).toBe(1); // a Monday
+    expect(
+      (
+        await call("/api/v1/reports/schedules", {
+          method: "POST",
+          key: t.key,
+          json: { frequency: "weekly", recipients: ["usr_nobody"] },
+        })
+      ).status,
+    ).toBe(400);
+    const send = vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const due = Date.parse(s.nextRunAt) + 1000;
+    await enqueueDueReports(E, due);
+    expect(send).toHaveBeenCalledWith({ type: "report.send", scheduleId: s.id });
+    send.mockRestore();
+    expect(await sendScheduledReport(E, s.id, due)).toBe("sent");
+    expect(await sendScheduledReport(E, s.id, due)).toBe("skipped"); // delivered twice
+    const mails = await controlDb(E)
+      .select()
+      .from(mailOutbox)
+      .where(and(eq(mailOutbox.to, t.users.supervisor.email), eq(mailOutbox.kind, "report.scheduled")));
+    expect(mails).toHaveLength(1);
+    const row = await controlDb(E).query.reportSchedules.findFirst({ where: eq(reportSchedules.id, s.id) });
+    expect(row!.nextRunAt).toBeGreaterThan(due);
+    expect((await call(`/api/v1/reports/schedules/${s.id}`, { method: "DELETE", key: t.key })).status).toBe(
+      204,
+    );
+  }, 60_000);
+});
