@@ -39,7 +39,11 @@ import {
  * /governance (D6, F1, F2): retention per category with the CNIL guidance, the tenant's legal
  * hold, the last retention runs, and the data location with its move job.
  */
-async function governancePage(c: PortalContext, state: { error?: string | null } = {}, status = 200) {
+async function governancePage(
+  c: PortalContext,
+  state: { error?: string | null; form?: Record<string, string> } = {},
+  status = 200,
+) {
   const _ = tr(c);
   const { ctx } = userCtx(c);
   const r = getRetention(ctx);
@@ -81,7 +85,7 @@ async function governancePage(c: PortalContext, state: { error?: string | null }
                         name={cat}
                         min={v.floorDays}
                         max={3650}
-                        value={String(v.days)}
+                        value={state.form?.[cat] ?? String(v.days)}
                         required
                         aria-describedby={`ret-${cat}-help`}
                       />
@@ -277,7 +281,7 @@ export function registerGovernance(app: Hono<AppEnv>) {
         return c.redirect(doneUrl("/governance", done), 303);
       } catch (err) {
         const { message, status } = formError(c, err);
-        return governancePage(c, { error: message }, status);
+        return governancePage(c, { error: message, form: f }, status); // what was typed stays
       }
     };
 
