@@ -181,6 +181,12 @@ const STEPS = {
       "≤ 6 KB of D1 per stored 10-minute call (FTS included); `GET /api/v1/calls` reads ≤ limit + 1 rows",
     run: async () => (await import("./p8.mjs")).p8(),
   },
+  p5: {
+    title: "P5 Dashboard KPIs",
+    target:
+      "KPIs for a period over 100,000 calls in ≤ 50 ms through daily rollups, and ≤ 2× the same SQL run directly on SQLite (node:sqlite)",
+    run: async () => (await import("./p5.mjs")).p5(),
+  },
   p7: {
     title: "P7 Retention purge",
     target:

@@ -210,4 +210,17 @@ describe("reviews and disputes (C10)", () => {
     const viewer = await loginCookie(t.users.viewer.email);
     expect((await form(`/calls/${id}/review`, viewer, {})).status).toBe(403);
   }, 60_000);
+
+  it("the dispute window is set on the settings page; bad values are refused readably", async () => {
+    const t = await makeTenant();
+    const admin = await loginCookie(t.users.admin.email);
+    const bad = await form("/settings/reviews", admin, { disputeWindowDays: "-3" });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("between 0 and 90");
+    expect((await form("/settings/reviews", admin, { disputeWindowDays: "14" })).status).toBe(303);
+    const s = (await (await call("/api/v1/settings/reviews", { key: t.key })).json()) as {
+      disputeWindowDays: number;
+    };
+    expect(s.disputeWindowDays).toBe(14);
+  });
 });

@@ -56,6 +56,7 @@ const DONE = {
   location_move: "gov.done.location_move",
   contract_end: "contract.done.requested",
   report_scheduled: "report.done.scheduled",
+  reviews: "review.settings.done",
   report_unscheduled: "report.done.unscheduled",
   contract_delete_now: "contract.done.delete_now",
   contract_cancelled: "contract.done.cancelled",

@@ -111,7 +111,9 @@ async function reportsPage(c: PortalContext, error: string | null = null, status
     { title: _("nav.reports"), error },
     <>
       <style nonce={c.get("secureHeadersNonce")}>
-        {raw("table.report td.num{text-align:right;font-variant-numeric:tabular-nums}.exports{display:flex;gap:1rem;flex-wrap:wrap}")}
+        {raw(
+          "table.report td.num{text-align:right;font-variant-numeric:tabular-nums}.exports{display:flex;gap:1rem;flex-wrap:wrap}",
+        )}
       </style>
       <form method="get" action="/reports" class="filters">
         <label>
@@ -217,7 +219,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
       { title: `${_("report.title")} ${r.from} – ${r.to}` },
       <>
         <style nonce={c.get("secureHeadersNonce")}>
-          {raw("@media print{header,nav,footer,.skip{display:none!important}body{font-size:10pt}}table{width:100%}td.num{text-align:right}")}
+          {raw(
+            "@media print{header,nav,footer,.skip{display:none!important}body{font-size:10pt}}table{width:100%}td.num{text-align:right}",
+          )}
         </style>
         <h1>{_("report.period", { from: r.from, to: r.to })}</h1>
         <Table c={c} r={r} />

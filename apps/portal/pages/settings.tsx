@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { updateReviewSettings } from "../../../core/reviews";
 import {
   getLocationSettings,
   getSecuritySettings,
@@ -19,7 +20,7 @@ const isScope = (v: unknown): v is ProcessingScope =>
 /** /settings (D6, F2, A4): data location (read-only), processing scope, second-factor requirement. */
 function settingsPage(
   c: PortalContext,
-  state: { error?: string | null; scope?: string; requireMfa?: boolean } = {},
+  state: { error?: string | null; scope?: string; requireMfa?: boolean; disputeWindowDays?: string } = {},
   status = 200,
 ) {
   const _ = tr(c);
@@ -68,6 +69,23 @@ function settingsPage(
         </form>
       </section>
 
+      <section aria-labelledby="reviews-h">
+        <h2 id="reviews-h">{_("review.settings.title")}</h2>
+        <form method="post" action="/settings/reviews" class="stack">
+          <label for="dispute-days">{_("review.settings.window")}</label>
+          <input
+            type="number"
+            id="dispute-days"
+            name="disputeWindowDays"
+            min={0}
+            max={90}
+            required
+            value={String(state.disputeWindowDays ?? ctx.tenant.disputeWindowDays)}
+          />
+          <button type="submit">{_("review.settings.submit")}</button>
+        </form>
+      </section>
+
       <section aria-labelledby="security-h">
         <h2 id="security-h">{_("settings.security.title")}</h2>
         <form method="post" action="/settings/security" class="stack">
@@ -111,6 +129,20 @@ export function registerSettings(app: Hono<AppEnv>) {
     } catch (err) {
       const { message, status } = formError(c, err);
       return settingsPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/settings/reviews", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      const n = Number(f.disputeWindowDays);
+      if (!Number.isInteger(n) || n < 0 || n > 90)
+        throw invalid("review.settings.invalid", "/disputeWindowDays");
+      await updateReviewSettings(userCtx(c).ctx, { disputeWindowDays: n });
+      return c.redirect(doneUrl("/settings", "reviews"), 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return settingsPage(c, { error: message, disputeWindowDays: f.disputeWindowDays }, status);
     }
   });
 

@@ -133,6 +133,11 @@ export const qualityEn = {
   "report.mail.subject": "CallCenterRate report, {from} to {to}",
   "report.mail.body":
     "Hello,\n\nYour report from {from} to {to}:\n\n{table}\n\nOnline: {url}\n\nCallCenterRate",
+  "review.settings.title": "Reviews",
+  "review.settings.window": "Days an agent has to dispute a final review (0 = no disputes)",
+  "review.settings.submit": "Save",
+  "review.settings.done": "The dispute window is saved.",
+  "review.settings.invalid": "Give a whole number of days between 0 and 90.",
 } as const satisfies Record<string, string>;
 
 export const qualityFr: Record<keyof typeof qualityEn, string> = {
@@ -271,4 +276,10 @@ export const qualityFr: Record<keyof typeof qualityEn, string> = {
   "report.mail.subject": "Rapport CallCenterRate du {from} au {to}",
   "report.mail.body":
     "Bonjour,\n\nVotre rapport du {from} au {to} :\n\n{table}\n\nEn ligne : {url}\n\nCallCenterRate",
+  "review.settings.title": "Revues",
+  "review.settings.window":
+    "Nombre de jours pour qu'un conseiller conteste une revue définitive (0 = pas de contestation)",
+  "review.settings.submit": "Enregistrer",
+  "review.settings.done": "Le délai de contestation est enregistré.",
+  "review.settings.invalid": "Indiquez un nombre entier de jours entre 0 et 90.",
 };

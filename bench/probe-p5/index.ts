@@ -1,0 +1,104 @@
+// Bench-only Worker for P5 (see wrangler.toml next to this file).
+//
+//   POST /rebuild?tenant=<id>           → rebuilds every dirty day (the product's rebuildDirty)
+//   GET  /kpis?tenant=<id>&<query…>     → getKpis() with each D1 statement: SQL, params, meta.duration
+
+import type { Ctx } from "../../core/context";
+import { getKpis, rebuildDirty } from "../../core/kpis";
+import { tenantById } from "../../core/tenants";
+
+interface Entry {
+  sql: string;
+  params: unknown[];
+  durationMs: number | null;
+  rows: number;
+}
+
+function recording(db: D1Database, log: Entry[]): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare")
+        return (sql: string) => {
+          const wrap = (s: D1PreparedStatement, params: unknown[]): D1PreparedStatement =>
+            new Proxy(s, {
+              get(st, p) {
+                if (p === "bind") return (...a: unknown[]) => wrap(st.bind(...a), a);
+                if (p === "all" || p === "run")
+                  return async () => {
+                    const r = await (st as unknown as { all(): Promise<D1Result> }).all();
+                    log.push({
+                      sql,
+                      params,
+                      durationMs: r.meta?.duration ?? null,
+                      rows: r.results?.length ?? 0,
+                    });
+                    return r;
+                  };
+                if (p === "first")
+                  return async (col?: string) => {
+                    const r = await st.all<Record<string, unknown>>();
+                    log.push({
+                      sql,
+                      params,
+                      durationMs: r.meta?.duration ?? null,
+                      rows: r.results?.length ?? 0,
+                    });
+                    const row = r.results[0];
+                    return row ? (col ? row[col] : row) : null;
+                  };
+                const v = Reflect.get(st, p);
+                return typeof v === "function" ? v.bind(st) : v;
+              },
+            });
+          return wrap(target.prepare(sql), []);
+        };
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    const url = new URL(req.url);
+    try {
+      if (url.pathname === "/") return new Response("ok");
+      const tenant = await tenantById(env, url.searchParams.get("tenant") ?? "");
+      if (!tenant) return Response.json({ error: "no tenant" }, { status: 404 });
+      if (url.pathname === "/rebuild") {
+        let days = 0;
+        for (;;) {
+          const n = await rebuildDirty(
+            { ...env, JOBS_QUEUE: { send: async () => {} } as unknown as Queue },
+            tenant,
+          );
+          days += n;
+          if (n === 0) break;
+        }
+        return Response.json({ days });
+      }
+      if (url.pathname === "/kpis") {
+        const log: Entry[] = [];
+        const q = Object.fromEntries([...url.searchParams].filter(([k]) => k !== "tenant"));
+        const ctx: Ctx = {
+          env: { ...env, DATA_EU_1: recording(env.DATA_EU_1, log) },
+          tenant,
+          actor: { type: "api_key", id: "bench", scopes: ["admin"] },
+          requestId: "bench",
+          ip: null,
+          userAgent: null,
+        };
+        const kpis = await getKpis(ctx, q);
+        return Response.json({
+          totals: kpis.totals,
+          source: kpis.source,
+          days: kpis.series.length,
+          statements: log,
+        });
+      }
+      return new Response("not found", { status: 404 });
+    } catch (e) {
+      return Response.json({ error: String(e) }, { status: 500 });
+    }
+  },
+};
