@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { raw } from "hono/html";
 import {
   type AgentLink,
   linkMemberToAgent,
@@ -42,6 +43,16 @@ import {
  */
 
 const DEFAULT_DAYS = 30;
+
+/** Page styles (nonce'd, like the layout's): the period form, figures, the weekly chart. */
+const AGENTS_CSS = `
+form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin-bottom:1rem}form.filters label{font-weight:500}
+td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dl.meta dt{font-weight:500}dl.meta dd{margin:0}
+`;
+function Style({ c }: { c: PortalContext }) {
+  return <style nonce={c.get("secureHeadersNonce")}>{raw(AGENTS_CSS)}</style>;
+}
 
 /** Today in the display zone, `YYYY-MM-DD`. */
 function today(): string {
@@ -139,7 +150,12 @@ async function withPeriod<T>(
   fallback: T,
   fn: (p: PeriodQuery) => Promise<T>,
 ): Promise<{ value: T; p: { from: string; to: string }; error: string | null; status: number }> {
-  const raw = { from: c.req.query("from") ?? "", to: c.req.query("to") ?? "" };
+  // On an error, the fields show what was typed (or the defaults the page used).
+  const to = c.req.query("to")?.trim() || today();
+  const raw = {
+    from: c.req.query("from")?.trim() || (DAY_RE.test(to) ? shiftDay(to, -(DEFAULT_DAYS - 1)) : ""),
+    to,
+  };
   try {
     const p = periodOf(c);
     return { value: await fn(p), p, error: null, status: 200 };
@@ -336,6 +352,7 @@ async function listPage(
     c,
     { title: _("portal.agents.title"), error: state.error },
     <>
+      <Style c={c} />
       <p>
         <a href="/agents/leaderboard">{_("portal.leaderboard.title")}</a> ·{" "}
         <a href="/agents/teams">{_("portal.teams.title")}</a>
@@ -430,6 +447,7 @@ async function agentPage(
     c,
     { title: agent.name, error: state.error ?? r.error },
     <>
+      <Style c={c} />
       <p>
         <a href="/agents">{_("portal.agents.back")}</a>
         {roleAllows(actor.role, "calls:read") ? (
@@ -534,6 +552,7 @@ export function registerAgents(app: Hono<AppEnv>) {
       c,
       { title: _("portal.leaderboard.title"), error: r.error },
       <>
+        <Style c={c} />
         <p class="muted">{_("portal.leaderboard.intro")}</p>
         <PeriodForm c={c} action="/agents/leaderboard" p={r.p} teams={teams} team={team} />
         <FiguresTable c={c} rows={r.value} rank={true} />
@@ -562,6 +581,7 @@ export function registerAgents(app: Hono<AppEnv>) {
       c,
       { title: team ? _("portal.teams.title_team", { team }) : _("portal.teams.title"), error: r.error },
       <>
+        <Style c={c} />
         <PeriodForm c={c} action="/agents/teams" p={r.p} teams={teams} team={team} />
         {!team ? (
           <p class="muted">{_("portal.teams.none")}</p>
@@ -630,6 +650,7 @@ export function registerAgents(app: Hono<AppEnv>) {
       c,
       { title: _("portal.me.title"), error: r.error },
       <>
+        <Style c={c} />
         <p>{_("portal.me.intro", { name: agent?.name ?? "" })}</p>
         <p class="muted">{_("portal.agents.auto_note")}</p>
         <PeriodForm c={c} action="/me" p={r.p} />

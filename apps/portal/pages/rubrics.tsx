@@ -285,19 +285,32 @@ const weightTotal = (d: Draft) =>
  */
 function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
   const _ = tr(c);
+  const FIELDS: Record<string, MessageKey> = {
+    label: "portal.rubric.label",
+    id: "portal.rubric.id",
+    weight: "portal.rubric.weight",
+    description: "portal.rubric.description",
+    phrases: "portal.rubric.phrases",
+    words: "portal.rubric.words",
+    question: "portal.rubric.question",
+    value: "portal.rubric.value",
+    withinS: "portal.rubric.within",
+  };
   const where = (path: PropertyKey[]): string => {
     const [a, i, b, j, ...rest] = path;
+    if (a === "passThreshold") return _("portal.rubric.pass_threshold");
     const s = typeof i === "number" ? d.sections[i] : undefined;
     if (a !== "sections" || !s) return _("portal.rubric.where.rubric");
     if (b !== "criteria" || typeof j !== "number")
       return _("portal.rubric.where.section", { n: (i as number) + 1, label: s.label || s.id || "—" });
     const crit = s.criteria[j];
-    const field = rest[0] === "check" ? String(rest[1] ?? "check") : String(rest[0] ?? "");
+    const raw = rest[0] === "check" ? String(rest[1] ?? "") : String(rest[0] ?? "");
+    const field = FIELDS[raw] ? `— ${_(FIELDS[raw])}` : "";
     return _("portal.rubric.where.criterion", {
       n: (i as number) + 1,
       m: j + 1,
       label: crit?.label || crit?.id || "—",
-      field: field ? `(${field})` : "",
+      field,
     });
   };
   for (const [i, s] of d.sections.entries())
