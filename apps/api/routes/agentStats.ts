@@ -16,11 +16,9 @@ const Period = z.object({
   from: when
     .optional()
     .openapi({ description: "Start (ISO 8601 or epoch ms), inclusive; default: 30 days before `to`" }),
-  to: when
-    .optional()
-    .openapi({
-      description: `End (ISO 8601 or epoch ms), exclusive; default: now; at most ${MAX_PERIOD_DAYS} days after from`,
-    }),
+  to: when.optional().openapi({
+    description: `End (ISO 8601 or epoch ms), exclusive; default: now; at most ${MAX_PERIOD_DAYS} days after from`,
+  }),
 });
 const DAY = 86_400_000;
 /** The period of a query: the last 30 days unless given. */
