@@ -149,6 +149,22 @@ describe("portal: agents, teams, leaderboard, my results (D3)", () => {
         reviewed: null;
       }[];
     };
+    const tl = (await (await call(`/api/v1/agents/${id.A}/timeline`, { key: t.key })).json()) as {
+      totals: { calls: number; analysed: number; avgScore: number | null };
+      weeks: { weekStart: number }[];
+    };
+    expect(tl.totals).toMatchObject({ calls: 4, analysed: 3, avgScore: 80 });
+    expect(tl.weeks.every((w) => new Date(w.weekStart).getUTCDay() === 1)).toBe(true); // Mondays
+    const tooLong = await call(`/api/v1/agent-stats?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`, {
+      key: t.key,
+    });
+    expect(tooLong.status).toBe(400);
+    const unknown = await call(`/api/v1/members/${t.users.viewer.membershipId}/agent`, {
+      method: "PUT",
+      key: t.key,
+      json: { agentId: "agt_nope" },
+    });
+    expect(unknown.status).toBe(400);
     const a = api.data.find((x) => x.agentId === id.A);
     expect(a).toMatchObject({ avgScore: 80, analysed: 3, reviewed: null });
     expect(a?.passRate).toBeCloseTo(2 / 3);
