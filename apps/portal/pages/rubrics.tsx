@@ -1075,6 +1075,7 @@ export function registerRubrics(app: Hono<AppEnv>) {
 
   app.post("/rubrics/:rubricId/edit", write, async (c) => {
     const rubricId = c.req.param("rubricId");
+    await getRubric(userCtx(c).ctx, rubricId); // another tenant's rubric: 404 before anything runs
     const f = await readForm(c);
     const draft = formDraft(f);
     const op = f.op ?? "save";
