@@ -60,8 +60,10 @@ export async function p5() {
     log(`p5: ${rb.json().days} days of rollups rebuilt in ${fmt((Date.now() - t0) / 1000)} s`);
     for (const c of cases) {
       const runs = [];
-      for (let i = 0; i < 15; i++) {
-        const r = await request(`${probe.url}/kpis?${new URLSearchParams({ tenant: big.tenantId, ...c.q })}`);
+      for (let i = 0; i < 7; i++) {
+        const r = await request(
+          `${probe.url}/kpis?${new URLSearchParams({ tenant: big.tenantId, ...c.q, repeat: "50" })}`,
+        );
         if (r.status !== 200) throw new Error(`probe /kpis: ${r.status} ${r.text}`);
         runs.push(r.json());
       }
@@ -82,7 +84,7 @@ export async function p5() {
       times.push(performance.now() - s0);
     }
     c.sqliteMs = median(times);
-    c.d1Ms = median(c.runs.map((r) => r.statements.reduce((a, s) => a + (s.durationMs ?? 0), 0)));
+    c.d1Ms = median(c.runs.map((r) => r.wallMs));
     c.statements = stmts.length;
     c.totals = c.runs[0].totals;
   }
@@ -99,6 +101,7 @@ export async function p5() {
       if (first.status !== 200) throw new Error(`GET ${url} → ${first.status} ${first.text.slice(0, 300)}`);
       if (first.json().totals.calls !== c.totals.calls)
         throw new Error("API and probe disagree on the totals");
+      for (let i = 0; i < 10; i++) await request(url, { headers: auth }); // warm-up
       const ms = [];
       for (let i = 0; i < N; i++) {
         const s0 = performance.now();
@@ -123,7 +126,7 @@ export async function p5() {
     await server.stop();
   }
 
-  const pass = probed.every((c) => c.httpMedian <= TARGET_MS && c.d1Ms <= 2 * Math.max(c.sqliteMs, 0.05));
+  const pass = probed.every((c) => c.httpMedian <= TARGET_MS && c.d1Ms <= 2 * c.sqliteMs);
   const markdown = [
     `Measured ${environmentNote()}; tenant with ${fmtInt(big.info.total)} calls (${big.stateDir}); ${N} sequential requests per case after one warm-up, keep-alive, API key auth and rate limiting included. \`/healthz\` median in the same run: ${fmt(healthz)} ms.`,
     "",
@@ -133,7 +136,7 @@ export async function p5() {
         "Source",
         "Statements",
         "API median / p95",
-        "D1 SQL time (meta.duration)",
+        "getKpis() through D1 (wall)",
         "Same SQL on node:sqlite",
         "Result",
       ],
@@ -144,11 +147,15 @@ export async function p5() {
         `${fmt(c.httpMedian)} / ${fmt(c.httpP95)} ms`,
         `${fmt(c.d1Ms, 2)} ms`,
         `${fmt(c.sqliteMs, 2)} ms`,
-        c.httpMedian <= TARGET_MS && c.d1Ms <= 2 * Math.max(c.sqliteMs, 0.05) ? "**pass**" : "fail",
+        c.httpMedian <= TARGET_MS && c.d1Ms <= 2 * c.sqliteMs
+          ? "**pass**"
+          : c.httpMedian <= TARGET_MS
+            ? `50 ms **pass**; ratio ${fmt(c.d1Ms / c.sqliteMs)}× **fail**`
+            : "fail",
       ]),
     ),
     "",
-    "The D1 column is D1's own `meta.duration` for the statements getKpis() issues (the rollup select, the label select, the pending-days count); node:sqlite runs exactly those statements with the same parameters on the same SQLite file. A period sums at most one rollup row per day and dimension, whatever the number of calls.",
+    "The D1 column is the wall time of getKpis() in a bench-only Worker, run 50 times in a loop through the local D1 binding (its statements: the rollup select, the label select, the pending-days count; D1's own `meta.duration` is whole milliseconds locally and reads 0–1 ms for these). node:sqlite runs exactly those statements with the same parameters on the same SQLite file. A period sums at most one rollup row per day and dimension, whatever the number of calls.",
   ].join("\n");
   return {
     pass,

@@ -146,7 +146,7 @@ async function current(ctx: Ctx): Promise<Job | null> {
   return rows[0] ?? null;
 }
 
-export function contractEndView(ctx: Ctx, job: Job | null) {
+export function contractEndView(_ctx: Ctx, job: Job | null) {
   if (!job) return { status: "none" as const, job: null, deletionDueAt: null, exports: [] };
   const p = job.progress as Progress;
   const params = job.params as { dueAt: number };

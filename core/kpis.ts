@@ -358,13 +358,18 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
     const s = byDay.get(day) ?? { day, ...zeroSums() };
     s.calls++;
     if (r.analysis_id) s.analysed++;
-    if (r.score !== null) (s.score_sum += r.score), s.score_n++;
-    if (r.passed !== null) (s.passed_n += r.passed), s.pass_n++;
+    const add = (sum: keyof Sums, n: keyof Sums, v: number | null) => {
+      if (v === null) return;
+      s[sum] += v;
+      s[n]++;
+    };
+    add("score_sum", "score_n", r.score);
+    add("passed_n", "pass_n", r.passed);
     s.critical += r.critical_fail ?? 0;
-    if (r.dur !== null) (s.duration_sum += r.dur), s.duration_n++;
-    if (r.silence_pct !== null) (s.silence_sum += r.silence_pct), s.silence_n++;
-    if (r.sentiment_end !== null) (s.sentiment_sum += r.sentiment_end), s.sentiment_n++;
-    if (r.reviewed_score !== null) (s.reviewed_sum += r.reviewed_score), s.reviewed_n++;
+    add("duration_sum", "duration_n", r.dur);
+    add("silence_sum", "silence_n", r.silence_pct);
+    add("sentiment_sum", "sentiment_n", r.sentiment_end);
+    add("reviewed_sum", "reviewed_n", r.reviewed_score);
     byDay.set(day, s);
   }
   const labels = (

@@ -283,7 +283,7 @@ export async function sendScheduledReport(
   const s = await db.query.reportSchedules.findFirst({ where: eq(reportSchedules.id, scheduleId) });
   if (!s || s.nextRunAt > now) return "skipped";
   const tenant = await tenantById(env, s.tenantId);
-  if (!tenant || tenant.status !== "active") return "skipped";
+  if (tenant?.status !== "active") return "skipped";
   const moved = await db
     .update(reportSchedules)
     .set({ nextRunAt: nextRun(s.frequency, now, tenant.timeZone), lastSentAt: now })

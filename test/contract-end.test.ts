@@ -73,7 +73,7 @@ describe("contract end (F7)", () => {
     expect((await post(t, "/delete-now")).status).toBe(409);
 
     const waiting = await drive(view.job.id);
-    expect((waiting?.progress as { phase: string }).phase).toBe("wait");
+    expect((waiting!.progress as { phase: string }).phase).toBe("wait");
     const st = (await (await call("/api/v1/tenant/contract-end", { key: t.key })).json()) as {
       status: string;
       exports: { url: string; calls: number; sha256: string }[];
@@ -145,8 +145,8 @@ describe("contract end (F7)", () => {
     const start = await post(t, "", { export: false, confirmName: t.tenant.name });
     const { job } = (await start.json()) as { job: { id: string } };
     const w = await drive(job.id);
-    expect((w?.progress as { phase: string }).phase).toBe("wait");
-    expect((w?.progress as { _wakeAt: number })._wakeAt).toBeGreaterThan(Date.now());
+    expect((w!.progress as { phase: string }).phase).toBe("wait");
+    expect((w!.progress as { _wakeAt: number })._wakeAt).toBeGreaterThan(Date.now());
     // Still waiting at the next step.
     await runJobStep(E, { jobId: job.id, step: w!.steps });
     expect(((await getJob(E, job.id))!.progress as { phase: string }).phase).toBe("wait");

@@ -128,7 +128,7 @@ describe("retention purge (F1)", () => {
     const { job } = await startRetentionRun(E, t.tenant, now);
     const done = await drive(job.id);
     expect(done?.status).toBe("done");
-    const counts = (done?.result as { counts: Record<string, number> }).counts;
+    const counts = (done!.result as { counts: Record<string, number> }).counts;
     // The 200-day call loses recording and transcript; the 400-day call everything; the held call nothing.
     expect(counts).toMatchObject({ recordings: 2, transcripts: 2, providerResponses: 2, calls: 1 });
     expect(counts.analyses).toBe(1); // the 400-day call's analysis went with the analyses phase
@@ -231,7 +231,7 @@ describe("retention purge (F1)", () => {
     expect(resent.step).toBe(2);
     // Kill a call-row deletion in the middle: R2 objects deleted, the D1 batch not run.
     const mid = await drive(job.id, 4);
-    expect((mid?.progress as { phase: string }).phase).toBe("calls");
+    expect((mid!.progress as { phase: string }).phase).toBe("calls");
     expect(mid?.status).toBe("running");
     const kill = vi.spyOn(E.DATA_EU_1, "batch").mockRejectedValueOnce(new Error("isolate killed"));
     const j = (await getJob(E, job.id))!;

@@ -27,6 +27,13 @@ describe("role matrix", () => {
         "/audit",
         "/privacy",
         "/benchmarks",
+        "/rubrics",
+        "/agents",
+        "/agents/leaderboard",
+        "/agents/teams",
+        "/me",
+        "/webhooks",
+        "/settings/processing",
       ]),
     );
     const t = await makeTenant();

@@ -5,6 +5,7 @@ import { ApiError } from "../../core/errors";
 import { fromZod } from "../errors";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
+import { registerAgentStats } from "./routes/agentStats";
 import { registerAgents } from "./routes/agents";
 import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
@@ -59,6 +60,7 @@ export function buildApi() {
   registerCalls(api);
   registerImports(api);
   registerAnalyses(api);
+  registerAgentStats(api); // leaderboard, agent timeline, member↔agent link, rubric dry run
   registerRubrics(api);
   registerWebhooks(api);
   registerLegal(api);

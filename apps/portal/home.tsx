@@ -17,10 +17,14 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "reports:read")) links.push({ href: "/dashboard", label: _("nav.dashboard") });
   if (roleAllows(role, "reports:read")) links.push({ href: "/reports", label: _("nav.reports") });
   if (roleAllows(role, "calls:read")) links.push({ href: "/calls", label: _("nav.calls") });
+  if (role === "agent") links.push({ href: "/me", label: _("nav.me") });
+  if (roleAllows(role, "agents:read")) links.push({ href: "/agents", label: _("nav.agents") });
+  if (roleAllows(role, "rubrics:read")) links.push({ href: "/rubrics", label: _("nav.rubrics") });
   if (roleAllows(role, "stats:read")) links.push({ href: "/benchmarks", label: _("nav.benchmarks") });
   if (roleAllows(role, "members:read")) links.push({ href: "/members", label: _("nav.members") });
   if (roleAllows(role, "apikeys:manage")) links.push({ href: "/api-keys", label: _("nav.apikeys") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/settings", label: _("nav.settings") });
+  if (roleAllows(role, "settings:manage")) links.push({ href: "/webhooks", label: _("nav.webhooks") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/governance", label: _("nav.governance") });
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
   if (roleAllows(role, "privacy:manage")) links.push({ href: "/privacy", label: _("nav.privacy") });

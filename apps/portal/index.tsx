@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { registerStatic } from "../public/static";
 import type { AppEnv } from "../types";
 import { registerAccount } from "./pages/account";
+import { registerAgents } from "./pages/agents";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerBenchmarks } from "./pages/benchmarks";
@@ -10,8 +11,11 @@ import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
+import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
+import { registerRubrics } from "./pages/rubrics";
 import { registerSettings } from "./pages/settings";
+import { registerWebhookPages } from "./pages/webhooks";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
 export function registerPortal(app: Hono<AppEnv>) {
@@ -26,5 +30,9 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerCalls(app);
   registerBenchmarks(app);
   registerPrivacy(app);
+  registerRubrics(app);
+  registerAgents(app);
+  registerWebhookPages(app);
+  registerProcessing(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

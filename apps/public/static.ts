@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { access } from "../middleware/access";
 import { PLAYER_JS } from "../portal/assets/player";
+import { RUBRIC_EDITOR_JS } from "../portal/assets/rubric-editor";
 import { UPLOAD_JS } from "../portal/assets/upload";
 import type { AppEnv } from "../types";
 
@@ -15,6 +16,7 @@ import type { AppEnv } from "../types";
 const ASSETS = {
   "player.js": PLAYER_JS,
   "upload.js": UPLOAD_JS,
+  "rubric-editor.js": RUBRIC_EDITOR_JS,
 } as const;
 export type AssetName = keyof typeof ASSETS;
 

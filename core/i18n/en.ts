@@ -1,4 +1,5 @@
 import { governanceEn } from "./features/governance";
+import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
 import { statsEn } from "./features/stats";
@@ -585,6 +586,7 @@ export const en = {
   "ops.objections.resolve": "Resolve",
   "ops.objections.resolved": "Objection resolved.",
   ...governanceEn,
+  ...portalEn,
   ...privacyEn,
   ...statsEn,
   ...qualityEn,

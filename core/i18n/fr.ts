@@ -1,5 +1,6 @@
 import type { en } from "./en";
 import { governanceFr } from "./features/governance";
+import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { statsFr } from "./features/stats";
@@ -584,6 +585,7 @@ export const fr: Record<keyof typeof en, string> = {
   "ops.objections.resolve": "Clore",
   "ops.objections.resolved": "Opposition close.",
   ...governanceFr,
+  ...portalFr,
   ...privacyFr,
   ...statsFr,
   ...qualityFr,

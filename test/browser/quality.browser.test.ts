@@ -157,8 +157,8 @@ describe("quality journey in Chromium", () => {
     expect(await buttons.count()).toBeGreaterThan(0);
     const seeks = await buttons.evaluateAll((bs) => bs.map((b) => Number(b.getAttribute("data-seek"))));
     const pick = seeks.findIndex((s) => s > 4);
-    const target = buttons.nth(pick >= 0 ? pick : 0);
-    const seek = seeks[pick >= 0 ? pick : 0];
+    const target = buttons.nth(Math.max(pick, 0));
+    const seek = seeks[Math.max(pick, 0)];
     const segment = await target.getAttribute("data-segment");
     await sup.evaluate(() => window.scrollTo(0, 0));
     await target.click();

@@ -60,6 +60,18 @@ const DONE = {
   report_unscheduled: "report.done.unscheduled",
   contract_delete_now: "contract.done.delete_now",
   contract_cancelled: "contract.done.cancelled",
+  rubric_created: "portal.done.rubric_created",
+  rubric_version: "portal.done.rubric_version",
+  rubric_updated: "portal.done.rubric_updated",
+  agent_created: "portal.done.agent_created",
+  agent_saved: "portal.done.agent_saved",
+  agent_linked: "portal.done.agent_linked",
+  webhook_saved: "portal.done.webhook_saved",
+  webhook_test: "portal.done.webhook_test",
+  webhook_deleted: "portal.done.webhook_deleted",
+  webhook_redelivered: "portal.done.webhook_redelivered",
+  providers: "portal.done.providers",
+  redaction: "portal.done.redaction",
 } as const satisfies Record<string, MessageKey>;
 export type DoneKey = keyof typeof DONE;
 

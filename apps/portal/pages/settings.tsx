@@ -33,6 +33,9 @@ function settingsPage(
     c,
     { title: _("settings.title"), error: state.error },
     <>
+      <p>
+        <a href="/settings/processing">{_("nav.processing")}</a>
+      </p>
       <section aria-labelledby="location-h">
         <h2 id="location-h">{_("settings.location.title")}</h2>
         <dl>

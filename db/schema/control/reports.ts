@@ -16,5 +16,8 @@ export const reportSchedules = sqliteTable(
     createdBy: text("created_by"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("report_schedules_next_idx").on(t.nextRunAt), index("report_schedules_tenant_idx").on(t.tenantId)],
+  (t) => [
+    index("report_schedules_next_idx").on(t.nextRunAt),
+    index("report_schedules_tenant_idx").on(t.tenantId),
+  ],
 );

@@ -2,5 +2,5 @@ export * from "./agents";
 export * from "./analyses";
 export * from "./calls";
 export * from "./privacy";
-export * from "./tenantMeta";
 export * from "./reviews";
+export * from "./tenantMeta";
