@@ -5,7 +5,6 @@ import { analyses, type Call, callLabels, calls } from "../db/schema/data";
 import { appendAudit, SYSTEM_ACTOR } from "./audit";
 import { readTranscriptFor } from "./calls/transcript";
 import { newId, randomToken } from "./crypto";
-import { analyze as builtinAnalyze } from "./engine";
 import type { AnalysisResult } from "./engine/types";
 import { markKpiDirty } from "./kpis";
 import { decideProcessing } from "./policy";
@@ -170,8 +169,10 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
   };
   let result: AnalysisResult;
   let usage: { inputTokens?: number; outputTokens?: number } = {};
-  if (tenant.analysisProvider === "builtin") result = builtinAnalyze(input);
-  else {
+  if (tenant.analysisProvider === "builtin") {
+    const { analyzeBuiltin } = await import("./calls/llm");
+    result = await analyzeBuiltin(env, input);
+  } else {
     const { analyzeWithTenantLlm } = await import("./calls/llm");
     const r = await analyzeWithTenantLlm(env, tenant, decision.endpoint, input);
     result = r.result;

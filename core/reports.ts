@@ -167,15 +167,9 @@ export function reportCsv(r: Report, locale: Locale): string {
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 
-export async function reportXlsx(r: Report, locale: Locale): Promise<Blob> {
-  const { default: writeXlsxFile } = await import("write-excel-file/universal");
-  const head = header(r, locale).map((value) => ({ value, fontWeight: "bold" as const }));
-  const data = r.rows.map((row) =>
-    cells(r, row).map((v) =>
-      v === null ? null : typeof v === "number" ? { type: Number, value: v } : { type: String, value: v },
-    ),
-  );
-  return writeXlsxFile([head, ...data] as never, { sheet: t(locale, "report.title") }).toBlob();
+export async function reportXlsx(r: Report, locale: Locale): Promise<Uint8Array> {
+  const { xlsx } = await import("./exports/xlsx");
+  return xlsx(t(locale, "report.title"), [header(r, locale), ...r.rows.map((row) => cells(r, row))]);
 }
 
 // ---- Schedules ----------------------------------------------------------------------------------

@@ -2,11 +2,11 @@ import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { calls } from "../../db/schema/data";
+import { analyzeBuiltin } from "../calls/llm";
 import { callScope } from "../calls/scope";
 import { findCall } from "../calls/service";
 import { readTranscript } from "../calls/transcript";
 import type { Ctx } from "../context";
-import { analyze } from "../engine";
 import type { AnalysisResult } from "../engine/types";
 import { ApiError, forbidden } from "../errors";
 import { holdReasonOf, privacyFlags } from "../privacy/guard";
@@ -64,7 +64,7 @@ export async function dryRunRubric(ctx: Ctx, raw: z.input<typeof dryRunSchema>):
     throw new ApiError("conflict", "This call has no stored transcript to run the rubric on", {
       messageKey: "portal.rubric.error.no_transcript",
     });
-  const result = analyze({
+  const result = await analyzeBuiltin(ctx.env, {
     transcript,
     call: {
       durationS: call.durationS,

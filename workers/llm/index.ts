@@ -1,3 +1,4 @@
+import { analyze, computeMetrics } from "../../core/engine";
 import type { EngineInput, Metrics } from "../../core/engine/types";
 import { analyzeWithLlm, modelFor } from "../../core/providers/llm";
 import { ProviderError } from "../../core/providers/speech/types";
@@ -15,7 +16,8 @@ export interface LlmRequest {
   endpoint: string;
   apiKey: string;
   input: EngineInput;
-  metrics: Metrics;
+  /** Computed here from the transcript when absent. */
+  metrics?: Metrics;
 }
 
 export interface LlmErrorBody {
@@ -28,7 +30,18 @@ export interface LlmErrorBody {
 export default {
   async fetch(request: Request): Promise<Response> {
     if (request.method !== "POST") return new Response("method not allowed", { status: 405 });
+    // The built-in engine runs here too (its lexicons weigh ~100 KB minified): the main Worker
+    // stays within its bundle budget (P6) and every analysis has one home.
+    if (new URL(request.url).pathname === "/builtin") {
+      const { input } = (await request.json()) as { input: EngineInput };
+      try {
+        return Response.json(analyze(input));
+      } catch (e) {
+        return Response.json({ error: e instanceof Error ? e.message : String(e) }, { status: 400 });
+      }
+    }
     const body = (await request.json()) as LlmRequest;
+    body.metrics ??= computeMetrics(body.input);
     try {
       const model = modelFor(body.provider, { apiKey: body.apiKey, endpoint: body.endpoint });
       const r = await analyzeWithLlm({
