@@ -8,13 +8,16 @@ import { strToU8, zipSync } from "fflate";
  */
 export type XlsxCell = string | number | null;
 
+/** XML 1.0 refuses control characters other than tab, newline and carriage return: drop them. */
+const clean = (s: string) =>
+  [...s]
+    .filter((ch) => {
+      const c = ch.charCodeAt(0);
+      return c >= 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+    })
+    .join("");
 const esc = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, "")
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;");
+  clean(s).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
 function colName(i: number): string {
   let s = "";
