@@ -8,6 +8,10 @@ export type JobMessage =
   | { type: "mail.send"; id: string }
   | { type: "recording.hash"; tenantId: string; callId: string }
   | { type: "webhook.deliver"; deliveryId: string }
+  /** Send one usage-ledger row to Stripe as a meter event (G3). */
+  | { type: "billing.meter"; id: string }
+  /** Resume calls held for quota when the quota allows (G3). */
+  | { type: "billing.resume"; tenantId: string }
   /** One step of a durable job (`jobs` row); `step` is the job's step count when it was sent. */
   | { type: "job.step"; jobId: string; step: number };
 

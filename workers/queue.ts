@@ -1,3 +1,5 @@
+import { resumeQuotaHeld } from "../core/billing/account";
+import { sendMeterEvent } from "../core/billing/metering";
 import { hashRecordingJob } from "../core/calls/recording";
 import { type JobMessage, runJobStep } from "../core/jobs";
 import "./job-handlers";
@@ -85,6 +87,12 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
     case "job.step":
       await runJobStep(env, body);
       return;
+    case "billing.meter":
+      await sendMeterEvent(env, body.id);
+      return;
+    case "billing.resume":
+      await resumeQuotaHeld(env, body.tenantId);
+      return;
     default:
       throw new Error(`unknown job type ${(body as { type: string }).type}`);
   }
@@ -107,7 +115,9 @@ function deadLetter(queue: string, m: Message<QueueMessage>) {
             ? msg.body.deliveryId
             : msg.body && "jobId" in msg.body
               ? msg.body.jobId
-              : msg.body?.callId,
+              : msg.body && "callId" in msg.body
+                ? msg.body.callId
+                : msg.body?.tenantId,
     }),
   );
 }

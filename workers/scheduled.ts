@@ -1,5 +1,7 @@
 import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
+import { enqueueQuotaResumes } from "../core/billing/account";
+import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
@@ -28,6 +30,7 @@ export async function handleScheduled(
       return;
     case EVERY_10_MIN:
       await resumeStalledJobs(env, controller.scheduledTime);
+      await resendPendingMeterEvents(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));
@@ -42,6 +45,9 @@ export async function daily(env: Env, now: number): Promise<void> {
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
   await privacyDaily(env, now);
+  // Billing (G3): calls held for quota resume when a new period starts; old webhook event ids go.
+  await enqueueQuotaResumes(env);
+  await purgeStripeEvents(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

@@ -8,7 +8,7 @@ import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
-import { startProcessing } from "../pipeline";
+import { admissionHold, startProcessing } from "../pipeline";
 import { holdReasonOf, privacyFlags, restrictedCallsExclusion } from "../privacy/guard";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
@@ -200,10 +200,14 @@ export async function createCall(
         (input.phoneCountry as never) ?? defaultCountryFor(ctx.tenant.location),
       )
     : null;
-  // Every new call is checked against the suppression list and restrictions (F3): a match is
-  // held at once, even before it has a transcript or a recording to process.
-  const privacyHold = holdReasonOf(
-    await privacyFlags(ctx.env, ctx.tenant, { phoneHash: phone?.phoneHash ?? null, agentId }, dp),
+  // Every new call is checked against the suppression list and restrictions (F3) and the
+  // analysed-minutes quota (G3), through the policy function: a match is held at once, even before
+  // it has a transcript or a recording to process (`held`, with the reason in `holdReason`).
+  const privacyHold = await admissionHold(
+    ctx.env,
+    ctx.tenant,
+    { phoneHash: phone?.phoneHash ?? null, agentId },
+    dp,
   );
   const now = Date.now();
   const row: Call = {
