@@ -27,6 +27,7 @@ describe("role matrix", () => {
         "/audit",
         "/privacy",
         "/benchmarks",
+        "/billing",
       ]),
     );
     const t = await makeTenant();
@@ -47,5 +48,6 @@ describe("role matrix", () => {
     expect(want["/api-keys"].agent).toBe(403);
     expect(want["/benchmarks"]).toEqual({ owner: 200, admin: 200, supervisor: 200, agent: 403, viewer: 200 });
     expect(want["/privacy"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
+    expect(want["/billing"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
   });
 });

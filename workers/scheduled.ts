@@ -1,8 +1,8 @@
 import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
+import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
-import { deleteExpiredSessions } from "../core/auth/session";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { privacyDaily } from "../core/privacy/requests";

@@ -5,6 +5,7 @@ import { registerAccount } from "./pages/account";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerBenchmarks } from "./pages/benchmarks";
+import { registerBilling } from "./pages/billing";
 import { registerCalls } from "./pages/calls";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
@@ -22,5 +23,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerCalls(app);
   registerBenchmarks(app);
   registerPrivacy(app);
+  registerBilling(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

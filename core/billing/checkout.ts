@@ -93,7 +93,10 @@ export async function createCheckoutSession(ctx: Ctx, planId: PlanId): Promise<{
     metadata,
   });
   if (!session.url) throw new ApiError("unavailable", "Stripe did not return a Checkout page");
-  await auditCtx(ctx, "billing.checkout_started", "tenant", ctx.tenant.id, { plan: planId, change: Boolean(live) });
+  await auditCtx(ctx, "billing.checkout_started", "tenant", ctx.tenant.id, {
+    plan: planId,
+    change: Boolean(live),
+  });
   return { id: session.id, url: session.url };
 }
 

@@ -69,7 +69,9 @@ export function validateBillingEnv(env: Env): string[] {
   if (whsec && !whsec.startsWith("whsec_"))
     issues.push("STRIPE_WEBHOOK_SECRET: must be the endpoint's signing secret (whsec_…)");
   if (Boolean(key) !== Boolean(whsec))
-    issues.push("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both (Stripe billing) or neither (local mode)");
+    issues.push(
+      "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both (Stripe billing) or neither (local mode)",
+    );
   try {
     parsePrices(e.STRIPE_PRICES);
   } catch {

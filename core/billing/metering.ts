@@ -1,4 +1,4 @@
-import { and, eq, lt, gt } from "drizzle-orm";
+import { and, eq, gt, lt } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { type UsageRecord, usageRecords } from "../../db/schema/control";
 import { newId } from "../crypto";
@@ -26,7 +26,9 @@ export async function recordAnalysedMinutes(
   const usageKey = await usageKeyOf(env, tenantId, callId);
   const acct = await getAccount(env, tenantId);
   const period = currentPeriod(acct, now);
-  const metered = Boolean(stripeConfig(env) && acct?.stripeCustomerId && isLiveStatus(acct.subscriptionStatus));
+  const metered = Boolean(
+    stripeConfig(env) && acct?.stripeCustomerId && isLiveStatus(acct.subscriptionStatus),
+  );
   const [row] = await controlDb(env)
     .insert(usageRecords)
     .values({
@@ -95,7 +97,10 @@ export async function sendMeterEvent(
     const e = err as StripeLikeError;
     // Refused for good (bad customer, meter missing…): recorded for operators, not retried forever.
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 429) {
-      await mark({ meterStatus: "failed", meterError: (e.code ?? e.type ?? `http_${e.statusCode}`).slice(0, 100) });
+      await mark({
+        meterStatus: "failed",
+        meterError: (e.code ?? e.type ?? `http_${e.statusCode}`).slice(0, 100),
+      });
       return "failed";
     }
     throw err;

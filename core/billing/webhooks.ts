@@ -12,7 +12,7 @@ import { newId } from "../crypto";
 import { ApiError } from "../errors";
 import { tenantById } from "../tenants";
 import { getAccount, isLiveStatus, resumeQuotaHeld } from "./account";
-import { type StripeConfig, planForPrice, stripeConfig } from "./config";
+import { planForPrice, type StripeConfig, stripeConfig } from "./config";
 import { DEFAULT_PLAN, isPlanId, type PlanId } from "./plans";
 
 /**
@@ -37,10 +37,12 @@ export interface StripeEventLike {
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
-const idOf = (v: unknown): string | null => str(v) ?? (v && typeof v === "object" ? str((v as Obj).id) : null);
+const idOf = (v: unknown): string | null =>
+  str(v) ?? (v && typeof v === "object" ? str((v as Obj).id) : null);
 const ms = (s: unknown): number | null => (typeof s === "number" ? s * 1000 : null);
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
-const metaOf = (o: Obj): Record<string, string> => (o.metadata && typeof o.metadata === "object" ? (o.metadata as Record<string, string>) : {});
+const metaOf = (o: Obj): Record<string, string> =>
+  o.metadata && typeof o.metadata === "object" ? (o.metadata as Record<string, string>) : {};
 
 export async function handleStripeWebhook(
   env: Env,
@@ -211,7 +213,12 @@ async function syncSubscription(
   const [last] = await db
     .select()
     .from(subscriptionHistory)
-    .where(and(eq(subscriptionHistory.tenantId, acct.tenantId), eq(subscriptionHistory.subscriptionId, subscriptionId)))
+    .where(
+      and(
+        eq(subscriptionHistory.tenantId, acct.tenantId),
+        eq(subscriptionHistory.subscriptionId, subscriptionId),
+      ),
+    )
     .orderBy(desc(subscriptionHistory.createdAt))
     .limit(1);
   const changed =
@@ -284,7 +291,8 @@ export function invoiceUpdateApplies(
   old: { status: string; eventCreatedAt: number },
   next: { status: string; eventCreatedAt: number },
 ): boolean {
-  if (TERMINAL.has(old.status)) return next.status === old.status && next.eventCreatedAt >= old.eventCreatedAt;
+  if (TERMINAL.has(old.status))
+    return next.status === old.status && next.eventCreatedAt >= old.eventCreatedAt;
   const ro = INVOICE_RANK[old.status] ?? 0;
   const rn = INVOICE_RANK[next.status] ?? 0;
   if (rn < ro) return false;
@@ -332,7 +340,8 @@ async function mirrorInvoice(env: Env, event: StripeEventLike, inv: Obj, now: nu
 async function paymentMethodAttached(env: Env, pm: Obj, now: number): Promise<Outcome> {
   const acct = await accountByCustomer(env, idOf(pm.customer));
   const card = pm.card as Obj | undefined;
-  if (!acct || !card) return { outcome: acct ? "not_a_card" : "unknown_customer", tenantId: acct?.tenantId ?? null };
+  if (!acct || !card)
+    return { outcome: acct ? "not_a_card" : "unknown_customer", tenantId: acct?.tenantId ?? null };
   await controlDb(env)
     .update(billingAccounts)
     .set({ cardBrand: str(card.brand), cardLast4: str(card.last4), updatedAt: now })

@@ -9,7 +9,7 @@ import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
 import { admissionHold, startProcessing } from "../pipeline";
-import { holdReasonOf, privacyFlags, restrictedCallsExclusion } from "../privacy/guard";
+import { restrictedCallsExclusion } from "../privacy/guard";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
 import { storeTranscript, transcriptInputSchema } from "./transcript";

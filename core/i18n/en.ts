@@ -1,3 +1,4 @@
+import { billingEn } from "./features/billing";
 import { governanceEn } from "./features/governance";
 import { privacyEn } from "./features/privacy";
 import { statsEn } from "./features/stats";
@@ -584,6 +585,7 @@ export const en = {
   "ops.objections.resolve": "Resolve",
   "ops.objections.resolved": "Objection resolved.",
   ...governanceEn,
+  ...billingEn,
   ...privacyEn,
   ...statsEn,
 } as const satisfies Record<string, string>;

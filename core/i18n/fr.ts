@@ -1,4 +1,5 @@
 import type { en } from "./en";
+import { billingFr } from "./features/billing";
 import { governanceFr } from "./features/governance";
 import { privacyFr } from "./features/privacy";
 import { statsFr } from "./features/stats";
@@ -583,6 +584,7 @@ export const fr: Record<keyof typeof en, string> = {
   "ops.objections.resolve": "Clore",
   "ops.objections.resolved": "Opposition close.",
   ...governanceFr,
+  ...billingFr,
   ...privacyFr,
   ...statsFr,
 };
