@@ -45,6 +45,9 @@ export default defineConfig(async () => {
                   OPENAI_API_KEY: "",
                   ASSEMBLYAI_API_KEY: "",
                   ANTHROPIC_API_KEY: "",
+                  // Local mode (no Stripe) unless a test passes its own environment (test/billing.test.ts).
+                  STRIPE_SECRET_KEY: "",
+                  STRIPE_WEBHOOK_SECRET: "",
                   TEST_CONTROL_MIGRATIONS: controlMigrations,
                   TEST_DATA_MIGRATIONS: dataMigrations,
                 },
