@@ -28,6 +28,7 @@ import {
   usageRecords,
 } from "../db/schema/control";
 import { calls } from "../db/schema/data";
+import stripeGateway from "../workers/stripe";
 import * as S from "./fixtures/stripe";
 import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
@@ -40,8 +41,16 @@ const PRICES = {
   starter: { base: "price_starter_base", metered: "price_starter_minutes" },
   business: { base: "price_business_base", metered: "price_business_minutes" },
 };
+/**
+ * The Stripe gateway Worker runs in this isolate (imported, not reached through the binding), so the
+ * real SDK's HTTP requests meet the fetch mock below.
+ */
+const gatewayInProcess = {
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => stripeGateway.fetch(new Request(input, init)),
+} as unknown as Fetcher;
 const SENV = {
   ...E,
+  STRIPE: gatewayInProcess,
   STRIPE_SECRET_KEY: SK,
   STRIPE_WEBHOOK_SECRET: WHSEC,
   STRIPE_PRICES: JSON.stringify(PRICES),
@@ -712,6 +721,17 @@ describe("Stripe webhooks (G2)", () => {
     expect(
       invoiceUpdateApplies({ status: "void", eventCreatedAt: 10 }, { status: "paid", eventCreatedAt: 11 }),
     ).toBe(false);
+  });
+
+  it("the Stripe gateway Worker (service binding) runs only its allow-listed SDK operations", async () => {
+    const call = (op: string) =>
+      E.STRIPE.fetch("https://ccr-stripe.internal/call", {
+        method: "POST",
+        body: JSON.stringify({ key: SK, op, args: [] }),
+      });
+    expect((await call("accounts.del")).status).toBe(400);
+    expect((await call("constructor")).status).toBe(400);
+    expect((await E.STRIPE.fetch("https://ccr-stripe.internal/call")).status).toBe(405);
   });
 
   it("payment_method.attached keeps the brand and last four only; unknown events are acknowledged", async () => {

@@ -19,6 +19,7 @@ import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor, page } from "../pagination";
 import { billingMode, stripeConfig } from "./config";
 import { DEFAULT_PLAN, type Plan, type PlanId, planOf } from "./plans";
+import { stripeApi } from "./stripe";
 
 /**
  * A tenant's billing state (G1, G3, G4): its plan, the period its minutes count in, the minutes
@@ -312,8 +313,7 @@ export async function updateBillingSettings(ctx: Ctx, input: BillingSettingsInpu
   // The contact is Stripe's too (it is printed on invoices): kept in step when billing runs on Stripe.
   const cfg = stripeConfig(ctx.env);
   if (input.contact && cfg && updated.stripeCustomerId) {
-    const { stripeClient } = await import("./stripe");
-    const stripe = await stripeClient(cfg);
+    const stripe = stripeApi(ctx.env, cfg);
     await stripe.customers.update(updated.stripeCustomerId, {
       ...(updated.contactName ? { name: updated.contactName } : {}),
       ...(updated.contactEmail ? { email: updated.contactEmail } : {}),

@@ -7,7 +7,7 @@ import { ApiError } from "../errors";
 import { ensureAccount, getAccount, isLiveStatus } from "./account";
 import { type StripeConfig, stripeConfig } from "./config";
 import { PLANS, type PlanId } from "./plans";
-import { stripeClient } from "./stripe";
+import { stripeApi } from "./stripe";
 
 /**
  * Stripe Checkout (subscription mode) and the Customer Portal (G1). CCR never sees a card: the
@@ -30,7 +30,7 @@ const locale = (ctx: Ctx): "fr" | "en" | "auto" =>
 async function customerFor(ctx: Ctx, cfg: StripeConfig): Promise<string> {
   const acct = await ensureAccount(ctx.env, ctx.tenant.id);
   if (acct.stripeCustomerId) return acct.stripeCustomerId;
-  const stripe = await stripeClient(cfg);
+  const stripe = stripeApi(ctx.env, cfg);
   const email = acct.contactEmail ?? (ctx.actor.type === "user" ? ctx.actor.email : undefined);
   const customer = await stripe.customers.create(
     {
@@ -70,7 +70,7 @@ export async function createCheckoutSession(ctx: Ctx, planId: PlanId): Promise<{
       messageKey: "billing.error.same_plan",
     });
   const customer = await customerFor(ctx, cfg);
-  const stripe = await stripeClient(cfg);
+  const stripe = stripeApi(ctx.env, cfg);
   const base = ctx.env.APP_URL.replace(/\/$/, "");
   const metadata: Record<string, string> = { tenant_id: ctx.tenant.id, plan: planId };
   if (live) metadata.replaces_subscription = live;
@@ -108,12 +108,13 @@ export async function createPortalSession(ctx: Ctx): Promise<{ url: string }> {
     throw new ApiError("conflict", "Subscribe to a plan first: there is no billing account at Stripe yet", {
       messageKey: "billing.error.no_customer",
     });
-  const stripe = await stripeClient(cfg);
+  const stripe = stripeApi(ctx.env, cfg);
   const session = await stripe.billingPortal.sessions.create({
     customer: acct.stripeCustomerId,
     return_url: `${ctx.env.APP_URL.replace(/\/$/, "")}/billing`,
     locale: locale(ctx),
   });
+  if (!session.url) throw new ApiError("unavailable", "Stripe did not return a billing space page");
   await auditCtx(ctx, "billing.portal_opened", "tenant", ctx.tenant.id);
   return { url: session.url };
 }

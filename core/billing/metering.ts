@@ -5,6 +5,7 @@ import { newId } from "../crypto";
 import { enqueueJob } from "../jobs";
 import { currentPeriod, getAccount, isLiveStatus, usageKeyOf } from "./account";
 import { stripeConfig } from "./config";
+import { stripeApi } from "./stripe";
 
 /**
  * Metering of analysed minutes (G3). When an analysis is committed, the call's minutes — its
@@ -81,8 +82,7 @@ export async function sendMeterEvent(
     await mark({ meterStatus: "failed", meterError: "older_than_35_days" });
     return "failed";
   }
-  const { stripeClient } = await import("./stripe");
-  const stripe = await stripeClient(cfg);
+  const stripe = stripeApi(env, cfg);
   try {
     await stripe.billing.meterEvents.create(
       {

@@ -14,6 +14,7 @@ import { tenantById } from "../tenants";
 import { getAccount, isLiveStatus, resumeQuotaHeld } from "./account";
 import { planForPrice, type StripeConfig, stripeConfig } from "./config";
 import { DEFAULT_PLAN, isPlanId, type PlanId } from "./plans";
+import { stripeApi, verifyStripeEvent } from "./stripe";
 
 /**
  * Stripe webhooks (G2): `POST /webhooks/stripe`.
@@ -55,8 +56,7 @@ export async function handleStripeWebhook(
   if (!signature) throw new ApiError("bad_request", "Missing Stripe-Signature header");
   let event: StripeEventLike;
   try {
-    const { verifyStripeEvent } = await import("./stripe");
-    event = (await verifyStripeEvent(cfg, body, signature)) as unknown as StripeEventLike;
+    event = (await verifyStripeEvent(env, cfg, body, signature)) as StripeEventLike;
   } catch {
     console.error(JSON.stringify({ level: "warn", msg: "stripe webhook signature refused" }));
     throw new ApiError("bad_request", "The Stripe signature is missing, wrong or too old");
@@ -162,8 +162,7 @@ async function checkoutCompleted(
   // prorated (Stripe credits the unused time on the next invoice).
   const replaces = str(meta.replaces_subscription);
   if (replaces && replaces !== subscriptionId) {
-    const { stripeClient } = await import("./stripe");
-    const stripe = await stripeClient(cfg);
+    const stripe = stripeApi(env, cfg);
     try {
       await stripe.subscriptions.cancel(replaces, { prorate: true, invoice_now: true });
     } catch (err) {
@@ -183,8 +182,7 @@ async function syncSubscription(
   now: number,
 ): Promise<Outcome> {
   if (!subscriptionId) return { outcome: "ignored", tenantId: null };
-  const { stripeClient } = await import("./stripe");
-  const stripe = await stripeClient(cfg);
+  const stripe = stripeApi(env, cfg);
   // Today's state, whatever the order events arrive in.
   const sub = (await stripe.subscriptions.retrieve(subscriptionId, {
     expand: ["default_payment_method"],
