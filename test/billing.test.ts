@@ -486,6 +486,12 @@ describe("Stripe webhooks (G2)", () => {
 
   it("checkout.session.completed links the customer and applies the subscription read from Stripe; a replay is processed once", async () => {
     const t = await makeTenant();
+    // The organisation set its billing contact before subscribing: its account row exists already.
+    await call("/api/v1/billing/settings", {
+      method: "PUT",
+      key: t.key,
+      json: { contact: { email: "compta@example.test" } },
+    });
     const cus = `cus_co_${t.tenant.id.slice(4)}`;
     const sub = `sub_co_${t.tenant.id.slice(4)}`;
     const m = mockStripe({
@@ -732,6 +738,20 @@ describe("Stripe webhooks (G2)", () => {
     expect((await call("accounts.del")).status).toBe(400);
     expect((await call("constructor")).status).toBe(400);
     expect((await E.STRIPE.fetch("https://ccr-stripe.internal/call")).status).toBe(405);
+  });
+
+  it("an event about a subscription Stripe no longer has is acknowledged, not retried forever", async () => {
+    const { t, customer } = await subscribedTenant();
+    mockStripe({});
+    const r = await deliver(
+      S.event(`evt_gone_${customer}`, "customer.subscription.updated", {
+        id: "sub_gone",
+        object: "subscription",
+      }),
+    );
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ outcome: "subscription_missing" });
+    expect((await account(t))?.plan).toBe("starter");
   });
 
   it("payment_method.attached keeps the brand and last four only; unknown events are acknowledged", async () => {

@@ -173,7 +173,12 @@ export async function alreadyBilled(env: Env, tenantId: string, callId: string):
  * A call already billed (a reprocess) costs nothing more, so the quota never holds it.
  */
 export async function quotaBlocks(env: Env, tenantId: string, callId?: string): Promise<boolean> {
-  const q = await quotaState(env, tenantId);
+  const acct = await getAccount(env, tenantId);
+  const plan = planOf(acct?.plan);
+  // No quota, or overage chosen: nothing to count (one read on the pipeline's hot path).
+  if (plan.includedMinutes === null || effectiveBehaviour(plan, acct?.overQuota ?? "hold") === "overage")
+    return false;
+  const q = await quotaState(env, tenantId, Date.now(), acct);
   if (!q.holding) return false;
   if (callId && (await alreadyBilled(env, tenantId, callId))) return false;
   return true;

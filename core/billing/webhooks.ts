@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import {
   type BillingAccount,
@@ -14,7 +14,7 @@ import { tenantById } from "../tenants";
 import { getAccount, isLiveStatus, resumeQuotaHeld } from "./account";
 import { planForPrice, type StripeConfig, stripeConfig } from "./config";
 import { DEFAULT_PLAN, isPlanId, type PlanId } from "./plans";
-import { stripeApi, verifyStripeEvent } from "./stripe";
+import { StripeApiError, stripeApi, verifyStripeEvent } from "./stripe";
 
 /**
  * Stripe webhooks (G2): `POST /webhooks/stripe`.
@@ -136,7 +136,10 @@ async function linkAccount(
     .onConflictDoUpdate({
       target: billingAccounts.tenantId,
       set: { stripeCustomerId: customerId, updatedAt: now },
-      setWhere: eq(billingAccounts.stripeCustomerId, customerId),
+      setWhere: or(
+        isNull(billingAccounts.stripeCustomerId),
+        eq(billingAccounts.stripeCustomerId, customerId),
+      ),
     });
   const acct = await getAccount(env, tenantId);
   // An account already tied to another customer is never re-pointed by a webhook.
@@ -184,9 +187,15 @@ async function syncSubscription(
   if (!subscriptionId) return { outcome: "ignored", tenantId: null };
   const stripe = stripeApi(env, cfg);
   // Today's state, whatever the order events arrive in.
-  const sub = (await stripe.subscriptions.retrieve(subscriptionId, {
-    expand: ["default_payment_method"],
-  })) as unknown as Obj;
+  let sub: Obj;
+  try {
+    sub = await stripe.subscriptions.retrieve(subscriptionId, { expand: ["default_payment_method"] });
+  } catch (err) {
+    // Gone at Stripe (test data removed…): nothing to apply; retrying would not help.
+    if (err instanceof StripeApiError && err.statusCode === 404)
+      return { outcome: "subscription_missing", tenantId: null };
+    throw err;
+  }
   const meta = metaOf(sub);
   const acct = await linkAccount(env, str(meta.tenant_id), idOf(sub.customer), now);
   if (!acct) return { outcome: "unknown_customer", tenantId: null };
