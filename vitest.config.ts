@@ -2,11 +2,14 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { build } from "esbuild";
 import { defineConfig } from "vitest/config";
 
-/** The LLM Worker (workers/llm), bundled for the `LLM` service binding of the main Worker. */
-async function buildLlmWorker(): Promise<string> {
-  const outfile = ".wrangler/test-build/llm-worker.mjs";
+/**
+ * A private Worker reached by a service binding of the main Worker, bundled for miniflare: the LLM
+ * Worker (workers/llm, `LLM`) and the Stripe gateway (workers/stripe, `STRIPE`).
+ */
+async function buildAuxWorker(entry = "workers/llm/index.ts", name = "llm-worker"): Promise<string> {
+  const outfile = `.wrangler/test-build/${name}.mjs`;
   await build({
-    entryPoints: ["workers/llm/index.ts"],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -27,7 +30,9 @@ async function buildLlmWorker(): Promise<string> {
 export default defineConfig(async () => {
   const controlMigrations = await readD1Migrations("db/migrations/control");
   const dataMigrations = await readD1Migrations("db/migrations/data");
-  const llmWorker = await buildLlmWorker();
+  const llmWorker = await buildAuxWorker();
+  /** The Stripe gateway Worker (workers/stripe), for the `STRIPE` service binding. */
+  const stripeWorker = await buildAuxWorker("workers/stripe/index.ts", "stripe-worker");
   return {
     test: {
       projects: [
@@ -45,6 +50,9 @@ export default defineConfig(async () => {
                   OPENAI_API_KEY: "",
                   ASSEMBLYAI_API_KEY: "",
                   ANTHROPIC_API_KEY: "",
+                  // Local mode (no Stripe) unless a test passes its own environment (test/billing.test.ts).
+                  STRIPE_SECRET_KEY: "",
+                  STRIPE_WEBHOOK_SECRET: "",
                   TEST_CONTROL_MIGRATIONS: controlMigrations,
                   TEST_DATA_MIGRATIONS: dataMigrations,
                 },
@@ -53,6 +61,13 @@ export default defineConfig(async () => {
                     name: "ccr-llm",
                     modules: true,
                     scriptPath: llmWorker,
+                    compatibilityDate: "2026-11-01",
+                    compatibilityFlags: ["nodejs_compat"],
+                  },
+                  {
+                    name: "ccr-stripe",
+                    modules: true,
+                    scriptPath: stripeWorker,
                     compatibilityDate: "2026-11-01",
                     compatibilityFlags: ["nodejs_compat"],
                   },

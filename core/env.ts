@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { locationConfig } from "../db/resolver";
+import { validateBillingEnv } from "./billing/config";
 
 /** Secrets and vars checked once per isolate (a missing key must not surface as a 500 mid-request). */
 const b64key = z
@@ -27,10 +28,9 @@ let checked: Env | undefined;
 export function validateEnv(env: Env): void {
   if (checked === env) return;
   const r = envSchema.safeParse(env);
-  if (!r.success) {
-    const msg = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`CCR environment is invalid: ${msg}`);
-  }
+  const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  issues.push(...validateBillingEnv(env));
+  if (issues.length) throw new Error(`CCR environment is invalid: ${issues.join("; ")}`);
   locationConfig(env);
   checked = env;
 }

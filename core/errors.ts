@@ -18,6 +18,7 @@ export const errorCodes = {
   analysis_not_ready: { status: 409, title: "Analysis not ready" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
   tenant_locked: { status: 409, title: "Call data is being moved or deleted" },
+  billing_not_configured: { status: 409, title: "Billing is not configured" },
   idempotency_in_progress: { status: 409, title: "A request with this idempotency key is in progress" },
   gone: { status: 410, title: "Gone" },
   length_required: { status: 411, title: "Length required" },

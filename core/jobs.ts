@@ -12,6 +12,10 @@ export type JobMessage =
   | { type: "kpi.rollup"; tenantId: string }
   /** Build and mail one scheduled report (core/reports.ts). */
   | { type: "report.send"; scheduleId: string }
+  /** Send one usage-ledger row to Stripe as a meter event (G3). */
+  | { type: "billing.meter"; id: string }
+  /** Resume calls held for quota when the quota allows (G3). */
+  | { type: "billing.resume"; tenantId: string }
   /** One step of a durable job (`jobs` row); `step` is the job's step count when it was sent. */
   | { type: "job.step"; jobId: string; step: number };
 

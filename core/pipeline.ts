@@ -3,12 +3,14 @@ import { dataPlane } from "../db/resolver";
 import type { Tenant } from "../db/schema/control";
 import { analyses, type Call, callLabels, calls } from "../db/schema/data";
 import { appendAudit, SYSTEM_ACTOR } from "./audit";
+import { markQuotaHeld, quotaBlocks } from "./billing/account";
+import { recordAnalysedMinutes } from "./billing/metering";
 import { readTranscriptFor } from "./calls/transcript";
 import { newId, randomToken } from "./crypto";
 import type { AnalysisResult } from "./engine/types";
 import { markKpiDirty } from "./kpis";
-import { decideProcessing } from "./policy";
-import { holdReasonOf, privacyFlags } from "./privacy/guard";
+import { decideProcessing, type HoldReason } from "./policy";
+import { type CallSubjects, holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
 import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
 import { providerObjected } from "./subprocessors";
@@ -33,15 +35,33 @@ export interface PipelineMessage {
 
 export class RetryableError extends Error {}
 
+/**
+ * The holds that apply before any provider is chosen, through the one policy function: objection,
+ * consent withdrawal, erasure (suppression list) and restriction (F3), then the analysed-minutes
+ * quota (G3). A call already billed (`id` given, a reprocess) is never held for quota.
+ */
+export async function admissionHold(
+  env: Env,
+  tenant: Tenant,
+  call: CallSubjects & { id?: string },
+  dp = dataPlane(env, tenant),
+): Promise<HoldReason | null> {
+  const flags = await privacyFlags(env, tenant, call, dp);
+  const quotaExceeded = holdReasonOf(flags) ? false : await quotaBlocks(env, tenant.id, call.id);
+  const d = decideProcessing({ tenant, provider: "builtin", ...flags, quotaExceeded });
+  if (d.allowed) return null;
+  if (d.holdReason === "quota_exceeded") await markQuotaHeld(env, tenant.id);
+  return d.holdReason;
+}
+
 /** Starts (or restarts) processing of a call that has a transcript or a stored recording. */
 export async function startProcessing(env: Env, tenant: Tenant, call: Call): Promise<Call["status"]> {
   const dp = dataPlane(env, tenant);
   const runId = randomToken(8);
   const next = call.txFormat ? "analyzing" : call.recStatus === "stored" ? "transcribing" : null;
   if (!next) return call.status;
-  // Objection, consent withdrawal, erasure (suppression list) and restriction (F3) hold the call
-  // before anything is queued: nothing reaches a provider, and it resumes when the reason ends.
-  const held = holdReasonOf(await privacyFlags(env, tenant, call, dp));
+  // Held before anything is queued: nothing reaches a provider, and it resumes when the reason ends.
+  const held = await admissionHold(env, tenant, call, dp);
   if (held) {
     await dp.db
       .update(calls)
@@ -112,9 +132,11 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
     provider: tenant.speechProvider,
     ...(await privacyFlags(env, tenant, call)),
     subprocessorObjected: await providerObjected(env, tenant.id, tenant.speechProvider),
+    quotaExceeded: await quotaBlocks(env, tenant.id, call.id),
   });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
+    if (decision.holdReason === "quota_exceeded") await markQuotaHeld(env, tenant.id);
     return;
   }
   const { transcribeRecording } = await import("./calls/speech");
@@ -133,15 +155,23 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
   const existing = await dp.db.query.analyses.findFirst({
     where: and(eq(analyses.callId, call.id), eq(analyses.runId, msg.runId)),
   });
-  if (existing) return; // delivered twice
+  if (existing) {
+    // Delivered twice. The first delivery may have stopped between the analysis and the usage
+    // ledger: recording the minutes again is a no-op when they are there (G3).
+    const tx = await readTranscriptFor(env, tenant, call);
+    if (tx) await recordAnalysedMinutes(env, tenant.id, call.id, tx.durationS);
+    return;
+  }
   const decision = decideProcessing({
     tenant,
     provider: tenant.analysisProvider,
     ...(await privacyFlags(env, tenant, call, dp)),
     subprocessorObjected: await providerObjected(env, tenant.id, tenant.analysisProvider),
+    quotaExceeded: await quotaBlocks(env, tenant.id, call.id),
   });
   if (!decision.allowed) {
     await setStatus(env, tenant, call, { status: "held", holdReason: decision.holdReason });
+    if (decision.holdReason === "quota_exceeded") await markQuotaHeld(env, tenant.id);
     return;
   }
   const transcript = await readTranscriptFor(env, tenant, call);
@@ -178,7 +208,7 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
     result = r.result;
     usage = r.usage;
   }
-  await storeAnalysis(env, tenant, call, msg.runId, result, usage);
+  await storeAnalysis(env, tenant, call, msg.runId, result, usage, transcript.durationS);
 }
 
 export async function storeAnalysis(
@@ -188,6 +218,8 @@ export async function storeAnalysis(
   runId: string,
   result: AnalysisResult,
   usage: { inputTokens?: number; outputTokens?: number } = {},
+  /** The analysed transcript's duration: its minutes are metered once the analysis is committed (G3). */
+  billedSeconds?: number,
 ) {
   const dp = dataPlane(env, tenant);
   const id = newId("ana");
@@ -220,6 +252,8 @@ export async function storeAnalysis(
     await dp.bucket.delete(key); // a concurrent delivery won
     return;
   }
+  // Before the call shows `done`, so a stop in between is caught up by the redelivery.
+  if (billedSeconds !== undefined) await recordAnalysedMinutes(env, tenant.id, call.id, billedSeconds);
   const labels = [
     ...result.irritants.map((i) => ({
       kind: "irritant" as const,

@@ -32,6 +32,9 @@ export const PERMISSIONS = {
   "tenant:delete": ["owner"],
   /** Privacy requests of callers and agents (F3): the tenant's admins decide and act. */
   "privacy:manage": ["owner", "admin"],
+  /** Plan, usage, invoices (G1–G3); subscribing, changing plan, quota behaviour, billing contact. */
+  "billing:read": ["owner", "admin"],
+  "billing:manage": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -46,6 +49,7 @@ export const SCOPES = {
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
   "privacy:manage": ["privacy:manage", "tenant:read"],
+  "billing:read": ["billing:read", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],
 } as const satisfies Record<string, readonly Permission[]>;
 

@@ -406,6 +406,22 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
   for (const r of memberships) control.push(insert("memberships", r));
   for (const r of apiKeys) control.push(insert("api_keys", r));
   control.push(insert("operators", operator));
+  // Billing (local mode, G4): plans as an operator would assign them. Horizon holds new calls over
+  // quota, Northwind accepts overage, the synthetic tenants have a contract plan with no quota.
+  for (const r of tenants) {
+    const plan = r.id === "ten_demo_eu" ? "business" : r.id === "ten_demo_us" ? "starter" : "enterprise";
+    control.push(
+      insert("billing_accounts", {
+        tenant_id: r.id,
+        plan,
+        plan_source: "operator",
+        over_quota: r.id === "ten_demo_us" ? "overage" : "hold",
+        contact_email: r.id === "ten_demo_eu" ? "compta@horizon.example" : null,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+  }
 
   for (const { shard, sql } of seedCalls({ now, demo: DEMO_TENANTS, synth: SYNTH_TENANTS })) {
     dataFor(shard).push(sql);

@@ -34,6 +34,7 @@ describe("role matrix", () => {
         "/me",
         "/webhooks",
         "/settings/processing",
+        "/billing",
       ]),
     );
     const t = await makeTenant();
@@ -54,5 +55,6 @@ describe("role matrix", () => {
     expect(want["/api-keys"].agent).toBe(403);
     expect(want["/benchmarks"]).toEqual({ owner: 200, admin: 200, supervisor: 200, agent: 403, viewer: 200 });
     expect(want["/privacy"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
+    expect(want["/billing"]).toEqual({ owner: 200, admin: 200, supervisor: 403, agent: 403, viewer: 403 });
   });
 });

@@ -65,6 +65,7 @@ const PUBLIC = new Set([
   "GET /legal/privacy",
   "GET /legal/privacy/versions/:versionId",
   "GET /legal/subprocessors",
+  "POST /webhooks/stripe",
 ]);
 
 interface Route {
@@ -147,6 +148,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   return {
     scheduleId: schedule.id,
     reviewId,
+    tenantId: b.tenant.id,
     jobId: job.id,
     part: "1",
     privacyRequestId: privacy.id,
@@ -195,6 +197,8 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/subprocessors/:subprocessorId/objections": { reason: "sweep" },
   "POST /api/v1/privacy-requests": { kind: "access", subject: { type: "caller", phone: "+33612345678" } },
   "POST /api/v1/privacy-requests/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "PUT /api/v1/billing/settings": { overQuota: "hold" },
+  "POST /api/v1/billing/checkout-sessions": { plan: "starter" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
@@ -208,6 +212,9 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /rubrics/:rubricId/settings": { name: "sweep" },
   "POST /privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
   "POST /ops/privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "POST /billing/checkout": { plan: "starter" },
+  "POST /billing/quota": { overQuota: "hold" },
+  "POST /ops/billing/:tenantId/plan": { plan: "starter" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

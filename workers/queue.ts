@@ -1,3 +1,5 @@
+import { resumeQuotaHeld } from "../core/billing/account";
+import { sendMeterEvent } from "../core/billing/metering";
 import { hashRecordingJob } from "../core/calls/recording";
 import { type JobMessage, runJobStep } from "../core/jobs";
 import "./job-handlers";
@@ -94,6 +96,12 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
       return;
     case "job.step":
       await runJobStep(env, body);
+      return;
+    case "billing.meter":
+      await sendMeterEvent(env, body.id);
+      return;
+    case "billing.resume":
+      await resumeQuotaHeld(env, body.tenantId);
       return;
     default:
       throw new Error(`unknown job type ${(body as { type: string }).type}`);

@@ -1,6 +1,8 @@
 import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
 import { deleteExpiredSessions } from "../core/auth/session";
+import { enqueueQuotaResumes } from "../core/billing/account";
+import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { privacyDaily } from "../core/privacy/requests";
@@ -29,6 +31,7 @@ export async function handleScheduled(
       return;
     case EVERY_10_MIN:
       await resumeStalledJobs(env, controller.scheduledTime);
+      await resendPendingMeterEvents(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));
@@ -44,6 +47,9 @@ export async function daily(env: Env, now: number): Promise<void> {
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
   await privacyDaily(env, now);
+  // Billing (G3): calls held for quota resume when a new period starts; old webhook event ids go.
+  await enqueueQuotaResumes(env);
+  await purgeStripeEvents(env, now);
   const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
   let after: string | undefined;
   do {

@@ -10,6 +10,7 @@ import { registerAgents } from "./routes/agents";
 import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
+import { registerBilling } from "./routes/billing";
 import { registerCalls, registerImports } from "./routes/calls";
 import { registerGovernance } from "./routes/governance";
 import { registerLegal } from "./routes/legal";
@@ -69,6 +70,7 @@ export function buildApi() {
   registerReviews(api);
   registerStatistics(api);
   registerPrivacy(api);
+  registerBilling(api);
 
   const document = () =>
     api.getOpenAPI31Document({

@@ -10,10 +10,13 @@ import type { AppEnv } from "../types";
  * bearer keys, never cookies, so a forged cross-site request carries no credentials.
  */
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
 
 export function sameOrigin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (SAFE.has(c.req.method) || c.req.path.startsWith("/api/")) return next();
+    // Stripe's webhook carries no cookie and is authenticated by its signature (core/billing/webhooks.ts).
+    if (c.req.path === STRIPE_WEBHOOK_PATH) return next();
     const site = c.req.header("sec-fetch-site");
     const origin = c.req.header("origin");
     const ours = new Set([new URL(c.req.url).origin, new URL(c.env.APP_URL).origin]);

@@ -27,6 +27,7 @@ import { page, tr } from "../portal/layout";
 import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
+import { registerOpsBilling } from "./billing";
 import { registerOpsPrivacy } from "./privacy";
 
 type OpsContext = Context<AppEnv>;
@@ -73,6 +74,7 @@ export function opsPage(c: OpsContext, title: string, body: Child, status = 200)
       <nav aria-label={_("ops.nav.label")}>
         <a href="/ops">{_("ops.nav.tenants")}</a> · <a href="/ops/audit">{_("ops.nav.audit")}</a> ·{" "}
         <a href="/ops/legal">{_("ops.nav.legal")}</a> · <a href="/ops/privacy">{_("privacy.ops.nav")}</a> ·{" "}
+        <a href="/ops/billing">{_("ops.nav.billing")}</a> ·{" "}
         <span class="muted">{_("ops.nav.signed_in", { name: op.name || op.email })}</span>{" "}
         <form method="post" action="/ops/logout" class="inline">
           <button type="submit" class="secondary">
@@ -266,6 +268,7 @@ export function registerOps(app: Hono<AppEnv>) {
 
   app.get("/ops/login", pub, (c) => loginForm(c));
   registerOpsPrivacy(app, ops);
+  registerOpsBilling(app, ops);
 
   app.post("/ops/login", pub, async (c) => {
     const f = await readForm(c);

@@ -7,6 +7,7 @@ import { access } from "../middleware/access";
 import { PolicyBanner } from "../public/legal";
 import type { AppEnv } from "../types";
 import { page, tr } from "./layout";
+import { homeQuotaBanner } from "./pages/billing";
 
 /** Links of the signed-in header, filtered by what the role may open. */
 export function navFor(c: Context<AppEnv>) {
@@ -28,6 +29,7 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "settings:manage")) links.push({ href: "/governance", label: _("nav.governance") });
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
   if (roleAllows(role, "privacy:manage")) links.push({ href: "/privacy", label: _("nav.privacy") });
+  if (roleAllows(role, "billing:read")) links.push({ href: "/billing", label: _("nav.billing") });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };
 }
@@ -39,11 +41,14 @@ export function registerHome(app: Hono<AppEnv>) {
     const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
     // A substantial privacy-policy change shows until an owner or admin acknowledges it (F4).
     const pending = ctx.actor.type === "user" ? await pendingPolicyFor(c.env, ctx.actor.id) : null;
+    // New calls waiting for analysed-minutes quota (G3): said on the home page too.
+    const quota = await homeQuotaBanner(c, ctx);
     return page(
       c,
       { title: _("home.title"), nav: navFor(c) },
       <>
         {pending ? <PolicyBanner c={c} version={pending} back="/" /> : null}
+        {quota}
         <p>{_("home.intro", { tenant: ctx.tenant.name, role: _(`role.${role}`) })}</p>
       </>,
     );

@@ -6,6 +6,7 @@ import { registerAgents } from "./pages/agents";
 import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerBenchmarks } from "./pages/benchmarks";
+import { registerBilling } from "./pages/billing";
 import { registerCalls } from "./pages/calls";
 import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
@@ -34,5 +35,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerAgents(app);
   registerWebhookPages(app);
   registerProcessing(app);
+  registerBilling(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

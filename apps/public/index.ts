@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
 import { registerLegal } from "./legal";
+import { registerStripeWebhook } from "./stripe-webhook";
 
 /** Public routes: health (I8), legal pages (F4, F5). The docs page is added by its feature. */
 export function registerPublic(app: Hono<AppEnv>) {
@@ -14,4 +15,5 @@ export function registerPublic(app: Hono<AppEnv>) {
     }
   });
   registerLegal(app);
+  registerStripeWebhook(app);
 }

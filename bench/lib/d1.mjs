@@ -95,6 +95,13 @@ export function createTenant(stateDir, { id, name, keys = 1, now = Date.now() })
          values (?, ?, 'eu', 'DATA_EU_1', 'in_region', 0, 1, 'fr', 'active', ?, ?)`,
       )
       .run(id, name, now, now);
+    // A contract plan without quota: benchmarks measure the platform, not the plan's minutes.
+    control
+      .prepare(
+        `insert or replace into billing_accounts (tenant_id, plan, plan_source, over_quota, created_at, updated_at)
+         values (?, 'enterprise', 'operator', 'hold', ?, ?)`,
+      )
+      .run(id, now, now);
     const ins = control.prepare(
       `insert or replace into api_keys (id, tenant_id, name, prefix, key_hash, scopes, created_by, created_at,
          expires_at, revoked_at, last_used_at, last_used_ip) values (?, ?, ?, ?, ?, ?, 'system', ?, null, null, null, null)`,

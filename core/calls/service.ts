@@ -9,8 +9,8 @@ import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { markKpiDirty } from "../kpis";
 import { decodeCursor, encodeCursor } from "../pagination";
-import { startProcessing } from "../pipeline";
-import { holdReasonOf, privacyFlags, restrictedCallsExclusion } from "../privacy/guard";
+import { admissionHold, startProcessing } from "../pipeline";
+import { restrictedCallsExclusion } from "../privacy/guard";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
 import { storeTranscript, transcriptInputSchema } from "./transcript";
@@ -201,10 +201,14 @@ export async function createCall(
         (input.phoneCountry as never) ?? defaultCountryFor(ctx.tenant.location),
       )
     : null;
-  // Every new call is checked against the suppression list and restrictions (F3): a match is
-  // held at once, even before it has a transcript or a recording to process.
-  const privacyHold = holdReasonOf(
-    await privacyFlags(ctx.env, ctx.tenant, { phoneHash: phone?.phoneHash ?? null, agentId }, dp),
+  // Every new call is checked against the suppression list and restrictions (F3) and the
+  // analysed-minutes quota (G3), through the policy function: a match is held at once, even before
+  // it has a transcript or a recording to process (`held`, with the reason in `holdReason`).
+  const privacyHold = await admissionHold(
+    ctx.env,
+    ctx.tenant,
+    { phoneHash: phone?.phoneHash ?? null, agentId },
+    dp,
   );
   const now = Date.now();
   const row: Call = {

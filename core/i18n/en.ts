@@ -1,3 +1,4 @@
+import { billingEn } from "./features/billing";
 import { governanceEn } from "./features/governance";
 import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
@@ -587,6 +588,7 @@ export const en = {
   "ops.objections.resolved": "Objection resolved.",
   ...governanceEn,
   ...portalEn,
+  ...billingEn,
   ...privacyEn,
   ...statsEn,
   ...qualityEn,

@@ -1,4 +1,5 @@
 import type { en } from "./en";
+import { billingFr } from "./features/billing";
 import { governanceFr } from "./features/governance";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
@@ -586,6 +587,7 @@ export const fr: Record<keyof typeof en, string> = {
   "ops.objections.resolved": "Opposition close.",
   ...governanceFr,
   ...portalFr,
+  ...billingFr,
   ...privacyFr,
   ...statsFr,
   ...qualityFr,

@@ -1,4 +1,5 @@
 export * from "./apiKeys";
+export * from "./billing";
 export * from "./jobs";
 export * from "./logs";
 export * from "./policies";

@@ -1,0 +1,507 @@
+import type { Hono } from "hono";
+import {
+  type BillingOverview,
+  billingOverview,
+  listInvoices,
+  listSubscriptionHistory,
+  quotaState,
+  updateBillingSettings,
+  usageByPeriod,
+} from "../../../core/billing/account";
+import { createCheckoutSession, createPortalSession } from "../../../core/billing/checkout";
+import { isPlanId, PLAN_IDS, PLANS, type Plan } from "../../../core/billing/plans";
+import type { Ctx } from "../../../core/context";
+import type { MessageKey } from "../../../core/i18n";
+import { roleAllows } from "../../../core/rbac";
+import { access } from "../../middleware/access";
+import type { AppEnv } from "../../types";
+import { readForm } from "../forms";
+import { tr } from "../layout";
+import {
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  orNull,
+  type PortalContext,
+  portalPage,
+  trOr,
+  userCtx,
+} from "./common";
+
+/**
+ * /billing (D6, G1–G4): plan, usage against the quota, plans to subscribe to or switch to (Stripe
+ * Checkout), the Stripe Customer Portal, the behaviour over quota, the billing contact, invoices
+ * and subscription history. Owners and admins only. In local mode it says billing is not
+ * configured and shows the plan an operator assigned.
+ */
+
+const NOTICES = {
+  quota: "billing.done.quota",
+  contact: "billing.done.contact",
+} as const satisfies Record<string, MessageKey>;
+
+function noticeOf(c: PortalContext): string | null {
+  const _ = tr(c);
+  const checkout = c.req.query("checkout");
+  if (checkout === "success") return _("billing.checkout.success");
+  if (checkout === "cancelled") return _("billing.checkout.cancelled");
+  const done = c.req.query("done");
+  return done && Object.hasOwn(NOTICES, done) ? _(NOTICES[done as keyof typeof NOTICES]) : null;
+}
+
+const eur = (c: PortalContext, v: number) =>
+  new Intl.NumberFormat(c.get("locale") === "fr" ? "fr-FR" : "en-GB", {
+    style: "currency",
+    currency: "EUR",
+    maximumFractionDigits: v % 1 === 0 ? 0 : 2,
+  }).format(v);
+
+const money = (c: PortalContext, minor: number, currency: string) => {
+  try {
+    return new Intl.NumberFormat(c.get("locale") === "fr" ? "fr-FR" : "en-GB", {
+      style: "currency",
+      currency: currency.toUpperCase(),
+    }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+};
+
+const int = (c: PortalContext, v: number) =>
+  new Intl.NumberFormat(c.get("locale") === "fr" ? "fr-FR" : "en-GB").format(v);
+
+function priceOf(c: PortalContext, p: Plan): string {
+  const _ = tr(c);
+  if (p.monthlyPriceEur === null) return _("billing.plan.on_quote");
+  if (p.monthlyPriceEur === 0) return _("billing.plan.free");
+  return _("billing.plan.per_month", { amount: eur(c, p.monthlyPriceEur) });
+}
+
+/** The quota notice, shown here and on the home page while new calls wait (G3). */
+export function QuotaNotice({ c, o }: { c: PortalContext; o: Pick<BillingOverview, "usage"> }) {
+  const _ = tr(c);
+  const u = o.usage;
+  if (u.holdingNewCalls)
+    return (
+      <p class="error" role="alert">
+        {_("billing.notice.holding", {
+          used: int(c, u.usedMinutes),
+          included: int(c, u.includedMinutes ?? 0),
+          until: fmtDate(c, Date.parse(u.period.end)),
+        })}
+      </p>
+    );
+  if (u.exceeded && u.overageMinutes > 0)
+    return (
+      <p class="notice" role="status">
+        {_("billing.notice.overage", { overage: int(c, u.overageMinutes) })}
+      </p>
+    );
+  return null;
+}
+
+/** Home page banner: only when new calls are waiting for quota. */
+export async function homeQuotaBanner(c: PortalContext, ctx: Ctx) {
+  const q = await quotaState(ctx.env, ctx.tenant.id);
+  if (!q.holding) return null;
+  const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
+  const _ = tr(c);
+  return (
+    <p class="error" role="alert">
+      {_("billing.notice.holding_short")}{" "}
+      {roleAllows(role, "billing:read") ? <a href="/billing">{_("nav.billing")}</a> : null}
+    </p>
+  );
+}
+
+async function billingPage(c: PortalContext, state: { error?: string | null } = {}, status = 200) {
+  const _ = tr(c);
+  const { ctx, actor } = userCtx(c);
+  const manage = roleAllows(actor.role, "billing:manage");
+  const [o, usage, inv, hist] = await Promise.all([
+    billingOverview(ctx),
+    usageByPeriod(ctx, 12),
+    listInvoices(ctx, { limit: 24 }),
+    listSubscriptionHistory(ctx, { limit: 24 }),
+  ]);
+  const plan = PLANS[o.plan.id];
+  const stripe = o.mode === "stripe";
+  const liveSub = o.subscription && ["active", "trialing", "past_due"].includes(o.subscription.status ?? "");
+  const u = o.usage;
+  return portalPage(
+    c,
+    { title: _("billing.title"), error: state.error, notice: noticeOf(c) },
+    <>
+      {stripe ? null : (
+        <p class="notice" role="status">
+          {_("billing.local")}
+        </p>
+      )}
+      <QuotaNotice c={c} o={o} />
+
+      <section aria-labelledby="plan-h">
+        <h2 id="plan-h">{_("billing.plan.title")}</h2>
+        <dl>
+          <dt>{plan.name}</dt>
+          <dd>
+            {priceOf(c, plan)} <span class="muted">({_(`billing.plan.source.${o.planSource}`)})</span>
+          </dd>
+          <dt>{_("billing.plan.minutes")}</dt>
+          <dd>
+            {plan.includedMinutes === null ? _("billing.plan.unlimited") : int(c, plan.includedMinutes)}
+          </dd>
+          <dt>{_("billing.plan.seats")}</dt>
+          <dd>{plan.seats === null ? _("billing.plan.unlimited") : int(c, plan.seats)}</dd>
+          <dt>{_("billing.plan.overage")}</dt>
+          <dd>
+            {plan.overagePerMinuteEur === null
+              ? _("billing.plan.no_overage")
+              : _("billing.plan.overage_rate", { amount: eur(c, plan.overagePerMinuteEur) })}
+          </dd>
+          <dt>{_("billing.plan.features")}</dt>
+          <dd>
+            {(["llmAnalysis", "apiAccess", "sso"] as const)
+              .filter((f) => plan.features[f])
+              .map((f) => _(`billing.feature.${f}`))
+              .join(", ")}
+          </dd>
+          {o.subscription ? (
+            <>
+              <dt>{_("billing.subscription.status")}</dt>
+              <dd>
+                {o.subscription.status}
+                {o.subscription.currentPeriodEnd ? (
+                  <>
+                    {" — "}
+                    {_(
+                      o.subscription.cancelAtPeriodEnd
+                        ? "billing.subscription.ends"
+                        : "billing.subscription.renews",
+                      {
+                        date: fmtDate(c, Date.parse(o.subscription.currentPeriodEnd)),
+                      },
+                    )}
+                  </>
+                ) : null}
+              </dd>
+            </>
+          ) : null}
+          {stripe ? (
+            <>
+              <dt>{_("billing.payment.title")}</dt>
+              <dd>
+                {o.paymentMethod
+                  ? _("billing.payment.card", {
+                      brand: o.paymentMethod.brand ?? "",
+                      last4: o.paymentMethod.last4,
+                    })
+                  : _("billing.payment.none")}
+              </dd>
+            </>
+          ) : null}
+        </dl>
+        {stripe ? <p class="muted">{_("billing.payment.note")}</p> : null}
+      </section>
+
+      <section aria-labelledby="usage-h">
+        <h2 id="usage-h">{_("billing.usage.title")}</h2>
+        <p>
+          {_("billing.usage.period", {
+            start: fmtDate(c, Date.parse(u.period.start)),
+            end: fmtDate(c, Date.parse(u.period.end)),
+          })}
+        </p>
+        <p>
+          {u.includedMinutes === null ? (
+            _("billing.usage.used_unlimited", { used: int(c, u.usedMinutes) })
+          ) : (
+            <>
+              <meter
+                id="usage-meter"
+                min={0}
+                max={u.includedMinutes}
+                low={Math.round(u.includedMinutes * 0.8)}
+                high={Math.round(u.includedMinutes * 0.95)}
+                value={Math.min(u.usedMinutes, u.includedMinutes)}
+              />{" "}
+              <label for="usage-meter" class="inline">
+                {_("billing.usage.used", {
+                  used: int(c, u.usedMinutes),
+                  included: int(c, u.includedMinutes),
+                })}
+              </label>
+            </>
+          )}
+        </p>
+        <p class="muted">{_("billing.usage.how")}</p>
+        <table>
+          <Head
+            cols={[
+              _("billing.usage.col.period"),
+              _("billing.usage.col.minutes"),
+              _("billing.usage.col.calls"),
+            ]}
+          />
+          <tbody>
+            {usage.periods.map((p) => (
+              <tr>
+                <td>
+                  {fmtDate(c, Date.parse(p.start))} – {fmtDate(c, Date.parse(p.end))}
+                </td>
+                <td>{int(c, p.usedMinutes)}</td>
+                <td>{int(c, p.analysedCalls)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="plans-h">
+        <h2 id="plans-h">{_("billing.plans.title")}</h2>
+        <table>
+          <Head
+            cols={[
+              _("billing.plans.col.plan"),
+              _("billing.plans.col.price"),
+              _("billing.plans.col.minutes"),
+              _("billing.plans.col.seats"),
+              _("common.actions"),
+            ]}
+          />
+          <tbody>
+            {PLAN_IDS.map((id) => {
+              const p = PLANS[id];
+              const current = id === o.plan.id;
+              return (
+                <tr>
+                  <td>{p.name}</td>
+                  <td>{priceOf(c, p)}</td>
+                  <td>
+                    {p.includedMinutes === null ? _("billing.plan.unlimited") : int(c, p.includedMinutes)}
+                  </td>
+                  <td>{p.seats === null ? _("billing.plan.unlimited") : int(c, p.seats)}</td>
+                  <td>
+                    {current ? (
+                      <strong>{_("billing.plans.current")}</strong>
+                    ) : stripe && manage && p.selfServe ? (
+                      <form method="post" action="/billing/checkout" class="inline">
+                        <input type="hidden" name="plan" value={id} />
+                        <button type="submit">
+                          {_(liveSub ? "billing.plans.change" : "billing.plans.subscribe")}
+                        </button>
+                      </form>
+                    ) : (
+                      <span class="muted">{_("billing.plans.contact_us")}</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {stripe && liveSub ? <p class="muted">{_("billing.plans.change_note")}</p> : null}
+      </section>
+
+      {stripe && manage && o.subscription ? (
+        <section aria-labelledby="portal-h">
+          <h2 id="portal-h">{_("billing.portal.title")}</h2>
+          <p class="muted">{_("billing.portal.intro")}</p>
+          <form method="post" action="/billing/portal">
+            <button type="submit">{_("billing.portal.open")}</button>
+          </form>
+        </section>
+      ) : null}
+
+      {manage ? (
+        <section aria-labelledby="quota-h">
+          <h2 id="quota-h">{_("billing.quota.title")}</h2>
+          {plan.overagePerMinuteEur === null ? (
+            <p class="muted">{_("billing.quota.fixed")}</p>
+          ) : (
+            <form method="post" action="/billing/quota" class="stack">
+              {(["hold", "overage"] as const).map((b) => (
+                <p>
+                  <input
+                    type="radio"
+                    id={`quota-${b}`}
+                    name="overQuota"
+                    value={b}
+                    checked={o.overQuota === b}
+                  />{" "}
+                  <label for={`quota-${b}`} class="inline">
+                    {_(`billing.quota.${b}`)}
+                  </label>
+                </p>
+              ))}
+              <button type="submit">{_("billing.quota.submit")}</button>
+            </form>
+          )}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="contact-h">
+        <h2 id="contact-h">{_("billing.contact.title")}</h2>
+        <form method="post" action="/billing/contact" class="stack">
+          <label for="contact-name">{_("billing.contact.name")}</label>
+          <input
+            id="contact-name"
+            name="name"
+            maxlength={200}
+            value={o.contact.name ?? ""}
+            disabled={!manage}
+          />
+          <label for="contact-email">{_("billing.contact.email")}</label>
+          <input
+            id="contact-email"
+            name="email"
+            type="email"
+            maxlength={254}
+            value={o.contact.email ?? ""}
+            disabled={!manage}
+          />
+          <label for="contact-address">{_("billing.contact.address")}</label>
+          <textarea id="contact-address" name="address" maxlength={500} rows={3} disabled={!manage}>
+            {o.contact.address ?? ""}
+          </textarea>
+          {manage ? <button type="submit">{_("billing.contact.submit")}</button> : null}
+        </form>
+      </section>
+
+      <section aria-labelledby="invoices-h">
+        <h2 id="invoices-h">{_("billing.invoices.title")}</h2>
+        {inv.data.length === 0 ? (
+          <p class="muted">{_("billing.invoices.none")}</p>
+        ) : (
+          <table>
+            <Head
+              cols={[
+                _("billing.invoices.col.number"),
+                _("billing.invoices.col.date"),
+                _("billing.invoices.col.amount"),
+                _("billing.invoices.col.status"),
+                _("common.actions"),
+              ]}
+            />
+            <tbody>
+              {inv.data.map((i) => (
+                <tr>
+                  <td>{i.number ?? "—"}</td>
+                  <td>{fmtDate(c, Date.parse(i.createdAt))}</td>
+                  <td>{money(c, i.total, i.currency)}</td>
+                  <td>{trOr(c, `billing.invoice_status.${i.status}`, i.status)}</td>
+                  <td>
+                    {i.hostedInvoiceUrl ? (
+                      <a href={i.hostedInvoiceUrl} rel="noopener noreferrer">
+                        {_("billing.invoices.view")}
+                      </a>
+                    ) : null}{" "}
+                    {i.invoicePdf ? (
+                      <a href={i.invoicePdf} rel="noopener noreferrer">
+                        {_("billing.invoices.pdf")}
+                      </a>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="history-h">
+        <h2 id="history-h">{_("billing.history.title")}</h2>
+        {hist.data.length === 0 ? (
+          <p class="muted">{_("billing.history.none")}</p>
+        ) : (
+          <table>
+            <Head
+              cols={[
+                _("billing.history.col.date"),
+                _("billing.history.col.plan"),
+                _("billing.history.col.status"),
+                _("billing.history.col.source"),
+              ]}
+            />
+            <tbody>
+              {hist.data.map((h) => (
+                <tr>
+                  <td>{fmtDate(c, Date.parse(h.createdAt))}</td>
+                  <td>{isPlanId(h.plan) ? PLANS[h.plan].name : h.plan}</td>
+                  <td>
+                    {h.status ?? ""}
+                    {h.cancelAtPeriodEnd ? " *" : ""}
+                  </td>
+                  <td>{_(`billing.history.source.${h.source}`)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted">{_("billing.retention")}</p>
+      </section>
+    </>,
+    status,
+  );
+}
+
+export function registerBilling(app: Hono<AppEnv>) {
+  const read = access({ kind: "portal", perm: "billing:read" });
+  const manage = access({ kind: "portal", perm: "billing:manage" });
+
+  app.get("/billing", read, (c) => billingPage(c));
+
+  // Subscribe or switch plan: off to Stripe's Checkout page (303, the browser follows).
+  app.post("/billing/checkout", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      if (!isPlanId(f.plan)) throw invalid("error.validation", "/plan");
+      const s = await createCheckoutSession(userCtx(c).ctx, f.plan);
+      return c.redirect(s.url, 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return billingPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/billing/portal", manage, async (c) => {
+    try {
+      const s = await createPortalSession(userCtx(c).ctx);
+      return c.redirect(s.url, 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return billingPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/billing/quota", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      const overQuota = f.overQuota === "overage" ? "overage" : "hold";
+      await updateBillingSettings(userCtx(c).ctx, { overQuota });
+      return c.redirect("/billing?done=quota", 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return billingPage(c, { error: message }, status);
+    }
+  });
+
+  app.post("/billing/contact", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      const email = orNull(f.email);
+      if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw invalid("error.validation", "/email");
+      await updateBillingSettings(userCtx(c).ctx, {
+        contact: {
+          name: orNull(f.name)?.slice(0, 200) ?? null,
+          email,
+          address: orNull(f.address)?.slice(0, 500) ?? null,
+        },
+      });
+      return c.redirect("/billing?done=contact", 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return billingPage(c, { error: message }, status);
+    }
+  });
+}
