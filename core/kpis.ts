@@ -284,33 +284,40 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
   }
   const set = (Object.entries(filters) as [keyof typeof filters, string | undefined][]).filter(([, v]) => v);
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const pending = await dp.d1
+  const pendingStmt = dp.d1
     .prepare("select count(*) as n from kpi_dirty where tenant_id = ?")
-    .bind(ctx.tenant.id)
-    .first<{ n: number }>();
-  const base = { from, to, timeZone: tz, filters, pendingDays: pending?.n ?? 0 };
+    .bind(ctx.tenant.id);
   if (set.length <= 1) {
     const [key, value] = set[0] ?? ["all", ""];
     const dim = key === "agentId" ? "agent" : key;
-    const rows = (
-      await dp.d1
+    // One round trip: the day sums, the label counts and the pending-days count.
+    const [rows, labels, pending] = await dp.d1.batch<Record<string, unknown>>([
+      dp.d1
         .prepare(
           `select day, ${SUMS} from kpi_daily where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ? group by day order by day`,
         )
-        .bind(ctx.tenant.id, dim, value, from, to)
-        .all<Sums & { day: string }>()
-    ).results;
-    const labels = (
-      await dp.d1
+        .bind(ctx.tenant.id, dim, value, from, to),
+      dp.d1
         .prepare(
           `select kind, label, sum(n) as n from kpi_daily_labels where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ?
            group by kind, label order by n desc`,
         )
-        .bind(ctx.tenant.id, dim, value, from, to)
-        .all<{ kind: string; label: string; n: number }>()
-    ).results;
-    return { ...base, source: "rollup", ...assemble(days, rows, labels) };
+        .bind(ctx.tenant.id, dim, value, from, to),
+      pendingStmt,
+    ]);
+    const base = { from, to, timeZone: tz, filters, pendingDays: Number(pending.results[0]?.n ?? 0) };
+    return {
+      ...base,
+      source: "rollup",
+      ...assemble(
+        days,
+        rows.results as unknown as (Sums & { day: string })[],
+        labels.results as unknown as { kind: string; label: string; n: number }[],
+      ),
+    };
   }
+  const pending = await pendingStmt.first<{ n: number }>();
+  const base = { from, to, timeZone: tz, filters, pendingDays: pending?.n ?? 0 };
   // Several filters: the calls of the period, through the (tenant, started_at) index.
   const [start] = dayBounds(from, tz);
   const [, end] = dayBounds(to, tz);
