@@ -26,6 +26,10 @@ export const PERMISSIONS = {
   "tenant:delete": ["owner"],
   /** Privacy requests of callers and agents (F3): the tenant's admins decide and act. */
   "privacy:manage": ["owner", "admin"],
+  /** Support tickets (H1): every member may ask for help; admins see every ticket of the tenant. */
+  "support:use": ["owner", "admin", "supervisor", "agent", "viewer"],
+  /** Letting operators read call content for a ticket (H2), and the tenant's backups (I7). */
+  "support:grant": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -39,6 +43,7 @@ export const SCOPES = {
   "agents:read": ["agents:read", "tenant:read"],
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
   "privacy:manage": ["privacy:manage", "tenant:read"],
+  support: ["support:use", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],
 } as const satisfies Record<string, readonly Permission[]>;
 

@@ -27,6 +27,7 @@ describe("role matrix", () => {
         "/audit",
         "/privacy",
         "/benchmarks",
+        "/support",
       ]),
     );
     const t = await makeTenant();

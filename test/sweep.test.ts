@@ -13,6 +13,7 @@ import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } f
 import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
+import { addAttachment, createTicket, grantSupportAccess } from "../core/support";
 import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
@@ -120,7 +121,18 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     kind: "access",
     subject: { type: "caller", phone: "+33612345678" },
   });
+  const ticket = await createTicket(b.ctx, { subject: "sweep ticket", body: "x" });
+  const attachment = await addAttachment(b.ctx, ticket.ticket.id, ticket.messageId, {
+    name: "a.txt",
+    type: "text/plain",
+    bytes: new Uint8Array([1]),
+  });
+  const grant = await grantSupportAccess(b.ctx, ticket.ticket.id, { hours: 1, scope: "all_calls" });
   return {
+    ticketId: ticket.ticket.id,
+    messageId: ticket.messageId,
+    attachmentId: attachment.id,
+    grantId: grant.id,
     jobId: job.id,
     part: "1",
     privacyRequestId: privacy.id,
@@ -165,6 +177,10 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/subprocessors/:subprocessorId/objections": { reason: "sweep" },
   "POST /api/v1/privacy-requests": { kind: "access", subject: { type: "caller", phone: "+33612345678" } },
   "POST /api/v1/privacy-requests/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "POST /api/v1/support/tickets": { subject: "sweep", body: "sweep" },
+  "POST /api/v1/support/tickets/:ticketId/messages": { body: "sweep" },
+  "PUT /api/v1/support/tickets/:ticketId/status": { status: "closed" },
+  "POST /api/v1/support/tickets/:ticketId/grants": { hours: 1, scope: "all_calls" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
@@ -174,6 +190,9 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /benchmarks/participation": { optOut: "on" },
   "POST /privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
   "POST /ops/privacy/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
+  "POST /support/:ticketId/messages": { body: "sweep" },
+  "POST /support/:ticketId/status": { status: "closed" },
+  "POST /support/:ticketId/grants": { hours: "1" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

@@ -10,6 +10,7 @@ import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
 import { registerSettings } from "./pages/settings";
+import { registerSupport } from "./pages/support";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
 export function registerPortal(app: Hono<AppEnv>) {
@@ -22,5 +23,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerCalls(app);
   registerBenchmarks(app);
   registerPrivacy(app);
+  registerSupport(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

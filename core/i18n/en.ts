@@ -1,4 +1,5 @@
 import { governanceEn } from "./features/governance";
+import { opsEn } from "./features/ops";
 import { privacyEn } from "./features/privacy";
 import { statsEn } from "./features/stats";
 
@@ -586,4 +587,5 @@ export const en = {
   ...governanceEn,
   ...privacyEn,
   ...statsEn,
+  ...opsEn,
 } as const satisfies Record<string, string>;

@@ -1,5 +1,6 @@
 import type { en } from "./en";
 import { governanceFr } from "./features/governance";
+import { opsFr } from "./features/ops";
 import { privacyFr } from "./features/privacy";
 import { statsFr } from "./features/stats";
 
@@ -585,4 +586,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...governanceFr,
   ...privacyFr,
   ...statsFr,
+  ...opsFr,
 };

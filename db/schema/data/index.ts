@@ -2,4 +2,5 @@ export * from "./agents";
 export * from "./analyses";
 export * from "./calls";
 export * from "./privacy";
+export * from "./support";
 export * from "./tenantMeta";
