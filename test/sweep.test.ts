@@ -129,6 +129,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   });
   const grant = await grantSupportAccess(b.ctx, ticket.ticket.id, { hours: 1, scope: "all_calls" });
   return {
+    breachId: "brc_sweep",
     ticketId: ticket.ticket.id,
     messageId: ticket.messageId,
     attachmentId: attachment.id,

@@ -15,6 +15,7 @@ import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerPrivacy } from "./routes/privacy";
 import { registerRubrics } from "./routes/rubrics";
+import { registerSecurity } from "./routes/security";
 import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
 import { registerSupport } from "./routes/support";
@@ -67,6 +68,7 @@ export function buildApi() {
   registerStatistics(api);
   registerPrivacy(api);
   registerSupport(api);
+  registerSecurity(api);
 
   const document = () =>
     api.getOpenAPI31Document({

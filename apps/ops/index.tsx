@@ -27,6 +27,7 @@ import { page, tr } from "../portal/layout";
 import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
+import { registerOpsBreaches } from "./breaches";
 import { registerOpsPrivacy } from "./privacy";
 import { registerOpsSupport } from "./support";
 
@@ -271,6 +272,7 @@ export function registerOps(app: Hono<AppEnv>) {
   app.get("/ops/login", pub, (c) => loginForm(c));
   registerOpsPrivacy(app, ops);
   registerOpsSupport(app, ops);
+  registerOpsBreaches(app, ops);
 
   app.post("/ops/login", pub, async (c) => {
     const f = await readForm(c);
