@@ -7,6 +7,7 @@ import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
+import { newId } from "../core/crypto";
 import { publishPolicyVersion } from "../core/policies";
 import { createPrivacyRequest } from "../core/privacy/requests";
 import { PERMISSIONS, type Permission, ROLES, type Role, SCOPE_NAMES, SCOPES } from "../core/rbac";
@@ -16,7 +17,7 @@ import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
 import { addAttachment, createTicket, grantSupportAccess } from "../core/support";
 import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
-import { tenants } from "../db/schema/control";
+import { securityAlerts, tenants } from "../db/schema/control";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -49,6 +50,9 @@ const PUBLIC = new Set([
   "POST /lang",
   "GET /ops/login",
   "POST /ops/login",
+  "GET /login/sso",
+  "POST /login/sso",
+  "GET /sso/callback",
   "GET /static/player.js",
   "GET /static/upload.js",
   "GET /legal/privacy",
@@ -127,9 +131,21 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     type: "text/plain",
     bytes: new Uint8Array([1]),
   });
+  const alertId = newId("alr");
+  await controlDb(b.ctx.env)
+    .insert(securityAlerts)
+    .values({
+      id: alertId,
+      tenantId: b.tenant.id,
+      kind: "mass_export",
+      dedupeKey: alertId,
+      detail: {},
+      createdAt: Date.now(),
+    });
   const grant = await grantSupportAccess(b.ctx, ticket.ticket.id, { hours: 1, scope: "all_calls" });
   return {
     breachId: "brc_sweep",
+    alertId,
     ticketId: ticket.ticket.id,
     messageId: ticket.messageId,
     attachmentId: attachment.id,

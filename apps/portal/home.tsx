@@ -22,6 +22,7 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "settings:manage")) links.push({ href: "/governance", label: _("nav.governance") });
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
   if (roleAllows(role, "privacy:manage")) links.push({ href: "/privacy", label: _("nav.privacy") });
+  if (roleAllows(role, "settings:manage")) links.push({ href: "/security", label: _("nav.security") });
   if (roleAllows(role, "support:use")) links.push({ href: "/support", label: _("nav.support") });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };

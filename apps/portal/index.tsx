@@ -9,6 +9,7 @@ import { registerCalls } from "./pages/calls";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
+import { registerSecurityPage } from "./pages/security";
 import { registerSettings } from "./pages/settings";
 import { registerSupport } from "./pages/support";
 
@@ -24,5 +25,6 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerBenchmarks(app);
   registerPrivacy(app);
   registerSupport(app);
+  registerSecurityPage(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

@@ -466,6 +466,13 @@ export async function deleteCalls(
     out.deleted.push(call.id);
     await auditCtx(ctx, "call.deleted", "call", call.id);
   }
+  if (out.deleted.length)
+    await (await import("../abuse")).recordAbuseEvent(
+      ctx.env,
+      ctx.tenant.id,
+      "mass_deletion",
+      out.deleted.length,
+    );
   return out;
 }
 

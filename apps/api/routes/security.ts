@@ -1,7 +1,45 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { acknowledgeAlert, getAbuseSettings, listAlerts, updateAbuseSettings } from "../../../core/abuse";
 import { breachesForTenant } from "../../../core/breaches";
+import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
 import type { AppEnv } from "../../types";
-import { apiRoute, json } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+
+const Sso = z
+  .object({
+    provider: z.enum(["google", "microsoft", "oidc"]),
+    issuer: z.string(),
+    clientId: z.string(),
+    clientSecretSet: z.boolean(),
+    domain: z.string(),
+    domainVerified: z.boolean(),
+    domainVerifiedAt: z.string().nullable(),
+    verificationRecord: z.object({ name: z.string(), type: z.literal("TXT"), value: z.string() }),
+    defaultRole: z.enum(["admin", "supervisor", "agent", "viewer"]),
+    enabled: z.boolean(),
+  })
+  .openapi("SingleSignOn");
+
+const Thresholds = z
+  .object({
+    thresholds: z.object({
+      mass_export: z.number().int(),
+      mass_deletion: z.number().int(),
+      failed_logins: z.number().int(),
+    }),
+    windowMinutes: z.number().int(),
+  })
+  .openapi("AbuseAlertSettings");
+
+const Alert = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["mass_export", "mass_deletion", "failed_logins", "new_network"]),
+    detail: z.record(z.string(), z.union([z.string(), z.number()])),
+    createdAt: z.string(),
+    acknowledgedAt: z.string().nullable(),
+  })
+  .openapi("SecurityAlert");
 
 const TAGS = ["Security"];
 
@@ -34,5 +72,107 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(z.object({ data: z.array(BreachNotice) })) },
     }),
     async (c) => c.json({ data: await breachesForTenant(c.env, c.get("ctx").tenant.id) }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/sso",
+      tags: ["Settings"],
+      summary: "Single sign-on (OpenID Connect) configuration, or null",
+      responses: { 200: json(z.object({ sso: Sso.nullable() })) },
+    }),
+    async (c) => c.json({ sso: await getSso(c.get("ctx")) }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/sso",
+      tags: ["Settings"],
+      summary: "Configure single sign-on; enabling needs a verified domain",
+      request: {
+        body: jsonBody(
+          z
+            .object({
+              provider: z.enum(["google", "microsoft", "oidc"]),
+              issuer: z.string().max(500).optional(),
+              clientId: z.string().min(1).max(300),
+              clientSecret: z.string().min(1).max(500).optional().openapi({ description: "Write-only" }),
+              domain: z.string().min(3).max(253),
+              defaultRole: z.enum(["admin", "supervisor", "agent", "viewer"]).optional(),
+              enabled: z.boolean().optional(),
+            })
+            .strict(),
+        ),
+      },
+      responses: { 200: json(Sso), 409: json(z.any(), "Domain not verified yet") },
+    }),
+    async (c) => c.json(await saveSso(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "post",
+      path: "/settings/sso/verify-domain",
+      tags: ["Settings"],
+      summary: "Check the DNS TXT record that proves the organisation holds its e-mail domain",
+      responses: { 200: json(Sso), 409: json(z.any(), "Record not found, or domain taken") },
+    }),
+    async (c) => c.json(await verifySsoDomain(c.get("ctx")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/abuse-alerts",
+      tags: ["Settings"],
+      summary: "Thresholds of the abuse alerts (per window)",
+      responses: { 200: json(Thresholds) },
+    }),
+    async (c) => c.json(await getAbuseSettings(c.env, c.get("ctx").tenant.id), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/abuse-alerts",
+      tags: ["Settings"],
+      summary: "Change the thresholds of the abuse alerts",
+      request: {
+        body: jsonBody(
+          z
+            .object({
+              thresholds: z
+                .object({
+                  mass_export: z.number().int().min(1).optional(),
+                  mass_deletion: z.number().int().min(1).optional(),
+                  failed_logins: z.number().int().min(3).optional(),
+                })
+                .strict(),
+              windowMinutes: z.number().int().min(5).max(1440).optional(),
+            })
+            .strict(),
+        ),
+      },
+      responses: { 200: json(Thresholds) },
+    }),
+    async (c) => c.json(await updateAbuseSettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/security/alerts",
+      tags: TAGS,
+      summary: "Recent abuse alerts (mass export, mass deletion, failed logins, key used from a new network)",
+      responses: { 200: json(z.object({ data: z.array(Alert) })) },
+    }),
+    async (c) => c.json({ data: await listAlerts(c.get("ctx")) }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "post",
+      path: "/security/alerts/{alertId}/acknowledge",
+      tags: TAGS,
+      summary: "Acknowledge an alert",
+      request: { params: IdParam("alertId") },
+      responses: { 200: json(Alert) },
+    }),
+    async (c) => c.json(await acknowledgeAlert(c.get("ctx"), c.req.valid("param").alertId), 200),
   );
 }

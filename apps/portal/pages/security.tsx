@@ -1,0 +1,256 @@
+import type { Hono } from "hono";
+import {
+  acknowledgeAlert,
+  COUNTED_KINDS,
+  getAbuseSettings,
+  listAlerts,
+  updateAbuseSettings,
+} from "../../../core/abuse";
+import { breachesForTenant } from "../../../core/breaches";
+import { updateSecuritySettings } from "../../../core/settings";
+import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
+import { access } from "../../middleware/access";
+import type { AppEnv } from "../../types";
+import { readForm } from "../forms";
+import { tr } from "../layout";
+import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+
+const OK = ["sso", "verified", "password", "abuse", "acknowledged"] as const;
+const okNotice = (c: PortalContext) => {
+  const k = c.req.query("ok");
+  return k && (OK as readonly string[]).includes(k) ? tr(c)(`security.ok.${k as (typeof OK)[number]}`) : null;
+};
+
+async function securityPage(c: PortalContext, error: string | null = null, status = 200) {
+  const _ = tr(c);
+  const { ctx } = userCtx(c);
+  const [sso, abuse, alerts, breaches] = await Promise.all([
+    getSso(ctx),
+    getAbuseSettings(c.env, ctx.tenant.id),
+    listAlerts(ctx, 20),
+    breachesForTenant(c.env, ctx.tenant.id),
+  ]);
+  return portalPage(
+    c,
+    { title: _("security.title"), error, notice: okNotice(c) },
+    <>
+      <section aria-labelledby="sso-h">
+        <h2 id="sso-h">{_("sso.title")}</h2>
+        <p class="muted">{_("sso.intro")}</p>
+        <form method="post" action="/security/sso" class="stack">
+          <label>
+            {_("sso.provider")}
+            <select name="provider">
+              {(["google", "microsoft", "oidc"] as const).map((p) => (
+                <option value={p} selected={sso?.provider === p}>
+                  {_(`sso.provider.${p}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {_("sso.issuer")}
+            <input
+              name="issuer"
+              type="url"
+              maxlength={500}
+              value={sso?.provider === "google" ? "" : (sso?.issuer ?? "")}
+            />
+          </label>
+          <label>
+            {_("sso.client_id")}
+            <input name="clientId" required maxlength={300} value={sso?.clientId ?? ""} />
+          </label>
+          <label>
+            {sso?.clientSecretSet ? _("sso.client_secret_keep") : _("sso.client_secret")}
+            <input name="clientSecret" type="password" autocomplete="off" maxlength={500} />
+          </label>
+          <label>
+            {_("sso.domain")}
+            <input name="domain" required maxlength={253} value={sso?.domain ?? ""} />
+          </label>
+          <label>
+            {_("sso.default_role")}
+            <select name="defaultRole">
+              {(["viewer", "agent", "supervisor", "admin"] as const).map((r) => (
+                <option value={r} selected={(sso?.defaultRole ?? "viewer") === r}>
+                  {_(`role.${r}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span>
+              <input type="checkbox" name="enabled" checked={sso?.enabled ?? false} /> {_("sso.enabled")}
+            </span>
+          </label>
+          <button type="submit">{_("sso.save")}</button>
+        </form>
+        {sso ? (
+          <>
+            <p>
+              {sso.domainVerified
+                ? _("sso.domain_verified", { domain: sso.domain })
+                : _("sso.domain_unverified", { domain: sso.domain })}
+            </p>
+            {!sso.domainVerified ? (
+              <>
+                <p>{_("sso.txt_help")}</p>
+                <pre>
+                  {sso.verificationRecord.name} TXT "{sso.verificationRecord.value}"
+                </pre>
+                <form method="post" action="/security/sso/verify" class="inline">
+                  <button type="submit">{_("sso.verify")}</button>
+                </form>
+              </>
+            ) : null}
+            <p>{_("sso.callback", { url: `${c.env.APP_URL.replace(/\/+$/, "")}/sso/callback` })}</p>
+          </>
+        ) : null}
+        <form method="post" action="/security/password-login" class="stack">
+          <label>
+            <span>
+              <input type="checkbox" name="passwordLoginEnabled" checked={ctx.tenant.passwordLoginEnabled} />{" "}
+              {_("sso.password_login")}
+            </span>
+          </label>
+          <p class="muted">{_("sso.password_login_help")}</p>
+          <button type="submit" class="secondary">
+            {_("sso.password_login_save")}
+          </button>
+        </form>
+      </section>
+      <section aria-labelledby="abuse-h">
+        <h2 id="abuse-h">{_("abuse.title")}</h2>
+        <p class="muted">{_("abuse.intro")}</p>
+        <form method="post" action="/security/abuse" class="stack">
+          {COUNTED_KINDS.map((k) => (
+            <label>
+              {_(`abuse.threshold.${k}`)}
+              <input
+                name={k}
+                type="number"
+                min={k === "failed_logins" ? 3 : 1}
+                required
+                value={String(abuse.thresholds[k])}
+              />
+            </label>
+          ))}
+          <label>
+            {_("abuse.window")}
+            <input
+              name="windowMinutes"
+              type="number"
+              min={5}
+              max={1440}
+              required
+              value={String(abuse.windowMinutes)}
+            />
+          </label>
+          <button type="submit">{_("abuse.save")}</button>
+        </form>
+        <h3>{_("abuse.alerts")}</h3>
+        {alerts.length === 0 ? (
+          <p class="muted">{_("abuse.none")}</p>
+        ) : (
+          <table>
+            <Head cols={[_("abuse.when"), _("abuse.what"), _("abuse.detail"), ""]} />
+            <tbody>
+              {alerts.map((a) => (
+                <tr>
+                  <td>{fmtDate(c, Date.parse(a.createdAt))}</td>
+                  <td>{_(`abuse.kind.${a.kind}`)}</td>
+                  <td>
+                    <code>
+                      {Object.entries(a.detail)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(" ")}
+                    </code>
+                  </td>
+                  <td>
+                    {a.acknowledgedAt ? (
+                      _("abuse.acknowledged")
+                    ) : (
+                      <form method="post" action={`/security/alerts/${a.id}/acknowledge`} class="inline">
+                        <button type="submit" class="secondary">
+                          {_("abuse.acknowledge")}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="breach-h">
+        <h2 id="breach-h">{_("security.breaches")}</h2>
+        {breaches.length === 0 ? (
+          <p class="muted">{_("security.breaches_none")}</p>
+        ) : (
+          <ul>
+            {breaches.map((b) => (
+              <li>
+                <strong>{b.title}</strong> — {fmtDate(c, Date.parse(b.notifiedAt))}
+                <p style="white-space: pre-wrap">{b.description}</p>
+                <p>{b.measures}</p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>,
+    status,
+  );
+}
+
+const int = (v: string | undefined) => (v?.trim() ? Number(v) : undefined);
+
+/** Security settings (A8, I5, I9): single sign-on, password login, abuse alerts, breach notices. */
+export function registerSecurityPage(app: Hono<AppEnv>) {
+  const manage = access({ kind: "portal", perm: "settings:manage" });
+  app.get("/security", manage, (c) => securityPage(c));
+  const act = (path: string, ok: (typeof OK)[number], run: (c: PortalContext) => Promise<unknown>) =>
+    app.post(path, manage, async (c) => {
+      try {
+        await run(c);
+        return c.redirect(`/security?ok=${ok}`, 303);
+      } catch (err) {
+        const { message, status } = formError(c, err);
+        if (status === 404) throw err;
+        return securityPage(c, message, status);
+      }
+    });
+  act("/security/sso", "sso", async (c) => {
+    const f = await readForm(c);
+    await saveSso(userCtx(c).ctx, {
+      provider: (f.provider as "oidc") ?? "oidc",
+      issuer: f.issuer?.trim() || undefined,
+      clientId: f.clientId ?? "",
+      clientSecret: f.clientSecret || undefined,
+      domain: f.domain ?? "",
+      defaultRole: (f.defaultRole as "viewer") ?? "viewer",
+      enabled: f.enabled === "on",
+    });
+  });
+  act("/security/sso/verify", "verified", (c) => verifySsoDomain(userCtx(c).ctx));
+  act("/security/password-login", "password", async (c) => {
+    const f = await readForm(c);
+    await updateSecuritySettings(userCtx(c).ctx, { passwordLoginEnabled: f.passwordLoginEnabled === "on" });
+  });
+  act("/security/abuse", "abuse", async (c) => {
+    const f = await readForm(c);
+    await updateAbuseSettings(userCtx(c).ctx, {
+      thresholds: {
+        mass_export: int(f.mass_export),
+        mass_deletion: int(f.mass_deletion),
+        failed_logins: int(f.failed_logins),
+      },
+      windowMinutes: int(f.windowMinutes) ?? 60,
+    });
+  });
+  act("/security/alerts/:alertId/acknowledge", "acknowledged", (c) =>
+    acknowledgeAlert(userCtx(c).ctx, c.req.param("alertId") ?? ""),
+  );
+}
