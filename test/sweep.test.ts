@@ -132,19 +132,19 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     bytes: new Uint8Array([1]),
   });
   const alertId = newId("alr");
-  await controlDb(b.ctx.env)
-    .insert(securityAlerts)
-    .values({
-      id: alertId,
-      tenantId: b.tenant.id,
-      kind: "mass_export",
-      dedupeKey: alertId,
-      detail: {},
-      createdAt: Date.now(),
-    });
+  await controlDb(b.ctx.env).insert(securityAlerts).values({
+    id: alertId,
+    tenantId: b.tenant.id,
+    kind: "mass_export",
+    dedupeKey: alertId,
+    detail: {},
+    createdAt: Date.now(),
+  });
   const grant = await grantSupportAccess(b.ctx, ticket.ticket.id, { hours: 1, scope: "all_calls" });
   return {
     breachId: "brc_sweep",
+    deadLetterId: "dlq_sweep",
+    tenantId: b.tenant.id,
     alertId,
     ticketId: ticket.ticket.id,
     messageId: ticket.messageId,

@@ -28,6 +28,7 @@ import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
 import { registerOpsBreaches } from "./breaches";
+import { registerOpsConsole } from "./console";
 import { registerOpsPrivacy } from "./privacy";
 import { registerOpsSupport } from "./support";
 
@@ -273,6 +274,7 @@ export function registerOps(app: Hono<AppEnv>) {
   registerOpsPrivacy(app, ops);
   registerOpsSupport(app, ops);
   registerOpsBreaches(app, ops);
+  registerOpsConsole(app, ops);
 
   app.post("/ops/login", pub, async (c) => {
     const f = await readForm(c);
@@ -321,7 +323,9 @@ export function registerOps(app: Hono<AppEnv>) {
             <tbody>
               {rows.map((t) => (
                 <tr>
-                  <td>{t.name}</td>
+                  <td>
+                    <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
+                  </td>
                   <td>
                     <code>{t.id}</code>
                   </td>

@@ -1,6 +1,7 @@
 export * from "./apiKeys";
 export * from "./jobs";
 export * from "./logs";
+export * from "./ops";
 export * from "./policies";
 export * from "./privacy";
 export * from "./security";
