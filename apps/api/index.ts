@@ -28,7 +28,8 @@ const STREAMED_PUT = /\/calls\/[^/]+\/(recording|transcript|recording\/uploads\/
 const ATTACHMENT = /\/support\/tickets\/[^/]+\/messages\/[^/]+\/attachments$/;
 const isStreamed = (method: string, path: string) =>
   (method === "PUT" && STREAMED_PUT.test(path)) ||
-  (method === "POST" && (path.endsWith("/imports") || ATTACHMENT.test(path)));
+  (method === "POST" &&
+    (path.endsWith("/imports") || path.endsWith("/backups/restore") || ATTACHMENT.test(path)));
 
 export function buildApi() {
   const api = new OpenAPIHono<AppEnv>({

@@ -1,9 +1,12 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { acknowledgeAlert, getAbuseSettings, listAlerts, updateAbuseSettings } from "../../../core/abuse";
+import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/backup";
 import { breachesForTenant } from "../../../core/breaches";
+import { ApiError } from "../../../core/errors";
 import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { Job } from "./governance";
 
 const Sso = z
   .object({
@@ -174,5 +177,70 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(Alert) },
     }),
     async (c) => c.json(await acknowledgeAlert(c.get("ctx"), c.req.valid("param").alertId), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "post",
+      path: "/backups",
+      tags: ["Backups"],
+      summary: "Export everything the organisation owns as one ZIP in its data location (a job)",
+      responses: { 202: json(Job, "Started") },
+    }),
+    async (c) => c.json(await startBackup(c.get("ctx")), 202),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/backups",
+      tags: ["Backups"],
+      summary: "Recent backup exports and restores",
+      responses: { 200: json(z.object({ data: z.array(Job) })) },
+    }),
+    async (c) => c.json({ data: await listBackups(c.get("ctx")) }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/backups/{jobId}/download",
+      tags: ["Backups"],
+      summary: "Download a finished backup ZIP",
+      request: { params: IdParam("jobId") },
+      responses: { 200: { description: "The ZIP", content: { "application/zip": { schema: z.any() } } } },
+    }),
+    async (c) => {
+      const f = await downloadBackup(c.get("ctx"), c.req.valid("param").jobId);
+      return new Response(f.body, {
+        headers: {
+          "content-type": "application/zip",
+          "content-length": String(f.size),
+          "content-disposition": `attachment; filename="${f.name}"`,
+          "cache-control": "private, no-store",
+        },
+      }) as never;
+    },
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "post",
+      path: "/backups/restore",
+      tags: ["Backups"],
+      summary:
+        "Restore a backup ZIP (raw body) into this organisation, which must hold no calls and no agents",
+      request: {
+        body: {
+          required: true,
+          content: { "application/zip": { schema: z.any().openapi({ format: "binary" }) } },
+        },
+      },
+      responses: { 202: json(Job, "Started"), 409: json(z.any(), "The organisation is not empty") },
+    }),
+    async (c) => {
+      const len = Number(c.req.header("content-length") ?? Number.NaN);
+      if (!Number.isFinite(len) || len <= 0) throw new ApiError("length_required", "Send Content-Length");
+      const max = Number(c.env.MAX_UPLOAD_BYTES);
+      if (len > max) throw new ApiError("payload_too_large", `At most ${max} bytes`);
+      if (!c.req.raw.body) throw new ApiError("validation_failed", "Send the ZIP as the body");
+      return c.json(await startRestore(c.get("ctx"), c.req.raw.body, len), 202);
+    },
   );
 }

@@ -6,7 +6,9 @@ import {
   listAlerts,
   updateAbuseSettings,
 } from "../../../core/abuse";
+import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/backup";
 import { breachesForTenant } from "../../../core/breaches";
+import { ApiError } from "../../../core/errors";
 import { updateSecuritySettings } from "../../../core/settings";
 import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
 import { access } from "../../middleware/access";
@@ -15,7 +17,7 @@ import { readForm } from "../forms";
 import { tr } from "../layout";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
 
-const OK = ["sso", "verified", "password", "abuse", "acknowledged"] as const;
+const OK = ["sso", "verified", "password", "abuse", "acknowledged", "backup", "restore"] as const;
 const okNotice = (c: PortalContext) => {
   const k = c.req.query("ok");
   return k && (OK as readonly string[]).includes(k) ? tr(c)(`security.ok.${k as (typeof OK)[number]}`) : null;
@@ -24,11 +26,12 @@ const okNotice = (c: PortalContext) => {
 async function securityPage(c: PortalContext, error: string | null = null, status = 200) {
   const _ = tr(c);
   const { ctx } = userCtx(c);
-  const [sso, abuse, alerts, breaches] = await Promise.all([
+  const [sso, abuse, alerts, breaches, backups] = await Promise.all([
     getSso(ctx),
     getAbuseSettings(c.env, ctx.tenant.id),
     listAlerts(ctx, 20),
     breachesForTenant(c.env, ctx.tenant.id),
+    listBackups(ctx),
   ]);
   return portalPage(
     c,
@@ -184,6 +187,42 @@ async function securityPage(c: PortalContext, error: string | null = null, statu
           </table>
         )}
       </section>
+      <section aria-labelledby="backup-h">
+        <h2 id="backup-h">{_("backup.title")}</h2>
+        <p class="muted">{_("backup.intro")}</p>
+        <form method="post" action="/security/backups" class="inline">
+          <button type="submit">{_("backup.start")}</button>
+        </form>
+        {backups.length ? (
+          <table>
+            <Head cols={[_("abuse.when"), _("backup.kind"), _("backup.status"), ""]} />
+            <tbody>
+              {backups.map((b) => (
+                <tr>
+                  <td>{fmtDate(c, Date.parse(b.createdAt))}</td>
+                  <td>{_(`backup.kind.${b.kind === "tenant_restore" ? "restore" : "export"}`)}</td>
+                  <td>{b.status === "failed" ? `${b.status}: ${b.error ?? ""}` : b.status}</td>
+                  <td>
+                    {b.kind === "tenant_export" && b.status === "done" ? (
+                      <a href={`/security/backups/${b.id}/download`}>{_("backup.download")}</a>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        <form method="post" action="/security/backups/restore" class="stack" enctype="multipart/form-data">
+          <label>
+            {_("backup.restore_file")}
+            <input type="file" name="file" accept=".zip,application/zip" required />
+          </label>
+          <p class="muted">{_("backup.restore_help")}</p>
+          <button type="submit" class="secondary">
+            {_("backup.restore")}
+          </button>
+        </form>
+      </section>
       <section aria-labelledby="breach-h">
         <h2 id="breach-h">{_("security.breaches")}</h2>
         {breaches.length === 0 ? (
@@ -248,6 +287,25 @@ export function registerSecurityPage(app: Hono<AppEnv>) {
         failed_logins: int(f.failed_logins),
       },
       windowMinutes: int(f.windowMinutes) ?? 60,
+    });
+  });
+  act("/security/backups", "backup", (c) => startBackup(userCtx(c).ctx));
+  act("/security/backups/restore", "restore", async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    if (!(file instanceof File) || file.size === 0)
+      throw new ApiError("validation_failed", "choose a file", { messageKey: "backup.error.no_file" });
+    await startRestore(userCtx(c).ctx, file.stream(), file.size);
+  });
+  app.get("/security/backups/:jobId/download", manage, async (c) => {
+    const f = await downloadBackup(userCtx(c).ctx, c.req.param("jobId"));
+    return new Response(f.body, {
+      headers: {
+        "content-type": "application/zip",
+        "content-length": String(f.size),
+        "content-disposition": `attachment; filename="${f.name}"`,
+        "cache-control": "private, no-store",
+      },
     });
   });
   act("/security/alerts/:alertId/acknowledge", "acknowledged", (c) =>

@@ -223,6 +223,22 @@ export const opsEn = {
   "ops.tenant.members": "Members",
   "ops.tenant.keys": "Active API keys",
   "ops.tenant.tickets": "Open support tickets",
+  "security.ok.backup": "Backup started. It appears below when ready.",
+  "security.ok.restore": "Restore started. Your data appears once the job is done.",
+  "backup.title": "Backups",
+  "backup.intro":
+    "Export everything your organisation holds (calls, recordings, transcripts, analyses, agents, grids, settings) as one ZIP, stored in your data location. A backup can be restored into an empty organisation.",
+  "backup.start": "Make a backup now",
+  "backup.kind": "Kind",
+  "backup.kind.export": "Backup",
+  "backup.kind.restore": "Restore",
+  "backup.status": "Status",
+  "backup.download": "Download",
+  "backup.restore_file": "Backup ZIP to restore",
+  "backup.restore_help": "Only into an organisation with no calls and no agents yet.",
+  "backup.restore": "Restore",
+  "backup.error.not_empty": "A backup can only be restored into an organisation with no calls and no agents.",
+  "backup.error.no_file": "Choose the backup ZIP.",
 };
 
 export const opsFr: Record<keyof typeof opsEn, string> = {
@@ -455,4 +471,20 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "ops.tenant.members": "Membres",
   "ops.tenant.keys": "Clés d'API actives",
   "ops.tenant.tickets": "Demandes de support ouvertes",
+  "security.ok.backup": "Sauvegarde lancée. Elle apparaît ci-dessous une fois prête.",
+  "security.ok.restore": "Restauration lancée. Vos données apparaissent à la fin de la tâche.",
+  "backup.title": "Sauvegardes",
+  "backup.intro":
+    "Exportez tout ce que détient votre organisation (appels, enregistrements, transcriptions, analyses, agents, grilles, réglages) dans un ZIP conservé dans votre localisation de données. Une sauvegarde se restaure dans une organisation vide.",
+  "backup.start": "Sauvegarder maintenant",
+  "backup.kind": "Type",
+  "backup.kind.export": "Sauvegarde",
+  "backup.kind.restore": "Restauration",
+  "backup.status": "État",
+  "backup.download": "Télécharger",
+  "backup.restore_file": "ZIP de sauvegarde à restaurer",
+  "backup.restore_help": "Seulement dans une organisation sans appel ni agent.",
+  "backup.restore": "Restaurer",
+  "backup.error.not_empty": "Une sauvegarde ne se restaure que dans une organisation sans appel ni agent.",
+  "backup.error.no_file": "Choisissez le ZIP de sauvegarde.",
 };
