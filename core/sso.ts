@@ -53,7 +53,7 @@ export const ssoSettingsSchema = z
   })
   .transform((v, ctx) => {
     const issuer = v.provider === "google" ? GOOGLE_ISSUER : v.issuer?.replace(/\/+$/, "");
-    if (!issuer || !issuer.startsWith("https://")) {
+    if (!issuer?.startsWith("https://")) {
       ctx.addIssue({ code: "custom", path: ["issuer"], message: "an https issuer URL" });
       return z.NEVER;
     }
