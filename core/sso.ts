@@ -349,7 +349,10 @@ export async function completeSsoLogin(
 
 async function verifyIdToken(idToken: string, d: Discovery, clientId: string, nonce: string) {
   // Lazy: jose is only loaded for an SSO callback.
-  const { createLocalJWKSet, jwtVerify } = await import("jose");
+  const [{ createLocalJWKSet }, { jwtVerify }] = await Promise.all([
+    import("jose/jwks/local"),
+    import("jose/jwt/verify"),
+  ]);
   const res = await fetch(d.jwks_uri, {
     headers: { accept: "application/json" },
     signal: AbortSignal.timeout(5000),
