@@ -28,6 +28,11 @@ import { ApiError } from "./errors";
 
 export const SSO_STATE_TTL_MS = 10 * 60_000;
 export const DOH_URL = "https://cloudflare-dns.com/dns-query";
+/** A local mock issuer (browser tests): accepted only when ENVIRONMENT=development. */
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/;
+const devOnly = (env: Env) => env.ENVIRONMENT === "development";
+/** The DNS-over-HTTPS resolver; a development server may point it at a local mock (DOH_URL var). */
+const dohUrl = (env: Env) => (devOnly(env) && (env as { DOH_URL?: string }).DOH_URL) || DOH_URL;
 const GOOGLE_ISSUER = "https://accounts.google.com";
 
 const domainSchema = z
@@ -53,7 +58,7 @@ export const ssoSettingsSchema = z
   })
   .transform((v, ctx) => {
     const issuer = v.provider === "google" ? GOOGLE_ISSUER : v.issuer?.replace(/\/+$/, "");
-    if (!issuer?.startsWith("https://")) {
+    if (!issuer || (!issuer.startsWith("https://") && !LOOPBACK.test(issuer))) {
       ctx.addIssue({ code: "custom", path: ["issuer"], message: "an https issuer URL" });
       return z.NEVER;
     }
@@ -104,6 +109,10 @@ export async function ssoReady(env: Env, tenantId: string): Promise<boolean> {
 
 export async function saveSso(ctx: Ctx, raw: SsoSettingsInput) {
   const input = ssoSettingsSchema.parse(raw);
+  if (!input.issuer.startsWith("https://") && !devOnly(ctx.env))
+    throw new ApiError("validation_failed", "the issuer must be an https URL", {
+      errors: [{ pointer: "/issuer", detail: "an https issuer URL" }],
+    });
   const db = controlDb(ctx.env);
   const old = await db.query.ssoConfigs.findFirst({ where: eq(ssoConfigs.tenantId, ctx.tenant.id) });
   const sameDomain = old?.domain === input.domain;
@@ -167,7 +176,7 @@ export async function verifySsoDomain(ctx: Ctx) {
   const name = `_ccr-verify.${c.domain}`;
   let records: string[] = [];
   try {
-    const res = await fetch(`${DOH_URL}?name=${encodeURIComponent(name)}&type=TXT`, {
+    const res = await fetch(`${dohUrl(ctx.env)}?name=${encodeURIComponent(name)}&type=TXT`, {
       headers: { accept: "application/dns-json" },
       signal: AbortSignal.timeout(5000),
     });
@@ -206,14 +215,15 @@ interface Discovery {
   jwks_uri: string;
 }
 
-async function discover(issuer: string): Promise<Discovery> {
+async function discover(env: Env, issuer: string): Promise<Discovery> {
   const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
     headers: { accept: "application/json" },
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw ssoFailure("discovery failed");
   const d = (await res.json()) as Partial<Discovery>;
-  const https = (u: unknown) => typeof u === "string" && u.startsWith("https://");
+  const https = (u: unknown) =>
+    typeof u === "string" && (u.startsWith("https://") || (devOnly(env) && LOOPBACK.test(u)));
   // OIDC Discovery §4.3: the document's issuer must be the one asked for.
   if (
     d.issuer !== issuer ||
@@ -252,7 +262,7 @@ export async function startSsoLogin(pctx: PlatformCtx, email: string, next = "/"
   const found = await configForEmail(pctx.env, email.trim().toLowerCase());
   if (!found || (found.tenant.status !== "active" && found.tenant.status !== "ending"))
     throw new ApiError("not_found", "No single sign-on for this address", { messageKey: "sso.error.no_sso" });
-  const d = await discover(found.c.issuer);
+  const d = await discover(pctx.env, found.c.issuer);
   const state = randomToken(24);
   const verifier = encodeBase64urlNoPadding(randomBytes(32));
   const nonce = randomToken(16);
@@ -305,7 +315,7 @@ export async function completeSsoLogin(
   const c = await db.query.ssoConfigs.findFirst({ where: eq(ssoConfigs.tenantId, st.tenantId) });
   const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, st.tenantId) });
   if (!c?.enabled || !c.domainVerifiedAt || !tenant) throw ssoFailure("single sign-on is off");
-  const d = await discover(c.issuer);
+  const d = await discover(env, c.issuer);
   const secret = c.clientSecretEnc
     ? await decryptString(env.ENCRYPTION_KEY, c.clientSecretEnc, `sso:${c.tenantId}`)
     : "";
