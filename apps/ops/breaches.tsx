@@ -11,6 +11,7 @@ import { listTenantsForOperator } from "../../core/operators";
 import { messageFor, readForm } from "../portal/forms";
 import { tr } from "../portal/layout";
 import { Head } from "../portal/pages/common";
+import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { auditOperator, opsPage } from "./index";
 import { operatorRef } from "./support";
@@ -173,7 +174,9 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
         </p>
         <dl>
           <dt>{_("ops.breaches.field.description")}</dt>
-          <dd style="white-space: pre-wrap">{b.description}</dd>
+          <dd>
+            <Lines text={b.description} />
+          </dd>
           <dt>{_("ops.breaches.field.occurred")}</dt>
           <dd>{formatDateTime(locale, b.occurredAt)}</dd>
           <dt>{_("ops.breaches.field.discovered")}</dt>
@@ -185,9 +188,13 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
           <dt>{_("ops.breaches.field.records")}</dt>
           <dd>{b.approxRecords ?? "—"}</dd>
           <dt>{_("ops.breaches.field.consequences")}</dt>
-          <dd style="white-space: pre-wrap">{b.consequences}</dd>
+          <dd>
+            <Lines text={b.consequences} />
+          </dd>
           <dt>{_("ops.breaches.field.measures")}</dt>
-          <dd style="white-space: pre-wrap">{b.measures}</dd>
+          <dd>
+            <Lines text={b.measures} />
+          </dd>
           <dt>{_("ops.breaches.field.contact")}</dt>
           <dd>{b.contact}</dd>
           <dt>{_("ops.breaches.status")}</dt>

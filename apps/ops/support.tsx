@@ -16,6 +16,7 @@ import { clientIp } from "../middleware/request";
 import { messageFor, readForm } from "../portal/forms";
 import { tr } from "../portal/layout";
 import { Head } from "../portal/pages/common";
+import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { auditOperator, opsPage } from "./index";
 
@@ -78,7 +79,9 @@ async function ticketPage(c: OpsContext, error: string | null = null, status = 2
             <p class="muted">
               {m.authorName} · {when(c, m.createdAt)}
             </p>
-            <p style="white-space: pre-wrap">{m.body}</p>
+            <p>
+              <Lines text={m.body} />
+            </p>
             {m.attachments.map((a) => (
               <p>
                 <a href={`/ops/support/${t.id}/attachments/${a.id}`}>{a.fileName}</a>

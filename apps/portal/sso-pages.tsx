@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { raw } from "hono/html";
 import {
   invalidateSession,
   SESSION_COOKIE,
@@ -56,7 +57,23 @@ export function registerSsoPages(app: Hono<AppEnv>) {
         sameSite: "Lax",
         maxAge: SSO_STATE_TTL_MS / 1000,
       });
-      return c.redirect(url, 303);
+      // A page with a link, not a redirect: the CSP's form-action 'self' (rightly) stops a form
+      // whose answer redirects to another origin. A nonce'd one-liner follows the link at once.
+      const _ = tr(c);
+      const nonce = c.get("secureHeadersNonce");
+      return page(
+        c,
+        { title: _("sso.login.title") },
+        <>
+          <p>{_("sso.login.redirecting", { host: new URL(url).host })}</p>
+          <p>
+            <a id="sso-continue" href={url}>
+              {_("sso.login.continue")}
+            </a>
+          </p>
+          <script nonce={nonce}>{raw(`document.getElementById("sso-continue").click();`)}</script>
+        </>,
+      );
     } catch (err) {
       const { message, status } = messageFor(c, err);
       return ssoForm(c, { error: message, email: f.email }, status);

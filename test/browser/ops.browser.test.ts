@@ -30,7 +30,7 @@ beforeAll(async () => {
   await ops
     .locator("input[name=code]")
     .fill(generateTOTP(decodeBase32IgnorePadding("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), 30, 6));
-  await go(ops, ops.locator("form button[type=submit]"));
+  await go(ops, ops.getByRole("button", { name: "Sign in" }));
   expect(new URL(ops.url()).pathname).toBe("/ops");
 });
 afterAll(async () => {

@@ -129,8 +129,9 @@ describe("single sign-on in Chromium", () => {
     await person.goto(`${base}/login`);
     await go(person, person.getByRole("link", { name: "Authentification unique" }));
     await person.locator("input[name=email]").fill(email);
-    await go(person, person.locator("form[action^='/login/sso'] button[type=submit]"));
-    expect(new URL(person.url()).pathname).toBe("/");
+    // A cross-origin round trip (issuer and back): wait for the final page, not the first commit.
+    await person.locator("form[action^='/login/sso'] button[type=submit]").click();
+    await person.waitForURL(`${base}/`, { waitUntil: "load" });
     expect(await person.locator("main").innerText()).toContain("Assurances Horizon");
     const session = (await person.context().cookies()).find((c) => c.name === "__Host-ccr_session");
     expect(session).toMatchObject({ httpOnly: true, secure: true });

@@ -16,6 +16,7 @@ import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { Lines } from "./common-text";
 
 const OK = ["sso", "verified", "password", "abuse", "acknowledged", "backup", "restore"] as const;
 const okNotice = (c: PortalContext) => {
@@ -232,7 +233,9 @@ async function securityPage(c: PortalContext, error: string | null = null, statu
             {breaches.map((b) => (
               <li>
                 <strong>{b.title}</strong> — {fmtDate(c, Date.parse(b.notifiedAt))}
-                <p style="white-space: pre-wrap">{b.description}</p>
+                <p>
+                  <Lines text={b.description} />
+                </p>
                 <p>{b.measures}</p>
               </li>
             ))}

@@ -21,6 +21,7 @@ import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
 import { formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { Lines } from "./common-text";
 
 const OK = ["created", "sent", "granted", "revoked", "closed", "reopened"] as const;
 const okNotice = (c: PortalContext) => {
@@ -214,7 +215,9 @@ async function ticketPage(c: PortalContext, state: { error?: string | null } = {
               {m.authorType === "operator" ? _("support.from_support", { name: m.authorName }) : m.authorName}{" "}
               · {iso(c, m.createdAt)}
             </p>
-            <p style="white-space: pre-wrap">{m.body}</p>
+            <p>
+              <Lines text={m.body} />
+            </p>
             {m.attachments.length ? (
               <ul>
                 {m.attachments.map((a) => (

@@ -161,6 +161,8 @@ export const opsEn = {
   "sso.login.submit": "Continue",
   "sso.login.password": "Sign in with a password",
   "sso.login.link": "Single sign-on",
+  "sso.login.redirecting": "Taking you to your organisation's sign-in page ({host})…",
+  "sso.login.continue": "Continue",
   "sso.error.failed": "Single sign-on failed. Please start again.",
   "sso.error.no_sso": "No single sign-on is set up for this address. Sign in with your password.",
   "sso.error.verify_first": "Verify the domain before turning single sign-on on.",
@@ -406,6 +408,8 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "sso.login.submit": "Continuer",
   "sso.login.password": "Se connecter avec un mot de passe",
   "sso.login.link": "Authentification unique",
+  "sso.login.redirecting": "Direction la page de connexion de votre organisation ({host})…",
+  "sso.login.continue": "Continuer",
   "sso.error.failed": "L'authentification unique a échoué. Veuillez recommencer.",
   "sso.error.no_sso":
     "Aucune authentification unique n'est configurée pour cette adresse. Connectez-vous avec votre mot de passe.",
