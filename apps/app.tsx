@@ -13,6 +13,7 @@ import { registerAuthPages } from "./portal/auth-pages";
 import { messageFor } from "./portal/forms";
 import { registerHome } from "./portal/home";
 import { page } from "./portal/layout";
+import { registerSsoPages } from "./portal/sso-pages";
 import { registerPublic } from "./public";
 import { renderDocs } from "./public/docs";
 import type { AppEnv } from "./types";
@@ -37,6 +38,7 @@ export function buildApp() {
   app.get("/api/docs", access({ kind: "public" }), (c) => renderDocs(c, document() as never));
   registerPublic(app);
   registerAuthPages(app);
+  registerSsoPages(app);
   registerHome(app);
   registerPortal(app);
   registerOps(app);

@@ -304,6 +304,10 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
   const ok = await verifyPasswordOrBurn(user?.passwordHash, password);
   if (!user || !ok) {
     await recordFailure(env, "login", account, ip);
+    if (user) {
+      const m = await primaryMembership(env, user.id);
+      if (m) await (await import("./abuse")).recordAbuseEvent(env, m.tenant.id, "failed_logins");
+    }
     await logConnection(env, {
       tenantId: null,
       subjectType: user ? "user" : "unknown",
@@ -346,7 +350,7 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
   return completeLogin(pctx, user, primary.tenant.id, primary.m.role, "password");
 }
 
-async function completeLogin(
+export async function completeLogin(
   pctx: PlatformCtx,
   user: User,
   tenantId: string,

@@ -134,6 +134,8 @@ export async function authenticateApiKey(
   if (row.tenant.status !== "active" && row.tenant.status !== "ending") return null;
   if (!row.key.lastUsedAt || now - row.key.lastUsedAt >= TOUCH_EVERY_MS || row.key.lastUsedIp !== ip) {
     await db.update(apiKeys).set({ lastUsedAt: now, lastUsedIp: ip }).where(eq(apiKeys.id, row.key.id));
+    if (row.key.lastUsedIp !== ip)
+      await (await import("./abuse")).checkApiKeyNetwork(env, row.tenant.id, row.key.id, ip);
     await logConnection(env, {
       tenantId: row.tenant.id,
       subjectType: "api_key",

@@ -35,6 +35,10 @@ export const PERMISSIONS = {
   /** Plan, usage, invoices (G1–G3); subscribing, changing plan, quota behaviour, billing contact. */
   "billing:read": ["owner", "admin"],
   "billing:manage": ["owner", "admin"],
+  /** Support tickets (H1): every member may ask for help; admins see every ticket of the tenant. */
+  "support:use": ["owner", "admin", "supervisor", "agent", "viewer"],
+  /** Letting operators read call content for a ticket (H2), and the tenant's backups (I7). */
+  "support:grant": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -50,6 +54,7 @@ export const SCOPES = {
   "agents:write": ["agents:read", "agents:write", "tenant:read"],
   "privacy:manage": ["privacy:manage", "tenant:read"],
   "billing:read": ["billing:read", "tenant:read"],
+  support: ["support:use", "tenant:read"],
   admin: Object.keys(PERMISSIONS) as Permission[],
 } as const satisfies Record<string, readonly Permission[]>;
 

@@ -8,6 +8,7 @@ import { decryptString, encryptString } from "./crypto";
 import { ApiError } from "./errors";
 import { decideProcessing } from "./policy";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
+import { ssoReady } from "./sso";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
 export const locationSettingsSchema = z.object({
@@ -62,12 +63,25 @@ export function getSecuritySettings(ctx: Ctx) {
 
 export async function updateSecuritySettings(ctx: Ctx, raw: z.input<typeof securitySettingsSchema>) {
   const input = securitySettingsSchema.parse(raw);
-  if (input.passwordLoginEnabled === false)
+  if (input.passwordLoginEnabled === false && !(await ssoReady(ctx.env, ctx.tenant.id)))
     throw new ApiError(
       "conflict",
       "Password login can be turned off only once single sign-on is configured for the tenant.",
       { messageKey: "error.sso_required" },
     );
+  if (
+    input.passwordLoginEnabled !== undefined &&
+    input.passwordLoginEnabled !== ctx.tenant.passwordLoginEnabled
+  ) {
+    await controlDb(ctx.env)
+      .update(tenants)
+      .set({ passwordLoginEnabled: input.passwordLoginEnabled, updatedAt: Date.now() })
+      .where(eq(tenants.id, ctx.tenant.id));
+    await auditCtx(ctx, "settings.password_login_changed", "tenant", ctx.tenant.id, {
+      to: input.passwordLoginEnabled,
+    });
+    ctx.tenant.passwordLoginEnabled = input.passwordLoginEnabled;
+  }
   if (input.requireMfa !== undefined && input.requireMfa !== ctx.tenant.requireMfa) {
     await controlDb(ctx.env)
       .update(tenants)

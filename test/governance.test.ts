@@ -404,7 +404,7 @@ describe("data location move (F2)", () => {
       failed = true;
       throw new Error("R2 unavailable");
     });
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 300; i++) {
       const j = (await getJob(E, migration.id))!;
       if (j.status !== "running" && j.status !== "queued") break;
       await runJobStep(E, { jobId: migration.id, step: j.steps }).catch(() => undefined);

@@ -35,6 +35,7 @@ describe("role matrix", () => {
         "/webhooks",
         "/settings/processing",
         "/billing",
+        "/support",
       ]),
     );
     const t = await makeTenant();

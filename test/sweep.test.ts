@@ -7,6 +7,7 @@ import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
+import { newId } from "../core/crypto";
 import { publishPolicyVersion } from "../core/policies";
 import { createPrivacyRequest } from "../core/privacy/requests";
 import {
@@ -22,10 +23,11 @@ import { createSchedule } from "../core/reports";
 import { startRetentionRun } from "../core/retention-purge";
 import { listRubrics } from "../core/rubrics/service";
 import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
+import { addAttachment, createTicket, grantSupportAccess } from "../core/support";
 import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
-import { tenants } from "../db/schema/control";
+import { securityAlerts, tenants } from "../db/schema/control";
 import { reviews } from "../db/schema/data";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
@@ -59,6 +61,9 @@ const PUBLIC = new Set([
   "POST /lang",
   "GET /ops/login",
   "POST /ops/login",
+  "GET /login/sso",
+  "POST /login/sso",
+  "GET /sso/callback",
   "GET /static/player.js",
   "GET /static/upload.js",
   "GET /static/rubric-editor.js",
@@ -145,10 +150,33 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     updatedAt: Date.now(),
   });
   const schedule = await createSchedule(b.ctx, { frequency: "weekly" });
+  const ticket = await createTicket(b.ctx, { subject: "sweep ticket", body: "x" });
+  const attachment = await addAttachment(b.ctx, ticket.ticket.id, ticket.messageId, {
+    name: "a.txt",
+    type: "text/plain",
+    bytes: new Uint8Array([1]),
+  });
+  const alertId = newId("alr");
+  await controlDb(b.ctx.env).insert(securityAlerts).values({
+    id: alertId,
+    tenantId: b.tenant.id,
+    kind: "mass_export",
+    dedupeKey: alertId,
+    detail: {},
+    createdAt: Date.now(),
+  });
+  const grant = await grantSupportAccess(b.ctx, ticket.ticket.id, { hours: 1, scope: "all_calls" });
   return {
     scheduleId: schedule.id,
     reviewId,
+    breachId: "brc_sweep",
+    deadLetterId: "dlq_sweep",
     tenantId: b.tenant.id,
+    alertId,
+    ticketId: ticket.ticket.id,
+    messageId: ticket.messageId,
+    attachmentId: attachment.id,
+    grantId: grant.id,
     jobId: job.id,
     part: "1",
     privacyRequestId: privacy.id,
@@ -199,6 +227,10 @@ const JSON_BODIES: Record<string, unknown> = {
   "POST /api/v1/privacy-requests/:privacyRequestId/actions": { action: "reject", reason: "sweep" },
   "PUT /api/v1/billing/settings": { overQuota: "hold" },
   "POST /api/v1/billing/checkout-sessions": { plan: "starter" },
+  "POST /api/v1/support/tickets": { subject: "sweep", body: "sweep" },
+  "POST /api/v1/support/tickets/:ticketId/messages": { body: "sweep" },
+  "PUT /api/v1/support/tickets/:ticketId/status": { status: "closed" },
+  "POST /api/v1/support/tickets/:ticketId/grants": { hours: 1, scope: "all_calls" },
 };
 const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /members/:memberId/role": { role: "viewer" },
@@ -215,6 +247,9 @@ const FORM_BODIES: Record<string, Record<string, string>> = {
   "POST /billing/checkout": { plan: "starter" },
   "POST /billing/quota": { overQuota: "hold" },
   "POST /ops/billing/:tenantId/plan": { plan: "starter" },
+  "POST /support/:ticketId/messages": { body: "sweep" },
+  "POST /support/:ticketId/status": { status: "closed" },
+  "POST /support/:ticketId/grants": { hours: "1" },
 };
 
 function fillPath(path: string, ids: Record<string, string>): string {

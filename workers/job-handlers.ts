@@ -7,3 +7,4 @@ import "../core/location-migration";
 import "../core/contract-end";
 import "../core/stats/build";
 import "../core/privacy/jobs";
+import "../core/backup";

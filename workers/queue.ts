@@ -5,6 +5,7 @@ import { type JobMessage, runJobStep } from "../core/jobs";
 import "./job-handlers";
 import { rebuildDirty } from "../core/kpis";
 import { deliverMail } from "../core/mail";
+import { keepDeadLetter } from "../core/ops-health";
 import {
   analyzeStep,
   deadLetterStep,
@@ -41,9 +42,13 @@ export async function handleQueue(
       if (queue === "ccr-jobs") await handleJob(env, msg.body as JobMessage);
       else if (queue === "ccr-transcribe") await transcribeStep(env, msg.body as PipelineMessage);
       else if (queue === "ccr-analyze") await analyzeStep(env, msg.body as PipelineMessage);
-      else if (queue === "ccr-pipeline-dlq") await deadLetterStep(env, msg.body as PipelineMessage);
-      else if (queue === "ccr-jobs-dlq") deadLetter(batch.queue, msg);
-      else throw new Error(`no consumer for queue ${batch.queue}`);
+      else if (queue === "ccr-pipeline-dlq") {
+        await deadLetterStep(env, msg.body as PipelineMessage);
+        await keepDeadLetter(env, queue, msg.body, msg.attempts);
+      } else if (queue === "ccr-jobs-dlq") {
+        deadLetter(batch.queue, msg);
+        await keepDeadLetter(env, queue, msg.body, msg.attempts);
+      } else throw new Error(`no consumer for queue ${batch.queue}`);
       msg.ack();
     } catch (err) {
       // A pipeline error that retrying cannot fix fails the call at once (it keeps its data).

@@ -19,16 +19,21 @@ import { registerPrivacy } from "./routes/privacy";
 import { registerReports } from "./routes/reports";
 import { registerReviews } from "./routes/reviews";
 import { registerRubrics } from "./routes/rubrics";
+import { registerSecurity } from "./routes/security";
 import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
+import { registerSupport } from "./routes/support";
 import { registerTenant } from "./routes/tenant";
 import { registerWebhooks } from "./routes/webhooks";
 
 /** JSON bodies above this are refused (413) before being parsed. Uploads have their own limit. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
 const STREAMED_PUT = /\/calls\/[^/]+\/(recording|transcript|recording\/uploads\/[^/]+\/parts\/\d+)$/;
+const ATTACHMENT = /\/support\/tickets\/[^/]+\/messages\/[^/]+\/attachments$/;
 const isStreamed = (method: string, path: string) =>
-  (method === "PUT" && STREAMED_PUT.test(path)) || (method === "POST" && path.endsWith("/imports"));
+  (method === "PUT" && STREAMED_PUT.test(path)) ||
+  (method === "POST" &&
+    (path.endsWith("/imports") || path.endsWith("/backups/restore") || ATTACHMENT.test(path)));
 
 export function buildApi() {
   const api = new OpenAPIHono<AppEnv>({
@@ -71,6 +76,8 @@ export function buildApi() {
   registerStatistics(api);
   registerPrivacy(api);
   registerBilling(api);
+  registerSupport(api);
+  registerSecurity(api);
 
   const document = () =>
     api.getOpenAPI31Document({

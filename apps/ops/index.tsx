@@ -28,7 +28,10 @@ import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
 import { registerOpsBilling } from "./billing";
+import { registerOpsBreaches } from "./breaches";
+import { registerOpsConsole } from "./console";
 import { registerOpsPrivacy } from "./privacy";
+import { registerOpsSupport } from "./support";
 
 type OpsContext = Context<AppEnv>;
 const PAGE_SIZE = 50;
@@ -74,7 +77,9 @@ export function opsPage(c: OpsContext, title: string, body: Child, status = 200)
       <nav aria-label={_("ops.nav.label")}>
         <a href="/ops">{_("ops.nav.tenants")}</a> · <a href="/ops/audit">{_("ops.nav.audit")}</a> ·{" "}
         <a href="/ops/legal">{_("ops.nav.legal")}</a> · <a href="/ops/privacy">{_("privacy.ops.nav")}</a> ·{" "}
-        <a href="/ops/billing">{_("ops.nav.billing")}</a> ·{" "}
+        <a href="/ops/billing">{_("ops.nav.billing")}</a> · <a href="/ops/support">{_("ops.nav.support")}</a>{" "}
+        · <a href="/ops/breaches">{_("ops.nav.breaches")}</a> ·{" "}
+        <a href="/ops/health">{_("ops.nav.health")}</a> · <a href="/ops/alerts">{_("ops.nav.alerts")}</a> ·{" "}
         <span class="muted">{_("ops.nav.signed_in", { name: op.name || op.email })}</span>{" "}
         <form method="post" action="/ops/logout" class="inline">
           <button type="submit" class="secondary">
@@ -269,6 +274,9 @@ export function registerOps(app: Hono<AppEnv>) {
   app.get("/ops/login", pub, (c) => loginForm(c));
   registerOpsPrivacy(app, ops);
   registerOpsBilling(app, ops);
+  registerOpsSupport(app, ops);
+  registerOpsBreaches(app, ops);
+  registerOpsConsole(app, ops);
 
   app.post("/ops/login", pub, async (c) => {
     const f = await readForm(c);
@@ -317,7 +325,9 @@ export function registerOps(app: Hono<AppEnv>) {
             <tbody>
               {rows.map((t) => (
                 <tr>
-                  <td>{t.name}</td>
+                  <td>
+                    <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
+                  </td>
                   <td>
                     <code>{t.id}</code>
                   </td>

@@ -58,7 +58,8 @@ export function registerAuthPages(app: Hono<AppEnv>) {
           <button type="submit">{_("login.submit")}</button>
         </form>
         <p>
-          <a href="/forgot-password">{_("login.forgot")}</a> · <a href="/signup">{_("login.signup")}</a>
+          <a href="/forgot-password">{_("login.forgot")}</a> · <a href="/signup">{_("login.signup")}</a> ·{" "}
+          <a href="/login/sso">{_("sso.login.link")}</a>
         </p>
       </>,
       status,

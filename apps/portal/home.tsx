@@ -30,6 +30,8 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "audit:read")) links.push({ href: "/audit", label: _("nav.audit") });
   if (roleAllows(role, "privacy:manage")) links.push({ href: "/privacy", label: _("nav.privacy") });
   if (roleAllows(role, "billing:read")) links.push({ href: "/billing", label: _("nav.billing") });
+  if (roleAllows(role, "settings:manage")) links.push({ href: "/security", label: _("nav.security") });
+  if (roleAllows(role, "support:use")) links.push({ href: "/support", label: _("nav.support") });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };
 }

@@ -15,7 +15,9 @@ import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
 import { registerRubrics } from "./pages/rubrics";
+import { registerSecurityPage } from "./pages/security";
 import { registerSettings } from "./pages/settings";
+import { registerSupport } from "./pages/support";
 import { registerWebhookPages } from "./pages/webhooks";
 
 /** Signed-in pages: account, members, API keys, settings, audit (D6). Each route names its rule. */
@@ -36,5 +38,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerWebhookPages(app);
   registerProcessing(app);
   registerBilling(app);
+  registerSupport(app);
+  registerSecurityPage(app);
   registerStatic(app); // the portal's scripts (/static/*.js, public)
 }

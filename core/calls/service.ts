@@ -475,6 +475,13 @@ export async function deleteCalls(
     await markKpiDirty(ctx.env, ctx.tenant, [call.startedAt]);
     await auditCtx(ctx, "call.deleted", "call", call.id);
   }
+  if (out.deleted.length)
+    await (await import("../abuse")).recordAbuseEvent(
+      ctx.env,
+      ctx.tenant.id,
+      "mass_deletion",
+      out.deleted.length,
+    );
   return out;
 }
 

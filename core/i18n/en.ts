@@ -1,5 +1,6 @@
 import { billingEn } from "./features/billing";
 import { governanceEn } from "./features/governance";
+import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
@@ -592,4 +593,5 @@ export const en = {
   ...privacyEn,
   ...statsEn,
   ...qualityEn,
+  ...opsEn,
 } as const satisfies Record<string, string>;

@@ -1,6 +1,7 @@
 import type { en } from "./en";
 import { billingFr } from "./features/billing";
 import { governanceFr } from "./features/governance";
+import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
@@ -591,4 +592,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...privacyFr,
   ...statsFr,
   ...qualityFr,
+  ...opsFr,
 };

@@ -262,6 +262,9 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
     async (c) => {
       const ctx = c.get("ctx");
       const call = await findCall(ctx, c.req.valid("param").callId);
+      // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
+      if (!/^bytes=[1-9]/.test(c.req.header("range") ?? ""))
+        await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );
@@ -429,6 +432,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const ctx = c.get("ctx");
       const t = await readTranscript(ctx, await findCall(ctx, c.req.valid("param").callId));
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
+      await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
     },
   );

@@ -17,6 +17,8 @@ export const JOB_KINDS = [
   "privacy_export",
   /** Privacy request execution in chunks: erasure of a subject's calls, resume after a lift. */
   "privacy_execution",
+  /** Restore of a tenant backup (I7) into an empty tenant. */
+  "tenant_restore",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;

@@ -3,4 +3,5 @@ export * from "./analyses";
 export * from "./calls";
 export * from "./privacy";
 export * from "./reviews";
+export * from "./support";
 export * from "./tenantMeta";

@@ -1,0 +1,190 @@
+import type { Hono, MiddlewareHandler } from "hono";
+import { listAllAlerts } from "../../core/abuse";
+import { formatDateTime } from "../../core/i18n";
+import { queueHealth, replayDeadLetter, tenantUsage } from "../../core/ops-health";
+import { tr } from "../portal/layout";
+import { Head } from "../portal/pages/common";
+import type { AppEnv } from "../types";
+import { auditOperator, opsPage } from "./index";
+import { operatorRef } from "./support";
+
+/** Console pages (H2, I5, I8): queue and dead-letter health with replay, abuse alerts, a tenant's usage. */
+export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<AppEnv>) {
+  app.get("/ops/health", ops, async (c) => {
+    const _ = tr(c);
+    const locale = c.get("locale");
+    await auditOperator(c, "operator.view_queue_health");
+    const h = await queueHealth(c.env);
+    return opsPage(
+      c,
+      _("ops.health.title"),
+      <>
+        <ul>
+          <li>{_("ops.health.dead_open", { n: h.deadLettersOpen })}</li>
+          <li>{_("ops.health.mail", { n: h.mail.queued, errors: h.mail.withError })}</li>
+          <li>{_("ops.health.webhooks", { n: h.webhooksFailed24h })}</li>
+        </ul>
+        <h2>{_("ops.health.dead_title")}</h2>
+        {h.deadLetters.length === 0 ? (
+          <p class="muted">{_("ops.health.dead_none")}</p>
+        ) : (
+          <table>
+            <Head
+              cols={[
+                _("ops.health.when"),
+                _("ops.health.queue"),
+                _("ops.health.message"),
+                _("ops.health.attempts"),
+                "",
+              ]}
+            />
+            <tbody>
+              {h.deadLetters.map((d) => (
+                <tr>
+                  <td>{formatDateTime(locale, d.createdAt)}</td>
+                  <td>{d.queue}</td>
+                  <td>
+                    <code>{JSON.stringify(d.body)}</code>
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    {d.replayedAt ? (
+                      _("ops.health.replayed", { when: formatDateTime(locale, d.replayedAt) })
+                    ) : (
+                      <form method="post" action={`/ops/health/dead-letters/${d.id}/replay`} class="inline">
+                        <button type="submit">{_("ops.health.replay")}</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <h2>{_("ops.health.jobs_title")}</h2>
+        <table>
+          <Head cols={[_("ops.health.kind"), _("ops.health.status"), _("ops.health.count")]} />
+          <tbody>
+            {h.jobs.map((j) => (
+              <tr>
+                <td>{j.kind}</td>
+                <td>{j.status}</td>
+                <td>{j.n}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>{_("ops.health.failed_jobs")}</h2>
+        {h.failedJobs.length === 0 ? (
+          <p class="muted">{_("ops.health.none")}</p>
+        ) : (
+          <ul>
+            {h.failedJobs.map((j) => (
+              <li>
+                <code>{j.id}</code> {j.kind} — {j.error} ({formatDateTime(locale, j.updatedAt)})
+              </li>
+            ))}
+          </ul>
+        )}
+      </>,
+    );
+  });
+
+  app.post("/ops/health/dead-letters/:deadLetterId/replay", ops, async (c) => {
+    await replayDeadLetter(c.env, operatorRef(c), c.req.param("deadLetterId"));
+    return c.redirect("/ops/health", 303);
+  });
+
+  app.get("/ops/alerts", ops, async (c) => {
+    const _ = tr(c);
+    const locale = c.get("locale");
+    await auditOperator(c, "operator.view_security_alerts");
+    const rows = await listAllAlerts(c.env);
+    return opsPage(
+      c,
+      _("ops.alerts.title"),
+      rows.length === 0 ? (
+        <p class="muted">{_("abuse.none")}</p>
+      ) : (
+        <table>
+          <Head
+            cols={[
+              _("abuse.when"),
+              _("ops.tenants.name"),
+              _("abuse.what"),
+              _("abuse.detail"),
+              _("abuse.acknowledged"),
+            ]}
+          />
+          <tbody>
+            {rows.map(({ a, tenantName }) => (
+              <tr>
+                <td>{formatDateTime(locale, a.createdAt)}</td>
+                <td>
+                  <a href={`/ops/tenants/${a.tenantId}`}>{tenantName}</a>
+                </td>
+                <td>{_(`abuse.kind.${a.kind}`)}</td>
+                <td>
+                  <code>
+                    {Object.entries(a.detail)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(" ")}
+                  </code>
+                </td>
+                <td>{a.acknowledgedAt ? formatDateTime(locale, a.acknowledgedAt) : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ),
+    );
+  });
+
+  app.get("/ops/tenants/:tenantId", ops, async (c) => {
+    const _ = tr(c);
+    const locale = c.get("locale");
+    const id = c.req.param("tenantId");
+    await auditOperator(c, "operator.view_tenant", { targetType: "tenant", targetId: id });
+    const { tenant: t, usage } = await tenantUsage(c.env, id);
+    return opsPage(
+      c,
+      t.name,
+      <>
+        <p>
+          <a href="/ops">{_("ops.nav.tenants")}</a>
+        </p>
+        <dl>
+          <dt>{_("ops.tenants.id")}</dt>
+          <dd>
+            <code>{t.id}</code>
+          </dd>
+          <dt>{_("ops.tenants.location")}</dt>
+          <dd>
+            {_(`settings.location.value.${t.location}`)} ({t.shard}, {t.processingScope})
+          </dd>
+          <dt>{_("ops.tenants.status")}</dt>
+          <dd>{_(`ops.tenant_status.${t.status}`)}</dd>
+          <dt>{_("ops.tenant.plan")}</dt>
+          <dd>{_("ops.tenant.plan_local")}</dd>
+          <dt>{_("ops.tenants.created")}</dt>
+          <dd>{formatDateTime(locale, t.createdAt)}</dd>
+        </dl>
+        <h2>{_("ops.tenant.usage")}</h2>
+        <dl>
+          <dt>{_("ops.tenant.calls")}</dt>
+          <dd>{usage.calls}</dd>
+          <dt>{_("ops.tenant.calls_month")}</dt>
+          <dd>{usage.callsThisMonth}</dd>
+          <dt>{_("ops.tenant.minutes_month")}</dt>
+          <dd>{usage.analysedMinutesThisMonth}</dd>
+          <dt>{_("ops.tenant.members")}</dt>
+          <dd>{usage.members}</dd>
+          <dt>{_("ops.tenant.keys")}</dt>
+          <dd>{usage.activeApiKeys}</dd>
+          <dt>{_("ops.tenant.tickets")}</dt>
+          <dd>{usage.openTickets}</dd>
+        </dl>
+      </>,
+    );
+  });
+}

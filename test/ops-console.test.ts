@@ -1,0 +1,90 @@
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startJob } from "../core/jobs";
+import { controlDb } from "../db/client";
+import { deadLetters } from "../db/schema/control";
+import { handleQueue, type QueueMessage } from "../workers/queue";
+import { call, E, makeTenant } from "./helpers";
+import { operatorCookie } from "./ops-helpers";
+
+afterEach(() => vi.restoreAllMocks());
+
+function batch(queue: string, body: QueueMessage): MessageBatch<QueueMessage> {
+  const msg = {
+    id: crypto.randomUUID(),
+    timestamp: new Date(),
+    body,
+    attempts: 6,
+    ack: vi.fn(),
+    retry: vi.fn(),
+  };
+  return {
+    queue,
+    messages: [msg],
+    ackAll: vi.fn(),
+    retryAll: vi.fn(),
+  } as unknown as MessageBatch<QueueMessage>;
+}
+
+describe("operator console (H2)", () => {
+  it("a dead letter is kept, shown with the queue health, and replayed once", async () => {
+    const t = await makeTenant();
+    const send = vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const { job } = await startJob(E, { tenantId: t.tenant.id, kind: "retention_purge", params: {} });
+    send.mockClear();
+    await handleQueue(
+      batch("ccr-jobs-dlq", { type: "job.step", jobId: job.id, step: 0 }),
+      E,
+      {} as ExecutionContext,
+    );
+    const [dl] = await controlDb(E)
+      .select()
+      .from(deadLetters)
+      .where(eq(deadLetters.body, { type: "job.step", jobId: job.id, step: 0 }));
+    expect(dl).toBeTruthy();
+    const op = await operatorCookie();
+    const page = await call("/ops/health", { cookie: op.cookie, headers: { "accept-language": "en" } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(job.id);
+    expect(html).toContain("Replay");
+    const replay = await call(`/ops/health/dead-letters/${dl.id}/replay`, {
+      method: "POST",
+      cookie: op.cookie,
+      form: {},
+    });
+    expect(replay.status).toBe(303);
+    expect(send).toHaveBeenCalledWith({ type: "job.step", jobId: job.id, step: 0 });
+    const [after] = await controlDb(E).select().from(deadLetters).where(eq(deadLetters.id, dl.id));
+    expect(after.replayedBy).toBe(op.id);
+    // A second replay of the same letter: 404, nothing sent.
+    send.mockClear();
+    expect(
+      (
+        await call(`/ops/health/dead-letters/${dl.id}/replay`, {
+          method: "POST",
+          cookie: op.cookie,
+          form: {},
+        })
+      ).status,
+    ).toBe(404);
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it("a tenant's page shows plan, location, status and usage counts", async () => {
+    const t = await makeTenant({ location: "us" });
+    await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "u-1" } });
+    const op = await operatorCookie();
+    const list = await (await call("/ops", { cookie: op.cookie })).text();
+    expect(list).toContain(`/ops/tenants/${t.tenant.id}`);
+    const res = await call(`/ops/tenants/${t.tenant.id}`, {
+      cookie: op.cookie,
+      headers: { "accept-language": "en" },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("Calls stored");
+    expect(html).toContain("DATA_US_1");
+    expect((await call("/ops/tenants/ten_nope", { cookie: op.cookie })).status).toBe(404);
+  });
+});
