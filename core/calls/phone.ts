@@ -1,6 +1,11 @@
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/min";
+import {
+  type CountryCode,
+  type MetadataJson,
+  parsePhoneNumberFromString as parseWith,
+} from "libphonenumber-js/core";
 import { encryptString, hmacHex } from "../crypto";
 import { ApiError } from "../errors";
+import metadata from "./phone-metadata.json";
 
 /**
  * Caller phone numbers (B3): normalised to E.164 (libphonenumber metadata), then never stored in
@@ -8,13 +13,30 @@ import { ApiError } from "../errors";
  * keyed hash (HMAC) for lookups and the suppression list, and a masked form for display.
  * Redaction of transcripts does not touch phone numbers: they are metadata handled here.
  */
+/**
+ * libphonenumber's metadata for the calling codes we meet most (scripts/phone-metadata.mjs: +1,
+ * +3x, +4x, the Maghreb, French-speaking Africa, French overseas). A number of another country is
+ * accepted in international form (+ and 8–15 digits, E.164's bounds) without the per-country check.
+ */
+const META = metadata as unknown as MetadataJson;
+const parsePhoneNumberFromString = (text: string, opts?: { defaultCountry?: CountryCode }) =>
+  parseWith(text, opts ?? {}, META);
+
 export function normalizePhone(raw: string, defaultCountry: CountryCode): string {
-  const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry });
-  if (!parsed?.isPossible())
-    throw new ApiError("validation_failed", "customerPhone is not a valid phone number", {
-      errors: [{ pointer: "/customerPhone", detail: "not a possible phone number" }],
-    });
-  return parsed.number;
+  const text = raw.trim();
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry });
+  if (parsed?.isPossible()) return parsed.number;
+  const intl = text.replace(/[\s().-]/g, "").replace(/^00/, "+");
+  if (!parsed && /^\+[2-9]\d{7,14}$/.test(intl) && !isKnownCallingCode(intl)) return intl;
+  throw new ApiError("validation_failed", "customerPhone is not a valid phone number", {
+    errors: [{ pointer: "/customerPhone", detail: "not a possible phone number" }],
+  });
+}
+
+/** True when the number's calling code is one the metadata covers (then it must parse). */
+function isKnownCallingCode(e164: string): boolean {
+  const codes = META.country_calling_codes as Record<string, string[]>;
+  return [1, 2, 3].some((n) => Object.hasOwn(codes, e164.slice(1, 1 + n)));
 }
 
 export function defaultCountryFor(location: string): CountryCode {
