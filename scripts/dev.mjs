@@ -174,6 +174,9 @@ function runDev() {
   const argv = [
     WRANGLER,
     "dev",
+    // The platform, then its private Workers reached through service bindings: the analysis
+    // Worker (built-in engine and LLM analysis, `LLM`) and the Stripe gateway (`STRIPE`).
+    ...["wrangler.toml", "workers/llm/wrangler.toml", "workers/stripe/wrangler.toml"].flatMap((c) => ["-c", c]),
     "--ip",
     "127.0.0.1",
     "--port",
