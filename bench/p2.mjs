@@ -43,6 +43,7 @@ export async function p2() {
     stateDir: STATE,
     port: PORT,
     extra: ["--no-demo-calls"],
+    frozen: false, // calls are analysed: the analysis Worker must run beside the platform
   });
   let postMs = 0;
   let doneMs = null;

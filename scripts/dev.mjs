@@ -176,7 +176,13 @@ function runDev() {
     "dev",
     // The platform, then its private Workers reached through service bindings: the analysis
     // Worker (built-in engine and LLM analysis, `LLM`) and the Stripe gateway (`STRIPE`).
-    ...["wrangler.toml", "workers/llm/wrangler.toml", "workers/stripe/wrangler.toml"].flatMap((c) => ["-c", c]),
+    // (A benchmark serving a frozen bundle with --no-bundle runs the platform alone.)
+    ...(passThrough.includes("--no-bundle")
+      ? []
+      : ["wrangler.toml", "workers/llm/wrangler.toml", "workers/stripe/wrangler.toml"].flatMap((c) => [
+          "-c",
+          c,
+        ])),
     "--ip",
     "127.0.0.1",
     "--port",

@@ -228,16 +228,18 @@ export async function startPlatform({
   port,
   inspectorPort = port + 1000,
   extra = [],
+  // false: wrangler builds the sources, with the analysis and Stripe Workers beside the platform
+  // (needed when calls are analysed, P2); true: a frozen bundle of the platform alone.
+  frozen = true,
 }) {
-  const script = await frozenBuild("platform");
+  const script = frozen ? await frozenBuild("platform") : null;
   return startServer({
     name,
     // Extra arguments go to `wrangler dev`. An explicit inspector port keeps clear of a
     // developer's instance (9229).
     argv: [
       path.join(root, "scripts", "dev.mjs"),
-      script,
-      "--no-bundle",
+      ...(script ? [script, "--no-bundle"] : []),
       "--inspector-port",
       String(inspectorPort),
       "--show-interactive-dev-session=false",

@@ -206,8 +206,6 @@ describe("quality journey in Chromium", () => {
   });
 
   it("governance settings, a report exported and checked, the language switch", async () => {
-    // The owner (the language switch at the end is saved on the account: keep the admin French
-    // for the other journeys).
     const admin = await newPage();
     await login(admin, "owner@horizon.example");
     await admin.goto(`${base}/governance`);
@@ -236,6 +234,9 @@ describe("quality journey in Chromium", () => {
     await go(admin, admin.locator("form[action='/lang'] button"));
     expect(await admin.locator("html").getAttribute("lang")).toBe("en");
     expect(await admin.locator("h1").textContent()).toBe("Reports");
+    // And back: the choice is saved on the account, which other journeys use in French.
+    await go(admin, admin.locator("form[action='/lang'] button"));
+    expect(await admin.locator("html").getAttribute("lang")).toBe("fr");
   });
 
   it("no page logged a console error", () => {
