@@ -14,13 +14,29 @@ interface Entry {
   rows: number;
 }
 
+const META = new WeakMap<object, { inner: D1PreparedStatement; sql: string; params: unknown[] }>();
+
 function recording(db: D1Database, log: Entry[]): D1Database {
   return new Proxy(db, {
     get(target, prop) {
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          const metas = stmts.map((s) => META.get(s));
+          const out = await target.batch(stmts.map((s, i) => metas[i]?.inner ?? s));
+          out.forEach((r, i) =>
+            log.push({
+              sql: metas[i]?.sql ?? "?",
+              params: metas[i]?.params ?? [],
+              durationMs: r.meta?.duration ?? null,
+              rows: r.results?.length ?? 0,
+            }),
+          );
+          return out;
+        };
       if (prop === "prepare")
         return (sql: string) => {
-          const wrap = (s: D1PreparedStatement, params: unknown[]): D1PreparedStatement =>
-            new Proxy(s, {
+          const wrap = (s: D1PreparedStatement, params: unknown[]): D1PreparedStatement => {
+            const proxy: D1PreparedStatement = new Proxy(s, {
               get(st, p) {
                 if (p === "bind") return (...a: unknown[]) => wrap(st.bind(...a), a);
                 if (p === "all" || p === "run")
@@ -50,6 +66,9 @@ function recording(db: D1Database, log: Entry[]): D1Database {
                 return typeof v === "function" ? v.bind(st) : v;
               },
             });
+            META.set(proxy, { inner: s, sql, params });
+            return proxy;
+          };
           return wrap(target.prepare(sql), []);
         };
       const v = Reflect.get(target, prop);
