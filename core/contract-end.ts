@@ -252,6 +252,7 @@ export async function readExportVolume(ctx: Ctx, part: number) {
   const obj = await dataPlane(ctx.env, ctx.tenant).bucket.get(v.key);
   if (!obj) throw new ApiError("gone", "This export has been deleted");
   await auditCtx(ctx, "tenant.export_downloaded", "job", job.id, { part });
+  await (await import("./abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return { body: obj.body, size: obj.size, name: `callcenterrate-export-${ctx.tenant.id}-part${part}.zip` };
 }
 
