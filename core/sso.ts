@@ -30,8 +30,8 @@ import { ApiError } from "./errors";
  *   admins without TOTP are sent to enrol by the portal, as after a password login. When the
  *   tenant does not require it, the identity provider's own authentication is trusted.
  * - The issuer's discovery document and JWKS are cached per isolate for 10 minutes
- *   (`ISSUER_CACHE_TTL_MS`); a token signed by a key the cached set lacks (key rotation) makes
- *   one fresh fetch of the JWKS before it is refused.
+ *   (`ISSUER_CACHE_TTL_MS`); a token whose key the cached set lacks or whose signature does not
+ *   verify against it (key rotation) makes one fresh fetch of the JWKS before it is refused.
  */
 
 export const SSO_STATE_TTL_MS = 10 * 60_000;
@@ -434,8 +434,14 @@ async function verifyIdToken(idToken: string, d: Discovery, clientId: string, no
     try {
       payload = await verify(cached ?? (await load()));
     } catch (err) {
-      // The issuer rotated its keys since the set was cached: fetch it once more.
-      if (!cached || (err as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw err;
+      // The issuer rotated its keys since the set was cached (a new kid, or — against the
+      // advice of RFC 7517 — a new key under the same kid): fetch it once more.
+      const code = (err as { code?: string }).code;
+      if (
+        !cached ||
+        (code !== "ERR_JWKS_NO_MATCHING_KEY" && code !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED")
+      )
+        throw err;
       payload = await verify(await load());
     }
     if (payload.nonce !== nonce) throw ssoFailure("nonce mismatch");

@@ -311,12 +311,19 @@ describe("single sign-on (A8)", () => {
     expect(sessionOf(await signIn(mock, email))).toBeTruthy();
     expect(jwksHits()).toBe(2);
     expect(discoveryHits()).toBe(1);
+    // A forged token (wrong key) is refused after one fresh look at the issuer's keys.
+    const forged = await startLogin(mock, email);
+    mock.state.scenario = { email, badKey: true };
+    const refused = await call(forged.url, { cookie: forged.cookie });
+    expect(refused.status).toBe(401);
+    expect(sessionOf(refused)).toBeUndefined();
+    expect(jwksHits()).toBe(3);
     // Past the TTL (injected clock) both are fetched again.
     const real = Date.now();
     vi.spyOn(Date, "now").mockReturnValue(real + ISSUER_CACHE_TTL_MS + 1000);
     expect(sessionOf(await signIn(mock, email))).toBeTruthy();
     expect(discoveryHits()).toBe(2);
-    expect(jwksHits()).toBe(3);
+    expect(jwksHits()).toBe(4);
   });
 
   it("when the organisation requires a second factor, an SSO sign-in of an account with TOTP goes through the TOTP step", async () => {
