@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { Unzip, UnzipInflate } from "fflate";
 import { controlDb } from "../db/client";
 import { type DataPlane, dataPlane } from "../db/resolver";
 import {
+  apiKeys,
   type Job,
   jobs,
   memberships,
@@ -11,8 +12,9 @@ import {
   supportTickets,
   tenants,
   users,
+  webhookEndpoints,
 } from "../db/schema/control";
-import { auditCtx } from "./accounts";
+import { auditCtx, emailSchema, inviteMember } from "./accounts";
 import { appendAudit } from "./audit";
 import type { Ctx } from "./context";
 import { newId, randomBytes } from "./crypto";
@@ -20,7 +22,9 @@ import { ApiError, notFound } from "./errors";
 import { writeZipToR2, type ZipEntry } from "./exports/zip";
 import { JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
 import { tenantTables } from "./location-migration";
+import { assignableRoles, ROLES, type Role } from "./rbac";
 import { tenantById } from "./tenants";
+import { createEndpoint, updateEndpoint } from "./webhooks";
 
 /**
  * Tenant backup and restore (I7).
@@ -38,8 +42,20 @@ import { tenantById } from "./tenants";
  * does not hold the source's rows any more (another location or shard, or after the source was
  * deleted); otherwise it fails cleanly (`ids already present`) without touching anything else.
  *
- * Members, API keys, webhooks and tickets are listed in the export for the record but not
- * restored: people and credentials exist once on the platform and are invited again.
+ * Control-plane facts, restored as the person (or key) who started the restore, within what they
+ * may do themselves:
+ * - members: a platform account with the same e-mail gets its membership back (agent links
+ *   kept: agent ids are preserved); anyone else is invited by e-mail. A role the restorer could
+ *   not give by hand (an admin giving "owner") is skipped, with the reason in the job's result.
+ * - webhook endpoints: re-created (URL checked again) with a NEW signing secret, *disabled*. The
+ *   secret is never written anywhere readable: the admin rotates it (`POST
+ *   /webhooks/{id}/rotate-secret`, shown once), gives it to the receiver, then enables the
+ *   endpoint — until then nothing is sent with a secret nobody holds.
+ * - API keys are NOT restored: only their hashes exist, and copying a hash into another tenant
+ *   would make one leaked secret open two organisations. The export lists names and scopes only.
+ * - support tickets are NOT restored: they are a conversation with the platform about the source
+ *   organisation, which keeps them (an operator would otherwise see every thread twice); the
+ *   export keeps them as read-only history in `control/support.json`.
  */
 
 export const BACKUP_FORMAT = "ccr-tenant-backup";
@@ -136,6 +152,7 @@ async function* backupEntries(env: Env, tenantId: string, dp: DataPlane): AsyncG
       firstName: users.firstName,
       lastName: users.lastName,
       role: memberships.role,
+      agentId: memberships.agentId,
     })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
@@ -144,6 +161,27 @@ async function* backupEntries(env: Env, tenantId: string, dp: DataPlane): AsyncG
   const sso = await db.query.ssoConfigs.findFirst({ where: eq(ssoConfigs.tenantId, tenantId) });
   if (sso)
     yield { name: "control/sso.json", data: JSON.stringify({ ...sso, clientSecretEnc: undefined }, null, 2) };
+  const hooks = await db
+    .select({
+      url: webhookEndpoints.url,
+      events: webhookEndpoints.events,
+      description: webhookEndpoints.description,
+      active: webhookEndpoints.active,
+    })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.tenantId, tenantId));
+  yield { name: "control/webhooks.json", data: JSON.stringify(hooks, null, 2) };
+  // For the record only (no hash): keys are not restored.
+  const keys = await db
+    .select({
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      scopes: apiKeys.scopes,
+      expiresAt: apiKeys.expiresAt,
+    })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)));
+  yield { name: "control/api-keys.json", data: JSON.stringify(keys, null, 2) };
   const tickets = await db.select().from(supportTickets).where(eq(supportTickets.tenantId, tenantId));
   const messages = await db.select().from(supportMessages).where(eq(supportMessages.tenantId, tenantId));
   yield { name: "control/support.json", data: JSON.stringify({ tickets, messages }, null, 2) };
@@ -224,7 +262,8 @@ export async function startRestore(ctx: Ctx, body: ReadableStream<Uint8Array>, l
   const { job } = await startJob(ctx.env, {
     tenantId: ctx.tenant.id,
     kind: "tenant_restore",
-    params: { uploadId: id },
+    // The restore re-creates members and webhooks as this actor, within its own rights.
+    params: { uploadId: id, actor: ctx.actor },
     createdBy: ctx.actor.type === "system" ? null : ctx.actor.id,
   });
   await auditCtx(ctx, "backup.restore_started", "job", job.id, { size: length });
@@ -329,6 +368,9 @@ async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
     );
   let source: string | null = null;
   let settings: Record<string, unknown> | null = null;
+  let members: ExportedMember[] = [];
+  let hooks: ExportedWebhook[] = [];
+  let tickets = 0;
   const rows: Record<string, number> = {};
   let objects = 0;
   const rewrite = (s: string) => (source ? s.split(source).join(tenant.id) : s);
@@ -343,6 +385,18 @@ async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
     if (!source) throw new JobFailure("the backup's manifest must come first");
     if (entry.name === "control/tenant.json") {
       settings = JSON.parse(dec.decode(entry.data));
+      continue;
+    }
+    if (entry.name === "control/members.json") {
+      members = JSON.parse(dec.decode(entry.data));
+      continue;
+    }
+    if (entry.name === "control/webhooks.json") {
+      hooks = JSON.parse(dec.decode(entry.data));
+      continue;
+    }
+    if (entry.name === "control/support.json") {
+      tickets = (JSON.parse(dec.decode(entry.data)) as { tickets?: unknown[] }).tickets?.length ?? 0;
       continue;
     }
     const tm = /^tables\/([a-z0-9_]+)\/\d+\.ndjson$/.exec(entry.name);
@@ -422,6 +476,17 @@ async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
       })
       .where(eq(tenants.id, tenant.id));
   }
+  const { actor } = job.params as { actor?: Ctx["actor"] };
+  const ctx: Ctx = {
+    env,
+    tenant: (await tenantById(env, tenant.id)) ?? tenant,
+    actor: actor ?? { type: "system", id: null },
+    requestId: `restore:${job.id}`,
+    ip: null,
+    userAgent: null,
+  };
+  const people = await restoreMembers(ctx, Array.isArray(members) ? members : []);
+  const webhooks = await restoreWebhooks(ctx, Array.isArray(hooks) ? hooks : []);
   await dp.bucket.delete(uploadKey(dp, uploadId));
   await appendAudit(env, {
     tenantId: tenant.id,
@@ -431,7 +496,110 @@ async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
     targetId: job.id,
     meta: { sourceTenantId: source, objects, calls: rows.calls ?? 0 },
   });
-  return { progress: {}, result: { sourceTenantId: source, rows, objects, ftsIndexed: withTx.length } };
+  return {
+    progress: {},
+    result: {
+      sourceTenantId: source,
+      rows,
+      objects,
+      ftsIndexed: withTx.length,
+      members: people,
+      webhooks,
+      notRestored: {
+        apiKeys: "create new keys: only hashes are stored, and a hash must never serve two organisations",
+        supportTickets: `${tickets} kept with the source organisation; read-only copy in control/support.json`,
+      },
+    },
+  };
+}
+
+interface ExportedMember {
+  email?: unknown;
+  role?: unknown;
+  agentId?: unknown;
+}
+interface ExportedWebhook {
+  url?: unknown;
+  events?: unknown;
+  description?: unknown;
+}
+const MAX_RESTORED = 500;
+
+function restorerRole(ctx: Ctx): Role {
+  if (ctx.actor.type === "user") return ctx.actor.role;
+  if (ctx.actor.type === "api_key" && ctx.actor.scopes.includes("admin")) return "admin";
+  return "viewer";
+}
+
+/** Memberships for existing accounts, invitations for the others; never more than the restorer may give. */
+async function restoreMembers(ctx: Ctx, list: ExportedMember[]) {
+  const db = controlDb(ctx.env);
+  const allowed = assignableRoles(restorerRole(ctx));
+  const out = { memberships: 0, invitations: 0, skipped: [] as { email: string; reason: string }[] };
+  for (const m of list.slice(0, MAX_RESTORED)) {
+    const parsed = emailSchema.safeParse(m.email);
+    const email = parsed.success ? parsed.data : String(m.email ?? "").slice(0, 254);
+    const role = m.role as Role;
+    if (!parsed.success || !ROLES.includes(role)) {
+      out.skipped.push({ email, reason: "invalid" });
+      continue;
+    }
+    if (!allowed.includes(role)) {
+      out.skipped.push({ email, reason: `role ${role} not assignable by the restorer` });
+      continue;
+    }
+    const user = await db.query.users.findFirst({ where: eq(users.email, email) });
+    if (user) {
+      const already = await db.query.memberships.findFirst({
+        where: and(eq(memberships.tenantId, ctx.tenant.id), eq(memberships.userId, user.id)),
+      });
+      if (already) {
+        out.skipped.push({ email, reason: "already a member" });
+        continue;
+      }
+      const id = newId("mem");
+      await db.insert(memberships).values({
+        id,
+        tenantId: ctx.tenant.id,
+        userId: user.id,
+        role,
+        agentId: role === "agent" && typeof m.agentId === "string" ? m.agentId : null,
+        createdAt: Date.now(),
+      });
+      await auditCtx(ctx, "member.restored", "membership", id, { role });
+      out.memberships++;
+      continue;
+    }
+    try {
+      await inviteMember(ctx, { email, role });
+      out.invitations++;
+    } catch (err) {
+      out.skipped.push({ email, reason: err instanceof ApiError ? err.message : "invitation failed" });
+    }
+  }
+  return out;
+}
+
+/** Endpoints re-created disabled, with a new secret nobody has seen (rotate, then enable). */
+async function restoreWebhooks(ctx: Ctx, list: ExportedWebhook[]) {
+  const out = { restoredDisabled: 0, skipped: [] as { url: string; reason: string }[] };
+  for (const h of list.slice(0, MAX_RESTORED)) {
+    try {
+      const created = await createEndpoint(ctx, {
+        url: String(h.url ?? ""),
+        events: h.events as never,
+        description: typeof h.description === "string" ? h.description : undefined,
+      });
+      await updateEndpoint(ctx, created.id, { active: false });
+      out.restoredDisabled++;
+    } catch (err) {
+      out.skipped.push({
+        url: String(h.url ?? "").slice(0, 200),
+        reason: err instanceof ApiError ? err.message : "invalid endpoint",
+      });
+    }
+  }
+  return out;
 }
 
 registerJobHandler("tenant_export", exportStep);

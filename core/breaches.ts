@@ -193,13 +193,16 @@ export async function getBreach(env: Env, id: string) {
   const notes = await db
     .select({ n: breachNotifications, name: tenants.name })
     .from(breachNotifications)
-    .innerJoin(tenants, eq(tenants.id, breachNotifications.tenantId))
+    // Left join: a tenant whose contract ended keeps its notification row under a pseudonym
+    // (core/contract-end.ts); the register still shows when it was told, not who it was.
+    .leftJoin(tenants, eq(tenants.id, breachNotifications.tenantId))
     .where(eq(breachNotifications.breachId, id))
     .orderBy(breachNotifications.notifiedAt);
   return {
     breach: b,
     notifications: notes.map((x) => ({
-      tenantId: x.n.tenantId,
+      tenantId: x.name === null ? null : x.n.tenantId,
+      /** null: the tenant's contract has ended (its identifier was removed). */
       tenantName: x.name,
       recipients: x.n.recipients,
       notifiedAt: x.n.notifiedAt,

@@ -1,15 +1,27 @@
-import { and, desc, eq, inArray, notInArray } from "drizzle-orm";
+import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { type DataPlane, dataPlane } from "../db/resolver";
 import {
+  abuseEvents,
+  abuseSettings,
+  apiKeyNetworks,
   apiKeys,
+  breachNotifications,
+  deadLetters,
   emailTokens,
   invitations,
   type Job,
   jobs,
   memberships,
   recoveryCodes,
+  securityAlerts,
   sessions,
+  ssoConfigs,
+  ssoStates,
+  supportAccessLog,
+  supportGrants,
+  supportMessages,
+  supportTickets,
   tenants,
   users,
   webhookDeliveries,
@@ -20,7 +32,7 @@ import { auditCtx } from "./accounts";
 import { appendAudit } from "./audit";
 import { callView } from "./calls/service";
 import type { Ctx } from "./context";
-import { sha256Hex } from "./crypto";
+import { newId, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
 import { writeZipToR2, type ZipEntry } from "./exports/zip";
 import { t } from "./i18n";
@@ -36,13 +48,20 @@ import { tenantById } from "./tenants";
  *
  *   export (optional: ZIP volumes of 50 calls each, JSON + transcripts + recordings)
  *   → wait (until the owner asks for deletion, or 30 days after the request at the latest)
- *   → delete (write lock; every data-plane row, FTS entry and object; API keys, webhooks,
- *     invitations, memberships, sessions; users left without an organisation)
+ *   → delete (write lock; every data-plane row, FTS entry and object — support attachments
+ *     included, rows and files; then in the control plane: API keys, webhooks, invitations,
+ *     memberships, sessions, support tickets with their messages, grants and access log, SSO
+ *     configuration and sign-in states, abuse thresholds, counters and alerts, dead letters that
+ *     refer to the tenant; users left without an organisation)
  *   → certificate (a JSON document with what was deleted and what is kept, its SHA-256, stored
  *     in the control bucket and mailed to the owner who asked)
  *
  * Kept: the tenant row (closed), billing records (10 years; they hold minutes, never call ids),
  * the audit and connection logs until their own retention ends (security logs: legal floor).
+ * The breach register is the operator's own record (GDPR art. 33(5)): an incident stays whole,
+ * and the tenant's notification row stays as evidence that the duty to notify was met (when, how
+ * many admins) but its tenant id is replaced by a random pseudonym, so it no longer points to the
+ * ended customer and the tenant's breach list is empty.
  */
 export const GRACE_DAYS = 30;
 const CALLS_PER_VOLUME = 50;
@@ -64,6 +83,8 @@ interface Progress {
     apiKeys: number;
     webhooks: number;
     memberships: number;
+    supportTickets?: number;
+    breachNotificationsAnonymised?: number;
   };
   deleteNow?: boolean;
   [k: string]: unknown;
@@ -231,6 +252,7 @@ export async function readExportVolume(ctx: Ctx, part: number) {
   const obj = await dataPlane(ctx.env, ctx.tenant).bucket.get(v.key);
   if (!obj) throw new ApiError("gone", "This export has been deleted");
   await auditCtx(ctx, "tenant.export_downloaded", "job", job.id, { part });
+  await (await import("./abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return { body: obj.body, size: obj.size, name: `callcenterrate-export-${ctx.tenant.id}-part${part}.zip` };
 }
 
@@ -320,9 +342,14 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
           memberships: p.deleted.memberships,
           apiKeys: p.deleted.apiKeys,
           webhookEndpoints: p.deleted.webhooks,
+          supportTickets: p.deleted.supportTickets ?? 0,
           stores: [
             "D1 data plane (all tables, full-text index)",
-            "R2 (recordings, transcripts, analyses, provider responses, exports)",
+            "R2 (recordings, transcripts, analyses, provider responses, exports, support attachments)",
+            "Support tickets, messages, support-access grants and their read log",
+            "Single sign-on configuration and domain verification",
+            "Abuse-alert thresholds, counters and alerts; API key networks",
+            "Dead letters referring to the organisation",
           ],
         },
         kept: {
@@ -330,6 +357,7 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
           auditLogDays: retention.auditLog,
           connectionLogDays: retention.connectionLogs,
           backups: "D1 Time Travel keeps deleted rows for at most 30 days",
+          breachNotifications: `${p.deleted.breachNotificationsAnonymised ?? 0} kept in the breach register without the organisation's identifier`,
         },
       };
       const body = JSON.stringify(cert, null, 2);
@@ -434,13 +462,44 @@ async function deleteControlRows(env: Env, tenantId: string) {
     .select({ id: webhookEndpoints.id })
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.tenantId, tenantId));
+  const tickets = await db
+    .select({ id: supportTickets.id })
+    .from(supportTickets)
+    .where(eq(supportTickets.tenantId, tenantId));
+  // Dead letters hold queue messages (ids only): the tenant's own, its jobs' steps, its webhook
+  // deliveries and mails. They go first, while the rows they point to can still be matched.
+  const letters = db.delete(deadLetters).where(
+    sql`json_extract(${deadLetters.body}, '$.tenantId') = ${tenantId}
+        or json_extract(${deadLetters.body}, '$.jobId') in (select id from jobs where tenant_id = ${tenantId})
+        or json_extract(${deadLetters.body}, '$.deliveryId') in (select id from webhook_deliveries where tenant_id = ${tenantId})
+        or (json_extract(${deadLetters.body}, '$.type') = 'mail.send'
+          and json_extract(${deadLetters.body}, '$.id') in (select id from mail_outbox where tenant_id = ${tenantId}))`,
+  );
+  // One pseudonym for all of this tenant's notifications (at most one per breach, so the unique
+  // (breach, tenant) index holds), random: it cannot be traced back to the tenant id.
+  const pseudonym = newId("ended");
   const res = await db.batch([
+    letters,
     db.delete(webhookDeliveries).where(eq(webhookDeliveries.tenantId, tenantId)),
     db.delete(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenantId)),
+    db.delete(apiKeyNetworks).where(eq(apiKeyNetworks.tenantId, tenantId)),
     db.delete(apiKeys).where(eq(apiKeys.tenantId, tenantId)),
     db.delete(invitations).where(eq(invitations.tenantId, tenantId)),
     db.delete(memberships).where(eq(memberships.tenantId, tenantId)),
     db.delete(sessions).where(eq(sessions.tenantId, tenantId)),
+    db.delete(supportAccessLog).where(eq(supportAccessLog.tenantId, tenantId)),
+    db.delete(supportGrants).where(eq(supportGrants.tenantId, tenantId)),
+    db.delete(supportMessages).where(eq(supportMessages.tenantId, tenantId)),
+    db.delete(supportTickets).where(eq(supportTickets.tenantId, tenantId)),
+    db.delete(ssoStates).where(eq(ssoStates.tenantId, tenantId)),
+    db.delete(ssoConfigs).where(eq(ssoConfigs.tenantId, tenantId)),
+    db.delete(abuseSettings).where(eq(abuseSettings.tenantId, tenantId)),
+    db.delete(abuseEvents).where(eq(abuseEvents.tenantId, tenantId)),
+    db.delete(securityAlerts).where(eq(securityAlerts.tenantId, tenantId)),
+    db
+      .update(breachNotifications)
+      .set({ tenantId: pseudonym })
+      .where(eq(breachNotifications.tenantId, tenantId)),
   ]);
   let users_ = 0;
   for (let i = 0; i < only.length; i += 90) {
@@ -456,9 +515,11 @@ async function deleteControlRows(env: Env, tenantId: string) {
     users_ += r[3].meta.changes ?? 0;
   }
   return {
-    apiKeys: res[2].meta.changes ?? 0,
+    apiKeys: res[4].meta.changes ?? 0,
     webhooks: endpoints.length,
-    memberships: res[4].meta.changes ?? 0,
+    memberships: res[6].meta.changes ?? 0,
+    supportTickets: tickets.length,
+    breachNotificationsAnonymised: res[17].meta.changes ?? 0,
     users: users_,
   };
 }

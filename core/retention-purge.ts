@@ -18,7 +18,9 @@ import { tenantById } from "./tenants";
  *
  *   recordings → transcripts (+ raw provider responses, FTS) → analyses (+ labels, R2 results)
  *   → calls (rows whose every category expired, with everything left under them)
- *   → exports (R2 objects under `exports/`) → logs (connection, webhook deliveries, mail) → audit
+ *   → exports (R2 objects under `exports/`) → support (closed tickets: attachments in R2 and the
+ *   data plane, then messages, grants, grant read log and the ticket in the control plane)
+ *   → logs (connection, webhook deliveries, mail) → audit
  *
  * Each step handles at most CHUNK items of one phase: it selects what is still expired and not
  * under legal hold (partial indexes hold only live items, so nothing purged is read again),
@@ -30,7 +32,16 @@ import { tenantById } from "./tenants";
 export const CHUNK = 90;
 const LOG_CHUNK = 500;
 const DAY_MS = 86_400_000;
-const PHASES = ["recordings", "transcripts", "analyses", "calls", "exports", "logs", "audit"] as const;
+const PHASES = [
+  "recordings",
+  "transcripts",
+  "analyses",
+  "calls",
+  "exports",
+  "support",
+  "logs",
+  "audit",
+] as const;
 type Phase = (typeof PHASES)[number];
 /** Raw speech-to-text responses are stored per provider; a purge deletes every possible one. */
 const STT_PROVIDERS = ["deepgram", "openai", "assemblyai"] as const;
@@ -47,6 +58,8 @@ export interface PurgeCounts {
   webhookDeliveries: number;
   mails: number;
   auditEntries: number;
+  supportTickets: number;
+  supportAttachments: number;
 }
 const zero = (): PurgeCounts => ({
   recordings: 0,
@@ -60,6 +73,8 @@ const zero = (): PurgeCounts => ({
   webhookDeliveries: 0,
   mails: 0,
   auditEntries: 0,
+  supportTickets: 0,
+  supportAttachments: 0,
 });
 
 interface Progress {
@@ -133,7 +148,8 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
   if (!tenant) throw new JobFailure("tenant not found");
   if (tenant.writeLock) return { progress: p, delaySeconds: 600 }; // a move or deletion owns the data
   if (tenant.legalHoldReason && p.phase !== "logs" && p.phase !== "audit") {
-    // A tenant-wide legal hold keeps all call data; logs still follow their own retention.
+    // A tenant-wide legal hold keeps all call data and support tickets; logs still follow their
+    // own retention.
     p.skipped = "legal hold";
     p.phase = "logs";
   }
@@ -294,6 +310,59 @@ async function runPhase(env: Env, tenant: Tenant, p: Progress, b: Budget): Promi
       p.counts.objects += old.length;
       p.cursor = page.truncated ? page.cursor : undefined;
       return !page.truncated;
+    }
+    case "support": {
+      // Closed (or resolved) tickets whose last activity is older than the cut-off. Open ones
+      // are a live conversation and stay. Files first (R2, then their data-plane rows), then the
+      // control-plane rows in one batch: a step killed in between finds the ticket again.
+      const cut = c.supportTickets ?? Number.NEGATIVE_INFINITY; // runs started before the category
+      const rows = (
+        await env.CONTROL_DB.prepare(
+          `select id from support_tickets where tenant_id = ? and status in ('resolved', 'closed')
+           and max(updated_at, last_message_at) < ? limit ${CHUNK}`,
+        )
+          .bind(tenant.id, cut)
+          .all<{ id: string }>()
+      ).results;
+      b.d1++;
+      if (!rows.length) return true;
+      const ids = rows.map((r) => r.id);
+      const marks = ids.map(() => "?").join(",");
+      const files = (
+        await dp.d1
+          .prepare(
+            `select object_key from support_attachments where tenant_id = ? and ticket_id in (${marks})`,
+          )
+          .bind(tenant.id, ...ids)
+          .all<{ object_key: string }>()
+      ).results;
+      b.d1++;
+      await r2Delete(
+        dp.bucket,
+        files.map((f) => f.object_key),
+        b,
+      );
+      await dp.d1
+        .prepare(`delete from support_attachments where tenant_id = ? and ticket_id in (${marks})`)
+        .bind(tenant.id, ...ids)
+        .run();
+      b.d1++;
+      const db = env.CONTROL_DB;
+      const del = (table: string, col: string) =>
+        db
+          .prepare(`delete from ${table} where tenant_id = ? and ${col} in (${marks})`)
+          .bind(tenant.id, ...ids);
+      const out = await db.batch([
+        del("support_access_log", "ticket_id"),
+        del("support_grants", "ticket_id"),
+        del("support_messages", "ticket_id"),
+        del("support_tickets", "id"),
+      ]);
+      b.d1++;
+      p.counts.supportTickets += out[3].meta.changes ?? 0;
+      p.counts.supportAttachments += files.length;
+      p.counts.objects += files.length;
+      return rows.length < CHUNK;
     }
     case "logs": {
       // Control-plane logs: connection log, webhook deliveries and mails follow `connectionLogs`

@@ -25,6 +25,7 @@ export const RETENTION_CATEGORIES = [
   "exports",
   "connectionLogs",
   "auditLog",
+  "supportTickets",
 ] as const;
 export type RetentionCategory = (typeof RETENTION_CATEGORIES)[number];
 
@@ -42,6 +43,13 @@ export const RETENTION_RULES: Record<RetentionCategory, Rule> = {
   exports: { guidanceDays: 30, floorDays: 1 },
   connectionLogs: { guidanceDays: Math.round(12 * MONTH), floorDays: Math.round(6 * MONTH) },
   auditLog: { guidanceDays: Math.round(12 * MONTH), floorDays: Math.round(6 * MONTH) },
+  /**
+   * Closed support tickets (messages, grants and their read log, attachments), counted from the
+   * ticket's last activity once it is resolved or closed. CNIL has no figure for support
+   * threads; 24 months is the platform's default (a ticket can be cited in a later dispute
+   * about the service), lowerable by the tenant. Open tickets are never purged.
+   */
+  supportTickets: { guidanceDays: Math.round(24 * MONTH), floorDays: 1 },
 };
 export const BILLING_RETENTION_YEARS = 10;
 const MAX_DAYS = 3650;
@@ -96,6 +104,7 @@ export const retentionInputSchema = z
     exports: days.optional(),
     connectionLogs: days.optional(),
     auditLog: days.optional(),
+    supportTickets: days.optional(),
     /** Required when a value exceeds the CNIL guidance. */
     acknowledgeAboveGuidance: z.boolean().optional(),
   })

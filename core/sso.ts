@@ -5,6 +5,7 @@ import { controlDb } from "../db/client";
 import { memberships, type SsoConfig, ssoConfigs, ssoStates, tenants, users } from "../db/schema/control";
 import { auditCtx, completeLogin, type LoginResult } from "./accounts";
 import { appendAudit } from "./audit";
+import { createSession } from "./auth/session";
 import type { Ctx, PlatformCtx } from "./context";
 import { decryptString, encryptString, newId, randomBytes, randomToken, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
@@ -24,6 +25,13 @@ import { ApiError } from "./errors";
  * - Just-in-time membership: an unknown address gets an account (no password) and a membership
  *   with the tenant's default role; a known one keeps its role.
  * - Password login can then be turned off for the tenant (core/settings.ts asks `ssoReady`).
+ * - Second factor: when the tenant requires one (A4) and the account has TOTP, the sign-in stops
+ *   at a pending session and goes through the same TOTP step as a password login; owners and
+ *   admins without TOTP are sent to enrol by the portal, as after a password login. When the
+ *   tenant does not require it, the identity provider's own authentication is trusted.
+ * - The issuer's discovery document and JWKS are cached per isolate for 10 minutes
+ *   (`ISSUER_CACHE_TTL_MS`); a token whose key the cached set lacks or whose signature does not
+ *   verify against it (key rotation) makes one fresh fetch of the JWKS before it is refused.
  */
 
 export const SSO_STATE_TTL_MS = 10 * 60_000;
@@ -215,7 +223,31 @@ interface Discovery {
   jwks_uri: string;
 }
 
-async function discover(env: Env, issuer: string): Promise<Discovery> {
+export const ISSUER_CACHE_TTL_MS = 10 * 60_000;
+/** Per isolate: discovery documents by issuer, JWKS by URI; each entry expires after the TTL. */
+const discoveryCache = new Map<string, { at: number; value: Discovery }>();
+const jwksCache = new Map<string, { at: number; value: unknown }>();
+const fresh = <T>(m: Map<string, { at: number; value: T }>, k: string, now: number) => {
+  const e = m.get(k);
+  if (e && now - e.at < ISSUER_CACHE_TTL_MS) return e.value;
+  m.delete(k);
+  return undefined;
+};
+/** Tests start from a cold isolate cache. */
+export function clearIssuerCache() {
+  discoveryCache.clear();
+  jwksCache.clear();
+}
+
+async function discover(env: Env, issuer: string, now = Date.now()): Promise<Discovery> {
+  const cached = fresh(discoveryCache, issuer, now);
+  if (cached) return cached;
+  const d = await fetchDiscovery(env, issuer);
+  discoveryCache.set(issuer, { at: now, value: d });
+  return d;
+}
+
+async function fetchDiscovery(env: Env, issuer: string): Promise<Discovery> {
   const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
     headers: { accept: "application/json" },
     signal: AbortSignal.timeout(5000),
@@ -353,6 +385,18 @@ export async function completeSsoLogin(
       userAgent: pctx.userAgent,
       meta: { role },
     });
+  if (tenant.requireMfa && user.totpEnabledAt) {
+    // The tenant asks for a second factor: the same pending session as after a password.
+    const { token, session } = await createSession(env, {
+      realm: "user",
+      subjectId: user.id,
+      tenantId: tenant.id,
+      mfaPending: true,
+      ip: pctx.ip,
+      userAgent: pctx.userAgent,
+    });
+    return { kind: "mfa", token, expiresAt: session.expiresAt, next: st.next };
+  }
   const r = await completeLogin(pctx, user, tenant.id, role, "sso");
   return { ...r, next: st.next };
 }
@@ -363,20 +407,43 @@ async function verifyIdToken(idToken: string, d: Discovery, clientId: string, no
     import("jose/jwks/local"),
     import("jose/jwt/verify"),
   ]);
-  const res = await fetch(d.jwks_uri, {
-    headers: { accept: "application/json" },
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) throw ssoFailure("JWKS unavailable");
-  const jwks = createLocalJWKSet((await res.json()) as Parameters<typeof createLocalJWKSet>[0]);
-  try {
-    const { payload } = await jwtVerify(idToken, jwks, {
+  type Jwks = Parameters<typeof createLocalJWKSet>[0];
+  const load = async (): Promise<Jwks> => {
+    const res = await fetch(d.jwks_uri, {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw ssoFailure("JWKS unavailable");
+    const keys = (await res.json()) as Jwks;
+    jwksCache.set(d.jwks_uri, { at: Date.now(), value: keys });
+    return keys;
+  };
+  const cached = fresh(jwksCache, d.jwks_uri, Date.now()) as Jwks | undefined;
+  const verify = async (keys: Jwks) => {
+    const { payload } = await jwtVerify(idToken, createLocalJWKSet(keys), {
       issuer: d.issuer,
       audience: clientId,
       algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"],
       clockTolerance: 60,
       requiredClaims: ["sub", "exp", "iat"],
     });
+    return payload;
+  };
+  try {
+    let payload: Awaited<ReturnType<typeof verify>>;
+    try {
+      payload = await verify(cached ?? (await load()));
+    } catch (err) {
+      // The issuer rotated its keys since the set was cached (a new kid, or — against the
+      // advice of RFC 7517 — a new key under the same kid): fetch it once more.
+      const code = (err as { code?: string }).code;
+      if (
+        !cached ||
+        (code !== "ERR_JWKS_NO_MATCHING_KEY" && code !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED")
+      )
+        throw err;
+      payload = await verify(await load());
+    }
     if (payload.nonce !== nonce) throw ssoFailure("nonce mismatch");
     return payload as Record<string, unknown>;
   } catch (err) {

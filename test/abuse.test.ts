@@ -1,8 +1,11 @@
 import { and, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createCall } from "../core/calls/service";
+import { requestContractEnd } from "../core/contract-end";
 import { controlDb } from "../db/client";
-import { mailOutbox, securityAlerts } from "../db/schema/control";
+import { dataPlane } from "../db/resolver";
+import { jobs, mailOutbox, securityAlerts } from "../db/schema/control";
+import { makeWav } from "./fixtures";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 import { operatorCookie } from "./ops-helpers";
 
@@ -82,6 +85,52 @@ describe("abuse alerts (I5)", () => {
     const [alert] = await alertsOf(t);
     expect(alert.kind).toBe("mass_export");
     expect(await mailsTo(t.users.owner.email, "security.alert.mass_export")).toHaveLength(1);
+  });
+
+  it("mass export: recording playback in the portal counts once per whole download, not per seek", async () => {
+    const t = await makeTenant();
+    await thresholds(t, { mass_export: 2 });
+    const { call: c } = await createCall(t.ctx, { externalId: "play-1" });
+    const wav = makeWav(1);
+    const put = await call(`/api/v1/calls/${c.id}/recording`, {
+      method: "PUT",
+      key: t.key,
+      body: wav,
+      headers: { "content-type": "audio/wav", "content-length": String(wav.byteLength) },
+    });
+    expect(put.status).toBe(200);
+    const cookie = await loginCookie(t.users.supervisor.email);
+    const play = (range?: string) =>
+      call(`/calls/${c.id}/recording`, { cookie, headers: range ? { range } : {} });
+    expect((await play("bytes=0-")).status).toBe(206);
+    expect((await play("bytes=1000-")).status).toBe(206); // seeking
+    expect((await play("bytes=2000-3000")).status).toBe(206);
+    expect(await alertsOf(t)).toEqual([]);
+    expect((await play()).status).toBe(200);
+    const [alert] = await alertsOf(t);
+    expect(alert).toMatchObject({ kind: "mass_export", detail: { count: 2 } });
+  });
+
+  it("mass export: downloads of contract-end export volumes count", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    await thresholds(t, { mass_export: 2 });
+    await requestContractEnd(t.ctx, { export: true, confirmName: t.tenant.name });
+    // A finished volume (the export step itself is tested in contract-end.test.ts).
+    const dp = dataPlane(E, t.tenant);
+    const key = `t/${t.tenant.id}/exports/contract-end/x/part-0001.zip`;
+    await dp.bucket.put(key, "zip");
+    const [job] = await controlDb(E).select().from(jobs).where(eq(jobs.tenantId, t.tenant.id));
+    await controlDb(E)
+      .update(jobs)
+      .set({ progress: { ...job.progress, phase: "wait", volumes: [{ key, size: 3, calls: 1 }] } })
+      .where(eq(jobs.id, job.id));
+    const get = () => call("/api/v1/tenant/contract-end/exports/1", { key: t.key });
+    expect((await get()).status).toBe(200);
+    expect(await alertsOf(t)).toEqual([]);
+    expect((await get()).status).toBe(200);
+    expect((await alertsOf(t))[0]).toMatchObject({ kind: "mass_export" });
+    vi.restoreAllMocks();
   });
 
   it("many failed logins on the tenant's accounts", async () => {

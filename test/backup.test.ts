@@ -1,6 +1,17 @@
+import { and, eq } from "drizzle-orm";
+import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../workers/job-handlers";
 import { getJob, runJobStep } from "../core/jobs";
+import { controlDb } from "../db/client";
+import {
+  apiKeys,
+  invitations,
+  mailOutbox,
+  memberships,
+  supportTickets,
+  webhookEndpoints,
+} from "../db/schema/control";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 
@@ -70,6 +81,18 @@ describe("backup and restore (I7)", () => {
       wav,
     );
     const b = await analysedCall(src, "BK-2", "Agent: Bonjour.\nCustomer: Ma livraison est en retard.");
+    const hook = await (
+      await call("/api/v1/webhooks", {
+        method: "POST",
+        key: src.key,
+        json: { url: "https://hooks.example.com/ccr", events: ["call.analyzed"], description: "CRM" },
+      })
+    ).json<{ id: string; secret: string }>();
+    await call("/api/v1/support/tickets", {
+      method: "POST",
+      key: src.key,
+      json: { subject: "A question", body: "About scores." },
+    });
 
     const start = await call("/api/v1/backups", { method: "POST", key: src.key });
     expect(start.status).toBe(202);
@@ -122,6 +145,51 @@ describe("backup and restore (I7)", () => {
     ).toBeGreaterThan(0);
     expect((await E.BLOB_EU.list({ prefix: `t/${dst.tenant.id}/` })).objects).toEqual([]);
 
+    // Members: every account of the source exists on the platform, so each gets a membership
+    // back — except the owner: the restore ran with an admin key, which cannot give "owner".
+    const result = restore!.result as {
+      members: { memberships: number; invitations: number; skipped: { email: string; reason: string }[] };
+      webhooks: { restoredDisabled: number };
+    };
+    expect(result.members).toMatchObject({ memberships: 4, invitations: 0 });
+    expect(result.members.skipped).toEqual([
+      { email: src.users.owner.email, reason: expect.stringContaining("owner") },
+    ]);
+    const db = controlDb(E);
+    const roleIn = async (t: TestTenant, userId: string) =>
+      (
+        await db.query.memberships.findFirst({
+          where: and(eq(memberships.tenantId, t.tenant.id), eq(memberships.userId, userId)),
+        })
+      )?.role;
+    for (const role of ["admin", "supervisor", "agent", "viewer"] as const)
+      expect(await roleIn(dst, src.users[role].id)).toBe(role);
+    expect(await roleIn(dst, src.users.owner.id)).toBeUndefined();
+    // Webhooks: same URL, events and description; a new id and secret; disabled until rotated.
+    const hooksOf = (t: TestTenant) =>
+      db.select().from(webhookEndpoints).where(eq(webhookEndpoints.tenantId, t.tenant.id));
+    const [restored] = await hooksOf(dst);
+    const [original] = await hooksOf(src);
+    expect(result.webhooks.restoredDisabled).toBe(1);
+    expect(restored).toMatchObject({
+      url: original.url,
+      events: original.events,
+      description: "CRM",
+      active: false,
+    });
+    expect(restored.id).not.toBe(hook.id);
+    expect(restored.secretEnc).not.toBe(original.secretEnc);
+    const rotated = await call(`/api/v1/webhooks/${restored.id}/rotate-secret`, {
+      method: "POST",
+      key: dst.key,
+    });
+    expect((await rotated.json<{ secret: string }>()).secret).toMatch(/^whsec_/);
+    // API keys and support tickets are not restored.
+    expect(await db.select().from(apiKeys).where(eq(apiKeys.tenantId, dst.tenant.id))).toHaveLength(1); // its own
+    expect(await db.select().from(supportTickets).where(eq(supportTickets.tenantId, dst.tenant.id))).toEqual(
+      [],
+    );
+
     // A second restore into the now non-empty tenant is refused.
     const again = await call("/api/v1/backups/restore", {
       method: "POST",
@@ -130,6 +198,57 @@ describe("backup and restore (I7)", () => {
       headers: { "content-type": "application/zip", "content-length": String(zip.byteLength) },
     });
     expect(again.status).toBe(409);
+  });
+
+  it("members unknown on the platform are invited; bad entries and unsafe webhook URLs are skipped with a reason", async () => {
+    const known = await makeTenant();
+    const dst = await makeTenant();
+    const stranger = `new.${Date.now()}@example.test`;
+    const zip = zipSync({
+      "manifest.json": strToU8(
+        JSON.stringify({ format: "ccr-tenant-backup", version: 1, tenantId: "ten_gone" }),
+      ),
+      "control/members.json": strToU8(
+        JSON.stringify([
+          { email: known.users.viewer.email, role: "supervisor" },
+          { email: stranger, role: "agent" },
+          { email: "not-an-address", role: "viewer" },
+          { email: `x.${Date.now()}@example.test`, role: "superuser" },
+        ]),
+      ),
+      "control/webhooks.json": strToU8(
+        JSON.stringify([
+          { url: "https://hooks.example.com/a", events: ["call.failed"], description: null, active: true },
+          { url: "http://127.0.0.1/internal", events: ["call.failed"], description: null, active: true },
+        ]),
+      ),
+      "control/support.json": strToU8(JSON.stringify({ tickets: [{}, {}], messages: [] })),
+    });
+    const up = await call("/api/v1/backups/restore", {
+      method: "POST",
+      key: dst.key,
+      body: zip,
+      headers: { "content-type": "application/zip", "content-length": String(zip.byteLength) },
+    });
+    const job = await drive((await up.json<{ id: string }>()).id);
+    expect(job?.status, String(job?.error)).toBe("done");
+    const r = job!.result as {
+      members: { memberships: number; invitations: number; skipped: { reason: string }[] };
+      webhooks: { restoredDisabled: number; skipped: { url: string; reason: string }[] };
+      notRestored: { supportTickets: string; apiKeys: string };
+    };
+    expect(r.members).toMatchObject({ memberships: 1, invitations: 1 });
+    expect(r.members.skipped.map((x) => x.reason)).toEqual(["invalid", "invalid"]);
+    expect(r.webhooks.restoredDisabled).toBe(1);
+    expect(r.webhooks.skipped).toEqual([
+      { url: "http://127.0.0.1/internal", reason: expect.stringContaining("refused") },
+    ]);
+    expect(r.notRestored.supportTickets).toMatch(/^2 kept/);
+    const db = controlDb(E);
+    const inv = await db.select().from(invitations).where(eq(invitations.tenantId, dst.tenant.id));
+    expect(inv.map((i) => [i.email, i.role])).toEqual([[stranger, "agent"]]);
+    const mail = await db.select().from(mailOutbox).where(eq(mailOutbox.to, stranger));
+    expect(mail.map((m) => m.kind)).toEqual(["invitation"]);
   });
 
   it("a file that is not a backup fails the restore job; another tenant's backup is 404", async () => {

@@ -2,10 +2,32 @@ import { eq } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../workers/job-handlers";
+import { getBreach } from "../core/breaches";
+import { newId } from "../core/crypto";
 import { getJob, runJobStep } from "../core/jobs";
+import { keepDeadLetter } from "../core/ops-health";
+import { addAttachment, createTicket, grantSupportAccess, supportListCalls } from "../core/support";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
-import { auditLog, jobs, mailOutbox, memberships, tenants, users } from "../db/schema/control";
+import {
+  abuseEvents,
+  abuseSettings,
+  apiKeyNetworks,
+  auditLog,
+  breaches,
+  breachNotifications,
+  deadLetters,
+  jobs,
+  mailOutbox,
+  memberships,
+  securityAlerts,
+  ssoConfigs,
+  ssoStates,
+  supportAccessLog,
+  supportTickets,
+  tenants,
+  users,
+} from "../db/schema/control";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 
@@ -170,6 +192,167 @@ describe("contract end (F7)", () => {
     const w2 = await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "late" } });
     expect(w2.status).toBe(409);
   });
+
+  it("support, single sign-on, abuse and dead-letter rows go; breach notifications lose the tenant id", async () => {
+    const t = await makeTenant({ location: "us" });
+    const other = await makeTenant();
+    const db = controlDb(E);
+    const now = Date.now();
+    // Support: a ticket, a message with an attachment (data plane + R2), a grant and an operator read.
+    const { ticket, messageId } = await createTicket(t.ctx, {
+      subject: "Scores look off",
+      body: "Since Monday.",
+    });
+    const att = await addAttachment(t.ctx, ticket.id, messageId, {
+      name: "shot.png",
+      type: "image/png",
+      bytes: new Uint8Array([1, 2, 3]),
+    });
+    await grantSupportAccess(t.ctx, ticket.id, { hours: 2, scope: "all_calls" });
+    const op = {
+      id: newId("op"),
+      name: "Sam",
+      email: "sam@ccr.test",
+      sessionId: "s",
+      ip: null,
+      userAgent: null,
+    };
+    await supportListCalls(E, op, ticket.id);
+    const keep = await createTicket(other.ctx, { subject: "Other tenant", body: "Stays." });
+    expect(
+      await db.select().from(supportAccessLog).where(eq(supportAccessLog.tenantId, t.tenant.id)),
+    ).toHaveLength(1);
+    const dp = dataPlane(E, t.tenant);
+    expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/support/` })).objects).toHaveLength(1);
+    // Single sign-on, abuse detection, breach register, dead letters.
+    await db.insert(ssoConfigs).values({
+      tenantId: t.tenant.id,
+      provider: "oidc",
+      issuer: "https://idp.example.test",
+      clientId: "client",
+      clientSecretEnc: null,
+      domain: `${t.tenant.id}.example.test`,
+      verificationToken: "ccr-verify-x",
+      domainVerifiedAt: now,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await db.insert(ssoStates).values({
+      stateHash: newId("st"),
+      tenantId: t.tenant.id,
+      codeVerifier: "v",
+      nonce: "n",
+      expiresAt: now + 600_000,
+      createdAt: now,
+    });
+    await db
+      .insert(abuseSettings)
+      .values({ tenantId: t.tenant.id, thresholds: { mass_export: 5 }, updatedAt: now });
+    await db
+      .insert(abuseEvents)
+      .values({ id: newId("abe"), tenantId: t.tenant.id, kind: "mass_export", at: now });
+    await db.insert(securityAlerts).values({
+      id: newId("sal"),
+      tenantId: t.tenant.id,
+      kind: "mass_export",
+      dedupeKey: newId("dk"),
+      detail: { count: 6 },
+      createdAt: now,
+    });
+    await db
+      .insert(apiKeyNetworks)
+      .values({ keyId: t.keyId, network: "203.0.113.0/24", tenantId: t.tenant.id, firstSeenAt: now });
+    const breachId = newId("brc");
+    await db.insert(breaches).values({
+      id: breachId,
+      title: "Test incident",
+      description: "d",
+      occurredAt: now - 7_200_000,
+      discoveredAt: now - 3_600_000,
+      dataCategories: "metadata",
+      consequences: "low",
+      measures: "fixed",
+      contact: "dpo@ccr.test",
+      createdBy: op.id,
+      createdAt: now,
+      updatedAt: now,
+    });
+    for (const tn of [t, other])
+      await db
+        .insert(breachNotifications)
+        .values({ id: newId("brn"), breachId, tenantId: tn.tenant.id, recipients: 2, notifiedAt: now });
+    await keepDeadLetter(E, "ccr-pipeline-dlq", { type: "analyze", tenantId: t.tenant.id, callId: "c1" }, 3);
+    await keepDeadLetter(
+      E,
+      "ccr-pipeline-dlq",
+      { type: "analyze", tenantId: other.tenant.id, callId: "c2" },
+      3,
+    );
+
+    const start = await post(t, "", { export: false, confirmName: t.tenant.name });
+    const { job } = (await start.json()) as { job: { id: string } };
+    // A dead step of the tenant's own job refers to it too.
+    await keepDeadLetter(E, "ccr-jobs-dlq", { type: "job.step", jobId: job.id, step: 0 }, 3);
+    expect((await post(t, "/delete-now")).status).toBe(200);
+    const done = await drive(job.id);
+    expect(done?.status).toBe("done");
+
+    for (const table of [
+      "support_tickets",
+      "support_messages",
+      "support_grants",
+      "support_access_log",
+      "sso_configs",
+      "sso_states",
+      "abuse_settings",
+      "abuse_events",
+      "security_alerts",
+      "api_key_networks",
+      "breach_notifications",
+    ]) {
+      const r = await E.CONTROL_DB.prepare(`select count(*) as n from ${table} where tenant_id = ?`)
+        .bind(t.tenant.id)
+        .first<{ n: number }>();
+      expect(r?.n, table).toBe(0);
+    }
+    // Attachments: the data-plane row and the file are gone.
+    const row = await dp.d1
+      .prepare("select count(*) as n from support_attachments where tenant_id = ?")
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(0);
+    expect(await dp.bucket.get(`t/${t.tenant.id}/support/${ticket.id}/${att.id}`)).toBeNull();
+    expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/` })).objects).toEqual([]);
+    // Dead letters: none mentions the tenant or its jobs; the other tenant's stays.
+    const letters = await db.select().from(deadLetters);
+    expect(
+      letters.filter((l) => JSON.stringify(l.body).includes(t.tenant.id) || l.body.jobId === job.id),
+    ).toEqual([]);
+    expect(letters.some((l) => l.body.tenantId === other.tenant.id)).toBe(true);
+    // The breach stays in the register, with both notifications; the ended tenant's is anonymous.
+    const b = await getBreach(E, breachId);
+    expect(b.notifications).toHaveLength(2);
+    expect(b.notifications.find((n) => n.tenantName === null)).toMatchObject({
+      tenantId: null,
+      recipients: 2,
+    });
+    expect(b.notifications.find((n) => n.tenantId === other.tenant.id)).toBeTruthy();
+    expect(
+      JSON.stringify(
+        await db.select().from(breachNotifications).where(eq(breachNotifications.breachId, breachId)),
+      ),
+    ).not.toContain(t.tenant.id);
+    // The other tenant's ticket is untouched.
+    expect(await db.select().from(supportTickets).where(eq(supportTickets.id, keep.ticket.id))).toHaveLength(
+      1,
+    );
+    // The certificate names the stores.
+    const cert = (done!.result as { certificate: { deleted: { supportTickets: number; stores: string[] } } })
+      .certificate;
+    expect(cert.deleted.supportTickets).toBe(1);
+    expect(cert.deleted.stores.join(" ")).toContain("Single sign-on");
+  }, 60_000);
 
   it("refused under legal hold, and for roles other than owner", async () => {
     const t = await makeTenant();

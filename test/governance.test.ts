@@ -4,9 +4,26 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import "../workers/job-handlers";
 import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/jobs";
 import { startRetentionRun } from "../core/retention-purge";
+import {
+  addAttachment,
+  createTicket,
+  grantSupportAccess,
+  setTicketStatusByTenant,
+  supportListCalls,
+} from "../core/support";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
-import { auditLog, connectionLog, jobs, mailOutbox, tenants } from "../db/schema/control";
+import {
+  auditLog,
+  connectionLog,
+  jobs,
+  mailOutbox,
+  supportAccessLog,
+  supportGrants,
+  supportMessages,
+  supportTickets,
+  tenants,
+} from "../db/schema/control";
 import { analyses, calls } from "../db/schema/data";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
@@ -279,6 +296,99 @@ describe("retention purge (F1)", () => {
     expect(left.map((l) => l.id)).toEqual([`cl_b_${t.tenant.id}`]);
     expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/exports/` })).objects).toEqual([]);
   });
+
+  it("closed support tickets expire with their messages, grants, read log and attachments (R2 too); open ones stay", async () => {
+    const t = await makeTenant({ location: "us" });
+    const db = controlDb(E);
+    const dp = dataPlane(E, t.tenant);
+    // One closed ticket with a file, a grant and an operator read; one closed lately; one open.
+    const old = await createTicket(t.ctx, { subject: "Old question", body: "Scores?" });
+    const file = await addAttachment(t.ctx, old.ticket.id, old.messageId, {
+      name: "a.png",
+      type: "image/png",
+      bytes: new Uint8Array([1, 2, 3]),
+    });
+    await grantSupportAccess(t.ctx, old.ticket.id, { hours: 1, scope: "all_calls" });
+    const op = { id: "op_x", name: "Sam", email: "sam@ccr.test", sessionId: "s", ip: null, userAgent: null };
+    await supportListCalls(E, op, old.ticket.id);
+    await setTicketStatusByTenant(t.ctx, old.ticket.id, "closed");
+    const recent = await createTicket(t.ctx, { subject: "Recent question", body: "Hello" });
+    await setTicketStatusByTenant(t.ctx, recent.ticket.id, "closed");
+    const open = await createTicket(t.ctx, { subject: "Still open", body: "Waiting" });
+    // 95 more old closed tickets: more than one chunk (90).
+    const now = Date.now();
+    const bulk = Array.from({ length: 95 }, (_, i) => ({
+      id: `tkt_bulk_${i}_${t.tenant.id}`,
+      tenantId: t.tenant.id,
+      subject: "Bulk",
+      status: "resolved" as const,
+      createdByType: "user" as const,
+      createdBy: t.users.owner.id,
+      lastMessageAt: now - 800 * DAY,
+      lastAuthorType: "operator" as const,
+      createdAt: now - 900 * DAY,
+      updatedAt: now - 800 * DAY,
+    }));
+    for (let i = 0; i < bulk.length; i += 8) await db.insert(supportTickets).values(bulk.slice(i, i + 8));
+    await db
+      .update(supportTickets)
+      .set({ updatedAt: now - 760 * DAY, lastMessageAt: now - 761 * DAY })
+      .where(and(eq(supportTickets.id, old.ticket.id)));
+    await db
+      .update(supportTickets)
+      .set({ updatedAt: now - 400 * DAY, lastMessageAt: now - 400 * DAY })
+      .where(eq(supportTickets.id, open.ticket.id));
+    expect((await dp.bucket.list({ prefix: `t/${t.tenant.id}/support/` })).objects).toHaveLength(1);
+
+    // Under a tenant-wide legal hold nothing of it goes.
+    await db
+      .update(tenants)
+      .set({ legalHoldReason: "Claim", legalHoldAt: now })
+      .where(eq(tenants.id, t.tenant.id));
+    const held = await drive((await startRetentionRun(E, t.tenant, now)).job.id);
+    expect(held?.result).toMatchObject({ counts: { supportTickets: 0 }, skipped: "legal hold" });
+    await db
+      .update(tenants)
+      .set({ legalHoldReason: null, legalHoldAt: null })
+      .where(eq(tenants.id, t.tenant.id));
+
+    // Default retention (24 months from the last activity of a closed ticket).
+    const { job } = await startRetentionRun(E, t.tenant, now + 1);
+    const done = await drive(job.id);
+    const res = done?.result as { counts: Record<string, number>; maxStep: { d1: number } };
+    expect(res.counts).toMatchObject({ supportTickets: 96, supportAttachments: 1 });
+    expect(res.maxStep.d1).toBeLessThanOrEqual(10);
+    const left = await db
+      .select({ id: supportTickets.id })
+      .from(supportTickets)
+      .where(eq(supportTickets.tenantId, t.tenant.id));
+    expect(left.map((r) => r.id).sort()).toEqual([open.ticket.id, recent.ticket.id].sort());
+    for (const [name, table, col] of [
+      ["messages", supportMessages, supportMessages.ticketId],
+      ["grants", supportGrants, supportGrants.ticketId],
+      ["access log", supportAccessLog, supportAccessLog.ticketId],
+    ] as const)
+      expect(await db.select().from(table).where(eq(col, old.ticket.id)), name).toEqual([]);
+    expect(
+      await db.select().from(supportMessages).where(eq(supportMessages.ticketId, recent.ticket.id)),
+    ).toHaveLength(1);
+    const att = await dp.d1
+      .prepare("select count(*) as n from support_attachments where tenant_id = ?")
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(att?.n).toBe(0);
+    expect(await dp.bucket.get(`t/${t.tenant.id}/support/${old.ticket.id}/${file.id}`)).toBeNull();
+    expect((await call(`/api/v1/support/tickets/${old.ticket.id}`, { key: t.key })).status).toBe(404);
+
+    // A tenant lowers the retention to 30 days (injected clock 31 days later): the recent one goes.
+    expect(
+      (await call("/api/v1/settings/retention", { method: "PUT", key: t.key, json: { supportTickets: 30 } }))
+        .status,
+    ).toBe(200);
+    const fresh = (await db.query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) }))!;
+    const later = await drive((await startRetentionRun(E, fresh, now + 31 * DAY)).job.id);
+    expect(later?.result).toMatchObject({ counts: { supportTickets: 1 } });
+  }, 60_000);
 
   it("the daily cron only starts one run per tenant and day; nothing is deleted by the cron itself", async () => {
     const t = await makeTenant();

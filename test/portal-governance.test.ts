@@ -20,6 +20,8 @@ describe("portal: data governance page (D6, F1, F2)", () => {
     expect(html).toContain("Retention");
     expect(html).toContain('name="recordings"');
     expect(html).toContain("CNIL guidance: 183 days");
+    expect(html).toContain('name="supportTickets"');
+    expect(html).toContain("Platform default (no CNIL figure): 732 days");
     expect(html).toContain("D1 Time Travel");
 
     // Above the guidance without the box: a readable error, nothing saved.

@@ -236,8 +236,19 @@ describe("access and portability exports", () => {
     const objects = await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/privacy/${ex.id}/` });
     expect(objects.objects.map((o) => o.key)).toEqual([`t/${t.tenant.id}/privacy/${ex.id}/export.zip`]);
 
+    const exportsCounted = async () =>
+      (
+        await E.CONTROL_DB.prepare(
+          "select count(*) as n from abuse_events where tenant_id = ? and kind = 'mass_export'",
+        )
+          .bind(t.tenant.id)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    const before = await exportsCounted();
     const res = await call(done.export!.downloadUrl, { key: t.key });
     expect(res.status).toBe(200);
+    // The download counts towards the mass-export alert (I5).
+    expect(await exportsCounted()).toBe(before + 1);
     expect(res.headers.get("content-type")).toBe("application/zip");
     expect(res.headers.get("cache-control")).toBe("no-store");
     const files = unzipSync(new Uint8Array(await res.arrayBuffer()));

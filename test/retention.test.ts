@@ -19,6 +19,7 @@ describe("retention settings (F1)", () => {
     expect(r.categories.transcripts.days).toBe(183);
     expect(r.categories.analyses.days).toBe(366);
     expect(r.categories.connectionLogs).toMatchObject({ days: 366, floorDays: 183 });
+    expect(r.categories.supportTickets).toMatchObject({ days: 732, guidanceDays: 732, floorDays: 1 });
     expect(r.billingYears).toBe(10);
     expect(r.legalHold).toBeNull();
   });

@@ -1,8 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { newTotpSecret, totpCode } from "../core/auth/totp";
+import { encryptString } from "../core/crypto";
+import { clearIssuerCache, ISSUER_CACHE_TTL_MS } from "../core/sso";
 import { controlDb } from "../db/client";
-import { auditLog, memberships, users } from "../db/schema/control";
+import { auditLog, memberships, tenants, users } from "../db/schema/control";
 import { call, loginCookie, makeTenant, PASSWORD, type TestTenant } from "./helpers";
 
 /**
@@ -21,10 +24,19 @@ interface Scenario {
 }
 
 async function mockIssuer(domain: string, txt: string | null) {
-  const good = await generateKeyPair("RS256", { extractable: true });
+  let good = await generateKeyPair("RS256", { extractable: true });
   const evil = await generateKeyPair("RS256", { extractable: true });
-  const jwk = { ...(await exportJWK(good.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+  let kid = "k1";
+  let jwk = { ...(await exportJWK(good.publicKey)), kid, alg: "RS256", use: "sig" };
   const state = {
+    /** How many times each issuer URL was fetched. */
+    hits: new Map<string, number>(),
+    /** The issuer rotates its signing key (a new kid; the old one is withdrawn). */
+    rotate: async () => {
+      good = await generateKeyPair("RS256", { extractable: true });
+      kid = `k${Date.now()}`;
+      jwk = { ...(await exportJWK(good.publicKey)), kid, alg: "RS256", use: "sig" };
+    },
     scenario: {} as Scenario,
     tokenRequests: [] as URLSearchParams[],
     // code → what the authorization request carried
@@ -35,6 +47,7 @@ async function mockIssuer(domain: string, txt: string | null) {
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input as RequestInfo, init);
     const url = new URL(req.url);
+    state.hits.set(url.pathname, (state.hits.get(url.pathname) ?? 0) + 1);
     if (url.hostname === "cloudflare-dns.com") {
       expect(url.searchParams.get("name")).toBe(`_ccr-verify.${domain}`);
       expect(req.headers.get("accept")).toBe("application/dns-json");
@@ -73,7 +86,7 @@ async function mockIssuer(domain: string, txt: string | null) {
         family_name: "Signon",
         nonce: s.nonce ?? grant.nonce,
       })
-        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setProtectedHeader({ alg: "RS256", kid })
         .setIssuer(ISSUER)
         .setSubject("idp-user-1")
         .setAudience(s.aud ?? CLIENT_ID)
@@ -87,6 +100,8 @@ async function mockIssuer(domain: string, txt: string | null) {
   return { spy, state };
 }
 
+// Every test meets its own mock issuer (new keys): start from a cold per-isolate cache.
+beforeEach(() => clearIssuerCache());
 afterEach(() => vi.restoreAllMocks());
 
 async function setUpSso(t: TestTenant, domain: string) {
@@ -261,6 +276,104 @@ describe("single sign-on (A8)", () => {
     expect(
       await db.query.users.findFirst({ where: eq(users.email, scenario.email ?? email) }),
     ).toBeUndefined();
+  });
+
+  async function enabledSso(t: TestTenant, prefix: string) {
+    const domain = `${prefix}-${crypto.randomUUID().slice(0, 8)}.example`;
+    const cfg = await setUpSso(t, domain);
+    const mock = await mockIssuer(domain, cfg.verificationRecord.value);
+    await call("/api/v1/settings/sso/verify-domain", { method: "POST", key: t.key });
+    await call("/api/v1/settings/sso", {
+      method: "PUT",
+      key: t.key,
+      json: { provider: "oidc", issuer: ISSUER, clientId: CLIENT_ID, domain, enabled: true },
+    });
+    return { domain, mock };
+  }
+  const signIn = async (mock: Awaited<ReturnType<typeof mockIssuer>>, email: string) => {
+    mock.state.scenario = { email };
+    const cb = await startLogin(mock, email);
+    return call(cb.url, { cookie: cb.cookie });
+  };
+
+  it("discovery and JWKS are fetched once per 10 minutes per isolate; a rotated key refetches the JWKS once", async () => {
+    const t = await makeTenant();
+    const { domain, mock } = await enabledSso(t, "cache");
+    const email = `cache@${domain}`;
+    const discoveryHits = () => mock.state.hits.get("/.well-known/openid-configuration") ?? 0;
+    const jwksHits = () => mock.state.hits.get("/jwks") ?? 0;
+    for (let i = 0; i < 3; i++) expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    expect(discoveryHits()).toBe(1);
+    expect(jwksHits()).toBe(1);
+    // The issuer rotates its key: the cached set lacks the new kid → one fresh JWKS fetch, then cached.
+    await mock.state.rotate();
+    expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    expect(jwksHits()).toBe(2);
+    expect(discoveryHits()).toBe(1);
+    // A forged token (wrong key) is refused after one fresh look at the issuer's keys.
+    const forged = await startLogin(mock, email);
+    mock.state.scenario = { email, badKey: true };
+    const refused = await call(forged.url, { cookie: forged.cookie });
+    expect(refused.status).toBe(401);
+    expect(sessionOf(refused)).toBeUndefined();
+    expect(jwksHits()).toBe(3);
+    // Past the TTL (injected clock) both are fetched again.
+    const real = Date.now();
+    vi.spyOn(Date, "now").mockReturnValue(real + ISSUER_CACHE_TTL_MS + 1000);
+    expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    expect(discoveryHits()).toBe(2);
+    expect(jwksHits()).toBe(4);
+  });
+
+  it("when the organisation requires a second factor, an SSO sign-in of an account with TOTP goes through the TOTP step", async () => {
+    const t = await makeTenant();
+    const { domain, mock } = await enabledSso(t, "mfa");
+    const email = `mfa@${domain}`;
+    // First sign-in (no second factor required yet) creates the account just in time.
+    expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    const db = controlDb(t.ctx.env);
+    const user = (await db.query.users.findFirst({ where: eq(users.email, email) }))!;
+    const secret = newTotpSecret();
+    await db
+      .update(users)
+      .set({
+        totpSecretEnc: await encryptString(t.ctx.env.ENCRYPTION_KEY, secret, `user:${user.id}`),
+        totpEnabledAt: Date.now(),
+      })
+      .where(eq(users.id, user.id));
+    // With TOTP but without the organisation's rule, the identity provider is trusted.
+    expect(sessionOf(await signIn(mock, email))).toBeTruthy();
+    await db.update(tenants).set({ requireMfa: true }).where(eq(tenants.id, t.tenant.id));
+    const res = await signIn(mock, email);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/login/totp?next=%2Fsupport");
+    expect(sessionOf(res)).toBeUndefined();
+    const pending = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__Host-ccr_mfa="))
+      ?.split(";")[0];
+    expect(pending).toBeTruthy();
+    // The pending session opens nothing.
+    expect(
+      (await call("/", { cookie: pending!.replace("__Host-ccr_mfa=", "__Host-ccr_session=") })).status,
+    ).not.toBe(200);
+    const wrong = await call("/login/totp?next=%2Fsupport", {
+      method: "POST",
+      cookie: pending,
+      form: { code: "000000" },
+    });
+    expect(sessionOf(wrong)).toBeUndefined();
+    const ok = await call("/login/totp?next=%2Fsupport", {
+      method: "POST",
+      cookie: pending,
+      form: { code: totpCode(secret) },
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/support");
+    const session = sessionOf(ok);
+    expect(session).toBeTruthy();
+    expect((await call("/", { cookie: session })).status).toBe(200);
   });
 
   it("a callback from another browser (no state cookie) or with an unknown state is refused", async () => {

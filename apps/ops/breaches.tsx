@@ -228,7 +228,9 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
             <tbody>
               {notifications.map((n) => (
                 <tr>
-                  <td>{n.tenantName}</td>
+                  <td class={n.tenantName === null ? "muted" : undefined}>
+                    {n.tenantName ?? _("ops.breaches.tenant_ended")}
+                  </td>
                   <td>{n.recipients}</td>
                   <td>{formatDateTime(locale, n.notifiedAt)}</td>
                   <td class={n.delayHours > 24 ? "error" : undefined}>{n.delayHours} h</td>

@@ -27,7 +27,7 @@ import type { AppEnv } from "../types";
 import { messageFor, readForm, safeNext } from "./forms";
 import { page, tr } from "./layout";
 
-const MFA_COOKIE = "__Host-ccr_mfa";
+export const MFA_COOKIE = "__Host-ccr_mfa";
 
 const pctx = platformCtx;
 

@@ -12,6 +12,7 @@ import { completeSsoLogin, SSO_STATE_TTL_MS, startSsoLogin } from "../../core/ss
 import { access } from "../middleware/access";
 import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
+import { MFA_COOKIE } from "./auth-pages";
 import { messageFor, readForm, safeNext } from "./forms";
 import { page, tr } from "./layout";
 
@@ -90,7 +91,17 @@ export function registerSsoPages(app: Hono<AppEnv>) {
         code: c.req.query("code"),
         error: c.req.query("error"),
       });
-      if (r.kind !== "session") throw new Error("unexpected second step");
+      if (r.kind === "mfa") {
+        // The tenant requires a second factor: the TOTP step of the password login takes over.
+        setCookie(c, MFA_COOKIE, r.token, {
+          path: "/",
+          secure: true,
+          httpOnly: true,
+          sameSite: "Lax",
+          maxAge: 600,
+        });
+        return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(r.next))}`, 303);
+      }
       const old = getCookie(c, SESSION_COOKIE.user);
       if (old) {
         const s = await validateSessionToken(c.env, old, "user");

@@ -227,6 +227,7 @@ export async function downloadExport(
       messageKey: "privacy.error.export_gone",
     });
   await auditCtx(ctx, "privacy_request.export_downloaded", "privacy_request", r.id, { size: obj.size });
+  await (await import("../abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return {
     body: obj.body,
     headers: {

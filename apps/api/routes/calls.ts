@@ -263,8 +263,9 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const ctx = c.get("ctx");
       const call = await findCall(ctx, c.req.valid("param").callId);
       // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
-      if (!/^bytes=[1-9]/.test(c.req.header("range") ?? ""))
-        await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+      const abuse = await import("../../../core/abuse");
+      if (abuse.isWholeDownload(c.req.header("range")))
+        await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );

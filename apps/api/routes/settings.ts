@@ -64,6 +64,7 @@ const Retention = z
       exports: cat,
       connectionLogs: cat,
       auditLog: cat,
+      supportTickets: cat,
     }),
     billingYears: z.number(),
     acknowledgedAboveGuidanceAt: z.string().nullable(),
@@ -99,6 +100,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
               exports: days,
               connectionLogs: days,
               auditLog: days,
+              supportTickets: days,
               acknowledgeAboveGuidance: z.boolean().optional(),
             })
             .strict(),

@@ -639,6 +639,11 @@ export function registerCalls(app: Hono<AppEnv>) {
   app.get("/calls/:callId/recording", read, async (c) => {
     const { ctx } = userCtx(c);
     const call = await findCall(ctx, c.req.param("callId"));
+    // As in the API: the player's first (whole) request counts towards the mass-export alert
+    // (I5); its seeking ranges do not.
+    const abuse = await import("../../../core/abuse");
+    if (abuse.isWholeDownload(c.req.header("range")))
+      await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
     return getRecording(ctx, call, c.req.raw.headers);
   });
 

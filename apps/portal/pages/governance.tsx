@@ -91,7 +91,10 @@ async function governancePage(
                       />
                     </td>
                     <td id={`ret-${cat}-help`}>
-                      {_("gov.retention.guidance", { days: v.guidanceDays })}
+                      {/* CNIL gives no figure for support threads: say whose default it is. */}
+                      {cat === "supportTickets"
+                        ? _("gov.retention.platform_default", { days: v.guidanceDays })
+                        : _("gov.retention.guidance", { days: v.guidanceDays })}
                       {v.floorDays > 1 ? ` · ${_("gov.retention.floor", { days: v.floorDays })}` : ""}
                       {v.aboveGuidance ? ` · ${_("gov.retention.above")}` : ""}
                     </td>

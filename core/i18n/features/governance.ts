@@ -22,7 +22,7 @@ export const governanceEn = {
   "gov.title": "Data governance",
   "gov.retention.title": "Retention",
   "gov.retention.intro":
-    "How long each kind of data is kept, counted from the call's date (logs: from the event). A daily run deletes what has expired everywhere it is stored: database rows, search index, stored files, raw provider responses, logs and exports.",
+    "How long each kind of data is kept, counted from the call's date (logs: from the event; support tickets: from their last activity once closed). A daily run deletes what has expired everywhere it is stored: database rows, search index, stored files, raw provider responses, logs and exports.",
   "gov.retention.col.category": "Data",
   "gov.retention.col.days": "Kept (days)",
   "gov.retention.col.guidance": "Guidance",
@@ -142,7 +142,7 @@ export const governanceFr: Record<keyof typeof governanceEn, string> = {
   "gov.title": "Gouvernance des données",
   "gov.retention.title": "Durées de conservation",
   "gov.retention.intro":
-    "Durée de conservation de chaque type de données, à compter de la date de l'appel (journaux : de l'événement). Une purge quotidienne supprime ce qui est échu partout où c'est stocké : lignes de base de données, index de recherche, fichiers, réponses brutes des prestataires, journaux et exports.",
+    "Durée de conservation de chaque type de données, à compter de la date de l'appel (journaux : de l'événement ; tickets de support : de leur dernière activité une fois clos). Une purge quotidienne supprime ce qui est échu partout où c'est stocké : lignes de base de données, index de recherche, fichiers, réponses brutes des prestataires, journaux et exports.",
   "gov.retention.col.category": "Données",
   "gov.retention.col.days": "Conservées (jours)",
   "gov.retention.col.guidance": "Référence",

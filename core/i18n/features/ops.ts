@@ -123,6 +123,12 @@ export const opsEn = {
   "ops.breaches.notified_at": "Notified at",
   "ops.breaches.delay": "After discovery",
   "ops.breaches.add_tenants": "Notify these tenants too",
+  "ops.breaches.tenant_ended": "Former customer (contract ended)",
+  "gov.retention.cat.supportTickets":
+    "Closed support tickets (messages, attachments, support-access log), from closing",
+  "retention.count.supportTickets": "Closed support tickets (with their messages and access log)",
+  "retention.count.supportAttachments": "Support ticket attachments",
+  "gov.retention.platform_default": "Platform default (no CNIL figure): {days} days",
   "nav.security": "Security",
   "security.title": "Security",
   "security.ok.sso": "Single sign-on saved.",
@@ -368,6 +374,13 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "ops.breaches.notified_at": "Notifié le",
   "ops.breaches.delay": "Après la découverte",
   "ops.breaches.add_tenants": "Notifier aussi ces clients",
+  "ops.breaches.tenant_ended": "Ancien client (contrat terminé)",
+  "gov.retention.cat.supportTickets":
+    "Tickets de support clos (messages, pièces jointes, journal des accès support), à partir de la clôture",
+  "retention.count.supportTickets": "Tickets de support clos (avec leurs messages et journal des accès)",
+  "retention.count.supportAttachments": "Pièces jointes des tickets de support",
+  "gov.retention.platform_default":
+    "Valeur par défaut de la plateforme (pas de référence CNIL) : {days} jours",
   "nav.security": "Sécurité",
   "security.title": "Sécurité",
   "security.ok.sso": "Authentification unique enregistrée.",
