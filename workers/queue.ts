@@ -37,42 +37,51 @@ export async function handleQueue(
   _ctx: ExecutionContext,
 ): Promise<void> {
   const queue = batch.queue.replace(/-(preview|staging)$/, "");
-  for (const msg of batch.messages) {
-    try {
-      if (queue === "ccr-jobs") await handleJob(env, msg.body as JobMessage);
-      else if (queue === "ccr-transcribe") await transcribeStep(env, msg.body as PipelineMessage);
-      else if (queue === "ccr-analyze") await analyzeStep(env, msg.body as PipelineMessage);
-      else if (queue === "ccr-pipeline-dlq") {
-        await deadLetterStep(env, msg.body as PipelineMessage);
-        await keepDeadLetter(env, queue, msg.body, msg.attempts);
-      } else if (queue === "ccr-jobs-dlq") {
-        deadLetter(batch.queue, msg);
-        await keepDeadLetter(env, queue, msg.body, msg.attempts);
-      } else throw new Error(`no consumer for queue ${batch.queue}`);
+  // Pipeline messages are independent calls (each step is idempotent on the call's runId): they
+  // run side by side, so the analysis Worker's round trips overlap. Other queues stay in order.
+  if (isPipeline(queue)) {
+    await Promise.all(batch.messages.map((m) => handleOne(queue, batch.queue, m, env)));
+    return;
+  }
+  for (const msg of batch.messages) await handleOne(queue, batch.queue, msg, env);
+}
+
+async function handleOne(queue: string, queueName: string, msg: Message<QueueMessage>, env: Env) {
+  const batch = { queue: queueName };
+  try {
+    if (queue === "ccr-jobs") await handleJob(env, msg.body as JobMessage);
+    else if (queue === "ccr-transcribe") await transcribeStep(env, msg.body as PipelineMessage);
+    else if (queue === "ccr-analyze") await analyzeStep(env, msg.body as PipelineMessage);
+    else if (queue === "ccr-pipeline-dlq") {
+      await deadLetterStep(env, msg.body as PipelineMessage);
+      await keepDeadLetter(env, queue, msg.body, msg.attempts);
+    } else if (queue === "ccr-jobs-dlq") {
+      deadLetter(batch.queue, msg);
+      await keepDeadLetter(env, queue, msg.body, msg.attempts);
+    } else throw new Error(`no consumer for queue ${batch.queue}`);
+    msg.ack();
+  } catch (err) {
+    // A pipeline error that retrying cannot fix fails the call at once (it keeps its data).
+    if (
+      isPipeline(queue) &&
+      !(err instanceof RetryableError) &&
+      !(err instanceof ProviderError && err.retryable)
+    ) {
+      await failFromMessage(env, msg.body as PipelineMessage, err).catch(() => msg.retry());
       msg.ack();
-    } catch (err) {
-      // A pipeline error that retrying cannot fix fails the call at once (it keeps its data).
-      if (
-        isPipeline(queue) &&
-        !(err instanceof RetryableError) &&
-        !(err instanceof ProviderError && err.retryable)
-      ) {
-        await failFromMessage(env, msg.body as PipelineMessage, err).catch(() => msg.retry());
-        msg.ack();
-        continue;
-      }
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "queue message failed",
-          queue: batch.queue,
-          id: msg.id,
-          attempts: msg.attempts,
-          error: String(err),
-        }),
-      );
-      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+      return;
     }
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "queue message failed",
+        queue: batch.queue,
+        id: msg.id,
+        attempts: msg.attempts,
+        error: String(err),
+      }),
+    );
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
   }
 }
 
