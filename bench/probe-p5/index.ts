@@ -23,14 +23,13 @@ function recording(db: D1Database, log: Entry[]): D1Database {
         return async (stmts: D1PreparedStatement[]) => {
           const metas = stmts.map((s) => META.get(s));
           const out = await target.batch(stmts.map((s, i) => metas[i]?.inner ?? s));
-          out.forEach((r, i) =>
+          for (const [i, r] of out.entries())
             log.push({
               sql: metas[i]?.sql ?? "?",
               params: metas[i]?.params ?? [],
               durationMs: r.meta?.duration ?? null,
               rows: r.results?.length ?? 0,
-            }),
-          );
+            });
           return out;
         };
       if (prop === "prepare")
