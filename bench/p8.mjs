@@ -16,6 +16,7 @@ import {
   pct,
   prepareState,
   root,
+  sleep,
   table,
 } from "./lib/common.mjs";
 import { createTenant, d1Files, d1SizeAfter, databaseId, dbStats, openDb, withD1 } from "./lib/d1.mjs";
@@ -88,7 +89,8 @@ async function storage() {
   };
   const agents = agentsDirectory(40, 11);
 
-  const server = await startPlatform({ name: "p8-platform", stateDir: STATE, port: PORT });
+  // From sources, with the analysis Worker beside it: the calls are analysed before measuring.
+  const server = await startPlatform({ name: "p8-platform", stateDir: STATE, port: PORT, frozen: false });
   let created = 0;
   const failures = [];
   let ms = 0;

@@ -111,6 +111,7 @@ const COLS = `tenant_id, dim, value, day, calls, analysed, score_sum, score_n, p
 /** A restricted person's calls (F3) are kept but left out of every figure. */
 const NOT_RESTRICTED = `not exists (select 1 from privacy_restrictions r where r.tenant_id = c.tenant_id and r.kind = 'restriction'
   and ((r.subject_type = 'caller' and r.subject_ref = c.phone_hash) or (r.subject_type = 'agent' and r.subject_ref = c.agent_id)))`;
+const LABEL_DIMS = new Set(["all", "team"]);
 const DIM_EXPR: Record<Exclude<KpiDim, "category">, string> = {
   all: "''",
   team: "coalesce(c.team, '')",
@@ -134,6 +135,11 @@ export async function rebuildDay(dp: DataPlane, tenantId: string, day: string, t
            from calls c where ${where} group by ${expr}`,
         )
         .bind(tenantId, day, from, to),
+    );
+    // Label counts per agent or queue would cost more D1 bytes than they save (P8): those two
+    // dimensions read their top lists from call_labels when asked (getKpis).
+    if (!LABEL_DIMS.has(dim)) continue;
+    stmts.push(
       dp.d1
         .prepare(
           `insert into kpi_daily_labels (tenant_id, dim, value, day, kind, label, n)
@@ -297,12 +303,23 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
           `select day, ${SUMS} from kpi_daily where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ? group by day order by day`,
         )
         .bind(ctx.tenant.id, dim, value, from, to),
-      dp.d1
-        .prepare(
-          `select kind, label, sum(n) as n from kpi_daily_labels where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ?
-           group by kind, label order by n desc`,
-        )
-        .bind(ctx.tenant.id, dim, value, from, to),
+      LABEL_DIMS.has(dim) || dim === "category"
+        ? dp.d1
+            .prepare(
+              `select kind, label, sum(n) as n from kpi_daily_labels where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ?
+               group by kind, label order by n desc`,
+            )
+            .bind(ctx.tenant.id, dim, value, from, to)
+        : // Agent or queue: the period's calls of that agent or queue, their labels.
+          dp.d1
+            .prepare(
+              `select l.kind as kind, l.label as label, count(*) as n from calls c
+               join call_labels l on l.call_id = c.id and l.tenant_id = c.tenant_id
+               where c.tenant_id = ? and c.${dim === "agent" ? "agent_id" : "queue"} = ? and c.started_at >= ? and c.started_at < ?
+                 and ${NOT_RESTRICTED}
+               group by l.kind, l.label order by n desc`,
+            )
+            .bind(ctx.tenant.id, value, dayBounds(from, tz)[0], dayBounds(to, tz)[1]),
       pendingStmt,
     ]);
     const base = { from, to, timeZone: tz, filters, pendingDays: Number(pending.results[0]?.n ?? 0) };

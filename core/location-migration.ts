@@ -7,7 +7,7 @@ import { auditCtx } from "./accounts";
 import { appendAudit } from "./audit";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
-import { JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
+import { enqueueJob, JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
 import { tenantById } from "./tenants";
 
 /**
@@ -38,7 +38,13 @@ const DELETE_CHUNK = 500;
 const PHASES = ["lock", "clear", "rows", "objects", "verify", "switch", "cleanup"] as const;
 type Phase = (typeof PHASES)[number];
 /** Tables not moved: uploads in progress are aborted at the lock; FTS is rebuilt from transcripts. */
-const SKIP_TABLES = new Set(["recording_uploads", "recording_upload_parts", "tenant_meta"]);
+const SKIP_TABLES = new Set(["recording_uploads", "recording_upload_parts", "tenant_meta", "kpi_dirty"]);
+/**
+ * KPI rollups (core/kpis.ts) are derived from the calls and stored WITHOUT ROWID: not copied —
+ * every day that holds a call is marked dirty at the destination and rebuilt there — and deleted
+ * a few days at a time.
+ */
+const ROLLUP_TABLES = new Set(["kpi_daily", "kpi_daily_labels"]);
 
 interface Placement {
   location: Location;
@@ -244,6 +250,16 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
         .prepare("insert or replace into tenant_meta (tenant_id, location, created_at) values (?, ?, ?)")
         .bind(tenant.id, to.location, Date.now())
         .run();
+      // KPI rollups are rebuilt at the destination from the moved calls.
+      await dst.d1
+        .prepare(
+          // UTC days ± 1 cover every day of the tenant's time zone.
+          `insert or ignore into kpi_dirty (tenant_id, day, marked_at)
+           select distinct tenant_id, date(started_at / 1000 + o, 'unixepoch'), 0 from calls,
+             (select -86400 as o union all select 0 union all select 86400) where tenant_id = ?`,
+        )
+        .bind(tenant.id)
+        .run();
       await dst.bucket.put(
         dst.key("manifest.json"),
         JSON.stringify({
@@ -264,6 +280,7 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
           updatedAt: Date.now(),
         })
         .where(eq(tenants.id, tenant.id));
+      await enqueueJob(env, { type: "kpi.rollup", tenantId: tenant.id });
       await appendAudit(env, {
         tenantId: tenant.id,
         actor: { type: "system", id: null },
@@ -325,7 +342,7 @@ export async function tenantTables(d1: D1Database): Promise<string[]> {
   ).results.map((r) => r.name);
   const out: string[] = [];
   for (const n of names) {
-    if (SKIP_TABLES.has(n)) continue;
+    if (SKIP_TABLES.has(n) || ROLLUP_TABLES.has(n)) continue;
     const cols = (await d1.prepare(`select name from pragma_table_info(?)`).bind(n).all<{ name: string }>())
       .results;
     if (cols.some((c) => c.name === "tenant_id")) out.push(n);
@@ -451,10 +468,28 @@ export async function wipe(
   }
   if (w.stage === "rows") {
     // Upload parts first: they are found through their upload rows.
-    const all = ["recording_upload_parts", "recording_uploads", ...tables, "tenant_meta"];
+    const all = [
+      "recording_upload_parts",
+      "recording_uploads",
+      ...tables,
+      "tenant_meta",
+      "kpi_dirty",
+      ...ROLLUP_TABLES,
+    ];
     const table = all[w.table ?? 0];
     if (!table) {
       w.stage = "objects";
+      return false;
+    }
+    if (ROLLUP_TABLES.has(table)) {
+      const r = await dp.d1
+        .prepare(
+          `delete from "${table}" where tenant_id = ? and day in (select day from "${table}" where tenant_id = ? group by day limit 20)`,
+        )
+        .bind(tenantId, tenantId)
+        .run();
+      counts.rows += r.meta.changes ?? 0;
+      if (!(r.meta.changes ?? 0)) w.table = (w.table ?? 0) + 1;
       return false;
     }
     const res =
