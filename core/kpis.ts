@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DataPlane, dataPlane } from "../db/resolver";
+import { type DataPlane, dataPlane, shardDatabases } from "../db/resolver";
 import type { Tenant } from "../db/schema/control";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
@@ -465,4 +465,23 @@ export async function filterChoices(ctx: Ctx) {
     queues: rows.filter((r) => r.dim === "queue").map((r) => r.value),
     categories: rows.filter((r) => r.dim === "category").map((r) => r.value),
   };
+}
+
+/**
+ * Cron (every 10 minutes): tenants with days still dirty after a while (a lost `kpi.rollup`
+ * message, or days a migration marked) get a rebuild message. Ids only, at most 200 per shard.
+ */
+export async function sweepDirtyKpis(env: Env, now: number, idleMs = 10 * 60_000): Promise<number> {
+  let sent = 0;
+  for (const s of shardDatabases(env)) {
+    const rows = (
+      await s.d1
+        .prepare("select distinct tenant_id from kpi_dirty where marked_at < ? limit 200")
+        .bind(now - idleMs)
+        .all<{ tenant_id: string }>()
+    ).results;
+    for (const r of rows) await enqueueJob(env, { type: "kpi.rollup", tenantId: r.tenant_id });
+    sent += rows.length;
+  }
+  return sent;
 }

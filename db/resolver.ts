@@ -83,3 +83,14 @@ export function shardForNewTenant(env: Pick<Env, "DATA_LOCATIONS">, location: Lo
 }
 
 export { data };
+
+/**
+ * Maintenance only (the 10-minute sweep of dirty KPI days): each configured shard's D1, with no
+ * tenant. It answers which tenants have work; the work itself goes through `dataPlane(tenant)`.
+ */
+export function shardDatabases(env: Env): { location: Location; shard: string; d1: D1Database }[] {
+  const out: { location: Location; shard: string; d1: D1Database }[] = [];
+  for (const [location, cfg] of Object.entries(locationConfig(env)) as [Location, { shards: string[] }][])
+    for (const shard of cfg.shards) out.push({ location, shard, d1: binding<D1Database>(env, shard) });
+  return out;
+}

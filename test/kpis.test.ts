@@ -146,4 +146,19 @@ describe("daily rollups and KPIs (D1, P5)", () => {
     const fr = await (await call(`/dashboard?${range}`, { cookie: sup })).text();
     expect(fr).toContain("Note moyenne");
   }, 60_000);
+
+  it("the 10-minute sweep asks for a rebuild of days left dirty (a lost message, a migration)", async () => {
+    const { sweepDirtyKpis } = await import("../core/kpis");
+    const { dataPlane } = await import("../db/resolver");
+    const { vi } = await import("vitest");
+    const t = await makeTenant();
+    await dataPlane(t.ctx.env, t.tenant)
+      .d1.prepare("insert into kpi_dirty (tenant_id, day, marked_at) values (?, '2026-01-05', 0)")
+      .bind(t.tenant.id)
+      .run();
+    const send = vi.spyOn(t.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    expect(await sweepDirtyKpis(t.ctx.env, Date.now())).toBeGreaterThanOrEqual(1);
+    expect(send).toHaveBeenCalledWith({ type: "kpi.rollup", tenantId: t.tenant.id });
+    send.mockRestore();
+  });
 });

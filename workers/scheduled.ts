@@ -5,6 +5,7 @@ import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
+import { sweepDirtyKpis } from "../core/kpis";
 import { privacyDaily } from "../core/privacy/requests";
 import { enqueueDueReports } from "../core/reports";
 import { startRetentionRuns } from "../core/retention-purge";
@@ -31,6 +32,7 @@ export async function handleScheduled(
       return;
     case EVERY_10_MIN:
       await resumeStalledJobs(env, controller.scheduledTime);
+      await sweepDirtyKpis(env, controller.scheduledTime);
       await resendPendingMeterEvents(env, controller.scheduledTime);
       return;
     default:
