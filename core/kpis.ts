@@ -4,6 +4,7 @@ import type { Tenant } from "../db/schema/control";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
 import { enqueueJob } from "./jobs";
+import { notRestrictedSql } from "./privacy/guard";
 
 /**
  * Dashboard KPIs (D1) through daily rollups (P5).
@@ -109,8 +110,7 @@ const AGGS = `count(*), count(c.analysis_id), total(c.score), count(c.score), to
 const COLS = `tenant_id, dim, value, day, calls, analysed, score_sum, score_n, passed_n, pass_n, critical,
   duration_sum, duration_n, silence_sum, silence_n, sentiment_sum, sentiment_n, reviewed_sum, reviewed_n`;
 /** A restricted person's calls (F3) are kept but left out of every figure. */
-const NOT_RESTRICTED = `not exists (select 1 from privacy_restrictions r where r.tenant_id = c.tenant_id and r.kind = 'restriction'
-  and ((r.subject_type = 'caller' and r.subject_ref = c.phone_hash) or (r.subject_type = 'agent' and r.subject_ref = c.agent_id)))`;
+const NOT_RESTRICTED = notRestrictedSql("c");
 const LABEL_DIMS = new Set(["all", "team"]);
 const DIM_EXPR: Record<Exclude<KpiDim, "category">, string> = {
   all: "''",
@@ -209,7 +209,7 @@ export const kpiQuerySchema = z
   .strict();
 export type KpiQuery = z.infer<typeof kpiQuerySchema>;
 
-interface Sums {
+export interface RollupSums {
   calls: number;
   analysed: number;
   score_sum: number;
@@ -226,7 +226,7 @@ interface Sums {
   reviewed_sum: number;
   reviewed_n: number;
 }
-const SUMS = `sum(calls) as calls, sum(analysed) as analysed, sum(score_sum) as score_sum, sum(score_n) as score_n,
+export const ROLLUP_SUMS = `sum(calls) as calls, sum(analysed) as analysed, sum(score_sum) as score_sum, sum(score_n) as score_n,
   sum(passed_n) as passed_n, sum(pass_n) as pass_n, sum(critical) as critical, sum(duration_sum) as duration_sum,
   sum(duration_n) as duration_n, sum(silence_sum) as silence_sum, sum(silence_n) as silence_n,
   sum(sentiment_sum) as sentiment_sum, sum(sentiment_n) as sentiment_n, sum(reviewed_sum) as reviewed_sum,
@@ -234,9 +234,11 @@ const SUMS = `sum(calls) as calls, sum(analysed) as analysed, sum(score_sum) as 
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-function figures(s: Partial<Sums> | undefined) {
-  const v = (k: keyof Sums) => Number(s?.[k] ?? 0);
-  const avg = (sum: keyof Sums, n: keyof Sums, round = r1) => (v(n) > 0 ? round(v(sum) / v(n)) : null);
+/** The KPI figures from summed rollup columns (dashboard and reports share them). */
+export function figures(s: Partial<RollupSums> | undefined) {
+  const v = (k: keyof RollupSums) => Number(s?.[k] ?? 0);
+  const avg = (sum: keyof RollupSums, n: keyof RollupSums, round = r1) =>
+    v(n) > 0 ? round(v(sum) / v(n)) : null;
   return {
     calls: v("calls"),
     analysed: v("analysed"),
@@ -300,7 +302,7 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
     const [rows, labels, pending] = await dp.d1.batch<Record<string, unknown>>([
       dp.d1
         .prepare(
-          `select day, ${SUMS} from kpi_daily where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ? group by day order by day`,
+          `select day, ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and value = ? and day >= ? and day <= ? group by day order by day`,
         )
         .bind(ctx.tenant.id, dim, value, from, to),
       LABEL_DIMS.has(dim) || dim === "category"
@@ -328,7 +330,7 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
       source: "rollup",
       ...assemble(
         days,
-        rows.results as unknown as (Sums & { day: string })[],
+        rows.results as unknown as (RollupSums & { day: string })[],
         labels.results as unknown as { kind: string; label: string; n: number }[],
       ),
     };
@@ -376,13 +378,13 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
       "validation_failed",
       "Too many calls for combined filters: shorten the period or use one filter",
     );
-  const byDay = new Map<string, Sums & { day: string }>();
+  const byDay = new Map<string, RollupSums & { day: string }>();
   for (const r of rows) {
     const day = dayOf(r.t, tz);
     const s = byDay.get(day) ?? { day, ...zeroSums() };
     s.calls++;
     if (r.analysis_id) s.analysed++;
-    const add = (sum: keyof Sums, n: keyof Sums, v: number | null) => {
+    const add = (sum: keyof RollupSums, n: keyof RollupSums, v: number | null) => {
       if (v === null) return;
       s[sum] += v;
       s[n]++;
@@ -408,7 +410,7 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
   return { ...base, source: "calls", ...assemble(days, [...byDay.values()], labels) };
 }
 
-const zeroSums = (): Sums => ({
+const zeroSums = (): RollupSums => ({
   calls: 0,
   analysed: 0,
   score_sum: 0,
@@ -428,12 +430,13 @@ const zeroSums = (): Sums => ({
 
 function assemble(
   days: string[],
-  rows: (Sums & { day: string })[],
+  rows: (RollupSums & { day: string })[],
   labels: { kind: string; label: string; n: number }[],
 ) {
   const total = zeroSums();
   const byDay = new Map(rows.map((r) => [r.day, r]));
-  for (const r of rows) for (const k of Object.keys(total) as (keyof Sums)[]) total[k] += Number(r[k] ?? 0);
+  for (const r of rows)
+    for (const k of Object.keys(total) as (keyof RollupSums)[]) total[k] += Number(r[k] ?? 0);
   const analysed = total.analysed || 1;
   return {
     totals: figures(total),

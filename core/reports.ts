@@ -10,7 +10,7 @@ import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";
 import { type Locale, type MessageKey, t } from "./i18n";
 import { enqueueJob } from "./jobs";
-import { addDays, dayOf, daysBetween, type KpiFigures } from "./kpis";
+import { addDays, dayOf, daysBetween, figures, type KpiFigures, ROLLUP_SUMS, type RollupSums } from "./kpis";
 import { sendMail } from "./mail";
 import { tenantById } from "./tenants";
 
@@ -52,29 +52,7 @@ export interface Report {
   totals: KpiFigures;
 }
 
-const SUMS = `sum(calls) as calls, sum(analysed) as analysed, sum(score_sum) as score_sum, sum(score_n) as score_n,
-  sum(passed_n) as passed_n, sum(pass_n) as pass_n, sum(critical) as critical, sum(duration_sum) as duration_sum,
-  sum(duration_n) as duration_n, sum(silence_sum) as silence_sum, sum(silence_n) as silence_n,
-  sum(sentiment_sum) as sentiment_sum, sum(sentiment_n) as sentiment_n, sum(reviewed_sum) as reviewed_sum,
-  sum(reviewed_n) as reviewed_n`;
-type Sums = Record<string, number>;
-
-function figures(s: Sums): KpiFigures {
-  const v = (k: string) => Number(s[k] ?? 0);
-  const avg = (a: string, n: string, d = 10) => (v(n) > 0 ? Math.round((v(a) / v(n)) * d) / d : null);
-  return {
-    calls: v("calls"),
-    analysed: v("analysed"),
-    avgScore: avg("score_sum", "score_n"),
-    passRate: v("pass_n") > 0 ? Math.round((v("passed_n") / v("pass_n")) * 1000) / 1000 : null,
-    criticalFails: v("critical"),
-    avgHandleTimeS: avg("duration_sum", "duration_n"),
-    silencePct: avg("silence_sum", "silence_n"),
-    sentiment: avg("sentiment_sum", "sentiment_n", 1000),
-    reviewedAvgScore: avg("reviewed_sum", "reviewed_n"),
-    reviewed: v("reviewed_n"),
-  };
-}
+type Sums = Partial<RollupSums>;
 
 export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
   const q = reportQuerySchema.parse(raw);
@@ -88,7 +66,7 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
   const rows = (
     await dp.d1
       .prepare(
-        `select ${key} as k, ${SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ?
+        `select ${key} as k, ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ?
          ${ownAgent ? "and value = ?" : ""} group by ${key} order by ${key} limit 2000`,
       )
       .bind(ctx.tenant.id, dim, q.from, q.to, ...(ownAgent ? [ownAgent] : []))
@@ -97,7 +75,7 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
   const totalRow =
     (await dp.d1
       .prepare(
-        `select ${SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ? ${ownAgent ? "and value = ?" : ""}`,
+        `select ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ? ${ownAgent ? "and value = ?" : ""}`,
       )
       .bind(ctx.tenant.id, ownAgent ? "agent" : "all", q.from, q.to, ...(ownAgent ? [ownAgent] : []))
       .first<Sums>()) ?? {};

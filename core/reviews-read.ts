@@ -1,5 +1,6 @@
 import { dataPlane } from "../db/resolver";
 import type { Ctx } from "./context";
+import { notRestrictedSql } from "./privacy/guard";
 
 /** A reviewed (human) score per agent over a period: the mean of the calls' reviewed scores and how many. */
 export interface ReviewedScore {
@@ -24,8 +25,7 @@ export async function reviewedScoresByAgent(
         `select c.agent_id as agent, avg(c.reviewed_score) as avg, count(*) as n from calls c
          where c.tenant_id = ? and c.started_at >= ? and c.started_at < ? and c.reviewed_score is not null
            and c.agent_id is not null
-           and not exists (select 1 from privacy_restrictions r where r.tenant_id = c.tenant_id and r.kind = 'restriction'
-             and ((r.subject_type = 'caller' and r.subject_ref = c.phone_hash) or (r.subject_type = 'agent' and r.subject_ref = c.agent_id)))
+           and ${notRestrictedSql("c")}
          group by c.agent_id`,
       )
       .bind(ctx.tenant.id, from, to)

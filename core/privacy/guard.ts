@@ -73,6 +73,15 @@ export function holdReasonOf(flags: PrivacyFlags): HoldReason | null {
 }
 
 /**
+ * The same condition as raw SQL, for statements written by hand (rollups, statistics, reviewed
+ * scores): `alias` names the `calls` row in the statement.
+ */
+export function notRestrictedSql(alias: string): string {
+  return `not exists (select 1 from privacy_restrictions r where r.tenant_id = ${alias}.tenant_id and r.kind = 'restriction'
+    and ((r.subject_type = 'caller' and r.subject_ref = ${alias}.phone_hash) or (r.subject_type = 'agent' and r.subject_ref = ${alias}.agent_id)))`;
+}
+
+/**
  * A condition that drops restricted calls from lists, dashboards (KPIs) and exports (GDPR art. 18),
  * or null when the tenant has no restriction at all (the common case: one indexed probe, and the
  * list query stays exactly as it was). Use it in every query that shows or aggregates calls.

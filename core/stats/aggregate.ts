@@ -1,5 +1,6 @@
 import type { DataPlane } from "../../db/resolver";
 import { DEFAULT_CATEGORIES, IRRITANT_TYPES } from "../engine/types";
+import { notRestrictedSql } from "../privacy/guard";
 
 /**
  * Anonymised statistics (F6): what one tenant contributes and how the platform figures are
@@ -183,12 +184,8 @@ export function buildWindows(asOf: number): Window[] {
 
 // ---- Reading one tenant's data plane ------------------------------------------------------------
 
-/** A restricted person's calls (F3) are kept but left out of every figure, statistics included. */
-const notRestricted = (t: string) =>
-  `not exists (select 1 from privacy_restrictions r where r.tenant_id = ${t}.tenant_id and r.kind = 'restriction'
-    and ((r.subject_type = 'caller' and r.subject_ref = ${t}.phone_hash) or (r.subject_type = 'agent' and r.subject_ref = ${t}.agent_id)))`;
-
-// Analysed calls only (analysis_id set: a call whose analyses retention removed no longer counts).
+// Analysed calls only (analysis_id set: a call whose analyses retention removed no longer counts),
+// restricted people's calls left out (F3).
 // `calls_an_live_idx` (tenant_id, started_at) where analysis_id is not null serves the first query.
 // `?4` is the period of a single window; null groups by calendar month (UTC) instead, so the
 // months of a build are one query.
@@ -200,7 +197,7 @@ const CALLS_SQL = `select coalesce(?4, strftime('%Y-%m', started_at / 1000, 'uni
   count(coalesce(duration_s, rec_duration_s)) as dur_n, total(coalesce(duration_s, rec_duration_s)) as dur_sum
 from calls
 where tenant_id = ?1 and started_at >= ?2 and started_at < ?3 and analysis_id is not null
-  and ${notRestricted("calls")}
+  and ${notRestrictedSql("calls")}
 group by period, lang`;
 
 // call_labels holds one row per (call, kind, label) of the call's current analysis.
@@ -208,7 +205,7 @@ const LABELS_SQL = `select coalesce(?4, strftime('%Y-%m', l.started_at / 1000, '
   coalesce(c.language, '') as lang, l.kind as kind, l.label as label, count(*) as n
 from call_labels l join calls c on c.id = l.call_id and c.tenant_id = l.tenant_id
 where l.tenant_id = ?1 and l.started_at >= ?2 and l.started_at < ?3 and c.analysis_id is not null
-  and ${notRestricted("c")}
+  and ${notRestrictedSql("c")}
 group by period, lang, l.kind, l.label`;
 
 interface CallsRow {
