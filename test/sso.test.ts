@@ -12,7 +12,8 @@ import { call, loginCookie, makeTenant, PASSWORD, type TestTenant } from "./help
  * SSO (A8) against a mock OpenID Connect issuer served at the fetch boundary: discovery, JWKS,
  * a token endpoint that checks the PKCE verifier, and DNS-over-HTTPS for the domain check.
  */
-const ISSUER = "https://idp.example.test";
+// A public name: the outbound guard refuses reserved names such as *.test (the fetch is mocked anyway).
+const ISSUER = "https://idp.sso-issuer.example.com";
 const CLIENT_ID = "ccr-client";
 
 interface Scenario {
