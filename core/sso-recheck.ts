@@ -39,7 +39,10 @@ const ssoSessionsOf = (m: Pick<Membership, "userId" | "tenantId">) =>
   );
 
 /** The cron step: members with a refresh token, a live SSO session and a confirmation due. */
-export async function recheckSsoSessions(env: Env, now = Date.now()): Promise<RecheckOutcome[]> {
+export async function recheckSsoSessions(
+  env: Env,
+  now = Date.now(),
+): Promise<{ membershipId: string; outcome: RecheckOutcome }[]> {
   const db = controlDb(env);
   const due = await db
     .select()
@@ -65,16 +68,16 @@ export async function recheckSsoSessions(env: Env, now = Date.now()): Promise<Re
     )
     .orderBy(asc(memberships.ssoConfirmedAt))
     .limit(RECHECK_BATCH);
-  const out: RecheckOutcome[] = [];
+  const out: { membershipId: string; outcome: RecheckOutcome }[] = [];
   for (const m of due) {
     try {
-      out.push(await recheckMember(env, m, now));
+      out.push({ membershipId: m.id, outcome: await recheckMember(env, m, now) });
     } catch (err) {
       // One issuer's trouble must not stop the others; this member's sessions simply lapse.
       console.error(
         JSON.stringify({ level: "warn", msg: "sso recheck failed", membershipId: m.id, error: String(err) }),
       );
-      out.push("unconfirmed");
+      out.push({ membershipId: m.id, outcome: "unconfirmed" });
     }
   }
   return out;
