@@ -825,3 +825,26 @@ describe("SSRF through the SSO issuer (issue 12)", () => {
     }
   });
 });
+
+describe("after an SSO sign-in (issue 12, point 6)", () => {
+  it("the callback follows next= only to a path on APP_URL's origin", async () => {
+    const t = await makeTenant();
+    const { domain, mock } = await enabledSso(t, "next");
+    const email = `n@${domain}`;
+    mock.state.scenario = { email };
+    for (const [next, location] of [
+      ["/\t/evil.example", "/"],
+      ["/\\evil.example", "/"],
+      ["//evil.example", "/"],
+      ["https://evil.example/", "/"],
+      ["/calls\r\n/x", "/"],
+      ["/calls?status=done", "/calls?status=done"],
+    ]) {
+      const cb = await startLogin(mock, email, ISSUER, next);
+      const res = await call(cb.url, { cookie: cb.cookie });
+      expect(res.status, next).toBe(303);
+      expect(res.headers.get("location"), next).toBe(location);
+      expect(sessionOf(res), next).toBeTruthy();
+    }
+  });
+});
