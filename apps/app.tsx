@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { ApiError } from "../core/errors";
 import { t } from "../core/i18n";
 import { buildApi } from "./api";
@@ -51,31 +51,39 @@ export function buildApp() {
   });
 
   app.onError((err, c) => {
-    const e = toApiError(err);
-    if (e.status >= 500) logInternal(c, err);
-    if (isApiPath(c.req.path)) return problem(c, e);
-    if (wantsJson(c.req.method, c.req.header("accept"), c.req.header("content-type"))) {
-      // The portal's scripts (uploads) read a localized message, not a page.
-      const res = c.json({ message: messageFor(c, err).message }, e.status as 400);
-      for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
-      return res;
-    }
-    const locale = c.get("locale") ?? "fr";
-    const key =
-      e.code === "csrf"
-        ? "error.csrf"
-        : e.code === "forbidden"
-          ? "error.forbidden"
-          : e.status >= 500
-            ? "error.internal"
-            : "error.not_found";
-    const res = page(
-      c,
-      { title: t(locale, key, { requestId: c.get("requestId") }) },
-      <a href="/">CallCenterRate</a>,
-      e.status,
-    );
+    const res = errorResponse(err, c);
+    // A request that failed on our side changes nothing in the browser: a session cookie set
+    // before the failure (a login whose redirect then threw) must not arrive with the 500.
+    if (res.status >= 500) res.headers.delete("set-cookie");
     return res;
   });
   return app;
+}
+
+function errorResponse(err: Error, c: Context<AppEnv>): Response {
+  const e = toApiError(err);
+  if (e.status >= 500) logInternal(c, err);
+  if (isApiPath(c.req.path)) return problem(c, e);
+  if (wantsJson(c.req.method, c.req.header("accept"), c.req.header("content-type"))) {
+    // The portal's scripts (uploads) read a localized message, not a page.
+    const res = c.json({ message: messageFor(c, err).message }, e.status as 400);
+    for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
+    return res;
+  }
+  const locale = c.get("locale") ?? "fr";
+  const key =
+    e.code === "csrf"
+      ? "error.csrf"
+      : e.code === "forbidden"
+        ? "error.forbidden"
+        : e.status >= 500
+          ? "error.internal"
+          : "error.not_found";
+  const res = page(
+    c,
+    { title: t(locale, key, { requestId: c.get("requestId") }) },
+    <a href="/">CallCenterRate</a>,
+    e.status,
+  );
+  return res;
 }

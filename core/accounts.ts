@@ -356,12 +356,15 @@ export async function completeLogin(
   tenantId: string,
   role: Role,
   method: string,
+  /** An SSO sign-in: the session lasts only while the identity provider keeps vouching (core/sso.ts). */
+  ssoConfirmBy: number | null = null,
 ): Promise<LoginResult> {
   const { env, ip, userAgent } = pctx;
   const { token, session } = await createSession(env, {
     realm: "user",
     subjectId: user.id,
     tenantId,
+    ssoConfirmBy,
     ip,
     userAgent,
   });
@@ -420,7 +423,14 @@ export async function completeMfa(
     where: and(eq(memberships.userId, user.id), eq(memberships.tenantId, pending.tenantId ?? "")),
   });
   if (!m) throw new ApiError("unauthenticated", "sign in again");
-  return completeLogin(pctx, user, m.tenantId, m.role, accepted.step === null ? "totp_recovery" : "totp");
+  return completeLogin(
+    pctx,
+    user,
+    m.tenantId,
+    m.role,
+    accepted.step === null ? "totp_recovery" : "totp",
+    pending.ssoConfirmBy,
+  );
 }
 
 /** TOTP code (once per step) or an unused recovery code (consumed). */

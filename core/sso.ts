@@ -2,13 +2,35 @@ import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { and, eq, isNotNull, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
-import { memberships, type SsoConfig, ssoConfigs, ssoStates, tenants, users } from "../db/schema/control";
+import {
+  type Membership,
+  memberships,
+  type SsoConfig,
+  ssoConfigs,
+  ssoStates,
+  type Tenant,
+  tenants,
+  users,
+} from "../db/schema/control";
 import { auditCtx, completeLogin, type LoginResult } from "./accounts";
 import { appendAudit } from "./audit";
 import { createSession } from "./auth/session";
+import { logConnection } from "./connlog";
 import type { Ctx, PlatformCtx } from "./context";
-import { decryptString, encryptString, newId, randomBytes, randomToken, sha256Hex } from "./crypto";
+import { encryptString, newId, randomBytes, randomToken, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
+import { checkOutboundUrl, outboundFetch, readJson } from "./platform/outbound";
+import {
+  type Discovery,
+  discover,
+  fetchUserInfo,
+  SsoFailure,
+  type SsoFailureReason,
+  tokenRequest,
+  verifyIdToken,
+} from "./sso-issuer";
+
+export { clearIssuerCache, ISSUER_CACHE_TTL_MS } from "./sso-issuer";
 
 /**
  * Single sign-on (A8) with OpenID Connect, authorization code flow with PKCE (S256), state and
@@ -19,25 +41,30 @@ import { ApiError } from "./errors";
  *   belongs to one tenant only.
  * - Sign-in starts from an e-mail address: its domain picks the tenant. The state, the PKCE
  *   verifier and the nonce are stored server-side (state hashed), single use, 10 minutes.
- * - The ID token is verified with `jose` against the issuer's JWKS: signature, `iss`, `aud`,
- *   `exp`/`iat`, `nonce`; its e-mail must be in the verified domain (and not `email_verified:
- *   false`).
+ * - The ID token is verified with `jose` against the issuer's JWKS (core/sso-issuer.ts; every
+ *   call to the issuer goes through the outbound-fetch guard).
+ * - Who signs in is decided by `iss` + `sub`, bound to the membership at the first SSO sign-in
+ *   and the only key afterwards. Only that first sign-in uses an e-mail address, and only a
+ *   verified one — `email_verified === true`, or for Microsoft Entra ID `xms_edov === true` (the
+ *   domain owner verified it) — in the tenant's verified domain. Without an e-mail in the ID
+ *   token, UserInfo is asked (same `sub` required). `preferred_username` is never used: it is
+ *   whatever the directory lets a user call themselves. A member already bound to another `sub`
+ *   of the same issuer is refused (a renamed or recycled address cannot take the account over).
  * - Just-in-time membership: an unknown address gets an account (no password) and a membership
  *   with the tenant's default role; a known one keeps its role.
+ * - Every refused sign-in is in the connection log as `sso_failure.<reason>`.
+ * - An SSO session lasts while the issuer vouches for the person (core/sso-recheck.ts): it ends
+ *   `SSO_CONFIRM_MS` after the last confirmation — the sign-in, or an hourly refresh-token grant
+ *   when the issuer gave a refresh token; `invalid_grant` ends the member's SSO sessions at once.
  * - Password login can then be turned off for the tenant (core/settings.ts asks `ssoReady`).
  * - Second factor: when the tenant requires one (A4) and the account has TOTP, the sign-in stops
  *   at a pending session and goes through the same TOTP step as a password login; owners and
  *   admins without TOTP are sent to enrol by the portal, as after a password login. When the
  *   tenant does not require it, the identity provider's own authentication is trusted.
- * - The issuer's discovery document and JWKS are cached per isolate for 10 minutes
- *   (`ISSUER_CACHE_TTL_MS`); a token whose key the cached set lacks or whose signature does not
- *   verify against it (key rotation) makes one fresh fetch of the JWKS before it is refused.
  */
 
 export const SSO_STATE_TTL_MS = 10 * 60_000;
 export const DOH_URL = "https://cloudflare-dns.com/dns-query";
-/** A local mock issuer (browser tests): accepted only when ENVIRONMENT=development. */
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/;
 const devOnly = (env: Env) => env.ENVIRONMENT === "development";
 /** The DNS-over-HTTPS resolver; a development server may point it at a local mock (DOH_URL var). */
 const dohUrl = (env: Env) => (devOnly(env) && (env as { DOH_URL?: string }).DOH_URL) || DOH_URL;
@@ -66,7 +93,8 @@ export const ssoSettingsSchema = z
   })
   .transform((v, ctx) => {
     const issuer = v.provider === "google" ? GOOGLE_ISSUER : v.issuer?.replace(/\/+$/, "");
-    if (!issuer || (!issuer.startsWith("https://") && !LOOPBACK.test(issuer))) {
+    // Which hosts may be called is the outbound guard's decision, in saveSso (it knows the environment).
+    if (!issuer || !/^https?:\/\//.test(issuer)) {
       ctx.addIssue({ code: "custom", path: ["issuer"], message: "an https issuer URL" });
       return z.NEVER;
     }
@@ -117,9 +145,10 @@ export async function ssoReady(env: Env, tenantId: string): Promise<boolean> {
 
 export async function saveSso(ctx: Ctx, raw: SsoSettingsInput) {
   const input = ssoSettingsSchema.parse(raw);
-  if (!input.issuer.startsWith("https://") && !devOnly(ctx.env))
-    throw new ApiError("validation_failed", "the issuer must be an https URL", {
-      errors: [{ pointer: "/issuer", detail: "an https issuer URL" }],
+  const issuerCheck = checkOutboundUrl(input.issuer, ctx.env.ENVIRONMENT);
+  if (!issuerCheck.ok)
+    throw new ApiError("validation_failed", `Issuer refused: ${issuerCheck.reason}`, {
+      errors: [{ pointer: "/issuer", detail: issuerCheck.reason }],
     });
   const db = controlDb(ctx.env);
   const old = await db.query.ssoConfigs.findFirst({ where: eq(ssoConfigs.tenantId, ctx.tenant.id) });
@@ -184,13 +213,13 @@ export async function verifySsoDomain(ctx: Ctx) {
   const name = `_ccr-verify.${c.domain}`;
   let records: string[] = [];
   try {
-    const res = await fetch(`${dohUrl(ctx.env)}?name=${encodeURIComponent(name)}&type=TXT`, {
+    const res = await outboundFetch(ctx.env, `${dohUrl(ctx.env)}?name=${encodeURIComponent(name)}&type=TXT`, {
       headers: { accept: "application/dns-json" },
-      signal: AbortSignal.timeout(5000),
+      timeoutMs: 5000,
     });
     if (res.ok) {
-      const body = (await res.json()) as { Answer?: { type: number; data: string }[] };
-      records = (body.Answer ?? [])
+      const body = await readJson<{ Answer?: { type: number; data: string }[] }>(res);
+      records = (body?.Answer ?? [])
         .filter((a) => a.type === 16)
         .map((a) => a.data.replace(/"\s*"/g, "").replace(/"/g, ""));
     }
@@ -216,59 +245,13 @@ export async function verifySsoDomain(ctx: Ctx) {
 
 // ---- Sign-in ---------------------------------------------------------------------------------
 
-interface Discovery {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  jwks_uri: string;
-}
-
-export const ISSUER_CACHE_TTL_MS = 10 * 60_000;
-/** Per isolate: discovery documents by issuer, JWKS by URI; each entry expires after the TTL. */
-const discoveryCache = new Map<string, { at: number; value: Discovery }>();
-const jwksCache = new Map<string, { at: number; value: unknown }>();
-const fresh = <T>(m: Map<string, { at: number; value: T }>, k: string, now: number) => {
-  const e = m.get(k);
-  if (e && now - e.at < ISSUER_CACHE_TTL_MS) return e.value;
-  m.delete(k);
-  return undefined;
-};
-/** Tests start from a cold isolate cache. */
-export function clearIssuerCache() {
-  discoveryCache.clear();
-  jwksCache.clear();
-}
-
-async function discover(env: Env, issuer: string, now = Date.now()): Promise<Discovery> {
-  const cached = fresh(discoveryCache, issuer, now);
-  if (cached) return cached;
-  const d = await fetchDiscovery(env, issuer);
-  discoveryCache.set(issuer, { at: now, value: d });
-  return d;
-}
-
-async function fetchDiscovery(env: Env, issuer: string): Promise<Discovery> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
-    headers: { accept: "application/json" },
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) throw ssoFailure("discovery failed");
-  const d = (await res.json()) as Partial<Discovery>;
-  const https = (u: unknown) =>
-    typeof u === "string" && (u.startsWith("https://") || (devOnly(env) && LOOPBACK.test(u)));
-  // OIDC Discovery §4.3: the document's issuer must be the one asked for.
-  if (
-    d.issuer !== issuer ||
-    !https(d.authorization_endpoint) ||
-    !https(d.token_endpoint) ||
-    !https(d.jwks_uri)
-  )
-    throw ssoFailure("discovery document does not match the issuer");
-  return d as Discovery;
-}
-
-const ssoFailure = (why: string) =>
-  new ApiError("unauthenticated", `Single sign-on failed: ${why}`, { messageKey: "sso.error.failed" });
+const MINUTE = 60_000;
+/**
+ * How long an SSO session lives after the issuer last vouched for the person. Without a refresh
+ * token that is the sign-in itself: the person signs in again at the issuer (usually silently)
+ * after a working day. With one, the re-check cron (core/sso-recheck.ts) renews it hourly.
+ */
+export const SSO_CONFIRM_MS = 8 * 60 * MINUTE;
 
 const redirectUri = (env: Env) => `${env.APP_URL.replace(/\/+$/, "")}/sso/callback`;
 
@@ -289,12 +272,40 @@ async function configForEmail(env: Env, email: string) {
   return rows[0] ?? null;
 }
 
+/** A refused SSO sign-in in the tenant's connection log, with why (`sso_failure.<reason>`). */
+async function logSsoFailure(
+  pctx: PlatformCtx,
+  who: { tenantId: string | null; userId: string | null },
+  err: unknown,
+) {
+  const reason: SsoFailureReason | "account_disabled" | "other" =
+    err instanceof SsoFailure
+      ? err.reason
+      : err instanceof ApiError && err.messageKey === "error.account_disabled"
+        ? "account_disabled"
+        : "other";
+  await logConnection(pctx.env, {
+    tenantId: who.tenantId,
+    subjectType: who.userId ? "user" : "unknown",
+    subjectId: who.userId,
+    event: `sso_failure.${reason}`,
+    ip: pctx.ip,
+    userAgent: pctx.userAgent,
+  });
+}
+
 /** Start: the authorization URL to send the browser to (PKCE S256, state, nonce). */
 export async function startSsoLogin(pctx: PlatformCtx, email: string, next = "/"): Promise<string> {
   const found = await configForEmail(pctx.env, email.trim().toLowerCase());
   if (!found || (found.tenant.status !== "active" && found.tenant.status !== "ending"))
     throw new ApiError("not_found", "No single sign-on for this address", { messageKey: "sso.error.no_sso" });
-  const d = await discover(pctx.env, found.c.issuer);
+  let d: Discovery;
+  try {
+    d = await discover(pctx.env, found.c.issuer);
+  } catch (err) {
+    await logSsoFailure(pctx, { tenantId: found.tenant.id, userId: null }, err);
+    throw err;
+  }
   const state = randomToken(24);
   const verifier = encodeBase64urlNoPadding(randomBytes(32));
   const nonce = randomToken(16);
@@ -314,11 +325,15 @@ export async function startSsoLogin(pctx: PlatformCtx, email: string, next = "/"
       createdAt: now,
     });
   const url = new URL(d.authorization_endpoint);
+  const google = found.c.provider === "google";
   url.search = new URLSearchParams({
     response_type: "code",
     client_id: found.c.clientId,
     redirect_uri: redirectUri(pctx.env),
-    scope: "openid email profile",
+    // A refresh token lets the re-check cron ask the issuer whether the person is still there
+    // (OIDC `offline_access`; Google spells it `access_type=offline`).
+    scope: google ? "openid email profile" : "openid email profile offline_access",
+    ...(google ? { access_type: "offline" } : {}),
     state,
     nonce,
     code_challenge: challenge,
@@ -333,47 +348,55 @@ export async function completeSsoLogin(
   pctx: PlatformCtx,
   q: { state?: string; code?: string; error?: string },
 ): Promise<LoginResult & { next: string }> {
+  const who = { tenantId: null as string | null, userId: null as string | null };
+  try {
+    return await signIn(pctx, q, who);
+  } catch (err) {
+    await logSsoFailure(pctx, who, err);
+    throw err;
+  }
+}
+
+async function signIn(
+  pctx: PlatformCtx,
+  q: { state?: string; code?: string; error?: string },
+  who: { tenantId: string | null; userId: string | null },
+): Promise<LoginResult & { next: string }> {
   const { env } = pctx;
   const db = controlDb(env);
-  if (!q.state) throw ssoFailure("missing state");
+  if (!q.state) throw new SsoFailure("state", "missing state");
   // Claim the state: a second use (replay) finds usedAt set and fails.
   const [st] = await db
     .update(ssoStates)
     .set({ usedAt: Date.now() })
     .where(and(eq(ssoStates.stateHash, await sha256Hex(q.state)), isNull(ssoStates.usedAt)))
     .returning();
-  if (!st || st.expiresAt < Date.now()) throw ssoFailure("unknown, used or expired state");
-  if (q.error || !q.code) throw ssoFailure(`issuer answered ${q.error ?? "without a code"}`);
+  if (!st || st.expiresAt < Date.now()) throw new SsoFailure("state", "unknown, used or expired state");
+  who.tenantId = st.tenantId;
+  if (q.error || !q.code)
+    throw new SsoFailure("idp_error", `issuer answered ${q.error?.slice(0, 100) ?? "without a code"}`);
   const c = await db.query.ssoConfigs.findFirst({ where: eq(ssoConfigs.tenantId, st.tenantId) });
   const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, st.tenantId) });
-  if (!c?.enabled || !c.domainVerifiedAt || !tenant) throw ssoFailure("single sign-on is off");
+  if (!c?.enabled || !c.domainVerifiedAt || !tenant)
+    throw new SsoFailure("disabled", "single sign-on is off");
   const d = await discover(env, c.issuer);
-  const secret = c.clientSecretEnc
-    ? await decryptString(env.ENCRYPTION_KEY, c.clientSecretEnc, `sso:${c.tenantId}`)
-    : "";
-  const tokenRes = await fetch(d.token_endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code: q.code,
-      redirect_uri: redirectUri(env),
-      code_verifier: st.codeVerifier,
-      client_id: c.clientId,
-      client_secret: secret,
-    }),
-    signal: AbortSignal.timeout(10_000),
+  const tokens = await tokenRequest(env, d, c, {
+    grant_type: "authorization_code",
+    code: q.code,
+    redirect_uri: redirectUri(env),
+    code_verifier: st.codeVerifier,
   });
-  if (!tokenRes.ok) throw ssoFailure(`token endpoint answered ${tokenRes.status}`);
-  const tokens = (await tokenRes.json()) as { id_token?: string };
-  if (!tokens.id_token) throw ssoFailure("no ID token");
-  const claims = await verifyIdToken(tokens.id_token, d, c.clientId, st.nonce);
-  const email = String(claims.email ?? claims.preferred_username ?? "").toLowerCase();
-  if (!email.endsWith(`@${c.domain}`) || claims.email_verified === false)
-    throw ssoFailure("the address is not in the organisation's verified domain");
-  const { user, role, created } = await jitMember(env, tenant.id, c.defaultRole, email, claims);
+  if (!tokens.ok) throw new SsoFailure("token", `token endpoint answered ${tokens.status}`);
+  if (typeof tokens.body.id_token !== "string") throw new SsoFailure("token", "no ID token");
+  const claims = await verifyIdToken(env, tokens.body.id_token, d, c.clientId, st.nonce);
+  const { user, m, created } = await memberFor(
+    env,
+    { tenant, c, d, claims, accessToken: tokens.body.access_token },
+    who,
+  );
   if (user.disabledAt)
     throw new ApiError("forbidden", "account disabled", { messageKey: "error.account_disabled" });
+  const confirmBy = await confirmIdentity(env, m, tokens.body.refresh_token);
   if (created)
     await appendAudit(env, {
       tenantId: tenant.id,
@@ -383,7 +406,7 @@ export async function completeSsoLogin(
       targetId: user.id,
       ip: pctx.ip,
       userAgent: pctx.userAgent,
-      meta: { role },
+      meta: { role: m.role },
     });
   if (tenant.requireMfa && user.totpEnabledAt) {
     // The tenant asks for a second factor: the same pending session as after a password.
@@ -392,103 +415,139 @@ export async function completeSsoLogin(
       subjectId: user.id,
       tenantId: tenant.id,
       mfaPending: true,
+      ssoConfirmBy: confirmBy,
       ip: pctx.ip,
       userAgent: pctx.userAgent,
     });
     return { kind: "mfa", token, expiresAt: session.expiresAt, next: st.next };
   }
-  const r = await completeLogin(pctx, user, tenant.id, role, "sso");
+  const r = await completeLogin(pctx, user, tenant.id, m.role, "sso", confirmBy);
   return { ...r, next: st.next };
 }
 
-async function verifyIdToken(idToken: string, d: Discovery, clientId: string, nonce: string) {
-  // Lazy: jose is only loaded for an SSO callback.
-  const [{ createLocalJWKSet }, { jwtVerify }] = await Promise.all([
-    import("jose/jwks/local"),
-    import("jose/jwt/verify"),
-  ]);
-  type Jwks = Parameters<typeof createLocalJWKSet>[0];
-  const load = async (): Promise<Jwks> => {
-    const res = await fetch(d.jwks_uri, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) throw ssoFailure("JWKS unavailable");
-    const keys = (await res.json()) as Jwks;
-    jwksCache.set(d.jwks_uri, { at: Date.now(), value: keys });
-    return keys;
-  };
-  const cached = fresh(jwksCache, d.jwks_uri, Date.now()) as Jwks | undefined;
-  const verify = async (keys: Jwks) => {
-    const { payload } = await jwtVerify(idToken, createLocalJWKSet(keys), {
-      issuer: d.issuer,
-      audience: clientId,
-      algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"],
-      clockTolerance: 60,
-      requiredClaims: ["sub", "exp", "iat"],
-    });
-    return payload;
-  };
-  try {
-    let payload: Awaited<ReturnType<typeof verify>>;
-    try {
-      payload = await verify(cached ?? (await load()));
-    } catch (err) {
-      // The issuer rotated its keys since the set was cached (a new kid, or — against the
-      // advice of RFC 7517 — a new key under the same kid): fetch it once more.
-      const code = (err as { code?: string }).code;
-      if (
-        !cached ||
-        (code !== "ERR_JWKS_NO_MATCHING_KEY" && code !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED")
-      )
-        throw err;
-      payload = await verify(await load());
-    }
-    if (payload.nonce !== nonce) throw ssoFailure("nonce mismatch");
-    return payload as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw ssoFailure((err as { code?: string }).code ?? "invalid ID token");
-  }
+/** The issuer vouched for the person now: remember when (and its new refresh token, if any). */
+async function confirmIdentity(env: Env, m: Membership, refreshToken: unknown): Promise<number> {
+  const now = Date.now();
+  const set: Partial<Membership> = { ssoConfirmedAt: now };
+  if (typeof refreshToken === "string" && refreshToken !== "" && refreshToken.length <= 4096)
+    set.ssoRefreshTokenEnc = await encryptString(env.ENCRYPTION_KEY, refreshToken, refreshTokenAad(m.id));
+  await controlDb(env).update(memberships).set(set).where(eq(memberships.id, m.id));
+  return now + SSO_CONFIRM_MS;
 }
 
-async function jitMember(
-  env: Env,
-  tenantId: string,
-  defaultRole: SsoConfig["defaultRole"],
-  email: string,
-  claims: Record<string, unknown>,
-) {
+export const refreshTokenAad = (membershipId: string) => `sso-rt:${membershipId}`;
+
+interface SignInFacts {
+  tenant: Tenant;
+  c: SsoConfig;
+  d: Discovery;
+  claims: Record<string, unknown> & { sub: string };
+  accessToken?: string;
+}
+
+/**
+ * The member this ID token is: the one bound to its `iss` + `sub`; else (first SSO sign-in) the
+ * account of its verified e-mail address, bound now — or a new account and membership.
+ */
+async function memberFor(env: Env, f: SignInFacts, who: { userId: string | null }) {
   const db = controlDb(env);
-  const now = Date.now();
-  let user = await db.query.users.findFirst({ where: eq(users.email, email) });
-  if (!user) {
-    const id = newId("usr");
-    const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 100) : "");
-    [user] = await db
-      .insert(users)
-      .values({
-        id,
-        email,
-        passwordHash: null,
-        firstName: str(claims.given_name),
-        lastName: str(claims.family_name),
-        emailVerifiedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning();
-    user ??= await db.query.users.findFirst({ where: eq(users.email, email) });
-  }
-  if (!user) throw ssoFailure("account could not be created");
-  const m = await db.query.memberships.findFirst({
-    where: and(eq(memberships.tenantId, tenantId), eq(memberships.userId, user.id)),
+  const iss = f.d.issuer;
+  const sub = f.claims.sub;
+  const bound = await db.query.memberships.findFirst({
+    where: and(
+      eq(memberships.tenantId, f.tenant.id),
+      eq(memberships.ssoIssuer, iss),
+      eq(memberships.ssoSubject, sub),
+    ),
   });
-  if (m) return { user, role: m.role, created: false };
-  await db
-    .insert(memberships)
-    .values({ id: newId("mem"), tenantId, userId: user.id, role: defaultRole, createdAt: now })
-    .onConflictDoNothing();
-  return { user, role: defaultRole, created: true };
+  const boundUser = bound && (await db.query.users.findFirst({ where: eq(users.id, bound.userId) }));
+  if (bound && boundUser) {
+    who.userId = boundUser.id;
+    return { user: boundUser, m: bound, created: false };
+  }
+  const email = await verifiedEmail(env, f);
+  const user = await userFor(env, email, f.claims);
+  who.userId = user.id;
+  const m = await db.query.memberships.findFirst({
+    where: and(eq(memberships.tenantId, f.tenant.id), eq(memberships.userId, user.id)),
+  });
+  if (m) {
+    // Bound to another person at this issuer: the address was renamed or recycled there.
+    if (m.ssoIssuer === iss && m.ssoSubject !== null && m.ssoSubject !== sub)
+      throw new SsoFailure("identity_mismatch", "the account is bound to another identity of the issuer");
+    // First SSO sign-in of this member (or the organisation changed issuer): bind it.
+    const set = { ssoIssuer: iss, ssoSubject: sub, ssoRefreshTokenEnc: null };
+    await db.update(memberships).set(set).where(eq(memberships.id, m.id));
+    return { user, m: { ...m, ...set }, created: false };
+  }
+  const row: Membership = {
+    id: newId("mem"),
+    tenantId: f.tenant.id,
+    userId: user.id,
+    role: f.c.defaultRole,
+    agentId: null,
+    ssoIssuer: iss,
+    ssoSubject: sub,
+    ssoRefreshTokenEnc: null,
+    ssoConfirmedAt: null,
+    createdAt: Date.now(),
+  };
+  const [inserted] = await db.insert(memberships).values(row).onConflictDoNothing().returning();
+  if (inserted) return { user, m: inserted, created: true };
+  // A concurrent first sign-in of the same person won the insert: use it only if it is theirs.
+  const raced = await db.query.memberships.findFirst({
+    where: and(eq(memberships.tenantId, f.tenant.id), eq(memberships.userId, user.id)),
+  });
+  if (raced?.ssoIssuer !== iss || raced.ssoSubject !== sub)
+    throw new SsoFailure("identity_mismatch", "the account is bound to another identity of the issuer");
+  return { user, m: raced, created: false };
+}
+
+/**
+ * The e-mail address the issuer vouches for, in the tenant's verified domain. From the ID token,
+ * else from UserInfo (for the same `sub`). `preferred_username` is never looked at.
+ */
+async function verifiedEmail(env: Env, f: SignInFacts): Promise<string> {
+  let source: Record<string, unknown> = f.claims;
+  if (typeof f.claims.email !== "string" || f.claims.email === "") {
+    if (!f.accessToken) throw new SsoFailure("no_email", "no e-mail in the ID token and no access token");
+    source = await fetchUserInfo(env, f.d, f.accessToken);
+    // OIDC Core §5.3.2: UserInfo's `sub` must be the ID token's, or its claims are not about this person.
+    if (source.sub !== f.claims.sub) throw new SsoFailure("userinfo", "UserInfo is about another subject");
+  }
+  const email = typeof source.email === "string" ? source.email.trim().toLowerCase() : "";
+  if (!email) throw new SsoFailure("no_email", "the issuer gave no e-mail address");
+  const at = email.indexOf("@");
+  if (at < 1 || at !== email.lastIndexOf("@") || email.length > 254 || email.slice(at + 1) !== f.c.domain)
+    throw new SsoFailure("email_domain", "the address is not in the organisation's verified domain");
+  // Entra ID does not send email_verified; `xms_edov` says the domain owner verified the address.
+  const verified =
+    source.email_verified === true || (f.c.provider === "microsoft" && source.xms_edov === true);
+  if (!verified) throw new SsoFailure("email_unverified", "the issuer did not verify the address");
+  return email;
+}
+
+async function userFor(env: Env, email: string, claims: Record<string, unknown>) {
+  const db = controlDb(env);
+  const existing = await db.query.users.findFirst({ where: eq(users.email, email) });
+  if (existing) return existing;
+  const now = Date.now();
+  const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 100) : "");
+  const [user] = await db
+    .insert(users)
+    .values({
+      id: newId("usr"),
+      email,
+      passwordHash: null,
+      firstName: str(claims.given_name),
+      lastName: str(claims.family_name),
+      emailVerifiedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+  const found = user ?? (await db.query.users.findFirst({ where: eq(users.email, email) }));
+  if (!found) throw new ApiError("internal", "SSO account could not be created");
+  return found;
 }

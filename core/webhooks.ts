@@ -15,6 +15,7 @@ import { decryptString, encryptString, newId, randomBytes, timingSafeEqual } fro
 import { ApiError, notFound } from "./errors";
 import { enqueueJob } from "./jobs";
 import { decodeCursor, encodeCursor, page } from "./pagination";
+import { checkOutboundUrl, OutboundError, outboundFetch } from "./platform/outbound";
 
 /**
  * Outgoing webhooks (E4), signed per Standard Webhooks (https://www.standardwebhooks.com):
@@ -119,158 +120,17 @@ const MAX_ERROR_CHARS = 500;
 // ---- SSRF: which URLs we agree to call ----------------------------------------------------
 
 /*
- * Why literals only. A Worker cannot resolve a name and then connect to the address it checked:
- * there is no DNS or socket API under `fetch`, so any DNS pre-check (DoH) is a time-of-check /
- * time-of-use race that a rebinding name (public at check time, 127.0.0.1 at fetch time) wins.
- * So we refuse everything that is private *as written* — IP literals in every notation the WHATWG
- * parser accepts (it turns `0x7f.1`, `2130706433`, `0177.0.0.1` into `127.0.0.1`, and brackets
- * IPv6) and names that are local by definition — and rely on the platform for the rest:
- * - outbound `fetch` leaves from Cloudflare's edge, which has no private network of ours behind
- *   it (no VPC, no instance-metadata service, no admin ports; our data sits behind bindings, not
- *   network addresses), so a name that resolves to 10.x or 127.x reaches nothing of the platform;
- * - redirects are not followed (`redirect: "manual"`, a 3xx is a failed attempt), so a public
- *   URL cannot bounce us elsewhere;
+ * The outbound-fetch guard (core/platform/outbound.ts) decides, for webhooks as for every URL a
+ * tenant can influence. On top of it, for webhooks:
+ * - redirects are not followed (a POST gets `maxRedirects: 0`: a 3xx is a failed attempt), so a
+ *   public URL cannot bounce us elsewhere;
  * - the URL is checked again at every delivery (a rule added later applies to old endpoints);
  * - the response body is never returned to the tenant beyond a 500-character excerpt in the
  *   delivery log, and the 10 s timeout bounds what a slow target can hold.
  */
 
-const IPV4_BLOCKS: Array<[cidr: string, what: string]> = [
-  ["0.0.0.0/8", "an unspecified address"],
-  ["10.0.0.0/8", "a private address"],
-  ["100.64.0.0/10", "a carrier-grade NAT address"],
-  ["127.0.0.0/8", "a loopback address"],
-  ["169.254.0.0/16", "a link-local address"],
-  ["172.16.0.0/12", "a private address"],
-  ["192.0.0.0/24", "a reserved address"],
-  ["192.0.2.0/24", "a documentation address"],
-  ["192.88.99.0/24", "a reserved address"],
-  ["192.168.0.0/16", "a private address"],
-  ["198.18.0.0/15", "a reserved address"],
-  ["198.51.100.0/24", "a documentation address"],
-  ["203.0.113.0/24", "a documentation address"],
-  ["224.0.0.0/4", "a multicast address"],
-  ["240.0.0.0/4", "a reserved address"],
-];
-const ipv4Blocks = IPV4_BLOCKS.map(([cidr, what]) => {
-  const [ip, bits] = cidr.split("/");
-  const n = Number(bits);
-  return { base: ipv4ToInt(ip)!, mask: n === 0 ? 0 : (~0 << (32 - n)) >>> 0, what };
-});
-
-/** Names that are local by definition (RFC 6761, RFC 8375, cloud metadata) or not on the public DNS. */
-const LOCAL_SUFFIXES = [
-  "localhost",
-  "local",
-  "internal",
-  "localdomain",
-  "home.arpa",
-  "lan",
-  "intranet",
-  "test",
-  "example",
-  "invalid",
-  "onion",
-];
-/**
- * Public wildcard-DNS services whose names resolve to the address written inside them
- * (`10.0.0.1.nip.io`), and names that resolve to 127.0.0.1. A courtesy list, not a guarantee:
- * see the comment above about rebinding.
- */
-const LOOPBACK_DOMAINS = ["nip.io", "sslip.io", "xip.io", "traefik.me", "localtest.me", "lvh.me"];
-
-function ipv4ToInt(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-}
-
-/** Why an IPv4 address is not a public unicast target, or null when it is. */
-function ipv4Problem(n: number): string | null {
-  for (const b of ipv4Blocks) if ((n & b.mask) >>> 0 === b.base) return b.what;
-  return null;
-}
-
-/** The eight 16-bit groups of an IPv6 address as the URL parser serialises it (hex, maybe `::`). */
-function parseIpv6(s: string): number[] | null {
-  const halves = s.split("::");
-  if (halves.length > 2) return null;
-  const groups = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  if (fill < 0 || (halves.length === 1 && head.length !== 8)) return null;
-  const all = [...head, ...Array(fill).fill("0"), ...tail];
-  if (all.length !== 8 || all.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return null;
-  return all.map((g) => Number.parseInt(g, 16));
-}
-
-function ipv6Problem(g: number[]): string | null {
-  const embedded = (hi: number, lo: number) => ipv4Problem(((hi << 16) | lo) >>> 0);
-  const zeroUpTo = (i: number) => g.slice(0, i).every((x) => x === 0);
-  if (g.every((x) => x === 0)) return "an unspecified address";
-  if (zeroUpTo(7) && g[7] === 1) return "a loopback address";
-  // ::ffff:a.b.c.d (IPv4-mapped) and 64:ff9b::a.b.c.d (NAT64) reach the IPv4 address inside.
-  if (zeroUpTo(5) && g[5] === 0xffff) return embedded(g[6], g[7]);
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return embedded(g[6], g[7]);
-  if ((g[0] & 0xfe00) === 0xfc00) return "a private (unique local) address";
-  if ((g[0] & 0xffc0) === 0xfe80 || (g[0] & 0xffc0) === 0xfec0) return "a link-local address";
-  if ((g[0] & 0xff00) === 0xff00) return "a multicast address";
-  // Global unicast is 2000::/3; everything else (::/96 IPv4-compatible, 100::/64 discard…) is not.
-  if ((g[0] & 0xe000) !== 0x2000) return "a reserved address";
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return "a documentation address";
-  if (g[0] === 0x3fff && (g[1] & 0xf000) === 0) return "a documentation address";
-  if (g[0] === 0x2001 && g[1] < 0x0200) return "a reserved address"; // 2001::/23 (Teredo, ORCHID…)
-  if (g[0] === 0x2002) return embedded(g[1], g[2]); // 6to4
-  return null;
-}
-
-export type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
-
-/**
- * Whether `raw` is an acceptable webhook target. https only in production; in development and
- * test, http too (port 80) so a local receiver on a public name can be used — never a private one.
- */
-export function checkWebhookUrl(raw: string, environment: string): UrlCheck {
-  const no = (reason: string): UrlCheck => ({ ok: false, reason });
-  if (raw.length > 2048) return no("the URL is longer than 2048 characters");
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return no("not a valid absolute URL");
-  }
-  const devLike = environment === "development" || environment === "test";
-  if (url.protocol !== "https:" && !(devLike && url.protocol === "http:"))
-    return no(devLike ? "only https and http URLs are allowed" : "only https URLs are allowed");
-  if (url.username || url.password) return no("credentials in the URL are not allowed");
-  // The parser drops default ports, so "" is 443 for https and 80 for http.
-  if (url.protocol === "https:" && url.port !== "" && url.port !== "8443")
-    return no("the port must be 443 or 8443");
-  if (url.protocol === "http:" && url.port !== "") return no("the port must be 80 for http");
-
-  const host = url.hostname.toLowerCase();
-  if (host.startsWith("[")) {
-    const groups = parseIpv6(host.slice(1, -1));
-    if (!groups) return no("not a valid IPv6 address");
-    const p = ipv6Problem(groups);
-    if (p) return no(`the host is ${p}`);
-  } else if (ipv4ToInt(host) !== null) {
-    const p = ipv4Problem(ipv4ToInt(host)!);
-    if (p) return no(`the host is ${p}`);
-  } else {
-    const name = host.endsWith(".") ? host.slice(0, -1) : host;
-    const under = (d: string) => name === d || name.endsWith(`.${d}`);
-    if (LOCAL_SUFFIXES.some(under)) return no("the host is a local or internal name");
-    if (!name.includes(".")) return no("the host must be a fully qualified domain name");
-    if (name.length > 253) return no("the host name is too long");
-    if (LOOPBACK_DOMAINS.some(under)) return no("the host is a name that resolves to a private address");
-  }
-  url.hash = "";
-  return { ok: true, url: url.href };
-}
+/** Whether `raw` is an acceptable webhook target (the guard's rule). */
+export const checkWebhookUrl = checkOutboundUrl;
 
 function assertWebhookUrl(env: Env, raw: string): string {
   const r = checkWebhookUrl(raw, env.ENVIRONMENT);
@@ -698,7 +558,7 @@ export async function deliverWebhook(env: Env, deliveryId: string): Promise<Deli
   let status: number | null = null;
   let error: string;
   try {
-    const res = await fetch(check.url, {
+    const res = await outboundFetch(env, check.url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -708,8 +568,8 @@ export async function deliverWebhook(env: Env, deliveryId: string): Promise<Deli
         "webhook-signature": await signWebhook(secret, d.eventId, ts, d.payload),
       },
       body: d.payload,
-      redirect: "manual",
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      maxRedirects: 0,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
     });
     status = res.status;
     if (res.status >= 200 && res.status < 300) {
@@ -740,9 +600,8 @@ export async function deliverWebhook(env: Env, deliveryId: string): Promise<Deli
       return "failed";
     }
   } catch (err) {
-    const e = err as Error;
-    error =
-      e?.name === "TimeoutError" ? `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${e}`;
+    // The guard turns every failure into an OutboundError with a reason fit for the log.
+    error = err instanceof OutboundError ? err.reason : `network error: ${err}`;
   }
   if (claimed.attempts >= MAX_ATTEMPTS) {
     await finish("failed", status, error);

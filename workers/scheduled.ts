@@ -9,6 +9,7 @@ import { sweepDirtyKpis } from "../core/kpis";
 import { privacyDaily } from "../core/privacy/requests";
 import { enqueueDueReports } from "../core/reports";
 import { startRetentionRuns } from "../core/retention-purge";
+import { recheckSsoSessions } from "../core/sso-recheck";
 import { startStatsBuild } from "../core/stats/build";
 
 /**
@@ -34,6 +35,8 @@ export async function handleScheduled(
       await resumeStalledJobs(env, controller.scheduledTime);
       await sweepDirtyKpis(env, controller.scheduledTime);
       await resendPendingMeterEvents(env, controller.scheduledTime);
+      // SSO sessions: the identity provider still vouches for the person, or the session ends.
+      await recheckSsoSessions(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));

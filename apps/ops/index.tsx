@@ -39,8 +39,8 @@ const PAGE_SIZE = 50;
 const pctx = platformCtx;
 
 /** Only console paths are followed after sign-in. */
-const opsNext = (next: string | undefined) => {
-  const n = safeNext(next, "/ops");
+const opsNext = (c: OpsContext, next: string | undefined) => {
+  const n = safeNext(c, next, "/ops");
   return n === "/ops" || n.startsWith("/ops/") || n.startsWith("/ops?") ? n : "/ops";
 };
 
@@ -243,7 +243,7 @@ async function legalPage(
 
 function loginForm(c: OpsContext, opts: { error?: string | null; email?: string } = {}, status = 200) {
   const _ = tr(c);
-  const next = opsNext(c.req.query("next"));
+  const next = opsNext(c, c.req.query("next"));
   return page(
     c,
     { title: _("ops.login.title"), error: opts.error },
@@ -289,7 +289,7 @@ export function registerOps(app: Hono<AppEnv>) {
       }
       const r = await operatorLogin(pctx(c), f.email ?? "", f.password ?? "", f.code ?? "");
       c.header("Set-Cookie", sessionCookie("operator", r.token, r.expiresAt), { append: true });
-      return c.redirect(opsNext(c.req.query("next")), 303);
+      return c.redirect(opsNext(c, c.req.query("next")), 303);
     } catch (err) {
       const { message, status } = messageFor(c, err);
       const res = await loginForm(c, { error: message, email: f.email }, status);

@@ -41,7 +41,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     status = 200,
   ) => {
     const _ = tr(c);
-    const next = safeNext(c.req.query("next"));
+    const next = safeNext(c, c.req.query("next"));
     return page(
       c,
       { title: _("login.title"), error: opts.error, notice: opts.notice },
@@ -69,7 +69,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
   function startSession(c: Context<AppEnv>, r: Extract<LoginResult, { kind: "session" }>, next: string) {
     c.header("Set-Cookie", sessionCookie("user", r.token, r.expiresAt), { append: true });
     deleteCookie(c, MFA_COOKIE, { path: "/", secure: true });
-    return c.redirect(safeNext(next), 303);
+    return c.redirect(safeNext(c, next), 303);
   }
 
   app.get("/login", pub, (c) => loginForm(c, { notice: c.req.query("reset") ? tr(c)("reset.done") : null }));
@@ -91,7 +91,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
           sameSite: "Lax",
           maxAge: 600,
         });
-        return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(c.req.query("next")))}`, 303);
+        return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(c, c.req.query("next")))}`, 303);
       }
       return startSession(c, r, c.req.query("next") ?? "/");
     } catch (err) {
@@ -110,7 +110,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       { title: _("totp.step.title"), error },
       <form
         method="post"
-        action={`/login/totp?next=${encodeURIComponent(safeNext(c.req.query("next")))}`}
+        action={`/login/totp?next=${encodeURIComponent(safeNext(c, c.req.query("next")))}`}
         class="stack"
       >
         <label>
@@ -397,7 +397,7 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     setCookie(c, "lang", lang, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
     const loaded = await loadPortalCtx(c);
     if (loaded) await setLocale(loaded.ctx, lang);
-    return c.redirect(safeNext(f.back), 303);
+    return c.redirect(safeNext(c, f.back), 303);
   });
 }
 

@@ -46,8 +46,28 @@ export function messageFor(c: Context<AppEnv>, err: unknown): { message: string;
   return { message, status: e.status };
 }
 
-/** Only same-site relative paths are followed after login (no open redirect). */
-export function safeNext(next: string | undefined | null, fallback = "/"): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
-  return next;
+/**
+ * Where to go after a form (`next=`, `back=`): parsed as a URL against APP_URL, followed only when
+ * it stays on that origin (no open redirect), as the path + query + fragment the parser
+ * serialised — so `/\t/evil.example`, `/\evil.example`, `//evil.example`, `https:evil.example`
+ * and their encoded forms all fall back. Control characters (CR/LF: a header split, a 500 that
+ * still carried the new session cookie) are refused outright rather than stripped.
+ */
+export function sameOriginPath(raw: string | undefined | null, appUrl: string, fallback = "/"): string {
+  if (!raw || raw.length > 2048 || hasControlChar(raw)) return fallback;
+  try {
+    const base = new URL(appUrl);
+    const url = new URL(raw, base);
+    if (url.origin !== base.origin) return fallback;
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return fallback;
+  }
+}
+
+const hasControlChar = (s: string) =>
+  [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+
+export function safeNext(c: Context<AppEnv>, next: string | undefined | null, fallback = "/"): string {
+  return sameOriginPath(next, c.env.APP_URL, fallback);
 }

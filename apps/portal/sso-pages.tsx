@@ -21,7 +21,7 @@ export const SSO_COOKIE = "__Host-ccr_sso";
 
 function ssoForm(c: Context<AppEnv>, opts: { error?: string | null; email?: string } = {}, status = 200) {
   const _ = tr(c);
-  const next = safeNext(c.req.query("next"));
+  const next = safeNext(c, c.req.query("next"));
   return page(
     c,
     { title: _("sso.login.title"), error: opts.error },
@@ -49,7 +49,7 @@ export function registerSsoPages(app: Hono<AppEnv>) {
   app.post("/login/sso", pub, async (c) => {
     const f = await readForm(c);
     try {
-      const url = await startSsoLogin(platformCtx(c), f.email ?? "", safeNext(c.req.query("next")));
+      const url = await startSsoLogin(platformCtx(c), f.email ?? "", safeNext(c, c.req.query("next")));
       const state = new URL(url).searchParams.get("state") ?? "";
       setCookie(c, SSO_COOKIE, state, {
         path: "/",
@@ -100,7 +100,7 @@ export function registerSsoPages(app: Hono<AppEnv>) {
           sameSite: "Lax",
           maxAge: 600,
         });
-        return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(r.next))}`, 303);
+        return c.redirect(`/login/totp?next=${encodeURIComponent(safeNext(c, r.next))}`, 303);
       }
       const old = getCookie(c, SESSION_COOKIE.user);
       if (old) {
@@ -108,7 +108,7 @@ export function registerSsoPages(app: Hono<AppEnv>) {
         if (s) await invalidateSession(c.env, s.id);
       }
       c.header("Set-Cookie", sessionCookie("user", r.token, r.expiresAt), { append: true });
-      return c.redirect(safeNext(r.next), 303);
+      return c.redirect(safeNext(c, r.next), 303);
     } catch (err) {
       const { message, status } = messageFor(c, err);
       return ssoForm(c, { error: message }, status);

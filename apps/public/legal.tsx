@@ -129,7 +129,7 @@ export function registerLegal(app: Hono<AppEnv>) {
   app.post("/legal/privacy/accept", access({ kind: "portal", perm: null }), async (c) => {
     const f = await readForm(c);
     await acceptPolicy(c.get("ctx"), f.versionId ?? "");
-    return c.redirect(safeNext(f.next, "/"), 303);
+    return c.redirect(safeNext(c, f.next, "/"), 303);
   });
 
   app.get("/legal/subprocessors", pub, async (c) => {

@@ -32,6 +32,8 @@ export interface NewSession {
   subjectId: string;
   tenantId: string | null;
   mfaPending?: boolean;
+  /** Opened through single sign-on: ends at this time unless the issuer vouches again (core/sso.ts). */
+  ssoConfirmBy?: number | null;
   ip: string | null;
   userAgent: string | null;
 }
@@ -52,6 +54,7 @@ export async function createSession(
     subjectId: s.subjectId,
     tenantId: s.tenantId,
     mfaPending: s.mfaPending ?? false,
+    ssoConfirmBy: s.ssoConfirmBy ?? null,
     createdAt: now,
     lastActivityAt: now,
     expiresAt: now + (s.mfaPending ? policy.mfaPendingMs : policy.idleMs),
@@ -80,7 +83,11 @@ export async function validateSessionToken(
   if (!session || session.realm !== realm) return null;
   if (!timingSafeEqual(await sha256Hex(secret), session.secretHash)) return null;
   const policy = SESSION_POLICY[realm];
-  if (now >= session.expiresAt || now >= session.createdAt + policy.absoluteMs) {
+  if (
+    now >= session.expiresAt ||
+    now >= session.createdAt + policy.absoluteMs ||
+    (session.ssoConfirmBy !== null && now >= session.ssoConfirmBy)
+  ) {
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }

@@ -175,6 +175,31 @@ export const opsEn = {
   "sso.error.password_off": "Turn password login back on before turning single sign-on off.",
   "sso.error.domain_taken": "This domain is already verified by another organisation.",
   "sso.error.txt_missing": "The TXT record was not found at {name}. DNS changes can take a few minutes.",
+  "sso.error.unreachable":
+    "Single sign-on failed: your organisation's identity provider could not be used ({reason}). Try again in a moment or tell your administrator.",
+  "sso.error.email_unverified":
+    "Single sign-on failed: your identity provider did not confirm your e-mail address. Your administrator can fix this (see the single sign-on section of the documentation).",
+  "sso.error.email_domain":
+    "Single sign-on failed: the address your identity provider sent is not in your organisation's verified domain.",
+  "sso.error.identity_mismatch":
+    "Single sign-on failed: this account is already linked to another person at your identity provider. Contact your administrator.",
+  "connlog.event.sso_failure.state": "Failed single sign-on (expired or reused attempt)",
+  "connlog.event.sso_failure.idp_error": "Failed single sign-on (refused by the identity provider)",
+  "connlog.event.sso_failure.disabled": "Failed single sign-on (turned off)",
+  "connlog.event.sso_failure.unreachable":
+    "Failed single sign-on (identity provider unreachable or refused URL)",
+  "connlog.event.sso_failure.discovery": "Failed single sign-on (bad discovery document)",
+  "connlog.event.sso_failure.token": "Failed single sign-on (token endpoint refused)",
+  "connlog.event.sso_failure.id_token": "Failed single sign-on (invalid ID token)",
+  "connlog.event.sso_failure.userinfo": "Failed single sign-on (UserInfo refused or about someone else)",
+  "connlog.event.sso_failure.no_email": "Failed single sign-on (no e-mail address)",
+  "connlog.event.sso_failure.email_unverified": "Failed single sign-on (e-mail address not verified)",
+  "connlog.event.sso_failure.email_domain": "Failed single sign-on (address outside the verified domain)",
+  "connlog.event.sso_failure.identity_mismatch": "Failed single sign-on (account linked to another identity)",
+  "connlog.event.sso_failure.account_disabled": "Failed single sign-on (account disabled)",
+  "connlog.event.sso_failure.other": "Failed single sign-on",
+  "connlog.event.sso_session_revoked": "Single sign-on sessions ended (removed at the identity provider)",
+  "error.outbound": "The remote service could not be used: {reason}.",
   "abuse.title": "Abuse alerts",
   "abuse.intro":
     "You and our operators are alerted by e-mail when one of these counts is reached within the window, and when an API key is used from a network it never used before.",
@@ -432,6 +457,36 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "sso.error.domain_taken": "Ce domaine est déjà vérifié par une autre organisation.",
   "sso.error.txt_missing":
     "L'enregistrement TXT est introuvable à {name}. Une modification DNS peut prendre quelques minutes.",
+  "sso.error.unreachable":
+    "L'authentification unique a échoué : le fournisseur d'identité de votre organisation est inutilisable ({reason}). Réessayez dans un instant ou prévenez votre administrateur.",
+  "sso.error.email_unverified":
+    "L'authentification unique a échoué : votre fournisseur d'identité n'a pas confirmé votre adresse e-mail. Votre administrateur peut corriger cela (voir la section authentification unique de la documentation).",
+  "sso.error.email_domain":
+    "L'authentification unique a échoué : l'adresse transmise par votre fournisseur d'identité n'est pas dans le domaine vérifié de votre organisation.",
+  "sso.error.identity_mismatch":
+    "L'authentification unique a échoué : ce compte est déjà lié à une autre personne chez votre fournisseur d'identité. Contactez votre administrateur.",
+  "connlog.event.sso_failure.state": "Échec d'authentification unique (tentative expirée ou rejouée)",
+  "connlog.event.sso_failure.idp_error": "Échec d'authentification unique (refus du fournisseur d'identité)",
+  "connlog.event.sso_failure.disabled": "Échec d'authentification unique (désactivée)",
+  "connlog.event.sso_failure.unreachable":
+    "Échec d'authentification unique (fournisseur d'identité injoignable ou URL refusée)",
+  "connlog.event.sso_failure.discovery": "Échec d'authentification unique (document de découverte invalide)",
+  "connlog.event.sso_failure.token": "Échec d'authentification unique (refus du point de jeton)",
+  "connlog.event.sso_failure.id_token": "Échec d'authentification unique (jeton d'identité invalide)",
+  "connlog.event.sso_failure.userinfo":
+    "Échec d'authentification unique (UserInfo refusé ou concernant une autre personne)",
+  "connlog.event.sso_failure.no_email": "Échec d'authentification unique (pas d'adresse e-mail)",
+  "connlog.event.sso_failure.email_unverified":
+    "Échec d'authentification unique (adresse e-mail non vérifiée)",
+  "connlog.event.sso_failure.email_domain":
+    "Échec d'authentification unique (adresse hors du domaine vérifié)",
+  "connlog.event.sso_failure.identity_mismatch":
+    "Échec d'authentification unique (compte lié à une autre identité)",
+  "connlog.event.sso_failure.account_disabled": "Échec d'authentification unique (compte désactivé)",
+  "connlog.event.sso_failure.other": "Échec d'authentification unique",
+  "connlog.event.sso_session_revoked":
+    "Sessions d'authentification unique fermées (personne retirée chez le fournisseur d'identité)",
+  "error.outbound": "Le service distant n'a pas pu être utilisé : {reason}.",
   "abuse.title": "Alertes d'abus",
   "abuse.intro":
     "Vous et nos opérateurs êtes alertés par e-mail quand l'un de ces seuils est atteint dans la fenêtre, et quand une clé d'API est utilisée depuis un réseau inédit.",

@@ -16,6 +16,11 @@ export const sessions = sqliteTable(
     tenantId: text("tenant_id"),
     /** Password checked, second factor still due: the session grants nothing but the TOTP step. */
     mfaPending: integer("mfa_pending", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Opened through single sign-on: the session ends at this time unless the identity provider
+     * vouches for the person again before (the SSO re-check cron pushes it on). Null otherwise.
+     */
+    ssoConfirmBy: integer("sso_confirm_by"),
     createdAt: integer("created_at").notNull(),
     lastActivityAt: integer("last_activity_at").notNull(),
     expiresAt: integer("expires_at").notNull(),

@@ -42,11 +42,22 @@ export const memberships = sqliteTable(
     role: text("role", { enum: ["owner", "admin", "supervisor", "agent", "viewer"] }).notNull(),
     /** For role "agent": the agent id in the data plane whose calls this user may see. */
     agentId: text("agent_id"),
+    /**
+     * Single sign-on identity (A8): the issuer's `iss` and `sub`, bound at the first SSO sign-in
+     * and the only way SSO finds this member afterwards. Gone with the membership.
+     */
+    ssoIssuer: text("sso_issuer"),
+    ssoSubject: text("sso_subject"),
+    /** The issuer's refresh token (AES-GCM, AAD `sso-rt:<membership id>`), when it gave one. */
+    ssoRefreshTokenEnc: text("sso_refresh_token_enc"),
+    /** Last time the issuer vouched for the person: an SSO sign-in or a successful refresh. */
+    ssoConfirmedAt: integer("sso_confirmed_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     uniqueIndex("memberships_tenant_user_idx").on(t.tenantId, t.userId),
     index("memberships_user_idx").on(t.userId),
+    uniqueIndex("memberships_sso_identity_idx").on(t.tenantId, t.ssoIssuer, t.ssoSubject),
   ],
 );
 
