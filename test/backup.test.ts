@@ -18,11 +18,12 @@ import {
   mailOutbox,
   memberships,
   supportTickets,
+  users,
   webhookEndpoints,
 } from "../db/schema/control";
 import { analyses, calls, privacyRestrictions, privacySuppressions } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 type Json = Record<string, unknown>;
 beforeEach(() => {
@@ -614,6 +615,53 @@ describe("restore: signed archives only (issue 12)", () => {
     const r = await upload(dst, lying);
     expect(r.status).toBe(422);
     expect((await r.json<{ detail: string }>()).detail).toMatch(/recording-abc.*CRC-32 does not match/);
+  });
+});
+
+describe("restore from the portal (issue 12)", () => {
+  it("a file that was changed is refused with a readable page, in English and in French", async () => {
+    const t = await makeTenant();
+    const src = gone();
+    const now = Date.now();
+    const row = {
+      id: `agt_p${now}`,
+      tenant_id: src.tenantId,
+      name: "Alice",
+      created_at: now,
+      updated_at: now,
+    };
+    const files = unzipSync(await signedArchive(src, [ndjson("agents", [row])]));
+    const tampered = zipSync({
+      ...files,
+      "tables/agents/00001.ndjson": strToU8(JSON.stringify({ ...row, name: "Eve" })),
+    });
+    const cookie = await loginCookie(t.users.admin.email);
+    const post = async () => {
+      const fd = new FormData();
+      fd.append("file", new File([tampered], "backup.zip", { type: "application/zip" }));
+      const encoded = new Request("http://x/", { method: "POST", body: fd });
+      const body = new Uint8Array(await encoded.arrayBuffer());
+      return call("/security/backups/restore", {
+        method: "POST",
+        cookie,
+        body,
+        headers: {
+          origin: BASE,
+          "content-type": encoded.headers.get("content-type") ?? "",
+          "content-length": String(body.length),
+        },
+      });
+    };
+    const en = await post();
+    expect(en.status).toBe(422);
+    expect(await en.text()).toContain(
+      "it is not a backup made by CallCenterRate, or it was changed after it was made",
+    );
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    const fr = await post();
+    expect(fr.status).toBe(422);
+    expect(await fr.text()).toContain("ce n&#39;est pas une sauvegarde faite par CallCenterRate");
+    expect((await call(`/api/v1/agents/${row.id}`, { key: t.key })).status).toBe(404);
   });
 });
 
