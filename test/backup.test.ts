@@ -7,7 +7,7 @@ import { RESTORE_LIMITS, restoreStep, TABLE_RULES } from "../core/backup-restore
 import { phoneHash } from "../core/calls/phone";
 import { decryptString, sha256Hex } from "../core/crypto";
 import type { ZipEntry } from "../core/exports/zip";
-import { crc32Update, readZipDirectory, verifyZipEntry } from "../core/exports/zip-read";
+import { crc32Update, readZipDirectory, verifyZipEntries, verifyZipEntry } from "../core/exports/zip-read";
 import { getJob, runJobStep } from "../core/jobs";
 import { tenantTables } from "../core/location-migration";
 import { controlDb } from "../db/client";
@@ -688,9 +688,13 @@ describe("ZIP reader: declared size and CRC are checked while streaming", () => 
     v.setUint32(cd + (field === "crc" ? 16 : 24), value >>> 0, true);
     return out;
   }
+  /** Both readers: the ranged one (restore job) and the sequential one (upload check) agree. */
   const readAll = async (key: string) => {
     const dir = await readZipDirectory(E.CONTROL_BUCKET, key);
-    return verifyZipEntry(E.CONTROL_BUCKET, key, dir, dir.entries[0]);
+    const ranged = await verifyZipEntry(E.CONTROL_BUCKET, key, dir, dir.entries[0]).catch((e: Error) => e);
+    const sequential = await verifyZipEntries(E.CONTROL_BUCKET, key, dir, dir.entries).catch((e: Error) => e);
+    expect(String(sequential)).toBe(String(ranged));
+    if (ranged instanceof Error) throw ranged;
   };
 
   it("a true entry reads; a deflated entry inflating to more or fewer bytes than declared, or with another CRC, errors", async () => {

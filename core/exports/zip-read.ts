@@ -233,6 +233,23 @@ function inflateStream(e: CdEntry): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
+/** Checks an entry's local header against the directory; returns the length of its extra field. */
+function localExtra(lh: Uint8Array, e: CdEntry): number {
+  const v = new DataView(lh.buffer, lh.byteOffset, lh.byteLength);
+  if (lh.length < 30 || v.getUint32(0, true) !== LOCAL_SIG)
+    throw new ZipFormatError(`entry "${e.name}": no local header`);
+  const nameLength = v.getUint16(26, true);
+  if (v.getUint16(8, true) !== e.method || nameLength !== e.nameLength)
+    throw new ZipFormatError(`entry "${e.name}": local header disagrees with the directory`);
+  if (new TextDecoder().decode(lh.subarray(30, 30 + nameLength)) !== e.name)
+    throw new ZipFormatError(`entry "${e.name}": local header names another file`);
+  return v.getUint16(28, true);
+}
+
+/** The stored bytes of an entry → its checked, uncompressed bytes. */
+const decoded = (raw: ReadableStream<Uint8Array>, e: CdEntry, want: EntryExpectation) =>
+  (e.method === 8 ? raw.pipeThrough(inflateStream(e)) : raw).pipeThrough(checkStream(e, want));
+
 /**
  * One entry's uncompressed bytes as a stream, read from the archive version `dir.etag` only.
  * The stream errors (ZipFormatError) if the entry's bytes disagree with the directory.
@@ -245,16 +262,7 @@ export async function openZipEntry(
   want: EntryExpectation = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const { bytes: lh } = await readRange(bucket, key, dir.etag, e.localOffset, 30 + e.nameLength);
-  const v = new DataView(lh.buffer, lh.byteOffset, lh.byteLength);
-  if (lh.length < 30 || v.getUint32(0, true) !== LOCAL_SIG)
-    throw new ZipFormatError(`entry "${e.name}": no local header`);
-  const nameLength = v.getUint16(26, true);
-  const extra = v.getUint16(28, true);
-  if (v.getUint16(8, true) !== e.method || nameLength !== e.nameLength)
-    throw new ZipFormatError(`entry "${e.name}": local header disagrees with the directory`);
-  if (new TextDecoder().decode(lh.subarray(30, 30 + nameLength)) !== e.name)
-    throw new ZipFormatError(`entry "${e.name}": local header names another file`);
-  const start = e.localOffset + 30 + nameLength + extra;
+  const start = e.localOffset + 30 + e.nameLength + localExtra(lh, e);
   let raw: ReadableStream<Uint8Array>;
   if (e.compressedSize === 0) raw = new Blob([]).stream();
   else {
@@ -265,8 +273,90 @@ export async function openZipEntry(
     if (!obj || !("body" in obj)) throw new ZipFormatError("the archive changed while it was being read");
     raw = obj.body;
   }
-  const plain = e.method === 8 ? raw.pipeThrough(inflateStream(e)) : raw;
-  return plain.pipeThrough(checkStream(e, want));
+  return decoded(raw, e, want);
+}
+
+/** Sequential reads from one stream: exact byte counts, skips, and bounded sub-streams. */
+class ByteReader {
+  pos = 0;
+  private chunk: Uint8Array = new Uint8Array(0);
+  constructor(private reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  private async fill(): Promise<void> {
+    const { value, done } = await this.reader.read();
+    if (done) throw new ZipFormatError("the archive ends early");
+    this.chunk = value;
+  }
+
+  /** The next n bytes (at most n of the current chunk at a time). */
+  private async next(n: number): Promise<Uint8Array> {
+    if (!this.chunk.length) await this.fill();
+    const out = this.chunk.subarray(0, n);
+    this.chunk = this.chunk.subarray(out.length);
+    this.pos += out.length;
+    return out;
+  }
+
+  async read(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    for (let at = 0; at < n; ) {
+      const part = await this.next(n - at);
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  async skipTo(offset: number): Promise<void> {
+    if (offset < this.pos) throw new ZipFormatError("entries out of order");
+    while (this.pos < offset) await this.next(offset - this.pos);
+  }
+
+  /** The next n bytes as a stream. */
+  take(n: number): ReadableStream<Uint8Array> {
+    let left = n;
+    return new ReadableStream({
+      pull: async (ctl) => {
+        if (left === 0) return ctl.close();
+        const part = await this.next(left);
+        left -= part.length;
+        ctl.enqueue(part.slice());
+      },
+    });
+  }
+
+  cancel() {
+    return this.reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Check entries (in archive order) with ONE sequential read of the archive — a request can
+ * verify a whole upload without a subrequest per entry. Each entry's local header is matched
+ * against the directory and its bytes against size, CRC-32 and (when given) SHA-256.
+ */
+export async function verifyZipEntries(
+  bucket: R2Bucket,
+  key: string,
+  dir: Pick<ZipDirectory, "etag">,
+  entries: CdEntry[],
+  wants: EntryExpectation[] = [],
+): Promise<void> {
+  if (!entries.length) return;
+  const obj = await bucket.get(key, { onlyIf: { etagMatches: dir.etag } });
+  if (!obj || !("body" in obj)) throw new ZipFormatError("the archive changed while it was being read");
+  const r = new ByteReader(obj.body.getReader());
+  try {
+    for (const [i, e] of entries.entries()) {
+      await r.skipTo(e.localOffset);
+      const lh = await r.read(30 + e.nameLength);
+      await r.skipTo(r.pos + localExtra(lh, e));
+      const reader = decoded(r.take(e.compressedSize), e, wants[i] ?? {}).getReader();
+      while (!(await reader.read()).done);
+    }
+  } finally {
+    await r.cancel();
+  }
 }
 
 /** Read an entry fully — only for entries the caller has bounded (`maxBytes`) — checked. */
