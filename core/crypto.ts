@@ -56,6 +56,15 @@ export async function hmacHex(secretB64: string, data: string): Promise<string> 
   return encodeHexLowerCase(new Uint8Array(sig));
 }
 
+/**
+ * A key for one purpose derived from a platform secret (HMAC-SHA256 of a fixed label, base64):
+ * a MAC made with it cannot be replayed as any other keyed hash of the platform.
+ */
+export async function deriveKeyB64(secretB64: string, label: string): Promise<string> {
+  const sig = await crypto.subtle.sign("HMAC", await hmacKey(secretB64), enc.encode(label));
+  return encodeBase64(new Uint8Array(sig));
+}
+
 const aesKeys = new Map<string, Promise<CryptoKey>>();
 function aesKey(secretB64: string): Promise<CryptoKey> {
   let k = aesKeys.get(secretB64);

@@ -103,6 +103,22 @@ export async function markKpiDirty(env: Env, tenant: Placement, startedAts: numb
   await enqueueJob(env, { type: "kpi.rollup", tenantId: tenant.id });
 }
 
+/**
+ * Every day holding a call of the data plane's tenant becomes dirty (after its calls were copied
+ * in: a move, a restore); the 10-minute sweep rebuilds them. UTC days ± 1 cover every day of the
+ * tenant's time zone. One statement.
+ */
+export async function markAllKpiDaysDirty(dp: Pick<DataPlane, "d1" | "tenantId">): Promise<void> {
+  await dp.d1
+    .prepare(
+      `insert or ignore into kpi_dirty (tenant_id, day, marked_at)
+       select distinct tenant_id, date(started_at / 1000 + o, 'unixepoch'), 0 from calls,
+         (select -86400 as o union all select 0 union all select 86400) where tenant_id = ?`,
+    )
+    .bind(dp.tenantId)
+    .run();
+}
+
 const AGGS = `count(*), count(c.analysis_id), total(c.score), count(c.score), total(c.passed), count(c.passed),
   total(c.critical_fail), total(coalesce(c.duration_s, c.rec_duration_s)), count(coalesce(c.duration_s, c.rec_duration_s)),
   total(c.silence_pct), count(c.silence_pct), total(c.sentiment_end), count(c.sentiment_end),

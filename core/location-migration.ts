@@ -8,6 +8,7 @@ import { appendAudit } from "./audit";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
 import { enqueueJob, JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
+import { markAllKpiDaysDirty } from "./kpis";
 import { tenantById } from "./tenants";
 
 /**
@@ -251,15 +252,7 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
         .bind(tenant.id, to.location, Date.now())
         .run();
       // KPI rollups are rebuilt at the destination from the moved calls.
-      await dst.d1
-        .prepare(
-          // UTC days ± 1 cover every day of the tenant's time zone.
-          `insert or ignore into kpi_dirty (tenant_id, day, marked_at)
-           select distinct tenant_id, date(started_at / 1000 + o, 'unixepoch'), 0 from calls,
-             (select -86400 as o union all select 0 union all select 86400) where tenant_id = ?`,
-        )
-        .bind(tenant.id)
-        .run();
+      await markAllKpiDaysDirty(dst);
       await dst.bucket.put(
         dst.key("manifest.json"),
         JSON.stringify({

@@ -42,6 +42,11 @@ export interface DataPlane {
   db: DataDb;
   /** Raw D1 handle for FTS and batch statements drizzle does not model. */
   d1: D1Database;
+  /**
+   * The location's bucket, confined to the tenant: every key (and list prefix) must lie under
+   * `t/<tenant>/`, otherwise the call throws `ForeignObjectKeyError` — a key read from a row or an
+   * archive can never reach another tenant's objects. The raw binding is not handed out.
+   */
   bucket: R2Bucket;
   /** Object keys are always built under the tenant's prefix from ids only, never file names. */
   key(...parts: string[]): string;
@@ -51,6 +56,53 @@ function binding<T>(env: Env, name: string): T {
   const b = (env as unknown as Record<string, unknown>)[name];
   if (!b) throw new Error(`data-plane binding ${name} is not configured`);
   return b as T;
+}
+
+/** Raised when a data-plane bucket call names a key outside the tenant's prefix (a bug or an attack). */
+export class ForeignObjectKeyError extends Error {
+  constructor(tenantId: string, key: unknown) {
+    super(`object key outside tenant ${tenantId}'s prefix refused: ${String(key).slice(0, 200)}`);
+  }
+}
+
+export const tenantPrefix = (tenantId: string) => `t/${tenantId}/`;
+
+/**
+ * The bucket as a service sees it: the R2 API restricted to `t/<tenant>/`. Checked on every
+ * call that names a key (get, head, put, delete, multipart create and resume) and on list
+ * (a prefix is required and must lie inside; so must `startAfter`). The data buckets hold no
+ * platform-level objects: platform files (audit day heads, certificates, user-account exports)
+ * live in CONTROL_BUCKET, which is not a data-plane binding.
+ */
+export function tenantBucket(raw: R2Bucket, tenantId: string): R2Bucket {
+  const prefix = tenantPrefix(tenantId);
+  const own = (key: unknown): string => {
+    if (typeof key !== "string" || !key.startsWith(prefix) || key.length === prefix.length)
+      throw new ForeignObjectKeyError(tenantId, key);
+    return key;
+  };
+  const ownPrefix = (p: unknown): string => {
+    if (typeof p !== "string" || !p.startsWith(prefix)) throw new ForeignObjectKeyError(tenantId, p);
+    return p;
+  };
+  const bucket: Pick<
+    R2Bucket,
+    "head" | "get" | "put" | "delete" | "list" | "createMultipartUpload" | "resumeMultipartUpload"
+  > = {
+    head: (key) => raw.head(own(key)),
+    get: ((key: string, options?: R2GetOptions) => raw.get(own(key), options)) as R2Bucket["get"],
+    put: ((key: string, value: Parameters<R2Bucket["put"]>[1], options?: R2PutOptions) =>
+      raw.put(own(key), value, options)) as R2Bucket["put"],
+    delete: (keys) => raw.delete(Array.isArray(keys) ? keys.map(own) : own(keys)),
+    list: (options) => {
+      ownPrefix(options?.prefix);
+      if (options?.startAfter !== undefined) ownPrefix(options.startAfter);
+      return raw.list(options);
+    },
+    createMultipartUpload: (key, options) => raw.createMultipartUpload(own(key), options),
+    resumeMultipartUpload: (key, uploadId) => raw.resumeMultipartUpload(own(key), uploadId),
+  };
+  return Object.freeze(bucket) as R2Bucket;
 }
 
 /** Resolve a tenant (from the session or key — never from input) to its data plane. */
@@ -66,7 +118,7 @@ export function dataPlane(env: Env, tenant: TenantPlacement): DataPlane {
     shard: tenant.shard,
     db: drizzle(d1, { schema: data }),
     d1,
-    bucket: binding<R2Bucket>(env, cfg.bucket),
+    bucket: tenantBucket(binding<R2Bucket>(env, cfg.bucket), tenant.id),
     key: (...parts) => [`t`, tenant.id, ...parts].join("/"),
   };
 }

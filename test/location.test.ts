@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { createAgent } from "../core/agents";
-import { dataPlane, shardForNewTenant } from "../db/resolver";
+import { dataPlane, ForeignObjectKeyError, shardForNewTenant } from "../db/resolver";
 import { call, E, makeTenant } from "./helpers";
 
 describe("data location routing (Shape, F2)", () => {
@@ -41,6 +41,54 @@ describe("data location routing (Shape, F2)", () => {
     const got = await call(`/api/v1/agents/${id}`, { key: us.key });
     expect(((await got.json()) as { team: string }).team).toBe("Billing");
     expect((await call(`/api/v1/agents/${id}`, { key: eu.key })).status).toBe(404);
+  });
+
+  it("the data plane's bucket refuses every key and prefix outside t/<tenant>/ (get, head, put, delete, list, multipart)", async () => {
+    const a = await makeTenant({ location: "eu" });
+    const b = await makeTenant({ location: "eu" });
+    // B's recording, in the same physical bucket as A's objects.
+    const theirs = `t/${b.tenant.id}/calls/cal_x/recording-abc`;
+    await E.BLOB_EU.put(theirs, "b's audio");
+    const bucket = dataPlane(E, a.tenant).bucket;
+    const foreign = [
+      theirs,
+      `t/${a.tenant.id}`, // the prefix without its slash would also match t/<a.id>…-longer ids
+      `t/${a.tenant.id}x/calls/y`,
+      `../t/${b.tenant.id}/x`,
+      "platform/secret.json",
+      "",
+    ];
+    for (const key of foreign) {
+      await expect(async () => bucket.get(key), key).rejects.toThrow(ForeignObjectKeyError);
+      await expect(async () => bucket.head(key), key).rejects.toThrow(ForeignObjectKeyError);
+      await expect(async () => bucket.put(key, "x"), key).rejects.toThrow(ForeignObjectKeyError);
+      await expect(async () => bucket.delete(key), key).rejects.toThrow(ForeignObjectKeyError);
+      await expect(async () => bucket.createMultipartUpload(key), key).rejects.toThrow(ForeignObjectKeyError);
+      expect(() => bucket.resumeMultipartUpload(key, "upload-id"), key).toThrow(ForeignObjectKeyError);
+    }
+    // One foreign key in a batch delete refuses the whole batch.
+    const mine = `t/${a.tenant.id}/probe.txt`;
+    await bucket.put(mine, "a's");
+    await expect(async () => bucket.delete([mine, theirs])).rejects.toThrow(ForeignObjectKeyError);
+    expect(await E.BLOB_EU.head(mine)).not.toBeNull();
+    // list: a prefix is required and must lie inside; so must startAfter.
+    await expect(async () => bucket.list()).rejects.toThrow(ForeignObjectKeyError);
+    await expect(async () => bucket.list({ prefix: "t/" })).rejects.toThrow(ForeignObjectKeyError);
+    await expect(async () => bucket.list({ prefix: `t/${b.tenant.id}/` })).rejects.toThrow(
+      ForeignObjectKeyError,
+    );
+    await expect(async () =>
+      bucket.list({ prefix: `t/${a.tenant.id}/`, startAfter: `t/${b.tenant.id}/` }),
+    ).rejects.toThrow(ForeignObjectKeyError);
+    // B's object is untouched; A's own keys work as before.
+    expect(await (await E.BLOB_EU.get(theirs))!.text()).toBe("b's audio");
+    expect(await (await bucket.get(mine))!.text()).toBe("a's");
+    expect((await bucket.head(mine))?.size).toBe(3);
+    expect((await bucket.list({ prefix: `t/${a.tenant.id}/` })).objects.map((o) => o.key)).toContain(mine);
+    const mpu = await bucket.createMultipartUpload(`t/${a.tenant.id}/big.bin`);
+    await bucket.resumeMultipartUpload(mpu.key, mpu.uploadId).abort();
+    await bucket.delete(mine);
+    expect(await E.BLOB_EU.head(mine)).toBeNull();
   });
 
   it("the resolver refuses a shard that is not in the tenant's location", () => {

@@ -35,6 +35,19 @@ export interface ZipToR2Options {
   sha256?: boolean;
   /** Deflate level 0–9 (default 6). */
   level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  /**
+   * Called once each entry is written, with its uncompressed size, CRC-32 and SHA-256 (computed
+   * on the way, so a generator of entries can list the previous ones in a later entry, e.g. a
+   * signed manifest).
+   */
+  onEntry?: (entry: WrittenEntry) => void;
+}
+
+export interface WrittenEntry {
+  name: string;
+  size: number;
+  crc32: number;
+  sha256: string;
 }
 
 export interface ZipToR2Result {
@@ -99,8 +112,7 @@ class PartSink {
     }
     if (!this.digest || !this.digestWriter) return undefined;
     await this.digestWriter.close();
-    const bytes = new Uint8Array(await this.digest.digest);
-    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return hex(await this.digest.digest);
   }
 
   async abort() {
@@ -138,12 +150,28 @@ class PartSink {
   }
 }
 
+const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+/** SHA-256 of an entry's uncompressed bytes, fed slice by slice (or nothing when not asked). */
+class EntryDigest {
+  private stream = new crypto.DigestStream("SHA-256");
+  private writer = this.stream.getWriter();
+  write(bytes: Uint8Array) {
+    return bytes.byteLength ? this.writer.write(bytes) : undefined;
+  }
+  async hex(): Promise<string> {
+    await this.writer.close();
+    return hex(await this.stream.digest);
+  }
+}
+
 /** Feed one entry's bytes to its zip stream, draining complete parts between slices. */
 async function feed(
   file: ZipDeflate | ZipPassThrough,
   data: ZipEntry["data"],
   sink: PartSink,
   failed: () => Error | null,
+  digest: EntryDigest | null,
 ) {
   const check = () => {
     const e = failed();
@@ -156,6 +184,7 @@ async function feed(
         const { value, done } = await reader.read();
         if (done) break;
         for (let i = 0; i < value.byteLength; i += FEED) {
+          await digest?.write(value.subarray(i, i + FEED));
           file.push(value.subarray(i, i + FEED), false);
           check();
           await sink.drain();
@@ -169,6 +198,7 @@ async function feed(
     const bytes = typeof data === "string" ? enc.encode(data) : data;
     if (bytes.byteLength === 0) file.push(bytes, true);
     for (let i = 0; i < bytes.byteLength; i += FEED) {
+      await digest?.write(bytes.subarray(i, i + FEED));
       file.push(bytes.subarray(i, i + FEED), i + FEED >= bytes.byteLength);
       check();
       await sink.drain();
@@ -219,7 +249,10 @@ export async function writeZipToR2(
       const file = compress ? new ZipDeflate(name, { level: opts.level ?? 6 }) : new ZipPassThrough(name);
       file.mtime = mtime;
       zip.add(file);
-      await feed(file, entry.data, sink, failed);
+      const digest = opts.onEntry ? new EntryDigest() : null;
+      await feed(file, entry.data, sink, failed, digest);
+      if (digest)
+        opts.onEntry?.({ name, size: file.size, crc32: file.crc >>> 0, sha256: await digest.hex() });
     }
     zip.end();
     if (error) throw error;

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
@@ -285,7 +285,13 @@ async function callerSubject(ctx: Ctx, raw: string, country?: string) {
       messageKey: "privacy.error.phone",
     });
   }
-  return { e164, ref: await phoneHash(ctx.env, ctx.tenant.id, e164), label: maskPhone(e164) };
+  return {
+    e164,
+    ref: await phoneHash(ctx.env, ctx.tenant.id, e164),
+    label: maskPhone(e164),
+    // Kept encrypted so the suppression list can be re-keyed when a backup moves organisations.
+    enc: await encryptString(ctx.env.ENCRYPTION_KEY, e164, `phone:${ctx.tenant.id}`),
+  };
 }
 
 export async function createPrivacyRequest(
@@ -302,10 +308,12 @@ export async function createPrivacyRequest(
     });
   let subjectRef: string;
   let subjectLabel: string;
+  let subjectEnc: string | null = null;
   if (input.subject.type === "caller") {
     const s = await callerSubject(ctx, input.subject.phone, input.subject.phoneCountry);
     subjectRef = s.ref;
     subjectLabel = s.label;
+    subjectEnc = s.enc;
   } else {
     const dp = dataPlane(ctx.env, ctx.tenant);
     const a = await dp.db.query.agents.findFirst({
@@ -328,6 +336,7 @@ export async function createPrivacyRequest(
     subjectType: input.subject.type,
     subjectRef,
     subjectLabel,
+    subjectEnc,
     channel: input.channel ?? "other",
     note: input.note || null,
     receivedAt,
@@ -683,6 +692,7 @@ async function execute(
           tenantId: ctx.tenant.id,
           subjectType: r.subjectType as "caller" | "agent",
           subjectRef: r.subjectRef,
+          subjectEnc: r.subjectType === "caller" ? await subjectCiphertext(ctx, r) : null,
           kind: "restriction",
           requestId: r.id,
           createdAt: now,
@@ -713,7 +723,10 @@ async function execute(
     case "rectification": {
       const { fields, moved } = await rectify(ctx, r, rect ?? {}, now);
       // A corrected number: the request now names the person by the right one.
-      patch = { ...done({ fields }), ...(moved ? { subjectRef: moved.ref, subjectLabel: moved.label } : {}) };
+      patch = {
+        ...done({ fields }),
+        ...(moved ? { subjectRef: moved.ref, subjectLabel: moved.label, subjectEnc: moved.enc } : {}),
+      };
       break;
     }
   }
@@ -734,8 +747,31 @@ async function suppress(
 ) {
   await dataPlane(ctx.env, ctx.tenant)
     .db.insert(privacySuppressions)
-    .values({ tenantId: ctx.tenant.id, phoneHash: r.subjectRef, reason, requestId: r.id, createdAt: now })
+    .values({
+      tenantId: ctx.tenant.id,
+      phoneHash: r.subjectRef,
+      phoneEnc: await subjectCiphertext(ctx, r),
+      reason,
+      requestId: r.id,
+      createdAt: now,
+    })
     .onConflictDoNothing();
+}
+
+/**
+ * The caller's number, encrypted, for the suppression list and restrictions: from the request,
+ * or (requests made before it was kept) from one of the person's calls. Null if neither has it.
+ */
+async function subjectCiphertext(ctx: Ctx, r: PrivacyRequest): Promise<string | null> {
+  if (r.subjectEnc) return r.subjectEnc;
+  const c = await dataPlane(ctx.env, ctx.tenant)
+    .db.select({ enc: calls.phoneEnc })
+    .from(calls)
+    .where(
+      and(eq(calls.tenantId, ctx.tenant.id), eq(calls.phoneHash, r.subjectRef), isNotNull(calls.phoneEnc)),
+    )
+    .limit(1);
+  return c[0]?.enc ?? null;
 }
 
 /** Rectification (art. 16): agent name/team, the caller's number, metadata of the subject's calls. */
@@ -744,7 +780,7 @@ async function rectify(
   r: PrivacyRequest,
   rect: z.infer<typeof rectificationSchema>,
   now: number,
-): Promise<{ fields: string[]; moved: { ref: string; label: string } | null }> {
+): Promise<{ fields: string[]; moved: { ref: string; label: string; enc: string } | null }> {
   const dp = dataPlane(ctx.env, ctx.tenant);
   const fields: string[] = [];
   const bad = (pointer: string, detail: string) =>
@@ -804,11 +840,11 @@ async function rectify(
       );
     }
   }
-  let moved: { ref: string; label: string } | null = null;
+  let moved: { ref: string; label: string; enc: string } | null = null;
   if (rect.phone) {
     const s = await callerSubject(ctx, rect.phone, rect.phoneCountry);
     if (s.ref !== r.subjectRef) {
-      const enc = await encryptString(ctx.env.ENCRYPTION_KEY, s.e164, `phone:${ctx.tenant.id}`);
+      const enc = s.enc;
       stmts.push(
         dp.db
           .update(calls)
@@ -819,19 +855,19 @@ async function rectify(
         // What the person asked for under the old number follows them to the right one.
         dp.d1
           .prepare(
-            "insert or ignore into privacy_suppressions (tenant_id, phone_hash, reason, request_id, created_at) select tenant_id, ?, reason, request_id, created_at from privacy_suppressions where tenant_id = ? and phone_hash = ?",
+            "insert or ignore into privacy_suppressions (tenant_id, phone_hash, phone_enc, reason, request_id, created_at) select tenant_id, ?, ?, reason, request_id, created_at from privacy_suppressions where tenant_id = ? and phone_hash = ?",
           )
-          .bind(s.ref, ctx.tenant.id, r.subjectRef),
+          .bind(s.ref, enc, ctx.tenant.id, r.subjectRef),
         dp.d1
           .prepare("delete from privacy_suppressions where tenant_id = ? and phone_hash = ?")
           .bind(ctx.tenant.id, r.subjectRef),
         dp.d1
           .prepare(
-            "update or ignore privacy_restrictions set subject_ref = ? where tenant_id = ? and subject_type = 'caller' and subject_ref = ?",
+            "update or ignore privacy_restrictions set subject_ref = ?, subject_enc = ? where tenant_id = ? and subject_type = 'caller' and subject_ref = ?",
           )
-          .bind(s.ref, ctx.tenant.id, r.subjectRef),
+          .bind(s.ref, enc, ctx.tenant.id, r.subjectRef),
       );
-      moved = { ref: s.ref, label: s.label };
+      moved = { ref: s.ref, label: s.label, enc };
       fields.push("caller.phone");
     }
   }

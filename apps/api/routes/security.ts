@@ -225,14 +225,21 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
       path: "/backups/restore",
       tags: ["Backups"],
       summary:
-        "Restore a backup ZIP (raw body) into this organisation, which must hold no calls and no agents",
+        "Restore a signed backup ZIP (raw body) into this organisation, which must hold no calls and no agents; verified before anything is written",
       request: {
         body: {
           required: true,
           content: { "application/zip": { schema: z.any().openapi({ format: "binary" }) } },
         },
       },
-      responses: { 202: json(Job, "Started"), 409: json(z.any(), "The organisation is not empty") },
+      responses: {
+        202: json(Job, "Started"),
+        409: json(z.any(), "The organisation is not empty"),
+        422: json(
+          z.any(),
+          "Not a backup made by this platform, or altered (signature, directory or an entry)",
+        ),
+      },
     }),
     async (c) => {
       const len = Number(c.req.header("content-length") ?? Number.NaN);

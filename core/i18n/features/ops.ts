@@ -268,10 +268,13 @@ export const opsEn = {
   "backup.status": "Status",
   "backup.download": "Download",
   "backup.restore_file": "Backup ZIP to restore",
-  "backup.restore_help": "Only into an organisation with no calls and no agents yet.",
+  "backup.restore_help":
+    "A backup ZIP made by CallCenterRate, unchanged, into an organisation with no calls and no agents yet.",
   "backup.restore": "Restore",
   "backup.error.not_empty": "A backup can only be restored into an organisation with no calls and no agents.",
   "backup.error.no_file": "Choose the backup ZIP.",
+  "backup.error.unverified":
+    "This file cannot be restored: it is not a backup made by CallCenterRate, or it was changed after it was made.",
 };
 
 export const opsFr: Record<keyof typeof opsEn, string> = {
@@ -555,8 +558,11 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "backup.status": "État",
   "backup.download": "Télécharger",
   "backup.restore_file": "ZIP de sauvegarde à restaurer",
-  "backup.restore_help": "Seulement dans une organisation sans appel ni agent.",
+  "backup.restore_help":
+    "Un ZIP de sauvegarde fait par CallCenterRate, non modifié, dans une organisation sans appel ni agent.",
   "backup.restore": "Restaurer",
   "backup.error.not_empty": "Une sauvegarde ne se restaure que dans une organisation sans appel ni agent.",
   "backup.error.no_file": "Choisissez le ZIP de sauvegarde.",
+  "backup.error.unverified":
+    "Ce fichier ne peut pas être restauré : ce n'est pas une sauvegarde faite par CallCenterRate, ou il a été modifié depuis.",
 };

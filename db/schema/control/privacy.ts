@@ -53,6 +53,12 @@ export const privacyRequests = sqliteTable(
     subjectType: text("subject_type", { enum: PRIVACY_SUBJECT_TYPES }).notNull(),
     /** Keyed phone hash (caller), agent id (agent) or user id (user). */
     subjectRef: text("subject_ref").notNull(),
+    /**
+     * A caller's number, AES-GCM under the platform key bound to the tenant (as `calls.phone_enc`):
+     * what the suppression list and restrictions are made from, so they can follow a backup into
+     * another organisation. Null for agents and users. Never shown.
+     */
+    subjectEnc: text("subject_enc"),
     /** Masked number, agent id or masked e-mail: enough to recognise, nothing more. */
     subjectLabel: text("subject_label").notNull(),
     channel: text("channel", { enum: PRIVACY_CHANNELS }).notNull().default("other"),

@@ -11,6 +11,12 @@ export const privacySuppressions = sqliteTable(
   {
     tenantId: text("tenant_id").notNull(),
     phoneHash: text("phone_hash").notNull(),
+    /**
+     * The number itself, AES-GCM as in `calls.phone_enc` (same key and binding): a keyed hash
+     * is per tenant, so a restore into another organisation re-keys the entry from this (a hash
+     * alone could not follow and would silently stop matching). Null for entries made before it.
+     */
+    phoneEnc: text("phone_enc"),
     reason: text("reason", { enum: ["objection", "consent_withdrawal", "erasure"] }).notNull(),
     /** The privacy request that put it there. */
     requestId: text("request_id").notNull(),
@@ -31,6 +37,8 @@ export const privacyRestrictions = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     subjectType: text("subject_type", { enum: ["caller", "agent"] }).notNull(),
     subjectRef: text("subject_ref").notNull(),
+    /** A caller's number, AES-GCM as in `calls.phone_enc` (re-keying on restore); null for agents. */
+    subjectEnc: text("subject_enc"),
     kind: text("kind", { enum: ["restriction", "objection", "consent_withdrawal"] }).notNull(),
     requestId: text("request_id").notNull(),
     createdAt: integer("created_at").notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE `privacy_requests` ADD `subject_enc` text;
