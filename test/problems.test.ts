@@ -1,4 +1,7 @@
+import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { type Lang, langModule } from "../core/engine/compile";
+import { redact } from "../core/redaction";
 import { call, makeTenant } from "./helpers";
 
 const isProblem = async (res: Response, status: number, type?: string) => {
@@ -180,5 +183,76 @@ describe("security headers and CSRF (I3)", () => {
     const html = await page.text();
     expect(html).toContain("/api/v1/agents/{agentId}");
     expect(html).not.toContain("<script");
+  });
+});
+
+describe("prototype keys in user text (issue 12 point 5)", () => {
+  /** Words an object-literal lookup table would answer with Object.prototype's members. */
+  const KEYS = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+  const say = KEYS.join(" ");
+
+  it("a transcript saying 'constructor' is ingested by POST /calls, PUT …/transcript and imports", async () => {
+    const t = await makeTenant();
+    const formats = {
+      text: `Agent: Bonjour, ${say}\nClient: ${say} merci`,
+      vtt: `WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>${say} &constructor;\n\n00:00:03.000 --> 00:00:04.000\n<v Client>${say}`,
+      json: { segments: [{ speaker: "agent", start: 0, end: 1, text: say }] },
+    };
+    for (const [format, content] of Object.entries(formats)) {
+      const res = await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: { externalId: `P-${format}`, transcript: { format, content } },
+      });
+      expect(res.status, format).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      const stored = await (await call(`/api/v1/calls/${id}/transcript`, { key: t.key })).text();
+      expect(stored).toContain("constructor");
+      // An unknown entity stays text; it never becomes Object.prototype.constructor's source.
+      expect(stored).not.toContain("native code");
+    }
+    const bare = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "P-put" } })
+    ).json()) as { id: string };
+    const put = await call(`/api/v1/calls/${bare.id}/transcript`, {
+      method: "PUT",
+      key: t.key,
+      body: `Agent: ${say}\nClient: ${say}`,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(put.status).toBe(200);
+    const ndjson = JSON.stringify({
+      externalId: "P-nd",
+      transcript: { format: "text", content: `Agent: ${say}` },
+    });
+    const nd = await call("/api/v1/imports", {
+      method: "POST",
+      key: t.key,
+      body: ndjson,
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    expect(((await nd.json()) as { summary: { created: number } }).summary.created).toBe(1);
+    const list = (await (await call("/api/v1/calls", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(5);
+  });
+
+  it("redaction's number words and the engine's language modules are not found on Object.prototype", () => {
+    expect(redact(`${say} quatre neuf sept zéro`).text).toContain("constructor");
+    // A stored language is data: an unknown one gets a real module, never Object.prototype.constructor.
+    expect(langModule("constructor" as Lang).lex.size).toBeGreaterThan(0);
+  });
+
+  it("a ZIP entry whose extension is 'constructor' is an unknown file (415), not a format", async () => {
+    const t = await makeTenant();
+    const enc = new TextEncoder();
+    const zip = zipSync({ "a.constructor": enc.encode("Agent: hi"), "b.__proto__": enc.encode("Agent: hi") });
+    const res = await call("/api/v1/imports", {
+      method: "POST",
+      key: t.key,
+      body: zip,
+      headers: { "content-type": "application/zip" },
+    });
+    const body = (await res.json()) as { items: { error?: { status: number } }[] };
+    expect(body.items.map((i) => i.error?.status)).toEqual([415, 415]);
   });
 });
