@@ -47,7 +47,10 @@ const CallSchema = z
     holdReason: z.string().nullable(),
     failureReason: z.string().nullable(),
     direction: z.enum(["inbound", "outbound"]).nullable(),
-    startedAt: z.string(),
+    startedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "ISO 8601; null only for a stored value that is not a representable date" }),
     durationS: z.number().nullable(),
     agentId: z.string().nullable(),
     team: z.string().nullable(),
