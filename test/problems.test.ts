@@ -423,3 +423,36 @@ describe("bad input on reports and deep JSON are 4xx, never 500 (issue 12 point 
     expect(list.data).toHaveLength(1);
   });
 });
+
+describe("the OpenAPI document types errors (issue 12 point 16)", () => {
+  type Op = {
+    operationId?: string;
+    responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  };
+  const PROBLEM = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+
+  it("every error response is the problem schema as application/problem+json; every operation has a unique operationId", async () => {
+    const doc = (await (await call("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const ids: string[] = [];
+    let errors = 0;
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z]+[A-Za-z0-9]*$/);
+        ids.push(op.operationId!);
+        expect(op.responses.default?.content, `${method} ${path} default`).toEqual(PROBLEM);
+        for (const [status, r] of Object.entries(op.responses))
+          if (Number(status) >= 400) {
+            errors++;
+            expect(r.content, `${method} ${path} ${status}`).toEqual(PROBLEM);
+          }
+      }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(errors).toBeGreaterThan(600);
+    // Stable: derived from the method and the path template.
+    expect(doc.paths["/calls/{callId}"].get.operationId).toBe("getCallsByCallId");
+    expect(doc.paths["/calls/{callId}/transcript"].put.operationId).toBe("putCallsTranscript");
+    expect(doc.paths["/api-keys"].post.operationId).toBe("postApiKeys");
+  });
+});

@@ -5,7 +5,7 @@ import { getAgent } from "../../../core/agents";
 import { instantQuery } from "../../../core/dates";
 import { dryRunRubric } from "../../../core/rubrics/dry-run";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 /**
  * API parity (E5) for what the portal's agent pages and rubric editor do: the leaderboard and
@@ -93,7 +93,7 @@ export function registerAgentStats(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(z.object({ membershipId: z.string(), agentId: z.string().nullable() })),
-        409: json(z.any(), "The agent is linked to another member"),
+        409: problem("The agent is linked to another member"),
       },
     }),
     async (c) =>
@@ -121,7 +121,7 @@ export function registerAgentStats(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(z.unknown()),
-        409: json(z.any(), "No stored transcript, or processing restricted"),
+        409: problem("No stored transcript, or processing restricted"),
       },
     }),
     async (c) => c.json(await dryRunRubric(c.get("ctx"), c.req.valid("json")), 200),
