@@ -456,3 +456,33 @@ describe("the OpenAPI document types errors (issue 12 point 16)", () => {
     expect(doc.paths["/api-keys"].post.operationId).toBe("postApiKeys");
   });
 });
+
+describe("a unique constraint hit by an update is a 409 problem, not a 500 (found by test/hostile-input)", () => {
+  it("PUT /agents/{id} with another agent's externalId → 409 conflict; both agents unchanged", async () => {
+    const t = await makeTenant();
+    const make = async (externalId: string) =>
+      (await (
+        await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: externalId, externalId } })
+      ).json()) as { id: string };
+    const a = await make("A-1");
+    const b = await make("B-1");
+    await isProblem(
+      await call(`/api/v1/agents/${b.id}`, {
+        method: "PUT",
+        key: t.key,
+        json: { name: "B", externalId: "A-1" },
+      }),
+      409,
+      "conflict",
+    );
+    const list = (await (await call("/api/v1/agents", { key: t.key })).json()) as {
+      data: { id: string; externalId: string }[];
+    };
+    expect(list.data.map((x) => [x.id, x.externalId]).sort()).toEqual(
+      [
+        [a.id, "A-1"],
+        [b.id, "B-1"],
+      ].sort(),
+    );
+  });
+});
