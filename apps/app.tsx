@@ -78,12 +78,11 @@ function errorResponse(err: Error, c: Context<AppEnv>): Response {
         ? "error.forbidden"
         : e.status >= 500
           ? "error.internal"
-          : "error.not_found";
-  const res = page(
-    c,
-    { title: t(locale, key, { requestId: c.get("requestId") }) },
-    <a href="/">CallCenterRate</a>,
-    e.status,
-  );
+          : e.status === 404 || e.status === 405
+            ? "error.not_found"
+            : null;
+  // Any other refusal (a bad date on a printable report, a bad export filter) says what was wrong.
+  const title = key ? t(locale, key, { requestId: c.get("requestId") }) : messageFor(c, err).message;
+  const res = page(c, { title }, <a href="/">CallCenterRate</a>, e.status);
   return res;
 }

@@ -6,6 +6,7 @@ import { auditCtx } from "./accounts";
 import { logConnection } from "./connlog";
 import type { Ctx } from "./context";
 import { newId, randomToken, sha256Hex } from "./crypto";
+import { instantSchema } from "./dates";
 import { ApiError, notFound } from "./errors";
 import { SCOPE_NAMES } from "./rbac";
 
@@ -21,10 +22,7 @@ const TOUCH_EVERY_MS = 60_000;
 export const createKeySchema = z.object({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(SCOPE_NAMES)).min(1).max(SCOPE_NAMES.length),
-  expiresAt: z
-    .union([z.number().int(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))])
-    .optional()
-    .nullable(),
+  expiresAt: instantSchema.optional().nullable(),
 });
 
 export interface ApiKeyView {

@@ -3,7 +3,7 @@ import { type ControlDb, controlDb } from "../db/client";
 import { auditLog } from "../db/schema/control";
 import { type Actor, actorId, type Ctx, type PlatformCtx } from "./context";
 import { newId, sha256Hex } from "./crypto";
-import { ApiError } from "./errors";
+import { ApiError, isUniqueViolation } from "./errors";
 
 /**
  * Append-only audit log (SPEC I2).
@@ -271,13 +271,6 @@ function checkMeta(meta: Record<string, MetaValue>): Record<string, MetaValue> {
     }
   }
   return meta;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  // Drizzle wraps the D1 error; the SQLite message is on the cause.
-  for (let e: unknown = err; e instanceof Error; e = e.cause)
-    if (e.message.includes("UNIQUE constraint failed")) return true;
-  return false;
 }
 
 // ---- Day heads ---------------------------------------------------------------------------

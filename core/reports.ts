@@ -7,6 +7,7 @@ import { agents } from "../db/schema/data";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
+import { isoDaySchema } from "./dates";
 import { ApiError, notFound } from "./errors";
 import { type Locale, type MessageKey, t } from "./i18n";
 import { enqueueJob } from "./jobs";
@@ -22,12 +23,11 @@ import { tenantById } from "./tenants";
 
 export const GROUPS = ["team", "agent", "queue", "day"] as const;
 export type ReportGroup = (typeof GROUPS)[number];
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const reportQuerySchema = z
   .object({
-    from: z.string().regex(DAY_RE, "YYYY-MM-DD"),
-    to: z.string().regex(DAY_RE, "YYYY-MM-DD"),
+    from: isoDaySchema,
+    to: isoDaySchema,
     groupBy: z.enum(GROUPS).default("team"),
     /** With groupBy=agent: only this team's agents. */
     team: z.string().max(200).optional(),

@@ -434,16 +434,25 @@ describe("/api-keys", () => {
     expect(past.status).toBe(400);
     expect(await past.text()).toContain("The expiry date must be a valid date in the future.");
 
+    // Dates are bounded to 1970–2100 (issue 12): a far-future day is refused readably.
+    const far = await post("/api-keys", owner, {
+      name: "Far",
+      "scope_calls:write": "calls:write",
+      expiresAt: "2999-12-31",
+    });
+    expect(far.status).toBe(400);
+    expect(await far.text()).toContain("Dates must be calendar days (YYYY-MM-DD) between 1970 and 2099.");
+
     const future = await post("/api-keys", owner, {
       name: "Dated",
       "scope_calls:write": "calls:write",
-      expiresAt: "2999-12-31",
+      expiresAt: "2099-12-31",
     });
     expect(future.status).toBe(200);
     const dated = await db().query.apiKeys.findFirst({
       where: and(eq(apiKeys.tenantId, t.tenant.id), eq(apiKeys.name, "Dated")),
     });
-    expect(dated?.expiresAt).toBe(Date.parse("2999-12-31T23:59:59.999Z"));
+    expect(dated?.expiresAt).toBe(Date.parse("2099-12-31T23:59:59.999Z"));
 
     const foreign = await post(`/api-keys/${other.keyId}/revoke`, owner);
     expect(foreign.status).toBe(404);

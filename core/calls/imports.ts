@@ -101,12 +101,13 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
   return out;
 }
 
-const FORMAT_BY_EXT: Record<string, "json" | "vtt" | "srt" | "text"> = {
-  json: "json",
-  vtt: "vtt",
-  srt: "srt",
-  txt: "text",
-};
+/** A Map: the extension is the uploader's text, and an object would answer "constructor". */
+const FORMAT_BY_EXT = new Map<string, "json" | "vtt" | "srt" | "text">([
+  ["json", "json"],
+  ["vtt", "vtt"],
+  ["srt", "srt"],
+  ["txt", "text"],
+]);
 
 export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItemResult[]> {
   let total = 0;
@@ -157,7 +158,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
       const { transcriptFile: _ignored, ...rest } = meta;
       if (ref) {
         const name = Object.keys(files).find((n) => n === ref || n.endsWith(`/${ref}`));
-        const format = FORMAT_BY_EXT[ref.split(".").pop()?.toLowerCase() ?? ""];
+        const format = FORMAT_BY_EXT.get(ref.split(".").pop()?.toLowerCase() ?? "");
         if (!name || !format) {
           out.push({
             item: `calls.ndjson line ${i + 1}`,
@@ -183,7 +184,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
     if (used.has(name)) continue;
     const base = name.split("/").pop() ?? name;
     const ext = base.split(".").pop()?.toLowerCase() ?? "";
-    const format = FORMAT_BY_EXT[ext];
+    const format = FORMAT_BY_EXT.get(ext);
     if (!format) {
       out.push({
         item: `file ${name}`,

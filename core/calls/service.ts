@@ -6,6 +6,7 @@ import { auditCtx } from "../accounts";
 import { findOrCreateAgent, getAgent } from "../agents";
 import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
+import { instantQuery, instantSchema, isoOrNull } from "../dates";
 import { ApiError, notFound } from "../errors";
 import { markKpiDirty } from "../kpis";
 import { decodeCursor, encodeCursor } from "../pagination";
@@ -15,15 +16,10 @@ import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
 import { storeTranscript, transcriptInputSchema } from "./transcript";
 
-const when = z.union([
-  z.number().int().min(0),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
-
 export const createCallSchema = z
   .object({
     externalId: z.string().trim().min(1).max(200).optional(),
-    startedAt: when.optional(),
+    startedAt: instantSchema.optional(),
     durationS: z.number().min(0).max(86_400).optional(),
     direction: z.enum(["inbound", "outbound"]).optional(),
     agentId: z.string().min(1).max(64).optional(),
@@ -57,7 +53,8 @@ export interface CallView {
   holdReason: string | null;
   failureReason: string | null;
   direction: Call["direction"];
-  startedAt: string;
+  /** Null only when the stored value is not a representable date (written before dates were bounded). */
+  startedAt: string | null;
   durationS: number | null;
   agentId: string | null;
   team: string | null;
@@ -88,7 +85,8 @@ export interface CallView {
   updatedAt: string;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** Stored instants through `isoOrNull`: one unrepresentable value must not fail the whole list. */
+const iso = isoOrNull;
 
 export function callView(c: Call): CallView {
   return {
@@ -98,7 +96,7 @@ export function callView(c: Call): CallView {
     holdReason: c.holdReason,
     failureReason: c.failureReason,
     direction: c.direction,
-    startedAt: new Date(c.startedAt).toISOString(),
+    startedAt: iso(c.startedAt),
     durationS: c.durationS,
     agentId: c.agentId,
     team: c.team,
@@ -300,8 +298,8 @@ const SORTS = { startedAt: calls.startedAt, durationS: calls.durationS, score: c
 export const listCallsSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
-  from: when.optional().or(z.coerce.number().int().min(0).optional()),
-  to: when.optional().or(z.coerce.number().int().min(0).optional()),
+  from: instantQuery.optional(),
+  to: instantQuery.optional(),
   agentId: z.string().max(64).optional(),
   team: z.string().max(100).optional(),
   status: z.enum(CALL_STATUSES).optional(),

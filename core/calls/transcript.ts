@@ -6,6 +6,7 @@ import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
 import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../json-depth";
 import { startProcessing } from "../pipeline";
 import { redactTranscript } from "../redaction";
 import type { Transcript } from "../transcripts/model";
@@ -18,7 +19,11 @@ export const MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024;
 
 export const transcriptInputSchema = z.object({
   format: z.enum(TRANSCRIPT_FORMATS),
-  content: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]),
+  content: z
+    .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+    .refine((v) => typeof v === "string" || !jsonValueTooDeep(v), {
+      message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+    }),
 });
 
 export interface PreparedTranscript {

@@ -100,6 +100,7 @@ export const en = {
   "error.csrf": "This form was sent from another site and was refused.",
   "error.unauthenticated": "Please sign in.",
   "error.validation": "Some fields are invalid.",
+  "error.date_range": "Dates must be calendar days (YYYY-MM-DD) between 1970 and 2099.",
   "error.internal": "Something went wrong on our side. The incident was logged (reference {requestId}).",
   "error.mfa_required_by_tenant":
     "Your organisation requires a second factor for administrators. Set it up now.",

@@ -99,6 +99,7 @@ export const fr: Record<keyof typeof en, string> = {
   "error.csrf": "Ce formulaire a été envoyé depuis un autre site et a été refusé.",
   "error.unauthenticated": "Veuillez vous connecter.",
   "error.validation": "Certains champs sont invalides.",
+  "error.date_range": "Les dates doivent être des jours du calendrier (AAAA-MM-JJ) entre 1970 et 2099.",
   "error.internal":
     "Une erreur est survenue de notre côté. L'incident est enregistré (référence {requestId}).",
   "error.mfa_required_by_tenant":

@@ -53,7 +53,9 @@ export function stripMarkup(s: string): string {
         const code = e[1] === "x" || e[1] === "X" ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
         return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "";
       }
-      return ENTITIES[e.toLowerCase()] ?? all;
+      // Own keys only: "&constructor;" is text, not Object.prototype.constructor.
+      const k = e.toLowerCase();
+      return Object.hasOwn(ENTITIES, k) ? ENTITIES[k] : all;
     });
 }
 

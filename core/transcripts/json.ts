@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../json-depth";
 import { checkSegmentCount, checkSegmentText, type DraftSegment, finalize } from "./finalize";
 import { checkSize, describe, utf8Length } from "./lines";
 import { TRANSCRIPT_LIMITS, type Transcript, TranscriptError } from "./model";
@@ -41,6 +42,8 @@ function parseJsonText(content: string): unknown {
   checkSize(utf8Length(content, TRANSCRIPT_LIMITS.maxBytes));
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   if (!text.trim()) throw new TranscriptError("empty", "the transcript is empty");
+  if (jsonTextTooDeep(text))
+    throw new TranscriptError("invalid_json", `the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -31,16 +31,17 @@ export function parseTranscript(format: TranscriptFormat, content: string | unkn
   }
 }
 
-const BY_MEDIA_TYPE: Record<string, TranscriptFormat> = {
-  "application/json": "json",
-  "text/vtt": "vtt",
-  "application/x-subrip": "srt",
-  "text/srt": "srt",
-  "text/plain": "text",
-};
+/** A Map: the media type is the sender's text, and an object would answer "constructor". */
+const BY_MEDIA_TYPE = new Map<string, TranscriptFormat>([
+  ["application/json", "json"],
+  ["text/vtt", "vtt"],
+  ["application/x-subrip", "srt"],
+  ["text/srt", "srt"],
+  ["text/plain", "text"],
+]);
 
 /** `Content-Type` of a transcript upload → its format; parameters (charset) ignored; else null. */
 export function formatFromContentType(ct: string | null | undefined): TranscriptFormat | null {
   if (!ct) return null;
-  return BY_MEDIA_TYPE[ct.split(";")[0].trim().toLowerCase()] ?? null;
+  return BY_MEDIA_TYPE.get(ct.split(";")[0].trim().toLowerCase()) ?? null;
 }

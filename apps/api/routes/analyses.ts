@@ -2,7 +2,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { getAnalysis } from "../../../core/analyses";
 import { reprocessCall } from "../../../core/calls/service";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 const EvidenceSchema = z.object({
   segmentId: z.string(),
@@ -60,7 +60,7 @@ export function registerAnalyses(api: OpenAPIHono<AppEnv>) {
       tags: ["Analyses"],
       summary: "The call's analysis with evidence (409 analysis-not-ready until one exists)",
       request: { params: IdParam("callId") },
-      responses: { 200: json(AnalysisSchema), 409: json(z.any(), "No analysis yet (see the call's status)") },
+      responses: { 200: json(AnalysisSchema), 409: problem("No analysis yet (see the call's status)") },
     }),
     async (c) => c.json(await getAnalysis(c.get("ctx"), c.req.valid("param").callId), 200),
   );

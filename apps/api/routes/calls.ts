@@ -37,7 +37,7 @@ import {
 import { ApiError } from "../../../core/errors";
 import { formatFromContentType } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
 
 const CallSchema = z
   .object({
@@ -47,7 +47,10 @@ const CallSchema = z
     holdReason: z.string().nullable(),
     failureReason: z.string().nullable(),
     direction: z.enum(["inbound", "outbound"]).nullable(),
-    startedAt: z.string(),
+    startedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "ISO 8601; null only for a stored value that is not a representable date" }),
     durationS: z.number().nullable(),
     agentId: z.string().nullable(),
     team: z.string().nullable(),
@@ -131,8 +134,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       responses: {
         201: json(z.object({ id: z.string(), status: z.string() }).passthrough(), "Created"),
         200: json(CallSchema, "A call with this externalId and the same body already exists"),
-        409: json(z.any(), "Same externalId, different body"),
-        422: json(z.any(), "The transcript could not be parsed (the line or segment is named)"),
+        409: problem("Same externalId, different body"),
+        422: problem("The transcript could not be parsed (the line or segment is named)"),
       },
     }),
     async (c) => {
@@ -174,7 +177,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       request: { params: CallId },
       responses: {
         204: { description: "Deleted" },
-        409: json(z.any(), "Deletion refused (e.g. legal hold)"),
+        409: problem("Deletion refused (e.g. legal hold)"),
       },
     }),
     async (c) => {
@@ -222,11 +225,11 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(CallSchema),
-        409: json(z.any(), "Already has a recording (use ?replace=true)"),
-        411: json(z.any(), "Content-Length missing"),
-        413: json(z.any(), "Too large for one request"),
-        415: json(z.any(), "Not a supported audio format"),
-        422: json(z.any(), "Checksum mismatch"),
+        409: problem("Already has a recording (use ?replace=true)"),
+        411: problem("Content-Length missing"),
+        413: problem("Too large for one request"),
+        415: problem("Not a supported audio format"),
+        422: problem("Checksum mismatch"),
       },
     }),
     async (c) => {
@@ -401,8 +404,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(CallSchema),
-        415: json(z.any(), "Unknown Content-Type"),
-        422: json(z.any(), "Parse error"),
+        415: problem("Unknown Content-Type"),
+        422: problem("Parse error"),
       },
     }),
     async (c) => {
@@ -427,7 +430,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Transcripts"],
       summary: "The redacted transcript as segments (ids, speaker, start, end, text)",
       request: { params: CallId },
-      responses: { 200: json(z.any()), 404: json(z.any(), "No transcript yet") },
+      responses: { 200: json(z.any()), 404: problem("No transcript yet") },
     }),
     async (c) => {
       const ctx = c.get("ctx");
@@ -474,8 +477,8 @@ export function registerImports(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(ImportResult),
-        413: json(z.any(), "Too large or too many items"),
-        415: json(z.any(), "Not NDJSON nor ZIP"),
+        413: problem("Too large or too many items"),
+        415: problem("Not NDJSON nor ZIP"),
       },
     }),
     async (c) => {

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
+import { isCalendarDay } from "../../../core/dates";
 import { SCOPE_NAMES, type Scope } from "../../../core/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
@@ -18,7 +19,6 @@ import {
 
 /** Checkbox names: one field per scope, because form readers keep a single value per name. */
 const scopeField = (s: Scope) => `scope_${s}`;
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 interface KeysState {
   error?: string | null;
@@ -186,9 +186,9 @@ export function registerApiKeys(app: Hono<AppEnv>) {
       const day = (f.expiresAt ?? "").trim();
       if (day) {
         // End of the chosen day, UTC: the key works through the whole date shown.
-        expiresAt = DAY_RE.test(day) ? Date.parse(`${day}T23:59:59.999Z`) : Number.NaN;
-        if (!Number.isFinite(expiresAt) || expiresAt <= Date.now())
-          throw invalid("error.expiry_invalid", "/expiresAt");
+        if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
+        expiresAt = Date.parse(`${day}T23:59:59.999Z`);
+        if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
       }
       const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
       // Not a redirect: the key exists only in this response (A6, shown once).

@@ -285,7 +285,7 @@ async function listPage(c: PortalContext) {
           />
           <tbody>
             {result.data.map((x) => {
-              const started = fmtDate(c, Date.parse(x.startedAt));
+              const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
               const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
               return (
                 <tr>
@@ -399,7 +399,7 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
     listReviews(ctx, row.id),
     memberNames(ctx),
   ]);
-  const started = fmtDate(c, Date.parse(call.startedAt));
+  const started = fmtDate(c, Date.parse(call.startedAt ?? ""));
   const playable = call.recording !== null && call.recording.status !== "uploading";
   const done = c.req.query("done");
   const notice = done && Object.hasOwn(DETAIL_NOTICES, done) ? _(DETAIL_NOTICES[done]) : null;

@@ -305,7 +305,7 @@ function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
       return _("portal.rubric.where.section", { n: (i as number) + 1, label: s.label || s.id || "—" });
     const crit = s.criteria[j];
     const raw = rest[0] === "check" ? String(rest[1] ?? "") : String(rest[0] ?? "");
-    const field = FIELDS[raw] ? `— ${_(FIELDS[raw])}` : "";
+    const field = Object.hasOwn(FIELDS, raw) ? `— ${_(FIELDS[raw])}` : "";
     return _("portal.rubric.where.criterion", {
       n: (i as number) + 1,
       m: j + 1,
