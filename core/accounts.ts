@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
 import { dataPlane, type Location, shardForNewTenant } from "../db/resolver";
@@ -100,22 +100,35 @@ async function issueEmailToken(
   return token;
 }
 
-/** Consume a single-use token: the conditional update makes a second use fail even when concurrent. */
+/**
+ * Consume a single-use token. One conditional statement marks every unused token of the same
+ * purpose and user as used, the presented one included, so two outstanding links can never both
+ * work — not even when used at the same instant: D1 runs statements one at a time, and the second
+ * finds its token already used.
+ */
 async function consumeEmailToken(env: Env, token: string, purpose: "verify_email" | "reset_password") {
   const db = controlDb(env);
   const now = Date.now();
-  const [row] = await db
-    .update(emailTokens)
-    .set({ usedAt: now })
+  const hash = await sha256Hex(token);
+  const owner = db
+    .select({ userId: emailTokens.userId })
+    .from(emailTokens)
     .where(
       and(
-        eq(emailTokens.tokenHash, await sha256Hex(token)),
+        eq(emailTokens.tokenHash, hash),
         eq(emailTokens.purpose, purpose),
         isNull(emailTokens.usedAt),
         gt(emailTokens.expiresAt, now),
       ),
+    );
+  const consumed = await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(
+      and(eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), inArray(emailTokens.userId, owner)),
     )
     .returning();
+  const row = consumed.find((r) => r.tokenHash === hash);
   if (!row)
     throw new ApiError("bad_request", "invalid or expired token", { messageKey: "error.token_invalid" });
   return row;
@@ -506,14 +519,26 @@ export async function resetPassword(pctx: PlatformCtx, token: string, password: 
   });
 }
 
-/** New hash, every session ended (A2), and a notice to the owner of the address. */
+/** New hash, every reset link and session ended (A2), and a notice to the owner of the address. */
 async function setPassword(env: Env, userId: string, password: string): Promise<User> {
   const db = controlDb(env);
-  const [user] = await db
-    .update(users)
-    .set({ passwordHash: await hashPassword(password), updatedAt: Date.now() })
-    .where(eq(users.id, userId))
-    .returning();
+  const passwordHash = await hashPassword(password);
+  const now = Date.now();
+  // The new password and the end of every outstanding reset link, in one batch: a link mailed
+  // before a change (or before another link was used) must not reset the password again.
+  const [[user]] = await db.batch([
+    db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).returning(),
+    db
+      .update(emailTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(emailTokens.userId, userId),
+          eq(emailTokens.purpose, "reset_password"),
+          isNull(emailTokens.usedAt),
+        ),
+      ),
+  ]);
   if (!user) throw notFound("User");
   await invalidateAllSessions(env, "user", userId);
   const locale = (user.locale as Locale) ?? "fr";

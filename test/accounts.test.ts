@@ -173,6 +173,43 @@ describe("account lifecycle (A1)", () => {
     ).toBe(400);
   });
 
+  it("password reset: a change or a reset ends every outstanding link; two links never both work", async () => {
+    const t = await makeTenant();
+    const email = t.users.agent.email;
+    const ask = async () => {
+      await call("/forgot-password", { method: "POST", form: { email } });
+      return linkToken((await lastMailTo(email)).text, "/reset-password");
+    };
+    const reset = (token: string, password: string) =>
+      call("/reset-password", { method: "POST", form: { token, password } });
+    const first = await ask();
+    const second = await ask();
+    expect(second).not.toBe(first);
+    expect((await reset(second, "second link passphrase")).status).toBe(303);
+    // The older link died with the reset.
+    const stale = await reset(first, "first link passphrase");
+    expect(stale.status).toBe(400);
+    await loginCookie(email, "second link passphrase");
+
+    // A password change while signed in ends the links mailed before it.
+    const pending = await ask();
+    const cookie = await loginCookie(email, "second link passphrase");
+    const changed = await call("/account/password", {
+      method: "POST",
+      cookie,
+      form: { currentPassword: "second link passphrase", newPassword: "changed while signed in" },
+    });
+    expect(changed.status).toBe(303);
+    expect((await reset(pending, "attacker passphrase!")).status).toBe(400);
+    await loginCookie(email, "changed while signed in");
+
+    // Two links used at the same instant: exactly one wins.
+    const a = await ask();
+    const b = await ask();
+    const results = await Promise.all([reset(a, "race passphrase one"), reset(b, "race passphrase two")]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 400]);
+  });
+
   it("invitations: a new person joins with the invited role; an existing user proves their password", async () => {
     const t = await makeTenant();
     const ownerKey = t.key;
