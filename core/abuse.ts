@@ -88,14 +88,6 @@ export async function updateAbuseSettings(ctx: Ctx, raw: z.input<typeof abuseSet
 }
 
 /**
- * Whether a recording request is a whole download (no Range, or one from the first byte): those
- * count towards the mass-export alert; a player seeking inside the file does not.
- */
-export function isWholeDownload(range: string | null | undefined): boolean {
-  return !/^bytes=[1-9]/.test(range ?? "");
-}
-
-/**
  * Count `n` events of a kind for a tenant; raise the window's alert when the sum reaches the
  * threshold. Never throws: detection must not break the action it watches.
  */

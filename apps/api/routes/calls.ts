@@ -261,11 +261,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const ctx = c.get("ctx");
+      // Audited, and counted towards the mass-export alert (I5), inside getRecording.
       const call = await findCall(ctx, c.req.valid("param").callId);
-      // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
-      const abuse = await import("../../../core/abuse");
-      if (abuse.isWholeDownload(c.req.header("range")))
-        await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );

@@ -638,12 +638,9 @@ export function registerCalls(app: Hono<AppEnv>) {
   /** The player's source (B5): streamed from the tenant's bucket, Range honoured (206), audited. */
   app.get("/calls/:callId/recording", read, async (c) => {
     const { ctx } = userCtx(c);
+    // As in the API: the player's first (whole) request is audited and counts towards the
+    // mass-export alert (I5), its seeking ranges do not — decided inside getRecording.
     const call = await findCall(ctx, c.req.param("callId"));
-    // As in the API: the player's first (whole) request counts towards the mass-export alert
-    // (I5); its seeking ranges do not.
-    const abuse = await import("../../../core/abuse");
-    if (abuse.isWholeDownload(c.req.header("range")))
-      await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
     return getRecording(ctx, call, c.req.raw.headers);
   });
 
