@@ -135,6 +135,20 @@ export function reportCsv(r: Report, locale: Locale): string {
   return csvDocument([header(r, locale), ...r.rows.map((row) => cells(r, row))], { bom: true });
 }
 
+/**
+ * A report taken out of the platform — CSV, XLSX or the printable page — is audited (I2): who,
+ * which period, grouping and team; the figures themselves stay out of the log.
+ */
+export async function auditReportExport(ctx: Ctx, r: Report, format: "csv" | "xlsx" | "print") {
+  await auditCtx(ctx, "report.exported", "report", r.groupBy, {
+    format,
+    groupBy: r.groupBy,
+    from: r.from,
+    to: r.to,
+    team: r.team ? r.team.slice(0, 200) : null,
+  });
+}
+
 export async function reportXlsx(r: Report, locale: Locale): Promise<Uint8Array> {
   const { xlsx } = await import("./exports/xlsx");
   return xlsx(t(locale, "report.title"), [header(r, locale), ...r.rows.map((row) => cells(r, row))]);
