@@ -5,6 +5,7 @@ import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
 import { access, localeMiddleware } from "./middleware/access";
 import { sameOrigin } from "./middleware/csrf";
+import { postRedirectGet } from "./middleware/prg";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
@@ -32,6 +33,7 @@ export function buildApp() {
   app.use("*", securityHeaders());
   app.use("*", localeMiddleware());
   app.use("*", sameOrigin());
+  app.use("*", postRedirectGet());
 
   const { api, document } = buildApi();
   app.route("/api/v1", api);

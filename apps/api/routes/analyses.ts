@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { getAnalysis } from "../../../core/analyses";
+import { recordRead } from "../../../core/audit-reads";
 import { reprocessCall } from "../../../core/calls/service";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
@@ -62,7 +63,13 @@ export function registerAnalyses(api: OpenAPIHono<AppEnv>) {
       request: { params: IdParam("callId") },
       responses: { 200: json(AnalysisSchema), 409: problem("No analysis yet (see the call's status)") },
     }),
-    async (c) => c.json(await getAnalysis(c.get("ctx"), c.req.valid("param").callId), 200),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const { callId } = c.req.valid("param");
+      const analysis = await getAnalysis(ctx, callId);
+      await recordRead(ctx, "analysis.read", callId); // audited per key and hour (core/audit-reads.ts)
+      return c.json(analysis, 200);
+    },
   );
   api.openapi(
     apiRoute("calls:write", {

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { recordRead } from "../../../core/audit-reads";
 import {
   type ImportItemResult,
   importNdjson,
@@ -264,11 +265,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const ctx = c.get("ctx");
+      // Audited, and counted towards the mass-export alert (I5), inside getRecording.
       const call = await findCall(ctx, c.req.valid("param").callId);
-      // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
-      const abuse = await import("../../../core/abuse");
-      if (abuse.isWholeDownload(c.req.header("range")))
-        await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );
@@ -434,8 +432,10 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const ctx = c.get("ctx");
-      const t = await readTranscript(ctx, await findCall(ctx, c.req.valid("param").callId));
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      const t = await readTranscript(ctx, call);
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
+      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/audit-reads.ts)
       await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
     },

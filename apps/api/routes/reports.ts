@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { isoDaySchema } from "../../../core/dates";
 import { getKpis } from "../../../core/kpis";
 import {
+  auditReportExport,
   buildReport,
   createSchedule,
   deleteSchedule,
@@ -118,6 +119,7 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
       const report = await buildReport(ctx, q);
       const locale = ctx.tenant.defaultLocale;
       const name = `report-${report.groupBy}-${report.from}-${report.to}`;
+      if (format === "csv" || format === "xlsx") await auditReportExport(ctx, report, format);
       if (format === "csv")
         return new Response(reportCsv(report, locale), {
           headers: {

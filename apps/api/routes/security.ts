@@ -37,7 +37,7 @@ const Thresholds = z
 const Alert = z
   .object({
     id: z.string(),
-    kind: z.enum(["mass_export", "mass_deletion", "failed_logins", "new_network"]),
+    kind: z.enum(["mass_export", "mass_deletion", "failed_logins", "new_network", "key_failures"]),
     detail: z.record(z.string(), z.union([z.string(), z.number()])),
     createdAt: z.string(),
     acknowledgedAt: z.string().nullable(),

@@ -6,6 +6,7 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
+import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -174,7 +175,10 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
 export function registerApiKeys(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "apikeys:manage" });
 
-  app.get("/api-keys", manage, (c) => keysPage(c));
+  // The key made by the post just before, shown once (apps/portal/once.ts).
+  app.get("/api-keys", manage, async (c) =>
+    keysPage(c, { created: (await takeOnce<KeysState["created"]>(c, "/api-keys")) ?? undefined }),
+  );
 
   app.post("/api-keys", manage, async (c) => {
     const f = await readForm(c);
@@ -191,8 +195,9 @@ export function registerApiKeys(app: Hono<AppEnv>) {
         if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
       }
       const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
-      // Not a redirect: the key exists only in this response (A6, shown once).
-      return keysPage(c, { created: { key: created.key, name: created.name } });
+      // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
+      await showOnce(c, "/api-keys", { key: created.key, name: created.name });
+      return c.redirect("/api-keys", 303);
     } catch (err) {
       const { message, status } = formError(c, err, { fields: tr(c)("apikeys.name") });
       return keysPage(c, { error: message, values: f }, status);

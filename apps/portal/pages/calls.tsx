@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { raw } from "hono/html";
 import { type AgentView, getAgent, listAgents } from "../../../core/agents";
 import { getAnalysis } from "../../../core/analyses";
+import { recordCallView } from "../../../core/audit-reads";
 import { getRecording } from "../../../core/calls/recording";
 import {
   type CallView,
@@ -505,8 +506,10 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
       <section aria-labelledby="player-h">
         <h2 id="player-h">{_("calls.player.title")}</h2>
         {playable ? (
+          // Never preload: the first request starts at byte 0, which the server counts as a listen
+          // (recording.played, mass-export alert); only pressing play may send it.
           // biome-ignore lint/a11y/useMediaCaption: the transcript below is the text alternative, synced to the audio
-          <audio controls preload="metadata" src={`/calls/${id}/recording`} data-player>
+          <audio controls preload="none" src={`/calls/${id}/recording`} data-player>
             {_("calls.player.unsupported")}
           </audio>
         ) : (
@@ -633,17 +636,19 @@ export function registerCalls(app: Hono<AppEnv>) {
 
   app.get("/calls", read, (c) => listPage(c));
 
-  app.get("/calls/:callId", read, (c) => detailPage(c));
+  app.get("/calls/:callId", read, async (c) => {
+    const res = await detailPage(c); // another tenant's or an unreachable call: 404 before this
+    // Who opened which call (transcript and analysis included): once per person, call and day.
+    await recordCallView(userCtx(c).ctx, c.req.param("callId"));
+    return res;
+  });
 
   /** The player's source (B5): streamed from the tenant's bucket, Range honoured (206), audited. */
   app.get("/calls/:callId/recording", read, async (c) => {
     const { ctx } = userCtx(c);
+    // As in the API: the player's first (whole) request is audited and counts towards the
+    // mass-export alert (I5), its seeking ranges do not — decided inside getRecording.
     const call = await findCall(ctx, c.req.param("callId"));
-    // As in the API: the player's first (whole) request counts towards the mass-export alert
-    // (I5); its seeking ranges do not.
-    const abuse = await import("../../../core/abuse");
-    if (abuse.isWholeDownload(c.req.header("range")))
-      await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
     return getRecording(ctx, call, c.req.raw.headers);
   });
 

@@ -4,6 +4,7 @@ import { isCalendarDay } from "../../../core/dates";
 import { addDays, dayOf, type KpiFigures } from "../../../core/kpis";
 import { roleAllows } from "../../../core/rbac";
 import {
+  auditReportExport,
   buildReport,
   createSchedule,
   deleteSchedule,
@@ -202,7 +203,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "reviews:write" });
   app.get("/reports", read, (c) => reportsPage(c));
   app.get("/reports/export.csv", read, async (c) => {
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "csv");
     return new Response(reportCsv(r, c.get("locale") ?? "fr"), {
       headers: {
         "content-type": "text/csv; charset=utf-8",
@@ -212,7 +215,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
     });
   });
   app.get("/reports/export.xlsx", read, async (c) => {
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "xlsx");
     return new Response(await reportXlsx(r, c.get("locale") ?? "fr"), {
       headers: {
         "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -224,7 +229,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
   /** Printable: the table alone, with print styles (no navigation, no form). */
   app.get("/reports/print", read, async (c) => {
     const _ = tr(c);
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "print");
     return page(
       c,
       { title: `${_("report.title")} ${r.from} – ${r.to}` },
