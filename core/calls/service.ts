@@ -80,6 +80,8 @@ export interface CallView {
     segments: number | null;
     words: number | null;
     redactions: Record<string, number>;
+    /** How agent and customer were told apart (null for transcripts stored before it was recorded). */
+    roleSource: Call["txRoleSource"];
   } | null;
   score: number | null;
   legalHold: { reason: string; since: string } | null;
@@ -120,7 +122,13 @@ export function callView(c: Call): CallView {
             durationS: c.recDurationS,
           },
     transcript: c.txFormat
-      ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
+      ? {
+          format: c.txFormat,
+          segments: c.txSegments,
+          words: c.txWords,
+          redactions: c.txRedactions ?? {},
+          roleSource: c.txRoleSource ?? null,
+        }
       : null,
     score: c.score,
     legalHold:
@@ -244,6 +252,7 @@ export async function createCall(
     txSegments: null,
     txWords: null,
     txRedactions: null,
+    txRoleSource: null,
     ftsId: null,
     score: null,
     silencePct: null,
@@ -263,7 +272,9 @@ export async function createCall(
     updatedAt: now,
   };
   // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
-  const prepared = input.transcript ? await storeTranscript.prepare(ctx, input.transcript) : null;
+  const prepared = input.transcript
+    ? await storeTranscript.prepare(ctx, input.transcript, { direction: input.direction ?? null })
+    : null;
   const inserted = await dp.db.insert(calls).values(row).onConflictDoNothing().returning();
   if (!inserted.length) {
     // Lost a race on the same externalId.

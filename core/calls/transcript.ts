@@ -7,8 +7,9 @@ import type { Ctx } from "../context";
 import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
 import { startProcessing } from "../pipeline";
+import { resolveTranscriptRoles } from "../providers/speech/roles";
 import { redactTranscript } from "../redaction";
-import type { Transcript } from "../transcripts/model";
+import type { RoleResolution, Transcript } from "../transcripts/model";
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
 import { parseTranscript, TranscriptError } from "../transcripts/parse";
 
@@ -19,7 +20,16 @@ export const MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024;
 export const transcriptInputSchema = z.object({
   format: z.enum(TRANSCRIPT_FORMATS),
   content: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]),
+  /** Stereo with one side per channel: the 0-based channel of the agent (roles by channel). */
+  agentChannel: z.number().int().min(0).max(255).optional(),
 });
+
+/** What the role resolver needs to know about the call (C2). */
+export interface RoleContext {
+  direction?: "inbound" | "outbound" | null;
+  /** A resolution already made (speech-to-text output): kept as it is. */
+  roles?: RoleResolution;
+}
 
 export interface PreparedTranscript {
   format: TranscriptFormat;
@@ -35,7 +45,11 @@ export const transcriptKey = (ctx: Ctx, callId: string) =>
  * Parse then redact (C12) — nothing is stored, indexed or sent before redaction. Parse errors
  * become 422 problems naming the line or segment.
  */
-async function prepare(ctx: Ctx, input: z.infer<typeof transcriptInputSchema>): Promise<PreparedTranscript> {
+async function prepare(
+  ctx: Ctx,
+  input: z.infer<typeof transcriptInputSchema>,
+  call: RoleContext = {},
+): Promise<PreparedTranscript> {
   let parsed: Transcript;
   try {
     parsed = parseTranscript(input.format, input.content);
@@ -51,6 +65,15 @@ async function prepare(ctx: Ctx, input: z.infer<typeof transcriptInputSchema>): 
     }
     throw e;
   }
+  // Roles for every transcript, whatever its source (B2): explicit ones are kept, the others come
+  // from the channel, the greeting or the order of the voices.
+  parsed = call.roles
+    ? { ...parsed, roles: call.roles }
+    : resolveTranscriptRoles(parsed, {
+        companyName: ctx.tenant.name,
+        ...(input.agentChannel !== undefined ? { agentChannel: input.agentChannel } : {}),
+        ...(call.direction ? { direction: call.direction } : {}),
+      });
   const { transcript, counts } = redactTranscript(parsed, {
     locale: parsed.language,
     tenantPatterns: ctx.tenant.redactionPatterns ?? [],
@@ -86,8 +109,8 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
     dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
     dp.d1
       .prepare(
-        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, fts_id = ?,
-           duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
+        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,
+           fts_id = ?, duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
          where tenant_id = ? and id = ?`,
       )
       .bind(
@@ -95,6 +118,7 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
         p.transcript.segments.length,
         p.transcript.wordCount,
         JSON.stringify(p.redactions),
+        p.transcript.roles?.source ?? null,
         ftsId,
         p.transcript.durationS || null,
         p.transcript.language ?? null,
@@ -127,7 +151,7 @@ export async function putTranscript(
       throw new ApiError("malformed_json", "The transcript is not valid JSON");
     }
   }
-  const prepared = await prepare(ctx, { format, content: body as string });
+  const prepared = await prepare(ctx, { format, content: body as string }, { direction: call.direction });
   const updated = await commit(ctx, call, prepared);
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
   return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };

@@ -4,6 +4,7 @@ import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
+import { importsEn } from "./features/imports";
 import { statsEn } from "./features/stats";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
@@ -592,6 +593,7 @@ export const en = {
   ...billingEn,
   ...privacyEn,
   ...statsEn,
+  ...importsEn,
   ...qualityEn,
   ...opsEn,
 } as const satisfies Record<string, string>;

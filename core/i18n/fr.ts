@@ -5,6 +5,7 @@ import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
+import { importsFr } from "./features/imports";
 import { statsFr } from "./features/stats";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
@@ -591,6 +592,7 @@ export const fr: Record<keyof typeof en, string> = {
   ...billingFr,
   ...privacyFr,
   ...statsFr,
+  ...importsFr,
   ...qualityFr,
   ...opsFr,
 };

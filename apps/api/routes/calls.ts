@@ -28,6 +28,7 @@ import {
   listCalls,
   listCallsSchema,
 } from "../../../core/calls/service";
+import { correctSpeakers, getSpeakers } from "../../../core/calls/speakers";
 import {
   MAX_TRANSCRIPT_BYTES,
   putTranscript,
@@ -73,6 +74,13 @@ const CallSchema = z
         segments: z.number().nullable(),
         words: z.number().nullable(),
         redactions: z.record(z.string(), z.number()),
+        roleSource: z
+          .enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"])
+          .nullable()
+          .openapi({
+            description:
+              "How agent and customer were told apart: named by the source, by channel, by the greeting, by the first speaker, corrected by a person, or unresolved (no speaker labels)",
+          }),
       })
       .nullable(),
     score: z.number().nullable(),
@@ -435,6 +443,81 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
       await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
+    },
+  );
+
+  const SpeakersSchema = z
+    .object({
+      roles: z
+        .object({
+          source: z.enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"]),
+          agent: z.string().optional().openapi({ description: "The voice taken for the agent" }),
+          phrase: z.string().optional().openapi({ description: "greeting: what the agent said" }),
+          atS: z.number().optional(),
+          direction: z.enum(["inbound", "outbound"]).optional(),
+          agentChannel: z.number().optional(),
+          by: z.string().optional().openapi({ description: "manual: who corrected the roles" }),
+          at: z.number().optional(),
+        })
+        .nullable(),
+      speakers: z.array(
+        z.object({
+          key: z.string(),
+          label: z.string().nullable(),
+          channel: z.number().nullable(),
+          role: z.enum(["agent", "customer", "unknown"]),
+          segments: z.number(),
+          firstAtS: z.number(),
+        }),
+      ),
+    })
+    .openapi("Speakers");
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary: "The voices of the transcript, their roles and how they were resolved",
+      request: { params: CallId },
+      responses: { 200: json(SpeakersSchema), 404: json(z.any(), "No transcript yet") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      return c.json(await getSpeakers(ctx, await findCall(ctx, c.req.valid("param").callId)), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary:
+        "Correct the roles: swap agent and customer, or assign a role per voice; the call is analysed again",
+      description:
+        '`{"swap": true}` or `{"roles": {"SPEAKER_00": "customer", "SPEAKER_01": "agent"}}` (keys from `GET …/speakers`). Reviews and their overrides are kept; no minutes are billed again.',
+      request: {
+        params: CallId,
+        body: jsonBody(
+          z
+            .object({
+              swap: z.literal(true).optional(),
+              roles: z.record(z.string(), z.enum(["agent", "customer"])).optional(),
+            })
+            .openapi("SpeakersCorrection"),
+        ),
+      },
+      responses: {
+        200: json(CallSchema),
+        409: json(z.any(), "No transcript"),
+        422: json(z.any(), "Unknown voice"),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return c.json(callView(await correctSpeakers(ctx, call, c.req.valid("json"))), 200);
     },
   );
 }

@@ -52,6 +52,10 @@ export const calls = sqliteTable(
     txWords: integer("tx_words"),
     /** Counts of redacted items by type (JSON), for the privacy officer. */
     txRedactions: text("tx_redactions", { mode: "json" }).$type<Record<string, number>>(),
+    /** How agent and customer were told apart: `RoleSource` of core/transcripts/model.ts. */
+    txRoleSource: text("tx_role_source", {
+      enum: ["given", "channel", "greeting", "first_speaker", "manual", "unresolved"],
+    }),
     /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
     ftsId: integer("fts_id"),
     score: real("score"),

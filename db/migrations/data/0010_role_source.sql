@@ -1,0 +1,1 @@
+ALTER TABLE `calls` ADD `tx_role_source` text;
