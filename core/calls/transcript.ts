@@ -11,7 +11,7 @@ import { resolveTranscriptRoles } from "../providers/speech/roles";
 import { redactTranscript } from "../redaction";
 import type { RoleResolution, Transcript } from "../transcripts/model";
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
-import { parseTranscript, TranscriptError } from "../transcripts/parse";
+import { effectiveFormat, parseTranscript, TranscriptError } from "../transcripts/parse";
 
 export { TRANSCRIPT_FORMATS, type TranscriptFormat };
 /** A transcript body above this is refused (413) — a 10-hour call is about 1 MB of text. */
@@ -51,16 +51,23 @@ async function prepare(
   call: RoleContext = {},
 ): Promise<PreparedTranscript> {
   let parsed: Transcript;
+  // SRT or WebVTT sent as plain text is stored as what it is.
+  const format = effectiveFormat(input.format, input.content);
   try {
-    parsed = parseTranscript(input.format, input.content);
+    parsed = parseTranscript(format, input.content);
   } catch (e) {
     if (e instanceof TranscriptError) {
-      const where =
-        e.line !== undefined ? `line ${e.line}` : e.segment !== undefined ? `segment ${e.segment}` : "";
+      // The failing field of a JSON document, else its line (text formats) or segment.
+      const pointer =
+        e.field !== undefined
+          ? `/transcript/content${e.field}`
+          : e.line !== undefined
+            ? `/transcript/line/${e.line}`
+            : e.segment !== undefined
+              ? `/transcript/segment/${e.segment}`
+              : "/transcript";
       throw new ApiError(e.code === "too_large" ? "payload_too_large" : "unprocessable", e.message, {
-        errors: [
-          { pointer: where ? `/transcript/${where.replace(" ", "/")}` : "/transcript", detail: e.message },
-        ],
+        errors: [{ pointer, detail: e.message }],
       });
     }
     throw e;
@@ -78,7 +85,7 @@ async function prepare(
     locale: parsed.language,
     tenantPatterns: ctx.tenant.redactionPatterns ?? [],
   });
-  return { format: input.format, transcript, redactions: counts };
+  return { format, transcript, redactions: counts };
 }
 
 function newFtsId(): number {
@@ -143,15 +150,8 @@ export async function putTranscript(
   format: TranscriptFormat,
   content: string,
 ): Promise<Call> {
-  let body: unknown = content;
-  if (format === "json") {
-    try {
-      body = JSON.parse(content);
-    } catch {
-      throw new ApiError("malformed_json", "The transcript is not valid JSON");
-    }
-  }
-  const prepared = await prepare(ctx, { format, content: body as string }, { direction: call.direction });
+  // JSON stays text here: the parser names the line of a syntax error.
+  const prepared = await prepare(ctx, { format, content }, { direction: call.direction });
   const updated = await commit(ctx, call, prepared);
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
   return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };

@@ -114,12 +114,19 @@ export class TranscriptError extends Error {
   readonly code: TranscriptErrorCode;
   readonly line?: number;
   readonly segment?: number;
+  /** JSON: the failing field as a JSON pointer into the document (`/results/utterances/3/start`). */
+  readonly field?: string;
 
-  constructor(code: TranscriptErrorCode, message: string, at: { line?: number; segment?: number } = {}) {
+  constructor(
+    code: TranscriptErrorCode,
+    message: string,
+    at: { line?: number; segment?: number; field?: string } = {},
+  ) {
     super(message);
     this.name = "TranscriptError";
     this.code = code;
     if (at.line !== undefined) this.line = at.line;
     if (at.segment !== undefined) this.segment = at.segment;
+    if (at.field !== undefined) this.field = at.field;
   }
 }

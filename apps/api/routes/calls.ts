@@ -36,7 +36,7 @@ import {
   type TranscriptFormat,
 } from "../../../core/calls/transcript";
 import { ApiError } from "../../../core/errors";
-import { formatFromContentType } from "../../../core/transcripts/parse";
+import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf } from "../openapi";
 
@@ -394,16 +394,19 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Transcripts"],
       summary: "Replace the transcript; the format comes from Content-Type",
       description:
-        "`application/json` (segments), `text/vtt`, `application/x-subrip`, `text/plain` (`Agent:` / `Client:` prefixes). Redacted before it is stored or indexed.",
+        "`application/json`: our segments, WhisperX / faster-whisper, OpenAI `diarized_json`, Deepgram, AssemblyAI, AWS Transcribe and Transcribe Call Analytics output (recognised by shape); `text/vtt`; `application/x-subrip` or `text/srt`; `text/plain` with `Agent:` / `Client:`, `SPEAKER_00:` / `[SPEAKER_00]:` or name prefixes (an SRT or WebVTT body sent as text/plain is read as such). Speaker roles are resolved and the transcript redacted before it is stored or indexed.",
       request: {
         params: CallId,
+        // Plain schema objects, not zod: the library would answer an undeclared Content-Type with a
+        // bare "Unsupported Media Type"; the handler's 415 names the accepted types instead.
         body: {
           required: true,
           content: {
-            "application/json": { schema: z.any() },
-            "text/vtt": { schema: z.string() },
-            "application/x-subrip": { schema: z.string() },
-            "text/plain": { schema: z.string() },
+            "application/json": { schema: { type: "object" } },
+            "text/vtt": { schema: { type: "string" } },
+            "application/x-subrip": { schema: { type: "string" } },
+            "text/srt": { schema: { type: "string" } },
+            "text/plain": { schema: { type: "string" } },
           },
         },
       },
@@ -419,7 +422,12 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       if (!format)
         throw new ApiError(
           "unsupported_media_type",
-          "Send the transcript as application/json, text/vtt, application/x-subrip or text/plain",
+          `${c.req.header("content-type") ? `Content-Type ${c.req.header("content-type")} is not a transcript format` : "No Content-Type"}; send the transcript as one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")} (SRT and WebVTT sent as text/plain are recognised)`,
+          {
+            errors: [
+              { pointer: "/headers/content-type", detail: `one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")}` },
+            ],
+          },
         );
       const { contentLength } = streamedBody(c, MAX_TRANSCRIPT_BYTES);
       void contentLength;
@@ -532,7 +540,14 @@ const ImportResult = z
         result: z.enum(["created", "existing", "error"]),
         id: z.string().optional(),
         status: z.string().optional(),
-        error: z.object({ status: z.number(), title: z.string(), detail: z.string() }).optional(),
+        error: z
+          .object({
+            status: z.number(),
+            title: z.string(),
+            detail: z.string(),
+            errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+          })
+          .optional(),
       }),
     ),
   })
