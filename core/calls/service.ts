@@ -74,6 +74,8 @@ export interface CallView {
     size: number | null;
     sha256: string | null;
     durationS: number | null;
+    /** `durationS` is an estimate (a VBR MP3 without Xing/VBRI header). */
+    durationEstimated: boolean;
   } | null;
   transcript: {
     format: string | null;
@@ -120,6 +122,7 @@ export function callView(c: Call): CallView {
             size: c.recSize,
             sha256: c.recSha256,
             durationS: c.recDurationS,
+            durationEstimated: c.recDurationEstimated === true,
           },
     transcript: c.txFormat
       ? {
@@ -247,6 +250,7 @@ export async function createCall(
     recSize: null,
     recSha256: null,
     recDurationS: null,
+    recDurationEstimated: null,
     recUploadedAt: null,
     txFormat: null,
     txSegments: null,

@@ -66,6 +66,9 @@ const CallSchema = z
         size: z.number().nullable(),
         sha256: z.string().nullable(),
         durationS: z.number().nullable(),
+        durationEstimated: z
+          .boolean()
+          .openapi({ description: "The duration is an estimate (a VBR MP3 without a Xing/VBRI header)" }),
       })
       .nullable(),
     transcript: z

@@ -22,6 +22,8 @@ export const importsEn = {
   "calls.roles.save": "Save roles and analyse again",
   "calls.roles.done": "Roles corrected; the call is being analysed again (reviews are kept).",
   "calls.roles.someone": "a member",
+  "calls.upload.error.no_audio":
+    "This file holds no audio: it is only an audio header, or less than {seconds} s of sound. Nothing was kept.",
 } as const;
 
 export const importsFr: Record<keyof typeof importsEn, string> = {
@@ -49,4 +51,6 @@ export const importsFr: Record<keyof typeof importsEn, string> = {
   "calls.roles.save": "Enregistrer les rôles et analyser à nouveau",
   "calls.roles.done": "Rôles corrigés ; l’appel est analysé à nouveau (les revues sont conservées).",
   "calls.roles.someone": "un membre",
+  "calls.upload.error.no_audio":
+    "Ce fichier ne contient pas d’audio : seulement un en-tête audio, ou moins de {seconds} s de son. Rien n’a été conservé.",
 };

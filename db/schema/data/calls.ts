@@ -46,6 +46,8 @@ export const calls = sqliteTable(
     recSize: integer("rec_size"),
     recSha256: text("rec_sha256"),
     recDurationS: real("rec_duration_s"),
+    /** The duration is an estimate (a VBR MP3 without Xing/VBRI header). */
+    recDurationEstimated: integer("rec_duration_estimated", { mode: "boolean" }),
     recUploadedAt: integer("rec_uploaded_at"),
     txFormat: text("tx_format"),
     txSegments: integer("tx_segments"),

@@ -1,0 +1,1 @@
+ALTER TABLE `calls` ADD `rec_duration_estimated` integer;
