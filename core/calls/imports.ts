@@ -24,7 +24,7 @@ export interface ImportItemResult {
   result: "created" | "existing" | "error";
   id?: string;
   status?: string;
-  error?: { status: number; title: string; detail: string };
+  error?: { status: number; title: string; detail: string; errors?: { pointer: string; detail: string }[] };
 }
 
 async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
@@ -44,11 +44,23 @@ async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportI
   } catch (err) {
     const e = normalizeError(err);
     if (e.status >= 500) throw err;
+    // The failing fields by name: "durationS: Too small…", not only "The request has invalid fields".
+    const fields = e.errors?.length
+      ? e.errors.map((f) => `${f.pointer.replace(/^\//, "")}: ${f.detail}`)
+      : [];
     return {
       item,
       externalId,
       result: "error",
-      error: { status: e.status, title: errorCodes[e.code].title, detail: e.message },
+      error: {
+        status: e.status,
+        title: errorCodes[e.code].title,
+        detail:
+          fields.length && !fields.some((f) => e.message.includes(f))
+            ? `${e.message} (${fields.join("; ")})`
+            : e.message,
+        ...(e.errors?.length ? { errors: e.errors } : {}),
+      },
     };
   }
 }

@@ -3,7 +3,18 @@ import { and, asc, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
-import { AUDIO_MIME, readDuration, SNIFF_BYTES, sniffAudio, sniffStream } from "../audio";
+import {
+  AUDIO_MIME,
+  type AudioFormat,
+  bytesReader,
+  MIN_AUDIO_S,
+  probeStored,
+  type RangeReader,
+  SNIFF_BYTES,
+  type StoredAudio,
+  sniffAudio,
+  sniffStream,
+} from "../audio";
 import type { Ctx } from "../context";
 import { newId, randomToken } from "../crypto";
 import { ApiError, notFound } from "../errors";
@@ -90,6 +101,44 @@ async function sniffOrReject(body: ReadableStream<Uint8Array>) {
   return { head, rest, kind };
 }
 
+/** Ranged reads of a stored object (duration at the end of the file: Ogg, MP4 with `moov` last). */
+function storedReader(bucket: R2Bucket, key: string, size: number): RangeReader {
+  return async (offset, length) => {
+    const n = Math.min(length, size - offset);
+    if (n <= 0) return new Uint8Array(0);
+    const obj = await bucket.get(key, { range: { offset, length: n } });
+    return obj ? new Uint8Array(await obj.arrayBuffer()) : new Uint8Array(0);
+  };
+}
+
+/** A body that is only an audio header (or a few frames) is no recording (I, issue 12 point 15). */
+function refuseWithoutAudio(probe: StoredAudio, kept: boolean): void {
+  if (probe.audioS !== null && probe.audioS < MIN_AUDIO_S)
+    throw new ApiError(
+      "unprocessable",
+      `The file holds no audio to speak of (${probe.audioS.toFixed(2)} s: only an audio header, or less than ${MIN_AUDIO_S} s); ${kept ? "it was discarded" : "nothing was kept"}`,
+      { messageKey: "calls.upload.error.no_audio", params: { seconds: MIN_AUDIO_S } },
+    );
+}
+
+/** Duration and audio content of what was stored; a file without audio is deleted and refused. */
+async function probeOrDelete(
+  bucket: R2Bucket,
+  key: string,
+  format: AudioFormat,
+  head: Uint8Array,
+  size: number,
+): Promise<StoredAudio> {
+  const probe = await probeStored(format, head, size, storedReader(bucket, key, size));
+  try {
+    refuseWithoutAudio(probe, true);
+  } catch (e) {
+    await bucket.delete(key);
+    throw e;
+  }
+  return probe;
+}
+
 /** Single-request upload (≤ MAX_UPLOAD_BYTES). Size and length were checked before reading. */
 export async function putRecording(
   ctx: Ctx,
@@ -100,6 +149,15 @@ export async function putRecording(
     throw new ApiError("conflict", "This call already has a recording; send ?replace=true to replace it");
   const dp = dataPlane(ctx.env, ctx.tenant);
   const { head, rest, kind } = await sniffOrReject(req.body);
+  if (req.contentLength <= head.byteLength) {
+    // The whole body is in hand: a header without audio is refused before anything is written.
+    try {
+      refuseWithoutAudio(await probeStored(kind.format, head, req.contentLength, bytesReader(head)), false);
+    } catch (e) {
+      await rest.cancel().catch(() => undefined);
+      throw e;
+    }
+  }
   const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
   const pipe = hashingPipe(rest, req.contentLength);
   const [put, hashed] = await Promise.all([
@@ -122,13 +180,16 @@ export async function putRecording(
       `Checksum mismatch: received ${hashed.sha256}, expected ${req.checksum}; the upload was discarded`,
     );
   }
+  const size = put?.size ?? hashed.bytes;
+  const probe = await probeOrDelete(dp.bucket, key, kind.format, head, size);
   return finishRecording(ctx, call, {
     key,
-    size: put?.size ?? hashed.bytes,
+    size,
     sha256: hashed.sha256,
     format: kind.format,
     mime: kind.mime,
-    durationS: readDuration(kind.format, head, hashed.bytes),
+    durationS: probe.durationS,
+    durationEstimated: probe.estimated,
     status: "stored",
   });
 }
@@ -143,6 +204,7 @@ async function finishRecording(
     format: string;
     mime: string;
     durationS: number | null;
+    durationEstimated: boolean;
     status: Call["recStatus"];
   },
 ): Promise<Call> {
@@ -158,6 +220,7 @@ async function finishRecording(
       recSize: r.size,
       recSha256: r.sha256,
       recDurationS: r.durationS,
+      recDurationEstimated: r.durationEstimated,
       recUploadedAt: now,
       durationS: call.durationS ?? r.durationS,
       updatedAt: now,
@@ -374,6 +437,13 @@ export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Pr
   } catch (e) {
     throw new ApiError("unprocessable", `The parts could not be assembled: ${(e as Error).message}`);
   }
+  let probe: StoredAudio;
+  try {
+    probe = await probeOrDelete(dp.bucket, u.objectKey, kind.format, head, obj.size);
+  } catch (e) {
+    await dp.db.update(recordingUploads).set({ status: "aborted" }).where(eq(recordingUploads.id, u.id));
+    throw e;
+  }
   await dp.db.update(recordingUploads).set({ status: "completed" }).where(eq(recordingUploads.id, u.id));
   const updated = await finishRecording(ctx, call, {
     key: u.objectKey,
@@ -381,7 +451,8 @@ export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Pr
     sha256: null,
     format: kind.format,
     mime: kind.mime,
-    durationS: readDuration(kind.format, head, obj.size),
+    durationS: probe.durationS,
+    durationEstimated: probe.estimated,
     status: "verifying",
   });
   await enqueueJob(ctx.env, { type: "recording.hash", tenantId: ctx.tenant.id, callId: call.id });

@@ -71,12 +71,16 @@ export interface CallView {
     size: number | null;
     sha256: string | null;
     durationS: number | null;
+    /** `durationS` is an estimate (a VBR MP3 without Xing/VBRI header). */
+    durationEstimated: boolean;
   } | null;
   transcript: {
     format: string | null;
     segments: number | null;
     words: number | null;
     redactions: Record<string, number>;
+    /** How agent and customer were told apart (null for transcripts stored before it was recorded). */
+    roleSource: Call["txRoleSource"];
   } | null;
   score: number | null;
   legalHold: { reason: string; since: string } | null;
@@ -116,9 +120,16 @@ export function callView(c: Call): CallView {
             size: c.recSize,
             sha256: c.recSha256,
             durationS: c.recDurationS,
+            durationEstimated: c.recDurationEstimated === true,
           },
     transcript: c.txFormat
-      ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
+      ? {
+          format: c.txFormat,
+          segments: c.txSegments,
+          words: c.txWords,
+          redactions: c.txRedactions ?? {},
+          roleSource: c.txRoleSource ?? null,
+        }
       : null,
     score: c.score,
     legalHold:
@@ -237,11 +248,13 @@ export async function createCall(
     recSize: null,
     recSha256: null,
     recDurationS: null,
+    recDurationEstimated: null,
     recUploadedAt: null,
     txFormat: null,
     txSegments: null,
     txWords: null,
     txRedactions: null,
+    txRoleSource: null,
     ftsId: null,
     score: null,
     silencePct: null,
@@ -261,7 +274,9 @@ export async function createCall(
     updatedAt: now,
   };
   // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
-  const prepared = input.transcript ? await storeTranscript.prepare(ctx, input.transcript) : null;
+  const prepared = input.transcript
+    ? await storeTranscript.prepare(ctx, input.transcript, { direction: input.direction ?? null })
+    : null;
   const inserted = await dp.db.insert(calls).values(row).onConflictDoNothing().returning();
   if (!inserted.length) {
     // Lost a race on the same externalId.

@@ -8,10 +8,11 @@ import { randomBytes } from "../crypto";
 import { ApiError } from "../errors";
 import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../json-depth";
 import { startProcessing } from "../pipeline";
+import { resolveTranscriptRoles } from "../providers/speech/roles";
 import { redactTranscript } from "../redaction";
-import type { Transcript } from "../transcripts/model";
+import type { RoleResolution, Transcript } from "../transcripts/model";
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
-import { parseTranscript, TranscriptError } from "../transcripts/parse";
+import { effectiveFormat, parseTranscript, TranscriptError } from "../transcripts/parse";
 
 export { TRANSCRIPT_FORMATS, type TranscriptFormat };
 /** A transcript body above this is refused (413) — a 10-hour call is about 1 MB of text. */
@@ -24,7 +25,16 @@ export const transcriptInputSchema = z.object({
     .refine((v) => typeof v === "string" || !jsonValueTooDeep(v), {
       message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
     }),
+  /** Stereo with one side per channel: the 0-based channel of the agent (roles by channel). */
+  agentChannel: z.number().int().min(0).max(255).optional(),
 });
+
+/** What the role resolver needs to know about the call (C2). */
+export interface RoleContext {
+  direction?: "inbound" | "outbound" | null;
+  /** A resolution already made (speech-to-text output): kept as it is. */
+  roles?: RoleResolution;
+}
 
 export interface PreparedTranscript {
   format: TranscriptFormat;
@@ -40,27 +50,47 @@ export const transcriptKey = (ctx: Ctx, callId: string) =>
  * Parse then redact (C12) — nothing is stored, indexed or sent before redaction. Parse errors
  * become 422 problems naming the line or segment.
  */
-async function prepare(ctx: Ctx, input: z.infer<typeof transcriptInputSchema>): Promise<PreparedTranscript> {
+async function prepare(
+  ctx: Ctx,
+  input: z.infer<typeof transcriptInputSchema>,
+  call: RoleContext = {},
+): Promise<PreparedTranscript> {
   let parsed: Transcript;
+  // SRT or WebVTT sent as plain text is stored as what it is.
+  const format = effectiveFormat(input.format, input.content);
   try {
-    parsed = parseTranscript(input.format, input.content);
+    parsed = parseTranscript(format, input.content);
   } catch (e) {
     if (e instanceof TranscriptError) {
-      const where =
-        e.line !== undefined ? `line ${e.line}` : e.segment !== undefined ? `segment ${e.segment}` : "";
+      // The failing field of a JSON document, else its line (text formats) or segment.
+      const pointer =
+        e.field !== undefined
+          ? `/transcript/content${e.field}`
+          : e.line !== undefined
+            ? `/transcript/line/${e.line}`
+            : e.segment !== undefined
+              ? `/transcript/segment/${e.segment}`
+              : "/transcript";
       throw new ApiError(e.code === "too_large" ? "payload_too_large" : "unprocessable", e.message, {
-        errors: [
-          { pointer: where ? `/transcript/${where.replace(" ", "/")}` : "/transcript", detail: e.message },
-        ],
+        errors: [{ pointer, detail: e.message }],
       });
     }
     throw e;
   }
+  // Roles for every transcript, whatever its source (B2): explicit ones are kept, the others come
+  // from the channel, the greeting or the order of the voices.
+  parsed = call.roles
+    ? { ...parsed, roles: call.roles }
+    : resolveTranscriptRoles(parsed, {
+        companyName: ctx.tenant.name,
+        ...(input.agentChannel !== undefined ? { agentChannel: input.agentChannel } : {}),
+        ...(call.direction ? { direction: call.direction } : {}),
+      });
   const { transcript, counts } = redactTranscript(parsed, {
     locale: parsed.language,
     tenantPatterns: ctx.tenant.redactionPatterns ?? [],
   });
-  return { format: input.format, transcript, redactions: counts };
+  return { format, transcript, redactions: counts };
 }
 
 function newFtsId(): number {
@@ -91,8 +121,8 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
     dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
     dp.d1
       .prepare(
-        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, fts_id = ?,
-           duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
+        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,
+           fts_id = ?, duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
          where tenant_id = ? and id = ?`,
       )
       .bind(
@@ -100,6 +130,7 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
         p.transcript.segments.length,
         p.transcript.wordCount,
         JSON.stringify(p.redactions),
+        p.transcript.roles?.source ?? null,
         ftsId,
         p.transcript.durationS || null,
         p.transcript.language ?? null,
@@ -124,15 +155,8 @@ export async function putTranscript(
   format: TranscriptFormat,
   content: string,
 ): Promise<Call> {
-  let body: unknown = content;
-  if (format === "json") {
-    try {
-      body = JSON.parse(content);
-    } catch {
-      throw new ApiError("malformed_json", "The transcript is not valid JSON");
-    }
-  }
-  const prepared = await prepare(ctx, { format, content: body as string });
+  // JSON stays text here: the parser names the line of a syntax error.
+  const prepared = await prepare(ctx, { format, content }, { direction: call.direction });
   const updated = await commit(ctx, call, prepared);
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
   return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };

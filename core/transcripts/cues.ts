@@ -15,7 +15,8 @@ export interface CueTurn {
 const VOICE = /<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>/g;
 /** `Name: text`. The label is letters/digits/space/._'- and starts with a letter or digit. */
 const NAME_PREFIX = /^\s*([\p{L}\p{N}][\p{L}\p{N} ._'’-]{0,39}?)([ \t]*):(?:\s+(.*)|$)/u;
-const BRACKET_PREFIX = /^\s*\[([^\][]{1,40})\]\s*(.*)$/;
+/** `[Name] text`, and WhisperX's `[SPEAKER_00]: text` (the colon is not speech). */
+const BRACKET_PREFIX = /^\s*\[([^\][]{1,40})\][ \t]*(?::[ \t]*)?(.*)$/;
 const DIALOGUE_DASH = /^\s*[-–—]\s+/;
 
 /**

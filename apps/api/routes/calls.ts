@@ -29,6 +29,7 @@ import {
   listCalls,
   listCallsSchema,
 } from "../../../core/calls/service";
+import { correctSpeakers, getSpeakers } from "../../../core/calls/speakers";
 import {
   MAX_TRANSCRIPT_BYTES,
   putTranscript,
@@ -36,7 +37,7 @@ import {
   type TranscriptFormat,
 } from "../../../core/calls/transcript";
 import { ApiError } from "../../../core/errors";
-import { formatFromContentType } from "../../../core/transcripts/parse";
+import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
 
@@ -69,6 +70,9 @@ const CallSchema = z
         size: z.number().nullable(),
         sha256: z.string().nullable(),
         durationS: z.number().nullable(),
+        durationEstimated: z
+          .boolean()
+          .openapi({ description: "The duration is an estimate (a VBR MP3 without a Xing/VBRI header)" }),
       })
       .nullable(),
     transcript: z
@@ -77,6 +81,13 @@ const CallSchema = z
         segments: z.number().nullable(),
         words: z.number().nullable(),
         redactions: z.record(z.string(), z.number()),
+        roleSource: z
+          .enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"])
+          .nullable()
+          .openapi({
+            description:
+              "How agent and customer were told apart: named by the source, by channel, by the greeting, by the first speaker, corrected by a person, or unresolved (no speaker labels)",
+          }),
       })
       .nullable(),
     score: z.number().nullable(),
@@ -387,16 +398,19 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Transcripts"],
       summary: "Replace the transcript; the format comes from Content-Type",
       description:
-        "`application/json` (segments), `text/vtt`, `application/x-subrip`, `text/plain` (`Agent:` / `Client:` prefixes). Redacted before it is stored or indexed.",
+        "`application/json`: our segments, WhisperX / faster-whisper, OpenAI `diarized_json`, Deepgram, AssemblyAI, AWS Transcribe and Transcribe Call Analytics output (recognised by shape); `text/vtt`; `application/x-subrip` or `text/srt`; `text/plain` with `Agent:` / `Client:`, `SPEAKER_00:` / `[SPEAKER_00]:` or name prefixes (an SRT or WebVTT body sent as text/plain is read as such). Speaker roles are resolved and the transcript redacted before it is stored or indexed.",
       request: {
         params: CallId,
+        // Plain schema objects, not zod: the library would answer an undeclared Content-Type with a
+        // bare "Unsupported Media Type"; the handler's 415 names the accepted types instead.
         body: {
           required: true,
           content: {
-            "application/json": { schema: z.any() },
-            "text/vtt": { schema: z.string() },
-            "application/x-subrip": { schema: z.string() },
-            "text/plain": { schema: z.string() },
+            "application/json": { schema: { type: "object" } },
+            "text/vtt": { schema: { type: "string" } },
+            "application/x-subrip": { schema: { type: "string" } },
+            "text/srt": { schema: { type: "string" } },
+            "text/plain": { schema: { type: "string" } },
           },
         },
       },
@@ -412,7 +426,12 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       if (!format)
         throw new ApiError(
           "unsupported_media_type",
-          "Send the transcript as application/json, text/vtt, application/x-subrip or text/plain",
+          `${c.req.header("content-type") ? `Content-Type ${c.req.header("content-type")} is not a transcript format` : "No Content-Type"}; send the transcript as one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")} (SRT and WebVTT sent as text/plain are recognised)`,
+          {
+            errors: [
+              { pointer: "/headers/content-type", detail: `one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")}` },
+            ],
+          },
         );
       const { contentLength } = streamedBody(c, MAX_TRANSCRIPT_BYTES);
       void contentLength;
@@ -440,6 +459,81 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       return c.json(t, 200);
     },
   );
+
+  const SpeakersSchema = z
+    .object({
+      roles: z
+        .object({
+          source: z.enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"]),
+          agent: z.string().optional().openapi({ description: "The voice taken for the agent" }),
+          phrase: z.string().optional().openapi({ description: "greeting: what the agent said" }),
+          atS: z.number().optional(),
+          direction: z.enum(["inbound", "outbound"]).optional(),
+          agentChannel: z.number().optional(),
+          by: z.string().optional().openapi({ description: "manual: who corrected the roles" }),
+          at: z.number().optional(),
+        })
+        .nullable(),
+      speakers: z.array(
+        z.object({
+          key: z.string(),
+          label: z.string().nullable(),
+          channel: z.number().nullable(),
+          role: z.enum(["agent", "customer", "unknown"]),
+          segments: z.number(),
+          firstAtS: z.number(),
+        }),
+      ),
+    })
+    .openapi("Speakers");
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary: "The voices of the transcript, their roles and how they were resolved",
+      request: { params: CallId },
+      responses: { 200: json(SpeakersSchema), 404: json(z.any(), "No transcript yet") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      return c.json(await getSpeakers(ctx, await findCall(ctx, c.req.valid("param").callId)), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary:
+        "Correct the roles: swap agent and customer, or assign a role per voice; the call is analysed again",
+      description:
+        '`{"swap": true}` or `{"roles": {"SPEAKER_00": "customer", "SPEAKER_01": "agent"}}` (keys from `GET …/speakers`). Reviews and their overrides are kept; no minutes are billed again.',
+      request: {
+        params: CallId,
+        body: jsonBody(
+          z
+            .object({
+              swap: z.literal(true).optional(),
+              roles: z.record(z.string(), z.enum(["agent", "customer"])).optional(),
+            })
+            .openapi("SpeakersCorrection"),
+        ),
+      },
+      responses: {
+        200: json(CallSchema),
+        409: json(z.any(), "No transcript"),
+        422: json(z.any(), "Unknown voice"),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return c.json(callView(await correctSpeakers(ctx, call, c.req.valid("json"))), 200);
+    },
+  );
 }
 
 const ImportResult = z
@@ -452,7 +546,14 @@ const ImportResult = z
         result: z.enum(["created", "existing", "error"]),
         id: z.string().optional(),
         status: z.string().optional(),
-        error: z.object({ status: z.number(), title: z.string(), detail: z.string() }).optional(),
+        error: z
+          .object({
+            status: z.number(),
+            title: z.string(),
+            detail: z.string(),
+            errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+          })
+          .optional(),
       }),
     ),
   })

@@ -12,6 +12,7 @@ import {
   listCalls,
   reprocessCall,
 } from "../../../core/calls/service";
+import { correctSpeakers } from "../../../core/calls/speakers";
 import { putTranscript, readTranscript } from "../../../core/calls/transcript";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
@@ -29,6 +30,7 @@ import { tr } from "../layout";
 import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import { bytes, clock, DAY_RE, dayStart, jsonFailure, num, requireSameOrigin } from "./calls/shared";
+import { SpeakersSection, speakersInputFromForm } from "./calls/speakers";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
 import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "./common";
@@ -379,6 +381,7 @@ const DETAIL_NOTICES: Record<string, MessageKey> = {
   review_resolved: "review.done.resolved",
   legal_hold_lifted: "calls.legal_hold.done_lifted",
   transcript_existing: "calls.import.existing",
+  speakers_corrected: "calls.roles.done",
 };
 
 interface DetailState {
@@ -529,6 +532,13 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         <h2 id="transcript-h">{_("calls.transcript.title")}</h2>
         {transcript ? (
           <>
+            <SpeakersSection
+              c={c}
+              callId={call.id}
+              transcript={transcript}
+              canWrite={roleAllows(actor.role, "calls:write")}
+              names={names}
+            />
             <p class="muted">{_("calls.transcript.redacted_note")}</p>
             <Segments c={c} transcript={transcript} seekable={playable} />
           </>
@@ -665,6 +675,19 @@ export function registerCalls(app: Hono<AppEnv>) {
     } catch (err) {
       const p = explainTranscriptFailure(c, err, file);
       return detailPage(c, { transcriptError: { message: p.message, detail: p.detail } }, p.status);
+    }
+  });
+
+  /** Correct the speakers' roles (B2): swap, or one role per voice; the call is analysed again. */
+  app.post("/calls/:callId/speakers", access({ kind: "portal", perm: "calls:write" }), async (c) => {
+    const { ctx } = userCtx(c);
+    const row = await findCall(ctx, c.req.param("callId"));
+    try {
+      await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
+      return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return detailPage(c, { error: message }, status);
     }
   });
 
