@@ -4,6 +4,7 @@ import { flushReadsStep } from "../core/audit-reads";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
+import { sweepAbandonedUploads } from "../core/calls/uploads";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { sweepDirtyKpis } from "../core/kpis";
@@ -40,6 +41,8 @@ export async function handleScheduled(
       await recheckSsoSessions(env, controller.scheduledTime);
       // Reads of the hour that ended go into the audit chains (core/audit-reads.ts).
       await flushReadsStep(env, controller.scheduledTime);
+      // Multipart uploads open past 24 h are aborted: R2 would keep their parts for 7 days.
+      await sweepAbandonedUploads(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));

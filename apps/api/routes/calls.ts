@@ -36,10 +36,13 @@ import {
   readTranscript,
   type TranscriptFormat,
 } from "../../../core/calls/transcript";
+import { parseDeclaration } from "../../../core/calls/uploads";
 import { ApiError } from "../../../core/errors";
 import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
+import { binary, streamedBody } from "./bodies";
+import { UploadDeclarationSchema, UploadSchema } from "./uploads";
 
 const CallSchema = z
   .object({
@@ -108,30 +111,6 @@ const CallSchema = z
   .openapi("Call");
 
 const CallId = IdParam("callId");
-const binary = (description: string) => ({
-  required: true,
-  description,
-  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-});
-
-/** Body size rules for streamed bodies: a length is required (411) and checked before reading (413). */
-function streamedBody(c: Context<AppEnv>, max: number) {
-  const len = c.req.header("content-length");
-  if (len === undefined || !/^\d+$/.test(len))
-    throw new ApiError(
-      "length_required",
-      "Send Content-Length (use the multipart upload API for streams of unknown size)",
-    );
-  const n = Number(len);
-  if (n > max)
-    throw new ApiError(
-      "payload_too_large",
-      `The body is ${n} bytes; the limit of one request is ${max} bytes`,
-    );
-  if (n === 0 || !c.req.raw.body) throw new ApiError("bad_request", "The body is empty");
-  return { body: c.req.raw.body, contentLength: n };
-}
-
 const replaceQuery = z.object({ replace: z.enum(["true", "false"]).optional() });
 
 export function registerCalls(api: OpenAPIHono<AppEnv>) {
@@ -300,24 +279,24 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/calls/{callId}/recording/uploads",
       tags: ["Recordings"],
-      summary: "Start a multipart upload (files above 100 MB, up to 5 GB)",
-      request: { params: CallId, query: replaceQuery },
-      responses: {
-        201: json(
-          z.object({
-            uploadId: z.string(),
-            partSize: z.number(),
-            minPartSize: z.number(),
-            maxParts: z.number(),
-            maxSize: z.number(),
-          }),
-        ),
+      summary: "Start a multipart upload (files above 100 MB, up to 5 GB), declaring its size",
+      description:
+        "Declare `size` (and optionally `partSize`): every part but the last must then be exactly `partSize` bytes and the last `lastPartSize`; a part of another size is refused at once, naming the expected size. Without a body the parts may be of any size R2 accepts. An upload not completed within 24 hours is aborted and its parts discarded.",
+      request: {
+        params: CallId,
+        query: replaceQuery,
+        body: {
+          required: false,
+          content: { "application/json": { schema: UploadDeclarationSchema.partial() } },
+        },
       },
+      responses: { 201: json(UploadSchema, "Created") },
     }),
     async (c) => {
       const ctx = c.get("ctx");
       const call = await findCall(ctx, c.req.valid("param").callId);
-      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true"), 201);
+      const declared = parseDeclaration(c.req.valid("json"), false);
+      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true", declared), 201);
     },
   );
 
@@ -326,7 +305,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       method: "put",
       path: "/calls/{callId}/recording/uploads/{uploadId}/parts/{partNumber}",
       tags: ["Recordings"],
-      summary: "Upload one part (all but the last ≥ 5 MiB); hashed as it arrives",
+      summary: "Upload one part (of the declared size; all but the last ≥ 5 MiB); hashed as it arrives",
       request: {
         params: UploadId.extend({
           partNumber: z.coerce

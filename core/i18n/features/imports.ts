@@ -24,6 +24,9 @@ export const importsEn = {
   "calls.roles.someone": "a member",
   "calls.upload.error.no_audio":
     "This file holds no audio: it is only an audio header, or less than {seconds} s of sound. Nothing was kept.",
+  "uploads.error.part_size": "Part {part} must be exactly {expected} bytes; this one is {received} bytes.",
+  "uploads.error.aborted":
+    "The upload was cut off after {received} of {expected} bytes; nothing of it was kept. Send it again.",
 } as const;
 
 export const importsFr: Record<keyof typeof importsEn, string> = {
@@ -53,4 +56,8 @@ export const importsFr: Record<keyof typeof importsEn, string> = {
   "calls.roles.someone": "un membre",
   "calls.upload.error.no_audio":
     "Ce fichier ne contient pas d’audio : seulement un en-tête audio, ou moins de {seconds} s de son. Rien n’a été conservé.",
+  "uploads.error.part_size":
+    "La partie {part} doit faire exactement {expected} octets ; celle-ci en fait {received}.",
+  "uploads.error.aborted":
+    "L’envoi a été interrompu après {received} octets sur {expected} ; rien n’en a été conservé. Renvoyez-le.",
 };

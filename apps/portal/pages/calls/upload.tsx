@@ -12,6 +12,7 @@ import {
   putRecording,
 } from "../../../../core/calls/recording";
 import { type CreateCallInput, createCall, findCall } from "../../../../core/calls/service";
+import { parseDeclaration } from "../../../../core/calls/uploads";
 import { ApiError } from "../../../../core/errors";
 import type { MessageKey } from "../../../../core/i18n";
 import type { Call } from "../../../../db/schema/data";
@@ -329,7 +330,14 @@ export function registerCallUploads(app: Hono<AppEnv>) {
       requireSameOrigin(c);
       const { ctx } = userCtx(c);
       const call = await findCall(ctx, c.req.param("callId"));
-      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true"), 201);
+      // The page declares the file's size, so a part of the wrong size is refused at once.
+      const raw = (c.req.header("content-type") ?? "").startsWith("application/json")
+        ? await c.req.json().catch(() => {
+            throw new ApiError("malformed_json", "not JSON");
+          })
+        : undefined;
+      const declared = parseDeclaration(raw, false);
+      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true", declared), 201);
     } catch (err) {
       return jsonFailure(c, err);
     }
