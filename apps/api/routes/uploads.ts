@@ -25,14 +25,9 @@ export const UploadDeclarationSchema = z
       .min(1)
       .max(MAX_MULTIPART_BYTES)
       .openapi({ description: "Total bytes of the file" }),
-    partSize: z
-      .number()
-      .int()
-      .min(MIN_PART_BYTES)
-      .optional()
-      .openapi({
-        description: "Bytes of every part but the last (≥ 5 MiB, ≤ one request's limit; default 16 MiB)",
-      }),
+    partSize: z.number().int().min(MIN_PART_BYTES).optional().openapi({
+      description: "Bytes of every part but the last (≥ 5 MiB, ≤ one request's limit; default 16 MiB)",
+    }),
   })
   .strict()
   .openapi("UploadDeclaration");

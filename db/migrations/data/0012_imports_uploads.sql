@@ -58,4 +58,5 @@ DROP TABLE `recording_uploads`;--> statement-breakpoint
 ALTER TABLE `__new_recording_uploads` RENAME TO `recording_uploads`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE INDEX `rec_uploads_call_idx` ON `recording_uploads` (`tenant_id`,`call_id`);--> statement-breakpoint
-CREATE INDEX `rec_uploads_open_idx` ON `recording_uploads` (`status`,`expires_at`);
+CREATE INDEX `rec_uploads_open_idx` ON `recording_uploads` (`status`,`expires_at`);--> statement-breakpoint
+CREATE INDEX `calls_tenant_create_hash_idx` ON `calls` (`tenant_id`,`create_hash`);

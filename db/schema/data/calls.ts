@@ -91,6 +91,8 @@ export const calls = sqliteTable(
     index("calls_tenant_team_started_idx").on(t.tenantId, t.team, t.startedAt, t.id),
     index("calls_tenant_status_started_idx").on(t.tenantId, t.status, t.startedAt, t.id),
     index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
+    /** A re-sent import finds a call without externalId by its content (core/calls/imports.ts). */
+    index("calls_tenant_create_hash_idx").on(t.tenantId, t.createHash),
     index("calls_tenant_score_idx").on(t.tenantId, t.score),
     uniqueIndex("calls_fts_id_idx").on(t.ftsId),
     // Retention (F1): partial indexes hold only what is still to purge, so a daily run reads
