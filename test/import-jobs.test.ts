@@ -1,7 +1,10 @@
+import { eq } from "drizzle-orm";
 import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getJob, runJobStep } from "../core/jobs";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { controlDb } from "../db/client";
+import { users } from "../db/schema/control";
+import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 import "../workers/job-handlers";
 
 /**
@@ -231,5 +234,58 @@ describe("bulk import job: ZIP through its central directory (17.4)", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toContain("not a readable ZIP archive");
     expect(await countCalls(t)).toBe(0);
+  });
+});
+
+describe("bulk import job: the portal (17.4)", () => {
+  async function postFile(cookie: string, file: File) {
+    const fd = new FormData();
+    fd.append("file", file);
+    const encoded = new Request("http://x/", { method: "POST", body: fd });
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    return call("/imports", {
+      method: "POST",
+      cookie,
+      body,
+      headers: {
+        origin: BASE,
+        "content-type": encoded.headers.get("content-type") ?? "",
+        "content-length": String(body.length),
+      },
+    });
+  }
+
+  it("a form starts the import; its page refreshes itself while it runs and shows progress and items, FR and EN", async () => {
+    const t = await makeTenant();
+    const cookie = await loginCookie(t.users.admin.email);
+    const body = [line({ externalId: "P-1", transcript: tx(1) }), "{oops", line({ externalId: "P-2" })].join(
+      "\n",
+    );
+    const res = await postFile(cookie, new File([body], "lot-1.ndjson", { type: "application/x-ndjson" }));
+    expect(res.status).toBe(303);
+    const url = res.headers.get("location")!;
+    expect(url).toMatch(/^\/imports\/imp_/);
+    const running = await call(url, { cookie });
+    expect(running.status).toBe(200);
+    expect(running.headers.get("refresh")).toBe("5");
+    const en = await running.text();
+    expect(en).toContain("Waiting");
+    expect(en).toContain("lot-1.ndjson");
+    expect(en).toContain("refreshes every 5 seconds until the import ends");
+    await drive(url.split("/").pop()!, t);
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    const done = await call(url, { cookie });
+    expect(done.headers.get("refresh")).toBeNull();
+    const fr = await done.text();
+    expect(fr).toContain("Terminé");
+    expect(fr).toContain("3 éléments sur 3");
+    expect(fr).toContain("2 créés, 0 déjà présents, 1 en erreur");
+    expect(fr).toContain("line 2 is not valid JSON");
+    const list = await (await call("/imports", { cookie })).text();
+    expect(list).toContain("lot-1.ndjson");
+    // No file: a readable message, in the user's language.
+    const none = await postFile(cookie, new File([], "", { type: "application/octet-stream" }));
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain("Choisissez un fichier NDJSON ou ZIP.");
   });
 });

@@ -388,6 +388,36 @@ export async function createFileUpload(ctx: Ctx, d: UploadDeclaration): Promise<
   return uploadView(u);
 }
 
+/**
+ * An import file small enough for one request (the portal's form): stored at once, as a completed
+ * upload, so `startImport` takes it like a multipart one.
+ */
+export async function storeImportFile(ctx: Ctx, file: Blob): Promise<UploadView> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const id = newId("upl");
+  const key = importFileKey(dp, id);
+  await dp.bucket.put(key, file);
+  const now = Date.now();
+  const [row] = await dp.db
+    .insert(recordingUploads)
+    .values({
+      id,
+      tenantId: ctx.tenant.id,
+      purpose: "import",
+      callId: null,
+      r2UploadId: "",
+      objectKey: key,
+      status: "completed",
+      size: file.size,
+      partSize: Math.max(file.size, 1),
+      createdAt: now,
+      expiresAt: now + UPLOAD_TTL_MS,
+    })
+    .returning();
+  await auditCtx(ctx, "upload.started", "upload", id, { purpose: "import", size: file.size });
+  return uploadView(row);
+}
+
 export async function getFileUpload(ctx: Ctx, id: string): Promise<UploadView> {
   return uploadView((await findUpload(ctx, id, "import")).u);
 }
@@ -471,7 +501,32 @@ export async function sweepAbandonedUploads(env: Env, now: number): Promise<numb
       }
     }
   }
+  aborted += await sweepUnusedImportFiles(env, now);
   if (aborted)
     console.log(JSON.stringify({ level: "info", msg: "abandoned uploads aborted", count: aborted }));
   return aborted;
+}
+
+/** Import files completed but never imported within their 24 h: the file goes, the upload ends. */
+async function sweepUnusedImportFiles(env: Env, now: number): Promise<number> {
+  let n = 0;
+  for (const { d1 } of shardDatabases(env)) {
+    const rows = await d1
+      .prepare(
+        `select id, tenant_id from recording_uploads u where purpose = 'import' and status = 'completed'
+         and expires_at < ? and not exists (select 1 from imports i where i.upload_id = u.id) limit ?`,
+      )
+      .bind(now, SWEEP_BATCH)
+      .all<{ id: string; tenant_id: string }>();
+    for (const r of rows.results) {
+      const tenant = await tenantById(env, r.tenant_id);
+      if (tenant) {
+        const dp = dataPlane(env, tenant);
+        await dp.bucket.delete(importFileKey(dp, r.id));
+      }
+      await d1.prepare("update recording_uploads set status = 'aborted' where id = ?").bind(r.id).run();
+      n++;
+    }
+  }
+  return n;
 }

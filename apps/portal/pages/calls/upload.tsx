@@ -188,6 +188,9 @@ async function uploadPage(c: PortalContext, state: UploadState = {}, status = 20
       <section aria-labelledby="import-h">
         <h2 id="import-h">{_("calls.import.title")}</h2>
         <p>{_("calls.import.intro")}</p>
+        <p>
+          <a href="/imports">{_("imports.title")}</a>
+        </p>
         {state.importError ? (
           <div class="error" role="alert">
             <p>{state.importError}</p>
