@@ -215,7 +215,9 @@ export function registerImportPages(app: Hono<AppEnv>) {
         return portalPage(
           c,
           { title: tr(c)("imports.title"), error: tr(c)("imports.error.not_found") },
-          <></>,
+          <p>
+            <a href="/imports">{tr(c)("imports.back")}</a>
+          </p>,
           404,
         );
       throw err;
