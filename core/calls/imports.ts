@@ -6,7 +6,7 @@ import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
 import { sha256Hex } from "../crypto";
 import { ApiError, errorCodes, normalizeError } from "../errors";
-import { type CreateCallInput, canonical, createCall } from "./service";
+import { type CreateCallInput, canonical, createCall, createCallSchema } from "./service";
 
 /**
  * Bulk import (B2): many calls in one request, a result per item, idempotent on each call's
@@ -53,7 +53,8 @@ export async function importOne(ctx: Ctx, item: string, body: unknown): Promise<
       ? (body as { externalId: string }).externalId
       : null;
   try {
-    if (externalId === null && body && typeof body === "object") {
+    // Only a valid body is hashed (an invalid one fails in createCall with its field errors).
+    if (externalId === null && createCallSchema.safeParse(body).success) {
       const same = await existingByContent(ctx, body);
       if (same) return { item, externalId, result: "existing", id: same.id, status: same.status };
     }
