@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { purgeOldImports } from "../core/calls/import-job";
 import { getJob, runJobStep } from "../core/jobs";
 import { controlDb } from "../db/client";
 import { users } from "../db/schema/control";
@@ -144,6 +145,24 @@ describe("bulk import job: NDJSON (17.4)", () => {
     expect(resent.id).not.toBe(imp.id);
     expect(await drive(resent.id, t)).toMatchObject({ status: "done", created: 0, existing: 13, errors: 2 });
     expect(await countCalls(t)).toBe(13);
+  });
+
+  it("an import's rows are kept 30 days after it ends, then purged with its items", async () => {
+    const t = await makeTenant();
+    const imp = (await (
+      await startImport(t, await upload(t, strToU8(line({ externalId: "K-1" }))))
+    ).json()) as Imp;
+    await drive(imp.id, t);
+    const items = () =>
+      E.DATA_EU_1.prepare("select count(*) as n from import_items where import_id = ?")
+        .bind(imp.id)
+        .first<{ n: number }>();
+    expect((await items())!.n).toBe(1);
+    await purgeOldImports(E, Date.now() + 29 * 24 * 3600_000);
+    expect((await call(`/api/v1/imports/${imp.id}`, { key: t.key })).status).toBe(200);
+    await purgeOldImports(E, Date.now() + 31 * 24 * 3600_000);
+    expect((await call(`/api/v1/imports/${imp.id}`, { key: t.key })).status).toBe(404);
+    expect((await items())!.n).toBe(0);
   });
 
   it("over 10,000 items: the import fails before any call is created", async () => {

@@ -4,6 +4,7 @@ import { flushReadsStep } from "../core/audit-reads";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
+import { purgeOldImports } from "../core/calls/import-job";
 import { sweepAbandonedUploads } from "../core/calls/uploads";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
@@ -54,6 +55,8 @@ export async function daily(env: Env, now: number): Promise<void> {
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
   await startRetentionRuns(env, now);
+  // Bulk imports' outcomes are kept 30 days after they end.
+  await purgeOldImports(env, now);
   await enqueueDueReports(env, now);
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
-import { type DataPlane, dataPlane } from "../../db/resolver";
+import { type DataPlane, dataPlane, shardDatabases } from "../../db/resolver";
 import type { Job } from "../../db/schema/control";
 import { type ImportItemRow, type ImportRow, importItems, imports } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
@@ -677,4 +677,25 @@ async function finish(s: StepState, error: string | null): Promise<StepOutcome> 
     ...(error ? { failed: true } : {}),
   });
   return { progress: { phase: "create" }, result: { importId: s.imp.id, ...counts, error } };
+}
+
+const KEEP_FINISHED_MS = 30 * 24 * 3600_000;
+
+/** Daily: imports ended more than 30 days ago go, with their items (bounded per run and shard). */
+export async function purgeOldImports(env: Env, now: number): Promise<number> {
+  let n = 0;
+  for (const { d1 } of shardDatabases(env)) {
+    const old = await d1
+      .prepare("select id from imports where finished_at is not null and finished_at < ? limit 200")
+      .bind(now - KEEP_FINISHED_MS)
+      .all<{ id: string }>();
+    for (const { id } of old.results) {
+      await d1.batch([
+        d1.prepare("delete from import_items where import_id = ?").bind(id),
+        d1.prepare("delete from imports where id = ?").bind(id),
+      ]);
+      n++;
+    }
+  }
+  return n;
 }

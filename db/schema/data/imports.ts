@@ -3,7 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 /**
  * Bulk imports (B2): one NDJSON or ZIP file, up to 10,000 calls, worked through by a durable job
  * (`jobs` kind `call_import`). The file lives in R2 under `t/<tenant>/imports/<id>/` only while
- * the job runs (it holds unredacted transcripts); the rows keep the outcome for 30 days.
+ * the job runs (it holds unredacted transcripts); the rows keep the outcome for 30 days (then the daily cron removes them).
  */
 export const IMPORT_STATUSES = ["queued", "scanning", "running", "done", "failed"] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
