@@ -244,4 +244,23 @@ describe("multipart uploads: client aborts and abandoned uploads (17.5)", () => 
     expect(late.status).toBe(409);
     expect(((await late.json()) as { detail: string }).detail).toContain("aborted");
   });
+
+  it("an import file completed but never imported is removed by the sweep after its 24 h", async () => {
+    const t = await makeTenant();
+    const u = (await (await startFile(t, { size: 100 })).json()) as Upload;
+    expect((await put(t, `/api/v1/uploads/${u.uploadId}/parts/1`, bytesOf(100))).status).toBe(200);
+    expect(
+      (await call(`/api/v1/uploads/${u.uploadId}/complete`, { method: "POST", key: t.key })).status,
+    ).toBe(200);
+    const key = `t/${t.tenant.id}/imports/${u.uploadId}/file`;
+    expect(await E.BLOB_EU.head(key)).not.toBeNull();
+    await sweepAbandonedUploads(E, Date.now());
+    expect(await E.BLOB_EU.head(key)).not.toBeNull(); // still within its day
+    await sweepAbandonedUploads(E, Date.now() + UPLOAD_TTL_MS + 60_000);
+    expect(await E.BLOB_EU.head(key)).toBeNull();
+    const row = await E.DATA_EU_1.prepare("select status from recording_uploads where id = ?")
+      .bind(u.uploadId)
+      .first<{ status: string }>();
+    expect(row!.status).toBe("aborted");
+  });
 });
