@@ -98,7 +98,8 @@ export const importsFr: Record<keyof typeof importsEn, string> = {
   "imports.title": "Imports en masse",
   "imports.intro":
     "Un fichier NDJSON (un appel par ligne, tel que POST /api/v1/calls le prend) ou un ZIP de transcriptions (.json, .vtt, .srt, .txt, avec un calls.ndjson facultatif nommant le transcriptFile de chaque appel), jusqu’à 10 000 appels. L’import se fait en arrière-plan ; cette page en montre l’avancement.",
-  "imports.file": "Fichier NDJSON ou ZIP (jusqu’à {max} ici ; au-delà, par l’envoi en plusieurs parties de l’API)",
+  "imports.file":
+    "Fichier NDJSON ou ZIP (jusqu’à {max} ici ; au-delà, par l’envoi en plusieurs parties de l’API)",
   "imports.submit": "Lancer l’import",
   "imports.latest": "Derniers imports",
   "imports.none": "Aucun import pour l’instant.",
