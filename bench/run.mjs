@@ -205,6 +205,12 @@ const STEPS = {
       "1,000 transcript calls posted through the API all `done` through the local queues in ≤ 60 s; none lost, none analysed twice",
     run: async () => (await import("./p2.mjs")).p2(),
   },
+  p9: {
+    title: "P9 Bulk import",
+    target:
+      "10,000 NDJSON calls with ~150-segment transcripts through one import all `done` ≤ 10 min under `wrangler dev`, none lost, none twice; `POST /api/v1/imports` ≤ 1 s",
+    run: async () => (await import("./p9.mjs")).p9(),
+  },
   p4: {
     title: "P4 Recording upload",
     target:

@@ -65,6 +65,11 @@ export interface NewJob {
   /** A second job with the same key is not created; the existing one is returned. */
   dedupeKey?: string;
   createdBy?: string | null;
+  /**
+   * False: the first step is not sent; the caller runs steps itself (`runJobStep` with
+   * `enqueueNext: false`, e.g. a request waiting for a small job) and then `sendNextStep`.
+   */
+  enqueue?: boolean;
 }
 
 /** Create a job and send its first step. With a dedupeKey already used, returns that job. */
@@ -92,7 +97,7 @@ export async function startJob(
     .onConflictDoNothing()
     .returning();
   if (inserted.length) {
-    await enqueueJob(env, { type: "job.step", jobId: id, step: 0 });
+    if (j.enqueue !== false) await enqueueJob(env, { type: "job.step", jobId: id, step: 0 });
     return { job: inserted[0], created: true };
   }
   const existing = await db.query.jobs.findFirst({ where: eq(jobs.dedupeKey, j.dedupeKey ?? "") });
@@ -109,6 +114,7 @@ export async function runJobStep(
   env: Env,
   msg: { jobId: string; step: number },
   now: () => number = Date.now,
+  opts: { enqueueNext?: boolean } = {},
 ): Promise<"ran" | "finished" | "stale" | "gone" | "failed"> {
   const db = controlDb(env);
   const job = await getJob(env, msg.jobId);
@@ -147,8 +153,16 @@ export async function runJobStep(
     .returning({ id: jobs.id });
   if (!saved.length) return "stale"; // a concurrent delivery of the same step won
   if (finished) return "finished";
-  await enqueueJob(env, { type: "job.step", jobId: job.id, step: job.steps + 1 }, out.delaySeconds);
+  if (opts.enqueueNext !== false)
+    await enqueueJob(env, { type: "job.step", jobId: job.id, step: job.steps + 1 }, out.delaySeconds);
   return "ran";
+}
+
+/** Hand a job run inline (see `NewJob.enqueue`) back to the queue: send its current step. */
+export async function sendNextStep(env: Env, jobId: string): Promise<void> {
+  const job = await getJob(env, jobId);
+  if (job && (job.status === "queued" || job.status === "running"))
+    await enqueueJob(env, { type: "job.step", jobId: job.id, step: job.steps });
 }
 
 /** Cron (every 10 minutes): send again the next step of jobs that have not moved for a while. */

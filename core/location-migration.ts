@@ -356,20 +356,12 @@ async function abortUploads(src: DataPlane) {
       .catch(() => undefined);
     await src.db.update(recordingUploads).set({ status: "aborted" }).where(eq(recordingUploads.id, u.id));
   }
-  if (open.length)
+  const callIds = open.flatMap((u) => (u.callId ? [u.callId] : []));
+  if (callIds.length)
     await src.db
       .update(calls)
       .set({ recStatus: "none" })
-      .where(
-        and(
-          eq(calls.tenantId, src.tenantId),
-          inArray(
-            calls.id,
-            open.map((u) => u.callId),
-          ),
-          isNull(calls.recKey),
-        ),
-      );
+      .where(and(eq(calls.tenantId, src.tenantId), inArray(calls.id, callIds), isNull(calls.recKey)));
 }
 
 /** Stream one object across buckets; MD5 of the bytes read must equal what R2 stored. */

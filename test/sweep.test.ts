@@ -5,8 +5,10 @@ import { type AccessRule, ruleOf } from "../apps/middleware/access";
 import { inviteMember } from "../core/accounts";
 import { createAgent } from "../core/agents";
 import { createApiKey } from "../core/apikeys";
+import { startImport } from "../core/calls/import-job";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
+import { completeFileUpload, createFileUpload, putFilePart } from "../core/calls/uploads";
 import { newId } from "../core/crypto";
 import { publishPolicyVersion } from "../core/policies";
 import { createPrivacyRequest } from "../core/privacy/requests";
@@ -98,6 +100,17 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
   const inv = await inviteMember(b.ctx, { email: `x${Date.now()}@example.test`, role: "viewer" });
   const { call } = await createCall(b.ctx, { externalId: "b-call" });
   const upload = await createUpload(b.ctx, await findCall(b.ctx, call.id), false);
+  const file = new TextEncoder().encode('{"externalId":"b-import"}\n');
+  const fileUpload = await createFileUpload(b.ctx, { size: file.length });
+  await putFilePart(b.ctx, fileUpload.uploadId, 1, {
+    body: new Blob([file]).stream(),
+    contentLength: file.length,
+    checksum: null,
+  });
+  await completeFileUpload(b.ctx, fileUpload.uploadId);
+  const sendImport = vi.spyOn(b.ctx.env.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+  const { imp } = await startImport(b.ctx, { uploadId: fileUpload.uploadId });
+  sendImport.mockRestore();
   const rubrics = await listRubrics(b.ctx);
   const webhook = await createEndpoint(b.ctx, {
     url: "https://hooks.example.com/b",
@@ -189,6 +202,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     version: "1",
     callId: call.id,
     uploadId: upload.uploadId,
+    importId: imp.id,
     partNumber: "1",
     memberId: b.users.viewer.membershipId,
     keyId: b.keyId,

@@ -8,3 +8,4 @@ import "../core/contract-end";
 import "../core/stats/build";
 import "../core/privacy/jobs";
 import "../core/backup";
+import "../core/calls/import-job";

@@ -4,6 +4,8 @@ import { flushReadsStep } from "../core/audit-reads";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
+import { purgeOldImports } from "../core/calls/import-job";
+import { sweepAbandonedUploads } from "../core/calls/uploads";
 import { purgeIdempotencyKeys } from "../core/idempotency";
 import { resumeStalledJobs } from "../core/jobs";
 import { sweepDirtyKpis } from "../core/kpis";
@@ -40,6 +42,8 @@ export async function handleScheduled(
       await recheckSsoSessions(env, controller.scheduledTime);
       // Reads of the hour that ended go into the audit chains (core/audit-reads.ts).
       await flushReadsStep(env, controller.scheduledTime);
+      // Multipart uploads open past 24 h are aborted: R2 would keep their parts for 7 days.
+      await sweepAbandonedUploads(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));
@@ -51,6 +55,8 @@ export async function daily(env: Env, now: number): Promise<void> {
   await purgeEmailTokens(env, now);
   await purgeIdempotencyKeys(env, now);
   await startRetentionRuns(env, now);
+  // Bulk imports' outcomes are kept 30 days after they end.
+  await purgeOldImports(env, now);
   await enqueueDueReports(env, now);
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.

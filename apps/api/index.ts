@@ -25,11 +25,13 @@ import { registerSettings } from "./routes/settings";
 import { registerStatistics } from "./routes/statistics";
 import { registerSupport } from "./routes/support";
 import { registerTenant } from "./routes/tenant";
+import { registerUploads } from "./routes/uploads";
 import { registerWebhooks } from "./routes/webhooks";
 
 /** JSON bodies above this are refused (413) before being parsed. Uploads have their own limit. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
-const STREAMED_PUT = /\/calls\/[^/]+\/(recording|transcript|recording\/uploads\/[^/]+\/parts\/\d+)$/;
+const STREAMED_PUT =
+  /\/(calls\/[^/]+\/(recording|transcript|recording\/uploads\/[^/]+\/parts\/\d+)|uploads\/[^/]+\/parts\/\d+)$/;
 const ATTACHMENT = /\/support\/tickets\/[^/]+\/messages\/[^/]+\/attachments$/;
 const isStreamed = (method: string, path: string) =>
   (method === "PUT" && STREAMED_PUT.test(path)) ||
@@ -75,6 +77,7 @@ export function buildApi() {
   registerSettings(api);
   registerAudit(api);
   registerCalls(api);
+  registerUploads(api);
   registerImports(api);
   registerAnalyses(api);
   registerAgentStats(api); // leaderboard, agent timeline, member↔agent link, rubric dry run

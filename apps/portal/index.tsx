@@ -10,6 +10,7 @@ import { registerBilling } from "./pages/billing";
 import { registerCalls } from "./pages/calls";
 import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
+import { registerImportPages } from "./pages/imports";
 import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
@@ -31,6 +32,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerReportPages(app);
   registerAudit(app);
   registerCalls(app);
+  registerImportPages(app);
   registerBenchmarks(app);
   registerPrivacy(app);
   registerRubrics(app);

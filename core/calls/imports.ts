@@ -1,8 +1,12 @@
+import { and, eq, isNull } from "drizzle-orm";
 import { unzipSync } from "fflate";
+import { dataPlane } from "../../db/resolver";
+import { calls } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
+import { sha256Hex } from "../crypto";
 import { ApiError, errorCodes, normalizeError } from "../errors";
-import { type CreateCallInput, createCall } from "./service";
+import { type CreateCallInput, canonical, createCall, createCallSchema } from "./service";
 
 /**
  * Bulk import (B2): many calls in one request, a result per item, idempotent on each call's
@@ -27,12 +31,33 @@ export interface ImportItemResult {
   error?: { status: number; title: string; detail: string; errors?: { pointer: string; detail: string }[] };
 }
 
-async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
+/**
+ * A call without externalId already created from the same body (a re-sent import): found by the
+ * hash of its canonical creation body, as `createCall` stores it.
+ */
+async function existingByContent(ctx: Ctx, body: unknown) {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  return dp.db.query.calls.findFirst({
+    where: and(
+      eq(calls.tenantId, ctx.tenant.id),
+      eq(calls.createHash, await sha256Hex(canonical(body))),
+      isNull(calls.externalId),
+    ),
+  });
+}
+
+/** One call of an import: created, found existing (by externalId or content), or an error. */
+export async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
   const externalId =
     body && typeof body === "object" && typeof (body as { externalId?: unknown }).externalId === "string"
       ? (body as { externalId: string }).externalId
       : null;
   try {
+    // Only a valid body is hashed (an invalid one fails in createCall with its field errors).
+    if (externalId === null && createCallSchema.safeParse(body).success) {
+      const same = await existingByContent(ctx, body);
+      if (same) return { item, externalId, result: "existing", id: same.id, status: same.status };
+    }
     const r = await createCall(ctx, body as CreateCallInput);
     return {
       item,
@@ -114,7 +139,7 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
 }
 
 /** A Map: the extension is the uploader's text, and an object would answer "constructor". */
-const FORMAT_BY_EXT = new Map<string, "json" | "vtt" | "srt" | "text">([
+export const FORMAT_BY_EXT = new Map<string, "json" | "vtt" | "srt" | "text">([
   ["json", "json"],
   ["vtt", "vtt"],
   ["srt", "srt"],
@@ -224,7 +249,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
   return out;
 }
 
-function safeJson(s: string): unknown {
+export function safeJson(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch {

@@ -1,7 +1,7 @@
 import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
-import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
+import { type Call, calls } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import {
   AUDIO_MIME,
@@ -20,6 +20,23 @@ import { newId, randomToken } from "../crypto";
 import { ApiError, notFound } from "../errors";
 import { enqueueJob } from "../jobs";
 import { startProcessing } from "../pipeline";
+import {
+  abortMultipart,
+  assemble,
+  assertPartFits,
+  clientAborted,
+  completeParts,
+  hashingPipe,
+  MAX_MULTIPART_BYTES,
+  openMultipart,
+  openUpload,
+  otherPartsBytes,
+  planParts,
+  setUploadStatus,
+  streamPart,
+  type UploadDeclaration,
+  uploadView,
+} from "./uploads";
 
 /**
  * Recordings (B1, B5). The body is streamed into the tenant's bucket — never held whole: the
@@ -27,13 +44,7 @@ import { startProcessing } from "../pipeline";
  * SHA-256 digest on its way to R2. Object keys come from tenant and call ids only (plus a random
  * version so a replacement never destroys the current recording before it is complete).
  */
-export const MAX_MULTIPART_BYTES = 5 * 1024 ** 3;
-export const MIN_PART_BYTES = 5 * 1024 ** 2;
-export const PART_BYTES = 16 * 1024 ** 2;
-
-export function maxUploadBytes(env: Env): number {
-  return Number(env.MAX_UPLOAD_BYTES) || 100 * 1024 * 1024;
-}
+export { MAX_MULTIPART_BYTES, MIN_PART_BYTES, maxUploadBytes, PART_BYTES } from "./uploads";
 
 /** A client checksum from `Content-Digest: sha-256=:<b64>:` or `X-Checksum-SHA256: <hex|b64>`. */
 export function clientChecksum(headers: Headers): string | null {
@@ -52,40 +63,6 @@ export function clientChecksum(headers: Headers): string | null {
       "The checksum header is not a SHA-256 value (hex, or base64 in Content-Digest)",
     );
   }
-}
-
-/** Pipes `input` to a FixedLengthStream (R2 needs a known length) while hashing it. */
-function hashingPipe(input: ReadableStream<Uint8Array>, length: number) {
-  // One pump, no TransformStream: each chunk goes to the native digest without waiting for it
-  // (hashing is far faster than the network) and to R2 with its backpressure — so hashing adds
-  // no round trip per chunk and nothing accumulates.
-  const digest = new crypto.DigestStream("SHA-256");
-  const hashWriter = digest.getWriter();
-  const fixed = new FixedLengthStream(length);
-  const out = fixed.writable.getWriter();
-  let seen = 0;
-  const pump = (async () => {
-    const reader = input.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        seen += value.byteLength;
-        hashWriter.write(value).catch(() => undefined); // an error surfaces at close()
-        await out.write(value);
-      }
-      await Promise.all([hashWriter.close(), out.close()]);
-    } catch (e) {
-      await Promise.all([out.abort(e).catch(() => undefined), hashWriter.abort(e).catch(() => undefined)]);
-      throw e;
-    }
-  })();
-  const done = async () => {
-    await pump;
-    const buf = new Uint8Array(await digest.digest);
-    return { sha256: encodeHexLowerCase(buf), bytes: seen };
-  };
-  return { readable: fixed.readable, done };
 }
 
 async function sniffOrReject(body: ReadableStream<Uint8Array>) {
@@ -168,6 +145,12 @@ export async function putRecording(
     pipe.done(),
   ]).catch(async (e) => {
     await dp.bucket.delete(key).catch(() => undefined);
+    if (pipe.received() < req.contentLength)
+      throw clientAborted(
+        ctx,
+        { callId: call.id, received: pipe.received(), expected: req.contentLength },
+        "nothing was kept",
+      );
     throw new ApiError(
       "bad_request",
       `The upload did not complete (${(e as Error).message}); nothing was kept`,
@@ -334,45 +317,26 @@ export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Prom
   return new Response(obj.body, { status: 200, headers: h });
 }
 
-// ---- Multipart (beyond the single-request limit, up to 5 GB) ----------------------------
+// ---- Multipart (beyond the single-request limit, up to 5 GB; see ./uploads.ts) -------------
 
-export async function createUpload(ctx: Ctx, call: Call, replace: boolean) {
+/**
+ * Opens a multipart upload of the call's recording. `size` (and optionally `partSize`) declare the
+ * file, so each part's exact size is known and a wrong one is refused at once; an upload opened
+ * without a declaration (older clients) takes parts of any size R2 accepts.
+ */
+export async function createUpload(ctx: Ctx, call: Call, replace: boolean, declared?: UploadDeclaration) {
   if (call.recStatus !== "none" && !replace)
     throw new ApiError("conflict", "This call already has a recording; send ?replace=true to replace it");
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
-  const mpu = await dp.bucket.createMultipartUpload(key, { customMetadata: { callId: call.id } });
-  const id = newId("upl");
-  await dp.db.insert(recordingUploads).values({
-    id,
-    tenantId: ctx.tenant.id,
+  const u = await openMultipart(ctx, {
+    id: newId("upl"),
+    purpose: "recording",
+    key: dp.key("calls", call.id, `recording-${randomToken(6)}`),
     callId: call.id,
-    r2UploadId: mpu.uploadId,
-    objectKey: key,
-    status: "open",
-    createdAt: Date.now(),
+    plan: declared ? planParts(ctx.env, declared) : undefined,
+    customMetadata: { callId: call.id },
   });
-  return {
-    uploadId: id,
-    partSize: PART_BYTES,
-    minPartSize: MIN_PART_BYTES,
-    maxParts: 10_000,
-    maxSize: MAX_MULTIPART_BYTES,
-  };
-}
-
-async function openUpload(ctx: Ctx, call: Call, uploadId: string) {
-  const dp = dataPlane(ctx.env, ctx.tenant);
-  const u = await dp.db.query.recordingUploads.findFirst({
-    where: and(
-      eq(recordingUploads.id, uploadId),
-      eq(recordingUploads.tenantId, ctx.tenant.id),
-      eq(recordingUploads.callId, call.id),
-    ),
-  });
-  if (!u) throw notFound("Upload");
-  if (u.status !== "open") throw new ApiError("conflict", `This upload is ${u.status}`);
-  return { dp, u };
+  return uploadView(u);
 }
 
 /** One part: hashed as it streams; part 1 is sniffed so a wrong file fails at once. */
@@ -383,14 +347,10 @@ export async function putPart(
   partNumber: number,
   req: { body: ReadableStream<Uint8Array>; contentLength: number; checksum: string | null },
 ) {
-  const { dp, u } = await openUpload(ctx, call, uploadId);
-  const others = await dp.db
-    .select()
-    .from(recordingUploadParts)
-    .where(eq(recordingUploadParts.uploadId, u.id));
-  const total =
-    others.filter((p) => p.partNumber !== partNumber).reduce((s, p) => s + p.size, 0) + req.contentLength;
-  if (total > MAX_MULTIPART_BYTES) throw new ApiError("payload_too_large", "A recording is limited to 5 GB");
+  const { dp, u } = await openUpload(ctx, uploadId, "recording", call.id);
+  assertPartFits(u, partNumber, req.contentLength);
+  if (u.size === null && (await otherPartsBytes(dp, u, partNumber)) + req.contentLength > MAX_MULTIPART_BYTES)
+    throw new ApiError("payload_too_large", "A recording is limited to 5 GB");
   let body = req.body;
   let head: string | null = null;
   if (partNumber === 1) {
@@ -398,53 +358,24 @@ export async function putPart(
     body = s.rest;
     head = btoa(String.fromCharCode(...s.head.subarray(0, Math.min(s.head.length, SNIFF_BYTES))));
   }
-  const pipe = hashingPipe(body, req.contentLength);
-  const mpu = dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId);
-  const [part, hashed] = await Promise.all([mpu.uploadPart(partNumber, pipe.readable), pipe.done()]);
-  if (req.checksum && req.checksum !== hashed.sha256)
-    throw new ApiError(
-      "unprocessable",
-      `Checksum mismatch on part ${partNumber}: received ${hashed.sha256}; send the part again`,
-    );
-  await dp.db
-    .insert(recordingUploadParts)
-    .values({ uploadId: u.id, partNumber, etag: part.etag, size: hashed.bytes, sha256: hashed.sha256, head })
-    .onConflictDoUpdate({
-      target: [recordingUploadParts.uploadId, recordingUploadParts.partNumber],
-      set: { etag: part.etag, size: hashed.bytes, sha256: hashed.sha256, head },
-    });
-  return { partNumber, size: hashed.bytes, sha256: hashed.sha256 };
+  return streamPart(ctx, dp, u, partNumber, { ...req, body, head });
 }
 
 /** Completes the object; the whole-object hash is computed by a `jobs` message (ids only). */
 export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Promise<Call> {
-  const { dp, u } = await openUpload(ctx, call, uploadId);
-  const parts = await dp.db
-    .select()
-    .from(recordingUploadParts)
-    .where(eq(recordingUploadParts.uploadId, u.id))
-    .orderBy(asc(recordingUploadParts.partNumber));
-  if (!parts.length || parts[0].partNumber !== 1) throw new ApiError("conflict", "Part 1 is missing");
-  parts.forEach((p, i) => {
-    if (p.partNumber !== i + 1) throw new ApiError("conflict", `Part ${i + 1} is missing`);
-  });
+  const { dp, u } = await openUpload(ctx, uploadId, "recording", call.id);
+  const parts = await completeParts(dp, u);
   const head = Uint8Array.from(atob(parts[0].head ?? ""), (ch) => ch.charCodeAt(0));
   const kind = sniffAudio(head)!;
-  const mpu = dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId);
-  let obj: R2Object;
-  try {
-    obj = await mpu.complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
-  } catch (e) {
-    throw new ApiError("unprocessable", `The parts could not be assembled: ${(e as Error).message}`);
-  }
+  const obj = await assemble(dp, u, parts);
   let probe: StoredAudio;
   try {
     probe = await probeOrDelete(dp.bucket, u.objectKey, kind.format, head, obj.size);
   } catch (e) {
-    await dp.db.update(recordingUploads).set({ status: "aborted" }).where(eq(recordingUploads.id, u.id));
+    await setUploadStatus(dp, u.id, "aborted");
     throw e;
   }
-  await dp.db.update(recordingUploads).set({ status: "completed" }).where(eq(recordingUploads.id, u.id));
+  await setUploadStatus(dp, u.id, "completed");
   const updated = await finishRecording(ctx, call, {
     key: u.objectKey,
     size: obj.size,
@@ -460,12 +391,8 @@ export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Pr
 }
 
 export async function abortUpload(ctx: Ctx, call: Call, uploadId: string): Promise<void> {
-  const { dp, u } = await openUpload(ctx, call, uploadId);
-  await dp.bucket.resumeMultipartUpload(u.objectKey, u.r2UploadId).abort();
-  await dp.d1.batch([
-    dp.d1.prepare("update recording_uploads set status = 'aborted' where id = ?").bind(u.id),
-    dp.d1.prepare("delete from recording_upload_parts where upload_id = ?").bind(u.id),
-  ]);
+  const { dp, u } = await openUpload(ctx, uploadId, "recording", call.id);
+  await abortMultipart(dp, u);
   await auditCtx(ctx, "recording.upload_aborted", "call", call.id);
 }
 

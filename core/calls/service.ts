@@ -147,7 +147,7 @@ export function callView(c: Call): CallView {
 }
 
 /** Canonical JSON (sorted keys) so the same body always hashes the same. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object")
     return `{${Object.keys(v)

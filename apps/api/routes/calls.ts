@@ -2,6 +2,16 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { recordRead } from "../../../core/audit-reads";
 import {
+  getImport,
+  listImportItems,
+  listImports,
+  MAX_JOB_ITEMS,
+  MAX_WAIT_ITEMS,
+  preferWait,
+  runImportInline,
+  startImport,
+} from "../../../core/calls/import-job";
+import {
   type ImportItemResult,
   importNdjson,
   importSummary,
@@ -36,10 +46,13 @@ import {
   readTranscript,
   type TranscriptFormat,
 } from "../../../core/calls/transcript";
+import { parseDeclaration } from "../../../core/calls/uploads";
 import { ApiError } from "../../../core/errors";
 import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
+import { binary, streamedBody } from "./bodies";
+import { UploadDeclarationSchema, UploadSchema } from "./uploads";
 
 const CallSchema = z
   .object({
@@ -108,30 +121,6 @@ const CallSchema = z
   .openapi("Call");
 
 const CallId = IdParam("callId");
-const binary = (description: string) => ({
-  required: true,
-  description,
-  content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-});
-
-/** Body size rules for streamed bodies: a length is required (411) and checked before reading (413). */
-function streamedBody(c: Context<AppEnv>, max: number) {
-  const len = c.req.header("content-length");
-  if (len === undefined || !/^\d+$/.test(len))
-    throw new ApiError(
-      "length_required",
-      "Send Content-Length (use the multipart upload API for streams of unknown size)",
-    );
-  const n = Number(len);
-  if (n > max)
-    throw new ApiError(
-      "payload_too_large",
-      `The body is ${n} bytes; the limit of one request is ${max} bytes`,
-    );
-  if (n === 0 || !c.req.raw.body) throw new ApiError("bad_request", "The body is empty");
-  return { body: c.req.raw.body, contentLength: n };
-}
-
 const replaceQuery = z.object({ replace: z.enum(["true", "false"]).optional() });
 
 export function registerCalls(api: OpenAPIHono<AppEnv>) {
@@ -300,24 +289,24 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/calls/{callId}/recording/uploads",
       tags: ["Recordings"],
-      summary: "Start a multipart upload (files above 100 MB, up to 5 GB)",
-      request: { params: CallId, query: replaceQuery },
-      responses: {
-        201: json(
-          z.object({
-            uploadId: z.string(),
-            partSize: z.number(),
-            minPartSize: z.number(),
-            maxParts: z.number(),
-            maxSize: z.number(),
-          }),
-        ),
+      summary: "Start a multipart upload (files above 100 MB, up to 5 GB), declaring its size",
+      description:
+        "Declare `size` (and optionally `partSize`): every part but the last must then be exactly `partSize` bytes and the last `lastPartSize`; a part of another size is refused at once, naming the expected size. Without a body the parts may be of any size R2 accepts. An upload not completed within 24 hours is aborted and its parts discarded.",
+      request: {
+        params: CallId,
+        query: replaceQuery,
+        body: {
+          required: false,
+          content: { "application/json": { schema: UploadDeclarationSchema.partial() } },
+        },
       },
+      responses: { 201: json(UploadSchema, "Created") },
     }),
     async (c) => {
       const ctx = c.get("ctx");
       const call = await findCall(ctx, c.req.valid("param").callId);
-      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true"), 201);
+      const declared = parseDeclaration(c.req.valid("json"), false);
+      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true", declared), 201);
     },
   );
 
@@ -326,7 +315,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       method: "put",
       path: "/calls/{callId}/recording/uploads/{uploadId}/parts/{partNumber}",
       tags: ["Recordings"],
-      summary: "Upload one part (all but the last ≥ 5 MiB); hashed as it arrives",
+      summary: "Upload one part (of the declared size; all but the last ≥ 5 MiB); hashed as it arrives",
       request: {
         params: UploadId.extend({
           partNumber: z.coerce
@@ -559,47 +548,174 @@ const ImportResult = z
   })
   .openapi("ImportResult");
 
+const ImportSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["queued", "scanning", "running", "done", "failed"]),
+    format: z.enum(["ndjson", "zip"]),
+    name: z.string().nullable(),
+    size: z.number(),
+    uploadId: z.string().nullable(),
+    total: z.number().nullable().openapi({ description: "Items found in the file (null until scanned)" }),
+    processed: z.number(),
+    created: z.number(),
+    existing: z.number(),
+    errors: z.number(),
+    error: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the whole import failed (over the limits, unreadable)" }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi("Import");
+
+const ImportItemSchema = z
+  .object({
+    seq: z.number(),
+    item: z.string().openapi({ example: "line 12" }),
+    result: z.enum(["pending", "created", "existing", "error"]),
+    externalId: z.string().nullable(),
+    id: z.string().nullable().openapi({ description: "The call's id" }),
+    status: z.string().nullable(),
+    error: z
+      .object({
+        status: z.number(),
+        title: z.string(),
+        detail: z.string(),
+        errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+      })
+      .nullable(),
+  })
+  .openapi("ImportItem");
+
+const ImportRequest = z
+  .object({
+    uploadId: z.string().min(1).max(64).openapi({ description: "A completed upload (`POST /uploads`)" }),
+    name: z.string().max(200).optional().openapi({ description: "The file's name, for display" }),
+  })
+  .strict()
+  .openapi("ImportRequest");
+
+const NDJSON_TYPES = [
+  "application/x-ndjson",
+  "application/ndjson",
+  "application/jsonl",
+  "application/x-jsonlines",
+];
+
 export function registerImports(api: OpenAPIHono<AppEnv>) {
   api.openapi(
     apiRoute("calls:write", {
       method: "post",
       path: "/imports",
-      tags: ["Calls"],
-      summary: "Bulk import: NDJSON (one call per line) or a ZIP of transcripts; a result per item",
-      description: `At most ${MAX_IMPORT_ITEMS} calls and ${MAX_IMPORT_BYTES / 1024 / 1024} MB per request. Idempotent on each call's externalId.`,
+      tags: ["Imports"],
+      summary: "Bulk import: a job over an uploaded file (JSON `{uploadId}`), or a small file in the body",
+      description: `With \`application/json\` \`{ "uploadId": … }\` (a completed upload, NDJSON or ZIP, up to ${MAX_JOB_ITEMS} calls): answers 202 at once with the import; follow it with \`GET /imports/{importId}\`. The same upload sent again is the same import. \`Prefer: wait=N\` (N ≤ 60 s) waits for imports of at most ${MAX_WAIT_ITEMS} items and answers 200 when done. With an NDJSON or ZIP body (at most ${MAX_IMPORT_ITEMS} calls and ${MAX_IMPORT_BYTES / 1024 / 1024} MB): imported in the request, 200 with a result per item. Idempotent on each call's externalId (or, without one, its content).`,
       request: {
         body: {
-          required: true,
+          required: false,
           content: {
+            "application/json": { schema: ImportRequest },
             "application/x-ndjson": { schema: z.string() },
             "application/zip": { schema: z.string().openapi({ format: "binary" }) },
           },
         },
       },
       responses: {
-        200: json(ImportResult),
+        200: json(
+          z.union([ImportSchema, ImportResult]),
+          "Done: the import (with Prefer: wait), or the per-item results of a body import",
+        ),
+        202: json(ImportSchema, "Accepted: the import runs as a job"),
+        409: problem("The upload is not completed"),
+        410: problem("The uploaded file is gone"),
         413: problem("Too large or too many items"),
-        415: problem("Not NDJSON nor ZIP"),
+        415: problem("Not JSON, NDJSON nor ZIP"),
       },
     }),
     async (c) => {
       const ctx = c.get("ctx");
       const ct = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+      if (ct === "application/json") {
+        const wait = preferWait(c.req.header("prefer"));
+        const { imp, created } = await startImport(
+          ctx,
+          c.req.valid("json") as z.infer<typeof ImportRequest>,
+          {
+            enqueue: wait === null,
+          },
+        );
+        const now = wait !== null && created ? await runImportInline(ctx, imp, wait) : imp;
+        if (wait !== null) c.header("Preference-Applied", `wait=${wait}`);
+        c.header("Location", `/api/v1/imports/${now.id}`);
+        const done = now.status === "done" || now.status === "failed";
+        return c.json(await getImport(ctx, now.id), done ? 200 : 202);
+      }
       const { body } = streamedBody(c, MAX_IMPORT_BYTES);
       let items: ImportItemResult[];
-      if (
-        [
-          "application/x-ndjson",
-          "application/ndjson",
-          "application/jsonl",
-          "application/x-jsonlines",
-        ].includes(ct)
-      )
-        items = await importNdjson(ctx, body);
+      if (NDJSON_TYPES.includes(ct)) items = await importNdjson(ctx, body);
       else if (ct === "application/zip" || ct === "application/x-zip-compressed")
         items = await importZip(ctx, new Uint8Array(await c.req.arrayBuffer()));
-      else throw new ApiError("unsupported_media_type", "Send application/x-ndjson or application/zip");
+      else
+        throw new ApiError(
+          "unsupported_media_type",
+          "Send application/json ({ uploadId }), application/x-ndjson or application/zip",
+        );
       return c.json({ summary: importSummary(items), items }, 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/imports",
+      tags: ["Imports"],
+      summary: "The latest imports (newest first)",
+      responses: { 200: json(z.object({ data: z.array(ImportSchema) })) },
+    }),
+    async (c) => c.json({ data: await listImports(c.get("ctx"), 50) }, 200),
+  );
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/imports/{importId}",
+      tags: ["Imports"],
+      summary: "An import: status, progress and its per-item results, a page at a time",
+      request: {
+        params: IdParam("importId"),
+        query: z.object({
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .default(100)
+            .openapi({ description: "1–1000, default 100" }),
+          cursor: z
+            .string()
+            .max(20)
+            .optional()
+            .openapi({ description: "items.nextCursor of the previous page" }),
+          result: z.enum(["pending", "created", "existing", "error"]).optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          ImportSchema.extend({
+            items: z.object({ data: z.array(ImportItemSchema), nextCursor: z.string().nullable() }),
+          }),
+        ),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const id = c.req.valid("param").importId;
+      const q = c.req.valid("query");
+      const imp = await getImport(ctx, id);
+      return c.json({ ...imp, items: await listImportItems(ctx, id, q) }, 200);
     },
   );
 }

@@ -136,7 +136,7 @@ if (root) {
       if (file.size <= maxSingle) {
         await putBlob(base, file, progress);
       } else {
-        const upload = await postJson(base + "/uploads", {});
+        const upload = await postJson(base + "/uploads", { size: file.size });
         const partsUrl = base + "/uploads/" + enc(upload.uploadId);
         try {
           for (let start = 0, n = 1; start < file.size; start += upload.partSize, n++) {

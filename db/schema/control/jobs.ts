@@ -19,6 +19,8 @@ export const JOB_KINDS = [
   "privacy_execution",
   /** Restore of a tenant backup (I7) into an empty tenant. */
   "tenant_restore",
+  /** Bulk import of calls (B2): NDJSON or ZIP from R2, scanned then created in chunks. */
+  "call_import",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;

@@ -91,6 +91,8 @@ export const calls = sqliteTable(
     index("calls_tenant_team_started_idx").on(t.tenantId, t.team, t.startedAt, t.id),
     index("calls_tenant_status_started_idx").on(t.tenantId, t.status, t.startedAt, t.id),
     index("calls_tenant_phone_idx").on(t.tenantId, t.phoneHash),
+    /** A re-sent import finds a call without externalId by its content (core/calls/imports.ts). */
+    index("calls_tenant_create_hash_idx").on(t.tenantId, t.createHash),
     index("calls_tenant_score_idx").on(t.tenantId, t.score),
     uniqueIndex("calls_fts_id_idx").on(t.ftsId),
     // Retention (F1): partial indexes hold only what is still to purge, so a daily run reads
@@ -103,20 +105,38 @@ export const calls = sqliteTable(
 
 export type Call = typeof calls.$inferSelect;
 
-/** Multipart recording uploads in progress (B1); parts are hashed as they arrive. */
+/**
+ * Multipart uploads into R2 (B1, B2): a call's recording (`purpose: "recording"`, `call_id` set) or
+ * a bulk-import file (`purpose: "import"`, no call). Creating one declares the total size and the
+ * part size, so a part of the wrong size is refused before it is read; parts are hashed as they
+ * arrive. An upload left open past `expires_at` (24 h) is aborted by the 10-minute sweep, since R2
+ * would keep its parts — partial recordings — for 7 days.
+ */
 export const recordingUploads = sqliteTable(
   "recording_uploads",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
-    callId: text("call_id").notNull(),
+    purpose: text("purpose", { enum: ["recording", "import"] })
+      .notNull()
+      .default("recording"),
+    callId: text("call_id"),
     r2UploadId: text("r2_upload_id").notNull(),
     objectKey: text("object_key").notNull(),
     status: text("status", { enum: ["open", "completed", "aborted"] }).notNull(),
+    /** Declared total size and part size (null on uploads created before they were declared). */
+    size: integer("size"),
+    partSize: integer("part_size"),
     createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
   },
-  (t) => [index("rec_uploads_call_idx").on(t.tenantId, t.callId)],
+  (t) => [
+    index("rec_uploads_call_idx").on(t.tenantId, t.callId),
+    index("rec_uploads_open_idx").on(t.status, t.expiresAt),
+  ],
 );
+
+export type RecordingUpload = typeof recordingUploads.$inferSelect;
 
 export const recordingUploadParts = sqliteTable(
   "recording_upload_parts",

@@ -1,6 +1,7 @@
 export * from "./agents";
 export * from "./analyses";
 export * from "./calls";
+export * from "./imports";
 export * from "./privacy";
 export * from "./reviews";
 export * from "./support";

@@ -12,6 +12,7 @@ import {
   putRecording,
 } from "../../../../core/calls/recording";
 import { type CreateCallInput, createCall, findCall } from "../../../../core/calls/service";
+import { parseDeclaration } from "../../../../core/calls/uploads";
 import { ApiError } from "../../../../core/errors";
 import type { MessageKey } from "../../../../core/i18n";
 import type { Call } from "../../../../db/schema/data";
@@ -187,6 +188,9 @@ async function uploadPage(c: PortalContext, state: UploadState = {}, status = 20
       <section aria-labelledby="import-h">
         <h2 id="import-h">{_("calls.import.title")}</h2>
         <p>{_("calls.import.intro")}</p>
+        <p>
+          <a href="/imports">{_("imports.title")}</a>
+        </p>
         {state.importError ? (
           <div class="error" role="alert">
             <p>{state.importError}</p>
@@ -329,7 +333,14 @@ export function registerCallUploads(app: Hono<AppEnv>) {
       requireSameOrigin(c);
       const { ctx } = userCtx(c);
       const call = await findCall(ctx, c.req.param("callId"));
-      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true"), 201);
+      // The page declares the file's size, so a part of the wrong size is refused at once.
+      const raw = (c.req.header("content-type") ?? "").startsWith("application/json")
+        ? await c.req.json().catch(() => {
+            throw new ApiError("malformed_json", "not JSON");
+          })
+        : undefined;
+      const declared = parseDeclaration(raw, false);
+      return c.json(await createUpload(ctx, call, c.req.query("replace") === "true", declared), 201);
     } catch (err) {
       return jsonFailure(c, err);
     }

@@ -1,0 +1,310 @@
+import { eq } from "drizzle-orm";
+import { strToU8, zipSync } from "fflate";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { purgeOldImports } from "../core/calls/import-job";
+import { getJob, runJobStep } from "../core/jobs";
+import { controlDb } from "../db/client";
+import { users } from "../db/schema/control";
+import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import "../workers/job-handlers";
+
+/**
+ * Bulk import as a durable job (B2, issue 17 point 4): the file goes up through `/uploads`, then
+ * `POST /imports {uploadId}` answers 202 at once; the `call_import` job scans it (limits first),
+ * then creates the calls a chunk per step, each failure the item's. The queue is stubbed and the
+ * steps driven here, one at a time, as the consumer would.
+ */
+
+type Imp = {
+  id: string;
+  status: string;
+  format: string;
+  total: number | null;
+  processed: number;
+  created: number;
+  existing: number;
+  errors: number;
+  error: string | null;
+  items: {
+    data: {
+      seq: number;
+      item: string;
+      result: string;
+      externalId: string | null;
+      id: string | null;
+      error: { status: number; detail: string } | null;
+    }[];
+    nextCursor: string | null;
+  };
+};
+
+beforeEach(() => {
+  vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** One-part upload of `bytes` through the API; returns the upload id. */
+async function upload(t: TestTenant, bytes: Uint8Array): Promise<string> {
+  const up = await call("/api/v1/uploads", { method: "POST", key: t.key, json: { size: bytes.length } });
+  expect(up.status).toBe(201);
+  const { uploadId } = (await up.json()) as { uploadId: string };
+  const part = await call(`/api/v1/uploads/${uploadId}/parts/1`, {
+    method: "PUT",
+    key: t.key,
+    body: bytes,
+    headers: { "content-type": "application/octet-stream" },
+  });
+  expect(part.status).toBe(200);
+  expect((await call(`/api/v1/uploads/${uploadId}/complete`, { method: "POST", key: t.key })).status).toBe(
+    200,
+  );
+  return uploadId;
+}
+
+const startImport = (t: TestTenant, uploadId: string, headers: Record<string, string> = {}) =>
+  call("/api/v1/imports", { method: "POST", key: t.key, json: { uploadId }, headers });
+
+async function drive(jobIdOf: string, t: TestTenant, max = 2000) {
+  const row = await E.DATA_EU_1.prepare("select job_id from imports where id = ?")
+    .bind(jobIdOf)
+    .first<{ job_id: string }>();
+  for (let i = 0; i < max; i++) {
+    const j = await getJob(E, row!.job_id);
+    if (!j || (j.status !== "running" && j.status !== "queued")) break;
+    await runJobStep(E, { jobId: j.id, step: j.steps });
+  }
+  const res = await call(`/api/v1/imports/${jobIdOf}?limit=1000`, { key: t.key });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Imp;
+}
+
+const countCalls = async (t: TestTenant) =>
+  (await E.DATA_EU_1.prepare("select count(*) as n from calls where tenant_id = ?")
+    .bind(t.tenant.id)
+    .first<{ n: number }>())!.n;
+
+const line = (o: unknown) => JSON.stringify(o);
+const tx = (i: number) => ({
+  format: "text",
+  content: `Agent: Bonjour, service client, à votre écoute (${i}).\nClient: Je voudrais modifier mon adresse.`,
+});
+
+describe("bulk import job: NDJSON (17.4)", () => {
+  it("202 at once; a result per line, failures per item (malformed, invalid field), paging; file removed", async () => {
+    const t = await makeTenant();
+    const lines = [
+      ...Array.from({ length: 12 }, (_, i) => line({ externalId: `J-${i + 1}`, transcript: tx(i) })),
+      "{not json",
+      line({ externalId: "J-BAD", durationS: -5 }),
+      "",
+      line({ transcript: tx(99) }), // no externalId: found again by its content
+    ];
+    const uploadId = await upload(t, strToU8(lines.join("\n")));
+    const started = Date.now();
+    const res = await startImport(t, uploadId);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(202);
+    const imp = (await res.json()) as Imp;
+    expect(imp).toMatchObject({ status: "queued", format: "ndjson", total: null, created: 0 });
+    expect(res.headers.get("location")).toBe(`/api/v1/imports/${imp.id}`);
+    expect(await countCalls(t)).toBe(0); // nothing done in the request
+    const done = await drive(imp.id, t);
+    expect(done).toMatchObject({
+      status: "done",
+      total: 15,
+      processed: 15,
+      created: 13,
+      existing: 0,
+      errors: 2,
+    });
+    const bySeq = new Map(done.items.data.map((x) => [x.item, x]));
+    expect(bySeq.get("line 13")).toMatchObject({
+      result: "error",
+      error: { status: 400, detail: "line 13 is not valid JSON" },
+    });
+    expect(bySeq.get("line 14")?.error?.detail).toContain("durationS");
+    expect(bySeq.get("line 16")).toMatchObject({ result: "created", externalId: null });
+    expect(bySeq.has("line 15")).toBe(false); // a blank line is no item
+    // Paging through the items, and only the errors.
+    const p1 = (await (await call(`/api/v1/imports/${imp.id}?limit=10`, { key: t.key })).json()) as Imp;
+    expect(p1.items.data.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const p2 = (await (
+      await call(`/api/v1/imports/${imp.id}?limit=10&cursor=${p1.items.nextCursor}`, { key: t.key })
+    ).json()) as Imp;
+    expect(p2.items.data.map((x) => x.seq)).toEqual([11, 12, 13, 14, 15]);
+    expect(p2.items.nextCursor).toBeNull();
+    const errs = (await (await call(`/api/v1/imports/${imp.id}?result=error`, { key: t.key })).json()) as Imp;
+    expect(errs.items.data.map((x) => x.item)).toEqual(["line 13", "line 14"]);
+    // The file (unredacted transcripts) is gone once the import ended.
+    expect((await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/imports/` })).objects).toHaveLength(0);
+
+    // The same upload again is the same import; the same file re-sent finds every call.
+    const again = await startImport(t, uploadId);
+    expect(((await again.json()) as Imp).id).toBe(imp.id);
+    const resent = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
+    expect(resent.id).not.toBe(imp.id);
+    expect(await drive(resent.id, t)).toMatchObject({ status: "done", created: 0, existing: 13, errors: 2 });
+    expect(await countCalls(t)).toBe(13);
+  });
+
+  it("an import's rows are kept 30 days after it ends, then purged with its items", async () => {
+    const t = await makeTenant();
+    const imp = (await (
+      await startImport(t, await upload(t, strToU8(line({ externalId: "K-1" }))))
+    ).json()) as Imp;
+    await drive(imp.id, t);
+    const items = () =>
+      E.DATA_EU_1.prepare("select count(*) as n from import_items where import_id = ?")
+        .bind(imp.id)
+        .first<{ n: number }>();
+    expect((await items())!.n).toBe(1);
+    await purgeOldImports(E, Date.now() + 29 * 24 * 3600_000);
+    expect((await call(`/api/v1/imports/${imp.id}`, { key: t.key })).status).toBe(200);
+    await purgeOldImports(E, Date.now() + 31 * 24 * 3600_000);
+    expect((await call(`/api/v1/imports/${imp.id}`, { key: t.key })).status).toBe(404);
+    expect((await items())!.n).toBe(0);
+  });
+
+  it("over 10,000 items: the import fails before any call is created", async () => {
+    const t = await makeTenant();
+    const body = Array.from({ length: 10_001 }, (_, i) => line({ externalId: `L-${i}` })).join("\n");
+    const imp = (await (await startImport(t, await upload(t, strToU8(body)))).json()) as Imp;
+    const done = await drive(imp.id, t);
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("more than 10000 calls");
+    expect(done.created).toBe(0);
+    expect(await countCalls(t)).toBe(0);
+  });
+
+  it("Prefer: wait=N answers 200 with a small import done; unknown or open uploads are refused", async () => {
+    const t = await makeTenant();
+    const body = [1, 2, 3].map((i) => line({ externalId: `W-${i}`, transcript: tx(i) })).join("\n");
+    const res = await startImport(t, await upload(t, strToU8(body)), { prefer: "wait=20" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("preference-applied")).toBe("wait=20");
+    expect(await res.json()).toMatchObject({ status: "done", total: 3, created: 3, errors: 0 });
+    const unknown = await startImport(t, "upl_nope");
+    expect(unknown.status).toBe(404);
+    const open = (await (
+      await call("/api/v1/uploads", { method: "POST", key: t.key, json: { size: 10 } })
+    ).json()) as { uploadId: string };
+    const notDone = await startImport(t, open.uploadId);
+    expect(notDone.status).toBe(409);
+    expect(notDone.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
+
+/** Patch the CRC-32 of entry `name` in both the local header and the central directory. */
+function lieAboutCrc(zip: Uint8Array, name: string): Uint8Array {
+  const out = zip.slice();
+  const v = new DataView(out.buffer);
+  const n = strToU8(name);
+  for (let i = 0; i + 46 < out.length; i++) {
+    const sig = v.getUint32(i, true);
+    const at = sig === 0x04034b50 ? 14 : sig === 0x02014b50 ? 16 : -1;
+    const nameAt = sig === 0x04034b50 ? 30 : 46;
+    if (at < 0) continue;
+    if (out.subarray(i + nameAt, i + nameAt + n.length).every((b, k) => b === n[k]))
+      v.setUint32(i + at, v.getUint32(i + at, true) ^ 0xff, true);
+  }
+  return out;
+}
+
+describe("bulk import job: ZIP through its central directory (17.4)", () => {
+  it("manifest + transcript files; a CRC that lies and an over-limit entry fail alone", async () => {
+    const t = await makeTenant();
+    const vtt =
+      "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Agent>Bonjour, à votre écoute.\n\n00:02.000 --> 00:04.000\n<v Client>Bonjour.\n";
+    const zip = zipSync({
+      "calls.ndjson": strToU8(
+        [
+          line({ externalId: "Z-1", direction: "inbound", transcriptFile: "z1.vtt" }),
+          line({ externalId: "Z-2", transcriptFile: "missing.vtt" }),
+        ].join("\n"),
+      ),
+      "z1.vtt": strToU8(vtt),
+      "Z-3.txt": strToU8("Agent: Bonjour\nClient: Merci"),
+      "Z-4.txt": strToU8("Agent: Bonjour, vous êtes bien chez nous\nClient: Au revoir"),
+      "big.txt": strToU8(`Agent: ${"a".repeat(5 * 1024 * 1024)}`),
+      "notes.pdf": strToU8("%PDF-1.4"),
+    });
+    const imp = (await (await startImport(t, await upload(t, lieAboutCrc(zip, "Z-4.txt")))).json()) as Imp;
+    expect(imp.format).toBe("zip");
+    const done = await drive(imp.id, t);
+    expect(done).toMatchObject({ status: "done", total: 6, created: 2, errors: 4 });
+    const by = new Map(done.items.data.map((x) => [x.item, x]));
+    expect(by.get("calls.ndjson line 1")).toMatchObject({ result: "created", externalId: "Z-1" });
+    expect(by.get("calls.ndjson line 2")?.error?.detail).toContain("missing.vtt is not in the archive");
+    expect(by.get("file Z-3.txt")).toMatchObject({ result: "created", externalId: "Z-3" });
+    expect(by.get("file Z-4.txt")).toMatchObject({ result: "error", error: { status: 422 } });
+    expect(by.get("file Z-4.txt")?.error?.detail).toMatch(/CRC/i);
+    expect(by.get("file big.txt")).toMatchObject({ result: "error", error: { status: 413 } });
+    expect(by.get("file notes.pdf")).toMatchObject({ result: "error", error: { status: 415 } });
+    const z1 = await call(`/api/v1/calls/${by.get("calls.ndjson line 1")?.id}/transcript`, { key: t.key });
+    expect(z1.status).toBe(200);
+  });
+
+  it("a file that is not a readable archive fails the import with a reason, nothing created", async () => {
+    const t = await makeTenant();
+    const junk = new Uint8Array(2000);
+    junk.set([0x50, 0x4b, 0x03, 0x04]);
+    const imp = (await (await startImport(t, await upload(t, junk))).json()) as Imp;
+    const done = await drive(imp.id, t);
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("not a readable ZIP archive");
+    expect(await countCalls(t)).toBe(0);
+  });
+});
+
+describe("bulk import job: the portal (17.4)", () => {
+  async function postFile(cookie: string, file: File) {
+    const fd = new FormData();
+    fd.append("file", file);
+    const encoded = new Request("http://x/", { method: "POST", body: fd });
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    return call("/imports", {
+      method: "POST",
+      cookie,
+      body,
+      headers: {
+        origin: BASE,
+        "content-type": encoded.headers.get("content-type") ?? "",
+        "content-length": String(body.length),
+      },
+    });
+  }
+
+  it("a form starts the import; its page refreshes itself while it runs and shows progress and items, FR and EN", async () => {
+    const t = await makeTenant();
+    const cookie = await loginCookie(t.users.admin.email);
+    const body = [line({ externalId: "P-1", transcript: tx(1) }), "{oops", line({ externalId: "P-2" })].join(
+      "\n",
+    );
+    const res = await postFile(cookie, new File([body], "lot-1.ndjson", { type: "application/x-ndjson" }));
+    expect(res.status).toBe(303);
+    const url = res.headers.get("location")!;
+    expect(url).toMatch(/^\/imports\/imp_/);
+    const running = await call(url, { cookie });
+    expect(running.status).toBe(200);
+    expect(running.headers.get("refresh")).toBe("5");
+    const en = await running.text();
+    expect(en).toContain("Waiting");
+    expect(en).toContain("lot-1.ndjson");
+    expect(en).toContain("refreshes every 5 seconds until the import ends");
+    await drive(url.split("/").pop()!, t);
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    const done = await call(url, { cookie });
+    expect(done.headers.get("refresh")).toBeNull();
+    const fr = await done.text();
+    expect(fr).toContain("Terminé");
+    expect(fr).toContain("3 éléments sur 3");
+    expect(fr).toContain("2 créés, 0 déjà présents, 1 en erreur");
+    expect(fr).toContain("line 2 is not valid JSON");
+    const list = await (await call("/imports", { cookie })).text();
+    expect(list).toContain("lot-1.ndjson");
+    // No file: a readable message, in the user's language.
+    const none = await postFile(cookie, new File([], "", { type: "application/octet-stream" }));
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain("Choisissez un fichier NDJSON ou ZIP.");
+  });
+});
