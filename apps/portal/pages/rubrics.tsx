@@ -4,9 +4,11 @@ import { ApiError } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
 import { roleAllows } from "../../../core/rbac";
 import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/rubrics/dry-run";
+import { rubricForLanguage } from "../../../core/rubrics/language";
 import {
   type Criterion,
   type CriterionCheck,
+  type RubricGrid,
   type RubricVersionContent,
   rubricVersionSchema,
 } from "../../../core/rubrics/model";
@@ -949,7 +951,10 @@ async function rubricPage(c: PortalContext, rubricId: string, state: RubricState
   const rubric = await getRubric(ctx, rubricId);
   const versions = await listRubricVersions(ctx, rubricId);
   const writer = canWrite(c);
-  const content = rubric.content as RubricVersionContent;
+  const content = rubricForLanguage(
+    { ...(rubric.content as RubricGrid), rubricId: rubric.id, version: rubric.latestVersion },
+    c.get("locale") ?? "fr",
+  );
   const candidates = writer ? await dryRunCandidates(ctx) : [];
   return portalPage(
     c,
@@ -1054,11 +1059,10 @@ export function registerRubrics(app: Hono<AppEnv>) {
     const n = Number(c.req.param("version"));
     if (!Number.isInteger(n) || n < 1) throw new ApiError("not_found", "No such version");
     const rubric = await getRubric(ctx, c.req.param("rubricId"));
-    const {
-      rubricId: _r,
-      version: _v,
-      ...content
-    } = await getRubricVersion(ctx.env, ctx.tenant, rubric.id, n);
+    const content = rubricForLanguage(
+      await getRubricVersion(ctx.env, ctx.tenant, rubric.id, n),
+      c.get("locale") ?? "fr",
+    );
     return portalPage(
       c,
       { title: _("portal.rubric.version_title", { name: rubric.name, n }) },
