@@ -5,8 +5,9 @@ import { liftSingleLanguage, rubricForLanguage } from "../core/rubrics/language"
 import type { RubricVersionContent } from "../core/rubrics/model";
 import { TEMPLATES, templateById } from "../core/rubrics/templates";
 import { controlDb } from "../db/client";
-import { tenants } from "../db/schema/control";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { tenants, users } from "../db/schema/control";
+import { formFields } from "./form-scrape";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /** Issue 15: one grid for every language of a call (C4, C4b, D4). */
 type Json = Record<string, unknown>;
@@ -273,3 +274,64 @@ async function lastCall(t: TestTenant): Promise<Json> {
   const l = (await (await call("/api/v1/calls?limit=1", { key: t.key })).json()) as { data: Json[] };
   return l.data[0];
 }
+
+describe("the rubric editor with every language side by side (issue 15, D4)", () => {
+  it("edits both languages without JavaScript, warns about a language the calls use, labels in the reader's language", async () => {
+    const t = await tenant();
+    await analysed(t, enOpening(t.tenant.name), "en");
+    const grid = structuredClone(templateById("general")!.grid) as unknown as {
+      sections: { criteria: { id: string; check: { phrases?: Json } }[] }[];
+    };
+    const greeting = grid.sections[0].criteria[0];
+    greeting.check.phrases = { fr: greeting.check.phrases!.fr };
+    const made = (await (
+      await call("/api/v1/rubrics", { method: "POST", key: t.key, json: { name: "Bilingue", content: grid } })
+    ).json()) as { id: string };
+    const cookie = await loginCookie(t.users.supervisor.email);
+    const html = await (await call(`/rubrics/${made.id}`, { cookie })).text();
+    // One field per language, side by side, each labelled.
+    for (const l of ["fr", "en"]) {
+      expect(html).toContain(`name="c.0.0.phrases.${l}"`);
+      expect(html).toContain(`name="c.0.0.label.${l}"`);
+      expect(html).toContain(`for="c-0-0-phrases-${l}"`);
+    }
+    expect(html).toMatch(/data-wording-warning=""[\s\S]*data-lang="en"[\s\S]*Greets with the company name/);
+    expect(html).not.toContain('data-lang="fr"');
+    // Filled in English by a plain form post: saved, and the warning is gone.
+    const fields = formFields(html, "data-rubric-editor");
+    expect(fields["c.0.0.phrases.en"]).toBe("");
+    const saved = await call(`/rubrics/${made.id}/edit`, {
+      method: "POST",
+      cookie,
+      form: { ...fields, "c.0.0.phrases.en": "hello\ngood morning", op: "save" },
+    });
+    expect(saved.status).toBe(303);
+    const v2 = (await (await call(`/api/v1/rubrics/${made.id}/versions/2`, { key: t.key })).json()) as {
+      sections: { criteria: { check: { phrases: Json } }[] }[];
+    };
+    expect(v2.sections[0].criteria[0].check.phrases).toEqual({
+      fr: greeting.check.phrases!.fr,
+      en: ["hello", "good morning"],
+    });
+    const after = await (await call(`/rubrics/${made.id}`, { cookie })).text();
+    expect(after).not.toContain("data-wording-warning");
+    // The dry run picks the chosen call's language.
+    const id = (await lastCall(t)).id as string;
+    const dry = await call(`/rubrics/${made.id}/edit`, {
+      method: "POST",
+      cookie,
+      form: { ...formFields(after, "data-rubric-editor"), dryCallId: id, op: "dry_run" },
+    });
+    expect(await dry.text()).toContain('data-dry-language="en"');
+    // Readers see labels in their language: English, then French.
+    const viewer = await loginCookie(t.users.viewer.email);
+    const en = await (await call(`/rubrics/${made.id}`, { cookie: viewer })).text();
+    expect(en).toContain("<h3>Opening</h3>");
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.viewer.id));
+    const fr = await (
+      await call(`/rubrics/${made.id}`, { cookie: await loginCookie(t.users.viewer.email) })
+    ).text();
+    expect(fr).toContain("<h3>Accueil</h3>");
+    expect(fr).toContain("Se présente");
+  });
+});

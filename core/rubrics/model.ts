@@ -141,11 +141,15 @@ const localized = (min: number, max: number) =>
 export type Localized = Partial<Record<RubricLanguage, string>>;
 
 const phraseList = z.array(z.string().trim().min(1).max(200)).max(50);
+/** `{ fr: [...], en: [] }` is stored `{ fr: [...] }`: a language without words is simply absent. */
+const dropEmpty = <T>(r: Partial<Record<RubricLanguage, T[]>>) =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => (v?.length ?? 0) > 0)) as Partial<
+    Record<RubricLanguage, T[]>
+  >;
 /** Phrases per language; at least one language has some (a language may be empty until filled). */
-const phrasesPerLanguage = perLanguage(phraseList).refine(
-  (r) => Object.values(r).some((l) => (l?.length ?? 0) > 0),
-  "give phrases in at least one language",
-);
+const phrasesPerLanguage = perLanguage(phraseList)
+  .refine((r) => Object.values(r).some((l) => (l?.length ?? 0) > 0), "give phrases in at least one language")
+  .transform(dropEmpty);
 
 export const gridCheckSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -164,7 +168,9 @@ export const gridCheckSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("forbidden_words"),
     speaker: z.enum(["agent", "customer", "any"]).default("agent"),
-    words: perLanguage(z.array(z.string().trim().min(1).max(100)).max(200)).default({}),
+    words: perLanguage(z.array(z.string().trim().min(1).max(100)).max(200))
+      .default({})
+      .transform(dropEmpty),
     /** The built-in lists exist in every language the engine speaks. */
     builtinLists: z.array(z.enum(["profanity", "jargon", "negative_phrasing"])).default([]),
   }),

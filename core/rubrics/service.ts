@@ -2,13 +2,13 @@ import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
-import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
+import { calls, type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
 import { newId } from "../crypto";
 import { ApiError, isUniqueViolation, notFound } from "../errors";
-import { parseGridInput, storedGrid } from "./language";
-import { type GridVersion, type RubricGrid, rubricLanguage } from "./model";
+import { isRubricLanguage, parseGridInput, storedGrid } from "./language";
+import { type GridVersion, type RubricGrid, type RubricLanguage, rubricLanguage } from "./model";
 import { TEMPLATES } from "./templates";
 
 /**
@@ -276,4 +276,26 @@ export async function defaultRubricVersion(env: Env, tenant: Tenant): Promise<Gr
   const tpl = TEMPLATES[0];
   const id = await insertRubric(env, tenant, tpl.name[localeOf(tenant)], tpl.id, tpl.grid, true, null);
   return getRubricVersion(env, tenant, id);
+}
+
+/** How many of the latest calls say which languages a tenant's calls are in (bounded, by index). */
+const RECENT_CALLS = 500;
+
+/**
+ * The languages the tenant's calls are in: its own language and those of its latest calls — the
+ * languages a grid needs phrases in (the editor warns about the others).
+ */
+export async function tenantCallLanguages(env: Env, tenant: Tenant): Promise<RubricLanguage[]> {
+  const dp = dataPlane(env, tenant);
+  const recent = dp.db
+    .select({ language: calls.language })
+    .from(calls)
+    .where(eq(calls.tenantId, tenant.id))
+    .orderBy(desc(calls.startedAt))
+    .limit(RECENT_CALLS)
+    .as("recent");
+  const rows = await dp.db.selectDistinct({ language: recent.language }).from(recent);
+  const langs = new Set<RubricLanguage>([localeOf(tenant)]);
+  for (const r of rows) if (isRubricLanguage(r.language)) langs.add(r.language);
+  return [...langs];
 }

@@ -1,5 +1,11 @@
 import { mergeLanguages } from "./language";
-import type { Criterion, CriterionCheck, RubricGrid, RubricVersionContent } from "./model";
+import {
+  type Criterion,
+  type CriterionCheck,
+  type RubricGrid,
+  type RubricVersionContent,
+  rubricGridSchema,
+} from "./model";
 
 /**
  * Rubric templates shipped with the product (C4): general customer service, sales, technical
@@ -1205,7 +1211,7 @@ const template = (
   id: string,
   name: RubricTemplate["name"],
   versions: RubricTemplate["versions"],
-): RubricTemplate => ({ id, name, versions, grid: mergeLanguages(versions) });
+): RubricTemplate => ({ id, name, versions, grid: rubricGridSchema.parse(mergeLanguages(versions)) });
 
 export const TEMPLATES: RubricTemplate[] = [
   template(
