@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { dayOf } from "../core/kpis";
 import { liftSingleLanguage, rubricForLanguage } from "../core/rubrics/language";
 import type { RubricVersionContent } from "../core/rubrics/model";
 import { TEMPLATES, templateById } from "../core/rubrics/templates";
@@ -333,5 +334,57 @@ describe("the rubric editor with every language side by side (issue 15, D4)", ()
     ).text();
     expect(fr).toContain("<h3>Accueil</h3>");
     expect(fr).toContain("Se présente");
+  });
+});
+
+describe("dashboards and reports by call language (issue 15)", () => {
+  it("the KPIs and the period report count only the calls of the chosen language (API and portal)", async () => {
+    const t = await tenant();
+    await analysed(t, enOpening(t.tenant.name), "en");
+    await analysed(t, enOpening(t.tenant.name), "en");
+    await analysed(t, frOpening(t.tenant.name), "fr");
+    const kpis = async (qs: string) =>
+      (await (await call(`/api/v1/reports/kpis${qs}`, { key: t.key })).json()) as {
+        totals: { calls: number; analysed: number };
+        source: string;
+        filters: Json;
+      };
+    const all = await kpis("");
+    const en = await kpis("?language=en");
+    const fr = await kpis("?language=fr");
+    expect(en).toMatchObject({ source: "calls", filters: { language: "en" } });
+    expect([en.totals.calls, fr.totals.calls]).toEqual([2, 1]);
+    expect(en.totals.calls + fr.totals.calls).toBe(all.totals.calls);
+    const bad = await call("/api/v1/reports/kpis?language=de", { key: t.key });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+
+    const day = dayOf(Date.now(), t.tenant.timeZone ?? "Europe/Paris");
+    const summary = async (lang: string) =>
+      (await (
+        await call(`/api/v1/reports/summary?from=${day}&to=${day}&groupBy=day&language=${lang}`, {
+          key: t.key,
+        })
+      ).json()) as {
+        language: string;
+        rows: { key: string; figures: { calls: number } }[];
+        totals: { calls: number };
+      };
+    const sEn = await summary("en");
+    expect(sEn.language).toBe("en");
+    expect(sEn.totals.calls).toBe(2);
+    expect(sEn.rows).toEqual([
+      expect.objectContaining({ key: day, figures: expect.objectContaining({ calls: 2 }) }),
+    ]);
+    expect((await summary("fr")).totals.calls).toBe(1);
+
+    // The portal's forms offer the filter and apply it.
+    const cookie = await loginCookie(t.users.supervisor.email);
+    const dash = await (await call("/dashboard?language=fr", { cookie })).text();
+    expect(dash).toMatch(/<select name="language">[\s\S]*<option value="fr" selected/);
+    const rep = await (
+      await call(`/reports?from=${day}&to=${day}&groupBy=day&language=en`, { cookie })
+    ).text();
+    expect(rep).toMatch(/<option value="en" selected/);
   });
 });
