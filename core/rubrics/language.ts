@@ -221,6 +221,11 @@ export function storedGrid(raw: unknown): RubricGrid {
   return isSingleLanguage(raw) ? liftSingleLanguage(raw as RubricVersionContent) : (raw as RubricGrid);
 }
 
+const WORDING = new Set(["label", "description", "phrases", "words", "question"]);
+/** A criterion without its wording, as text: what every language of a grid shares. */
+const shared = (c: GridCriterion) =>
+  JSON.stringify({ ...c, check: { ...c.check } }, (k, v) => (WORDING.has(k) ? undefined : v));
+
 /** Several single-language grids with the same criteria merged into one (the templates). */
 export function mergeLanguages(versions: Partial<Record<RubricLanguage, RubricVersionContent>>): RubricGrid {
   const langs = RUBRIC_LANGUAGES.filter((l) => versions[l]);
@@ -231,8 +236,8 @@ export function mergeLanguages(versions: Partial<Record<RubricLanguage, RubricVe
       Object.assign(s.label, os.label);
       s.criteria.forEach((c, ci) => {
         const oc = os.criteria[ci];
-        if (oc.id !== c.id || oc.check.kind !== c.check.kind || oc.weight !== c.weight)
-          throw new Error(`templates differ at criterion ${c.id} / ${oc.id}`);
+        // Everything but the wording must agree, or the languages would not score alike.
+        if (shared(oc) !== shared(c)) throw new Error(`templates differ at criterion ${c.id} / ${oc.id}`);
         Object.assign(c.label, oc.label);
         if (oc.description) c.description = { ...c.description, ...oc.description };
         const a = c.check as Record<string, unknown>;
