@@ -6,6 +6,7 @@ import { isoDaySchema } from "./dates";
 import { ApiError } from "./errors";
 import { enqueueJob } from "./jobs";
 import { notRestrictedSql } from "./privacy/guard";
+import { rubricLanguage } from "./rubrics/model";
 
 /**
  * Dashboard KPIs (D1) through daily rollups (P5).
@@ -223,6 +224,8 @@ export const kpiQuerySchema = z
     agentId: z.string().max(64).optional(),
     queue: z.string().max(200).optional(),
     category: z.string().max(64).optional(),
+    /** The call's language (a grid serves several: C4); read from the calls, no rollup. */
+    language: rubricLanguage.optional(),
   })
   .strict();
 export type KpiQuery = z.infer<typeof kpiQuerySchema>;
@@ -276,7 +279,7 @@ export interface Kpis {
   from: string;
   to: string;
   timeZone: string;
-  filters: { team?: string; agentId?: string; queue?: string; category?: string };
+  filters: { team?: string; agentId?: string; queue?: string; category?: string; language?: string };
   source: "rollup" | "calls";
   totals: KpiFigures;
   series: ({ day: string } & KpiFigures)[];
@@ -303,17 +306,24 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
       errors: [{ pointer: "/from", detail: "period too long" }],
     });
   // An agent sees only their own figures (D3); the filter is forced, never taken from input.
-  let filters: Kpis["filters"] = { team: q.team, agentId: q.agentId, queue: q.queue, category: q.category };
+  let filters: Kpis["filters"] = {
+    team: q.team,
+    agentId: q.agentId,
+    queue: q.queue,
+    category: q.category,
+    language: q.language,
+  };
   if (ctx.actor.type === "user" && ctx.actor.role === "agent") {
     // Not linked to an agent yet: no calls are theirs, so every figure is empty.
-    filters = { agentId: ctx.actor.agentId ?? "(unlinked)", category: q.category };
+    filters = { agentId: ctx.actor.agentId ?? "(unlinked)", category: q.category, language: q.language };
   }
   const set = (Object.entries(filters) as [keyof typeof filters, string | undefined][]).filter(([, v]) => v);
   const dp = dataPlane(ctx.env, ctx.tenant);
   const pendingStmt = dp.d1
     .prepare("select count(*) as n from kpi_dirty where tenant_id = ?")
     .bind(ctx.tenant.id);
-  if (set.length <= 1) {
+  // Rollups have no language dimension: a language filter reads the calls.
+  if (set.length <= 1 && !filters.language) {
     const [key, value] = set[0] ?? ["all", ""];
     const dim = key === "agentId" ? "agent" : key;
     // One round trip: the day sums, the label counts and the pending-days count.
@@ -356,64 +366,18 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
   const pending = await pendingStmt.first<{ n: number }>();
   const base = { from, to, timeZone: tz, filters, pendingDays: pending?.n ?? 0 };
   // Several filters: the calls of the period, through the (tenant, started_at) index.
-  const [start] = dayBounds(from, tz);
-  const [, end] = dayBounds(to, tz);
-  const conds: string[] = ["c.tenant_id = ?", "c.started_at >= ?", "c.started_at < ?", NOT_RESTRICTED];
-  const binds: unknown[] = [ctx.tenant.id, start, end];
-  const add = (cond: string, v: string | undefined) => {
-    if (!v) return;
-    conds.push(cond);
-    binds.push(v);
-  };
-  add("c.team = ?", filters.team);
-  add("c.agent_id = ?", filters.agentId);
-  add("c.queue = ?", filters.queue);
-  add(
-    "exists (select 1 from call_labels k where k.call_id = c.id and k.kind = 'category' and k.label = ?)",
-    filters.category,
+  const { rows, conds, binds } = await periodCalls(
+    dp,
+    ctx.tenant.id,
+    dayBounds(from, tz)[0],
+    dayBounds(to, tz)[1],
+    filters,
   );
-  const rows = (
-    await dp.d1
-      .prepare(
-        `select started_at as t, score, passed, critical_fail, coalesce(duration_s, rec_duration_s) as dur, silence_pct,
-           sentiment_end, reviewed_score, analysis_id from calls c where ${conds.join(" and ")} limit 50001`,
-      )
-      .bind(...binds)
-      .all<{
-        t: number;
-        score: number | null;
-        passed: number | null;
-        critical_fail: number | null;
-        dur: number | null;
-        silence_pct: number | null;
-        sentiment_end: number | null;
-        reviewed_score: number | null;
-        analysis_id: string | null;
-      }>()
-  ).results;
-  if (rows.length > 50_000)
-    throw new ApiError(
-      "validation_failed",
-      "Too many calls for combined filters: shorten the period or use one filter",
-    );
   const byDay = new Map<string, RollupSums & { day: string }>();
   for (const r of rows) {
     const day = dayOf(r.t, tz);
     const s = byDay.get(day) ?? { day, ...zeroSums() };
-    s.calls++;
-    if (r.analysis_id) s.analysed++;
-    const add = (sum: keyof RollupSums, n: keyof RollupSums, v: number | null) => {
-      if (v === null) return;
-      s[sum] += v;
-      s[n]++;
-    };
-    add("score_sum", "score_n", r.score);
-    add("passed_n", "pass_n", r.passed);
-    s.critical += r.critical_fail ?? 0;
-    add("duration_sum", "duration_n", r.dur);
-    add("silence_sum", "silence_n", r.silence_pct);
-    add("sentiment_sum", "sentiment_n", r.sentiment_end);
-    add("reviewed_sum", "reviewed_n", r.reviewed_score);
+    addCall(s, r);
     byDay.set(day, s);
   }
   const labels = (
@@ -428,7 +392,84 @@ export async function getKpis(ctx: Ctx, raw: unknown): Promise<Kpis> {
   return { ...base, source: "calls", ...assemble(days, [...byDay.values()], labels) };
 }
 
-const zeroSums = (): RollupSums => ({
+export interface PeriodCall {
+  t: number;
+  team: string | null;
+  agent_id: string | null;
+  queue: string | null;
+  score: number | null;
+  passed: number | null;
+  critical_fail: number | null;
+  dur: number | null;
+  silence_pct: number | null;
+  sentiment_end: number | null;
+  reviewed_score: number | null;
+  analysis_id: string | null;
+}
+const PERIOD_CALLS_MAX = 50_000;
+
+/**
+ * The period's calls matching the filters, with what a KPI sums (at most 50 000: beyond, a
+ * readable refusal). For combinations the rollups do not hold (several filters, a language).
+ */
+export async function periodCalls(
+  dp: Pick<DataPlane, "d1">,
+  tenantId: string,
+  start: number,
+  end: number,
+  filters: Kpis["filters"],
+) {
+  const conds: string[] = ["c.tenant_id = ?", "c.started_at >= ?", "c.started_at < ?", NOT_RESTRICTED];
+  const binds: unknown[] = [tenantId, start, end];
+  const add = (cond: string, v: string | undefined) => {
+    if (!v) return;
+    conds.push(cond);
+    binds.push(v);
+  };
+  add("c.team = ?", filters.team);
+  add("c.agent_id = ?", filters.agentId);
+  add("c.queue = ?", filters.queue);
+  add("c.language = ?", filters.language);
+  add(
+    "exists (select 1 from call_labels k where k.call_id = c.id and k.kind = 'category' and k.label = ?)",
+    filters.category,
+  );
+  const rows = (
+    await dp.d1
+      .prepare(
+        `select started_at as t, team, agent_id, queue, score, passed, critical_fail, coalesce(duration_s, rec_duration_s) as dur,
+           silence_pct, sentiment_end, reviewed_score, analysis_id from calls c where ${conds.join(" and ")} limit ${PERIOD_CALLS_MAX + 1}`,
+      )
+      .bind(...binds)
+      .all<PeriodCall>()
+  ).results;
+  if (rows.length > PERIOD_CALLS_MAX)
+    throw new ApiError(
+      "validation_failed",
+      "Too many calls for combined filters: shorten the period or use one filter",
+    );
+  return { rows, conds, binds };
+}
+
+/** One call into the sums, as the rollups count it (AGGS). */
+export function addCall(s: RollupSums, r: PeriodCall) {
+  s.calls++;
+  if (r.analysis_id) s.analysed++;
+  const add = (sum: keyof RollupSums, n: keyof RollupSums, v: number | null) => {
+    if (v === null) return;
+    s[sum] += v;
+    s[n]++;
+  };
+  add("score_sum", "score_n", r.score);
+  add("passed_n", "pass_n", r.passed);
+  s.critical += r.critical_fail ?? 0;
+  add("duration_sum", "duration_n", r.dur);
+  add("silence_sum", "silence_n", r.silence_pct);
+  add("sentiment_sum", "sentiment_n", r.sentiment_end);
+  add("reviewed_sum", "reviewed_n", r.reviewed_score);
+}
+
+export const zeroSums = (): RollupSums => ({
   calls: 0,
   analysed: 0,
   score_sum: 0,

@@ -12,7 +12,8 @@ import { markKpiDirty } from "./kpis";
 import { decideProcessing, type HoldReason } from "./policy";
 import { type CallSubjects, holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
-import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
+import { callLanguage, judgeInLanguage } from "./rubrics/language";
+import { defaultRubricVersion, getRubricVersion, localeOf } from "./rubrics/service";
 import { providerObjected } from "./subprocessors";
 import { tenantById } from "./tenants";
 import { emitEvent } from "./webhooks";
@@ -188,24 +189,22 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
     await fail(env, tenant, call, "The rubric named by the call does not exist");
     return;
   }
+  // The grid in the call's language; criteria without phrases in it come back not_evaluated.
+  const judging = judgeInLanguage(rubric, callLanguage(call, transcript, localeOf(tenant)));
   const input = {
     transcript,
-    call: {
-      durationS: call.durationS,
-      language: (call.language as "fr" | "en" | null) ?? null,
-      companyName: tenant.name,
-    },
-    rubric,
+    call: { durationS: call.durationS, language: judging.full.language, companyName: tenant.name },
+    rubric: judging.rubric,
   };
   let result: AnalysisResult;
   let usage: { inputTokens?: number; outputTokens?: number } = {};
   if (tenant.analysisProvider === "builtin") {
     const { analyzeBuiltin } = await import("./calls/llm");
-    result = await analyzeBuiltin(env, input);
+    result = judging.complete(await analyzeBuiltin(env, input));
   } else {
     const { analyzeWithTenantLlm } = await import("./calls/llm");
     const r = await analyzeWithTenantLlm(env, tenant, decision.endpoint, input);
-    result = r.result;
+    result = judging.complete(r.result);
     usage = r.usage;
   }
   await storeAnalysis(env, tenant, call, msg.runId, result, usage, transcript.durationS);

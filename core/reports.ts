@@ -12,8 +12,22 @@ import { ApiError, notFound } from "./errors";
 import { csvDocument } from "./exports/csv";
 import { type Locale, type MessageKey, t } from "./i18n";
 import { enqueueJob } from "./jobs";
-import { addDays, dayOf, daysBetween, figures, type KpiFigures, ROLLUP_SUMS, type RollupSums } from "./kpis";
+import {
+  addCall,
+  addDays,
+  dayBounds,
+  dayOf,
+  daysBetween,
+  figures,
+  type KpiFigures,
+  type PeriodCall,
+  periodCalls,
+  ROLLUP_SUMS,
+  type RollupSums,
+  zeroSums,
+} from "./kpis";
 import { sendMail } from "./mail";
+import { rubricLanguage } from "./rubrics/model";
 import { tenantById } from "./tenants";
 
 /**
@@ -32,6 +46,8 @@ export const reportQuerySchema = z
     groupBy: z.enum(GROUPS).default("team"),
     /** With groupBy=agent: only this team's agents. */
     team: z.string().max(200).optional(),
+    /** Only calls in this language (read from the calls: the rollups have no language). */
+    language: rubricLanguage.optional(),
   })
   .strict()
   .refine((q) => q.from <= q.to, { path: ["from"], message: "from must not be after to" })
@@ -49,6 +65,7 @@ export interface Report {
   to: string;
   groupBy: ReportGroup;
   team: string | null;
+  language: string | null;
   rows: ReportRow[];
   totals: KpiFigures;
 }
@@ -62,24 +79,9 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
   const ownAgent =
     ctx.actor.type === "user" && ctx.actor.role === "agent" ? (ctx.actor.agentId ?? "(unlinked)") : null;
   const groupBy: ReportGroup = ownAgent ? "agent" : q.groupBy;
-  const dim = groupBy === "day" ? "all" : groupBy;
-  const key = groupBy === "day" ? "day" : "value";
-  const rows = (
-    await dp.d1
-      .prepare(
-        `select ${key} as k, ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ?
-         ${ownAgent ? "and value = ?" : ""} group by ${key} order by ${key} limit 2000`,
-      )
-      .bind(ctx.tenant.id, dim, q.from, q.to, ...(ownAgent ? [ownAgent] : []))
-      .all<Sums & { k: string }>()
-  ).results;
-  const totalRow =
-    (await dp.d1
-      .prepare(
-        `select ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ? ${ownAgent ? "and value = ?" : ""}`,
-      )
-      .bind(ctx.tenant.id, ownAgent ? "agent" : "all", q.from, q.to, ...(ownAgent ? [ownAgent] : []))
-      .first<Sums>()) ?? {};
+  const { rows, totalRow } = q.language
+    ? await sumsFromCalls(ctx, q, groupBy, ownAgent)
+    : await sumsFromRollups(ctx, q, groupBy, ownAgent);
   let names = new Map<string, { name: string; team: string | null }>();
   if (groupBy === "agent") {
     const ids = rows.map((r) => r.k).filter(Boolean);
@@ -98,7 +100,68 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
     figures: figures(r),
   }));
   if (groupBy === "agent" && q.team && !ownAgent) out = out.filter((r) => r.team === q.team);
-  return { from: q.from, to: q.to, groupBy, team: q.team ?? null, rows: out, totals: figures(totalRow) };
+  return {
+    from: q.from,
+    to: q.to,
+    groupBy,
+    team: q.team ?? null,
+    language: q.language ?? null,
+    rows: out,
+    totals: figures(totalRow),
+  };
+}
+
+/** The rows and total from the daily rollups (every call of the period). */
+async function sumsFromRollups(ctx: Ctx, q: ReportQuery, groupBy: ReportGroup, ownAgent: string | null) {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const dim = groupBy === "day" ? "all" : groupBy;
+  const key = groupBy === "day" ? "day" : "value";
+  const rows = (
+    await dp.d1
+      .prepare(
+        `select ${key} as k, ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ?
+         ${ownAgent ? "and value = ?" : ""} group by ${key} order by ${key} limit 2000`,
+      )
+      .bind(ctx.tenant.id, dim, q.from, q.to, ...(ownAgent ? [ownAgent] : []))
+      .all<Sums & { k: string }>()
+  ).results;
+  const totalRow =
+    (await dp.d1
+      .prepare(
+        `select ${ROLLUP_SUMS} from kpi_daily where tenant_id = ? and dim = ? and day >= ? and day <= ? ${ownAgent ? "and value = ?" : ""}`,
+      )
+      .bind(ctx.tenant.id, ownAgent ? "agent" : "all", q.from, q.to, ...(ownAgent ? [ownAgent] : []))
+      .first<Sums>()) ?? {};
+  return { rows, totalRow };
+}
+
+/** A language's report: the period's calls in that language, summed as the rollups would. */
+async function sumsFromCalls(ctx: Ctx, q: ReportQuery, groupBy: ReportGroup, ownAgent: string | null) {
+  const tz = ctx.tenant.timeZone ?? "Europe/Paris";
+  const { rows: list } = await periodCalls(
+    dataPlane(ctx.env, ctx.tenant),
+    ctx.tenant.id,
+    dayBounds(q.from, tz)[0],
+    dayBounds(q.to, tz)[1],
+    { language: q.language, ...(ownAgent ? { agentId: ownAgent } : {}) },
+  );
+  const keyOf = (r: PeriodCall) =>
+    groupBy === "day"
+      ? dayOf(r.t, tz)
+      : ((groupBy === "agent" ? r.agent_id : groupBy === "team" ? r.team : r.queue) ?? "");
+  const groups = new Map<string, RollupSums>();
+  const total = zeroSums();
+  for (const r of list) {
+    const k = keyOf(r);
+    const g = groups.get(k) ?? zeroSums();
+    addCall(g, r);
+    addCall(total, r);
+    groups.set(k, g);
+  }
+  const rows = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, g]) => ({ k, ...g }));
+  return { rows: rows as (Sums & { k: string })[], totalRow: total as Sums };
 }
 
 // ---- Exports ------------------------------------------------------------------------------------

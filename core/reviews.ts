@@ -12,6 +12,7 @@ import { newId } from "./crypto";
 import { computeScore } from "./engine/score";
 import { ApiError, notFound } from "./errors";
 import { markKpiDirty } from "./kpis";
+import { rubricForLanguage } from "./rubrics/language";
 import { getRubricVersion } from "./rubrics/service";
 import { emitEvent } from "./webhooks";
 
@@ -85,7 +86,11 @@ const actorRef = (ctx: Ctx) => (ctx.actor.type === "system" ? "system" : ctx.act
 /** The AI analysis of the call, its rubric version and the scoring of overrides. */
 async function basis(ctx: Ctx, callId: string) {
   const analysis = await getAnalysis(ctx, callId); // 404 / 409 as for GET …/analysis
-  const rubric = await getRubricVersion(ctx.env, ctx.tenant, analysis.rubric.id, analysis.rubric.version);
+  // Weights and criticality are shared by every language of the grid: any language scores alike.
+  const rubric = rubricForLanguage(
+    await getRubricVersion(ctx.env, ctx.tenant, analysis.rubric.id, analysis.rubric.version),
+    analysis.language,
+  );
   const score = (overrides: Record<string, ReviewOverride>) => {
     const known = new Set(analysis.criteria.map((c) => c.id));
     const unknown = Object.keys(overrides).filter((id) => !known.has(id));

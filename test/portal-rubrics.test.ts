@@ -106,7 +106,7 @@ describe("portal: rubric editor (D4)", () => {
     const fields = formFields(html, "data-rubric-editor");
     const weightKey = Object.keys(fields).find((k) => k.endsWith(".weight"))!;
     const typed = String(Number(fields[weightKey]) + 7);
-    const labelKey = weightKey.replace(".weight", ".label");
+    const labelKey = weightKey.replace(".weight", ".label.fr");
     const before = (await (await call(`/api/v1/rubrics/${rubricId}`, { key: t.key })).json()) as {
       latestVersion: number;
     };
@@ -207,7 +207,8 @@ describe("portal: rubric editor (D4)", () => {
     const forced = await post(`/rubrics/${rubricId}/edit`, cookie, {
       ...fields,
       [`${k}.kind`]: "phrase_present",
-      [`${k}.phrases`]: "zanzibar quetzalcoatl",
+      [`${k}.phrases.fr`]: "zanzibar quetzalcoatl",
+      [`${k}.phrases.en`]: "zanzibar quetzalcoatl",
       [`${k}.speaker`]: "agent",
       [`${k}.withinS`]: "",
       [`${k}.requireCompanyName`]: "",

@@ -1,5 +1,6 @@
 import { billingEn } from "./features/billing";
 import { governanceEn } from "./features/governance";
+import { gridsEn } from "./features/grids";
 import { importsEn } from "./features/imports";
 import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
@@ -597,4 +598,5 @@ export const en = {
   ...importsEn,
   ...qualityEn,
   ...opsEn,
+  ...gridsEn,
 } as const satisfies Record<string, string>;

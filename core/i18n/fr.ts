@@ -1,6 +1,7 @@
 import type { en } from "./en";
 import { billingFr } from "./features/billing";
 import { governanceFr } from "./features/governance";
+import { gridsFr } from "./features/grids";
 import { importsFr } from "./features/imports";
 import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
@@ -596,4 +597,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...importsFr,
   ...qualityFr,
   ...opsFr,
+  ...gridsFr,
 };

@@ -11,7 +11,8 @@ import type { AnalysisResult } from "../engine/types";
 import { ApiError, forbidden } from "../errors";
 import { holdReasonOf, privacyFlags } from "../privacy/guard";
 import { type Permission, roleAllows, scopesAllow } from "../rbac";
-import { type RubricVersionContent, rubricVersionSchema } from "./model";
+import { callLanguage, judgeInLanguage, parseGridInput } from "./language";
+import { localeOf } from "./service";
 
 /**
  * Dry run of a rubric (D4): the built-in engine on one stored call's transcript with content
@@ -50,9 +51,8 @@ export async function dryRunRubric(ctx: Ctx, raw: z.input<typeof dryRunSchema>):
   // The result quotes the transcript: whoever runs it must be allowed to read analyses too
   // (a `rubrics:write`-only API key must not read calls through this door).
   if (!may(ctx, "analyses:read")) throw forbidden("Reading call analyses is not allowed for this key");
-  const parsed = rubricVersionSchema.safeParse(input.content);
+  const parsed = parseGridInput(input.content);
   if (!parsed.success) throw rubricContentError(parsed.error.issues);
-  const content: RubricVersionContent = parsed.data;
   const call = await findCall(ctx, input.callId); // tenant and agent scope; else 404
   const held = holdReasonOf(await privacyFlags(ctx.env, ctx.tenant, call));
   if (held)
@@ -64,16 +64,17 @@ export async function dryRunRubric(ctx: Ctx, raw: z.input<typeof dryRunSchema>):
     throw new ApiError("conflict", "This call has no stored transcript to run the rubric on", {
       messageKey: "portal.rubric.error.no_transcript",
     });
+  // The chosen call's language, as the pipeline would pick it.
+  const judging = judgeInLanguage(
+    { ...parsed.data, rubricId: input.rubricId ?? "draft", version: 0 },
+    callLanguage(call, transcript, localeOf(ctx.tenant)),
+  );
   const result = await analyzeBuiltin(ctx.env, {
     transcript,
-    call: {
-      durationS: call.durationS,
-      language: (call.language as "fr" | "en" | null) ?? null,
-      companyName: ctx.tenant.name,
-    },
-    rubric: { ...content, rubricId: input.rubricId ?? "draft", version: 0 },
+    call: { durationS: call.durationS, language: judging.full.language, companyName: ctx.tenant.name },
+    rubric: judging.rubric,
   });
-  return { ...result, callId: call.id, dryRun: true };
+  return { ...judging.complete(result), callId: call.id, dryRun: true };
 }
 
 /** Recent calls of the tenant with a transcript and an analysis, to pick one for a dry run. */

@@ -2,18 +2,20 @@ import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
-import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
+import { calls, type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
 import { auditCtx } from "../accounts";
 import type { Ctx } from "../context";
 import { newId } from "../crypto";
 import { ApiError, isUniqueViolation, notFound } from "../errors";
-import { type RubricVersion, type RubricVersionContent, rubricVersionSchema } from "./model";
+import { isRubricLanguage, parseGridInput, storedGrid } from "./language";
+import { type GridVersion, type RubricGrid, type RubricLanguage, rubricLanguage } from "./model";
 import { TEMPLATES } from "./templates";
 
 /**
  * Rubric CRUD with versions (C4). A version never changes: editing a rubric creates version
  * n+1, and every analysis names the version it used. One rubric per tenant is the default; when
- * a tenant has none, the general customer-service template in the tenant's language becomes it.
+ * a tenant has none, the general customer-service template (every language) becomes it. A version's
+ * content is a multilingual grid (model.ts); ./language.ts picks a call's language before judging.
  */
 export interface RubricView {
   id: string;
@@ -24,10 +26,10 @@ export interface RubricView {
   archived: boolean;
   createdAt: string;
   updatedAt: string;
-  content?: RubricVersionContent;
+  content?: RubricGrid;
 }
 
-const view = (r: Rubric, content?: RubricVersionContent): RubricView => ({
+const view = (r: Rubric, content?: RubricGrid): RubricView => ({
   id: r.id,
   name: r.name,
   templateId: r.templateId,
@@ -39,12 +41,17 @@ const view = (r: Rubric, content?: RubricVersionContent): RubricView => ({
   ...(content ? { content } : {}),
 });
 
+/** The tenant's language: names of grids made for it, and the last resort for a call's language. */
+export const localeOf = (tenant: Pick<Tenant, "defaultLocale">) =>
+  tenant.defaultLocale === "en" ? "en" : "fr";
+
 export function listTemplates() {
   return TEMPLATES.map((t) => ({ id: t.id, name: t.name, languages: Object.keys(t.versions) }));
 }
 
-function parseContent(raw: unknown): RubricVersionContent {
-  const r = rubricVersionSchema.safeParse(raw);
+/** A grid, or a single-language grid of older clients (its wording becomes its language's). */
+function parseContent(raw: unknown): RubricGrid {
+  const r = parseGridInput(raw);
   if (!r.success)
     throw new ApiError("validation_failed", r.error.issues[0]?.message ?? "invalid rubric", {
       errors: r.error.issues.map((i) => ({ pointer: `/content/${i.path.join("/")}`, detail: i.message })),
@@ -61,7 +68,8 @@ export const createRubricSchema = z.union([
   z.object({
     name: z.string().trim().min(1).max(200).optional(),
     templateId: z.string().min(1).max(60),
-    language: z.enum(["fr", "en"]),
+    /** The name's language; the grid holds every language of the template. */
+    language: rubricLanguage.optional(),
     isDefault: z.boolean().optional(),
   }),
 ]);
@@ -71,7 +79,7 @@ async function insertRubric(
   tenant: Tenant,
   name: string,
   templateId: string | null,
-  content: RubricVersionContent,
+  content: RubricGrid,
   isDefault: boolean,
   actorId: string | null,
 ) {
@@ -104,7 +112,7 @@ export async function createRubric(ctx: Ctx, raw: z.input<typeof createRubricSch
   const input = createRubricSchema.parse(raw);
   let name: string;
   let templateId: string | null = null;
-  let content: RubricVersionContent;
+  let content: RubricGrid;
   if ("templateId" in input) {
     const tpl = TEMPLATES.find((t) => t.id === input.templateId);
     if (!tpl)
@@ -112,8 +120,8 @@ export async function createRubric(ctx: Ctx, raw: z.input<typeof createRubricSch
         errors: [{ pointer: "/templateId", detail: "unknown" }],
       });
     templateId = tpl.id;
-    content = tpl.versions[input.language];
-    name = input.name ?? tpl.name[input.language];
+    content = tpl.grid;
+    name = input.name ?? tpl.name[input.language ?? localeOf(ctx.tenant)];
   } else {
     name = input.name;
     content = parseContent(input.content);
@@ -145,7 +153,7 @@ export async function getRubricVersion(
   tenant: Tenant,
   rubricId: string,
   version?: number,
-): Promise<RubricVersion> {
+): Promise<GridVersion> {
   const r = await findRubric(env, tenant, rubricId);
   const v = version ?? r.latestVersion;
   const dp = dataPlane(env, tenant);
@@ -157,7 +165,7 @@ export async function getRubricVersion(
     ),
   });
   if (!row) throw notFound("Rubric version");
-  return { ...(row.content as RubricVersionContent), rubricId: r.id, version: v };
+  return { ...storedGrid(row.content), rubricId: r.id, version: v };
 }
 
 export async function getRubric(ctx: Ctx, id: string): Promise<RubricView> {
@@ -259,14 +267,35 @@ export async function listRubricVersions(ctx: Ctx, rubricId: string) {
 }
 
 /** The tenant's default rubric (latest version), created from the general template if none exists. */
-export async function defaultRubricVersion(env: Env, tenant: Tenant): Promise<RubricVersion> {
+export async function defaultRubricVersion(env: Env, tenant: Tenant): Promise<GridVersion> {
   const dp = dataPlane(env, tenant);
   const r = await dp.db.query.rubrics.findFirst({
     where: and(eq(rubrics.tenantId, tenant.id), eq(rubrics.isDefault, true), isNull(rubrics.archivedAt)),
   });
   if (r) return getRubricVersion(env, tenant, r.id);
   const tpl = TEMPLATES[0];
-  const lang = tenant.defaultLocale === "en" ? "en" : "fr";
-  const id = await insertRubric(env, tenant, tpl.name[lang], tpl.id, tpl.versions[lang], true, null);
+  const id = await insertRubric(env, tenant, tpl.name[localeOf(tenant)], tpl.id, tpl.grid, true, null);
   return getRubricVersion(env, tenant, id);
+}
+
+/** How many of the latest calls say which languages a tenant's calls are in (bounded, by index). */
+const RECENT_CALLS = 500;
+
+/**
+ * The languages the tenant's calls are in: its own language and those of its latest calls — the
+ * languages a grid needs phrases in (the editor warns about the others).
+ */
+export async function tenantCallLanguages(env: Env, tenant: Tenant): Promise<RubricLanguage[]> {
+  const dp = dataPlane(env, tenant);
+  const recent = dp.db
+    .select({ language: calls.language })
+    .from(calls)
+    .where(eq(calls.tenantId, tenant.id))
+    .orderBy(desc(calls.startedAt))
+    .limit(RECENT_CALLS)
+    .as("recent");
+  const rows = await dp.db.selectDistinct({ language: recent.language }).from(recent);
+  const langs = new Set<RubricLanguage>([localeOf(tenant)]);
+  for (const r of rows) if (isRubricLanguage(r.language)) langs.add(r.language);
+  return [...langs];
 }

@@ -1,4 +1,11 @@
-import type { Criterion, CriterionCheck, RubricVersionContent } from "./model";
+import { mergeLanguages } from "./language";
+import {
+  type Criterion,
+  type CriterionCheck,
+  type RubricGrid,
+  type RubricVersionContent,
+  rubricGridSchema,
+} from "./model";
 
 /**
  * Rubric templates shipped with the product (C4): general customer service, sales, technical
@@ -7,6 +14,7 @@ import type { Criterion, CriterionCheck, RubricVersionContent } from "./model";
  * Every version has 3–5 sections, weights summing to exactly 100, critical criteria (data
  * protection; for collections the debt-collection disclosure and no threats), 1–5 scale criteria
  * and one or two `llm` criteria — the built-in engine reports those `not_evaluated`, on purpose.
+ * The two languages of a template are merged into one grid (`grid`), criterion by criterion.
  * Phrases are matched on words after folding (case, accents, apostrophes, plurals), so each
  * phrase is written once in its natural form. `[CARD]` / `[CVV]` are redaction placeholders
  * (C12): an agent segment that contains one means a card number was read out.
@@ -1193,26 +1201,35 @@ const collectionsEn: RubricVersionContent = {
 export interface RubricTemplate {
   id: string;
   name: { fr: string; en: string };
+  /** One language each, as written above (and as the engine tests judge them). */
   versions: Record<"fr" | "en", RubricVersionContent>;
+  /** What a tenant gets: both languages in one grid (same criteria, same weights). */
+  grid: RubricGrid;
 }
 
+const template = (
+  id: string,
+  name: RubricTemplate["name"],
+  versions: RubricTemplate["versions"],
+): RubricTemplate => ({ id, name, versions, grid: rubricGridSchema.parse(mergeLanguages(versions)) });
+
 export const TEMPLATES: RubricTemplate[] = [
-  {
-    id: "general",
-    name: { fr: "Service client général", en: "General customer service" },
-    versions: { fr: generalFr, en: generalEn },
-  },
-  { id: "sales", name: { fr: "Vente", en: "Sales" }, versions: { fr: salesFr, en: salesEn } },
-  {
-    id: "technical_support",
-    name: { fr: "Support technique", en: "Technical support" },
-    versions: { fr: techFr, en: techEn },
-  },
-  {
-    id: "collections",
-    name: { fr: "Recouvrement", en: "Collections" },
-    versions: { fr: collectionsFr, en: collectionsEn },
-  },
+  template(
+    "general",
+    { fr: "Service client général", en: "General customer service" },
+    { fr: generalFr, en: generalEn },
+  ),
+  template("sales", { fr: "Vente", en: "Sales" }, { fr: salesFr, en: salesEn }),
+  template(
+    "technical_support",
+    { fr: "Support technique", en: "Technical support" },
+    { fr: techFr, en: techEn },
+  ),
+  template(
+    "collections",
+    { fr: "Recouvrement", en: "Collections" },
+    { fr: collectionsFr, en: collectionsEn },
+  ),
 ];
 
 /** A template by id, or undefined. */

@@ -10,6 +10,7 @@ import {
   reportCsv,
   reportXlsx,
 } from "../../../core/reports";
+import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
 
@@ -36,6 +37,7 @@ export const KpisSchema = z
       agentId: z.string().optional(),
       queue: z.string().optional(),
       category: z.string().optional(),
+      language: z.string().optional(),
     }),
     source: z.enum(["rollup", "calls"]),
     totals: Figures,
@@ -62,6 +64,10 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
           agentId: z.string().optional(),
           queue: z.string().optional(),
           category: z.string().optional(),
+          language: z
+            .enum(RUBRIC_LANGUAGES)
+            .optional()
+            .describe("only calls in this language (read from the calls)"),
         }),
       },
       responses: { 200: json(KpisSchema) },
@@ -88,6 +94,7 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
           to: isoDaySchema.meta({ example: "2026-11-30" }),
           groupBy: z.enum(["team", "agent", "queue", "day"]).optional(),
           team: z.string().optional(),
+          language: z.enum(RUBRIC_LANGUAGES).optional().describe("only calls in this language"),
           format: z.enum(["json", "csv", "xlsx"]).optional(),
         }),
       },
@@ -101,6 +108,7 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
                 to: z.string(),
                 groupBy: z.string(),
                 team: z.string().nullable(),
+                language: z.string().nullable(),
                 rows: z.array(Row),
                 totals: Figures,
               }),

@@ -5,6 +5,7 @@ import type { Child } from "hono/jsx";
 import { listAgents } from "../../../core/agents";
 import type { Locale } from "../../../core/i18n";
 import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/kpis";
+import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import { controlDb } from "../../../db/client";
 import { platformStats } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
@@ -191,7 +192,9 @@ export async function dashboardPage(c: PortalContext) {
   const locale = c.get("locale") ?? "fr";
   const q = c.req.query();
   const query = Object.fromEntries(
-    ["from", "to", "team", "agentId", "queue", "category"].filter((k) => q[k]).map((k) => [k, q[k]]),
+    ["from", "to", "team", "agentId", "queue", "category", "language"]
+      .filter((k) => q[k])
+      .map((k) => [k, q[k]]),
   );
   let k: Kpis | null = null;
   let error: string | null = null;
@@ -272,6 +275,17 @@ export async function dashboardPage(c: PortalContext) {
             {choices.categories.map((t) => (
               <option value={t} selected={q.category === t}>
                 {trOr(c, `category.${t}`, t)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {_("dash.language")}{" "}
+          <select name="language">
+            <option value="">{_("dash.language_all")}</option>
+            {RUBRIC_LANGUAGES.map((l) => (
+              <option value={l} selected={q.language === l}>
+                {_(`lang.${l}`)}
               </option>
             ))}
           </select>

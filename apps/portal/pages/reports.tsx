@@ -15,6 +15,8 @@ import {
   reportCsv,
   reportXlsx,
 } from "../../../core/reports";
+import { isRubricLanguage } from "../../../core/rubrics/language";
+import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
@@ -35,7 +37,13 @@ function rawQuery(c: PortalContext) {
   const groupBy = (GROUPS as readonly string[]).includes(q.groupBy ?? "")
     ? (q.groupBy as ReportGroup)
     : "team";
-  return { from, to, groupBy, ...(q.team ? { team: q.team } : {}) };
+  return {
+    from,
+    to,
+    groupBy,
+    ...(q.team ? { team: q.team } : {}),
+    ...(isRubricLanguage(q.language) ? { language: q.language } : {}),
+  };
 }
 
 /** The report's query, or a 400 naming the bad day (a readable page in the user's language). */
@@ -146,6 +154,17 @@ async function reportsPage(c: PortalContext, error: string | null = null, status
             </select>
           </label>
         ) : null}{" "}
+        <label>
+          {_("dash.language")}{" "}
+          <select name="language">
+            <option value="">{_("dash.language_all")}</option>
+            {RUBRIC_LANGUAGES.map((l) => (
+              <option value={l} selected={q.language === l}>
+                {_(`lang.${l}`)}
+              </option>
+            ))}
+          </select>
+        </label>{" "}
         <button type="submit">{_("report.show")}</button>
       </form>
       {r ? (

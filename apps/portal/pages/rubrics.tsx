@@ -4,11 +4,14 @@ import { ApiError } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
 import { roleAllows } from "../../../core/rbac";
 import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/rubrics/dry-run";
+import { criteriaWithoutWording, parseGridInput, pick } from "../../../core/rubrics/language";
 import {
-  type Criterion,
-  type CriterionCheck,
-  type RubricVersionContent,
-  rubricVersionSchema,
+  type GridCheck,
+  type GridCriterion,
+  type Localized,
+  RUBRIC_LANGUAGES,
+  type RubricGrid,
+  type RubricLanguage,
 } from "../../../core/rubrics/model";
 import {
   createRubric,
@@ -18,6 +21,7 @@ import {
   listRubrics,
   listRubricVersions,
   listTemplates,
+  tenantCallLanguages,
   updateRubric,
 } from "../../../core/rubrics/service";
 import { access } from "../../middleware/access";
@@ -43,6 +47,12 @@ import {
  * weight total (`/static/rubric-editor.js`, progressive: the server checks the total anyway) and a
  * dry run of the unsaved draft on one of the tenant's analysed calls (nothing stored).
  *
+ * Every language of the grid is edited side by side (labels, descriptions, phrases, forbidden words,
+ * questions: one field per language, named `….fr`, `….en`); the rest — weights, answer types,
+ * windows, thresholds — is shared, so a grid's scores stay comparable across languages. The editor
+ * names the criteria with no phrases in a language the tenant's calls use (they would be
+ * `not_evaluated` on those calls).
+ *
  * The editor is one form. Its buttons say what to do with the draft (`op`): save it as version
  * n+1, dry-run it, or add/remove a criterion or a section — those re-render the draft unsaved, so
  * the page works without JavaScript. The first button of the form is "save" (Enter in a field).
@@ -65,69 +75,79 @@ const LISTS = ["profanity", "jargon", "negative_phrasing"] as const;
 const MAX_SECTIONS = 30;
 const MAX_CRITERIA = 100;
 
+/** One text per language, as typed. */
+type PerLang = Record<RubricLanguage, string>;
+const blankLangs = (): PerLang => Object.fromEntries(RUBRIC_LANGUAGES.map((l) => [l, ""])) as PerLang;
+const langsOf = (v: Partial<Record<RubricLanguage, string | string[]>> | undefined): PerLang =>
+  Object.fromEntries(
+    RUBRIC_LANGUAGES.map((l) => {
+      const x = v?.[l];
+      return [l, Array.isArray(x) ? x.join("\n") : (x ?? "")];
+    }),
+  ) as PerLang;
+
 interface DraftCriterion {
   id: string;
-  label: string;
-  description: string;
+  label: PerLang;
+  description: PerLang;
   weight: string;
   answerType: string;
   allowNa: boolean;
   critical: boolean;
   kind: string;
   speaker: string;
-  phrases: string;
+  phrases: PerLang;
   withinS: string;
   fromEnd: boolean;
   requireCompanyName: boolean;
-  words: string;
+  words: PerLang;
   lists: string[];
   metric: string;
   op: string;
   value: string;
-  question: string;
+  question: PerLang;
   /** The id exists in the saved version: it stays (ids are stable across versions). */
   locked: boolean;
 }
 interface DraftSection {
   id: string;
-  label: string;
+  label: PerLang;
   criteria: DraftCriterion[];
 }
 interface Draft {
-  language: string;
   passThreshold: string;
   sections: DraftSection[];
 }
 
 const blankCriterion = (): DraftCriterion => ({
   id: "",
-  label: "",
-  description: "",
+  label: blankLangs(),
+  description: blankLangs(),
   weight: "",
   answerType: "yes_no",
   allowNa: true,
   critical: false,
   kind: "phrase_present",
   speaker: "agent",
-  phrases: "",
+  phrases: blankLangs(),
   withinS: "",
   fromEnd: false,
   requireCompanyName: false,
-  words: "",
+  words: blankLangs(),
   lists: [],
   metric: "silencePct",
   op: "<=",
   value: "",
-  question: "",
+  question: blankLangs(),
   locked: false,
 });
 
-function criterionDraft(c: Criterion): DraftCriterion {
+function criterionDraft(c: GridCriterion): DraftCriterion {
   const d = {
     ...blankCriterion(),
     id: c.id,
-    label: c.label,
-    description: c.description ?? "",
+    label: langsOf(c.label),
+    description: langsOf(c.description),
     weight: String(c.weight),
     answerType: c.answerType,
     allowNa: c.allowNa,
@@ -138,7 +158,7 @@ function criterionDraft(c: Criterion): DraftCriterion {
   const k = c.check;
   if (k.kind === "phrase_present" || k.kind === "phrase_absent") {
     d.speaker = k.speaker;
-    d.phrases = k.phrases.join("\n");
+    d.phrases = langsOf(k.phrases);
   }
   if (k.kind === "phrase_present") {
     d.withinS = k.withinS === undefined ? "" : String(k.withinS);
@@ -147,7 +167,7 @@ function criterionDraft(c: Criterion): DraftCriterion {
   }
   if (k.kind === "forbidden_words") {
     d.speaker = k.speaker;
-    d.words = k.words.join("\n");
+    d.words = langsOf(k.words);
     d.lists = [...k.builtinLists];
   }
   if (k.kind === "metric_threshold") {
@@ -155,15 +175,18 @@ function criterionDraft(c: Criterion): DraftCriterion {
     d.op = k.op;
     d.value = String(k.value);
   }
-  if (k.kind === "llm") d.question = k.question;
+  if (k.kind === "llm") d.question = langsOf(k.question);
   return d;
 }
 
-function contentDraft(v: RubricVersionContent): Draft {
+function contentDraft(v: RubricGrid): Draft {
   return {
-    language: v.language,
     passThreshold: String(v.passThreshold),
-    sections: v.sections.map((s) => ({ id: s.id, label: s.label, criteria: s.criteria.map(criterionDraft) })),
+    sections: v.sections.map((s) => ({
+      id: s.id,
+      label: langsOf(s.label),
+      criteria: s.criteria.map(criterionDraft),
+    })),
   };
 }
 
@@ -174,42 +197,45 @@ const lines = (s: string) =>
     .map((l) => l.trim())
     .filter(Boolean);
 
+/** `name.fr`, `name.en`, … of the form. */
+const formLangs = (f: Form, name: string): PerLang =>
+  Object.fromEntries(RUBRIC_LANGUAGES.map((l) => [l, f[`${name}.${l}`] ?? ""])) as PerLang;
+
 /** The form's fields back into a draft (strings kept as typed, for redisplay). */
 function formDraft(f: Form): Draft {
   const sections: DraftSection[] = [];
   for (let i = 0; i < MAX_SECTIONS; i++) {
-    if (f[`s.${i}.id`] === undefined && f[`s.${i}.label`] === undefined) continue;
+    if (f[`s.${i}.id`] === undefined) continue;
     const criteria: DraftCriterion[] = [];
     for (let j = 0; j < MAX_CRITERIA; j++) {
       const p = `c.${i}.${j}.`;
       if (f[`${p}id`] === undefined) continue;
       criteria.push({
         id: (f[`${p}id`] ?? "").trim(),
-        label: f[`${p}label`] ?? "",
-        description: f[`${p}description`] ?? "",
+        label: formLangs(f, `${p}label`),
+        description: formLangs(f, `${p}description`),
         weight: (f[`${p}weight`] ?? "").trim(),
         answerType: f[`${p}answerType`] === "scale_1_5" ? "scale_1_5" : "yes_no",
         allowNa: on(f, `${p}allowNa`),
         critical: on(f, `${p}critical`),
         kind: f[`${p}kind`] ?? "phrase_present",
         speaker: f[`${p}speaker`] ?? "agent",
-        phrases: f[`${p}phrases`] ?? "",
+        phrases: formLangs(f, `${p}phrases`),
         withinS: (f[`${p}withinS`] ?? "").trim(),
         fromEnd: on(f, `${p}fromEnd`),
         requireCompanyName: on(f, `${p}requireCompanyName`),
-        words: f[`${p}words`] ?? "",
+        words: formLangs(f, `${p}words`),
         lists: LISTS.filter((l) => on(f, `${p}list.${l}`)),
         metric: f[`${p}metric`] ?? "silencePct",
         op: f[`${p}op`] ?? "<=",
         value: (f[`${p}value`] ?? "").trim(),
-        question: f[`${p}question`] ?? "",
+        question: formLangs(f, `${p}question`),
         locked: f[`${p}locked`] === "1",
       });
     }
-    sections.push({ id: (f[`s.${i}.id`] ?? "").trim(), label: f[`s.${i}.label`] ?? "", criteria });
+    sections.push({ id: (f[`s.${i}.id`] ?? "").trim(), label: formLangs(f, `s.${i}.label`), criteria });
   }
   return {
-    language: f.language === "en" ? "en" : "fr",
     passThreshold: (f.passThreshold ?? "").trim(),
     sections,
   };
@@ -217,16 +243,28 @@ function formDraft(f: Form): Draft {
 
 const num = (s: string) => (s.trim() === "" ? Number.NaN : Number(s.replace(",", ".")));
 
-function draftCheck(c: DraftCriterion): CriterionCheck {
+/** The languages that have text (an empty field is a language not filled yet). */
+function texts(v: PerLang): Localized {
+  const out: Localized = {};
+  for (const l of RUBRIC_LANGUAGES) if (v[l].trim()) out[l] = v[l].trim();
+  return out;
+}
+function lists(v: PerLang): Partial<Record<RubricLanguage, string[]>> {
+  const out: Partial<Record<RubricLanguage, string[]>> = {};
+  for (const l of RUBRIC_LANGUAGES) if (lines(v[l]).length) out[l] = lines(v[l]);
+  return out;
+}
+
+function draftCheck(c: DraftCriterion): GridCheck {
   const speaker = (SPEAKERS as readonly string[]).includes(c.speaker) ? (c.speaker as "agent") : "agent";
   switch (c.kind) {
     case "phrase_absent":
-      return { kind: "phrase_absent", speaker, phrases: lines(c.phrases) };
+      return { kind: "phrase_absent", speaker, phrases: lists(c.phrases) };
     case "forbidden_words":
       return {
         kind: "forbidden_words",
         speaker,
-        words: lines(c.words),
+        words: lists(c.words),
         builtinLists: c.lists as (typeof LISTS)[number][],
       };
     case "metric_threshold":
@@ -237,12 +275,12 @@ function draftCheck(c: DraftCriterion): CriterionCheck {
         value: num(c.value),
       };
     case "llm":
-      return { kind: "llm", question: c.question.trim() };
+      return { kind: "llm", question: texts(c.question) };
     default:
       return {
         kind: "phrase_present",
         speaker,
-        phrases: lines(c.phrases),
+        phrases: lists(c.phrases),
         fromEnd: c.fromEnd,
         requireCompanyName: c.requireCompanyName,
         ...(c.withinS ? { withinS: num(c.withinS) } : {}),
@@ -253,15 +291,14 @@ function draftCheck(c: DraftCriterion): CriterionCheck {
 /** The draft as rubric content (numbers parsed; the model's schema judges the rest). */
 function draftContent(d: Draft): unknown {
   return {
-    language: d.language,
     passThreshold: num(d.passThreshold),
     sections: d.sections.map((s) => ({
       id: s.id,
-      label: s.label.trim(),
+      label: texts(s.label),
       criteria: s.criteria.map((c) => ({
         id: c.id,
-        label: c.label.trim(),
-        ...(c.description.trim() ? { description: c.description.trim() } : {}),
+        label: texts(c.label),
+        ...(Object.keys(texts(c.description)).length ? { description: texts(c.description) } : {}),
         weight: num(c.weight),
         answerType: c.answerType,
         allowNa: c.allowNa,
@@ -283,7 +320,7 @@ const weightTotal = (d: Draft) =>
  * The draft checked, or a validation error whose message names the place in the user's words:
  * the weight total first (the commonest mistake), then the model's own rules.
  */
-function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
+function validDraft(c: PortalContext, d: Draft): RubricGrid {
   const _ = tr(c);
   const FIELDS: Record<string, MessageKey> = {
     label: "portal.rubric.label",
@@ -302,14 +339,17 @@ function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
     const s = typeof i === "number" ? d.sections[i] : undefined;
     if (a !== "sections" || !s) return _("portal.rubric.where.rubric");
     if (b !== "criteria" || typeof j !== "number")
-      return _("portal.rubric.where.section", { n: (i as number) + 1, label: s.label || s.id || "—" });
+      return _("portal.rubric.where.section", {
+        n: (i as number) + 1,
+        label: readerText(c, s.label) || s.id || "—",
+      });
     const crit = s.criteria[j];
     const raw = rest[0] === "check" ? String(rest[1] ?? "") : String(rest[0] ?? "");
     const field = Object.hasOwn(FIELDS, raw) ? `— ${_(FIELDS[raw])}` : "";
     return _("portal.rubric.where.criterion", {
       n: (i as number) + 1,
       m: j + 1,
-      label: crit?.label || crit?.id || "—",
+      label: (crit && readerText(c, crit.label)) || crit?.id || "—",
       field,
     });
   };
@@ -324,7 +364,7 @@ function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
     throw invalidWith("portal.rubric.error.weights", "/sections", {
       total: total.toLocaleString(c.get("locale") === "en" ? "en-GB" : "fr-FR"),
     });
-  const r = rubricVersionSchema.safeParse(draftContent(d));
+  const r = parseGridInput(draftContent(d));
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const dup = /criterion id (\S+) is used twice/.exec(issue.message);
@@ -354,10 +394,89 @@ const EDITOR_CSS = `
 fieldset.section{border:1px solid var(--line);border-radius:6px;margin:1rem 0;padding:.6rem}
 fieldset.criterion{border:0;border-top:1px dashed var(--line);margin:.6rem 0;padding:.6rem 0}
 .row{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end}.row label{font-weight:500}
+.langs{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.6rem}.langs label{font-weight:500}
 textarea{font:inherit;width:100%;min-height:3.2rem;padding:.4rem;border:1px solid var(--line);border-radius:6px}
 input.w{width:6rem}input.slug{width:12rem}.check{font-weight:400}
 .result-pass{color:var(--ok)}.result-fail{color:var(--err)}
 `;
+
+const readerLang = (c: PortalContext): RubricLanguage => (c.get("locale") === "en" ? "en" : "fr");
+/** A draft's text in the reader's language, else in another one (a grid may not be filled yet). */
+const readerText = (c: PortalContext, v: PerLang) => pick(texts(v), readerLang(c)) ?? "";
+
+/** One field per language, side by side (`name.fr`, `name.en`), each with its label. */
+function LangFields({
+  c,
+  id,
+  name,
+  label,
+  values,
+  multiline,
+  maxlength,
+}: {
+  c: PortalContext;
+  id: string;
+  name: string;
+  label: string;
+  values: PerLang;
+  multiline?: boolean;
+  maxlength?: number;
+}) {
+  const _ = tr(c);
+  return (
+    <div class="langs">
+      {RUBRIC_LANGUAGES.map((l) => (
+        <label for={`${id}-${l}`} lang={c.get("locale") ?? "fr"}>
+          {label} — {_(`lang.${l}`)}
+          {multiline ? (
+            <textarea id={`${id}-${l}`} name={`${name}.${l}`} lang={l} maxlength={maxlength}>
+              {values[l]}
+            </textarea>
+          ) : (
+            <input id={`${id}-${l}`} name={`${name}.${l}`} lang={l} value={values[l]} maxlength={maxlength} />
+          )}
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * The criteria that have no phrases in a language the tenant's calls use: on such calls they are
+ * not evaluated. Empty when every language is covered.
+ */
+function WordingWarnings({
+  c,
+  grid,
+  langs,
+}: {
+  c: PortalContext;
+  grid: RubricGrid;
+  langs: RubricLanguage[];
+}) {
+  const _ = tr(c);
+  const reader = readerLang(c);
+  const labels = new Map(
+    grid.sections.flatMap((s) => s.criteria.map((cr) => [cr.id, pick(cr.label, reader) ?? cr.id])),
+  );
+  const missing = langs
+    .map((l) => ({ l, ids: criteriaWithoutWording(grid, l) }))
+    .filter((m) => m.ids.length > 0);
+  if (!missing.length) return null;
+  return (
+    <div class="notice" role="note" data-wording-warning="">
+      <p>{_("grid.warn.intro")}</p>
+      <ul>
+        {missing.map((m) => (
+          <li data-lang={m.l}>
+            {_("grid.warn.language", { language: _(`lang.${m.l}`), count: m.ids.length })}{" "}
+            {m.ids.map((id) => labels.get(id) ?? id).join(" · ")}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function Style({ c }: { c: PortalContext }) {
   return <style nonce={c.get("secureHeadersNonce")}>{raw(EDITOR_CSS)}</style>;
@@ -366,34 +485,45 @@ function Style({ c }: { c: PortalContext }) {
 const fmtNum = (c: PortalContext, n: number) =>
   n.toLocaleString(c.get("locale") === "en" ? "en-GB" : "fr-FR", { maximumFractionDigits: 4 });
 
-function checkSummary(c: PortalContext, k: CriterionCheck): string {
+/** "FR : a · b — EN : c · d": a few words of every language that has some. */
+function perLanguage(v: Partial<Record<RubricLanguage, string[]>>): string {
+  return RUBRIC_LANGUAGES.filter((l) => v[l]?.length)
+    .map((l) => {
+      const xs = v[l] ?? [];
+      return `${l.toUpperCase()}: ${xs.slice(0, 4).join(" · ")}${xs.length > 4 ? " …" : ""}`;
+    })
+    .join(" — ");
+}
+
+function checkSummary(c: PortalContext, k: GridCheck): string {
   const _ = tr(c);
   const kind = _(`portal.rubric.kind.${k.kind}`);
   switch (k.kind) {
     case "phrase_present":
     case "phrase_absent":
-      return `${kind} (${_(`portal.rubric.speaker.${k.speaker}`)}): ${k.phrases.slice(0, 4).join(" · ")}${k.phrases.length > 4 ? " …" : ""}`;
+      return `${kind} (${_(`portal.rubric.speaker.${k.speaker}`)}): ${perLanguage(k.phrases)}`;
     case "forbidden_words":
-      return `${kind}: ${[...k.builtinLists.map((l) => _(`portal.rubric.list.${l}`)), ...k.words.slice(0, 4)].join(" · ")}`;
+      return `${kind}: ${[...k.builtinLists.map((l) => _(`portal.rubric.list.${l}`)), perLanguage(k.words)].filter(Boolean).join(" · ")}`;
     case "metric_threshold":
       return `${kind}: ${_(`portal.rubric.metric.${k.metric}`)} ${k.op} ${k.value}`;
     case "llm":
-      return `${kind}: ${k.question}`;
+      return `${kind}: ${pick(k.question, readerLang(c)) ?? ""}`;
   }
 }
 
-/** A version's content, read-only (for every role that may read rubrics). */
-function ContentView({ c, content }: { c: PortalContext; content: RubricVersionContent }) {
+/** A version's content, read-only (for every role that may read rubrics), in the reader's language. */
+function ContentView({ c, grid, langs }: { c: PortalContext; grid: RubricGrid; langs: RubricLanguage[] }) {
   const _ = tr(c);
+  const reader = readerLang(c);
   return (
     <>
       <p>
-        {_("portal.rubric.language")}: <strong>{_(`lang.${content.language}`)}</strong> ·{" "}
-        {_("portal.rubric.pass_threshold")}: <strong>{content.passThreshold}</strong>
+        {_("portal.rubric.pass_threshold")}: <strong>{grid.passThreshold}</strong>
       </p>
-      {content.sections.map((s) => (
+      <WordingWarnings c={c} grid={grid} langs={langs} />
+      {grid.sections.map((s) => (
         <section>
-          <h3>{s.label}</h3>
+          <h3>{pick(s.label, reader) ?? s.id}</h3>
           <table>
             <Head
               cols={[
@@ -408,7 +538,7 @@ function ContentView({ c, content }: { c: PortalContext; content: RubricVersionC
               {s.criteria.map((cr) => (
                 <tr>
                   <td>
-                    {cr.label} <code>{cr.id}</code>
+                    {pick(cr.label, reader) ?? cr.id} <code>{cr.id}</code>
                   </td>
                   <td>{fmtNum(c, cr.weight)}</td>
                   <td>{cr.critical ? _("common.yes") : _("common.no")}</td>
@@ -462,15 +592,20 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
   const p = `c.${i}.${j}.`;
   const id = (f: string) => `c-${i}-${j}-${f}`;
   const n = _("portal.rubric.criterion_n", { n: j + 1 });
+  const shown = readerText(c, cr.label);
   return (
     <fieldset class="criterion">
-      <legend>{cr.label ? `${n} — ${cr.label}` : n}</legend>
+      <legend>{shown ? `${n} — ${shown}` : n}</legend>
       {cr.locked ? <input type="hidden" name={`${p}locked`} value="1" /> : null}
+      <LangFields
+        c={c}
+        id={id("label")}
+        name={`${p}label`}
+        label={_("portal.rubric.label")}
+        values={cr.label}
+        maxlength={200}
+      />
       <div class="row">
-        <label for={id("label")}>
-          {_("portal.rubric.label")}
-          <input id={id("label")} name={`${p}label`} value={cr.label} maxlength={200} size={36} />
-        </label>
         <label for={id("id")}>
           {_("portal.rubric.id")}
           <input
@@ -526,12 +661,15 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
           label={_("portal.rubric.allow_na")}
         />
       </div>
-      <label for={id("description")}>
-        {_("portal.rubric.description")}
-        <textarea id={id("description")} name={`${p}description`} maxlength={2000}>
-          {cr.description}
-        </textarea>
-      </label>
+      <LangFields
+        c={c}
+        id={id("description")}
+        name={`${p}description`}
+        label={_("portal.rubric.description")}
+        values={cr.description}
+        multiline
+        maxlength={2000}
+      />
       <details open={!cr.locked}>
         <summary>{_("portal.rubric.evaluation")}</summary>
         <div class="row">
@@ -580,18 +718,22 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
             label={_("portal.rubric.company_name")}
           />
         </div>
-        <label for={id("phrases")}>
-          {_("portal.rubric.phrases")}
-          <textarea id={id("phrases")} name={`${p}phrases`}>
-            {cr.phrases}
-          </textarea>
-        </label>
-        <label for={id("words")}>
-          {_("portal.rubric.words")}
-          <textarea id={id("words")} name={`${p}words`}>
-            {cr.words}
-          </textarea>
-        </label>
+        <LangFields
+          c={c}
+          id={id("phrases")}
+          name={`${p}phrases`}
+          label={_("portal.rubric.phrases")}
+          values={cr.phrases}
+          multiline
+        />
+        <LangFields
+          c={c}
+          id={id("words")}
+          name={`${p}words`}
+          label={_("portal.rubric.words")}
+          values={cr.words}
+          multiline
+        />
         <fieldset>
           <legend>{_("portal.rubric.lists")}</legend>
           {LISTS.map((l) => (
@@ -627,12 +769,15 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
             <input id={id("value")} name={`${p}value`} value={cr.value} type="number" step="any" class="w" />
           </label>
         </div>
-        <label for={id("question")}>
-          {_("portal.rubric.question")}
-          <textarea id={id("question")} name={`${p}question`} maxlength={1000}>
-            {cr.question}
-          </textarea>
-        </label>
+        <LangFields
+          c={c}
+          id={id("question")}
+          name={`${p}question`}
+          label={_("portal.rubric.question")}
+          values={cr.question}
+          multiline
+          maxlength={1000}
+        />
       </details>
       <button type="submit" name="op" value={`remove:${i}:${j}`} class="secondary">
         {_("portal.rubric.remove_criterion", { n: j + 1, s: i + 1 })}
@@ -647,10 +792,12 @@ function Editor({
   draft,
   candidates,
   dryCall,
+  langs,
 }: {
   c: PortalContext;
   rubricId: string;
   draft: Draft;
+  langs: RubricLanguage[];
   candidates: Awaited<ReturnType<typeof dryRunCandidates>>;
   dryCall: { pick: string; paste: string };
 }) {
@@ -697,16 +844,9 @@ function Editor({
       <p class="muted" id="id-locked-help">
         {_("portal.rubric.id_locked_help")}
       </p>
+      <p class="muted">{_("grid.editor_help")}</p>
+      <DraftWarnings c={c} draft={draft} langs={langs} />
       <div class="row">
-        <label for="language">
-          {_("portal.rubric.language")}
-          <Select
-            id="language"
-            name="language"
-            value={draft.language}
-            options={(["fr", "en"] as const).map((l) => ({ value: l, label: _(`lang.${l}`) }))}
-          />
-        </label>
         <label for="passThreshold">
           {_("portal.rubric.pass_threshold")}
           <input
@@ -725,15 +865,19 @@ function Editor({
         <fieldset class="section">
           <legend>{_("portal.rubric.section_n", { n: i + 1 })}</legend>
           <div class="row">
-            <label for={`s-${i}-label`}>
-              {_("portal.rubric.section_label")}
-              <input id={`s-${i}-label`} name={`s.${i}.label`} value={s.label} maxlength={200} size={36} />
-            </label>
             <label for={`s-${i}-id`}>
               {_("portal.rubric.id")}
               <input id={`s-${i}-id`} name={`s.${i}.id`} value={s.id} class="slug" maxlength={60} />
             </label>
           </div>
+          <LangFields
+            c={c}
+            id={`s-${i}-label`}
+            name={`s.${i}.label`}
+            label={_("portal.rubric.section_label")}
+            values={s.label}
+            maxlength={200}
+          />
           {s.criteria.map((cr, j) => (
             <CriterionFields c={c} i={i} j={j} cr={cr} />
           ))}
@@ -789,6 +933,12 @@ function Editor({
   );
 }
 
+/** The warnings of a draft, as far as it reads as a grid (a draft being typed may not yet). */
+function DraftWarnings({ c, draft, langs }: { c: PortalContext; draft: Draft; langs: RubricLanguage[] }) {
+  const r = parseGridInput(draftContent(draft));
+  return r.success ? <WordingWarnings c={c} grid={r.data} langs={langs} /> : null;
+}
+
 function DryRunView({ c, r }: { c: PortalContext; r: DryRunResult }) {
   const _ = tr(c);
   const verdict =
@@ -807,7 +957,10 @@ function DryRunView({ c, r }: { c: PortalContext; r: DryRunResult }) {
         <strong class={r.passed ? "result-pass" : "result-fail"}>{verdict}</strong> ·{" "}
         {_("portal.rubric.dry_evaluated", { pct: fmtNum(c, r.evaluatedWeightPct) })}
         {r.criticalFail ? ` · ${_("portal.rubric.dry_critical_fail")}` : ""}
-        {r.needsReview ? ` · ${_("portal.rubric.dry_needs_review")}` : ""}
+        {r.needsReview ? ` · ${_("portal.rubric.dry_needs_review")}` : ""} ·{" "}
+        <span data-dry-language={r.language}>
+          {_("grid.dry_language", { language: _(`grid.lang.${r.language}`) })}
+        </span>
       </p>
       <table>
         <Head
@@ -949,7 +1102,8 @@ async function rubricPage(c: PortalContext, rubricId: string, state: RubricState
   const rubric = await getRubric(ctx, rubricId);
   const versions = await listRubricVersions(ctx, rubricId);
   const writer = canWrite(c);
-  const content = rubric.content as RubricVersionContent;
+  const grid = rubric.content as RubricGrid;
+  const langs = await tenantCallLanguages(ctx.env, ctx.tenant);
   const candidates = writer ? await dryRunCandidates(ctx) : [];
   return portalPage(
     c,
@@ -968,15 +1122,16 @@ async function rubricPage(c: PortalContext, rubricId: string, state: RubricState
           <Editor
             c={c}
             rubricId={rubric.id}
-            draft={state.draft ?? contentDraft(content)}
+            draft={state.draft ?? contentDraft(grid)}
             candidates={candidates}
+            langs={langs}
             dryCall={state.dryCall ?? { pick: "", paste: "" }}
           />
         </section>
       ) : (
         <section aria-labelledby="content-h">
           <h2 id="content-h">{_("portal.rubric.current", { version: rubric.latestVersion })}</h2>
-          <ContentView c={c} content={content} />
+          <ContentView c={c} grid={grid} langs={langs} />
         </section>
       )}
       <section aria-labelledby="versions-h">
@@ -1054,11 +1209,8 @@ export function registerRubrics(app: Hono<AppEnv>) {
     const n = Number(c.req.param("version"));
     if (!Number.isInteger(n) || n < 1) throw new ApiError("not_found", "No such version");
     const rubric = await getRubric(ctx, c.req.param("rubricId"));
-    const {
-      rubricId: _r,
-      version: _v,
-      ...content
-    } = await getRubricVersion(ctx.env, ctx.tenant, rubric.id, n);
+    const grid = await getRubricVersion(ctx.env, ctx.tenant, rubric.id, n);
+    const langs = await tenantCallLanguages(ctx.env, ctx.tenant);
     return portalPage(
       c,
       { title: _("portal.rubric.version_title", { name: rubric.name, n }) },
@@ -1068,7 +1220,7 @@ export function registerRubrics(app: Hono<AppEnv>) {
             {_("portal.rubric.back", { name: rubric.name })}
           </a>
         </p>
-        <ContentView c={c} content={content} />
+        <ContentView c={c} grid={grid} langs={langs} />
       </>,
     );
   });
@@ -1089,7 +1241,7 @@ export function registerRubrics(app: Hono<AppEnv>) {
       if (remove) draft.sections[Number(remove[1])]?.criteria.splice(Number(remove[2]), 1);
       if (removeSection) draft.sections.splice(Number(removeSection[1]), 1);
       if (op === "add_section" && draft.sections.length < MAX_SECTIONS)
-        draft.sections.push({ id: "", label: "", criteria: [blankCriterion()] });
+        draft.sections.push({ id: "", label: blankLangs(), criteria: [blankCriterion()] });
       c.set("postRendersPage", "unsaved draft reshaped; nothing stored");
       return rubricPage(c, rubricId, { draft, dryCall });
     }
