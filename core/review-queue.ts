@@ -365,15 +365,19 @@ export async function queueProgress(ctx: Ctx, rawWeek?: string) {
   return { week, agents, reviewers };
 }
 
-const memberId = (ctx: Ctx) => {
-  if (ctx.actor.type !== "user")
-    throw new ApiError("forbidden", "The review queue assigns calls to members; sign in as one");
-  return ctx.actor.id;
-};
+export const nextSchema = z.object({ reviewerId: z.string().min(1).max(64).optional() }).strict();
 
-/** The acting reviewer's oldest item not yet reviewed (any week); 404 when there is none. */
-export async function nextForMe(ctx: Ctx): Promise<QueueItemView> {
-  const me = memberId(ctx);
+/**
+ * The reviewer's oldest item not yet reviewed (any week); 404 when there is none. A signed-in
+ * member gets their own; an API key (a tenant's review tool) names the reviewer.
+ */
+export async function nextFor(ctx: Ctx, raw: unknown = {}): Promise<QueueItemView> {
+  const input = nextSchema.parse(raw);
+  const me = input.reviewerId ?? (ctx.actor.type === "user" ? ctx.actor.id : null);
+  if (!me)
+    throw new ApiError("validation_failed", "Name the reviewer: an API key reviews no queue of its own", {
+      errors: [{ pointer: "/reviewerId", detail: "required with an API key" }],
+    });
   const row = await dataPlane(ctx.env, ctx.tenant)
     .d1.prepare(
       `select ${ITEM_COLS} ${ITEMS_FROM}
