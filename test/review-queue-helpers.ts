@@ -2,7 +2,7 @@ import { newId } from "../core/crypto";
 import { dayBounds } from "../core/kpis";
 import { dataPlane } from "../db/resolver";
 import { agents, callLabels, calls, reviews } from "../db/schema/data";
-import { E, type TestTenant } from "./helpers";
+import { call, E, type TestTenant } from "./helpers";
 
 /** A Monday long past, so the rule's own "current week" sampling never touches these calls. */
 export const WEEK = "2026-11-02";
@@ -69,4 +69,28 @@ export async function seedCalls(t: TestTenant, seeds: Seed[]): Promise<string[]>
       });
   }
   return ids;
+}
+
+/** A call analysed by the real pipeline (started now, so in the current week). */
+export async function analysedCall(t: TestTenant, ext: string): Promise<string> {
+  const res = await call("/api/v1/calls", {
+    method: "POST",
+    key: t.key,
+    json: {
+      externalId: ext,
+      agent: { externalId: "ag-q", name: "Alice Martin", team: "Nord" },
+      transcript: {
+        format: "text",
+        content:
+          "Agent: Bonjour, service client de Test, Alice à l'appareil, que puis-je faire pour vous ?\nClient: Ma facture est fausse, on m'a facturé deux fois ce mois-ci.\nAgent: Je comprends, je vérifie votre compte. Je vous rembourse le double prélèvement aujourd'hui.\nClient: Merci beaucoup.\nAgent: Je vous en prie, puis-je faire autre chose pour vous ? Bonne journée.",
+      },
+    },
+  });
+  const { id } = (await res.json()) as { id: string };
+  for (let i = 0; i < 300; i++) {
+    const c = (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as { status: string };
+    if (c.status === "done") return id;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`call ${id} was not analysed`);
 }

@@ -6,6 +6,7 @@ import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
+import { reviewQueueFr } from "./features/reviewQueue";
 import { statsFr } from "./features/stats";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
@@ -595,5 +596,6 @@ export const fr: Record<keyof typeof en, string> = {
   ...statsFr,
   ...importsFr,
   ...qualityFr,
+  ...reviewQueueFr,
   ...opsFr,
 };
