@@ -20,7 +20,7 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
 
 /**
  * The review queue page (issue 16 point 6): the reviewer's "open my next call", the week's
@@ -360,7 +360,9 @@ export function registerReviewQueuePage(app: Hono<AppEnv>) {
   app.post("/review-queue/rule", review, async (c) => {
     const f = await readForm(c);
     try {
-      const { sampled } = await saveRule(userCtx(c).ctx, ruleFromForm(f));
+      const rule = ruleFromForm(f);
+      if (!rule.reviewers.length) throw invalid("queue.error.reviewer", "/reviewers");
+      const { sampled } = await saveRule(userCtx(c).ctx, rule);
       return c.redirect(`/review-queue?done=rule&n=${sampled}`, 303);
     } catch (err) {
       const { message, status } = formError(c, err);
