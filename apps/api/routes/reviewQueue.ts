@@ -14,13 +14,10 @@ import { QUEUE_REASONS } from "../../../db/schema/data";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
 
-const Week = z
-  .string()
-  .max(10)
-  .openapi({
-    description:
-      "Any day YYYY-MM-DD of the week (Monday to Sunday, the tenant's time zone); default: this week",
-  });
+const Week = z.string().max(10).openapi({
+  description:
+    "Any day YYYY-MM-DD of the week (Monday to Sunday, the tenant's time zone); default: this week",
+});
 
 const RuleBody = z
   .object({
