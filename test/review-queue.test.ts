@@ -16,7 +16,7 @@ import {
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { reviewSamplingRules } from "../db/schema/control";
-import { agents, callLabels, calls, QUEUE_REASONS, reviewQueue, reviews } from "../db/schema/data";
+import { QUEUE_REASONS, reviewQueue, reviews } from "../db/schema/data";
 import { asRole, E, makeTenant, type TestTenant } from "./helpers";
 import { aid, seedCalls, WEEK } from "./review-queue-helpers";
 
