@@ -14,6 +14,7 @@ import {
   jobs,
   memberships,
   recoveryCodes,
+  reviewSamplingRules,
   securityAlerts,
   sessions,
   ssoConfigs,
@@ -494,6 +495,7 @@ async function deleteControlRows(env: Env, tenantId: string) {
     db.delete(ssoStates).where(eq(ssoStates.tenantId, tenantId)),
     db.delete(ssoConfigs).where(eq(ssoConfigs.tenantId, tenantId)),
     db.delete(abuseSettings).where(eq(abuseSettings.tenantId, tenantId)),
+    db.delete(reviewSamplingRules).where(eq(reviewSamplingRules.tenantId, tenantId)),
     db.delete(abuseEvents).where(eq(abuseEvents.tenantId, tenantId)),
     db.delete(securityAlerts).where(eq(securityAlerts.tenantId, tenantId)),
     db

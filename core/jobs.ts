@@ -12,6 +12,8 @@ export type JobMessage =
   | { type: "kpi.rollup"; tenantId: string }
   /** Build and mail one scheduled report (core/reports.ts). */
   | { type: "report.send"; scheduleId: string }
+  /** Sample the week that ended into the tenant's review queue (core/review-queue.ts). */
+  | { type: "review.sample"; tenantId: string }
   /** Send one usage-ledger row to Stripe as a meter event (G3). */
   | { type: "billing.meter"; id: string }
   /** Resume calls held for quota when the quota allows (G3). */

@@ -20,6 +20,7 @@ import {
   jobs,
   mailOutbox,
   memberships,
+  reviewSamplingRules,
   securityAlerts,
   ssoConfigs,
   ssoStates,
@@ -249,6 +250,18 @@ describe("contract end (F7)", () => {
     await db
       .insert(abuseSettings)
       .values({ tenantId: t.tenant.id, thresholds: { mass_export: 5 }, updatedAt: now });
+    await db.insert(reviewSamplingRules).values({
+      tenantId: t.tenant.id,
+      perAgent: 3,
+      criticalFail: true,
+      irritants: false,
+      disputed: false,
+      random: false,
+      reviewers: [t.users.supervisor.id],
+      nextRunAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
     await db
       .insert(abuseEvents)
       .values({ id: newId("abe"), tenantId: t.tenant.id, kind: "mass_export", at: now });
@@ -307,6 +320,7 @@ describe("contract end (F7)", () => {
       "sso_states",
       "abuse_settings",
       "abuse_events",
+      "review_sampling_rules",
       "security_alerts",
       "api_key_networks",
       "breach_notifications",

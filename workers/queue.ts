@@ -17,6 +17,7 @@ import {
 } from "../core/pipeline";
 import { ProviderError } from "../core/providers/speech/types";
 import { sendScheduledReport } from "../core/reports";
+import { runScheduledSampling } from "../core/review-queue";
 import { tenantById } from "../core/tenants";
 import { deliverWebhook } from "../core/webhooks";
 
@@ -109,6 +110,11 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
     case "report.send":
       await sendScheduledReport(env, body.scheduleId);
       return;
+    case "review.sample": {
+      const tenant = await tenantById(env, body.tenantId);
+      if (tenant) await runScheduledSampling(env, tenant);
+      return;
+    }
     case "job.step":
       await runJobStep(env, body);
       return;

@@ -12,6 +12,7 @@ import { sweepDirtyKpis } from "../core/kpis";
 import { privacyDaily } from "../core/privacy/requests";
 import { enqueueDueReports } from "../core/reports";
 import { startRetentionRuns } from "../core/retention-purge";
+import { enqueueDueSampling } from "../core/review-queue";
 import { recheckSsoSessions } from "../core/sso-recheck";
 import { startStatsBuild } from "../core/stats/build";
 
@@ -20,7 +21,7 @@ import { startStatsBuild } from "../core/stats/build";
  * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
  * removed; yesterday's audit day heads written to R2; the anonymised statistics build (F6)
  * started as a durable job (one per UTC day); retention runs started (F1); privacy-request deadline
- * reminders (F3).
+ * reminders (F3); review-queue sampling of the week just ended (Mondays, core/review-queue.ts).
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -58,6 +59,8 @@ export async function daily(env: Env, now: number): Promise<void> {
   // Bulk imports' outcomes are kept 30 days after they end.
   await purgeOldImports(env, now);
   await enqueueDueReports(env, now);
+  // Review queue (C10): once a week, each tenant's rule samples the week that has just ended.
+  await enqueueDueSampling(env, now);
   await startStatsBuild(env, now);
   // Privacy requests (F3): deadline reminders to tenant admins, expired export ZIPs removed.
   await privacyDaily(env, now);

@@ -18,6 +18,7 @@ import { registerLegal } from "./routes/legal";
 import { registerMembers } from "./routes/members";
 import { registerPrivacy } from "./routes/privacy";
 import { registerReports } from "./routes/reports";
+import { registerReviewQueue } from "./routes/reviewQueue";
 import { registerReviews } from "./routes/reviews";
 import { registerRubrics } from "./routes/rubrics";
 import { registerSecurity } from "./routes/security";
@@ -87,6 +88,7 @@ export function buildApi() {
   registerGovernance(api);
   registerReports(api);
   registerReviews(api);
+  registerReviewQueue(api);
   registerStatistics(api);
   registerPrivacy(api);
   registerBilling(api);

@@ -15,6 +15,7 @@ import { registerMembers } from "./pages/members";
 import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
+import { registerReviewQueuePage } from "./pages/review-queue";
 import { registerRubrics } from "./pages/rubrics";
 import { registerSecurityPage } from "./pages/security";
 import { registerSettings } from "./pages/settings";
@@ -30,6 +31,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerGovernance(app);
   registerDashboard(app);
   registerReportPages(app);
+  registerReviewQueuePage(app);
   registerAudit(app);
   registerCalls(app);
   registerImportPages(app);

@@ -6,6 +6,7 @@ import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
+import { reviewQueueEn } from "./features/reviewQueue";
 import { statsEn } from "./features/stats";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
@@ -597,6 +598,7 @@ export const en = {
   ...statsEn,
   ...importsEn,
   ...qualityEn,
+  ...reviewQueueEn,
   ...opsEn,
   ...gridsEn,
 } as const satisfies Record<string, string>;

@@ -7,6 +7,7 @@ import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
+import { reviewQueueFr } from "./features/reviewQueue";
 import { statsFr } from "./features/stats";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
@@ -596,6 +597,7 @@ export const fr: Record<keyof typeof en, string> = {
   ...statsFr,
   ...importsFr,
   ...qualityFr,
+  ...reviewQueueFr,
   ...opsFr,
   ...gridsFr,
 };

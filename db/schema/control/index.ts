@@ -6,6 +6,7 @@ export * from "./ops";
 export * from "./policies";
 export * from "./privacy";
 export * from "./reports";
+export * from "./reviewQueue";
 export * from "./security";
 export * from "./sessions";
 export * from "./support";

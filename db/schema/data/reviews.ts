@@ -54,6 +54,37 @@ export const reviews = sqliteTable(
 );
 export type Review = typeof reviews.$inferSelect;
 
+export const QUEUE_REASONS = ["critical_fail", "low_score", "disputed", "irritants", "random"] as const;
+export type QueueReason = (typeof QUEUE_REASONS)[number];
+
+/**
+ * Calls sampled for human review (the review queue), each assigned to one reviewer. A call is
+ * queued at most once, whatever runs the sampling and how often: the unique (tenant, call) index
+ * decides, and the sampling inserts with "on conflict do nothing". Whether an item is done is not
+ * stored: it is read from the reviewer's review of the call (`reviews`, final or later), so the
+ * queue can never disagree with the review flow. `week` is the Monday (YYYY-MM-DD, the tenant's
+ * time zone) of the week the call started in.
+ */
+export const reviewQueue = sqliteTable(
+  "review_queue",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    week: text("week").notNull(),
+    callId: text("call_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    reviewerId: text("reviewer_id").notNull(),
+    reason: text("reason", { enum: QUEUE_REASONS }).notNull(),
+    assignedAt: integer("assigned_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("review_queue_call_idx").on(t.tenantId, t.callId),
+    index("review_queue_reviewer_idx").on(t.tenantId, t.reviewerId, t.week, t.id),
+    index("review_queue_week_idx").on(t.tenantId, t.week, t.agentId),
+  ],
+);
+export type ReviewQueueItem = typeof reviewQueue.$inferSelect;
+
 /**
  * Daily KPI rollups (D1, P5) per tenant and day (the tenant's time zone), for one dimension:
  * `all` (value ""), `team`, `agent`, `queue` or `category`. Rebuilt for a (tenant, day) whenever
