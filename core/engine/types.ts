@@ -55,12 +55,18 @@ export interface Irritant {
   severity: "low" | "medium" | "high";
   speaker: "agent" | "customer";
   evidence: Evidence[];
+  /** 0–1: how likely the irritant is really there (calibrated on held-out calls for the built-in engine). */
+  confidence?: number;
+  /** The engine is unsure: shown as such, never counted as found (filters, KPIs, evaluation). */
+  uncertain?: boolean;
 }
 
 export interface CategoryResult {
   id: string;
   confidence: number;
   evidence: Evidence[];
+  /** The engine is unsure of this category: shown as such, never counted as the call's category. */
+  uncertain?: boolean;
 }
 
 export interface Metrics {
