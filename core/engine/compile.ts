@@ -1,9 +1,17 @@
 import type { Criterion, RubricVersionContent } from "../rubrics/model";
 import { EN } from "./lang/en";
 import { FR } from "./lang/fr";
-import type { BuiltinList, Category, IrritantRule, LangData, Severity } from "./lang/types";
+import type {
+  BuiltinList,
+  Category,
+  FamilyId,
+  FamilySlot,
+  IrritantRule,
+  LangData,
+  Severity,
+} from "./lang/types";
 import { Lexicon, literal } from "./lexicon";
-import { phraseTokens, tokenSet } from "./text";
+import { phraseTokens, tokenize, tokenSet } from "./text";
 
 export type Lang = "fr" | "en";
 
@@ -20,7 +28,8 @@ export type ModP =
   | { g: "act"; w: number }
   | { g: "req" }
   | { g: "cat"; id: Category; w: number; neg: boolean }
-  | { g: "list"; list: BuiltinList };
+  | { g: "list"; list: BuiltinList }
+  | { g: "fam"; f: FamilyId; slot: FamilySlot | null };
 
 export interface LangModule {
   lang: Lang;
@@ -64,6 +73,10 @@ function build(lang: Lang, d: LangData): LangModule {
     });
   for (const list of Object.keys(d.lists) as BuiltinList[])
     for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
+  for (const [f, patterns] of Object.entries(d.families) as [FamilyId, (string | [string, FamilySlot])[]][])
+    for (const x of patterns)
+      if (typeof x === "string") lex.addPattern(x, { g: "fam", f, slot: null });
+      else lex.addPattern(x[0], { g: "fam", f, slot: x[1] });
   return {
     lang,
     lex,
@@ -97,6 +110,35 @@ export interface CompiledRubric {
   criteria: { c: Criterion; sectionId: string }[];
   lex: Lexicon<RubP>;
   totalWeight: number;
+  /** Per criterion: the paraphrase families its phrases belong to (`families.ts`). */
+  fams: Set<FamilyId>[];
+  /** Per criterion and phrase: the families of that phrase. */
+  phraseFams: Set<FamilyId>[][];
+}
+
+/**
+ * The families a phrase belongs to, whatever its language: a family pattern of either language
+ * covers the whole phrase ("je m'appelle", "thank you for holding").
+ */
+function familiesOf(phrase: string): Set<FamilyId> {
+  const out = new Set<FamilyId>();
+  const tok = tokenize(phrase);
+  const n = tok.t.length;
+  if (n === 0) return out;
+  for (const lang of ["fr", "en"] as Lang[])
+    for (const h of langModule(lang).lex.scan(tok))
+      if (h.p.payload.g === "fam" && h.s === 0 && h.e === n) out.add(h.p.payload.f);
+  return out;
+}
+
+/**
+ * A criterion's families: those of its phrases, except where a phrase belongs to several
+ * ("thank you for calling" greets and closes): such a phrase does not decide.
+ */
+function criterionFamilies(perPhrase: Set<FamilyId>[]): Set<FamilyId> {
+  const out = new Set<FamilyId>();
+  for (const fs of perPhrase) if (fs.size === 1) for (const f of fs) out.add(f);
+  return out;
 }
 
 const RUBRICS = new WeakMap<object, CompiledRubric>();
@@ -127,7 +169,16 @@ export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
       lex.add(literal(p, { ci, pi }));
     });
   });
-  const compiled = { criteria, lex, totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0) };
+  const phraseFams = criteria.map(({ c }) =>
+    c.check.kind === "phrase_present" ? c.check.phrases.map(familiesOf) : [],
+  );
+  const compiled = {
+    criteria,
+    lex,
+    totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0),
+    fams: phraseFams.map(criterionFamilies),
+    phraseFams,
+  };
   RUBRICS.set(rubric, compiled);
   if (BY_CONTENT.size >= BY_CONTENT_MAX) BY_CONTENT.delete(BY_CONTENT.keys().next().value as string);
   BY_CONTENT.set(key, compiled);

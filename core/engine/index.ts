@@ -120,7 +120,7 @@ export function analyze(input: EngineInput): AnalysisResult {
   const estimated = transcript.estimatedTiming === true;
   const { metrics, holds, trend } = measure(psegs, timing, estimated);
 
-  const { irritants, resolution } = detectIrritants(psegs, mod, {
+  const { irritants, resolution, agentRudeness } = detectIrritants(psegs, mod, {
     sentimentEnd: trend.end,
     customerSegments: metrics.sentimentBySegment.length,
   });
@@ -152,6 +152,9 @@ export function analyze(input: EngineInput): AnalysisResult {
     callDurationGiven: call.durationS != null && call.durationS > 0,
     t0: timing.t0,
     tEnd: timing.tEnd,
+    gaps: timing.silences,
+    agentName: call.agentName ?? null,
+    agentRudeness,
   });
   const score = computeScore(rubric, criteria);
   const summary = summarize(lang, psegs, irritants, resolution, trend.end);

@@ -93,6 +93,7 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[]): 
     for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
+  if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   if (COUNTED.has(r.type)) {
     const { n } = numbersIn(tok, h.s, h.e);
@@ -134,7 +135,7 @@ export function detectIrritants(
   psegs: PSeg[],
   mod: LangModule,
   ctx: IrritantContext,
-): { irritants: Irritant[]; resolution: Resolution } {
+): { irritants: Irritant[]; resolution: Resolution; agentRudeness: { p: PSeg; s: number; e: number }[] } {
   const found = new Map<string, Found>();
   const add = (
     type: string,
@@ -157,6 +158,7 @@ export function detectIrritants(
   };
 
   const resolution: Resolution = { customer: false, agent: false, pending: false, notice: false };
+  const agentRudeness: { p: PSeg; s: number; e: number }[] = [];
   const transfers: PSeg[] = [];
 
   for (const p of psegs) {
@@ -208,6 +210,7 @@ export function detectIrritants(
       )
         level--;
       add(r.type, sp, p, Math.max(0, Math.min(2, level)), h.s, h.e);
+      if (r.type === "rudeness" && sp === "agent") agentRudeness.push({ p, s: h.s, e: h.e });
     }
     for (const h of p.thits) {
       const pl = h.p.payload as TenantP;
@@ -258,6 +261,7 @@ export function detectIrritants(
   return {
     irritants: out.map(({ first: _f, lvl: _l, ...i }) => i),
     resolution,
+    agentRudeness,
   };
 }
 

@@ -146,6 +146,8 @@ function compileAlt(raw: string): Alt | null {
   return toks.length ? { toks, prefix: false } : null;
 }
 
+const NE_TOKEN = "ne";
+
 /** Compile one pattern of the internal syntax. Throws on a pattern that cannot match. */
 export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
   const steps: Step[] = [];
@@ -170,13 +172,17 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
       // A single non-optional alternative of several tokens becomes several steps (plain words).
       if (!opt && alts.length === 1 && !alts[0].prefix && alts[0].toks.length > 1) {
         for (const tok of alts[0].toks) {
-          steps.push(altStep([{ toks: [tok], prefix: false }], false));
+          const optional = steps.length > 0 && tok === NE_TOKEN;
+          steps.push(altStep([{ toks: [tok], prefix: false }], optional));
           literals.add(tok);
-          len++;
+          if (!optional) len++;
         }
         continue;
       }
       for (const a of alts) for (const tok of a.toks) literals.add(tok);
+      // Spoken French drops the "ne" of a negation ("c'est pas mon problème"): never required.
+      if (steps.length > 0 && alts.length === 1 && alts[0].toks.length === 1 && alts[0].toks[0] === NE_TOKEN)
+        opt = true;
       steps.push(altStep(alts, opt));
       if (!opt) len++;
     }

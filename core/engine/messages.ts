@@ -89,6 +89,22 @@ export const MSG = {
     l === "fr"
       ? `${METRIC_NAMES.fr[m]} : horodatage estimé (transcription sans temps), non mesurable.`
       : `${METRIC_NAMES.en[m]}: timing was estimated (transcript without times), cannot be measured.`,
+  noHold: (l: Lang) => (l === "fr" ? "Aucune mise en attente dans l'appel." : "No hold in the call."),
+  holdsOk: (l: Lang, n: number) =>
+    l === "fr"
+      ? n > 1
+        ? `Les ${n} mises en attente ont été demandées puis remerciées.`
+        : "La mise en attente a été demandée puis remerciée."
+      : n > 1
+        ? `All ${n} holds were asked for and thanked.`
+        : "The hold was asked for and thanked.",
+  holdKo: (l: Lang, at: number, permission: boolean, thanks: boolean) => {
+    const m = Math.floor(at / 60);
+    const t = `${m}:${String(Math.floor(at % 60)).padStart(2, "0")}`;
+    if (l === "fr")
+      return `Mise en attente à ${t} ${!permission && !thanks ? "sans demande ni remerciement" : !permission ? "sans demande de permission" : "sans remerciement au retour"}.`;
+    return `Hold at ${t} ${!permission && !thanks ? "neither asked for nor thanked" : !permission ? "not asked for" : "not thanked afterwards"}.`;
+  },
   emptyCall: (l: Lang) => (l === "fr" ? "Transcription vide." : "Empty transcript."),
   scale: (l: Lang, answer: number) => (l === "fr" ? ` Note : ${answer}/5.` : ` Rating: ${answer}/5.`),
   // Summary

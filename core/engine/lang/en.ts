@@ -1,3 +1,4 @@
+import { EN_FAMILIES } from "./families-en";
 import type { LangData } from "./types";
 
 /**
@@ -604,6 +605,40 @@ export const EN: LangData = {
       sev: "low",
       who: "agent",
     },
+    // Dismissive agent (reproach, deflection, disbelief).
+    {
+      type: "rudeness",
+      p: "you should|could have * stayed|read|checked|called|thought|kept|listened|known|asked|looked|gone|done|noticed|paid",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "if you had|you_would_have * read|listened|checked|looked",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "take it up with", sev: "low", who: "agent" },
+    { type: "rudeness", p: "i have other calls|customers|people * waiting", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "i am not going to * repeat|say_it_again|go_over_this",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "everyone|everybody|they_all * says|say * that", sev: "low", who: "agent" },
+    { type: "rudeness", p: "what do you want me to do", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "not much|nothing i can do about_that|about_it",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    // Curt brush-offs: only a whole short turn ("Up to you.").
+    { type: "rudeness", p: "up to you", sev: "low", who: "agent", maxWords: 4 },
+    { type: "rudeness", p: "whatever|fine_whatever|if_you_say_so", sev: "low", who: "agent", maxWords: 4 },
   ],
   agentTransfers: [
     "transfer~ you|your_call",
@@ -872,7 +907,7 @@ export const EN: LangData = {
       "that is not my problem|my_department|my_fault|my_job|my_responsibility",
       "that is not possible",
       "that|it is impossible",
-      "you should have",
+      "you should|could have * read|checked|called|listened|known|asked|looked|stayed|thought|done|noticed",
       "you have|need to understand",
       "calm down",
       "it is * policy|the_rules|the_procedure",
@@ -886,4 +921,5 @@ export const EN: LangData = {
       "not my fault",
     ],
   },
+  families: EN_FAMILIES,
 };

@@ -1,3 +1,4 @@
+import { FR_FAMILIES } from "./families-fr";
 import type { LangData } from "./types";
 
 /**
@@ -609,6 +610,54 @@ export const FR: LangData = {
     { type: "rudeness", p: "bravo ** encore", sev: "medium", who: "agent" },
     { type: "rudeness", p: "vous auriez dû lire|faire_attention|vérifier", sev: "low", who: "agent" },
     { type: "rudeness", p: "arrêtez de * crier|hurler|vous_plaindre|me_couper", sev: "low", who: "agent" },
+    // Dismissive agent (brushing the customer off, blaming, disbelief): spoken French drops the "ne".
+    { type: "rudeness", p: "en sais rien moi", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "qu'est-ce que j'en sais", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "si vous le|la|les|l' aviez lu|lue|lus|lues|écouté|vérifié|regardé",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "si vous aviez lu|écouté|vérifié|regardé|fait_attention",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "je ne vais pas vous inventer|sortir", sev: "medium", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "je ne vais pas vous le|la * répéter|redire|réexpliquer",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "j'ai d'autres appels|clients|personnes * qui attendent|en_attente",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "si ça vous chante", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "tout le monde * nous|me * dit|raconte * ça|la_même_chose|que",
+      sev: "low",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "de mon côté * il n'y a rien à faire|voir|vérifier",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "il n'y a rien à vérifier|voir|redire", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "c'est comme ça * et|point", sev: "medium", who: "agent" },
+    // Curt brush-offs: only a whole short turn ("Comme vous voulez. Au revoir.").
+    { type: "rudeness", p: "comme|si vous voulez", sev: "low", who: "agent", maxWords: 5 },
+    { type: "rudeness", p: "et alors", sev: "low", who: "agent", maxWords: 4 },
   ],
   agentTransfers: [
     "je vous transf~|transfère",
@@ -883,7 +932,8 @@ export const FR: LangData = {
     negative_phrasing: [
       "je ne peux rien * faire|pour_vous",
       "on ne peut rien * faire|pour_vous",
-      "il n'y a rien à faire",
+      "il n'y a rien à faire|à_voir|à_vérifier madame|monsieur",
+      "de mon côté * il n'y a rien à faire",
       "je n'y peux rien",
       "ce n'est pas mon problème|mon_souci|mon_affaire|de_mon_ressort|de_ma_faute|mon_service|mon_rôle|mon_travail",
       "ce n'est pas possible",
@@ -901,4 +951,5 @@ export const FR: LangData = {
       "ce n'est pas moi qui décide",
     ],
   },
+  families: FR_FAMILIES,
 };

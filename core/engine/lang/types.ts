@@ -6,6 +6,30 @@ export type Category = (typeof DEFAULT_CATEGORIES)[number];
 export type BuiltinList = "profanity" | "jargon" | "negative_phrasing";
 
 /**
+ * Paraphrase families of the agent's conduct: the other words a rubric phrase can be said in. A
+ * criterion whose phrases belong to a family also passes on the family's phrasings (criteria.ts).
+ */
+export const FAMILY_IDS = [
+  "greeting",
+  "self_intro",
+  "identification",
+  "rephrasing",
+  "more_help",
+  "closing",
+  "hold_permission",
+  "hold_thanks",
+  "timeframe",
+  "commitment",
+] as const;
+export type FamilyId = (typeof FAMILY_IDS)[number];
+/**
+ * `nameAfter` / `nameBefore`: a first name must follow / precede the match ("c'est Thomas",
+ * "Sinead speaking"); `strong`: a timeframe that is a commitment by itself ("sous 48 heures").
+ */
+export type FamilySlot = "nameAfter" | "nameBefore" | "strong";
+export type FamilyPatterns = Partial<Record<FamilyId, (string | [string, FamilySlot])[]>>;
+
+/**
  * One irritant pattern (syntax in `lexicon.ts`).
  * - `who`: whose speech it is looked for in (default customer). The agent reformulating a
  *   customer's threat ("vous dites que vous voulez résilier ?") is therefore never a threat.
@@ -27,6 +51,8 @@ export interface IrritantRule {
   ctx?: Category;
   /** Words that, right after the match (same clause, 3 words), cancel it ("cancel my order" is no churn). */
   unless?: string;
+  /** Only in a turn of at most this many words: a curt brush-off ("Up to you.") is rude, the words in a sentence are not. */
+  maxWords?: number;
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
@@ -61,4 +87,5 @@ export interface LangData {
   requests: string[];
   categories: CategoryRule[];
   lists: Record<BuiltinList, string[]>;
+  families: FamilyPatterns;
 }
