@@ -35,7 +35,11 @@ export function segmentSentiment(p: PSeg, mod: LangModule): number | null {
     else if (g === "sarc") cue = true;
     else if (g === "irr") {
       const r = (h.p.payload as Extract<ModP, { g: "irr" }>).r;
-      if (r.who !== "agent" && !irritantTypes.has(r.type) && validIrritantHit(tok, h, p.hits))
+      if (
+        r.who !== "agent" &&
+        !irritantTypes.has(r.type) &&
+        validIrritantHit(tok, h, p.hits, mod.lang === "fr")
+      )
         irritantTypes.add(r.type);
     }
   }

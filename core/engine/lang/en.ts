@@ -315,6 +315,7 @@ export const EN: LangData = {
       type: "churn_threat",
       p: "cancel~ * subscription|account|contract|service|policy|plan|membership|line|broadband|insurance|everything|it_all|with_you",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -322,6 +323,7 @@ export const EN: LangData = {
       sev: "medium",
       unless:
         "order booking appointment reservation payment transfer transaction delivery purchase item flight request it message paperless plan plans tariff direct debit card method",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -346,11 +348,12 @@ export const EN: LangData = {
     },
     { type: "churn_threat", p: "unless you can * match|beat", sev: "medium" },
     { type: "churn_threat", p: "look|go|shop|going|looking|shopping|went elsewhere", sev: "high" },
-    { type: "churn_threat", p: "close~ ** account|accounts", sev: "medium" },
+    { type: "churn_threat", p: "close~ ** account|accounts", sev: "medium", cond: "dissatisfied" },
     {
       type: "churn_threat",
       p: "terminat~ ** contract|service|account|agreement|policy|plan|subscription",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -367,12 +370,12 @@ export const EN: LangData = {
       neg: false,
     },
     { type: "churn_threat", p: "not * renew~", sev: "medium", neg: false },
-    { type: "churn_threat", p: "porting|port_out|port * my * number", sev: "medium" },
-    { type: "churn_threat", p: "pac|stac|porting code", sev: "high" },
+    { type: "churn_threat", p: "porting|port_out|port * my * number", sev: "medium", cond: "dissatisfied" },
+    { type: "churn_threat", p: "pac|stac|porting code", sev: "high", cond: "dissatisfied" },
     { type: "churn_threat", p: "competitor|competitors", sev: "medium" },
     { type: "churn_threat", p: "cheaper elsewhere", sev: "medium" },
     { type: "churn_threat", p: "found * cheaper|better_deal|better_offer|better_price", sev: "medium" },
-    { type: "churn_threat", p: "unsubscrib~", sev: "low" },
+    { type: "churn_threat", p: "unsubscrib~", sev: "low", cond: "dissatisfied" },
     // Escalation request
     {
       type: "escalation_request",

@@ -354,7 +354,12 @@ export const FR: LangData = {
       neg: false,
     },
     // Churn threat
-    { type: "churn_threat", p: "résili~", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "résilier|résilie|résilies|résilierai|résilierais|résilions|résiliez|résiliation",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
     { type: "churn_threat", p: "aller|partir|voir|irai * ailleurs", sev: "high" },
     { type: "churn_threat", p: "concurren~", sev: "medium" },
     {
@@ -371,11 +376,13 @@ export const FR: LangData = {
       type: "churn_threat",
       p: "annul~ ** abonnement|contrat|forfait|assurance|police|compte|souscription|ligne|adhésion",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
       p: "mettre|mets fin ** contrat|abonnement|relation|collaboration",
       sev: "medium",
+      cond: "dissatisfied",
     },
     { type: "churn_threat", p: "arrêter ** contrat|abonnement|forfait|assurance", sev: "medium" },
     { type: "churn_threat", p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret", sev: "medium" },

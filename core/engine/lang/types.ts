@@ -53,6 +53,13 @@ export interface IrritantRule {
   unless?: string;
   /** Only in a turn of at most this many words: a curt brush-off ("Up to you.") is rude, the words in a sentence are not. */
   maxWords?: number;
+  /**
+   * `dissatisfied`: counts only in a call where the customer is dissatisfied (another irritant, or
+   * a clearly negative turn) — a cancellation for a neutral reason (moving abroad) is no threat.
+   */
+  cond?: "dissatisfied";
+  /** Counts when said in at least this many places of the customer's speech (a loop is two redirections). */
+  minCount?: number;
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
