@@ -49,7 +49,9 @@ describe("irritants (C6)", () => {
     expect(types(fr)).toContain("unresolved");
     const en = call("en", ["My router keeps dropping.", "So it's still not fixed. Bye."], "Sorry.");
     expect(types(en)).toContain("unresolved");
-    // The same words at the start describe the problem, not the outcome.
+    // The same words at the start, after a delay ("since last week"), still voice an unresolved
+    // issue (the corpus-dev labelling rule, issue 14: "still not solved after earlier contacts or a
+    // delay"); they are not the call's outcome, which the end resolves.
     const early = run(
       turns(
         [
@@ -63,7 +65,8 @@ describe("irritants (C6)", () => {
         "en",
       ),
     );
-    expect(types(early)).not.toContain("unresolved");
+    expect(types(early)).toContain("unresolved");
+    expect(early.summary.outcome).toMatch(/^Resolved/);
   });
 
   it("unresolved, structural: a negative end with no resolution and no follow-up", () => {
@@ -286,7 +289,10 @@ describe("categories (C7)", () => {
     expect(cats(r)).toEqual(expect.arrayContaining(["technical_issue", "billing", "cancellation"]));
     const conf = r.categories.map((c) => c.confidence);
     expect(conf).toEqual([...conf].sort((a, b) => b - a));
-    for (const c of r.categories) expect(c.confidence).toBeGreaterThanOrEqual(0.5);
+    // Confidences are calibrated probabilities of being right (issue 14), no longer the keyword
+    // strength's 1 − e^(−s) ≥ 0.5: a second or third topic is returned, with a lower confidence.
+    for (const c of r.categories) expect(c.confidence).toBeGreaterThan(0);
+    for (const c of r.categories) expect(c.confidence).toBeLessThan(1);
   });
 
   it("negated complaint words do not make a complaint", () => {

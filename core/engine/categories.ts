@@ -1,5 +1,7 @@
+import type { Feats } from "./features";
 import type { Compiled } from "./lexicon";
 import { isNegated } from "./lexicon";
+import { calibration, model, predict } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import type { CategoryResult, Evidence, Irritant } from "./types";
 
@@ -26,7 +28,12 @@ interface Acc {
   ev: { ev: Evidence; w: number }[];
 }
 
-export function categorize(psegs: PSeg[], irritants: Irritant[]): CategoryResult[] {
+export function categorize(
+  psegs: PSeg[],
+  irritants: Irritant[],
+  feats?: Feats,
+  raw = false,
+): CategoryResult[] {
   const acc = new Map<string, Acc>();
   const seen = new Map<Compiled<unknown>, number>();
   const addTo = (id: string, w: number, ev: Evidence | null) => {
@@ -103,18 +110,57 @@ export function categorize(psegs: PSeg[], irritants: Irritant[]): CategoryResult
       confidence: Math.min(0.99, Math.round((1 - Math.exp(-a.strength)) * 100) / 100),
     }))
     .sort((x, y) => y.confidence - x.confidence || y.a.strength - x.a.strength);
+  // Which categories the call has: those the keywords reach (≥ 0.5), else the strongest one.
   let kept = all.filter((x) => x.confidence >= THRESHOLD);
   if (kept.length === 0 && all.length > 0 && all[0].a.ev.length > 0) kept = [all[0]];
-  return kept.map(({ id, a, confidence }) => ({
+  if (raw || kept.length === 0)
+    return kept.map(({ id, a, confidence }) => ({ id, confidence, evidence: topEvidence(a) }));
+
+  // Their confidences: calibrated probabilities of being right (Platt, fitted by the training
+  // script on labelled calls; the first category and the others apart). The learned model decides
+  // which comes first when it is sure (≥ 0.6) and gives that one its own probability.
+  const cal = calibration("category");
+  const out: CategoryResult[] = kept.map(({ id, a, confidence }, i) => ({
     id,
-    confidence,
-    evidence: dedupe(
-      a.ev
-        .slice()
-        .sort((x, y) => y.w - x.w)
-        .map((x) => x.ev),
-    ).slice(0, 3),
+    confidence: cal(confidence, i === 0),
+    evidence: topEvidence(a),
   }));
+  const learned = feats ? model("category") : null;
+  if (learned && psegs.some((p) => p.seg.speaker === "customer" && p.tok.words > 0)) {
+    const probs = predict(learned, feats as Feats);
+    const best = probs.indexOf(Math.max(...probs));
+    if (probs[best] >= MODEL_DECIDES) {
+      const id = learned.classes[best];
+      const top: CategoryResult = {
+        id,
+        confidence: Math.min(0.99, Math.round(probs[best] * 100) / 100),
+        evidence: acc.get(id)?.ev.length ? topEvidence(acc.get(id) as Acc) : firstTurnEvidence(psegs),
+      };
+      const rest = out
+        .filter((c) => c.id !== id)
+        .map((c) => ({ ...c, confidence: Math.min(c.confidence, Math.max(0, top.confidence - 0.01)) }));
+      return [top, ...rest].sort((x, y) => y.confidence - x.confidence);
+    }
+  }
+  out.sort((x, y) => y.confidence - x.confidence);
+  if (out[0].confidence < UNCERTAIN_BELOW) out[0] = { ...out[0], uncertain: true };
+  return out;
+}
+
+function firstTurnEvidence(psegs: PSeg[]): Evidence[] {
+  const first =
+    psegs.find((x) => x.seg.speaker === "customer" && x.tok.words >= 3) ??
+    psegs.find((x) => x.seg.speaker === "customer");
+  return first ? [evidence(first)] : [];
+}
+
+function topEvidence(a: Acc): Evidence[] {
+  return dedupe(
+    a.ev
+      .slice()
+      .sort((x, y) => y.w - x.w)
+      .map((x) => x.ev),
+  ).slice(0, 3);
 }
 
 function dedupe(evs: Evidence[]): Evidence[] {
@@ -127,3 +173,12 @@ function dedupe(evs: Evidence[]): Evidence[] {
     }
   return out;
 }
+
+/** The top category is returned uncertain below this probability (held-out accuracy there is under 50 %). */
+const UNCERTAIN_BELOW = 0.3;
+/**
+ * The learned model decides the categories when its best class is at least this likely; below,
+ * the keywords do (held-out calls: the model alone 75 %, keywords alone 71 %, this blend 78 %;
+ * and the keywords keep the phrasings the model never saw).
+ */
+const MODEL_DECIDES = 0.6;

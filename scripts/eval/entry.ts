@@ -8,6 +8,7 @@ export function runBuiltin(call: LabelledCall): AnalysisResult {
   return analyze(engineInput(call, EVAL_RUBRICS[call.language]));
 }
 
+export { formatBanking77, parseBanking77, scoreBanking77, utteranceCall } from "./banking77";
 export { formatReport, summaryLine } from "./report";
 export { CRITERION_MAP, EVAL_RUBRICS } from "./rubric";
 export { referenceMetrics, score } from "./score";

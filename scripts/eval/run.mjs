@@ -4,7 +4,7 @@
 // ("Evaluation") for what is counted and scripts/eval/rubric.ts for the grid and its mapping.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -14,7 +14,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const HELP = `npm run eval -- <dir> [options]
 
 Scores the built-in engine (default), the running platform (--api) or an LLM provider (--llm)
-against the labelled calls of <dir> (format of ../shared/corpus-dev).
+against the labelled calls of <dir> (format of ../shared/corpus-dev). A <dir> holding Banking77's
+train.csv (../shared/datasets/banking77) is scored as one customer utterance per row.
 
   --split all|check|dev   check: files whose number ends in 0 or 5; dev: the others (default all)
   --lang fr|en            only calls of that language
@@ -161,6 +162,21 @@ async function viaApi(o, calls, eng) {
   });
 }
 
+// ---- Banking77 (PolyAI, CC BY 4.0): one customer utterance per row --------------------------------
+
+function banking77(o, eng) {
+  const rows = eng.parseBanking77(readFileSync(path.join(path.resolve(o.dir), "train.csv"), "utf8"));
+  const scored = rows.map((row, i) => ({
+    intent: row.intent,
+    result: eng.runBuiltin(eng.utteranceCall(row.text, i)),
+  }));
+  const report = eng.scoreBanking77(scored);
+  process.stdout.write(
+    `${eng.formatBanking77(report, "built-in engine on Banking77 train.csv (PolyAI, CC BY 4.0)")}\n`,
+  );
+  if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 1)}\n`);
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -170,6 +186,7 @@ async function main() {
     process.exit(o.help ? 0 : 2);
   }
   const eng = await bundle("scripts/eval/entry.ts", "eval-entry");
+  if (existsSync(path.join(path.resolve(o.dir), "train.csv"))) return banking77(o, eng);
   const calls = loadCalls(path.resolve(o.dir), o, eng.inCheckSplit);
   if (calls.length === 0) throw new Error(`no labelled call in ${o.dir} for these options`);
   let items;

@@ -557,24 +557,49 @@ export const EN: LangData = {
     },
     { type: "unresolved", p: "and it was|did not|never", sev: "low", neg: false },
     { type: "unresolved", p: "#n days|weeks|months|hours|evenings|nights without|with_no", sev: "medium" },
-    { type: "unresolved", p: "been #n|over_a|more_than_a|nearly_a * days|weeks|months|day|week|month", sev: "low" },
+    {
+      type: "unresolved",
+      p: "been #n|over_a|more_than_a|nearly_a * days|weeks|months|day|week|month",
+      sev: "low",
+    },
     { type: "unresolved", p: "for over|more_than|nearly * a|#n * month|months|week|weeks", sev: "low" },
-    { type: "unresolved", p: "another|more * #n * evenings|days|nights|weeks|weekend * with_no|without", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "another|more * #n * evenings|days|nights|weeks|weekend * with_no|without",
+      sev: "medium",
+    },
     { type: "unresolved", p: "no use to me|use_to_anyone", sev: "medium" },
     { type: "unresolved", p: "not ideal", sev: "low", end: true, neg: false },
     { type: "unresolved", p: "i will * have to * then", sev: "low", end: true },
     { type: "unresolved", p: "been told * #n times|again_and_again|every_time|that_before", sev: "medium" },
-    { type: "unresolved", p: "still|yet * not|no * sorted|fixed|resolved|working|arrived|here|done|sign", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "still|yet * not|no * sorted|fixed|resolved|working|arrived|here|done|sign",
+      sev: "medium",
+      neg: false,
+    },
     // Long wait: the wait in the contact itself (queue, hold music, voice bot).
     { type: "long_wait", p: "took|takes|taking|only_took * #n minutes|hours|minute|hour", sev: "medium" },
-    { type: "long_wait", p: "took|takes|taking * an|half_an|over_an|nearly_an|almost_an hour", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "took|takes|taking * an|half_an|over_an|nearly_an|almost_an hour",
+      sev: "medium",
+    },
     {
       type: "long_wait",
       p: "queue|hold|line|phone|waiting|music ** #n minute|minutes|hour|hours",
       sev: "medium",
     },
-    { type: "long_wait", p: "queue|hold|line|phone|waiting ** half_an_hour|an_hour|the_best_part", sev: "medium" },
-    { type: "long_wait", p: "#n minutes|hours|minute|hour * of * hold|music|queue|waiting|hold_music", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "queue|hold|line|phone|waiting ** half_an_hour|an_hour|the_best_part",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "#n minutes|hours|minute|hour * of * hold|music|queue|waiting|hold_music",
+      sev: "medium",
+    },
     { type: "long_wait", p: "your|the * hold music", sev: "low" },
     {
       type: "long_wait",
@@ -589,17 +614,33 @@ export const EN: LangData = {
       p: "reported|raised|logged|flagged|emailed|messaged|wrote|written|chatted|tweeted * it|this|that|on|last|in|about|the_issue|a_ticket|#n|twice|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|before",
       sev: "medium",
     },
-    { type: "repeat_contact", p: "i have|i_had|we_have * raised|logged|opened|submitted * #n|a|two|several * ticket|tickets|case|cases|complaint|complaints", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "i have|i_had|we_have * raised|logged|opened|submitted * #n|a|two|several * ticket|tickets|case|cases|complaint|complaints",
+      sev: "medium",
+    },
     {
       type: "repeat_contact",
       p: "did|tried|used|been_on * the|your * chat|live_chat|webchat|app|website|online_form|contact_form|chatbot|phone_line",
       sev: "medium",
     },
     { type: "repeat_contact", p: "i did ring|call|phone|email|write|report|contact|chase", sev: "medium" },
-    { type: "repeat_contact", p: "rung|rang|called|phoned|emailed * you * #n times|twice|before|already|last", sev: "medium" },
-    { type: "repeat_contact", p: "every|each time * someone|they|you|i * say|says|said|tell|tells|told|call|ring|rang", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "rung|rang|called|phoned|emailed * you * #n times|twice|before|already|last",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "every|each time * someone|they|you|i * say|says|said|tell|tells|told|call|ring|rang",
+      sev: "medium",
+    },
     { type: "repeat_contact", p: "both|all * times|of_which", sev: "low", ctx: "complaint" },
-    { type: "repeat_contact", p: "went|been|going * to|into * the|your * shop|store|branch|office|ticket_office|counter", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "went|been|going * to|into * the|your * shop|store|branch|office|ticket_office|counter",
+      sev: "medium",
+    },
     // Transfer loop: sent from one to another (two redirections or a loop idiom).
     {
       type: "transfer_loop",
@@ -616,7 +657,11 @@ export const EN: LangData = {
     { type: "transfer_loop", p: "put me back|through_back|back_through", sev: "medium" },
     { type: "transfer_loop", p: "#o department|person|team|agent|people|one * i|to|who|that", sev: "high" },
     { type: "transfer_loop", p: "going|gone|go * round|around * in * circles", sev: "high" },
-    { type: "transfer_loop", p: "ping-pong|ping_pong|back_and_forth|pillar_to_post|passed_around|passing_me_around", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "ping-pong|ping_pong|back_and_forth|pillar_to_post|passed_around|passing_me_around",
+      sev: "high",
+    },
     // Churn threat: leaving because of dissatisfaction (conditional, competitor, elsewhere).
     {
       type: "churn_threat",
@@ -628,10 +673,18 @@ export const EN: LangData = {
       p: "moving|move|take|taking|switch|switching * the|my|our * account|business|custom|policy|contract|money|it * to|elsewhere|over",
       sev: "high",
     },
-    { type: "churn_threat", p: "take|taking * it|my_business|our_business * to * another|the_other|a_different", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "take|taking * it|my_business|our_business * to * another|the_other|a_different",
+      sev: "high",
+    },
     { type: "churn_threat", p: "about|pretty|totally * done with", sev: "high" },
     { type: "churn_threat", p: "done with yall|you_lot|you_people|this_company|y'all", sev: "high" },
-    { type: "churn_threat", p: "delete|deleting|uninstall|uninstalling * your|the * app|account", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "delete|deleting|uninstall|uninstalling * your|the * app|account",
+      sev: "high",
+    },
     { type: "churn_threat", p: "never again", sev: "medium" },
     { type: "churn_threat", p: "already had|got|have * a|another * quote|offer", sev: "medium" },
     {
@@ -647,8 +700,18 @@ export const EN: LangData = {
       sev: "medium",
       ctx: "billing",
     },
-    { type: "billing_dispute", p: "should not|never * have * been * charged|billed|taken", sev: "high", neg: false },
-    { type: "billing_dispute", p: "not accept * that|this|it|the_amount|the_charge|the_bill", sev: "medium", neg: false },
+    {
+      type: "billing_dispute",
+      p: "should not|never * have * been * charged|billed|taken",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "not accept * that|this|it|the_amount|the_charge|the_bill",
+      sev: "medium",
+      neg: false,
+    },
     {
       type: "billing_dispute",
       p: "calls|call|texts|data|usage|roaming|transactions ** not make|made|use|used|authorise|authorize",
@@ -667,7 +730,12 @@ export const EN: LangData = {
       sev: "medium",
       ctx: "billing",
     },
-    { type: "billing_dispute", p: "for a|the * repair|service|delivery|job * that|which * not|did_not|never", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "for a|the * repair|service|delivery|job * that|which * not|did_not|never",
+      sev: "medium",
+      ctx: "billing",
+    },
     // Rudeness (either speaker)
     {
       type: "rudeness",
@@ -1034,6 +1102,20 @@ export const EN: LangData = {
     ["sales", "open * account", 0.6],
     ["sales", "loan|mortgage|credit_card|savings_account", 0.4],
     ["sales", "add-on|add_on|extra_line|option|options", 0.3],
+    // Purchase intent said in other words (buy, subscribe, add, upgrade, book, ask a price).
+    [
+      "sales",
+      "like|want|looking|hoping|thinking|wanting|after|trying|need * to * buy|order|book|add|upgrade|get|subscribe|sign_up|switch_to|go_up|move_up|take_out|join|purchase|reserve|rent|lease",
+      0.8,
+    ],
+    ["sales", "i am|we_are after * a|an|some|the", 0.5],
+    ["sales", "add * to * my|our * plan|account|policy|contract|package|membership|subscription", 0.8],
+    ["sales", "going|move|moving up to", 0.6],
+    ["sales", "new phone|line|handset|sim|car|contract|policy|plan|package|customer", 0.5],
+    ["sales", "how much * would|does|is|will|for * it|that|this|cost", 0.5],
+    ["sales", "price|prices|pricing for", 0.5],
+    ["sales", "package|packages|bundle|deal|holiday|trip|booking", 0.35],
+    ["sales", "second line|another_line|extra_line|family_plan", 0.7],
   ],
   lists: {
     profanity: [

@@ -160,4 +160,12 @@ export const EN_FAMILIES: FamilyPatterns = {
     "that_is|it_is|all * done|sorted|fixed",
     "all done",
   ],
+  // The agent calls the customer (sales, retention, collections): a feature of the call's category.
+  outbound: [
+    "i am calling|ringing|phoning|reaching_out * from|about|regarding|on_behalf|because|to|you",
+    "this is * calling from",
+    "am i speaking to|with",
+    "is that|this mr|mrs|ms|miss",
+    "do|have|got you have|got * a * few|couple * minutes|moments|minute",
+  ],
 };

@@ -160,4 +160,12 @@ export const FR_FAMILIES: FamilyPatterns = {
     "je viens de",
     "vous devriez * recevoir|avoir",
   ],
+  // The agent calls the customer (sales, retention, collections): a feature of the call's category.
+  outbound: [
+    "je vous appelle|contacte|téléphone * de_la_part|au_sujet|concernant|pour|car|parce|suite|de|du|au_nom",
+    "je me permets de vous appeler|contacter|déranger",
+    "est-ce que je parle bien à|avec",
+    "je suis bien * avec|chez * monsieur|madame",
+    "vous avez * quelques|deux|une * minutes|minute|instants|instant",
+  ],
 };

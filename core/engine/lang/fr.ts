@@ -209,7 +209,7 @@ export const FR: LangData = {
       p: "ça|cela fait des|plusieurs jours|semaines|mois|heures ** attend~",
       sev: "medium",
     },
-    { type: "long_wait", p: "ça|cela fait #n jours|semaines|mois ** attend~", sev: "medium" },
+    { type: "unresolved", p: "ça|cela fait #n jours|semaines|mois ** attend~", sev: "medium" },
     {
       type: "long_wait",
       p: "attend~|patient~|poireaut~ * (plus) (de) #n minutes|heures|heure|minute",
@@ -234,8 +234,8 @@ export const FR: LangData = {
       sev: "medium",
     },
     { type: "long_wait", p: "en attente depuis", sev: "medium" },
-    { type: "long_wait", p: "toujours en attente", sev: "medium" },
-    { type: "long_wait", p: "j'attends toujours|encore|depuis", sev: "medium" },
+    { type: "unresolved", p: "toujours en attente", sev: "medium" },
+    { type: "unresolved", p: "j'attends toujours|encore|depuis", sev: "medium" },
     { type: "long_wait", p: "attendu|attendre * trop longtemps", sev: "medium" },
     { type: "long_wait", p: "temps|délai d'attente|de_réponse", sev: "low" },
     { type: "long_wait", p: "personne ne décroche|répond", sev: "medium", neg: false },
@@ -559,7 +559,12 @@ export const FR: LangData = {
       p: "coupe|coupent|grésille|plante|plantent|bugue|buggue|saute|sautent|décroche|rame|bloque|recommence|continue|persiste * toujours|encore|tout_le_temps|tous_les_soirs|tous_les_jours",
       sev: "medium",
     },
-    { type: "unresolved", p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu",
+      sev: "medium",
+      neg: false,
+    },
     { type: "unresolved", p: "rien ne bouge|change|avance|se_passe", sev: "medium", neg: false },
     { type: "unresolved", p: "rien du tout", sev: "low", neg: false },
     {
@@ -592,11 +597,21 @@ export const FR: LangData = {
       end: true,
       neg: false,
     },
-    { type: "unresolved", p: "encore une|un soirée|nuit|journée|semaine|week-end sans|sous|à", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "encore une|un soirée|nuit|journée|semaine|week-end sans|sous|à",
+      sev: "medium",
+    },
     { type: "unresolved", p: "tant pis", sev: "low", end: true },
     { type: "unresolved", p: "on|j' a|ai l'habitude", sev: "low", end: true },
     { type: "unresolved", p: "c'est|ça_ne_peut plus possible|durer|tenable", sev: "medium", neg: false },
-    { type: "unresolved", p: "ça ne m'aide|m'avance|me_sert * pas|rien|à_rien", sev: "medium", end: true, neg: false },
+    {
+      type: "unresolved",
+      p: "ça ne m'aide|m'avance|me_sert * pas|rien|à_rien",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
     { type: "unresolved", p: "je ne peux toujours rien|pas", sev: "medium", neg: false },
     // Long wait: the wait in the contact itself (queue, hold music, voice bot).
     {
@@ -618,8 +633,17 @@ export const FR: LangData = {
     },
     { type: "long_wait", p: "votre|cette|la * musique", sev: "low" },
     { type: "long_wait", p: "musique d'attente", sev: "low" },
-    { type: "long_wait", p: "enfin quelqu'un|un_humain|une_personne|un_être_humain|une_vraie_personne|ça_répond|on_me_répond", sev: "medium" },
-    { type: "long_wait", p: "impossible de * vous joindre|vous_avoir|avoir_quelqu'un|tomber_sur_quelqu'un", sev: "medium", neg: false },
+    {
+      type: "long_wait",
+      p: "enfin quelqu'un|un_humain|une_personne|un_être_humain|une_vraie_personne|ça_répond|on_me_répond",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "impossible de * vous joindre|vous_avoir|avoir_quelqu'un|tomber_sur_quelqu'un",
+      sev: "medium",
+      neg: false,
+    },
     { type: "long_wait", p: "personne ne * répond|décroche", sev: "medium", neg: false },
     // Repeat contact: the customer's own earlier contacts (call, e-mail, chat, shop, letter).
     {
@@ -632,7 +656,11 @@ export const FR: LangData = {
       p: "j'ai|je_vous_ai|j'avais|je_vous_avais * appelé|téléphoné|écrit|envoyé|signalé|contacté|relancé|rappelé|déclaré|réclamé * lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|avant-hier|la_semaine|le_mois|il_y_a|en|par|deux_fois|plusieurs_fois|#n",
       sev: "medium",
     },
-    { type: "repeat_contact", p: "je vous ai envoyé|écrit * #n|plusieurs|des * mails|courriers|lettres|messages|e-mails", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "je vous ai envoyé|écrit * #n|plusieurs|des * mails|courriers|lettres|messages|e-mails",
+      sev: "medium",
+    },
     { type: "repeat_contact", p: "je me permets de rappeler|relancer", sev: "medium" },
     { type: "repeat_contact", p: "je rappelle|relance", sev: "low" },
     {
@@ -642,8 +670,16 @@ export const FR: LangData = {
     },
     { type: "repeat_contact", p: "les|à_chaque #n fois|fois", sev: "medium" },
     { type: "repeat_contact", p: "chaque fois|à_chaque_fois * on me|m'a|on_m'a|vous", sev: "medium" },
-    { type: "repeat_contact", p: "je suis passé|passée|allé|allée * à|en * agence|l'agence|boutique|magasin|guichet|accueil", sev: "medium" },
-    { type: "repeat_contact", p: "ça fait #n|plusieurs fois que * j'appelle|je_rappelle|j'écris|je_vous", sev: "high" },
+    {
+      type: "repeat_contact",
+      p: "je suis passé|passée|allé|allée * à|en * agence|l'agence|boutique|magasin|guichet|accueil",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "ça fait #n|plusieurs fois que * j'appelle|je_rappelle|j'écris|je_vous",
+      sev: "high",
+    },
     { type: "repeat_contact", p: "#o appel|fois|relance|mail|courrier", sev: "medium" },
     // Transfer loop: sent from one to another (two redirections or a loop idiom).
     {
@@ -662,7 +698,11 @@ export const FR: LangData = {
     { type: "transfer_loop", p: "ping-pong|ping_pong|balle_de_ping-pong", sev: "high" },
     { type: "transfer_loop", p: "se renvoient|renvoyer la balle", sev: "high" },
     { type: "transfer_loop", p: "d'un service|interlocuteur|conseiller à l'autre", sev: "high" },
-    { type: "transfer_loop", p: "#o personne|service|conseiller|conseillère|interlocuteur * à qui|que|qui|auquel|en", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "#o personne|service|conseiller|conseillère|interlocuteur * à qui|que|qui|auquel|en",
+      sev: "high",
+    },
     { type: "transfer_loop", p: "encore un * transfert|autre_service", sev: "medium" },
     // Churn threat: leaving because of dissatisfaction (conditional, competitor, elsewhere).
     {
@@ -699,10 +739,19 @@ export const FR: LangData = {
       sev: "medium",
       ctx: "billing",
     },
-    { type: "billing_dispute", p: "je conteste|contestons|conteste_ce|conteste_cette|voudrais_contester", sev: "medium" },
+    {
+      type: "billing_dispute",
+      p: "je conteste|contestons|conteste_ce|conteste_cette|voudrais_contester",
+      sev: "medium",
+    },
     { type: "billing_dispute", p: "je ne les|le|la dois pas", sev: "medium", neg: false },
     { type: "billing_dispute", p: "c'est une erreur", sev: "medium", ctx: "billing" },
-    { type: "billing_dispute", p: "c'est une blague|arnaque|escroquerie|honte|du_vol", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "c'est une blague|arnaque|escroquerie|honte|du_vol",
+      sev: "medium",
+      ctx: "billing",
+    },
     {
       type: "billing_dispute",
       p: "je n'ai * rien|jamais|pas * consommé|utilisé|commandé|demandé|souscrit|reçu|appelé",
@@ -710,7 +759,13 @@ export const FR: LangData = {
       ctx: "billing",
       neg: false,
     },
-    { type: "billing_dispute", p: "pas normal|justifié|justifiée|logique|possible", sev: "low", ctx: "billing", neg: false },
+    {
+      type: "billing_dispute",
+      p: "pas normal|justifié|justifiée|logique|possible",
+      sev: "low",
+      ctx: "billing",
+      neg: false,
+    },
     // Rudeness (either speaker)
     {
       type: "rudeness",
@@ -1088,6 +1143,19 @@ export const FR: LangData = {
     ["sales", "ouvrir un compte|livret", 0.6],
     ["sales", "simulation|prêt|crédit_immobilier|crédit_conso", 0.4],
     ["sales", "option|options|upgrade|montée_en_gamme|changer_de_forfait", 0.35],
+    // Purchase intent said in other words (buy, subscribe, add, upgrade, book, ask a price).
+    [
+      "sales",
+      "je voudrais|voudrions|souhaite|souhaiterais|aimerais|veux|cherche|compte * souscrire|commander|acheter|réserver|ajouter|prendre|m'abonner|passer_à|passer_au|passer_en|installer|louer|équiper",
+      0.8,
+    ],
+    ["sales", "il me faudrait|faut|faudra * un|une|des|deux|#n", 0.6],
+    ["sales", "ajouter * à|sur * mon|notre * contrat|forfait|abonnement|compte|box", 0.7],
+    ["sales", "un tarif|un_prix|vos_tarifs|vos_prix|le_tarif|le_prix * pour", 0.6],
+    ["sales", "combien * ça|cela|ça_me * coûte|coûterait|reviendrait|fait", 0.5],
+    ["sales", "première souscription|premier_contrat|nouveau_client|nouvelle_cliente", 0.6],
+    ["sales", "emménag~|déménag~", 0.3],
+    ["sales", "je suis intéressé|intéressée", 0.7],
   ],
   lists: {
     profanity: [

@@ -20,6 +20,7 @@ export const FAMILY_IDS = [
   "hold_thanks",
   "timeframe",
   "commitment",
+  "outbound",
 ] as const;
 export type FamilyId = (typeof FAMILY_IDS)[number];
 /**
@@ -56,8 +57,11 @@ export interface IrritantRule {
   /**
    * `dissatisfied`: counts only in a call where the customer is dissatisfied (another irritant, or
    * a clearly negative turn) — a cancellation for a neutral reason (moving abroad) is no threat.
+   * `afterContact`: a problem that persists counts once the customer has been in contact before
+   * (a repeat contact in the call) or after their opening turns — the problem statement itself,
+   * on a first contact, is no unresolved issue.
    */
-  cond?: "dissatisfied";
+  cond?: "dissatisfied" | "afterContact";
   /** Counts when said in at least this many places of the customer's speech (a loop is two redirections). */
   minCount?: number;
 }

@@ -1,0 +1,243 @@
+import { findings } from "../../core/engine";
+import type { CallFeatures } from "../../core/engine/features";
+import type { LinearModelData } from "../../core/engine/model";
+import { SENTIMENT_CLASSES } from "../../core/engine/sentiment";
+import { DEFAULT_CATEGORIES } from "../../core/engine/types";
+import { BANKING77_CATEGORY, utteranceCall } from "../eval/banking77";
+import { engineInput, inCheckSplit, type LabelledCall } from "../eval/corpus";
+import { EVAL_RUBRICS } from "../eval/rubric";
+import { type Example, fitPlatt, fitTemperature, quantize, scores, softmax, type Trained, train } from "./lr";
+
+/**
+ * Training of the engine's learned models (what `scripts/train-engine.mjs` runs):
+ * - `category`: the call's primary category, from corpus-dev's calls (never the check split) and
+ *   Banking77's utterances of intents with a CCR category (PolyAI, CC BY 4.0), weighted so the
+ *   utterances do not drown the calls;
+ * - `sentimentStart`, `sentimentEnd`: the customer's sentiment classes, from corpus-dev's calls.
+ * Five folds (corpus files by position, Banking77 rows by position; a file's features never leave
+ * its fold); the held-out predictions give the cross-validated figures and the softmax temperature
+ * (calibration); the shipped models are then trained on everything.
+ */
+export const FOLDS = 5;
+const CATEGORY_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate: 0.05 };
+const SENTIMENT_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate: 0.05 };
+/** Total weight of the Banking77 utterances against the calls (1 each). */
+const BANKING_SHARE = 0.2;
+
+function featuresOf(call: LabelledCall): CallFeatures {
+  return findings(engineInput(call, EVAL_RUBRICS[call.language])).features;
+}
+
+export interface Datasets {
+  category: Example[];
+  sentimentStart: Example[];
+  sentimentEnd: Example[];
+  /** How many examples come from the corpus (the others are Banking77 rows). */
+  corpusCalls: number;
+}
+
+/** Exploration knobs (`scripts/train-engine.mjs --explore '{…}'`): never used for the shipped file. */
+export interface Explore {
+  category?: Partial<typeof CATEGORY_OPTIONS>;
+  sentiment?: Partial<typeof SENTIMENT_OPTIONS>;
+  bankingShare?: number;
+  /** Feature names matching this are dropped (ablation). */
+  drop?: string;
+  only?: string[];
+}
+let explore: Explore = {};
+export function setExplore(e: Explore): void {
+  explore = e;
+}
+const dropped = (f: Map<string, number>) => {
+  if (!explore.drop) return f;
+  const re = new RegExp(explore.drop);
+  return new Map([...f].filter(([k]) => !re.test(k)));
+};
+
+export function buildDatasets(calls: LabelledCall[], banking: { text: string; intent: string }[]): Datasets {
+  const dev = calls.filter((c) => !inCheckSplit(c.id)).sort((a, b) => a.id.localeCompare(b.id));
+  const category: Example[] = [];
+  const sentimentStart: Example[] = [];
+  const sentimentEnd: Example[] = [];
+  const cats = [...DEFAULT_CATEGORIES] as string[];
+  const sent = [...SENTIMENT_CLASSES] as string[];
+  dev.forEach((call, i) => {
+    const f = featuresOf(call);
+    const fold = i % FOLDS;
+    const p = call.labels.categories.primary;
+    if (p && cats.includes(p))
+      category.push({
+        group: call.id,
+        fold,
+        x: dropped(f.category),
+        y: cats.indexOf(p),
+        weight: 1,
+        truth: [p, ...call.labels.categories.secondary].map((c) => cats.indexOf(c)),
+      });
+    const s0 = call.labels.sentiment.start;
+    const s1 = call.labels.sentiment.end;
+    if (s0)
+      sentimentStart.push({
+        group: call.id,
+        fold,
+        x: dropped(f.sentimentStart),
+        y: sent.indexOf(s0),
+        weight: 1,
+      });
+    if (s1)
+      sentimentEnd.push({ group: call.id, fold, x: dropped(f.sentimentEnd), y: sent.indexOf(s1), weight: 1 });
+  });
+  const mapped = banking.map((r, i) => ({ ...r, i })).filter((r) => BANKING77_CATEGORY[r.intent]);
+  const w = mapped.length ? ((explore.bankingShare ?? BANKING_SHARE) * category.length) / mapped.length : 0;
+  for (const r of mapped)
+    category.push({
+      group: `b77-${r.i}`,
+      fold: r.i % FOLDS,
+      x: dropped(featuresOf(utteranceCall(r.text, r.i)).category),
+      y: cats.indexOf(BANKING77_CATEGORY[r.intent]),
+      weight: w,
+    });
+  return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length };
+}
+
+interface Fold {
+  z: number[];
+  y: number;
+  group: string;
+  x: Map<string, number>;
+}
+
+function crossValidate(examples: Example[], o: typeof CATEGORY_OPTIONS, classes: string[]): Fold[] {
+  const out: Fold[] = [];
+  for (let k = 0; k < FOLDS; k++) {
+    const m: Trained = train(
+      examples.filter((e) => e.fold !== k),
+      { ...o, classes },
+    );
+    const index = new Map(m.features.map((f, i) => [f, i]));
+    for (const e of examples.filter((x) => x.fold === k))
+      out.push({ z: scores(m, e.x, index), y: e.y, group: e.group, x: e.x });
+  }
+  return out;
+}
+
+const argmax = (p: number[]) => p.reduce((bi, x, i, a) => (x > a[bi] ? i : bi), 0);
+
+function summary(name: string, folds: Fold[], t: number, filter: (f: Fold) => boolean): string {
+  const xs = folds.filter(filter);
+  if (xs.length === 0) return `${name}: none`;
+  let right = 0;
+  const bins = [0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((lo) => ({ lo, n: 0, right: 0 }));
+  for (const f of xs) {
+    const p = softmax(f.z, t);
+    const c = argmax(p);
+    const ok = c === f.y;
+    if (ok) right++;
+    const bin = [...bins].reverse().find((b) => p[c] >= b.lo);
+    if (bin) {
+      bin.n++;
+      if (ok) bin.right++;
+    }
+  }
+  const high = bins
+    .filter((b) => b.lo >= 0.8)
+    .reduce((a, b) => ({ n: a.n + b.n, right: a.right + b.right }), { n: 0, right: 0 });
+  return (
+    `${name}: ${xs.length} held out, accuracy ${((right / xs.length) * 100).toFixed(1)}%; ` +
+    `confidence ≥ 0.8: ${high.n} returned, ${high.n ? ((high.right / high.n) * 100).toFixed(1) : "—"}% right; ` +
+    `by confidence ${bins.map((b) => `[${b.lo}: ${b.n ? `${b.right}/${b.n}` : "0"}]`).join(" ")}`
+  );
+}
+
+/**
+ * Calibration of the keyword categories' confidences (`categories.ts`, used when the model is
+ * unsure): Platt scaling on every keyword category of the corpus calls, right when it is among the
+ * call's labelled categories.
+ */
+function keywordCalibration(
+  examples: Example[],
+  classes: string[],
+): { a: number; b: number; a2: number; b2: number } {
+  const first: { x: number; y: 0 | 1 }[] = [];
+  const others: { x: number; y: 0 | 1 }[] = [];
+  for (const e of examples) {
+    if (!e.truth) continue;
+    const lx = [...e.x].filter(([k]) => k.startsWith("lx:")).sort((a, b) => b[1] - a[1]);
+    lx.forEach(([k, v], i) => {
+      // Only what categories.ts returns: ≥ 0.5, or the first.
+      if (i > 0 && v < 0.5) return;
+      (i === 0 ? first : others).push({ x: v, y: e.truth?.includes(classes.indexOf(k.slice(3))) ? 1 : 0 });
+    });
+  }
+  const f = fitPlatt(first);
+  const o = fitPlatt(others);
+  return { a: f.a, b: f.b, a2: o.a, b2: o.b };
+}
+
+export function trainAll(data: Datasets): {
+  models: Record<string, LinearModelData>;
+  report: string[];
+  calibration: Record<string, { a: number; b: number; a2: number; b2: number }>;
+} {
+  const cats = [...DEFAULT_CATEGORIES] as string[];
+  const sent = [...SENTIMENT_CLASSES] as string[];
+  const report: string[] = [];
+  const models: Record<string, LinearModelData> = {};
+  const jobs: [string, Example[], typeof CATEGORY_OPTIONS, string[]][] = [
+    ["category", data.category, { ...CATEGORY_OPTIONS, ...explore.category }, cats],
+    ["sentimentStart", data.sentimentStart, { ...SENTIMENT_OPTIONS, ...explore.sentiment }, sent],
+    ["sentimentEnd", data.sentimentEnd, { ...SENTIMENT_OPTIONS, ...explore.sentiment }, sent],
+  ];
+  for (const [name, examples, o, classes] of jobs) {
+    if (explore.only && !explore.only.includes(name)) continue;
+    const folds = crossValidate(examples, o, classes);
+    const t = fitTemperature(folds.filter((f) => !f.group.startsWith("b77-")));
+    report.push(`${name} (${FOLDS}-fold, temperature ${t}):`);
+    if (name === "category")
+      for (const src of ["corpus", "b77"]) {
+        const xs = folds.filter((f) => f.group.startsWith("b77-") === (src === "b77"));
+        const lexTop = (f: Fold) => {
+          for (const [k] of f.x) if (k.startsWith("lxtop:")) return classes.indexOf(k.slice(6));
+          return -1;
+        };
+        const line = [0.6, 0.7, 0.75, 0.8, 0.9, 1.01].map((th) => {
+          let right = 0;
+          for (const f of xs) {
+            const p = softmax(f.z, t);
+            const c = argmax(p);
+            const pick = p[c] >= th ? c : lexTop(f) >= 0 ? lexTop(f) : c;
+            if (pick === f.y) right++;
+          }
+          return `${th}: ${((right / xs.length) * 100).toFixed(1)}%`;
+        });
+        report.push(`  blend (${src}; model when ≥ th, else keywords): ${line.join(", ")}`);
+      }
+    if (explore.only) {
+      const conf = new Map<string, number>();
+      for (const f of folds.filter((x) => !x.group.startsWith("b77-"))) {
+        const k = `${classes[f.y]} → ${classes[argmax(f.z)]}`;
+        conf.set(k, (conf.get(k) ?? 0) + 1);
+      }
+      report.push(
+        `  confusion: ${[...conf]
+          .filter(([k]) => k.split(" → ")[0] !== k.split(" → ")[1])
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("; ")}`,
+      );
+    }
+    report.push(`  ${summary("corpus-dev calls", folds, t, (f) => !f.group.startsWith("b77-"))}`);
+    if (examples.some((e) => e.group.startsWith("b77-")))
+      report.push(`  ${summary("Banking77 utterances", folds, t, (f) => f.group.startsWith("b77-"))}`);
+    const m = train(examples, { ...o, classes });
+    models[name] = quantize(m, t);
+    report.push(
+      `  shipped: ${models[name].features.split("\n").length} features × ${classes.length} classes`,
+    );
+  }
+  const calibration = { category: keywordCalibration(data.category, cats) };
+  const c = calibration.category;
+  report.push(`keyword category confidences (Platt): first a ${c.a} b ${c.b}; others a ${c.a2} b ${c.b2}`);
+  return { models, report, calibration };
+}
