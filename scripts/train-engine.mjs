@@ -51,7 +51,12 @@ const data = t.buildDatasets(calls, banking);
 process.stdout.write(
   `${data.corpusCalls} corpus-dev calls (check split left out), ${data.category.length - data.corpusCalls} Banking77 utterances\n`,
 );
-const { models, report, calibration } = t.trainAll(data);
+const trained = t.trainAll(data);
+const { models, report } = trained;
+const calibration = { ...trained.calibration, ...t.irritantCalibration(calls) };
+report.push(
+  `irritant confidences (Platt on the turns voicing it): ${Object.keys(calibration).filter((k) => k.startsWith("irritant:")).length} type/side pairs`,
+);
 for (const line of report) process.stdout.write(`${line}\n`);
 
 if (exploreAt > 0) process.exit(0); // exploration: figures only, the shipped file stays

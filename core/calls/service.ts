@@ -82,6 +82,9 @@ export interface CallView {
     redactions: Record<string, number>;
   } | null;
   score: number | null;
+  /** Beside the automatic score: the share of the grid it rests on (%), and the uncertain findings. */
+  evaluatedWeightPct: number | null;
+  uncertainCount: number | null;
   legalHold: { reason: string; since: string } | null;
   purged: { recordingAt: string | null; transcriptAt: string | null; analysesAt: string | null };
   createdAt: string;
@@ -123,6 +126,8 @@ export function callView(c: Call): CallView {
       ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
       : null,
     score: c.score,
+    evaluatedWeightPct: c.evaluatedWeightPct,
+    uncertainCount: c.uncertainCount,
     legalHold:
       c.legalHoldReason && c.legalHoldAt
         ? { reason: c.legalHoldReason, since: new Date(c.legalHoldAt).toISOString() }
@@ -246,6 +251,8 @@ export async function createCall(
     txRedactions: null,
     ftsId: null,
     score: null,
+    evaluatedWeightPct: null,
+    uncertainCount: null,
     silencePct: null,
     sentimentEnd: null,
     reviewedScore: null,

@@ -143,8 +143,14 @@ export function categorize(
     }
   }
   out.sort((x, y) => y.confidence - x.confidence);
+  // The model agreeing with the keywords is evidence too: the first category gets the better of
+  // the two probabilities, and is uncertain only when both are low.
+  if (learned && feats) {
+    const p = predict(learned, feats)[learned.classes.indexOf(out[0].id)] ?? 0;
+    if (p > out[0].confidence) out[0] = { ...out[0], confidence: Math.min(0.99, Math.round(p * 100) / 100) };
+  }
   if (out[0].confidence < UNCERTAIN_BELOW) out[0] = { ...out[0], uncertain: true };
-  return out;
+  return out.sort((x, y) => y.confidence - x.confidence);
 }
 
 function firstTurnEvidence(psegs: PSeg[]): Evidence[] {
@@ -178,7 +184,8 @@ function dedupe(evs: Evidence[]): Evidence[] {
 const UNCERTAIN_BELOW = 0.3;
 /**
  * The learned model decides the categories when its best class is at least this likely; below,
- * the keywords do (held-out calls: the model alone 75 %, keywords alone 71 %, this blend 78 %;
- * and the keywords keep the phrasings the model never saw).
+ * the keywords do (5-fold held-out corpus calls: the model alone 74 %, keywords alone 71 %, this
+ * blend 75 %; Banking77 87 / 73 / 79 %) — the keywords keep the phrasings the model never saw
+ * ("I'm interested in your new plan, can I get a quote?" the model reads as a question).
  */
-const MODEL_DECIDES = 0.6;
+const MODEL_DECIDES = 0.7;

@@ -114,6 +114,28 @@ export interface CompiledRubric {
   fams: Set<FamilyId>[];
   /** Per criterion and phrase: the families of that phrase. */
   phraseFams: Set<FamilyId>[][];
+  /**
+   * Per criterion and phrase: a first name the phrase needs next to it, when the phrase is only
+   * the cue of a self-introduction ("this is", "ici", "speaking"): "this is about your bill" is none.
+   */
+  phraseSlots: (FamilySlot | null)[][];
+}
+
+/** The name slot of a phrase that is exactly a self-introduction cue ("this is" → a name after). */
+function slotOf(phrase: string): FamilySlot | null {
+  const tok = tokenize(phrase);
+  const n = tok.t.length;
+  if (n === 0) return null;
+  let slot: FamilySlot | null = null;
+  for (const lang of ["fr", "en"] as Lang[])
+    for (const h of langModule(lang).lex.scan(tok)) {
+      const pl = h.p.payload;
+      if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
+      // A phrase that is also a plain phrase of some family ("bonjour") needs nothing next to it.
+      if (pl.slot !== "nameAfter" && pl.slot !== "nameBefore") return null;
+      slot = pl.slot;
+    }
+  return slot;
 }
 
 /**
@@ -125,9 +147,16 @@ function familiesOf(phrase: string): Set<FamilyId> {
   const tok = tokenize(phrase);
   const n = tok.t.length;
   if (n === 0) return out;
+  const slotted = new Set<FamilyId>();
   for (const lang of ["fr", "en"] as Lang[])
-    for (const h of langModule(lang).lex.scan(tok))
-      if (h.p.payload.g === "fam" && h.s === 0 && h.e === n) out.add(h.p.payload.f);
+    for (const h of langModule(lang).lex.scan(tok)) {
+      const pl = h.p.payload;
+      if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
+      if (pl.slot === "nameAfter" || pl.slot === "nameBefore") slotted.add(pl.f);
+      else out.add(pl.f);
+    }
+  // A cue that needs a name ("this is") makes a family only when it is nothing else ("bonjour" greets).
+  if (out.size === 0) for (const f of slotted) out.add(f);
   return out;
 }
 
@@ -178,6 +207,9 @@ export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
     totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0),
     fams: phraseFams.map(criterionFamilies),
     phraseFams,
+    phraseSlots: criteria.map(({ c }) =>
+      c.check.kind === "phrase_present" ? c.check.phrases.map(slotOf) : [],
+    ),
   };
   RUBRICS.set(rubric, compiled);
   if (BY_CONTENT.size >= BY_CONTENT_MAX) BY_CONTENT.delete(BY_CONTENT.keys().next().value as string);

@@ -1,6 +1,6 @@
 import type { CriterionCheck } from "../rubrics/model";
 import type { CompiledRubric, Lang, ModP, RubP } from "./compile";
-import { familyHits, isHoldCriterion } from "./families";
+import { familyHits, isHoldCriterion, slotSatisfied, weakFamilyHit } from "./families";
 import type { FamilyId } from "./lang/types";
 import type { Hit } from "./lexicon";
 import { MSG } from "./messages";
@@ -67,6 +67,8 @@ interface Found {
   s: number;
   e: number;
   key: string;
+  /** Found only by a guess the transcript cannot confirm (a lower-case first name). */
+  weak?: boolean;
 }
 
 /** Evidence: the turns that decided, each quoted once (centred on its first match). */
@@ -104,21 +106,39 @@ function bySpeaker(psegs: PSeg[], speaker: "agent" | "customer" | "any"): PSeg[]
   return speaker === "any" ? psegs : psegs.filter((p) => p.seg.speaker === speaker);
 }
 
-/** Does the segment say the company name (as a sequence, or all its distinctive words)? */
-function makeCompanyMatcher(name: string | null): ((p: PSeg) => boolean) | null {
+/** One edit (insert, delete, substitute) apart, for words of 5+ letters: a recognition slip. */
+function oneEditApart(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.min(a.length, b.length) < 5 || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/**
+ * Does the segment say the company name? `exact`: as a sequence, or all its distinctive words in
+ * any order (the "&" said "and", lower-case ASR); `approx`: only as recognition slips would — a
+ * word one letter off ("rodanien" for Rhodanien), or a word split in two ("borea net" for
+ * BoréaNet) — which the criterion reports as uncertain rather than asserts.
+ */
+function makeCompanyMatcher(name: string | null): ((p: PSeg) => "exact" | "approx" | null) | null {
   if (!name) return null;
   const toks = phraseTokens(name);
   if (toks.length === 0) return null;
   const distinctive = toks.filter((t) => t.length >= 3);
+  const wanted = distinctive.length >= 2 ? distinctive : toks;
   return (p) => {
     const t = p.tok.t;
     outer: for (let i = 0; i + toks.length <= t.length; i++) {
       for (let k = 0; k < toks.length; k++) if (t[i + k] !== toks[k]) continue outer;
-      return true;
+      return "exact";
     }
-    if (distinctive.length < 2) return false;
     const set = new Set(t);
-    return distinctive.every((d) => set.has(d));
+    if (distinctive.length >= 2 && distinctive.every((d) => set.has(d))) return "exact";
+    const heard = (w: string) =>
+      t.some((x, i) => oneEditApart(x, w) || (i + 1 < t.length && x + t[i + 1] === w));
+    return wanted.every(heard) && wanted.some((w) => w.length >= 5 || !set.has(w)) ? "approx" : null;
   };
 }
 
@@ -189,10 +209,17 @@ export function evaluateCriteria(ctx: CriteriaContext): {
             const h = hits[0];
             return out("not_evaluated", null, [evidence(h.p, h.s, h.e)], MSG.noCompanyName(l));
           }
-          const withName = hits.filter((h) => company(h.p));
-          if (withName.length === 0)
-            return judged(2, onePerTurn(hits).slice(0, 2), MSG.companyMissing(l, ctx.companyName ?? ""));
-          return present(withName);
+          const withName = hits.filter((h) => company(h.p) === "exact");
+          if (withName.length) return present(withName);
+          const heard = hits.filter((h) => company(h.p) === "approx");
+          if (heard.length)
+            return out(
+              "uncertain",
+              null,
+              onePerTurn(heard).slice(0, 2),
+              MSG.companyApprox(l, ctx.companyName ?? ""),
+            );
+          return judged(2, onePerTurn(hits).slice(0, 2), MSG.companyMissing(l, ctx.companyName ?? ""));
         }
         return present(hits);
       }
@@ -246,16 +273,43 @@ export function evaluateCriteria(ctx: CriteriaContext): {
     function phraseHits(ci: number, turns: PSeg[], fams: Set<FamilyId>): Found[] {
       const inTurns = new Set(turns.map((p) => p.idx));
       const found: Found[] = [];
-      for (const [p, h] of perCriterion.get(ci) ?? [])
-        if (inTurns.has(p.idx)) found.push({ p, s: h.s, e: h.e, key: `r${h.p.payload.pi}` });
+      for (const [p, h] of perCriterion.get(ci) ?? []) {
+        if (!inTurns.has(p.idx)) continue;
+        // A phrase that is only a self-introduction cue ("this is") needs the name with it.
+        const slot = ctx.rubric.phraseSlots[ci]?.[h.p.payload.pi] ?? null;
+        if (slot && !slotSatisfied(p, h.s, h.e, slot, famCtx)) continue;
+        // The rubric's own words: no guess to flag, even in a lower-case transcript.
+        found.push({ p, s: h.s, e: h.e, key: `r${h.p.payload.pi}` });
+      }
+      const literal = found.slice();
       if (fams.size)
         for (const p of turns)
-          for (const h of familyHits(p, fams, famCtx))
-            found.push({ p, s: h.s, e: h.e, key: `f:${p.tok.t.slice(h.s, h.e).join(" ")}` });
+          for (const h of familyHits(p, fams, famCtx)) {
+            // The rubric's phrase already said there is no other phrase ("bonjour" is one).
+            if (literal.some((x) => x.p === p && x.s < h.e && h.s < x.e)) continue;
+            found.push({
+              p,
+              s: h.s,
+              e: h.e,
+              key: `f:${p.tok.t.slice(h.s, h.e).join(" ")}`,
+              weak: weakFamilyHit(p, h),
+            });
+          }
       return found.sort((a, b) => a.p.idx - b.p.idx || a.s - b.s);
     }
 
-    function present(hits: Found[]): CriterionResult {
+    function present(all: Found[]): CriterionResult {
+      const sure = all.filter((h) => !h.weak);
+      if (sure.length === 0) {
+        const h0 = all[0];
+        return out(
+          "uncertain",
+          null,
+          onePerTurn(all).slice(0, 2),
+          MSG.foundUnsure(l, hitText(h0.p, h0.s, h0.e)),
+        );
+      }
+      const hits = sure;
       const distinct = new Set(hits.map((h) => h.key));
       const k = distinct.size;
       const answer = k >= 3 ? 5 : k === 2 ? 4 : 3;

@@ -1,5 +1,5 @@
 import type { ModP } from "./compile";
-import type { FamilyId } from "./lang/types";
+import type { FamilyId, FamilySlot } from "./lang/types";
 import type { Hit } from "./lexicon";
 import type { PSeg } from "./prepare";
 import { tokenSet } from "./text";
@@ -74,14 +74,18 @@ function nameAt(p: PSeg, i: number, ctx: FamilyContext): boolean {
   return t.length >= 3 && !COMMON_ENDINGS.test(word);
 }
 
+/** Is the name slot of a match [s, e) satisfied (a first name right after / before it)? */
+export function slotSatisfied(p: PSeg, s: number, e: number, slot: FamilySlot, ctx: FamilyContext): boolean {
+  if (slot === "nameAfter") return e < p.tok.t.length && p.tok.c[e] === p.tok.c[e - 1] && nameAt(p, e, ctx);
+  if (slot === "nameBefore") return s > 0 && p.tok.c[s - 1] === p.tok.c[s] && nameAt(p, s - 1, ctx);
+  return true;
+}
+
 /** Does a family hit count (its slot satisfied), in this segment? */
 export function validFamilyHit(p: PSeg, h: Hit<ModP>, ctx: FamilyContext): boolean {
   const pl = h.p.payload;
   if (pl.g !== "fam") return false;
-  if (pl.slot === "nameAfter")
-    return h.e < p.tok.t.length && p.tok.c[h.e] === p.tok.c[h.e - 1] && nameAt(p, h.e, ctx);
-  if (pl.slot === "nameBefore")
-    return h.s > 0 && p.tok.c[h.s - 1] === p.tok.c[h.s] && nameAt(p, h.s - 1, ctx);
+  if (pl.slot === "nameAfter" || pl.slot === "nameBefore") return slotSatisfied(p, h.s, h.e, pl.slot, ctx);
   if (pl.f === "rephrasing") return !readingBack(p, h);
   return true;
 }
@@ -128,4 +132,17 @@ export function isHoldCriterion(fams: Set<FamilyId>): boolean {
   if (!fams.has("hold_permission") && !fams.has("hold_thanks")) return false;
   for (const f of fams) if (f !== "hold_permission" && f !== "hold_thanks") return false;
   return true;
+}
+
+/**
+ * A first name found without capitals to confirm it (lower-case ASR): the common-word list and
+ * word endings decided, so the criterion it would pass is reported uncertain.
+ */
+export function weakFamilyHit(p: PSeg, h: Hit<ModP>): boolean {
+  const pl = h.p.payload;
+  return pl.g === "fam" && weakSlot(p, pl.slot);
+}
+
+export function weakSlot(p: PSeg, slot: FamilySlot | null): boolean {
+  return (slot === "nameAfter" || slot === "nameBefore") && p.seg.text === p.seg.text.toLowerCase();
 }

@@ -3,7 +3,7 @@ import { categorize } from "./categories";
 import { compileRubric, compileTenant, type Lang, langModule } from "./compile";
 import { evaluateCriteria } from "./criteria";
 import { callFeatures } from "./features";
-import { detectIrritants } from "./irritants";
+import { detectIrritants, withConfidence } from "./irritants";
 import { isNegated } from "./lexicon";
 import { computeTiming, HOLD_SILENCE_MIN_S, type Timing } from "./metrics";
 import { type PSeg, prepare } from "./prepare";
@@ -162,13 +162,14 @@ export function analyze(input: EngineInput): AnalysisResult {
     estimated,
     metrics,
     holds,
-    irritants,
+    irritants: found,
     resolution,
     agentRudeness,
     features,
   } = findings(input);
   if (!compiled) throw new Error("analyze needs a rubric");
-  const categories = categorize(psegs, irritants, features.category);
+  const categories = categorize(psegs, found, features.category);
+  const irritants = withConfidence(found);
   learnedSentiment(metrics, features);
 
   let longest = -1;

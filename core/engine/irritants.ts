@@ -1,6 +1,7 @@
 import type { LangModule, ModP, TenantP } from "./compile";
 import type { IrritantRule, Severity } from "./lang/types";
 import { type Hit, isNegated, numberValue } from "./lexicon";
+import { calibration, hasCalibration } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import { stem, type Tokens, tokenSet } from "./text";
 import type { Evidence, Irritant } from "./types";
@@ -298,3 +299,20 @@ export function detectIrritants(
 }
 
 export type { ModP };
+
+/** An irritant below this confidence is returned `uncertain`: shown, never counted as found. */
+export const IRRITANT_UNCERTAIN_BELOW = 0.5;
+
+/**
+ * Confidences of the irritants found (the probability the customer really voiced it, calibrated
+ * by the training script per type and side on how many turns voiced it); those below 0.5 are
+ * returned `uncertain`. Tenant irritants and pairs without calibration data keep none.
+ */
+export function withConfidence(irritants: Irritant[]): Irritant[] {
+  return irritants.map((i) => {
+    const key = `irritant:${i.type}@${i.speaker}`;
+    if (!hasCalibration(key)) return i;
+    const confidence = calibration(key)(Math.min(3, i.evidence.length), true);
+    return { ...i, confidence, ...(confidence < IRRITANT_UNCERTAIN_BELOW ? { uncertain: true } : {}) };
+  });
+}

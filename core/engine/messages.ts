@@ -67,6 +67,14 @@ export const MSG = {
     l === "fr"
       ? `Formule trouvée mais sans le nom de l'entreprise (${q(l, name)}).`
       : `Phrase found but without the company name (${q(l, name)}).`,
+  foundUnsure: (l: Lang, phrase: string) =>
+    l === "fr"
+      ? `Peut-être : ${q(l, phrase)} — sans majuscules dans la transcription, le prénom n'est pas confirmé : incertain.`
+      : `Perhaps: ${q(l, phrase)} — without capitals in the transcript the first name is not confirmed: uncertain.`,
+  companyApprox: (l: Lang, name: string) =>
+    l === "fr"
+      ? `Formule trouvée ; le nom de l'entreprise (${q(l, name)}) n'est reconnu qu'approximativement : incertain.`
+      : `Phrase found; the company name (${q(l, name)}) is only approximately recognised: uncertain.`,
   absentOk: (l: Lang) => (l === "fr" ? "Aucune formule proscrite." : "None of the listed phrases was said."),
   absentKo: (l: Lang, phrase: string, n: number) =>
     l === "fr"

@@ -95,3 +95,7 @@ export function calibration(name: string): (x: number, first: boolean) => number
     return Math.min(0.99, Math.round((1 / (1 + Math.exp(-(a * x + b)))) * 100) / 100);
   };
 }
+
+export function hasCalibration(name: string): boolean {
+  return MODEL_DATA.calibration?.[name] !== undefined;
+}

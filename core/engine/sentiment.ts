@@ -38,8 +38,10 @@ export function segmentSentiment(p: PSeg, mod: LangModule): number | null {
     else if (g === "sarc") cue = true;
     else if (g === "irr") {
       const r = (h.p.payload as Extract<ModP, { g: "irr" }>).r;
+      // Conditional patterns (a cancellation) are no irritation by themselves.
       if (
         r.who !== "agent" &&
+        !r.cond &&
         !irritantTypes.has(r.type) &&
         validIrritantHit(tok, h, p.hits, mod.lang === "fr")
       )

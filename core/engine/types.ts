@@ -33,7 +33,12 @@ export interface Evidence {
   quote: string;
 }
 
-export type CriterionResultValue = "pass" | "fail" | "na" | "not_evaluated";
+/**
+ * `uncertain`: the engine found something but cannot tell pass from fail (a name said in a
+ * lower-case transcript, a company name heard only approximately): shown as such, never counted
+ * in the score — like `not_evaluated`, its weight leaves the judged share of the grid.
+ */
+export type CriterionResultValue = "pass" | "fail" | "na" | "not_evaluated" | "uncertain";
 
 export interface CriterionResult {
   id: string;
@@ -89,6 +94,17 @@ export interface Metrics {
   sentimentEnd: number | null;
   /** per customer segment: { segmentId, sentiment } */
   sentimentBySegment: { segmentId: string; sentiment: number }[];
+}
+
+/**
+ * What an automatic score rests on, shown beside it (issue 14): the grid's weight actually judged
+ * (`evaluatedWeightPct`) and everything the engine did not judge or is unsure of.
+ */
+export interface Coverage {
+  evaluatedWeightPct: number;
+  /** Criteria left unjudged (`not_evaluated`: an open question, a missing company name…). */
+  notEvaluated: string[];
+  uncertain: { criteria: string[]; irritants: string[]; categories: string[] };
 }
 
 export interface AnalysisResult {

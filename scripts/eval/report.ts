@@ -105,6 +105,18 @@ export function formatReport(r: Report, title: string, opts: { errors?: boolean 
     );
   }
   out.push("");
+  out.push("## Confidence and coverage");
+  const cc = r.calibration.categories;
+  const ci = r.calibration.irritants;
+  out.push(
+    `Categories returned with confidence ≥ 0.8: ${cc.n}, ${cc.n ? pct(cc.right / cc.n) : "—"} right; ` +
+      `irritants with confidence ≥ 0.8: ${ci.n}, ${ci.n ? pct(ci.right / ci.n) : "—"} right (target: ≥ 80 %)`,
+  );
+  out.push(
+    `Grid judged: ${r.coverage.evaluatedWeightPct.toFixed(1)}% on average; returned uncertain: ` +
+      `${r.coverage.uncertainCriteria} criteria, ${r.coverage.uncertainIrritants} irritants, ${r.coverage.uncertainCategories} categories`,
+  );
+  out.push("");
   out.push("## Metrics (mean absolute error against the segment timings)");
   out.push(
     table(

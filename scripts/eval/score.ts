@@ -74,6 +74,18 @@ export interface Report {
   };
   criteria: Record<CorpusCriterion, CriterionScore>;
   metrics: Record<string, { n: number; mae: number }>;
+  /** Of what is returned with confidence ≥ 0.8, the share that is right (issue 14: at least 80 %). */
+  calibration: {
+    categories: { n: number; right: number };
+    irritants: { n: number; right: number };
+  };
+  /** Mean share of the grid judged, and how many findings were returned uncertain. */
+  coverage: {
+    evaluatedWeightPct: number;
+    uncertainCriteria: number;
+    uncertainIrritants: number;
+    uncertainCategories: number;
+  };
   byLanguage: Record<string, GroupSummary>;
   byDomain: Record<string, GroupSummary>;
   /** Per call: what the analysis got wrong (for `--errors`). */
@@ -235,6 +247,14 @@ export function score(items: Scored[]): Report {
   const metrics = new Map<string, { sum: number; n: number }>();
   const perCall = new Map<string, CallScore>();
   const mistakes: Report["mistakes"] = [];
+  const calib = { categories: { n: 0, right: 0 }, irritants: { n: 0, right: 0 } };
+  const cover = {
+    evaluatedWeightPct: 0,
+    uncertainCriteria: 0,
+    uncertainIrritants: 0,
+    uncertainCategories: 0,
+    n: 0,
+  };
   const failed: Report["failed"] = [];
 
   for (const { call, result, error } of items) {
@@ -362,6 +382,23 @@ export function score(items: Scored[]): Report {
       } else lines.push(`sentiment ${k}: ${want} → ${got} (${v})`);
     }
 
+    // Calibration and coverage.
+    for (const c of cats)
+      if (!c.uncertain && c.confidence >= 0.8 && (L.categories.primary || judgedCats)) {
+        calib.categories.n++;
+        if (trueCats.has(c.id)) calib.categories.right++;
+      }
+    for (const i of sure)
+      if (i.confidence !== undefined && i.confidence >= 0.8 && judged.has(i.type)) {
+        calib.irritants.n++;
+        if (truth.has(i.type)) calib.irritants.right++;
+      }
+    cover.n++;
+    cover.evaluatedWeightPct += result.evaluatedWeightPct;
+    cover.uncertainCriteria += result.criteria.filter((c) => c.result === "uncertain").length;
+    cover.uncertainIrritants += result.irritants.filter((i) => i.uncertain).length;
+    cover.uncertainCategories += result.categories.filter((c) => c.uncertain).length;
+
     // Criteria.
     for (const label of CORPUS_CRITERIA) {
       const want = L.criteria[label];
@@ -485,6 +522,13 @@ export function score(items: Scored[]): Report {
     metrics: Object.fromEntries([...metrics.entries()].map(([m, a]) => [m, { n: a.n, mae: a.sum / a.n }])),
     byLanguage: group((c) => c.language),
     byDomain: group((c) => c.domain),
+    calibration: calib,
+    coverage: {
+      evaluatedWeightPct: cover.n ? cover.evaluatedWeightPct / cover.n : 0,
+      uncertainCriteria: cover.uncertainCriteria,
+      uncertainIrritants: cover.uncertainIrritants,
+      uncertainCategories: cover.uncertainCategories,
+    },
     mistakes,
     failed,
   };

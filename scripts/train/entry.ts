@@ -44,6 +44,7 @@ export interface Explore {
   /** Feature names matching this are dropped (ablation). */
   drop?: string;
   only?: string[];
+  margin?: number;
 }
 let explore: Explore = {};
 export function setExplore(e: Explore): void {
@@ -54,6 +55,33 @@ const dropped = (f: Map<string, number>) => {
   const re = new RegExp(explore.drop);
   return new Map([...f].filter(([k]) => !re.test(k)));
 };
+
+/**
+ * Irritant confidences: per type and speaker side, Platt scaling of "the type is labelled" on how
+ * many turns voiced it (1, 2, 3+), over the corpus calls the lexicons were tuned on — optimistic
+ * there; the evaluation's check split says how it holds.
+ */
+export function irritantCalibration(calls: LabelledCall[]): Record<string, { a: number; b: number }> {
+  const pairs = new Map<string, { x: number; y: 0 | 1 }[]>();
+  for (const call of calls.filter((c) => !inCheckSplit(c.id))) {
+    const truth = new Set(call.labels.irritants.map((i) => `${i.type}@${i.speaker ?? "customer"}`));
+    const types = new Set(call.labels.irritants.map((i) => i.type));
+    for (const i of findings(engineInput(call, EVAL_RUBRICS[call.language])).irritants) {
+      const key = `irritant:${i.type}@${i.speaker}`;
+      const right =
+        i.speaker === "agent" && i.type !== "rudeness"
+          ? types.has(i.type)
+          : truth.has(`${i.type}@${i.speaker}`);
+      const list = pairs.get(key) ?? [];
+      list.push({ x: Math.min(3, i.evidence.length), y: right ? 1 : 0 });
+      pairs.set(key, list);
+    }
+  }
+  const out: Record<string, { a: number; b: number }> = {};
+  for (const [k, list] of [...pairs].sort(([a], [b]) => a.localeCompare(b)))
+    if (list.length >= 5) out[k] = fitPlatt(list);
+  return out;
+}
 
 export function buildDatasets(calls: LabelledCall[], banking: { text: string; intent: string }[]): Datasets {
   const dev = calls.filter((c) => !inCheckSplit(c.id)).sort((a, b) => a.id.localeCompare(b.id));
@@ -206,7 +234,8 @@ export function trainAll(data: Datasets): {
           for (const f of xs) {
             const p = softmax(f.z, t);
             const c = argmax(p);
-            const pick = p[c] >= th ? c : lexTop(f) >= 0 ? lexTop(f) : c;
+            const lx = lexTop(f);
+            const pick = lx < 0 || (p[c] >= th && p[c] - p[lx] >= (explore.margin ?? 0)) ? c : lx;
             if (pick === f.y) right++;
           }
           return `${th}: ${((right / xs.length) * 100).toFixed(1)}%`;

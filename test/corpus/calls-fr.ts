@@ -659,8 +659,9 @@ export const CALLS_FR: CorpusCall[] = [
       ["A", "Avec plaisir, bonne installation au Canada ! Au revoir."],
     ],
     expect: {
-      irritants: [{ type: "churn_threat", speaker: "customer" }],
-      noIrritants: ["rudeness", "escalation_request", "unresolved", "billing_dispute"],
+      // A cancellation for a neutral reason (moving abroad) is no churn threat — the corpus-dev
+      // labelling rule (issue 14): a threat is leaving *because of dissatisfaction*.
+      noIrritants: ["churn_threat", "rudeness", "escalation_request", "unresolved", "billing_dispute"],
       categories: ["cancellation"],
       noCategories: ["complaint"],
       sentiment: ["end_positive"],
