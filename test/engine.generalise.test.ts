@@ -145,6 +145,14 @@ describe("rephrasing, identification, next step, hold etiquette in other words",
     expect(one("en", "And who am I speaking with?", ["account number"])).toBe("fail");
   });
 
+  it("identification: a qualified identifier ('the admin email', 'la référence de votre bail'), not any e-mail", () => {
+    expect(one("en", "Can I verify the account? What's the admin email?", ["account number"])).toBe("pass");
+    expect(one("fr", "Vous pouvez me rappeler la référence de votre bail ?", ["numéro client"])).toBe("pass");
+    expect(
+      one("en", "There's a student plan, you just verify with your university email.", ["account number"]),
+    ).toBe("fail");
+  });
+
   it("a next step needs a timeframe: 'within forty-eight hours' passes, 'we'll look at it' fails", () => {
     expect(
       one("en", "I've escalated it and you'll hear from us within forty-eight hours.", ["within 24 hours"]),

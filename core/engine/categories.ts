@@ -28,12 +28,22 @@ interface Acc {
   ev: { ev: Evidence; w: number }[];
 }
 
+/** The keyword accumulation of a call, computed once (features and the final categories share it). */
+const KEYWORDS = new WeakMap<PSeg[], { irritants: Irritant[]; acc: Map<string, Acc> }>();
+
 export function categorize(
   psegs: PSeg[],
   irritants: Irritant[],
   feats?: Feats,
   raw = false,
 ): CategoryResult[] {
+  const cached = KEYWORDS.get(psegs);
+  const acc = cached && cached.irritants === irritants ? cached.acc : keywords(psegs, irritants);
+  KEYWORDS.set(psegs, { irritants, acc });
+  return rank(psegs, acc, feats, raw);
+}
+
+function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   const acc = new Map<string, Acc>();
   const seen = new Map<Compiled<unknown>, number>();
   const addTo = (id: string, w: number, ev: Evidence | null) => {
@@ -101,7 +111,15 @@ export function categorize(
   }
   if (worst) addTo("complaint", 0.3, evidence(worst));
   if (questions > 0) addTo("information_request", Math.min(0.24, 0.08 * questions), null);
+  return acc;
+}
 
+function rank(
+  psegs: PSeg[],
+  acc: Map<string, Acc>,
+  feats: Feats | undefined,
+  raw: boolean,
+): CategoryResult[] {
   const all = [...acc.entries()]
     .filter(([, a]) => a.strength > 0)
     .map(([id, a]) => ({

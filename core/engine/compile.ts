@@ -34,6 +34,8 @@ export type ModP =
 export interface LangModule {
   lang: Lang;
   lex: Lexicon<ModP>;
+  /** The agent's paraphrase families (`families.ts`): scanned in the agent's speech only. */
+  fam: Lexicon<ModP>;
   intensifiers: Set<string>;
   sarcasmPositive: Set<string>;
 }
@@ -73,13 +75,15 @@ function build(lang: Lang, d: LangData): LangModule {
     });
   for (const list of Object.keys(d.lists) as BuiltinList[])
     for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
+  const fam = new Lexicon<ModP>();
   for (const [f, patterns] of Object.entries(d.families) as [FamilyId, (string | [string, FamilySlot])[]][])
     for (const x of patterns)
-      if (typeof x === "string") lex.addPattern(x, { g: "fam", f, slot: null });
-      else lex.addPattern(x[0], { g: "fam", f, slot: x[1] });
+      if (typeof x === "string") fam.addPattern(x, { g: "fam", f, slot: null });
+      else fam.addPattern(x[0], { g: "fam", f, slot: x[1] });
   return {
     lang,
     lex,
+    fam,
     intensifiers: tokenSet(d.intensifiers),
     sarcasmPositive: tokenSet(d.sarcasmPositive),
   };
@@ -128,7 +132,7 @@ function slotOf(phrase: string): FamilySlot | null {
   if (n === 0) return null;
   let slot: FamilySlot | null = null;
   for (const lang of ["fr", "en"] as Lang[])
-    for (const h of langModule(lang).lex.scan(tok)) {
+    for (const h of langModule(lang).fam.scan(tok)) {
       const pl = h.p.payload;
       if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
       // A phrase that is also a plain phrase of some family ("bonjour") needs nothing next to it.
@@ -149,7 +153,7 @@ function familiesOf(phrase: string): Set<FamilyId> {
   if (n === 0) return out;
   const slotted = new Set<FamilyId>();
   for (const lang of ["fr", "en"] as Lang[])
-    for (const h of langModule(lang).lex.scan(tok)) {
+    for (const h of langModule(lang).fam.scan(tok)) {
       const pl = h.p.payload;
       if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
       if (pl.slot === "nameAfter" || pl.slot === "nameBefore") slotted.add(pl.f);

@@ -153,6 +153,7 @@ export function evaluateCriteria(ctx: CriteriaContext): {
   const famCtx = {
     companyTokens: new Set(ctx.companyName ? phraseTokens(ctx.companyName) : []),
     agentName: ctx.agentName ? (phraseTokens(ctx.agentName)[0] ?? null) : null,
+    cache: new Map(),
   };
   const oneSided =
     !ctx.psegs.some((p) => p.seg.speaker === "agent") || !ctx.psegs.some((p) => p.seg.speaker === "customer");

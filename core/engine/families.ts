@@ -55,6 +55,8 @@ export interface FamilyContext {
   companyTokens: Set<string>;
   /** The agent's first name when known (`call.agentName`). */
   agentName: string | null;
+  /** Per segment and family set: the hits already worked out in this call. */
+  cache?: Map<PSeg, Map<string, Hit<ModP>[]>>;
 }
 
 /** Is token i of the segment a first name? */
@@ -105,8 +107,22 @@ const NUMBERISH = tokenSet(
   "zéro un une deux trois quatre cinq six sept huit neuf dix zero oh one two three four five six seven eight nine ten double triple",
 );
 
-/** The family hits of a segment that count, for the families asked. */
+/** The family hits of a segment that count, for the families asked (computed once per segment and call). */
 export function familyHits(p: PSeg, fams: Set<FamilyId>, ctx: FamilyContext): Hit<ModP>[] {
+  let perSeg = ctx.cache?.get(p);
+  if (!perSeg) {
+    perSeg = new Map();
+    ctx.cache?.set(p, perSeg);
+  }
+  const key = [...fams].join(",");
+  const known = perSeg.get(key);
+  if (known) return known;
+  const out = computeFamilyHits(p, fams, ctx);
+  perSeg.set(key, out);
+  return out;
+}
+
+function computeFamilyHits(p: PSeg, fams: Set<FamilyId>, ctx: FamilyContext): Hit<ModP>[] {
   const out: Hit<ModP>[] = [];
   let timeframe = false;
   let strong = false;

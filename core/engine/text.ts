@@ -449,6 +449,9 @@ function continues(last: number, v: number, prevWasFour: boolean): boolean {
 }
 
 function composeNumbers(t: string[], s: number[], e: number[], c: number[]): void {
+  let any = false;
+  for (let i = 0; i < t.length && !any; i++) any = NUM.has(t[i]);
+  if (!any) return;
   let w = 0;
   for (let i = 0; i < t.length; ) {
     const v0 = NUM.get(t[i]);

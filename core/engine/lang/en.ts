@@ -600,7 +600,7 @@ export const EN: LangData = {
       p: "#n minutes|hours|minute|hour * of * hold|music|queue|waiting|hold_music",
       sev: "medium",
     },
-    { type: "long_wait", p: "your|the * hold music", sev: "low" },
+    { type: "long_wait", p: "hold music", sev: "low" },
     {
       type: "long_wait",
       p: "a|an human_being|actual_human|real_human|real_person|actual_person|live_person|human",

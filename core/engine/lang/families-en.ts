@@ -33,7 +33,7 @@ export const EN_FAMILIES: FamilyPatterns = {
     "date of birth",
     "dob|d_o_b",
     "postcode|post_code|zip|zip_code|postal_code",
-    "your|the * address|email|e-mail|email_address",
+    "your|the (admin|account|registered|login|contact|billing|work|primary|main|home|delivery|postal|shipping|current|full) address|email|e-mail|email_address",
     "first line of * address",
     "email address",
     "security|secret question|questions|answer|pin|code|word|password|details",
@@ -149,7 +149,8 @@ export const EN_FAMILIES: FamilyPatterns = {
     "i have * refunded|cancelled|processed|booked|applied|reset|unlocked|updated|credited|raised|sent|arranged|rebooked|changed|removed|escalated|logged|added|fixed|corrected|ordered|reactivated|restored|waived|reversed",
   ],
   commitment: [
-    "i|we|you|he|she|they|it|that|someone|somebody|the_engineer|the_technician|an_engineer|a_technician|the_driver|the_team * will|would|should|is_going_to|are_going_to|am_going_to",
+    "i|we|you|he|she|they|it|that|someone|somebody|engineer|technician|driver|team|courier|refund|credit will|would|should",
+    "am|are|is going to",
     "will be|arrive|receive|get|see|hear|call|contact|come",
     "is|are due",
     "expect|expected|scheduled|booked|planned|arranged",

@@ -631,7 +631,7 @@ export const FR: LangData = {
       p: "musique|robot|serveur_vocal|standard|répondeur ** #n minutes|minute|heure|heures|quart_d'heure|demi-heure",
       sev: "medium",
     },
-    { type: "long_wait", p: "votre|cette|la * musique", sev: "low" },
+    { type: "long_wait", p: "votre|cette|la|petite musique", sev: "low" },
     { type: "long_wait", p: "musique d'attente", sev: "low" },
     {
       type: "long_wait",
