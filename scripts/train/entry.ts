@@ -23,6 +23,8 @@ const CATEGORY_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate
 const SENTIMENT_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate: 0.05 };
 /** Total weight of the Banking77 utterances against the calls (1 each). */
 const BANKING_SHARE = 0.2;
+/** Class balance of the corpus calls (see `balanced`). */
+const BALANCE = 0;
 
 function featuresOf(call: LabelledCall): CallFeatures {
   return findings(engineInput(call, EVAL_RUBRICS[call.language])).features;
@@ -34,6 +36,8 @@ export interface Datasets {
   sentimentEnd: Example[];
   /** How many examples come from the corpus (the others are Banking77 rows). */
   corpusCalls: number;
+  /** The check split's calls: never trained on, only measured (the figure that counts). */
+  check: { category: Example[]; sentimentStart: Example[]; sentimentEnd: Example[] };
 }
 
 /** Exploration knobs (`scripts/train-engine.mjs --explore '{…}'`): never used for the shipped file. */
@@ -41,6 +45,8 @@ export interface Explore {
   category?: Partial<typeof CATEGORY_OPTIONS>;
   sentiment?: Partial<typeof SENTIMENT_OPTIONS>;
   bankingShare?: number;
+  /** Weigh corpus calls so every category counts the same in total (0 = as they come, 1 = balanced). */
+  balance?: number;
   /** Feature names matching this are dropped (ablation). */
   drop?: string;
   only?: string[];
@@ -83,21 +89,19 @@ export function irritantCalibration(calls: LabelledCall[]): Record<string, { a: 
   return out;
 }
 
-export function buildDatasets(calls: LabelledCall[], banking: { text: string; intent: string }[]): Datasets {
-  const dev = calls.filter((c) => !inCheckSplit(c.id)).sort((a, b) => a.id.localeCompare(b.id));
+function callExamples(calls: LabelledCall[], fold: (i: number) => number) {
   const category: Example[] = [];
   const sentimentStart: Example[] = [];
   const sentimentEnd: Example[] = [];
   const cats = [...DEFAULT_CATEGORIES] as string[];
   const sent = [...SENTIMENT_CLASSES] as string[];
-  dev.forEach((call, i) => {
+  calls.forEach((call, i) => {
     const f = featuresOf(call);
-    const fold = i % FOLDS;
     const p = call.labels.categories.primary;
     if (p && cats.includes(p))
       category.push({
         group: call.id,
-        fold,
+        fold: fold(i),
         x: dropped(f.category),
         y: cats.indexOf(p),
         weight: 1,
@@ -108,14 +112,29 @@ export function buildDatasets(calls: LabelledCall[], banking: { text: string; in
     if (s0)
       sentimentStart.push({
         group: call.id,
-        fold,
+        fold: fold(i),
         x: dropped(f.sentimentStart),
         y: sent.indexOf(s0),
         weight: 1,
       });
     if (s1)
-      sentimentEnd.push({ group: call.id, fold, x: dropped(f.sentimentEnd), y: sent.indexOf(s1), weight: 1 });
+      sentimentEnd.push({
+        group: call.id,
+        fold: fold(i),
+        x: dropped(f.sentimentEnd),
+        y: sent.indexOf(s1),
+        weight: 1,
+      });
   });
+  return { category, sentimentStart, sentimentEnd };
+}
+
+export function buildDatasets(calls: LabelledCall[], banking: { text: string; intent: string }[]): Datasets {
+  const byId = (a: LabelledCall, b: LabelledCall) => a.id.localeCompare(b.id);
+  const dev = calls.filter((c) => !inCheckSplit(c.id)).sort(byId);
+  const { category, sentimentStart, sentimentEnd } = callExamples(dev, (i) => i % FOLDS);
+  const check = callExamples(calls.filter((c) => inCheckSplit(c.id)).sort(byId), () => -1);
+  const cats = [...DEFAULT_CATEGORIES] as string[];
   const mapped = banking.map((r, i) => ({ ...r, i })).filter((r) => BANKING77_CATEGORY[r.intent]);
   const w = mapped.length ? ((explore.bankingShare ?? BANKING_SHARE) * category.length) / mapped.length : 0;
   for (const r of mapped)
@@ -126,7 +145,22 @@ export function buildDatasets(calls: LabelledCall[], banking: { text: string; in
       y: cats.indexOf(BANKING77_CATEGORY[r.intent]),
       weight: w,
     });
-  return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length };
+  return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length, check };
+}
+
+/**
+ * Corpus calls reweighted towards equal total weight per class (power `b`: 0 leaves them, 1 fully
+ * balanced); mean weight stays 1. A rare class in the training calls (5 information requests in
+ * 108) is no evidence that it is rare in the calls the engine will meet.
+ */
+function balanced(examples: Example[], b: number, k: number): Example[] {
+  if (b === 0) return examples;
+  const count = new Array(k).fill(0);
+  const calls = examples.filter((e) => !e.group.startsWith("b77-"));
+  for (const e of calls) count[e.y]++;
+  const raw = (e: Example) => (count[e.y] ? (calls.length / (k * count[e.y])) ** b : 1);
+  const mean = calls.reduce((a, e) => a + raw(e), 0) / (calls.length || 1);
+  return examples.map((e) => (e.group.startsWith("b77-") ? e : { ...e, weight: e.weight * (raw(e) / mean) }));
 }
 
 interface Fold {
@@ -217,7 +251,8 @@ export function trainAll(data: Datasets): {
     ["sentimentStart", data.sentimentStart, { ...SENTIMENT_OPTIONS, ...explore.sentiment }, sent],
     ["sentimentEnd", data.sentimentEnd, { ...SENTIMENT_OPTIONS, ...explore.sentiment }, sent],
   ];
-  for (const [name, examples, o, classes] of jobs) {
+  for (const [name, rawExamples, o, classes] of jobs) {
+    const examples = balanced(rawExamples, explore.balance ?? BALANCE, classes.length);
     if (explore.only && !explore.only.includes(name)) continue;
     const folds = crossValidate(examples, o, classes);
     const t = fitTemperature(folds.filter((f) => !f.group.startsWith("b77-")));
@@ -260,6 +295,12 @@ export function trainAll(data: Datasets): {
     if (examples.some((e) => e.group.startsWith("b77-")))
       report.push(`  ${summary("Banking77 utterances", folds, t, (f) => f.group.startsWith("b77-"))}`);
     const m = train(examples, { ...o, classes });
+    const held = data.check[name as keyof Datasets["check"]];
+    if (held?.length) {
+      const index = new Map(m.features.map((f, i) => [f, i]));
+      const folds = held.map((e) => ({ z: scores(m, e.x, index), y: e.y, group: e.group, x: e.x }));
+      report.push(`  ${summary("CHECK split (never trained on)", folds, t, () => true)}`);
+    }
     models[name] = quantize(m, t);
     report.push(
       `  shipped: ${models[name].features.split("\n").length} features × ${classes.length} classes`,
