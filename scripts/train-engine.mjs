@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { featureInputsHash } from "./train/inputs.mjs";
+import { writtenCalls } from "./train/written.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, dflt) => {
@@ -47,9 +48,10 @@ const exploreAt = process.argv.indexOf("--explore");
 if (exploreAt > 0) t.setExplore(JSON.parse(process.argv[exploreAt + 1]));
 const banking = t.parseBanking77(readFileSync(path.join(bankingDir, "train.csv"), "utf8"));
 const started = Date.now();
-const data = t.buildDatasets(calls, banking);
+const written = process.argv.includes("--no-written") ? [] : writtenCalls();
+const data = t.buildDatasets(calls, banking, written);
 process.stdout.write(
-  `${data.corpusCalls} corpus-dev calls (check split left out), ${data.category.length - data.corpusCalls} Banking77 utterances\n`,
+  `${data.corpusCalls - written.length} corpus-dev calls (check split left out), ${written.length} written calls, ${data.category.length - data.corpusCalls} Banking77 utterances\n`,
 );
 const trained = t.trainAll(data);
 const { models, report } = trained;

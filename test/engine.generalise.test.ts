@@ -252,6 +252,63 @@ describe("phrasings the lexicons never listed", () => {
   });
 });
 
+describe("categories by the labelling conventions", () => {
+  const top = (r: AnalysisResult) => [...r.categories].sort((a, b) => b.confidence - a.confidence)[0]?.id;
+  it("a short wrong-number call is an information request, whatever the caller wanted (FR, EN ASR)", () => {
+    const fr = run(
+      turns(
+        [
+          ["A", "Énergie Lumen bonjour, que puis-je pour vous ?"],
+          ["C", "oui bonjour je voudrais commander deux pizzas margherita à livrer s'il vous plaît"],
+          [
+            "A",
+            "ah je crois que vous vous êtes trompé de numéro madame, ici c'est un fournisseur d'électricité",
+          ],
+          ["C", "oh pardon excusez-moi bonne journée"],
+        ],
+        "fr",
+      ),
+      { call: { companyName: "Énergie Lumen" } },
+    );
+    expect(top(fr)).toBe("information_request");
+    const en = run(
+      turns(
+        [
+          ["A", "good morning harbour mobile how can i help"],
+          ["C", "hi yeah i need to cancel my table for tonight the booking is under patel"],
+          ["A", "i'm sorry you've got the wrong number this is a mobile network not a restaurant"],
+          ["C", "oh god sorry bye"],
+        ],
+        "en",
+      ),
+      { call: { companyName: "Harbour Mobile" } },
+    );
+    expect(top(en)).toBe("information_request");
+  });
+
+  it("'wrong number' in a long call about a bill is not the wrong-number convention", () => {
+    const rows: ["A" | "C", string][] = [
+      ["A", "Good morning, Harbour Mobile, how can I help?"],
+      [
+        "C",
+        "Hi, my bill this month is eighty pounds instead of twenty, you've charged me for roaming I never used.",
+      ],
+      ["A", "I'm sorry about that. Can I have your account number?"],
+      ["C", "It's four four two one. And last time someone put the wrong number on my account as well."],
+      ["A", "Thank you. I can see roaming charges of sixty pounds on the fifth."],
+      ["C", "I was at home all month, I dispute that charge."],
+      ["A", "I understand. I'll raise a refund request for the sixty pounds."],
+      ["C", "How long will the refund take?"],
+      ["A", "Within five working days, it will show on your next bill."],
+      ["C", "Fine, and please make sure the bill is corrected."],
+      ["A", "Of course. Is there anything else?"],
+      ["C", "No, that's it, thanks."],
+      ["A", "Thanks for calling, goodbye."],
+    ];
+    expect(top(run(turns(rows, "en"), { call: { companyName: "Harbour Mobile" } }))).toBe("billing");
+  });
+});
+
 describe("uncertain findings are shown, never counted (C4b)", () => {
   const c = (id: string, weight: number, o: Partial<Criterion> = {}): Criterion =>
     criterion({ kind: "llm", question: "Was it good?" }, { id, weight, ...o });

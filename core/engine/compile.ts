@@ -28,6 +28,7 @@ export type ModP =
   | { g: "act"; w: number }
   | { g: "req" }
   | { g: "cat"; id: Category; w: number; neg: boolean }
+  | { g: "wrong" }
   | { g: "list"; list: BuiltinList }
   | { g: "fam"; f: FamilyId; slot: FamilySlot | null };
 
@@ -73,6 +74,7 @@ function build(lang: Lang, d: LangData): LangModule {
       w: c[2],
       neg: (c[0] === "complaint" || c[0] === "sales") && c[3]?.neg !== false,
     });
+  for (const p of d.wrongNumber) lex.addPattern(p, { g: "wrong" });
   for (const list of Object.keys(d.lists) as BuiltinList[])
     for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
   const fam = new Lexicon<ModP>();

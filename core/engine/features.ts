@@ -169,7 +169,7 @@ export function callFeatures(
   let worst = 0;
   for (const p of opening) worst = Math.min(worst, p.sentiment ?? 0);
   category.set("openingWorst", worst);
-  for (const p of opening) words(p, "c:", category, true);
+  for (const p of opening) words(p, "c:", category, false);
   for (const p of agent.filter((x) => x.tok.words >= 3).slice(0, 2)) words(p, "a:", category, false);
   let questions = 0;
   for (const p of customer) questions += p.tok.questions.size;

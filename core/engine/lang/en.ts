@@ -1117,6 +1117,16 @@ export const EN: LangData = {
     ["sales", "package|packages|bundle|deal|holiday|trip|booking", 0.35],
     ["sales", "second line|another_line|extra_line|family_plan", 0.7],
   ],
+  wrongNumber: [
+    "wrong number|numbers|company|office|line",
+    "misdial~",
+    "dialled|dialed|rang|phoned|called * wrong",
+    "not * the right number|company|office|place",
+    "must_have|i've * wrong",
+    "thought * i * was|were * calling|ringing|phoning|through_to",
+    "is_this_not|isn't_this|this_isn't|you're_not|you_aren't * the|a",
+    "we're_not|we_are_not|this_is_not|this_isn't * a|an * garage|restaurant|shop|pizzeria|hotel|hospital|surgery|company",
+  ],
   lists: {
     profanity: [
       "fuck~|shit|shitty|bullshit|crap|crappy|damn|dammit|goddamn|bloody|bollocks|arse|ass|asshole|bastard|bitch|dickhead|piss~|prick|twat|wanker|cunt|motherfucker",

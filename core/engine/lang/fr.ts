@@ -1157,6 +1157,20 @@ export const FR: LangData = {
     ["sales", "emménag~|déménag~", 0.3],
     ["sales", "je suis intéressé|intéressée", 0.7],
   ],
+  wrongNumber: [
+    "mauvais|faux numéro|numéros",
+    "trompé|trompée|trompés|trompez|trompe * numéro|endroit|société|entreprise",
+    "me suis trompé|trompée",
+    "dû me tromper",
+    "vous vous êtes trompé|trompée",
+    "erreur de numéro",
+    "pas le bon numéro|endroit",
+    "composé * mauvais|faux",
+    "croyais|pensais * appeler|tomber|être",
+    "vous êtes tombé|tombée|tombés",
+    "c'est|n'est pas ici",
+    "c'est|n'est|êtes|n'êtes pas * garage|restaurant|pizzeria|hôtel|dépanneuse|dépanneur|magasin|boutique|hôpital|cabinet|société",
+  ],
   lists: {
     profanity: [
       "merde|putain|bordel|chier|foutre|enfoiré|enfoirés|enculé|connard|connasse|salaud|salope|con|conne|cons|couille|couilles|bite|nique|niquer|pute|batard|bâtard|abruti|crétin|débile|imbécile|ta_gueule|fait_chier|chiant|chiante|emmerde|emmerder|emmerdes",

@@ -97,6 +97,11 @@ export interface LangData {
   /** Customer request phrases (the reason for the call). */
   requests: string[];
   categories: CategoryRule[];
+  /**
+   * A caller who dialled the wrong company ("wrong number", "je me suis trompé de numéro"): in a
+   * short call, the convention makes it an information request (categories.ts).
+   */
+  wrongNumber: string[];
   lists: Record<BuiltinList, string[]>;
   families: FamilyPatterns;
 }
