@@ -3,6 +3,7 @@ import { dataPlane } from "../db/resolver";
 import { analyses } from "../db/schema/data";
 import { findCall } from "./calls/service";
 import type { Ctx } from "./context";
+import { coverageOf } from "./engine/score";
 import type { AnalysisResult } from "./engine/types";
 import { ApiError } from "./errors";
 
@@ -27,6 +28,8 @@ export async function getAnalysis(ctx: Ctx, callId: string) {
     status: "done" as const,
     automatic: true as const,
     ...result,
+    // Derived when read, so analyses stored before it (and any provider's) carry it too.
+    coverage: coverageOf(result),
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }

@@ -7,6 +7,7 @@ import { markQuotaHeld, quotaBlocks } from "./billing/account";
 import { recordAnalysedMinutes } from "./billing/metering";
 import { readTranscriptFor } from "./calls/transcript";
 import { newId, randomToken } from "./crypto";
+import { coverageOf } from "./engine/score";
 import type { AnalysisResult } from "./engine/types";
 import { markKpiDirty } from "./kpis";
 import { decideProcessing, type HoldReason } from "./policy";
@@ -253,17 +254,22 @@ export async function storeAnalysis(
   }
   // Before the call shows `done`, so a stop in between is caught up by the redelivery.
   if (billedSeconds !== undefined) await recordAnalysedMinutes(env, tenant.id, call.id, billedSeconds);
+  // Uncertain findings are shown with the analysis but never filtered or counted on (KPIs, B6).
   const labels = [
-    ...result.irritants.map((i) => ({
-      kind: "irritant" as const,
-      label: i.type,
-      weight: { low: 1, medium: 2, high: 3 }[i.severity],
-    })),
-    ...result.categories.map((c) => ({
-      kind: "category" as const,
-      label: c.id,
-      weight: Math.round(c.confidence * 100),
-    })),
+    ...result.irritants
+      .filter((i) => !i.uncertain)
+      .map((i) => ({
+        kind: "irritant" as const,
+        label: i.type,
+        weight: { low: 1, medium: 2, high: 3 }[i.severity],
+      })),
+    ...result.categories
+      .filter((c) => !c.uncertain)
+      .map((c) => ({
+        kind: "category" as const,
+        label: c.id,
+        weight: Math.round(c.confidence * 100),
+      })),
   ];
   const unique = [...new Map(labels.map((l) => [`${l.kind}:${l.label}`, l])).values()];
   await dp.db.batch([
@@ -278,6 +284,8 @@ export async function storeAnalysis(
       .set({
         status: "done",
         score: result.score,
+        evaluatedWeightPct: result.evaluatedWeightPct,
+        uncertainCount: uncertainTotal(result),
         passed: result.passed,
         criticalFail: result.criticalFail,
         analysisId: id,
@@ -298,6 +306,8 @@ export async function storeAnalysis(
       externalId: call.externalId,
       analysisId: id,
       score: result.score,
+      evaluatedWeightPct: result.evaluatedWeightPct,
+      uncertainCount: uncertainTotal(result),
       passed: result.passed,
       criticalFail: result.criticalFail,
       rubric: result.rubric,
@@ -362,4 +372,10 @@ export async function failFromMessage(env: Env, msg: PipelineMessage, err: unkno
         ? err.message
         : String(err);
   await fail(env, loaded.tenant, loaded.call, reason);
+}
+
+/** How many criteria, irritants and categories the analysis returned as uncertain. */
+function uncertainTotal(result: AnalysisResult): number {
+  const u = coverageOf(result).uncertain;
+  return u.criteria.length + u.irritants.length + u.categories.length;
 }

@@ -346,7 +346,7 @@ export async function agreement(ctx: Ctx, q: { from: number; to: number }) {
   const per = new Map<string, { reviews: number; agreed: number }>();
   for (const r of rows)
     for (const [id, ai] of Object.entries(r.aiResults)) {
-      if (ai === "not_evaluated" && !r.overrides[id]) continue;
+      if ((ai === "not_evaluated" || ai === "uncertain") && !r.overrides[id]) continue;
       const e = per.get(id) ?? { reviews: 0, agreed: 0 };
       e.reviews++;
       if (!r.overrides[id] || r.overrides[id].result === ai) e.agreed++;

@@ -72,6 +72,9 @@ export const EVENT_DATA = {
     rubricVersion: figure.optional(),
     rubric: z.object({ id: ref, version: figure }).optional(),
     score: figure.nullable().optional(),
+    /** Beside the score: the share of the grid it was judged on (%) and the uncertain findings. */
+    evaluatedWeightPct: figure.optional(),
+    uncertainCount: figure.optional(),
     maxScore: figure.optional(),
     passed: z.boolean().nullable().optional(),
     criticalFail: z.boolean().optional(),

@@ -49,7 +49,9 @@ describe("irritants (C6)", () => {
     expect(types(fr)).toContain("unresolved");
     const en = call("en", ["My router keeps dropping.", "So it's still not fixed. Bye."], "Sorry.");
     expect(types(en)).toContain("unresolved");
-    // The same words at the start describe the problem, not the outcome.
+    // The same words at the start, after a delay ("since last week"), still voice an unresolved
+    // issue (the corpus-dev labelling rule, issue 14: "still not solved after earlier contacts or a
+    // delay"); they are not the call's outcome, which the end resolves.
     const early = run(
       turns(
         [
@@ -63,7 +65,8 @@ describe("irritants (C6)", () => {
         "en",
       ),
     );
-    expect(types(early)).not.toContain("unresolved");
+    expect(types(early)).toContain("unresolved");
+    expect(early.summary.outcome).toMatch(/^Resolved/);
   });
 
   it("unresolved, structural: a negative end with no resolution and no follow-up", () => {
@@ -134,7 +137,12 @@ describe("irritants (C6)", () => {
     expect(types(call("en", "I'd like to cancel my order please, it's a duplicate."))).not.toContain(
       "churn_threat",
     );
-    expect(types(call("en", "I'd like to cancel my subscription please."))).toContain("churn_threat");
+    // A cancellation is a threat when the customer is dissatisfied (issue 14, corpus-dev rule: a
+    // cancellation for a neutral reason is none).
+    expect(types(call("en", "I'd like to cancel my subscription please."))).not.toContain("churn_threat");
+    expect(
+      types(call("en", "I'd like to cancel my subscription please, I'm fed up with the constant outages.")),
+    ).toContain("churn_threat");
   });
 
   it("insults count only when aimed at someone", () => {
@@ -158,8 +166,11 @@ describe("irritants (C6)", () => {
     expect(
       sev(call("fr", "Je suis un peu déçu, ça fait quand même deux fois que j'appelle."), "repeat_contact"),
     ).toBe("low");
-    expect(sev(call("fr", ["Je veux résilier.", "Oui, je veux résilier."]), "churn_threat")).toBe("high");
-    expect(sev(call("en", "Can I cancel my contract?"), "churn_threat")).toBe("low");
+    // (Dissatisfied customers: a neutral cancellation is no threat at all.)
+    expect(
+      sev(call("fr", ["C'est inadmissible, je veux résilier.", "Oui, je veux résilier."]), "churn_threat"),
+    ).toBe("high");
+    expect(sev(call("en", ["This is ridiculous.", "Can I cancel my contract?"]), "churn_threat")).toBe("low");
   });
 
   it("tenant irritants: the tenant's phrases, with evidence and the tenant's severity", () => {
@@ -276,7 +287,10 @@ describe("categories (C7)", () => {
     const r = call(lang, text, lang === "fr" ? "D'accord." : "Okay.");
     const c = r.categories.find((x) => x.id === id);
     expect(c, JSON.stringify(r.categories)).toBeDefined();
-    expect(c!.confidence).toBeGreaterThanOrEqual(0.5);
+    // Confidences are calibrated probabilities (issue 14), no longer ≥ 0.5 by construction: the
+    // category is the one ranked first.
+    expect(r.categories[0].id, JSON.stringify(r.categories)).toBe(id);
+    expect(c!.confidence).toBeGreaterThan(0);
     expect(c!.confidence).toBeLessThanOrEqual(1);
     expect(c!.evidence[0].segmentId).toBe("s2");
   });
@@ -286,7 +300,10 @@ describe("categories (C7)", () => {
     expect(cats(r)).toEqual(expect.arrayContaining(["technical_issue", "billing", "cancellation"]));
     const conf = r.categories.map((c) => c.confidence);
     expect(conf).toEqual([...conf].sort((a, b) => b - a));
-    for (const c of r.categories) expect(c.confidence).toBeGreaterThanOrEqual(0.5);
+    // Confidences are calibrated probabilities of being right (issue 14), no longer the keyword
+    // strength's 1 − e^(−s) ≥ 0.5: a second or third topic is returned, with a lower confidence.
+    for (const c of r.categories) expect(c.confidence).toBeGreaterThan(0);
+    for (const c of r.categories) expect(c.confidence).toBeLessThan(1);
   });
 
   it("negated complaint words do not make a complaint", () => {

@@ -83,6 +83,9 @@ export interface CallView {
     roleSource: Call["txRoleSource"];
   } | null;
   score: number | null;
+  /** Beside the automatic score: the share of the grid it rests on (%), and the uncertain findings. */
+  evaluatedWeightPct: number | null;
+  uncertainCount: number | null;
   legalHold: { reason: string; since: string } | null;
   purged: { recordingAt: string | null; transcriptAt: string | null; analysesAt: string | null };
   createdAt: string;
@@ -132,6 +135,8 @@ export function callView(c: Call): CallView {
         }
       : null,
     score: c.score,
+    evaluatedWeightPct: c.evaluatedWeightPct,
+    uncertainCount: c.uncertainCount,
     legalHold:
       c.legalHoldReason && c.legalHoldAt
         ? { reason: c.legalHoldReason, since: new Date(c.legalHoldAt).toISOString() }
@@ -257,6 +262,8 @@ export async function createCall(
     txRoleSource: null,
     ftsId: null,
     score: null,
+    evaluatedWeightPct: null,
+    uncertainCount: null,
     silencePct: null,
     sentimentEnd: null,
     reviewedScore: null,

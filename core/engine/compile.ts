@@ -1,9 +1,17 @@
 import type { Criterion, RubricVersionContent } from "../rubrics/model";
 import { EN } from "./lang/en";
 import { FR } from "./lang/fr";
-import type { BuiltinList, Category, IrritantRule, LangData, Severity } from "./lang/types";
+import type {
+  BuiltinList,
+  Category,
+  FamilyId,
+  FamilySlot,
+  IrritantRule,
+  LangData,
+  Severity,
+} from "./lang/types";
 import { Lexicon, literal } from "./lexicon";
-import { phraseTokens, tokenSet } from "./text";
+import { phraseTokens, tokenize, tokenSet } from "./text";
 
 export type Lang = "fr" | "en";
 
@@ -20,11 +28,15 @@ export type ModP =
   | { g: "act"; w: number }
   | { g: "req" }
   | { g: "cat"; id: Category; w: number; neg: boolean }
-  | { g: "list"; list: BuiltinList };
+  | { g: "wrong" }
+  | { g: "list"; list: BuiltinList }
+  | { g: "fam"; f: FamilyId; slot: FamilySlot | null };
 
 export interface LangModule {
   lang: Lang;
   lex: Lexicon<ModP>;
+  /** The agent's paraphrase families (`families.ts`): scanned in the agent's speech only. */
+  fam: Lexicon<ModP>;
   intensifiers: Set<string>;
   sarcasmPositive: Set<string>;
 }
@@ -62,11 +74,18 @@ function build(lang: Lang, d: LangData): LangModule {
       w: c[2],
       neg: (c[0] === "complaint" || c[0] === "sales") && c[3]?.neg !== false,
     });
+  for (const p of d.wrongNumber) lex.addPattern(p, { g: "wrong" });
   for (const list of Object.keys(d.lists) as BuiltinList[])
     for (const p of d.lists[list]) lex.addPattern(p, { g: "list", list });
+  const fam = new Lexicon<ModP>();
+  for (const [f, patterns] of Object.entries(d.families) as [FamilyId, (string | [string, FamilySlot])[]][])
+    for (const x of patterns)
+      if (typeof x === "string") fam.addPattern(x, { g: "fam", f, slot: null });
+      else fam.addPattern(x[0], { g: "fam", f, slot: x[1] });
   return {
     lang,
     lex,
+    fam,
     intensifiers: tokenSet(d.intensifiers),
     sarcasmPositive: tokenSet(d.sarcasmPositive),
   };
@@ -98,6 +117,64 @@ export interface CompiledRubric {
   criteria: { c: Criterion; sectionId: string }[];
   lex: Lexicon<RubP>;
   totalWeight: number;
+  /** Per criterion: the paraphrase families its phrases belong to (`families.ts`). */
+  fams: Set<FamilyId>[];
+  /** Per criterion and phrase: the families of that phrase. */
+  phraseFams: Set<FamilyId>[][];
+  /**
+   * Per criterion and phrase: a first name the phrase needs next to it, when the phrase is only
+   * the cue of a self-introduction ("this is", "ici", "speaking"): "this is about your bill" is none.
+   */
+  phraseSlots: (FamilySlot | null)[][];
+}
+
+/** The name slot of a phrase that is exactly a self-introduction cue ("this is" → a name after). */
+function slotOf(phrase: string): FamilySlot | null {
+  const tok = tokenize(phrase);
+  const n = tok.t.length;
+  if (n === 0) return null;
+  let slot: FamilySlot | null = null;
+  for (const lang of ["fr", "en"] as Lang[])
+    for (const h of langModule(lang).fam.scan(tok)) {
+      const pl = h.p.payload;
+      if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
+      // A phrase that is also a plain phrase of some family ("bonjour") needs nothing next to it.
+      if (pl.slot !== "nameAfter" && pl.slot !== "nameBefore") return null;
+      slot = pl.slot;
+    }
+  return slot;
+}
+
+/**
+ * The families a phrase belongs to, whatever its language: a family pattern of either language
+ * covers the whole phrase ("je m'appelle", "thank you for holding").
+ */
+function familiesOf(phrase: string): Set<FamilyId> {
+  const out = new Set<FamilyId>();
+  const tok = tokenize(phrase);
+  const n = tok.t.length;
+  if (n === 0) return out;
+  const slotted = new Set<FamilyId>();
+  for (const lang of ["fr", "en"] as Lang[])
+    for (const h of langModule(lang).fam.scan(tok)) {
+      const pl = h.p.payload;
+      if (pl.g !== "fam" || h.s !== 0 || h.e !== n) continue;
+      if (pl.slot === "nameAfter" || pl.slot === "nameBefore") slotted.add(pl.f);
+      else out.add(pl.f);
+    }
+  // A cue that needs a name ("this is") makes a family only when it is nothing else ("bonjour" greets).
+  if (out.size === 0) for (const f of slotted) out.add(f);
+  return out;
+}
+
+/**
+ * A criterion's families: those of its phrases, except where a phrase belongs to several
+ * ("thank you for calling" greets and closes): such a phrase does not decide.
+ */
+function criterionFamilies(perPhrase: Set<FamilyId>[]): Set<FamilyId> {
+  const out = new Set<FamilyId>();
+  for (const fs of perPhrase) if (fs.size === 1) for (const f of fs) out.add(f);
+  return out;
 }
 
 const RUBRICS = new WeakMap<object, CompiledRubric>();
@@ -128,7 +205,19 @@ export function compileRubric(rubric: RubricVersionContent): CompiledRubric {
       lex.add(literal(p, { ci, pi }));
     });
   });
-  const compiled = { criteria, lex, totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0) };
+  const phraseFams = criteria.map(({ c }) =>
+    c.check.kind === "phrase_present" ? c.check.phrases.map(familiesOf) : [],
+  );
+  const compiled = {
+    criteria,
+    lex,
+    totalWeight: criteria.reduce((s, x) => s + x.c.weight, 0),
+    fams: phraseFams.map(criterionFamilies),
+    phraseFams,
+    phraseSlots: criteria.map(({ c }) =>
+      c.check.kind === "phrase_present" ? c.check.phrases.map(slotOf) : [],
+    ),
+  };
   RUBRICS.set(rubric, compiled);
   if (BY_CONTENT.size >= BY_CONTENT_MAX) BY_CONTENT.delete(BY_CONTENT.keys().next().value as string);
   BY_CONTENT.set(key, compiled);

@@ -2,12 +2,13 @@ import { guessLanguage } from "../transcripts/language";
 import { categorize } from "./categories";
 import { compileRubric, compileTenant, type Lang, langModule } from "./compile";
 import { evaluateCriteria } from "./criteria";
-import { detectIrritants } from "./irritants";
+import { callFeatures } from "./features";
+import { detectIrritants, withConfidence } from "./irritants";
 import { isNegated } from "./lexicon";
 import { computeTiming, HOLD_SILENCE_MIN_S, type Timing } from "./metrics";
 import { type PSeg, prepare } from "./prepare";
 import { computeScore } from "./score";
-import { segmentSentiment, sentimentTrend } from "./sentiment";
+import { learnedSentiment, segmentSentiment, sentimentTrend } from "./sentiment";
 import { recommend, summarize } from "./summary";
 import type { AnalysisResult, EngineInput, Metrics } from "./types";
 
@@ -101,30 +102,75 @@ function measure(psegs: PSeg[], timing: Timing, estimated: boolean) {
  * never asked from a model. Same definitions and code as `analyze(input).metrics`.
  */
 export function computeMetrics(input: Pick<EngineInput, "transcript" | "call">): Metrics {
-  const segments = input.transcript.segments ?? [];
-  const mod = langModule(languageOf(input));
-  const timing = computeTiming(segments, input.call.durationS);
-  const psegs = prepare(segments, mod, null, null, timing.t0, timing.tEnd);
-  return measure(psegs, timing, input.transcript.estimatedTiming === true).metrics;
+  const { metrics, features } = findings(input);
+  learnedSentiment(metrics, features);
+  return metrics;
 }
 
-export function analyze(input: EngineInput): AnalysisResult {
+/**
+ * What the lexicons and the timing find before the learned models and the criteria: shared by
+ * `analyze` and the training script (`scripts/train-engine.mjs`), which learns from exactly these
+ * features.
+ */
+export function findings(
+  input: Pick<EngineInput, "transcript" | "call" | "tenant"> & { rubric?: EngineInput["rubric"] },
+) {
   const { transcript, call, rubric } = input;
   const segments = transcript.segments ?? [];
   const lang = languageOf(input);
   const mod = langModule(lang);
-  const compiled = compileRubric(rubric);
+  const compiled = rubric ? compileRubric(rubric) : null;
   const tenant = compileTenant(input.tenant);
   const timing = computeTiming(segments, call.durationS);
   const psegs = prepare(segments, mod, compiled, tenant, timing.t0, timing.tEnd);
   const estimated = transcript.estimatedTiming === true;
   const { metrics, holds, trend } = measure(psegs, timing, estimated);
-
-  const { irritants, resolution } = detectIrritants(psegs, mod, {
+  const { irritants, resolution, agentRudeness } = detectIrritants(psegs, mod, {
     sentimentEnd: trend.end,
     customerSegments: metrics.sentimentBySegment.length,
   });
-  const categories = categorize(psegs, irritants);
+  const features = callFeatures(
+    psegs,
+    irritants,
+    resolution,
+    metrics.agentTalkRatio,
+    categorize(psegs, irritants, undefined, true),
+  );
+  return {
+    lang,
+    compiled,
+    timing,
+    psegs,
+    estimated,
+    metrics,
+    holds,
+    trend,
+    irritants,
+    resolution,
+    agentRudeness,
+    features,
+  };
+}
+
+export function analyze(input: EngineInput): AnalysisResult {
+  const { call, rubric } = input;
+  const {
+    lang,
+    compiled,
+    timing,
+    psegs,
+    estimated,
+    metrics,
+    holds,
+    irritants: found,
+    resolution,
+    agentRudeness,
+    features,
+  } = findings(input);
+  if (!compiled) throw new Error("analyze needs a rubric");
+  const categories = categorize(psegs, found, features.category);
+  const irritants = withConfidence(found);
+  learnedSentiment(metrics, features);
 
   let longest = -1;
   let longestLen = -1;
@@ -152,9 +198,12 @@ export function analyze(input: EngineInput): AnalysisResult {
     callDurationGiven: call.durationS != null && call.durationS > 0,
     t0: timing.t0,
     tEnd: timing.tEnd,
+    gaps: timing.silences,
+    agentName: call.agentName ?? null,
+    agentRudeness,
   });
   const score = computeScore(rubric, criteria);
-  const summary = summarize(lang, psegs, irritants, resolution, trend.end);
+  const summary = summarize(lang, psegs, irritants, resolution, metrics.sentimentEnd);
   const recommendations = recommend(
     lang,
     compiled.criteria.map(({ c }, i) => ({ c, r: criteria[i], example: examples[i] })),

@@ -1,6 +1,7 @@
 import type { LangModule, ModP, TenantP } from "./compile";
 import type { IrritantRule, Severity } from "./lang/types";
 import { type Hit, isNegated, numberValue } from "./lexicon";
+import { calibration, hasCalibration } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import { stem, type Tokens, tokenSet } from "./text";
 import type { Evidence, Irritant } from "./types";
@@ -85,14 +86,16 @@ function aimed(tok: Tokens, s: number): boolean {
  * own negation), no exception word right after it, an insult aimed at someone, and a counted
  * number of at least two ("the first time I called" is no repeat contact).
  */
-export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[]): boolean {
+export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], postVerbal = false): boolean {
   const pl = h.p.payload as Extract<ModP, { g: "irr" }>;
   const r = pl.r;
-  if (r.neg !== false && isNegated(tok, h.s, h.e, h.p.literals)) return false;
+  // French also negates after the verb, without "ne" in speech ("je conteste pas").
+  if (r.neg !== false && isNegated(tok, h.s, h.e, h.p.literals, postVerbal)) return false;
   if (pl.unless)
     for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
+  if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   if (COUNTED.has(r.type)) {
     const { n } = numbersIn(tok, h.s, h.e);
@@ -134,7 +137,7 @@ export function detectIrritants(
   psegs: PSeg[],
   mod: LangModule,
   ctx: IrritantContext,
-): { irritants: Irritant[]; resolution: Resolution } {
+): { irritants: Irritant[]; resolution: Resolution; agentRudeness: { p: PSeg; s: number; e: number }[] } {
   const found = new Map<string, Found>();
   const add = (
     type: string,
@@ -157,6 +160,16 @@ export function detectIrritants(
   };
 
   const resolution: Resolution = { customer: false, agent: false, pending: false, notice: false };
+  const agentRudeness: { p: PSeg; s: number; e: number }[] = [];
+  /** Hits that count only with enough of them (`minCount`) or in a dissatisfied call (`cond`). */
+  const deferred: {
+    r: IrritantRule;
+    sp: "agent" | "customer";
+    p: PSeg;
+    level: number;
+    s: number;
+    e: number;
+  }[] = [];
   const transfers: PSeg[] = [];
 
   for (const p of psegs) {
@@ -189,7 +202,7 @@ export function detectIrritants(
       if (sp === "unknown") continue;
       if (who !== "any" && who !== sp) continue;
       if (r.end && !p.end) continue;
-      if (!validIrritantHit(tok, h, p.hits)) continue;
+      if (!validIrritantHit(tok, h, p.hits, mod.lang === "fr")) continue;
       let level = LEVEL[r.sev];
       const { n, minutes } = numbersIn(tok, h.s, h.e);
       if (COUNTED.has(r.type) && n !== null && r.type !== "billing_dispute")
@@ -207,7 +220,10 @@ export function detectIrritants(
         (r.type === "churn_threat" || r.type === "escalation_request")
       )
         level--;
-      add(r.type, sp, p, Math.max(0, Math.min(2, level)), h.s, h.e);
+      const lvl = Math.max(0, Math.min(2, level));
+      if (r.cond || r.minCount) deferred.push({ r, sp, p, level: lvl, s: h.s, e: h.e });
+      else add(r.type, sp, p, lvl, h.s, h.e);
+      if (r.type === "rudeness" && sp === "agent") agentRudeness.push({ p, s: h.s, e: h.e });
     }
     for (const h of p.thits) {
       const pl = h.p.payload as TenantP;
@@ -223,6 +239,26 @@ export function detectIrritants(
     if (!moments.length || p.seg.startS - moments[moments.length - 1].seg.startS >= 45) moments.push(p);
   if (moments.length >= 2)
     for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0);
+
+  // Counted patterns: a loop is told by at least two redirections ("billing sent me to tech, tech
+  // sent me back to billing"); a single transfer the customer accepts is none.
+  const counted = new Map<string, typeof deferred>();
+  for (const d of deferred)
+    if (d.r.minCount) {
+      const k = `${d.r.type}|${d.sp}`;
+      counted.set(k, [...(counted.get(k) ?? []), d]);
+    }
+  for (const list of counted.values()) {
+    const places = new Set(list.map((d) => `${d.p.idx}:${d.s}`));
+    if (places.size >= (list[0].r.minCount ?? 1))
+      for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+  }
+  // Conditional patterns: a cancellation is a threat only when the customer is dissatisfied.
+  const dissatisfied =
+    [...found.values()].some((f) => f.speaker === "customer" && f.type !== "churn_threat") ||
+    psegs.some((p) => p.seg.speaker === "customer" && (p.sentiment ?? 0) <= -0.4);
+  for (const d of deferred)
+    if (d.r.cond === "dissatisfied" && dissatisfied) add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
 
   // Structural unresolved: the customer ends negative, nothing resolves or schedules a follow-up.
   if (
@@ -258,7 +294,25 @@ export function detectIrritants(
   return {
     irritants: out.map(({ first: _f, lvl: _l, ...i }) => i),
     resolution,
+    agentRudeness,
   };
 }
 
 export type { ModP };
+
+/** An irritant below this confidence is returned `uncertain`: shown, never counted as found. */
+export const IRRITANT_UNCERTAIN_BELOW = 0.5;
+
+/**
+ * Confidences of the irritants found (the probability the customer really voiced it, calibrated
+ * by the training script per type and side on how many turns voiced it); those below 0.5 are
+ * returned `uncertain`. Tenant irritants and pairs without calibration data keep none.
+ */
+export function withConfidence(irritants: Irritant[]): Irritant[] {
+  return irritants.map((i) => {
+    const key = `irritant:${i.type}@${i.speaker}`;
+    if (!hasCalibration(key)) return i;
+    const confidence = calibration(key)(Math.min(3, i.evidence.length), true);
+    return { ...i, confidence, ...(confidence < IRRITANT_UNCERTAIN_BELOW ? { uncertain: true } : {}) };
+  });
+}

@@ -146,6 +146,8 @@ function compileAlt(raw: string): Alt | null {
   return toks.length ? { toks, prefix: false } : null;
 }
 
+const NE_TOKEN = "ne";
+
 /** Compile one pattern of the internal syntax. Throws on a pattern that cannot match. */
 export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
   const steps: Step[] = [];
@@ -170,13 +172,17 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
       // A single non-optional alternative of several tokens becomes several steps (plain words).
       if (!opt && alts.length === 1 && !alts[0].prefix && alts[0].toks.length > 1) {
         for (const tok of alts[0].toks) {
-          steps.push(altStep([{ toks: [tok], prefix: false }], false));
+          const optional = steps.length > 0 && tok === NE_TOKEN;
+          steps.push(altStep([{ toks: [tok], prefix: false }], optional));
           literals.add(tok);
-          len++;
+          if (!optional) len++;
         }
         continue;
       }
       for (const a of alts) for (const tok of a.toks) literals.add(tok);
+      // Spoken French drops the "ne" of a negation ("c'est pas mon problème"): never required.
+      if (steps.length > 0 && alts.length === 1 && alts[0].toks.length === 1 && alts[0].toks[0] === NE_TOKEN)
+        opt = true;
       steps.push(altStep(alts, opt));
       if (!opt) len++;
     }
@@ -275,6 +281,8 @@ export class Lexicon<P> {
   private readonly pairs = new Map<string, Map<string, Compiled<P>[]>>();
   private readonly prefix = new Map<string, Compiled<P>[]>();
   private readonly numStart: Compiled<P>[] = [];
+  /** Patterns that start with a number then a fixed word ("#n minutes"), by that word. */
+  private readonly numThen = new Map<string, Compiled<P>[]>();
   private readonly ordStart: Compiled<P>[] = [];
   size = 0;
 
@@ -282,17 +290,29 @@ export class Lexicon<P> {
     if (!c) return;
     const first = c.steps[0];
     this.size++;
-    if (first.k === "num") this.numStart.push(c);
+    if (first.k === "num") {
+      const next = c.steps[1];
+      if (next?.k === "alt" && !next.opt && next.alts.every((a) => !a.prefix || a.toks.length > 1))
+        for (const a of next.alts) push(this.numThen, a.toks[0], c);
+      else this.numStart.push(c);
+    }
     if (first.k === "ord") this.ordStart.push(c);
     if (first.k !== "alt") return;
     const second = c.steps[1];
-    // The exact second words that can follow a one-word start, or null when not fixed.
-    const nexts =
-      second &&
-      second.k === "alt" &&
-      !second.opt &&
-      second.alts.every((a) => !(a.prefix && a.toks.length === 1))
+    const third = c.steps[2];
+    const fixed = (st: Step | undefined): st is Extract<Step, { k: "alt" }> =>
+      st !== undefined && st.k === "alt" && st.alts.every((a) => !(a.prefix && a.toks.length === 1));
+    // The exact second words that can follow a one-word start, or null when not fixed. An
+    // optional second word (the "ne" spoken French drops) gives both ways in: it, or the third.
+    // A filler slot (rubric phrases: "je suis (vraiment) désolé") gives the third word or a filler.
+    const nexts = fixed(second)
+      ? !second.opt
         ? second.alts.map((a) => a.toks[0])
+        : fixed(third) && !third.opt
+          ? [...second.alts.map((a) => a.toks[0]), ...third.alts.map((a) => a.toks[0])]
+          : null
+      : second?.k === "fill" && fixed(third) && !third.opt
+        ? [...third.alts.map((a) => a.toks[0]), ...FILLERS]
         : null;
     // Group the start's alternatives by head word: a head is pair-indexed only if all its paths are.
     const byHead = new Map<string, [string, string][] | null>();
@@ -336,7 +356,7 @@ export class Lexicon<P> {
   scan(tok: Tokens, out: Hit<P>[] = []): Hit<P>[] {
     const toks = tok.t;
     const n = toks.length;
-    const numbers = this.numStart.length > 0;
+    const numbers = this.numStart.length > 0 || this.numThen.size > 0;
     const ordinals = this.ordStart.length > 0;
     const prefixes = this.prefix.size > 0;
     for (let i = 0; i < n; i++) {
@@ -356,7 +376,11 @@ export class Lexicon<P> {
       }
       const c0 = w.charCodeAt(0);
       const digit = c0 >= 48 && c0 <= 57;
-      if (numbers && (digit || NUMBER_WORDS.has(w))) for (const c of this.numStart) tryAt(c, toks, i, n, out);
+      if (numbers && (digit || NUMBER_WORDS.has(w))) {
+        for (const c of this.numStart) tryAt(c, toks, i, n, out);
+        const then = i + 1 < n ? this.numThen.get(toks[i + 1]) : undefined;
+        if (then) for (const c of then) tryAt(c, toks, i, n, out);
+      }
       if (ordinals && digit && isOrdinal(w)) for (const c of this.ordStart) tryAt(c, toks, i, n, out);
     }
     return out;

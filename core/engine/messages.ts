@@ -67,6 +67,14 @@ export const MSG = {
     l === "fr"
       ? `Formule trouvée mais sans le nom de l'entreprise (${q(l, name)}).`
       : `Phrase found but without the company name (${q(l, name)}).`,
+  foundUnsure: (l: Lang, phrase: string) =>
+    l === "fr"
+      ? `Peut-être : ${q(l, phrase)} — sans majuscules dans la transcription, le prénom n'est pas confirmé : incertain.`
+      : `Perhaps: ${q(l, phrase)} — without capitals in the transcript the first name is not confirmed: uncertain.`,
+  companyApprox: (l: Lang, name: string) =>
+    l === "fr"
+      ? `Formule trouvée ; le nom de l'entreprise (${q(l, name)}) n'est reconnu qu'approximativement : incertain.`
+      : `Phrase found; the company name (${q(l, name)}) is only approximately recognised: uncertain.`,
   absentOk: (l: Lang) => (l === "fr" ? "Aucune formule proscrite." : "None of the listed phrases was said."),
   absentKo: (l: Lang, phrase: string, n: number) =>
     l === "fr"
@@ -89,6 +97,22 @@ export const MSG = {
     l === "fr"
       ? `${METRIC_NAMES.fr[m]} : horodatage estimé (transcription sans temps), non mesurable.`
       : `${METRIC_NAMES.en[m]}: timing was estimated (transcript without times), cannot be measured.`,
+  noHold: (l: Lang) => (l === "fr" ? "Aucune mise en attente dans l'appel." : "No hold in the call."),
+  holdsOk: (l: Lang, n: number) =>
+    l === "fr"
+      ? n > 1
+        ? `Les ${n} mises en attente ont été demandées puis remerciées.`
+        : "La mise en attente a été demandée puis remerciée."
+      : n > 1
+        ? `All ${n} holds were asked for and thanked.`
+        : "The hold was asked for and thanked.",
+  holdKo: (l: Lang, at: number, permission: boolean, thanks: boolean) => {
+    const m = Math.floor(at / 60);
+    const t = `${m}:${String(Math.floor(at % 60)).padStart(2, "0")}`;
+    if (l === "fr")
+      return `Mise en attente à ${t} ${!permission && !thanks ? "sans demande ni remerciement" : !permission ? "sans demande de permission" : "sans remerciement au retour"}.`;
+    return `Hold at ${t} ${!permission && !thanks ? "neither asked for nor thanked" : !permission ? "not asked for" : "not thanked afterwards"}.`;
+  },
   emptyCall: (l: Lang) => (l === "fr" ? "Transcription vide." : "Empty transcript."),
   scale: (l: Lang, answer: number) => (l === "fr" ? ` Note : ${answer}/5.` : ` Rating: ${answer}/5.`),
   // Summary

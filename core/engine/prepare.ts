@@ -38,7 +38,8 @@ export function prepare(
       seg,
       idx,
       tok,
-      hits: mod.lex.scan(tok),
+      // The agent's conduct families only in the speech of who can be an agent.
+      hits: seg.speaker === "customer" ? mod.lex.scan(tok) : mod.fam.scan(tok, mod.lex.scan(tok)),
       rhits: rubric?.lex.size ? rubric.lex.scan(tok) : [],
       thits: tenant ? tenant.scan(tok) : [],
       sentiment: null,

@@ -4,12 +4,12 @@ import type { CriterionResultValue } from "./types";
 /**
  * The score of a call (C4b), exactly:
  * - each answered criterion (pass/fail) earns weight × (1 pass | 0 fail), or for a 1–5 scale
- *   weight × (answer − 1) / 4; `na` and `not_evaluated` leave the potential;
+ *   weight × (answer − 1) / 4; `na`, `not_evaluated` and `uncertain` leave the potential;
  * - score = earned / potential × 100, rounded to one decimal;
  * - evaluatedWeightPct = potential / total weight × 100 (one decimal); below 50 the score is null;
  * - a failed critical criterion sets the score to 0 (even when less than half was judged: the call
  *   is known to fail) and `criticalFail`;
- * - a critical criterion `not_evaluated` sets `needsReview`, and such a call never passes;
+ * - a critical criterion `not_evaluated` or `uncertain` sets `needsReview`, and such a call never passes;
  * - passed = score ≥ passThreshold (on the rounded score shown), null when the score is null;
  * - a rubric criterion without a result counts as not_evaluated.
  */
@@ -46,7 +46,7 @@ export function computeScore(
       const r = byId.get(c.id);
       const result = r?.result ?? "not_evaluated";
       if (result === "na") continue;
-      if (result === "not_evaluated") {
+      if (result === "not_evaluated" || result === "uncertain") {
         if (c.critical) needsReview = true;
         continue;
       }
@@ -68,4 +68,22 @@ export function computeScore(
   const threshold = rubric.passThreshold ?? 80;
   const passed = score === null ? null : criticalFail || needsReview ? false : score >= threshold;
   return { score, evaluatedWeightPct, passed, criticalFail, needsReview };
+}
+
+/** What a result's score rests on: judged share and what is unjudged or uncertain (`Coverage`). */
+export function coverageOf(r: {
+  evaluatedWeightPct: number;
+  criteria: { id: string; result: CriterionResultValue }[];
+  irritants: { type: string; uncertain?: boolean }[];
+  categories: { id: string; uncertain?: boolean }[];
+}): import("./types").Coverage {
+  return {
+    evaluatedWeightPct: r.evaluatedWeightPct,
+    notEvaluated: r.criteria.filter((c) => c.result === "not_evaluated").map((c) => c.id),
+    uncertain: {
+      criteria: r.criteria.filter((c) => c.result === "uncertain").map((c) => c.id),
+      irritants: [...new Set(r.irritants.filter((i) => i.uncertain).map((i) => i.type))],
+      categories: r.categories.filter((c) => c.uncertain).map((c) => c.id),
+    },
+  };
 }

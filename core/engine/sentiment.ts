@@ -1,7 +1,10 @@
 import type { LangModule, ModP } from "./compile";
+import type { CallFeatures } from "./features";
 import { validIrritantHit } from "./irritants";
 import { type Hit, isNegated } from "./lexicon";
+import { model, predict } from "./model";
 import type { PSeg } from "./prepare";
+import type { Metrics } from "./types";
 
 /**
  * Customer sentiment from words only (C8; never from voice, never for the agent — EU AI Act
@@ -35,7 +38,13 @@ export function segmentSentiment(p: PSeg, mod: LangModule): number | null {
     else if (g === "sarc") cue = true;
     else if (g === "irr") {
       const r = (h.p.payload as Extract<ModP, { g: "irr" }>).r;
-      if (r.who !== "agent" && !irritantTypes.has(r.type) && validIrritantHit(tok, h, p.hits))
+      // Conditional patterns (a cancellation) are no irritation by themselves.
+      if (
+        r.who !== "agent" &&
+        !r.cond &&
+        !irritantTypes.has(r.type) &&
+        validIrritantHit(tok, h, p.hits, mod.lang === "fr")
+      )
         irritantTypes.add(r.type);
     }
   }
@@ -95,4 +104,34 @@ export function sentimentTrend(values: (number | null)[]): { start: number | nul
   const k = Math.max(1, Math.min(Math.ceil(n / 3), Math.floor(n / 2)));
   const mean = (ys: number[]) => Math.round((ys.reduce((a, b) => a + b, 0) / ys.length) * 1000) / 1000;
   return { start: mean(xs.slice(0, k)), end: mean(xs.slice(n - k)) };
+}
+
+/** Classes of the sentiment models, in their output order. */
+export const SENTIMENT_CLASSES = ["negative", "neutral", "positive"] as const;
+
+/**
+ * A class distribution as a number in [−1, 1] that lands in the winning class's band (> 0.15
+ * positive, < −0.15 negative, else neutral), nearer ±1 the surer the model.
+ */
+export function sentimentValue(p: number[]): number {
+  const [neg, neu, pos] = p;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  if (neg >= neu && neg >= pos) return r3(-(0.16 + 0.84 * neg));
+  if (pos > neg && pos >= neu) return r3(0.16 + 0.84 * pos);
+  return r3(0.15 * (pos - neg));
+}
+
+/**
+ * Start and end of the customer's sentiment from the learned models (`model.ts`) over the words
+ * and lexicon signals of the first quarter and of the last customer turns (`features.ts`): the
+ * lexicon alone reads "describing a problem calmly" as negative and a terse "ok" as positive.
+ * Without a trained model, or with too few customer turns (null), the lexicon trend stays.
+ */
+export function learnedSentiment(metrics: Metrics, f: CallFeatures): void {
+  const start = model("sentimentStart");
+  const end = model("sentimentEnd");
+  if (start && metrics.sentimentStart !== null)
+    metrics.sentimentStart = sentimentValue(predict(start, f.sentimentStart));
+  if (end && metrics.sentimentEnd !== null)
+    metrics.sentimentEnd = sentimentValue(predict(end, f.sentimentEnd));
 }

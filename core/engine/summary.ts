@@ -14,7 +14,8 @@ import type { CriterionResult, Irritant } from "./types";
  *   else their first request sentence, else their first turn of 5+ words;
  * - actions: up to three agent sentences with action cues ("je viens de…", "I've refunded…"),
  *   the most specific first, shown in call order;
- * - outcome, first that applies: not resolved (an unresolved irritant voiced by the customer);
+ * - outcome, first that applies: not resolved (an unresolved irritant voiced by the customer in
+ *   the closing part of the call);
  *   resolved (the customer confirms it after the opening: "ça marche maintenant", "that worked");
  *   follow-up (a pending promise: callback, ticket, technician, investigation); resolved (the
  *   agent says it is done and the customer does not end negative); follow-up (only a notice:
@@ -107,7 +108,16 @@ export function summarize(
   }
   const followUp = pending ?? notice;
 
-  const unresolved = irritants.some((i) => i.type === "unresolved" && i.speaker === "customer");
+  // Not resolved when the customer still says so in the closing part: an unresolved problem told
+  // at the start ("toujours rien reçu") can be solved by the end of the call.
+  const closing = new Set(psegs.filter((p) => p.end).map((p) => p.seg.id));
+  const unresolved = irritants.some(
+    (i) =>
+      i.type === "unresolved" &&
+      i.speaker === "customer" &&
+      !i.uncertain &&
+      i.evidence.some((e) => closing.has(e.segmentId)),
+  );
   const outcome = unresolved
     ? MSG.outcomeUnresolved(l)
     : resolution.customer

@@ -362,7 +362,140 @@ export function tokenize(text: string): Tokens {
     }
   }
   if (caps >= 2) emphatic = true;
+  composeNumbers(t, s, e, c);
   return { t, s, e, c, questions, words, emphatic };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers written in words ("quarante-huit heures", "thirty-five minutes", "four hundred and
+// twelve pounds") become one token of digits ("48", "35", "412"), the same as "48" written so —
+// numbers are how durations, counts and amounts are said, and ASR writes them either way.
+// "un", "une", "one" alone stay words (they are mostly articles); inside a number they count.
+
+const NUM = new Map<string, number>(
+  Object.entries({
+    un: 1,
+    une: 1,
+    deux: 2,
+    trois: 3,
+    quatre: 4,
+    cinq: 5,
+    six: 6,
+    sept: 7,
+    huit: 8,
+    neuf: 9,
+    dix: 10,
+    onze: 11,
+    douze: 12,
+    treize: 13,
+    quatorze: 14,
+    quinze: 15,
+    seize: 16,
+    vingt: 20,
+    vingts: 20,
+    trente: 30,
+    quarante: 40,
+    cinquante: 50,
+    soixante: 60,
+    septante: 70,
+    huitante: 80,
+    octante: 80,
+    nonante: 90,
+    cent: 100,
+    cents: 100,
+    mille: 1000,
+    one: 1,
+    two: 2,
+    three: 3,
+    four: 4,
+    five: 5,
+    six_: 6,
+    seven: 7,
+    eight: 8,
+    nine: 9,
+    ten: 10,
+    eleven: 11,
+    twelve: 12,
+    thirteen: 13,
+    fourteen: 14,
+    fifteen: 15,
+    sixteen: 16,
+    seventeen: 17,
+    eighteen: 18,
+    nineteen: 19,
+    twenty: 20,
+    thirty: 30,
+    forty: 40,
+    fifty: 50,
+    sixty: 60,
+    seventy: 70,
+    eighty: 80,
+    ninety: 90,
+    hundred: 100,
+    thousand: 1000,
+  }).map(([k, v]) => [stem(k.replace(/_$/, "")), v]),
+);
+const SINGLE_WORDS = new Set(["un", "une", "one"]);
+const JOINERS = new Set(["et", "and"]);
+
+/** Can `v` continue a number whose last word was `last` ("vingt" + "cinq", "hundred" + "and" + "two")? */
+function continues(last: number, v: number, prevWasFour: boolean): boolean {
+  if (v >= 100) return last < 100 || last % 100 !== 0 || v > last;
+  if (last >= 100) return true;
+  if (v === 20 && prevWasFour) return true; // quatre-vingt(s)
+  if (last >= 20 && last % 10 === 0 && v < 10) return true;
+  if ((last === 60 || last === 80) && v >= 10 && v < 20) return true; // soixante-dix, quatre-vingt-onze
+  return last === 10 && v < 10; // dix-sept
+}
+
+function composeNumbers(t: string[], s: number[], e: number[], c: number[]): void {
+  let any = false;
+  for (let i = 0; i < t.length && !any; i++) any = NUM.has(t[i]);
+  if (!any) return;
+  let w = 0;
+  for (let i = 0; i < t.length; ) {
+    const v0 = NUM.get(t[i]);
+    if (v0 === undefined) {
+      t[w] = t[i];
+      s[w] = s[i];
+      e[w] = e[i];
+      c[w] = c[i];
+      w++;
+      i++;
+      continue;
+    }
+    let total = 0;
+    let current = v0;
+    let last = v0;
+    let j = i + 1;
+    for (;;) {
+      let k = j;
+      if (k < t.length && JOINERS.has(t[k]) && c[k] === c[i]) k++;
+      const v = k < t.length && c[k] === c[i] ? NUM.get(t[k]) : undefined;
+      if (v === undefined || !continues(last, v, last === 4)) break;
+      // "et"/"and" only join "vingt et un", "soixante et onze", "hundred and two".
+      if (k > j && !(last >= 100 || (last >= 20 && (v === 1 || v === 11)))) break;
+      if (v === 20 && last === 4) current += 76;
+      else if (v === 100) current = (current === 0 ? 1 : current) * 100;
+      else if (v >= 1000) {
+        total += (current === 0 ? 1 : current) * v;
+        current = 0;
+      } else current += v;
+      last = v === 20 && last === 4 ? 80 : v;
+      j = k + 1;
+    }
+    const n = j - i;
+    t[w] = n === 1 && SINGLE_WORDS.has(t[i]) ? t[i] : String(total + current);
+    s[w] = s[i];
+    e[w] = e[j - 1];
+    c[w] = c[i];
+    w++;
+    i = j;
+  }
+  t.length = w;
+  s.length = w;
+  e.length = w;
+  c.length = w;
 }
 
 function foldedSlice(text: string, folded: string | null, a: number, b: number): string {

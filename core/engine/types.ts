@@ -33,7 +33,12 @@ export interface Evidence {
   quote: string;
 }
 
-export type CriterionResultValue = "pass" | "fail" | "na" | "not_evaluated";
+/**
+ * `uncertain`: the engine found something but cannot tell pass from fail (a name said in a
+ * lower-case transcript, a company name heard only approximately): shown as such, never counted
+ * in the score — like `not_evaluated`, its weight leaves the judged share of the grid.
+ */
+export type CriterionResultValue = "pass" | "fail" | "na" | "not_evaluated" | "uncertain";
 
 export interface CriterionResult {
   id: string;
@@ -55,12 +60,18 @@ export interface Irritant {
   severity: "low" | "medium" | "high";
   speaker: "agent" | "customer";
   evidence: Evidence[];
+  /** 0–1: how likely the irritant is really there (calibrated on held-out calls for the built-in engine). */
+  confidence?: number;
+  /** The engine is unsure: shown as such, never counted as found (filters, KPIs, evaluation). */
+  uncertain?: boolean;
 }
 
 export interface CategoryResult {
   id: string;
   confidence: number;
   evidence: Evidence[];
+  /** The engine is unsure of this category: shown as such, never counted as the call's category. */
+  uncertain?: boolean;
 }
 
 export interface Metrics {
@@ -83,6 +94,17 @@ export interface Metrics {
   sentimentEnd: number | null;
   /** per customer segment: { segmentId, sentiment } */
   sentimentBySegment: { segmentId: string; sentiment: number }[];
+}
+
+/**
+ * What an automatic score rests on, shown beside it (issue 14): the grid's weight actually judged
+ * (`evaluatedWeightPct`) and everything the engine did not judge or is unsure of.
+ */
+export interface Coverage {
+  evaluatedWeightPct: number;
+  /** Criteria left unjudged (`not_evaluated`: an open question, a missing company name…). */
+  notEvaluated: string[];
+  uncertain: { criteria: string[]; irritants: string[]; categories: string[] };
 }
 
 export interface AnalysisResult {

@@ -186,9 +186,11 @@ export const CALLS_FR: CorpusCall[] = [
       ["C", "Non c'est tout, merci beaucoup."],
       ["A", "Bonne journée et bon mariage !"],
     ],
+    // Ten days without the parcel is a delay of delivery: `unresolved` when the customer says so
+    // ("toujours rien reçu"), never `long_wait` — the corpus-dev labelling rules (issue 14).
     expect: {
-      irritants: [{ type: "long_wait", speaker: "customer" }],
-      noIrritants: ["churn_threat", "billing_dispute", "rudeness", "unresolved"],
+      irritants: [{ type: "unresolved", speaker: "customer" }],
+      noIrritants: ["churn_threat", "billing_dispute", "rudeness", "long_wait"],
       categories: ["delivery"],
       noCategories: ["billing", "account_access"],
       criteria: { greeting: "pass", agent_name: "pass", identification: "pass", closing: "pass" },
@@ -657,8 +659,9 @@ export const CALLS_FR: CorpusCall[] = [
       ["A", "Avec plaisir, bonne installation au Canada ! Au revoir."],
     ],
     expect: {
-      irritants: [{ type: "churn_threat", speaker: "customer" }],
-      noIrritants: ["rudeness", "escalation_request", "unresolved", "billing_dispute"],
+      // A cancellation for a neutral reason (moving abroad) is no churn threat — the corpus-dev
+      // labelling rule (issue 14): a threat is leaving *because of dissatisfaction*.
+      noIrritants: ["churn_threat", "rudeness", "escalation_request", "unresolved", "billing_dispute"],
       categories: ["cancellation"],
       noCategories: ["complaint"],
       sentiment: ["end_positive"],

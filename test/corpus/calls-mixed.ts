@@ -75,12 +75,14 @@ export const CALLS_MIXED: CorpusCall[] = [
       ["A", "C'est noté. Je vous rappelle personnellement vendredi pour faire le point."],
       ["C", "On verra. Au revoir."],
     ],
+    // Two months waiting for a claim payment is a delay of the service: `unresolved`, not a wait in
+    // the contact itself (`long_wait`) — the corpus-dev labelling rules (issue 14).
     expect: {
       irritants: [
-        { type: "long_wait", speaker: "customer", minSeverity: "medium" },
+        { type: "unresolved", speaker: "customer", minSeverity: "medium" },
         { type: "churn_threat", speaker: "customer", minSeverity: "medium" },
       ],
-      noIrritants: ["rudeness", "billing_dispute"],
+      noIrritants: ["rudeness", "billing_dispute", "long_wait"],
       categories: ["complaint"],
       criteria: { greeting: "pass", identification: "pass", empathy: "pass" },
       sentiment: ["start_negative", "end_negative"],

@@ -18,7 +18,23 @@ export const AnalysisSchema = z
     status: z.literal("done"),
     rubric: z.object({ id: z.string(), version: z.number() }),
     score: z.number().nullable(),
-    evaluatedWeightPct: z.number(),
+    evaluatedWeightPct: z.number().openapi({
+      description: "Share of the grid's weight judged (%): the score rests on this part only",
+    }),
+    coverage: z
+      .object({
+        evaluatedWeightPct: z.number(),
+        notEvaluated: z.array(z.string()).openapi({ description: "Criteria left unjudged" }),
+        uncertain: z.object({
+          criteria: z.array(z.string()),
+          irritants: z.array(z.string()),
+          categories: z.array(z.string()),
+        }),
+      })
+      .openapi({
+        description:
+          "What the automatic score rests on: the share of the grid judged and what the engine is unsure of",
+      }),
     passed: z.boolean().nullable(),
     criticalFail: z.boolean(),
     needsReview: z.boolean(),
@@ -27,7 +43,9 @@ export const AnalysisSchema = z
       z.object({
         id: z.string(),
         label: z.string(),
-        result: z.enum(["pass", "fail", "na", "not_evaluated"]),
+        result: z.enum(["pass", "fail", "na", "not_evaluated", "uncertain"]).openapi({
+          description: "`uncertain`: found but not judged; like `not_evaluated`, left out of the score",
+        }),
         score: z.number().nullable(),
         evidence: z.array(EvidenceSchema),
       }),
@@ -38,10 +56,17 @@ export const AnalysisSchema = z
         severity: z.string(),
         speaker: z.string(),
         evidence: z.array(EvidenceSchema),
+        confidence: z.number().optional().openapi({ description: "0–1, calibrated on held-out calls" }),
+        uncertain: z.boolean().optional().openapi({ description: "Unsure: shown, never counted" }),
       }),
     ),
     categories: z.array(
-      z.object({ id: z.string(), confidence: z.number(), evidence: z.array(EvidenceSchema).optional() }),
+      z.object({
+        id: z.string(),
+        confidence: z.number().openapi({ description: "0–1, calibrated on held-out calls" }),
+        evidence: z.array(EvidenceSchema).optional(),
+        uncertain: z.boolean().optional(),
+      }),
     ),
     metrics: z.record(z.string(), z.unknown()),
     summary: z.unknown(),

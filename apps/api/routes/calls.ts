@@ -104,6 +104,14 @@ const CallSchema = z
       })
       .nullable(),
     score: z.number().nullable(),
+    evaluatedWeightPct: z
+      .number()
+      .nullable()
+      .openapi({ description: "Share of the grid's weight the automatic score was judged on (%)" }),
+    uncertainCount: z
+      .number()
+      .nullable()
+      .openapi({ description: "Criteria, irritants and categories the engine returned as uncertain" }),
     legalHold: z
       .object({ reason: z.string(), since: z.string() })
       .nullable()

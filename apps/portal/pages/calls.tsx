@@ -29,7 +29,16 @@ import { readForm } from "../forms";
 import { tr } from "../layout";
 import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
-import { bytes, clock, DAY_RE, dayStart, jsonFailure, num, requireSameOrigin } from "./calls/shared";
+import {
+  bytes,
+  clock,
+  DAY_RE,
+  dayStart,
+  jsonFailure,
+  num,
+  requireSameOrigin,
+  scoreCoverage,
+} from "./calls/shared";
 import { SpeakersSection, speakersInputFromForm } from "./calls/speakers";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
@@ -304,7 +313,10 @@ async function listPage(c: PortalContext) {
                   <td>
                     {statusLabel(c, x)}
                     {x.score !== null ? (
-                      <div class="muted">{_("calls.score_value", { score: num(locale, x.score) })}</div>
+                      <div class="muted" data-score-coverage>
+                        {_("calls.score_value", { score: num(locale, x.score) })}
+                        {scoreCoverage(_, locale, x) ? ` · ${scoreCoverage(_, locale, x)}` : ""}
+                      </div>
                     ) : null}
                   </td>
                   <td>{x.customerPhone ?? ""}</td>
@@ -424,7 +436,12 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
     [_("calls.field.tags"), call.tags.length ? call.tags.join(", ") : null],
     [_("calls.field.status"), statusLabel(c, call)],
     [_("calls.field.failure"), call.status === "failed" ? call.failureReason : null],
-    [_("calls.field.score"), call.score !== null ? num(locale, call.score) : null],
+    [
+      _("calls.field.score"),
+      call.score !== null
+        ? `${num(locale, call.score)}${scoreCoverage(_, locale, call) ? ` (${scoreCoverage(_, locale, call)})` : ""}`
+        : null,
+    ],
     [
       _("calls.field.recording"),
       call.recording

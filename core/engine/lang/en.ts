@@ -1,3 +1,4 @@
+import { EN_FAMILIES } from "./families-en";
 import type { LangData } from "./types";
 
 /**
@@ -128,7 +129,7 @@ export const EN: LangData = {
     },
     {
       type: "repeat_contact",
-      p: "called|phoned|rang|contacted|calling * yesterday|earlier|before|last_week|last_month|last_night|last_time|this_morning|the_other_day|a_few_days_ago|twice|again|multiple_times|repeatedly",
+      p: "i|we|i_have|we_have|i_had|i_did|i_already|i_have_already called|phoned|rang|rung|contacted|calling * yesterday|earlier|before|last_week|last_month|last_night|last_time|this_morning|the_other_day|a_few_days_ago|twice|again|multiple_times|repeatedly",
       sev: "medium",
     },
     { type: "repeat_contact", p: "calling|call back about|regarding|again|because", sev: "low" },
@@ -175,7 +176,7 @@ export const EN: LangData = {
     { type: "long_wait", p: "been on_hold|waiting|holding|in_the_queue|in_a_queue", sev: "medium" },
     {
       type: "long_wait",
-      p: "wait~ * #n minute|minutes|hour|hours|day|days|week|weeks|month|months",
+      p: "wait~ * #n minute|minutes|hour|hours",
       sev: "medium",
     },
     {
@@ -193,8 +194,9 @@ export const EN: LangData = {
       p: "hold|wait~|waiting|took|takes|taking|take * forever|ages|an_eternity",
       sev: "high",
     },
-    { type: "long_wait", p: "wait~ * days|weeks|months|ages|forever|hours", sev: "medium" },
-    { type: "long_wait", p: "still waiting", sev: "medium" },
+    { type: "long_wait", p: "wait~ * ages|forever|hours", sev: "medium" },
+    { type: "unresolved", p: "wait~ * #n days|weeks|months", sev: "medium" },
+    { type: "unresolved", p: "still waiting", sev: "medium" },
     {
       type: "long_wait",
       p: "still * not * received|arrived|got|come|shown_up|turned_up",
@@ -314,6 +316,7 @@ export const EN: LangData = {
       type: "churn_threat",
       p: "cancel~ * subscription|account|contract|service|policy|plan|membership|line|broadband|insurance|everything|it_all|with_you",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -321,6 +324,7 @@ export const EN: LangData = {
       sev: "medium",
       unless:
         "order booking appointment reservation payment transfer transaction delivery purchase item flight request it message paperless plan plans tariff direct debit card method",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -345,11 +349,12 @@ export const EN: LangData = {
     },
     { type: "churn_threat", p: "unless you can * match|beat", sev: "medium" },
     { type: "churn_threat", p: "look|go|shop|going|looking|shopping|went elsewhere", sev: "high" },
-    { type: "churn_threat", p: "close~ ** account|accounts", sev: "medium" },
+    { type: "churn_threat", p: "close~ ** account|accounts", sev: "medium", cond: "dissatisfied" },
     {
       type: "churn_threat",
       p: "terminat~ ** contract|service|account|agreement|policy|plan|subscription",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
@@ -366,12 +371,12 @@ export const EN: LangData = {
       neg: false,
     },
     { type: "churn_threat", p: "not * renew~", sev: "medium", neg: false },
-    { type: "churn_threat", p: "porting|port_out|port * my * number", sev: "medium" },
-    { type: "churn_threat", p: "pac|stac|porting code", sev: "high" },
+    { type: "churn_threat", p: "porting|port_out|port * my * number", sev: "medium", cond: "dissatisfied" },
+    { type: "churn_threat", p: "pac|stac|porting code", sev: "high", cond: "dissatisfied" },
     { type: "churn_threat", p: "competitor|competitors", sev: "medium" },
     { type: "churn_threat", p: "cheaper elsewhere", sev: "medium" },
     { type: "churn_threat", p: "found * cheaper|better_deal|better_offer|better_price", sev: "medium" },
-    { type: "churn_threat", p: "unsubscrib~", sev: "low" },
+    { type: "churn_threat", p: "unsubscrib~", sev: "low", cond: "dissatisfied" },
     // Escalation request
     {
       type: "escalation_request",
@@ -521,6 +526,216 @@ export const EN: LangData = {
       sev: "medium",
       ctx: "billing",
     },
+    // ---- Broader coverage: paraphrase families of each irritant (issue 14) ----
+    // Unresolved: the problem persists (after a contact or a delay), anywhere in the call.
+    {
+      type: "unresolved",
+      p: "still not|no|nothing|broken|locked|down|pending|waiting|the_same|doing_it|happening|missing|dead|stuck|faulty|dropping|crashing|failing|there|on_my_bill|outstanding|unresolved|without|estimated|wrong|blocked|frozen|off",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "exactly|just|still * the same * thing|fault|problem|issue", sev: "medium" },
+    { type: "unresolved", p: "happened|happening|doing_it|started|gone * again", sev: "low" },
+    {
+      type: "unresolved",
+      p: "nothing has|is|have|had * changed|happened|moved|moving|been_done|been_fixed|improved|arrived|come",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "nothing happened|changed|moved|arrived|came", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "nobody|no_one * came|come|turned_up|showed_up|shown_up|been|got_back|bothered|turned|showed",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "never * came|come|turned_up|showed_up|arrived|came_back|come_back|got_back|heard_back|fixed|sorted",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "and it was|did not|never", sev: "low", neg: false },
+    { type: "unresolved", p: "#n days|weeks|months|hours|evenings|nights without|with_no", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "been #n|over_a|more_than_a|nearly_a * days|weeks|months|day|week|month",
+      sev: "low",
+    },
+    { type: "unresolved", p: "for over|more_than|nearly * a|#n * month|months|week|weeks", sev: "low" },
+    {
+      type: "unresolved",
+      p: "another|more * #n * evenings|days|nights|weeks|weekend * with_no|without",
+      sev: "medium",
+    },
+    { type: "unresolved", p: "no use to me|use_to_anyone", sev: "medium" },
+    { type: "unresolved", p: "not ideal", sev: "low", end: true, neg: false },
+    { type: "unresolved", p: "i will * have to * then", sev: "low", end: true },
+    { type: "unresolved", p: "been told * #n times|again_and_again|every_time|that_before", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "still|yet * not|no * sorted|fixed|resolved|working|arrived|here|done|sign",
+      sev: "medium",
+      neg: false,
+    },
+    // Long wait: the wait in the contact itself (queue, hold music, voice bot).
+    { type: "long_wait", p: "took|takes|taking|only_took * #n minutes|hours|minute|hour", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "took|takes|taking * an|half_an|over_an|nearly_an|almost_an hour",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "queue|hold|line|phone|waiting|music ** #n minute|minutes|hour|hours",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "queue|hold|line|phone|waiting ** half_an_hour|an_hour|the_best_part",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "#n minutes|hours|minute|hour * of * hold|music|queue|waiting|hold_music",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "hold music", sev: "low" },
+    {
+      type: "long_wait",
+      p: "a|an human_being|actual_human|real_human|real_person|actual_person|live_person|human",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "finally * someone|somebody|a_human|a_person|through|an_answer", sev: "medium" },
+    { type: "long_wait", p: "sat|sitting|stuck|been * on hold|in_the_queue|in_a_queue", sev: "medium" },
+    // Repeat contact: the customer's own earlier contacts (call, e-mail, chat, shop, letter).
+    {
+      type: "repeat_contact",
+      p: "reported|raised|logged|flagged|emailed|messaged|wrote|written|chatted|tweeted * it|this|that|on|last|in|about|the_issue|a_ticket|#n|twice|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|before",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "i have|i_had|we_have * raised|logged|opened|submitted * #n|a|two|several * ticket|tickets|case|cases|complaint|complaints",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "did|tried|used|been_on * the|your * chat|live_chat|webchat|app|website|online_form|contact_form|chatbot|phone_line",
+      sev: "medium",
+    },
+    { type: "repeat_contact", p: "i did ring|call|phone|email|write|report|contact|chase", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "rung|rang|called|phoned|emailed * you * #n times|twice|before|already|last",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "every|each time * someone|they|you|i * say|says|said|tell|tells|told|call|ring|rang",
+      sev: "medium",
+    },
+    { type: "repeat_contact", p: "both|all * times|of_which", sev: "low", ctx: "complaint" },
+    {
+      type: "repeat_contact",
+      p: "went|been|going * to|into * the|your * shop|store|branch|office|ticket_office|counter",
+      sev: "medium",
+    },
+    // Transfer loop: sent from one to another (two redirections or a loop idiom).
+    {
+      type: "transfer_loop",
+      p: "sent|put|passed|transferred|redirected|referred|bounced|pushed|shunted|forwarded me|us * to|through|back|over|on|round|straight",
+      sev: "medium",
+      minCount: 2,
+    },
+    {
+      type: "transfer_loop",
+      p: "told|said * me * to|i_should|i_had_to|i_need_to * ring|call|contact|speak|go|try|email|see|phone",
+      sev: "medium",
+      minCount: 2,
+    },
+    { type: "transfer_loop", p: "put me back|through_back|back_through", sev: "medium" },
+    { type: "transfer_loop", p: "#o department|person|team|agent|people|one * i|to|who|that", sev: "high" },
+    { type: "transfer_loop", p: "going|gone|go * round|around * in * circles", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "ping-pong|ping_pong|back_and_forth|pillar_to_post|passed_around|passing_me_around",
+      sev: "high",
+    },
+    // Churn threat: leaving because of dissatisfaction (conditional, competitor, elsewhere).
+    {
+      type: "churn_threat",
+      p: "look|looking|shop|shopping|go|going * at|for|around|to * other|another|different * provider|providers|supplier|suppliers|bank|banks|network|networks|company|companies|option|options|insurer|insurers|carrier|carriers|dealer|dealers|garage|shop|firm|agency",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "moving|move|take|taking|switch|switching * the|my|our * account|business|custom|policy|contract|money|it * to|elsewhere|over",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "take|taking * it|my_business|our_business * to * another|the_other|a_different",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "about|pretty|totally * done with", sev: "high" },
+    { type: "churn_threat", p: "done with yall|you_lot|you_people|this_company|y'all", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "delete|deleting|uninstall|uninstalling * your|the * app|account",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "never again", sev: "medium" },
+    { type: "churn_threat", p: "already had|got|have * a|another * quote|offer", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "if * not|ain't|nothing * sorted|fixed|resolved|done|working|changes ** will|am_going_to|going_to * look|looking|move|moving|go|switch|cancel|leave|take|taking|start",
+      sev: "high",
+      neg: false,
+    },
+    // Billing dispute: contesting an amount as wrong or unjustified.
+    {
+      type: "billing_dispute",
+      p: "want|would_like|need * that|those|it|this|my_money * back|refunded|taken_off|removed|credited|reversed",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "should not|never * have * been * charged|billed|taken",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "not accept * that|this|it|the_amount|the_charge|the_bill",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "calls|call|texts|data|usage|roaming|transactions ** not make|made|use|used|authorise|authorize",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "should not be * there|charged|on_my_bill|on_there|on_the_bill|on_my_statement",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "but * plan|contract|policy|terms|website|it * says|said|states * free|included|optional|no_charge|not_compulsory",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "for a|the * repair|service|delivery|job * that|which * not|did_not|never",
+      sev: "medium",
+      ctx: "billing",
+    },
     // Rudeness (either speaker)
     {
       type: "rudeness",
@@ -604,6 +819,40 @@ export const EN: LangData = {
       sev: "low",
       who: "agent",
     },
+    // Dismissive agent (reproach, deflection, disbelief).
+    {
+      type: "rudeness",
+      p: "you should|could have * stayed|read|checked|called|thought|kept|listened|known|asked|looked|gone|done|noticed|paid",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "if you had|you_would_have * read|listened|checked|looked",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "take it up with", sev: "low", who: "agent" },
+    { type: "rudeness", p: "i have other calls|customers|people * waiting", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "i am not going to * repeat|say_it_again|go_over_this",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "everyone|everybody|they_all * says|say * that", sev: "low", who: "agent" },
+    { type: "rudeness", p: "what do you want me to do", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "not much|nothing i can do about_that|about_it",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    // Curt brush-offs: only a whole short turn ("Up to you.").
+    { type: "rudeness", p: "up to you", sev: "low", who: "agent", maxWords: 4 },
+    { type: "rudeness", p: "whatever|fine_whatever|if_you_say_so", sev: "low", who: "agent", maxWords: 4 },
   ],
   agentTransfers: [
     "transfer~ you|your_call",
@@ -853,6 +1102,30 @@ export const EN: LangData = {
     ["sales", "open * account", 0.6],
     ["sales", "loan|mortgage|credit_card|savings_account", 0.4],
     ["sales", "add-on|add_on|extra_line|option|options", 0.3],
+    // Purchase intent said in other words (buy, subscribe, add, upgrade, book, ask a price).
+    [
+      "sales",
+      "like|want|looking|hoping|thinking|wanting|after|trying|need * to * buy|order|book|add|upgrade|get|subscribe|sign_up|switch_to|go_up|move_up|take_out|join|purchase|reserve|rent|lease",
+      0.8,
+    ],
+    ["sales", "i am|we_are after * a|an|some|the", 0.5],
+    ["sales", "add * to * my|our * plan|account|policy|contract|package|membership|subscription", 0.8],
+    ["sales", "going|move|moving up to", 0.6],
+    ["sales", "new phone|line|handset|sim|car|contract|policy|plan|package|customer", 0.5],
+    ["sales", "how much * would|does|is|will|for * it|that|this|cost", 0.5],
+    ["sales", "price|prices|pricing for", 0.5],
+    ["sales", "package|packages|bundle|deal|holiday|trip|booking", 0.35],
+    ["sales", "second line|another_line|extra_line|family_plan", 0.7],
+  ],
+  wrongNumber: [
+    "wrong number|numbers|company|office|line",
+    "misdial~",
+    "dialled|dialed|rang|phoned|called * wrong",
+    "not * the right number|company|office|place",
+    "must_have|i've * wrong",
+    "thought * i * was|were * calling|ringing|phoning|through_to",
+    "is_this_not|isn't_this|this_isn't|you're_not|you_aren't * the|a",
+    "we're_not|we_are_not|this_is_not|this_isn't * a|an * garage|restaurant|shop|pizzeria|hotel|hospital|surgery|company",
   ],
   lists: {
     profanity: [
@@ -872,7 +1145,7 @@ export const EN: LangData = {
       "that is not my problem|my_department|my_fault|my_job|my_responsibility",
       "that is not possible",
       "that|it is impossible",
-      "you should have",
+      "you should|could have * read|checked|called|listened|known|asked|looked|stayed|thought|done|noticed",
       "you have|need to understand",
       "calm down",
       "it is * policy|the_rules|the_procedure",
@@ -886,4 +1159,5 @@ export const EN: LangData = {
       "not my fault",
     ],
   },
+  families: EN_FAMILIES,
 };

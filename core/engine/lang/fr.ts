@@ -1,3 +1,4 @@
+import { FR_FAMILIES } from "./families-fr";
 import type { LangData } from "./types";
 
 /**
@@ -208,16 +209,16 @@ export const FR: LangData = {
       p: "ça|cela fait des|plusieurs jours|semaines|mois|heures ** attend~",
       sev: "medium",
     },
-    { type: "long_wait", p: "ça|cela fait #n jours|semaines|mois ** attend~", sev: "medium" },
+    { type: "unresolved", p: "ça|cela fait #n jours|semaines|mois ** attend~", sev: "medium" },
     {
       type: "long_wait",
-      p: "attend~|patient~|poireaut~ * (plus) (de) #n minutes|heures|heure|minute|jours|semaines|mois",
+      p: "attend~|patient~|poireaut~ * (plus) (de) #n minutes|heures|heure|minute",
       sev: "medium",
     },
     { type: "long_wait", p: "attend~|patient~|poireaut~ * (une) demi heure", sev: "medium" },
     {
       type: "long_wait",
-      p: "attend~ * depuis * heures|jours|semaines|mois|longtemps|une_éternité",
+      p: "attend~ * depuis * heures|longtemps|une_éternité",
       sev: "medium",
     },
     {
@@ -233,8 +234,8 @@ export const FR: LangData = {
       sev: "medium",
     },
     { type: "long_wait", p: "en attente depuis", sev: "medium" },
-    { type: "long_wait", p: "toujours en attente", sev: "medium" },
-    { type: "long_wait", p: "j'attends toujours|encore|depuis", sev: "medium" },
+    { type: "unresolved", p: "toujours en attente", sev: "medium" },
+    { type: "unresolved", p: "j'attends toujours|encore|depuis", sev: "medium" },
     { type: "long_wait", p: "attendu|attendre * trop longtemps", sev: "medium" },
     { type: "long_wait", p: "temps|délai d'attente|de_réponse", sev: "low" },
     { type: "long_wait", p: "personne ne décroche|répond", sev: "medium", neg: false },
@@ -246,7 +247,7 @@ export const FR: LangData = {
     },
     { type: "long_wait", p: "injoignable|injoignables", sev: "medium" },
     {
-      type: "long_wait",
+      type: "unresolved",
       p: "toujours pas * reçu|eu|de_nouvelles|de_réponse|de_retour|livré|livrée|remboursé|remboursée|traité|traitée|arrivé|arrivée",
       sev: "low",
       neg: false,
@@ -353,7 +354,12 @@ export const FR: LangData = {
       neg: false,
     },
     // Churn threat
-    { type: "churn_threat", p: "résili~", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "résilier|résilie|résilies|résilierai|résilierais|résilions|résiliez|résiliation",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
     { type: "churn_threat", p: "aller|partir|voir|irai * ailleurs", sev: "high" },
     { type: "churn_threat", p: "concurren~", sev: "medium" },
     {
@@ -370,11 +376,13 @@ export const FR: LangData = {
       type: "churn_threat",
       p: "annul~ ** abonnement|contrat|forfait|assurance|police|compte|souscription|ligne|adhésion",
       sev: "medium",
+      cond: "dissatisfied",
     },
     {
       type: "churn_threat",
       p: "mettre|mets fin ** contrat|abonnement|relation|collaboration",
       sev: "medium",
+      cond: "dissatisfied",
     },
     { type: "churn_threat", p: "arrêter ** contrat|abonnement|forfait|assurance", sev: "medium" },
     { type: "churn_threat", p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret", sev: "medium" },
@@ -538,6 +546,226 @@ export const FR: LangData = {
       neg: false,
     },
     { type: "billing_dispute", p: "fraude|frauduleux|frauduleuse|frauduleuses|frauduleusement", sev: "high" },
+    // ---- Broader coverage: paraphrase families of each irritant (issue 14) ----
+    // Unresolved: the problem persists (after a contact or a delay), anywhere in the call.
+    {
+      type: "unresolved",
+      p: "toujours|encore pas|rien|pareil|bloqué|bloquée|coupé|coupée|en_panne|en_attente|en_cours|aucune_nouvelle|aucun_retour|aucune_réponse|le_même_problème|la_même_chose|cassé|cassée|hors_service|au_même_point|sans_nouvelles|sans_réponse",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "coupe|coupent|grésille|plante|plantent|bugue|buggue|saute|sautent|décroche|rame|bloque|recommence|continue|persiste * toujours|encore|tout_le_temps|tous_les_soirs|tous_les_jours",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "rien ne bouge|change|avance|se_passe", sev: "medium", neg: false },
+    { type: "unresolved", p: "rien du tout", sev: "low", neg: false },
+    {
+      type: "unresolved",
+      p: "personne n'est * venu|venue|passé|passée|revenu|revenue|intervenu|venu_voir",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "jamais * revenu|revenus|revenue|venu|venus|arrivé|arrivée|arrivés|passé|reçu|reçue|livré|livrée",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "en fait non|rien|toujours", sev: "low", neg: false },
+    { type: "unresolved", p: "#n jours|semaines|mois|heures|soirs|nuits sans", sev: "medium" },
+    { type: "unresolved", p: "attend~|patient~ * (plus) (de) #n jours|semaines|mois", sev: "medium" },
+    { type: "unresolved", p: "attend~ * depuis * jours|semaines|mois|#n", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "ça|cela fait|fera * #n|plusieurs|des jours|semaines|mois * que|sans|qu'",
+      sev: "low",
+    },
+    { type: "unresolved", p: "depuis #n|plusieurs|des jours|semaines|mois", sev: "low" },
+    { type: "unresolved", p: "même pas quand", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "donc|alors * aujourd'hui|ce_soir|là|pour_l'instant * rien|pas|toujours_rien|encore|sans",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "encore une|un soirée|nuit|journée|semaine|week-end sans|sous|à",
+      sev: "medium",
+    },
+    { type: "unresolved", p: "tant pis", sev: "low", end: true },
+    { type: "unresolved", p: "on|j' a|ai l'habitude", sev: "low", end: true },
+    { type: "unresolved", p: "c'est|ça_ne_peut plus possible|durer|tenable", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "ça ne m'aide|m'avance|me_sert * pas|rien|à_rien",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    { type: "unresolved", p: "je ne peux toujours rien|pas", sev: "medium", neg: false },
+    // Long wait: the wait in the contact itself (queue, hold music, voice bot).
+    {
+      type: "long_wait",
+      p: "quart|quarts|demi-heure|demi_heure|heure ** que * j'attends|je_patiente|j'écoute|je_suis|je_poireaute|j'essaie|on_me_fait_attendre|je_tombe",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "bon|grand quart d'heure", sev: "medium" },
+    { type: "long_wait", p: "trois quarts d'heure", sev: "high" },
+    {
+      type: "long_wait",
+      p: "#n minutes|minute|heure|heures ** musique|robot|serveur_vocal|standard|répondeur|attente",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "musique|robot|serveur_vocal|standard|répondeur ** #n minutes|minute|heure|heures|quart_d'heure|demi-heure",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "votre|cette|la|petite musique", sev: "low" },
+    { type: "long_wait", p: "musique d'attente", sev: "low" },
+    {
+      type: "long_wait",
+      p: "enfin quelqu'un|un_humain|une_personne|un_être_humain|une_vraie_personne|ça_répond|on_me_répond",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "impossible de * vous joindre|vous_avoir|avoir_quelqu'un|tomber_sur_quelqu'un",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "long_wait", p: "personne ne * répond|décroche", sev: "medium", neg: false },
+    // Repeat contact: the customer's own earlier contacts (call, e-mail, chat, shop, letter).
+    {
+      type: "repeat_contact",
+      p: "j'ai|je_vous_ai|on_a * déjà * appelé|téléphoné|écrit|envoyé|signalé|contacté|fait|essayé|relancé|rappelé|déclaré",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "j'ai|je_vous_ai|j'avais|je_vous_avais * appelé|téléphoné|écrit|envoyé|signalé|contacté|relancé|rappelé|déclaré|réclamé * lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|avant-hier|la_semaine|le_mois|il_y_a|en|par|deux_fois|plusieurs_fois|#n",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "je vous ai envoyé|écrit * #n|plusieurs|des * mails|courriers|lettres|messages|e-mails",
+      sev: "medium",
+    },
+    { type: "repeat_contact", p: "je me permets de rappeler|relancer", sev: "medium" },
+    { type: "repeat_contact", p: "je rappelle|relance", sev: "low" },
+    {
+      type: "repeat_contact",
+      p: "j'ai|j'avais * déjà * essayé|utilisé|fait * votre|le|la * chat|tchat|assistant|appli|application|site|formulaire|agence|boutique",
+      sev: "medium",
+    },
+    { type: "repeat_contact", p: "les|à_chaque #n fois|fois", sev: "medium" },
+    { type: "repeat_contact", p: "chaque fois|à_chaque_fois * on me|m'a|on_m'a|vous", sev: "medium" },
+    {
+      type: "repeat_contact",
+      p: "je suis passé|passée|allé|allée * à|en * agence|l'agence|boutique|magasin|guichet|accueil",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "ça fait #n|plusieurs fois que * j'appelle|je_rappelle|j'écris|je_vous",
+      sev: "high",
+    },
+    { type: "repeat_contact", p: "#o appel|fois|relance|mail|courrier", sev: "medium" },
+    // Transfer loop: sent from one to another (two redirections or a loop idiom).
+    {
+      type: "transfer_loop",
+      p: "m'a|m'ont|me|on_m'a|on_me * passé|passée|renvoyé|renvoyée|renvoie|renvoient|transféré|transférée|redirigé|redirigée|redonné|orienté|orientée|baladé|baladée",
+      sev: "medium",
+      minCount: 2,
+    },
+    {
+      type: "transfer_loop",
+      p: "m'a|m'ont|on_m'a|me * dit|demandé * d'appeler|de_rappeler|de_voir|de_contacter|de_m'adresser|d'aller|de_passer|de_revoir",
+      sev: "medium",
+      minCount: 2,
+    },
+    { type: "transfer_loop", p: "tourne|tournent|tourner en rond", sev: "high" },
+    { type: "transfer_loop", p: "ping-pong|ping_pong|balle_de_ping-pong", sev: "high" },
+    { type: "transfer_loop", p: "se renvoient|renvoyer la balle", sev: "high" },
+    { type: "transfer_loop", p: "d'un service|interlocuteur|conseiller à l'autre", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "#o personne|service|conseiller|conseillère|interlocuteur * à qui|que|qui|auquel|en",
+      sev: "high",
+    },
+    { type: "transfer_loop", p: "encore un * transfert|autre_service", sev: "medium" },
+    // Churn threat: leaving because of dissatisfaction (conditional, competitor, elsewhere).
+    {
+      type: "churn_threat",
+      p: "regarder|voir|aller|chercher|irai|vais * ailleurs|chez_un_autre|chez_d'autres|la_concurrence|ce_qui_se_fait_ailleurs|chez_la_concurrence",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "passerai|irai|passer|aller * par|chez * une|un * autre * agence|opérateur|fournisseur|banque|assureur|compagnie|prestataire|enseigne|transporteur",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "arrête|arrêter|arrêterai|arrêtons * de * travailler|bosser|commander|acheter * avec|chez * vous",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "on|je arrête|arrêterai * avec vous", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "vous allez|vous_risquez_de * perdre * un|une * client|cliente|clients",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "plus jamais * chez vous", sev: "high", neg: false },
+    {
+      type: "churn_threat",
+      p: "si * ça|cela|c'est|ce_n'est|vous|rien * je|on * résilie|pars|change|vais_voir|quitte|partirai|résilierai|changerai",
+      sev: "high",
+    },
+    // Billing dispute: contesting an amount as wrong or unjustified.
+    {
+      type: "billing_dispute",
+      p: "je veux|voudrais|exige|demande * être|qu'on|que_vous * rembourse|remboursé|remboursée|me_rembourse|me_rembourser",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "je conteste|contestons|conteste_ce|conteste_cette|voudrais_contester",
+      sev: "medium",
+    },
+    { type: "billing_dispute", p: "je ne les|le|la dois pas", sev: "medium", neg: false },
+    { type: "billing_dispute", p: "c'est une erreur", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "c'est une blague|arnaque|escroquerie|honte|du_vol",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "je n'ai * rien|jamais|pas * consommé|utilisé|commandé|demandé|souscrit|reçu|appelé",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "pas normal|justifié|justifiée|logique|possible",
+      sev: "low",
+      ctx: "billing",
+      neg: false,
+    },
     // Rudeness (either speaker)
     {
       type: "rudeness",
@@ -609,6 +837,54 @@ export const FR: LangData = {
     { type: "rudeness", p: "bravo ** encore", sev: "medium", who: "agent" },
     { type: "rudeness", p: "vous auriez dû lire|faire_attention|vérifier", sev: "low", who: "agent" },
     { type: "rudeness", p: "arrêtez de * crier|hurler|vous_plaindre|me_couper", sev: "low", who: "agent" },
+    // Dismissive agent (brushing the customer off, blaming, disbelief): spoken French drops the "ne".
+    { type: "rudeness", p: "en sais rien moi", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "qu'est-ce que j'en sais", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "si vous le|la|les|l' aviez lu|lue|lus|lues|écouté|vérifié|regardé",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "si vous aviez lu|écouté|vérifié|regardé|fait_attention",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "je ne vais pas vous inventer|sortir", sev: "medium", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "je ne vais pas vous le|la * répéter|redire|réexpliquer",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "j'ai d'autres appels|clients|personnes * qui attendent|en_attente",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "si ça vous chante", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "tout le monde * nous|me * dit|raconte * ça|la_même_chose|que",
+      sev: "low",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "de mon côté * il n'y a rien à faire|voir|vérifier",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "il n'y a rien à vérifier|voir|redire", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "c'est comme ça * et|point", sev: "medium", who: "agent" },
+    // Curt brush-offs: only a whole short turn ("Comme vous voulez. Au revoir.").
+    { type: "rudeness", p: "comme|si vous voulez", sev: "low", who: "agent", maxWords: 5 },
+    { type: "rudeness", p: "et alors", sev: "low", who: "agent", maxWords: 4 },
   ],
   agentTransfers: [
     "je vous transf~|transfère",
@@ -867,6 +1143,33 @@ export const FR: LangData = {
     ["sales", "ouvrir un compte|livret", 0.6],
     ["sales", "simulation|prêt|crédit_immobilier|crédit_conso", 0.4],
     ["sales", "option|options|upgrade|montée_en_gamme|changer_de_forfait", 0.35],
+    // Purchase intent said in other words (buy, subscribe, add, upgrade, book, ask a price).
+    [
+      "sales",
+      "je voudrais|voudrions|souhaite|souhaiterais|aimerais|veux|cherche|compte * souscrire|commander|acheter|réserver|ajouter|prendre|m'abonner|passer_à|passer_au|passer_en|installer|louer|équiper",
+      0.8,
+    ],
+    ["sales", "il me faudrait|faut|faudra * un|une|des|deux|#n", 0.6],
+    ["sales", "ajouter * à|sur * mon|notre * contrat|forfait|abonnement|compte|box", 0.7],
+    ["sales", "un tarif|un_prix|vos_tarifs|vos_prix|le_tarif|le_prix * pour", 0.6],
+    ["sales", "combien * ça|cela|ça_me * coûte|coûterait|reviendrait|fait", 0.5],
+    ["sales", "première souscription|premier_contrat|nouveau_client|nouvelle_cliente", 0.6],
+    ["sales", "emménag~|déménag~", 0.3],
+    ["sales", "je suis intéressé|intéressée", 0.7],
+  ],
+  wrongNumber: [
+    "mauvais|faux numéro|numéros",
+    "trompé|trompée|trompés|trompez|trompe * numéro|endroit|société|entreprise",
+    "me suis trompé|trompée",
+    "dû me tromper",
+    "vous vous êtes trompé|trompée",
+    "erreur de numéro",
+    "pas le bon numéro|endroit",
+    "composé * mauvais|faux",
+    "croyais|pensais * appeler|tomber|être",
+    "vous êtes tombé|tombée|tombés",
+    "c'est|n'est pas ici",
+    "c'est|n'est|êtes|n'êtes pas * garage|restaurant|pizzeria|hôtel|dépanneuse|dépanneur|magasin|boutique|hôpital|cabinet|société",
   ],
   lists: {
     profanity: [
@@ -883,7 +1186,8 @@ export const FR: LangData = {
     negative_phrasing: [
       "je ne peux rien * faire|pour_vous",
       "on ne peut rien * faire|pour_vous",
-      "il n'y a rien à faire",
+      "il n'y a rien à faire|à_voir|à_vérifier madame|monsieur",
+      "de mon côté * il n'y a rien à faire",
       "je n'y peux rien",
       "ce n'est pas mon problème|mon_souci|mon_affaire|de_mon_ressort|de_ma_faute|mon_service|mon_rôle|mon_travail",
       "ce n'est pas possible",
@@ -901,4 +1205,5 @@ export const FR: LangData = {
       "ce n'est pas moi qui décide",
     ],
   },
+  families: FR_FAMILIES,
 };

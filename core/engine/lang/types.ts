@@ -6,6 +6,31 @@ export type Category = (typeof DEFAULT_CATEGORIES)[number];
 export type BuiltinList = "profanity" | "jargon" | "negative_phrasing";
 
 /**
+ * Paraphrase families of the agent's conduct: the other words a rubric phrase can be said in. A
+ * criterion whose phrases belong to a family also passes on the family's phrasings (criteria.ts).
+ */
+export const FAMILY_IDS = [
+  "greeting",
+  "self_intro",
+  "identification",
+  "rephrasing",
+  "more_help",
+  "closing",
+  "hold_permission",
+  "hold_thanks",
+  "timeframe",
+  "commitment",
+  "outbound",
+] as const;
+export type FamilyId = (typeof FAMILY_IDS)[number];
+/**
+ * `nameAfter` / `nameBefore`: a first name must follow / precede the match ("c'est Thomas",
+ * "Sinead speaking"); `strong`: a timeframe that is a commitment by itself ("sous 48 heures").
+ */
+export type FamilySlot = "nameAfter" | "nameBefore" | "strong";
+export type FamilyPatterns = Partial<Record<FamilyId, (string | [string, FamilySlot])[]>>;
+
+/**
  * One irritant pattern (syntax in `lexicon.ts`).
  * - `who`: whose speech it is looked for in (default customer). The agent reformulating a
  *   customer's threat ("vous dites que vous voulez résilier ?") is therefore never a threat.
@@ -27,6 +52,18 @@ export interface IrritantRule {
   ctx?: Category;
   /** Words that, right after the match (same clause, 3 words), cancel it ("cancel my order" is no churn). */
   unless?: string;
+  /** Only in a turn of at most this many words: a curt brush-off ("Up to you.") is rude, the words in a sentence are not. */
+  maxWords?: number;
+  /**
+   * `dissatisfied`: counts only in a call where the customer is dissatisfied (another irritant, or
+   * a clearly negative turn) — a cancellation for a neutral reason (moving abroad) is no threat.
+   * `afterContact`: a problem that persists counts once the customer has been in contact before
+   * (a repeat contact in the call) or after their opening turns — the problem statement itself,
+   * on a first contact, is no unresolved issue.
+   */
+  cond?: "dissatisfied" | "afterContact";
+  /** Counts when said in at least this many places of the customer's speech (a loop is two redirections). */
+  minCount?: number;
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
@@ -60,5 +97,11 @@ export interface LangData {
   /** Customer request phrases (the reason for the call). */
   requests: string[];
   categories: CategoryRule[];
+  /**
+   * A caller who dialled the wrong company ("wrong number", "je me suis trompé de numéro"): in a
+   * short call, the convention makes it an information request (categories.ts).
+   */
+  wrongNumber: string[];
   lists: Record<BuiltinList, string[]>;
+  families: FamilyPatterns;
 }

@@ -61,6 +61,9 @@ export const calls = sqliteTable(
     /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
     ftsId: integer("fts_id"),
     score: real("score"),
+    /** Beside the score (issue 14): the share of the grid it was judged on, and the uncertain findings. */
+    evaluatedWeightPct: real("evaluated_weight_pct"),
+    uncertainCount: integer("uncertain_count"),
     /** From the current analysis, for dashboards (D1): silence % and end sentiment. */
     silencePct: real("silence_pct"),
     sentimentEnd: real("sentiment_end"),

@@ -36,21 +36,53 @@ function EvidenceList({ c, items }: { c: PortalContext; items: Evidence[] }): Ch
 
 const resultLabel = (c: PortalContext, r: string) => trOr(c, `review.result.${r}`, r);
 
+/**
+ * Beside the automatic score: which criteria were not judged and what the engine is unsure of —
+ * the score rests on the rest of the grid only.
+ */
+function CoverageNote({ c, a }: { c: PortalContext; a: Analysis }): Child {
+  const _ = tr(c);
+  const label = (id: string) => a.criteria.find((x) => x.id === id)?.label ?? id;
+  const u = a.coverage.uncertain;
+  const uncertain = [
+    ...u.criteria.map(label),
+    ...u.irritants.map((t) => trOr(c, `irritant.${t}`, t)),
+    ...u.categories.map((id) => trOr(c, `category.${id}`, id)),
+  ];
+  const notJudged = a.coverage.notEvaluated.map(label);
+  return (
+    <div class="coverage" data-coverage title={_("review.coverage_title")}>
+      {notJudged.length ? (
+        <p class="muted">{_("review.not_judged", { list: notJudged.join(", ") })}</p>
+      ) : null}
+      {uncertain.length ? <p class="muted">{_("review.uncertain", { list: uncertain.join(", ") })}</p> : null}
+      {!notJudged.length && !uncertain.length ? <p class="muted">{_("review.all_judged")}</p> : null}
+    </div>
+  );
+}
+
 /** The automatic analysis (D2): score, criteria by section with evidence, irritants, categories… */
 export function AnalysisSection({ c, a, mine }: { c: PortalContext; a: Analysis; mine: ReviewView | null }) {
   const _ = tr(c);
   const locale = c.get("locale") ?? "fr";
   const sections = [...new Set(a.criteria.map((x) => x.sectionId))];
+  const u = a.coverage.uncertain;
+  const uncertainCount = u.criteria.length + u.irritants.length + u.categories.length;
   return (
     <section aria-labelledby="analysis-h">
       <h2 id="analysis-h">{_("review.analysis")}</h2>
       <p>
         <strong data-score>{a.score === null ? "—" : num(locale, a.score)}</strong> / 100{" "}
         <span class="badge">{_("review.automatic")}</span>{" "}
+        <span data-score-coverage>
+          {_("score.coverage", { pct: num(locale, a.coverage.evaluatedWeightPct) })}
+          {uncertainCount ? ` · ${_("score.uncertain", { n: uncertainCount })}` : ""}
+        </span>{" "}
         {a.passed === null ? "" : a.passed ? _("review.passed") : _("review.not_passed")}
         {a.criticalFail ? ` · ${_("review.critical_fail")}` : ""}
         {a.needsReview ? ` · ${_("review.needs_review")}` : ""}
       </p>
+      <CoverageNote c={c} a={a} />
       {a.summary ? <p>{a.summary}</p> : null}
       {sections.map((sid) => (
         <table class="criteria">
@@ -99,9 +131,13 @@ export function AnalysisSection({ c, a, mine }: { c: PortalContext; a: Analysis;
       {a.irritants.length ? (
         <ul>
           {a.irritants.map((i) => (
-            <li data-irritant={i.type}>
+            <li data-irritant={i.type} data-uncertain={i.uncertain ? "" : undefined}>
               {trOr(c, `irritant.${i.type}`, i.type)} ({_(`review.severity.${i.severity}` as MessageKey)},{" "}
-              {_(`calls.speaker.${i.speaker}` as MessageKey)})
+              {_(`calls.speaker.${i.speaker}` as MessageKey)}
+              {i.confidence !== undefined
+                ? `, ${_("review.confidence", { pct: Math.round(i.confidence * 100) })}`
+                : ""}
+              {i.uncertain ? `, ${_("review.uncertain_mark")}` : ""})
               <EvidenceList c={c} items={i.evidence} />
             </li>
           ))}
@@ -113,7 +149,10 @@ export function AnalysisSection({ c, a, mine }: { c: PortalContext; a: Analysis;
       <p>
         {a.categories.length
           ? a.categories
-              .map((x) => `${trOr(c, `category.${x.id}`, x.id)} (${Math.round(x.confidence * 100)} %)`)
+              .map(
+                (x) =>
+                  `${trOr(c, `category.${x.id}`, x.id)} (${Math.round(x.confidence * 100)} %${x.uncertain ? `, ${_("review.uncertain_mark")}` : ""})`,
+              )
               .join(", ")
           : "—"}
       </p>

@@ -74,6 +74,23 @@ export function num(locale: Locale, n: number): string {
 }
 
 /**
+ * What an automatic score rests on, said beside it (issue 14): "on 88% of the grid", and how many
+ * findings the engine returned uncertain — so a 100 judged on a fifth of the grid never reads as a
+ * clean pass. Empty when the call has no score or predates the figure.
+ */
+export function scoreCoverage(
+  _: (key: MessageKey, params?: Record<string, string | number>) => string,
+  locale: Locale,
+  x: { evaluatedWeightPct: number | null; uncertainCount: number | null },
+): string {
+  const parts: string[] = [];
+  if (x.evaluatedWeightPct !== null)
+    parts.push(_("score.coverage", { pct: num(locale, x.evaluatedWeightPct) }));
+  if (x.uncertainCount) parts.push(_("score.uncertain", { n: x.uncertainCount }));
+  return parts.join(" · ");
+}
+
+/**
  * State-changing requests the page's script sends (JSON, raw audio) are not form posts, so the
  * app-wide CSRF middleware (hono/csrf, which judges form content types only) lets them through.
  * Browsers cannot send them cross-site without a CORS preflight we never grant, but the portal
