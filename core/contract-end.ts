@@ -41,6 +41,7 @@ import { tenantTables, type WipeState, wipe } from "./location-migration";
 import { sendMail } from "./mail";
 import { BILLING_RETENTION_YEARS, effectiveRetention } from "./retention";
 import { tenantById } from "./tenants";
+import { checkConfirmName } from "./transfers";
 
 /**
  * Contract end (F7, GDPR art. 28(3)(g)): at the tenant's choice, export then delete, or delete.
@@ -99,11 +100,7 @@ export async function requestContractEnd(
   input: { export: boolean; confirmName: string },
   now = Date.now(),
 ) {
-  if (input.confirmName.trim() !== ctx.tenant.name)
-    throw new ApiError("validation_failed", "Type the organisation's exact name to confirm", {
-      errors: [{ pointer: "/confirmName", detail: "does not match the organisation's name" }],
-      messageKey: "contract.error.name",
-    });
+  checkConfirmName(ctx, input.confirmName, "contract.error.name");
   if (ctx.tenant.legalHoldReason)
     throw new ApiError("conflict", `The organisation is under legal hold: ${ctx.tenant.legalHoldReason}`, {
       messageKey: "contract.error.hold",

@@ -471,7 +471,7 @@ describe("data location move (F2)", () => {
     const put = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: t.tenant.name },
     });
     expect(put.status).toBe(202);
     const { migration } = (await put.json()) as { migration: { id: string; status: string } };
@@ -479,7 +479,7 @@ describe("data location move (F2)", () => {
     const again = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: t.tenant.name },
     });
     expect(((await again.json()) as { migration: { id: string } }).migration.id).toBe(migration.id);
 
@@ -599,7 +599,7 @@ describe("data location move (F2)", () => {
     const job = await call("/api/v1/settings/location", {
       method: "PUT",
       key: other.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: other.tenant.name },
     });
     const { migration } = (await job.json()) as { migration: { id: string } };
     expect((await call(`/api/v1/jobs/${migration.id}`, { key: t.key })).status).toBe(404);

@@ -6,6 +6,7 @@ import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
 import { statsEn } from "./features/stats";
+import { trustEn } from "./features/trust";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {
@@ -263,7 +264,7 @@ export const en = {
   "settings.location.value.eu": "European Union",
   "settings.location.value.us": "United States",
   "settings.location.note":
-    "Your recordings, transcripts and analyses are stored in this location. Moving them elsewhere is a migration job (copy, checksum verification, switch-over, deletion at the source), requested from support; it cannot be changed on this page.",
+    "Your recordings, transcripts and analyses are stored in this location. Moving them elsewhere is a migration job (copy, checksum verification, switch-over, deletion at the source) that you start from Data governance (/governance); a move out of the EU needs an owner and is explained there, as below.",
   "settings.scope.legend": "Processing scope",
   "settings.scope.in_region": "In region only (recommended)",
   "settings.scope.in_region_help":
@@ -597,4 +598,5 @@ export const en = {
   ...importsEn,
   ...qualityEn,
   ...opsEn,
+  ...trustEn,
 } as const satisfies Record<string, string>;

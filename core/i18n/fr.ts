@@ -7,6 +7,7 @@ import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { statsFr } from "./features/stats";
+import { trustFr } from "./features/trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -257,7 +258,7 @@ export const fr: Record<keyof typeof en, string> = {
   "settings.location.value.eu": "Union européenne",
   "settings.location.value.us": "États-Unis",
   "settings.location.note":
-    "Vos enregistrements, transcriptions et analyses sont stockés dans cette zone. Les déplacer ailleurs passe par une migration (copie, vérification des empreintes, bascule, suppression à la source) à demander au support ; ce choix ne se modifie pas sur cette page.",
+    "Vos enregistrements, transcriptions et analyses sont stockés dans cette zone. Les déplacer ailleurs est une migration (copie, vérification des empreintes, bascule, suppression à la source) que vous lancez depuis Gouvernance des données (/governance) ; un transfert hors de l'UE demande un propriétaire et y est expliqué, comme ci-dessous.",
   "settings.scope.legend": "Périmètre de traitement",
   "settings.scope.in_region": "Dans la zone uniquement (recommandé)",
   "settings.scope.in_region_help":
@@ -596,4 +597,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...importsFr,
   ...qualityFr,
   ...opsFr,
+  ...trustFr,
 };
