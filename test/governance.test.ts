@@ -23,10 +23,11 @@ import {
   supportMessages,
   supportTickets,
   tenants,
+  users,
 } from "../db/schema/control";
 import { analyses, calls } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -215,6 +216,13 @@ describe("retention purge (F1)", () => {
     const done = await drive(job.id);
     expect(done?.result).toMatchObject({ skipped: "legal hold" });
     expect((await call(`/api/v1/calls/${old}`, { key: t.key })).status).toBe(200);
+    // The runs table says why nothing went (issue 16 point 4), in both languages.
+    const cookie = await loginCookie(t.users.admin.email);
+    const en = await (await call("/governance", { cookie })).text();
+    expect(en).toContain("Skipped: legal hold");
+    expect(en).not.toContain("Nothing had expired");
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    expect(await (await call("/governance", { cookie })).text()).toContain("Ignoré : conservation légale");
   }, 30_000);
 
   it("a run killed part way resumes and finishes; a step delivered twice does nothing; counts are exact", async () => {

@@ -148,10 +148,12 @@ async function governancePage(
             <Head cols={[_("gov.runs.col.started"), _("gov.runs.col.status"), _("gov.runs.col.deleted")]} />
             <tbody>
               {runs.map((j) => {
-                const counts = ((j.result ?? j.progress) as { counts?: Record<string, number> }).counts ?? {};
-                const parts = Object.entries(counts)
+                const out = (j.result ?? j.progress) as { counts?: Record<string, number>; skipped?: string };
+                const parts = Object.entries(out.counts ?? {})
                   .filter(([, n]) => n > 0)
                   .map(([k, n]) => `${_(`retention.count.${k}` as never)}: ${n}`);
+                // A held tenant's run deleted nothing because it was told not to: say so.
+                if (out.skipped === "legal hold") parts.unshift(_("gov.runs.skipped_hold"));
                 return (
                   <tr>
                     <td>{fmtDate(c, j.createdAt)}</td>

@@ -1,5 +1,12 @@
 /** Strings of transfers outside the EU and of notifications (issue #16, points 3 and 4). */
 export const trustEn = {
+  "gov.runs.skipped_hold": "Skipped: legal hold (call data and support tickets kept)",
+  "legal.category.account": "account details (name, e-mail)",
+  "legal.category.calls": "call metadata",
+  "legal.category.audio": "recordings",
+  "legal.category.transcripts": "transcripts",
+  "legal.category.analyses": "analyses and scores",
+  "legal.category.billing": "billing details",
   "transfer.title": "A transfer outside the EU",
   "transfer.location_us.what":
     "Your recordings, transcripts and analyses would be stored in the United States (Cloudflare, US jurisdiction) instead of the European Union, and the copy in the EU deleted.",
@@ -26,6 +33,13 @@ export const trustEn = {
 };
 
 export const trustFr: Record<keyof typeof trustEn, string> = {
+  "gov.runs.skipped_hold": "Ignoré : conservation légale (données d'appels et tickets conservés)",
+  "legal.category.account": "données de compte (nom, e-mail)",
+  "legal.category.calls": "métadonnées des appels",
+  "legal.category.audio": "enregistrements",
+  "legal.category.transcripts": "transcriptions",
+  "legal.category.analyses": "analyses et notes",
+  "legal.category.billing": "données de facturation",
   "transfer.title": "Un transfert hors de l'UE",
   "transfer.location_us.what":
     "Vos enregistrements, transcriptions et analyses seraient stockés aux États-Unis (Cloudflare, juridiction américaine) au lieu de l'Union européenne, et la copie dans l'UE supprimée.",
