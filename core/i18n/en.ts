@@ -556,7 +556,7 @@ export const en = {
     "Hello,\n\nWe have published a substantial update of our privacy policy (version {version}), effective on {date}.\n\nRead it here: {url}\n\nYou will be asked to acknowledge it when you next sign in.\n\nCallCenterRate",
   "legal.mail.subprocessor.subject": "CallCenterRate: new sub-processor announced ({name})",
   "legal.mail.subprocessor.text":
-    "Hello,\n\nWe will start using a new sub-processor, {name}, on {date}.\n\nThe list and details: {url}\n\nYou may object before that date from the API (POST /api/v1/subprocessors/{id}/objections) or by replying to this e-mail.\n\nCallCenterRate",
+    "Hello,\n\nWe will start using a new sub-processor, {name}, on {date}.\n\nThe list and details: {url}\n\nYou may object before that date from the API (POST {objectUrl}) or by replying to this e-mail.\n\nCallCenterRate",
   "ops.nav.legal": "Legal",
   "ops.legal.title": "Privacy policy and sub-processors",
   "ops.legal.publish": "Publish a privacy policy version",

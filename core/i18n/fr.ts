@@ -554,7 +554,7 @@ export const fr: Record<keyof typeof en, string> = {
     "Bonjour,\n\nNous avons publié une mise à jour substantielle de notre politique de confidentialité (version {version}), applicable le {date}.\n\nPour la lire : {url}\n\nIl vous sera demandé d'en prendre acte à votre prochaine connexion.\n\nCallCenterRate",
   "legal.mail.subprocessor.subject": "CallCenterRate : nouveau sous-traitant annoncé ({name})",
   "legal.mail.subprocessor.text":
-    "Bonjour,\n\nNous ferons appel à un nouveau sous-traitant, {name}, à partir du {date}.\n\nLa liste et le détail : {url}\n\nVous pouvez vous y opposer avant cette date depuis l'API (POST /api/v1/subprocessors/{id}/objections) ou en répondant à ce message.\n\nCallCenterRate",
+    "Bonjour,\n\nNous ferons appel à un nouveau sous-traitant, {name}, à partir du {date}.\n\nLa liste et le détail : {url}\n\nVous pouvez vous y opposer avant cette date depuis l'API (POST {objectUrl}) ou en répondant à ce message.\n\nCallCenterRate",
   "ops.nav.legal": "Juridique",
   "ops.legal.title": "Politique de confidentialité et sous-traitants",
   "ops.legal.publish": "Publier une version de la politique de confidentialité",
