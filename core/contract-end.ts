@@ -13,6 +13,7 @@ import {
   type Job,
   jobs,
   memberships,
+  notices,
   recoveryCodes,
   securityAlerts,
   sessions,
@@ -493,6 +494,7 @@ async function deleteControlRows(env: Env, tenantId: string) {
     db.delete(abuseSettings).where(eq(abuseSettings.tenantId, tenantId)),
     db.delete(abuseEvents).where(eq(abuseEvents.tenantId, tenantId)),
     db.delete(securityAlerts).where(eq(securityAlerts.tenantId, tenantId)),
+    db.delete(notices).where(eq(notices.tenantId, tenantId)),
     db
       .update(breachNotifications)
       .set({ tenantId: pseudonym })

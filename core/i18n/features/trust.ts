@@ -1,5 +1,34 @@
 /** Strings of transfers outside the EU and of notifications (issue #16, points 3 and 4). */
 export const trustEn = {
+  "nav.notices": "Notices",
+  "nav.notices_unread": "Notices ({count} new)",
+  "notices.title": "Notices",
+  "notices.none": "No notice yet.",
+  "notices.mark_read": "Mark all as read",
+  "notices.col.when": "When",
+  "notices.col.what": "What",
+  "notices.open": "Open",
+  "notices.unread": "new",
+  "notice.review_final": "A review of your call {callId} was finalised (score {score}).",
+  "notice.review_disputed": "An agent disputed the review of call {callId}.",
+  "notice.job_done": "{jobName} finished.",
+  "notice.job_failed": "{jobName} failed.",
+  "notice.job.location_migration": "The move of your call data",
+  "notice.job.tenant_export": "The export of your organisation's data",
+  "notice.job.tenant_restore": "The restore of a backup",
+  "notice.job.privacy_export": "The export for a privacy request",
+  "notice.mail.review_final.subject": "CallCenterRate: a review of your call was finalised",
+  "notice.mail.review_final.body":
+    "Hello,\n\nA review of your call {callId} at {tenant} was finalised (score {score}). You can read it, and dispute it within the time your organisation allows: {url}\n\nCallCenterRate",
+  "notice.mail.review_disputed.subject": "CallCenterRate: a review was disputed",
+  "notice.mail.review_disputed.body":
+    "Hello,\n\nAn agent of {tenant} disputed the review of call {callId}. Resolve the dispute here: {url}\n\nCallCenterRate",
+  "notice.mail.job_done.subject": "CallCenterRate: {jobName} finished",
+  "notice.mail.job_done.body":
+    "Hello,\n\n{jobName} ({jobId}) for {tenant} finished. Details: {url}\n\nCallCenterRate",
+  "notice.mail.job_failed.subject": "CallCenterRate: {jobName} failed",
+  "notice.mail.job_failed.body":
+    "Hello,\n\n{jobName} ({jobId}) for {tenant} failed. Details and what to do next: {url}\n\nCallCenterRate",
   "gov.runs.skipped_hold": "Skipped: legal hold (call data and support tickets kept)",
   "legal.category.account": "account details (name, e-mail)",
   "legal.category.calls": "call metadata",
@@ -33,6 +62,35 @@ export const trustEn = {
 };
 
 export const trustFr: Record<keyof typeof trustEn, string> = {
+  "nav.notices": "Notifications",
+  "nav.notices_unread": "Notifications ({count} nouvelles)",
+  "notices.title": "Notifications",
+  "notices.none": "Aucune notification pour l'instant.",
+  "notices.mark_read": "Tout marquer comme lu",
+  "notices.col.when": "Quand",
+  "notices.col.what": "Quoi",
+  "notices.open": "Ouvrir",
+  "notices.unread": "nouveau",
+  "notice.review_final": "Une évaluation de votre appel {callId} a été finalisée (note {score}).",
+  "notice.review_disputed": "Un agent a contesté l'évaluation de l'appel {callId}.",
+  "notice.job_done": "{jobName} : terminé.",
+  "notice.job_failed": "{jobName} : échec.",
+  "notice.job.location_migration": "Le transfert de vos données d'appels",
+  "notice.job.tenant_export": "L'export des données de votre organisation",
+  "notice.job.tenant_restore": "La restauration d'une sauvegarde",
+  "notice.job.privacy_export": "L'export d'une demande de confidentialité",
+  "notice.mail.review_final.subject": "CallCenterRate : une évaluation de votre appel a été finalisée",
+  "notice.mail.review_final.body":
+    "Bonjour,\n\nUne évaluation de votre appel {callId} chez {tenant} a été finalisée (note {score}). Vous pouvez la lire, et la contester dans le délai fixé par votre organisation : {url}\n\nCallCenterRate",
+  "notice.mail.review_disputed.subject": "CallCenterRate : une évaluation a été contestée",
+  "notice.mail.review_disputed.body":
+    "Bonjour,\n\nUn agent de {tenant} a contesté l'évaluation de l'appel {callId}. Traitez la contestation ici : {url}\n\nCallCenterRate",
+  "notice.mail.job_done.subject": "CallCenterRate : {jobName} : terminé",
+  "notice.mail.job_done.body":
+    "Bonjour,\n\n{jobName} ({jobId}) pour {tenant} : terminé. Détails : {url}\n\nCallCenterRate",
+  "notice.mail.job_failed.subject": "CallCenterRate : {jobName} : échec",
+  "notice.mail.job_failed.body":
+    "Bonjour,\n\n{jobName} ({jobId}) pour {tenant} : échec. Détails et suite à donner : {url}\n\nCallCenterRate",
   "gov.runs.skipped_hold": "Ignoré : conservation légale (données d'appels et tickets conservés)",
   "legal.category.account": "données de compte (nom, e-mail)",
   "legal.category.calls": "métadonnées des appels",
