@@ -20,6 +20,8 @@ export type AppEnv = {
     operator: OperatorPrincipal;
     /** Name of the user for the portal header. */
     userName: string;
+    /** Unread in-app notices of the signed-in user, for the portal header. */
+    unreadNotices: number;
     /** Why this POST answers with a page rather than a redirect (apps/middleware/prg.ts). */
     postRendersPage: string;
   };

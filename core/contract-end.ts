@@ -13,6 +13,7 @@ import {
   type Job,
   jobs,
   memberships,
+  notices,
   recoveryCodes,
   reviewSamplingRules,
   securityAlerts,
@@ -42,6 +43,7 @@ import { tenantTables, type WipeState, wipe } from "./location-migration";
 import { sendMail } from "./mail";
 import { BILLING_RETENTION_YEARS, effectiveRetention } from "./retention";
 import { tenantById } from "./tenants";
+import { checkConfirmName } from "./transfers";
 
 /**
  * Contract end (F7, GDPR art. 28(3)(g)): at the tenant's choice, export then delete, or delete.
@@ -100,11 +102,7 @@ export async function requestContractEnd(
   input: { export: boolean; confirmName: string },
   now = Date.now(),
 ) {
-  if (input.confirmName.trim() !== ctx.tenant.name)
-    throw new ApiError("validation_failed", "Type the organisation's exact name to confirm", {
-      errors: [{ pointer: "/confirmName", detail: "does not match the organisation's name" }],
-      messageKey: "contract.error.name",
-    });
+  checkConfirmName(ctx, input.confirmName, "contract.error.name");
   if (ctx.tenant.legalHoldReason)
     throw new ApiError("conflict", `The organisation is under legal hold: ${ctx.tenant.legalHoldReason}`, {
       messageKey: "contract.error.hold",
@@ -498,6 +496,7 @@ async function deleteControlRows(env: Env, tenantId: string) {
     db.delete(reviewSamplingRules).where(eq(reviewSamplingRules.tenantId, tenantId)),
     db.delete(abuseEvents).where(eq(abuseEvents.tenantId, tenantId)),
     db.delete(securityAlerts).where(eq(securityAlerts.tenantId, tenantId)),
+    db.delete(notices).where(eq(notices.tenantId, tenantId)),
     db
       .update(breachNotifications)
       .set({ tenantId: pseudonym })

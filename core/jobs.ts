@@ -133,6 +133,7 @@ export async function runJobStep(
       .update(jobs)
       .set({ status: "failed", error: err.message, updatedAt: now(), finishedAt: now() })
       .where(and(eq(jobs.id, job.id), eq(jobs.steps, job.steps)));
+    await tellStarter(env, job, "failed");
     return "failed";
   }
   const t = now();
@@ -154,7 +155,10 @@ export async function runJobStep(
     .where(and(eq(jobs.id, job.id), eq(jobs.steps, job.steps)))
     .returning({ id: jobs.id });
   if (!saved.length) return "stale"; // a concurrent delivery of the same step won
-  if (finished) return "finished";
+  if (finished) {
+    await tellStarter(env, job, "done");
+    return "finished";
+  }
   if (opts.enqueueNext !== false)
     await enqueueJob(env, { type: "job.step", jobId: job.id, step: job.steps + 1 }, out.delaySeconds);
   return "ran";
@@ -165,6 +169,16 @@ export async function sendNextStep(env: Env, jobId: string): Promise<void> {
   const job = await getJob(env, jobId);
   if (job && (job.status === "queued" || job.status === "running"))
     await enqueueJob(env, { type: "job.step", jobId: job.id, step: job.steps });
+}
+
+/** The person who started a long job hears when it ends (core/notices.ts); never fails the step. */
+async function tellStarter(env: Env, job: Job, status: "done" | "failed") {
+  try {
+    const { notifyJobEnded } = await import("./notices"); // notices → mail → jobs: loaded late
+    await notifyJobEnded(env, job, status);
+  } catch (err) {
+    console.error("job end notice failed", job.id, err);
+  }
 }
 
 /** Cron (every 10 minutes): send again the next step of jobs that have not moved for a while. */

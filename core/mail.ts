@@ -32,6 +32,7 @@ export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
  */
 export function outboxInsert(env: Env, m: OutgoingMail) {
   const id = newId("mail");
+  const text = absoluteLinks(env, m.text);
   const queued = Boolean(env.BREVO_API_KEY);
   const query = controlDb(env)
     .insert(mailOutbox)
@@ -40,13 +41,34 @@ export function outboxInsert(env: Env, m: OutgoingMail) {
       tenantId: m.tenantId ?? null,
       to: m.to,
       subject: m.subject,
-      text: m.text,
+      text,
       kind: m.kind,
       locale: m.locale,
       status: queued ? "queued" : "stored",
       createdAt: Date.now(),
     });
   return { id, queued, query };
+}
+
+/**
+ * A mail has no base URL: a path written in it (a word starting with "/" and a letter) would not
+ * open. The last line of defence behind the callers, which pass absolute URLs: such a path
+ * becomes a link under APP_URL.
+ */
+const RELATIVE_PATH = /(^|[\s(«"'])(\/[A-Za-z][^\s)»"']*)/g;
+export function absoluteLinks(env: Env, text: string): string {
+  return text.replace(
+    RELATIVE_PATH,
+    (_m, before: string, path: string) => before + new URL(path, env.APP_URL).href,
+  );
+}
+
+/** The links of a mail text: absolute URLs and paths, as a reader's mail client would see them. */
+export function mailLinks(text: string): { absolute: string[]; relative: string[] } {
+  return {
+    absolute: [...text.matchAll(/https?:\/\/[^\s)»"']+/g)].map((m) => m[0]),
+    relative: [...text.matchAll(RELATIVE_PATH)].map((m) => m[2]),
+  };
 }
 
 export async function afterOutboxInsert(env: Env, mail: { id: string; queued: boolean }): Promise<void> {

@@ -11,6 +11,7 @@ import {
   webhookDeliveries,
 } from "../db/schema/control";
 import { appendAudit } from "./audit";
+import { quotaState } from "./billing/account";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";
@@ -135,7 +136,7 @@ export async function tenantUsage(env: Env, tenantId: string, now = Date.now()) 
   const db = controlDb(env);
   const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
   const dp = dataPlane(env, tenant);
-  const [members, keys, openTickets, calls] = await Promise.all([
+  const [members, keys, openTickets, calls, quota] = await Promise.all([
     db.select({ n: sql<number>`count(*)` }).from(memberships).where(eq(memberships.tenantId, tenantId)),
     db
       .select({ n: sql<number>`count(*)` })
@@ -153,12 +154,13 @@ export async function tenantUsage(env: Env, tenantId: string, now = Date.now()) 
     dp.d1
       .prepare(
         `select count(*) as total,
-                sum(case when created_at >= ?2 then 1 else 0 end) as month,
-                coalesce(sum(case when created_at >= ?2 and status = 'done' then duration_s else 0 end), 0) as seconds
+                sum(case when created_at >= ?2 then 1 else 0 end) as month
          from calls where tenant_id = ?1`,
       )
       .bind(tenantId, monthStart)
-      .first<{ total: number; month: number | null; seconds: number }>(),
+      .first<{ total: number; month: number | null }>(),
+    // Minutes from the billing ledger, the tenant's own figure: one computation, so they agree.
+    quotaState(env, tenantId, now),
   ]);
   return {
     tenant,
@@ -168,7 +170,7 @@ export async function tenantUsage(env: Env, tenantId: string, now = Date.now()) 
       openTickets: openTickets[0]?.n ?? 0,
       calls: calls?.total ?? 0,
       callsThisMonth: calls?.month ?? 0,
-      analysedMinutesThisMonth: Math.round((calls?.seconds ?? 0) / 60),
+      analysedMinutesThisPeriod: quota.usedMinutes,
     },
   };
 }

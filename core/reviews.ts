@@ -13,6 +13,7 @@ import { computeScore } from "./engine/score";
 import { ApiError, notFound } from "./errors";
 import { markKpiDirty } from "./kpis";
 import { rubricForLanguage } from "./rubrics/language";
+import { membersOfAgent, notify, supervisorsOf } from "./notices";
 import { getRubricVersion } from "./rubrics/service";
 import { emitEvent } from "./webhooks";
 
@@ -215,7 +216,18 @@ export async function saveReview(ctx: Ctx, callId: string, raw: unknown) {
     review: row.id,
     overridden: Object.keys(input.overrides).length,
   });
-  if (input.finalize) await applyReviewedScore(ctx, call.id, call.startedAt);
+  if (input.finalize) {
+    await applyReviewedScore(ctx, call.id, call.startedAt);
+    // The page promises "the agent is notified": the members linked to the call's agent.
+    if (call.agentId)
+      await notify(ctx.env, {
+        tenantId: ctx.tenant.id,
+        to: await membersOfAgent(ctx.env, ctx.tenant.id, call.agentId),
+        kind: "review_final",
+        params: { callId: call.id, score: String(row.score ?? "—") },
+        link: `/calls/${call.id}`,
+      });
+  }
   return reviewView(row, ctx.tenant.disputeWindowDays);
 }
 
@@ -278,6 +290,13 @@ export async function disputeReview(ctx: Ctx, reviewId: string, raw: unknown, no
     .returning();
   if (!row) throw new ApiError("conflict", "The review changed meanwhile; reload it");
   await auditCtx(ctx, "review.disputed", "call", r.callId, { review: r.id });
+  await notify(ctx.env, {
+    tenantId: ctx.tenant.id,
+    to: await supervisorsOf(ctx.env, ctx.tenant.id),
+    kind: "review_disputed",
+    params: { callId: r.callId },
+    link: `/calls/${r.callId}`,
+  });
   await emitEvent(
     ctx.env,
     ctx.tenant.id,

@@ -9,11 +9,14 @@ import { ApiError } from "./errors";
 import { decideProcessing } from "./policy";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
 import { ssoReady } from "./sso";
+import { recordTransfer, requireTransferConsent, transferOf, transferPreview } from "./transfers";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
 export const locationSettingsSchema = z.object({
   location: z.enum(["eu", "us"]).optional(),
   processingScope: z.enum(["in_region", "international"]).optional(),
+  /** The organisation's exact name: required for a transfer outside the EU (core/transfers.ts). */
+  confirmName: z.string().max(200).optional(),
 });
 
 export function getLocationSettings(ctx: Ctx) {
@@ -28,6 +31,16 @@ export function getLocationSettings(ctx: Ctx) {
 
 export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locationSettingsSchema>) {
   const input = locationSettingsSchema.parse(raw);
+  const transfer = transferOf(ctx.tenant, input);
+  if (transfer) await requireTransferConsent(ctx, transfer, input.confirmName);
+  // Described before the change, as the owner saw it when confirming.
+  const preview = transfer ? await transferPreview(ctx, transfer) : null;
+  const out = await applyLocationSettings(ctx, input);
+  if (transfer && preview) await recordTransfer(ctx, transfer, preview);
+  return out;
+}
+
+async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSettingsSchema>) {
   if (input.location && input.location !== ctx.tenant.location) {
     // Moving the data is a job (copy, verify, switch, delete the source); the new processing
     // scope, if any, applies at the switch.

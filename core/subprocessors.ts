@@ -163,6 +163,7 @@ export async function addSubprocessor(
       name: row.name,
       date: formatDateTime(a.locale, row.effectiveAt),
       url: new URL("/legal/subprocessors", env.APP_URL).toString(),
+      objectUrl: new URL(`/api/v1/subprocessors/${row.id}/objections`, env.APP_URL).toString(),
     };
     await sendMail(env, {
       to: a.email,

@@ -501,7 +501,10 @@ export async function operatorReply(
         kind: "support.reply",
         locale,
         subject: t(locale, "support.mail.reply_subject", { subject: ticket.subject }),
-        text: t(locale, "support.mail.reply_body", { subject: ticket.subject, url: `/support/${ticketId}` }),
+        text: t(locale, "support.mail.reply_body", {
+          subject: ticket.subject,
+          url: new URL(`/support/${ticketId}`, env.APP_URL).toString(),
+        }),
       });
     }
   }

@@ -23,10 +23,11 @@ import {
   supportMessages,
   supportTickets,
   tenants,
+  users,
 } from "../db/schema/control";
 import { analyses, calls } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -215,6 +216,13 @@ describe("retention purge (F1)", () => {
     const done = await drive(job.id);
     expect(done?.result).toMatchObject({ skipped: "legal hold" });
     expect((await call(`/api/v1/calls/${old}`, { key: t.key })).status).toBe(200);
+    // The runs table says why nothing went (issue 16 point 4), in both languages.
+    const cookie = await loginCookie(t.users.admin.email);
+    const en = await (await call("/governance", { cookie })).text();
+    expect(en).toContain("Skipped: legal hold");
+    expect(en).not.toContain("Nothing had expired");
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    expect(await (await call("/governance", { cookie })).text()).toContain("Ignoré : conservation légale");
   }, 30_000);
 
   it("a run killed part way resumes and finishes; a step delivered twice does nothing; counts are exact", async () => {
@@ -471,7 +479,7 @@ describe("data location move (F2)", () => {
     const put = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: t.tenant.name },
     });
     expect(put.status).toBe(202);
     const { migration } = (await put.json()) as { migration: { id: string; status: string } };
@@ -479,7 +487,7 @@ describe("data location move (F2)", () => {
     const again = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: t.tenant.name },
     });
     expect(((await again.json()) as { migration: { id: string } }).migration.id).toBe(migration.id);
 
@@ -599,7 +607,7 @@ describe("data location move (F2)", () => {
     const job = await call("/api/v1/settings/location", {
       method: "PUT",
       key: other.key,
-      json: { location: "us" },
+      json: { location: "us", confirmName: other.tenant.name },
     });
     const { migration } = (await job.json()) as { migration: { id: string } };
     expect((await call(`/api/v1/jobs/${migration.id}`, { key: t.key })).status).toBe(404);

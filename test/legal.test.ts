@@ -200,6 +200,11 @@ describe("sub-processors (F5)", () => {
     const pFr = await (await call("/legal/subprocessors", { headers: fr })).text();
     expect(pFr).toContain("Sous-traitants");
     expect(pFr).toContain("Transcription des enregistrements");
+    // Data categories in the page's language, not the registry's codes (issue 16 point 4).
+    expect(pFr).toContain("enregistrements, transcriptions</td>");
+    expect(pFr).toContain("données de compte (nom, e-mail)");
+    expect(pFr).not.toMatch(/<td>[^<]*\baudio\b[^<]*<\/td>/);
+    expect(pEn).toContain("recordings, transcripts</td>");
   });
 
   it("the effective list depends on the tenant's location and chosen providers", async () => {

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { recordAnalysedMinutes } from "../core/billing/metering";
 import { startJob } from "../core/jobs";
 import { controlDb } from "../db/client";
 import { deadLetters } from "../db/schema/control";
@@ -86,5 +87,25 @@ describe("operator console (H2)", () => {
     expect(html).toContain("Calls stored");
     expect(html).toContain("DATA_US_1");
     expect((await call("/ops/tenants/ten_nope", { cookie: op.cookie })).status).toBe(404);
+  });
+
+  it("operator and tenant usage figures agree: one computation from the billing ledger (issue 16 point 4)", async () => {
+    const t = await makeTenant();
+    // Three calls of 61 s: billed 2 minutes each (6), where summing seconds would say 3.
+    for (const id of ["cal_u1", "cal_u2", "cal_u3"]) await recordAnalysedMinutes(E, t.tenant.id, id, 61);
+    const tenantFigure = (
+      (await (await call("/api/v1/billing", { key: t.key })).json()) as { usage: { usedMinutes: number } }
+    ).usage.usedMinutes;
+    expect(tenantFigure).toBe(6);
+    const op = await operatorCookie();
+    const html = await (
+      await call(`/ops/tenants/${t.tenant.id}`, { cookie: op.cookie, headers: { "accept-language": "en" } })
+    ).text();
+    expect(html).toMatch(/Analysed minutes this billing period<\/dt><dd>6<\/dd>/);
+    const billing = await (
+      await call("/ops/billing", { cookie: op.cookie, headers: { "accept-language": "en" } })
+    ).text();
+    const row = billing.slice(billing.indexOf(t.tenant.id));
+    expect(row).toMatch(/<td>6 \/ /);
   });
 });

@@ -166,6 +166,9 @@ const PARITY: Record<string, string[]> = {
 const PERSONAL = /^(GET|POST) \/account(\/|$)/;
 /** Other portal-only routes, each with the reason it has no API operation. */
 const PORTAL_ONLY: Record<string, string> = {
+  "GET /notices":
+    "a person's own in-app notices (reviews of their calls, disputes, their jobs); an API key is no person",
+  "POST /notices/read": "a person marks their own notices read",
   "POST /legal/privacy/accept":
     "a person acknowledges the privacy policy they have read (F4); recorded per user, not an act on tenant data",
 };

@@ -206,7 +206,7 @@ describe("pipeline (C1) through the real queues", () => {
     const intl = await call("/api/v1/settings/location", {
       method: "PUT",
       key: t.key,
-      json: { processingScope: "international" },
+      json: { processingScope: "international", confirmName: t.tenant.name },
     });
     expect(intl.status).toBe(200);
     const ok = await call("/api/v1/settings/providers", {

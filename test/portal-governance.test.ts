@@ -67,7 +67,11 @@ describe("portal: data governance page (D6, F1, F2)", () => {
     expect(await noConfirm.text()).toContain("Tick the box");
     const bad = await form("/governance/location", cookie, { location: "mars", confirm: "on" });
     expect(bad.status).toBe(400);
-    const ok = await form("/governance/location", cookie, { location: "us", confirm: "on" });
+    const ok = await form("/governance/location", cookie, {
+      location: "us",
+      confirm: "on",
+      confirmName: t.tenant.name,
+    });
     expect(ok.status).toBe(303);
     expect(await (await call("/governance", { cookie })).text()).toContain("A move is in progress");
     await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.owner.id));

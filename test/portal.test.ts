@@ -492,7 +492,11 @@ describe("/settings", () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("Choose a processing scope from the list.");
 
-    const r = await post("/settings/location", owner, { processingScope: "international", location: "us" });
+    const r = await post("/settings/location", owner, {
+      processingScope: "international",
+      location: "us",
+      confirmName: t.tenant.name,
+    });
     expect(r.status).toBe(303);
     expect(location(r)).toBe("/settings?done=location");
     let row = await db().query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) });

@@ -8,6 +8,7 @@ import { SESSION_COOKIE, validateSessionToken } from "../../core/auth/session";
 import type { Ctx } from "../../core/context";
 import { ApiError } from "../../core/errors";
 import { isLocale, negotiateLocale } from "../../core/i18n";
+import { unreadNotices } from "../../core/notices";
 import { activeOperator } from "../../core/operators";
 import { type Permission, roleAllows, scopesAllow } from "../../core/rbac";
 import type { User } from "../../db/schema/control";
@@ -168,6 +169,7 @@ async function portalAuth(
   const { ctx, user } = loaded;
   c.set("ctx", ctx);
   c.set("userName", `${user.firstName} ${user.lastName}`.trim() || user.email);
+  c.set("unreadNotices", await unreadNotices(ctx)); // the header's count (apps/portal/home.tsx)
   const role = ctx.actor.type === "user" ? ctx.actor.role : "viewer";
   if (
     ctx.tenant.requireMfa &&

@@ -180,7 +180,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
           <dt>{_("ops.tenant.calls_month")}</dt>
           <dd>{usage.callsThisMonth}</dd>
           <dt>{_("ops.tenant.minutes_month")}</dt>
-          <dd>{usage.analysedMinutesThisMonth}</dd>
+          <dd>{usage.analysedMinutesThisPeriod}</dd>
           <dt>{_("ops.tenant.members")}</dt>
           <dd>{usage.members}</dd>
           <dt>{_("ops.tenant.keys")}</dt>

@@ -33,6 +33,11 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "billing:read")) links.push({ href: "/billing", label: _("nav.billing") });
   if (roleAllows(role, "settings:manage")) links.push({ href: "/security", label: _("nav.security") });
   if (roleAllows(role, "support:use")) links.push({ href: "/support", label: _("nav.support") });
+  const unread = c.get("unreadNotices") ?? 0;
+  links.push({
+    href: "/notices",
+    label: unread ? _("nav.notices_unread", { count: unread }) : _("nav.notices"),
+  });
   links.push({ href: "/account", label: _("nav.account") });
   return { userName: c.get("userName") as string, links };
 }

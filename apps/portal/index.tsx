@@ -12,6 +12,7 @@ import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
 import { registerImportPages } from "./pages/imports";
 import { registerMembers } from "./pages/members";
+import { registerNotices } from "./pages/notices";
 import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
@@ -28,6 +29,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerMembers(app);
   registerApiKeys(app);
   registerSettings(app);
+  registerNotices(app);
   registerGovernance(app);
   registerDashboard(app);
   registerReportPages(app);

@@ -6,7 +6,7 @@ import type { PolicyVersion } from "../../db/schema/control";
 import { access } from "../middleware/access";
 import { readForm, safeNext } from "../portal/forms";
 import { page, tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
+import { Head, trOr } from "../portal/pages/common";
 import type { AppEnv } from "../types";
 
 type C = Context<AppEnv>;
@@ -117,6 +117,16 @@ export function PolicyBanner({ c, version, back = "/" }: { c: C; version: Policy
 }
 
 /** Public legal pages (F4, F5) and the acknowledgement of a policy version. */
+/** The registry stores category codes; an operator's own wording (no code) is shown as typed. */
+function dataCategories(c: Context<AppEnv>, codes: string): string {
+  return codes
+    .split(",")
+    .map((code) => code.trim())
+    .filter(Boolean)
+    .map((code) => trOr(c, `legal.category.${code}`, code))
+    .join(", ");
+}
+
 export function registerLegal(app: Hono<AppEnv>) {
   const pub = access({ kind: "public" });
 
@@ -158,7 +168,7 @@ export function registerLegal(app: Hono<AppEnv>) {
               <tr>
                 <td>{s.name}</td>
                 <td>{loc(c) === "fr" ? s.purposeFr : s.purposeEn}</td>
-                <td>{s.dataCategories.split(",").join(", ")}</td>
+                <td>{dataCategories(c, s.dataCategories)}</td>
                 <td>{s.location}</td>
                 <td>{s.transferMechanism}</td>
                 <td>

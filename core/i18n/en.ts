@@ -8,6 +8,7 @@ import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
 import { reviewQueueEn } from "./features/reviewQueue";
 import { statsEn } from "./features/stats";
+import { trustEn } from "./features/trust";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {
@@ -265,7 +266,7 @@ export const en = {
   "settings.location.value.eu": "European Union",
   "settings.location.value.us": "United States",
   "settings.location.note":
-    "Your recordings, transcripts and analyses are stored in this location. Moving them elsewhere is a migration job (copy, checksum verification, switch-over, deletion at the source), requested from support; it cannot be changed on this page.",
+    "Your recordings, transcripts and analyses are stored in this location. Moving them elsewhere is a migration job (copy, checksum verification, switch-over, deletion at the source) that you start from Data governance (/governance); a move out of the EU needs an owner and is explained there, as below.",
   "settings.scope.legend": "Processing scope",
   "settings.scope.in_region": "In region only (recommended)",
   "settings.scope.in_region_help":
@@ -557,7 +558,7 @@ export const en = {
     "Hello,\n\nWe have published a substantial update of our privacy policy (version {version}), effective on {date}.\n\nRead it here: {url}\n\nYou will be asked to acknowledge it when you next sign in.\n\nCallCenterRate",
   "legal.mail.subprocessor.subject": "CallCenterRate: new sub-processor announced ({name})",
   "legal.mail.subprocessor.text":
-    "Hello,\n\nWe will start using a new sub-processor, {name}, on {date}.\n\nThe list and details: {url}\n\nYou may object before that date from the API (POST /api/v1/subprocessors/{id}/objections) or by replying to this e-mail.\n\nCallCenterRate",
+    "Hello,\n\nWe will start using a new sub-processor, {name}, on {date}.\n\nThe list and details: {url}\n\nYou may object before that date from the API (POST {objectUrl}) or by replying to this e-mail.\n\nCallCenterRate",
   "ops.nav.legal": "Legal",
   "ops.legal.title": "Privacy policy and sub-processors",
   "ops.legal.publish": "Publish a privacy policy version",
@@ -601,4 +602,5 @@ export const en = {
   ...reviewQueueEn,
   ...opsEn,
   ...gridsEn,
+  ...trustEn,
 } as const satisfies Record<string, string>;

@@ -9,6 +9,7 @@ import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { reviewQueueFr } from "./features/reviewQueue";
 import { statsFr } from "./features/stats";
+import { trustFr } from "./features/trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -259,7 +260,7 @@ export const fr: Record<keyof typeof en, string> = {
   "settings.location.value.eu": "Union européenne",
   "settings.location.value.us": "États-Unis",
   "settings.location.note":
-    "Vos enregistrements, transcriptions et analyses sont stockés dans cette zone. Les déplacer ailleurs passe par une migration (copie, vérification des empreintes, bascule, suppression à la source) à demander au support ; ce choix ne se modifie pas sur cette page.",
+    "Vos enregistrements, transcriptions et analyses sont stockés dans cette zone. Les déplacer ailleurs est une migration (copie, vérification des empreintes, bascule, suppression à la source) que vous lancez depuis Gouvernance des données (/governance) ; un transfert hors de l'UE demande un propriétaire et y est expliqué, comme ci-dessous.",
   "settings.scope.legend": "Périmètre de traitement",
   "settings.scope.in_region": "Dans la zone uniquement (recommandé)",
   "settings.scope.in_region_help":
@@ -555,7 +556,7 @@ export const fr: Record<keyof typeof en, string> = {
     "Bonjour,\n\nNous avons publié une mise à jour substantielle de notre politique de confidentialité (version {version}), applicable le {date}.\n\nPour la lire : {url}\n\nIl vous sera demandé d'en prendre acte à votre prochaine connexion.\n\nCallCenterRate",
   "legal.mail.subprocessor.subject": "CallCenterRate : nouveau sous-traitant annoncé ({name})",
   "legal.mail.subprocessor.text":
-    "Bonjour,\n\nNous ferons appel à un nouveau sous-traitant, {name}, à partir du {date}.\n\nLa liste et le détail : {url}\n\nVous pouvez vous y opposer avant cette date depuis l'API (POST /api/v1/subprocessors/{id}/objections) ou en répondant à ce message.\n\nCallCenterRate",
+    "Bonjour,\n\nNous ferons appel à un nouveau sous-traitant, {name}, à partir du {date}.\n\nLa liste et le détail : {url}\n\nVous pouvez vous y opposer avant cette date depuis l'API (POST {objectUrl}) ou en répondant à ce message.\n\nCallCenterRate",
   "ops.nav.legal": "Juridique",
   "ops.legal.title": "Politique de confidentialité et sous-traitants",
   "ops.legal.publish": "Publier une version de la politique de confidentialité",
@@ -600,4 +601,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...reviewQueueFr,
   ...opsFr,
   ...gridsFr,
+  ...trustFr,
 };

@@ -210,18 +210,24 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       path: "/settings/location",
       tags: ["Settings"],
       summary:
-        "Change the processing scope; a different location starts the migration job (202, with the job: copy, verify by checksum, switch, delete the source)",
+        "Change the processing scope; a different location starts the migration job (202, with the job: copy, verify by checksum, switch, delete the source). A transfer outside the EU (an EU tenant moving to `us`, or opening `international` processing) needs a key created by an owner and `confirmName`; every owner and admin is mailed.",
       request: {
         body: jsonBody(
           z.object({
             location: z.enum(["eu", "us"]).optional(),
             processingScope: z.enum(["in_region", "international"]).optional(),
+            confirmName: z.string().max(200).optional().openapi({
+              description:
+                "The organisation's exact name; required for a transfer outside the EU (GDPR art. 44–46)",
+            }),
           }),
         ),
       },
       responses: {
         200: json(Location.extend({ migration: z.null() })),
         202: json(Location.extend({ migration: Job }), "The migration job started (or was already running)"),
+        400: problem("A transfer outside the EU without the organisation's exact name in confirmName"),
+        403: problem("A transfer outside the EU by a key whose creator is not an owner"),
         409: problem("Same location, or another job holds the data"),
       },
     }),

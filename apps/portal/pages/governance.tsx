@@ -34,6 +34,7 @@ import {
   portalPage,
   userCtx,
 } from "./common";
+import { ConfirmNameField, TransferNotice, transferPreviews } from "./transfer-notice";
 
 /**
  * /governance (D6, F1, F2): retention per category with the CNIL guidance, the tenant's legal
@@ -53,6 +54,7 @@ async function governancePage(
   const others = LOCATIONS.filter((l) => l !== ctx.tenant.location);
   const owner = ctx.actor.type === "user" && roleAllows(ctx.actor.role, "tenant:delete");
   const ending = owner ? await getContractEnd(ctx) : null;
+  const previews = await transferPreviews(c);
   const endActive = ending && ["exporting", "awaiting_deletion", "deleting"].includes(ending.status);
   return portalPage(
     c,
@@ -146,10 +148,12 @@ async function governancePage(
             <Head cols={[_("gov.runs.col.started"), _("gov.runs.col.status"), _("gov.runs.col.deleted")]} />
             <tbody>
               {runs.map((j) => {
-                const counts = ((j.result ?? j.progress) as { counts?: Record<string, number> }).counts ?? {};
-                const parts = Object.entries(counts)
+                const out = (j.result ?? j.progress) as { counts?: Record<string, number>; skipped?: string };
+                const parts = Object.entries(out.counts ?? {})
                   .filter(([, n]) => n > 0)
                   .map(([k, n]) => `${_(`retention.count.${k}` as never)}: ${n}`);
+                // A held tenant's run deleted nothing because it was told not to: say so.
+                if (out.skipped === "legal hold") parts.unshift(_("gov.runs.skipped_hold"));
                 return (
                   <tr>
                     <td>{fmtDate(c, j.createdAt)}</td>
@@ -187,6 +191,7 @@ async function governancePage(
         ) : (
           <form method="post" action="/governance/location" class="stack">
             <p class="muted">{_("gov.location.intro")}</p>
+            <TransferNotice c={c} previews={previews} />
             <label for="loc-target">{_("gov.location.target")}</label>
             <select id="loc-target" name="location" required>
               {others.map((l) => (
@@ -199,6 +204,8 @@ async function governancePage(
                 {_("gov.location.confirm")}
               </label>
             </p>
+            {/* Every other location of an EU tenant is outside the EU: the owner confirms it. */}
+            {previews.some((p) => p.kind === "location_us") ? <ConfirmNameField c={c} owner={owner} /> : null}
             <button type="submit">{_("gov.location.submit")}</button>
           </form>
         )}
@@ -336,7 +343,10 @@ export function registerGovernance(app: Hono<AppEnv>) {
       if (f.confirm !== "on") throw invalid("gov.error.confirm", "/confirm");
       if (!(LOCATIONS as readonly string[]).includes(f.location))
         throw invalid("gov.error.location", "/location");
-      await updateLocationSettings(userCtx(c).ctx, { location: f.location as (typeof LOCATIONS)[number] });
+      await updateLocationSettings(userCtx(c).ctx, {
+        location: f.location as (typeof LOCATIONS)[number],
+        confirmName: f.confirmName,
+      });
     }, "location_move"),
   );
   app.post(

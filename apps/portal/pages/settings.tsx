@@ -11,6 +11,7 @@ import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
 import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import { ConfirmNameField, TransferNotice, transferPreviews } from "./transfer-notice";
 
 const SCOPES = ["in_region", "international"] as const;
 type ProcessingScope = (typeof SCOPES)[number];
@@ -18,7 +19,7 @@ const isScope = (v: unknown): v is ProcessingScope =>
   typeof v === "string" && (SCOPES as readonly string[]).includes(v);
 
 /** /settings (D6, F2, A4): data location (read-only), processing scope, second-factor requirement. */
-function settingsPage(
+async function settingsPage(
   c: PortalContext,
   state: { error?: string | null; scope?: string; requireMfa?: boolean; disputeWindowDays?: string } = {},
   status = 200,
@@ -29,6 +30,8 @@ function settingsPage(
   const sec = getSecuritySettings(ctx);
   const scope = state.scope ?? loc.processingScope;
   const requireMfa = state.requireMfa ?? sec.requireMfa;
+  const previews = await transferPreviews(c);
+  const opening = previews.find((p) => p.kind === "international");
   return portalPage(
     c,
     { title: _("settings.title"), error: state.error },
@@ -44,7 +47,10 @@ function settingsPage(
             <strong>{_(`settings.location.value.${loc.location}`)}</strong>
           </dd>
         </dl>
-        <p class="muted">{_("settings.location.note")}</p>
+        <p class="muted">
+          {_("settings.location.note")} <a href="/governance#location-h">{_("nav.governance")}</a>
+        </p>
+        <TransferNotice c={c} previews={previews} />
         <form method="post" action="/settings/location" class="stack">
           <fieldset>
             <legend>{_("settings.scope.legend")}</legend>
@@ -68,6 +74,10 @@ function settingsPage(
               </p>
             ))}
           </fieldset>
+          {/* Opening international processing for EU data is a transfer: the owner confirms it. */}
+          {opening ? (
+            <ConfirmNameField c={c} owner={ctx.actor.type === "user" && ctx.actor.role === "owner"} />
+          ) : null}
           <button type="submit">{_("settings.scope.submit")}</button>
         </form>
       </section>
@@ -127,7 +137,10 @@ export function registerSettings(app: Hono<AppEnv>) {
     try {
       if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
       // The location is never sent from here: moving data is a migration job, not a setting.
-      await updateLocationSettings(userCtx(c).ctx, { processingScope: f.processingScope });
+      await updateLocationSettings(userCtx(c).ctx, {
+        processingScope: f.processingScope,
+        confirmName: f.confirmName,
+      });
       return c.redirect(doneUrl("/settings", "location"), 303);
     } catch (err) {
       const { message, status } = formError(c, err);

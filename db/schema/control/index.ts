@@ -2,6 +2,7 @@ export * from "./apiKeys";
 export * from "./billing";
 export * from "./jobs";
 export * from "./logs";
+export * from "./notices";
 export * from "./ops";
 export * from "./policies";
 export * from "./privacy";

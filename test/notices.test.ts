@@ -1,0 +1,118 @@
+import { and, eq } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { JobFailure, registerJobHandler, runJobStep, startJob } from "../core/jobs";
+import { controlDb } from "../db/client";
+import { mailOutbox, memberships, notices, users } from "../db/schema/control";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+
+afterEach(() => vi.restoreAllMocks());
+
+type Json = Record<string, unknown>;
+const form = (path: string, cookie: string, body: Record<string, string>) =>
+  call(path, { method: "POST", cookie, form: body });
+const text = async (path: string, cookie: string) =>
+  (await (await call(path, { cookie })).text()).replaceAll("&#39;", "'");
+const mailsTo = (t: TestTenant, to: string, kind: string) =>
+  controlDb(E)
+    .select()
+    .from(mailOutbox)
+    .where(and(eq(mailOutbox.tenantId, t.tenant.id), eq(mailOutbox.to, to), eq(mailOutbox.kind, kind)));
+const noticesOf = (userId: string) => controlDb(E).select().from(notices).where(eq(notices.userId, userId));
+
+async function analysedCall(t: TestTenant) {
+  const res = await call("/api/v1/calls", {
+    method: "POST",
+    key: t.key,
+    json: {
+      externalId: "N-1",
+      agent: { externalId: "ag-n", name: "Alice Martin" },
+      transcript: {
+        format: "text",
+        content:
+          "Agent: Bonjour, service client, Alice à l'appareil.\nClient: Ma facture est fausse.\nAgent: Je vous rembourse aujourd'hui. Bonne journée.",
+      },
+    },
+  });
+  const { id } = (await res.json()) as { id: string };
+  for (let i = 0; i < 300; i++) {
+    const c = (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
+    if (c.status === "done") return { id, agentId: c.agentId as string };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("call not analysed");
+}
+
+describe("promises kept: notices and mails (issue 16 point 4)", () => {
+  it("finalising a review tells the agent (notice + mail); a dispute tells the supervisors; FR and EN", async () => {
+    const t = await makeTenant();
+    const { id, agentId } = await analysedCall(t);
+    await controlDb(E)
+      .update(memberships)
+      .set({ agentId })
+      .where(eq(memberships.id, t.users.agent.membershipId));
+    const sup = await loginCookie(t.users.supervisor.email);
+    expect((await form(`/calls/${id}/review`, sup, { finalize: "on" })).status).toBe(303);
+
+    const [n] = await noticesOf(t.users.agent.id);
+    expect(n).toMatchObject({ kind: "review_final", link: `/calls/${id}` });
+    const [mail] = await mailsTo(t, t.users.agent.email, "notice.review_final");
+    expect(mail.subject).toBe("CallCenterRate: a review of your call was finalised");
+    expect(mail.text).toContain(new URL(`/calls/${id}`, E.APP_URL).href);
+
+    const agent = await loginCookie(t.users.agent.email);
+    const home = await text("/notices", agent);
+    expect(home).toContain("Notices (1 new)");
+    expect(home).toContain(`A review of your call ${id} was finalised`);
+    expect(home).toContain(`href="/calls/${id}"`);
+    expect((await form("/notices/read", agent, {})).status).toBe(303);
+    const read = await text("/notices", agent);
+    expect(read).not.toContain("1 new");
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.agent.id));
+    expect(await text("/notices", agent)).toContain(`Une évaluation de votre appel ${id} a été finalisée`);
+
+    const reviews = (await (await call(`/api/v1/calls/${id}/reviews`, { key: t.key })).json()) as {
+      data: { id: string }[];
+    };
+    expect(
+      (await form(`/reviews/${reviews.data[0].id}/dispute`, agent, { reason: "I did it", callId: id }))
+        .status,
+    ).toBe(303);
+    expect((await noticesOf(t.users.supervisor.id)).map((x) => x.kind)).toEqual(["review_disputed"]);
+    const [supMail] = await mailsTo(t, t.users.supervisor.email, "notice.review_disputed");
+    expect(supMail.text).toContain(`disputed the review of call ${id}`);
+    expect(await noticesOf(t.users.admin.id)).toEqual([]);
+  }, 60_000);
+
+  it("whoever started a long job hears when it ends, done or failed; a daily purge tells nobody", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    registerJobHandler("tenant_export", async () => ({ progress: {}, result: { ok: true } }));
+    registerJobHandler("privacy_export", async () => {
+      throw new JobFailure("the subject's data could not be read");
+    });
+    registerJobHandler("retention_purge", async () => ({ progress: {}, result: { counts: {} } }));
+    // Started through the owner's API key: the key's creator is told.
+    const done = await startJob(E, { tenantId: t.tenant.id, kind: "tenant_export", createdBy: t.keyId });
+    expect(await runJobStep(E, { jobId: done.job.id, step: 0 })).toBe("finished");
+    const failed = await startJob(E, {
+      tenantId: t.tenant.id,
+      kind: "privacy_export",
+      createdBy: t.users.admin.id,
+    });
+    expect(await runJobStep(E, { jobId: failed.job.id, step: 0 })).toBe("failed");
+    const purge = await startJob(E, {
+      tenantId: t.tenant.id,
+      kind: "retention_purge",
+      createdBy: t.users.admin.id,
+    });
+    expect(await runJobStep(E, { jobId: purge.job.id, step: 0 })).toBe("finished");
+
+    expect((await noticesOf(t.users.owner.id)).map((n) => n.kind)).toEqual(["job_done"]);
+    expect((await noticesOf(t.users.admin.id)).map((n) => n.kind)).toEqual(["job_failed"]);
+    const [ok] = await mailsTo(t, t.users.owner.email, "notice.job_done");
+    expect(ok.subject).toBe("CallCenterRate: The export of your organisation's data finished");
+    expect(ok.text).toContain(new URL("/security", E.APP_URL).href);
+    const [ko] = await mailsTo(t, t.users.admin.email, "notice.job_failed");
+    expect(ko.text).toContain("The export for a privacy request");
+  });
+});
