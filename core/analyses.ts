@@ -27,6 +27,9 @@ export async function getAnalysis(ctx: Ctx, callId: string) {
     status: "done" as const,
     automatic: true as const,
     ...result,
+    // D1 names the grid, not the stored result: merged duplicate grids (data migration 0012) move
+    // the row to the surviving rubric while the R2 object still names the removed copy.
+    rubric: { id: row.rubricId, version: row.rubricVersion },
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }
