@@ -49,6 +49,8 @@ export interface Report {
   to: string;
   groupBy: ReportGroup;
   team: string | null;
+  /** The tenant's zone: its days are these (kpi_daily is rolled up in it), named in exports. */
+  timeZone: string;
   rows: ReportRow[];
   totals: KpiFigures;
 }
@@ -98,7 +100,15 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
     figures: figures(r),
   }));
   if (groupBy === "agent" && q.team && !ownAgent) out = out.filter((r) => r.team === q.team);
-  return { from: q.from, to: q.to, groupBy, team: q.team ?? null, rows: out, totals: figures(totalRow) };
+  return {
+    from: q.from,
+    to: q.to,
+    groupBy,
+    team: q.team ?? null,
+    timeZone: ctx.tenant.timeZone,
+    rows: out,
+    totals: figures(totalRow),
+  };
 }
 
 // ---- Exports ------------------------------------------------------------------------------------
@@ -117,8 +127,9 @@ const COLUMNS = [
 ] as const satisfies readonly (readonly [keyof KpiFigures, MessageKey])[];
 
 function header(r: Report, locale: Locale): string[] {
+  const group = t(locale, `report.group.${r.groupBy}`);
   return [
-    t(locale, `report.group.${r.groupBy}`),
+    r.groupBy === "day" ? `${group} (${r.timeZone})` : group,
     ...(r.groupBy === "agent" ? [t(locale, "dash.team")] : []),
     ...COLUMNS.map(([, k]) => t(locale, k)),
   ];

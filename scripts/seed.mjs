@@ -298,6 +298,8 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
     require_mfa: false,
     password_login_enabled: true,
     default_locale: t.locale,
+    // The location's business clock (Northwind works on New York time, not Paris time).
+    time_zone: t.location === "us" ? "America/New_York" : "Europe/Paris",
     status: "active",
     created_at: now,
     updated_at: now,

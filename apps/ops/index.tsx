@@ -335,7 +335,7 @@ export function registerOps(app: Hono<AppEnv>) {
                     {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
                   </td>
                   <td>{_(`ops.tenant_status.${t.status}`)}</td>
-                  <td>{formatDateTime(locale, t.createdAt)}</td>
+                  <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
                 </tr>
               ))}
             </tbody>

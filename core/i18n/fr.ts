@@ -7,6 +7,7 @@ import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { statsFr } from "./features/stats";
+import { trustFr } from "./features/trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -596,4 +597,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...importsFr,
   ...qualityFr,
   ...opsFr,
+  ...trustFr,
 };

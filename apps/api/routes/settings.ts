@@ -9,6 +9,7 @@ import {
   updateProviderSettings,
   updateRedactionSettings,
   updateSecuritySettings,
+  updateTimeZone,
 } from "../../../core/settings";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody, problem } from "../openapi";
@@ -24,6 +25,9 @@ const Location = z
       .openapi({ description: "A location move is running; writes to call data are refused" }),
   })
   .openapi("LocationSettings");
+const TimeZone = z
+  .object({ timeZone: z.string().openapi({ example: "America/New_York" }) })
+  .openapi("TimeZoneSettings");
 const Security = z
   .object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() })
   .openapi("SecuritySettings");
@@ -254,5 +258,26 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(Security) },
     }),
     async (c) => c.json(await updateSecuritySettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/time-zone",
+      tags: ["Settings"],
+      summary: "The organisation's time zone (dates on its pages, exports and mails; its days)",
+      responses: { 200: json(TimeZone) },
+    }),
+    (c) => c.json({ timeZone: c.get("ctx").tenant.timeZone }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/time-zone",
+      tags: ["Settings"],
+      summary: "Change the organisation's time zone (an IANA name; an unknown one is a 400 problem)",
+      request: { body: jsonBody(z.object({ timeZone: z.string().max(64) })) },
+      responses: { 200: json(TimeZone) },
+    }),
+    async (c) => c.json(await updateTimeZone(c.get("ctx"), c.req.valid("json")), 200),
   );
 }
