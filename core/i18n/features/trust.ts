@@ -23,6 +23,10 @@ export const trustEn = {
   "security.breach.measures": "Measures taken or proposed",
   "security.breach.contact": "Contact point for more information",
   "security.breach.unknown": "not known yet",
+  "ops.policy_missing.title": "No privacy policy is in force",
+  "ops.policy_missing.body":
+    "Visitors and organisations see no privacy policy, and none can be acknowledged. Publish the platform's policy, written and approved by the people responsible for it, before anything else.",
+  "ops.policy_missing.link": "Publish a policy version",
 } as const satisfies Record<string, string>;
 
 export const trustFr: Record<keyof typeof trustEn, string> = {
@@ -46,4 +50,8 @@ export const trustFr: Record<keyof typeof trustEn, string> = {
   "security.breach.measures": "Mesures prises ou proposées",
   "security.breach.contact": "Point de contact pour en savoir plus",
   "security.breach.unknown": "pas encore connu",
+  "ops.policy_missing.title": "Aucune politique de confidentialité n'est en vigueur",
+  "ops.policy_missing.body":
+    "Les visiteurs et les organisations ne voient aucune politique de confidentialité, et aucune ne peut être acceptée. Publiez la politique de la plateforme, rédigée et validée par ses responsables, avant toute autre chose.",
+  "ops.policy_missing.link": "Publier une version de la politique",
 };
