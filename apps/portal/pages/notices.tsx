@@ -1,0 +1,99 @@
+import type { Hono } from "hono";
+import { isLocale, type Locale, t } from "../../../core/i18n";
+import { getRetention } from "../../../core/retention";
+import { access } from "../../middleware/access";
+import type { AppEnv } from "../../types";
+import { tr } from "../layout";
+import { type PortalContext, portalPage, userCtx } from "./common";
+
+const PROVIDER_NAMES: Record<string, string> = {
+  deepgram: "Deepgram",
+  openai: "OpenAI",
+  assemblyai: "AssemblyAI",
+  anthropic: "Anthropic",
+};
+
+/**
+ * The two notice templates (issue 16 point 7) in `lang`, filled with the organisation's own
+ * settings as they are now: retention per category, data location, speech and analysis
+ * providers, dispute window. Nothing here is stored; the text follows the settings.
+ */
+export function noticeTexts(c: PortalContext, lang: Locale) {
+  const { ctx } = userCtx(c);
+  const tn = ctx.tenant;
+  const org = tn.name;
+  const provider = (p: string, none: "notices.provider.none" | "notices.provider.builtin") =>
+    PROVIDER_NAMES[p] ?? t(lang, none, { org });
+  const r = getRetention(ctx).categories;
+  const params = {
+    org,
+    speech: provider(tn.speechProvider, "notices.provider.none"),
+    analysis: provider(tn.analysisProvider, "notices.provider.builtin"),
+    location: t(lang, `settings.location.value.${tn.location}`),
+    recordings: r.recordings.days,
+    transcripts: r.transcripts.days,
+    analyses: r.analyses.days,
+    disputeDays: tn.disputeWindowDays,
+    contact: t(lang, "notices.contact"),
+  };
+  return {
+    caller: t(lang, "notices.caller.text", params),
+    agents: t(lang, "notices.agents.text", params),
+  };
+}
+
+function Notice(props: { id: string; title: string; text: string; hint: string }) {
+  return (
+    <section aria-labelledby={`${props.id}-h`}>
+      <h2 id={`${props.id}-h`}>{props.title}</h2>
+      <textarea id={props.id} readonly rows={14} aria-describedby={`${props.id}-hint`}>
+        {props.text}
+      </textarea>
+      <p id={`${props.id}-hint`} class="muted">
+        {props.hint}
+      </p>
+    </section>
+  );
+}
+
+/** /notices: the caller and agent notice templates, in French or English, ready to copy. */
+export function registerNotices(app: Hono<AppEnv>) {
+  const manage = access({ kind: "portal", perm: "settings:manage" });
+  app.get("/notices", manage, (c) => {
+    const _ = tr(c);
+    const q = c.req.query("lang");
+    const lang: Locale = isLocale(q) ? q : (c.get("locale") ?? "fr");
+    const texts = noticeTexts(c, lang);
+    return portalPage(
+      c,
+      { title: _("notices.title") },
+      <>
+        <p>{_("notices.intro")}</p>
+        <form method="get" action="/notices" class="inline">
+          <label for="notices-lang">{_("notices.language")}</label>{" "}
+          <select id="notices-lang" name="lang">
+            <option value="fr" selected={lang === "fr"}>
+              Français
+            </option>
+            <option value="en" selected={lang === "en"}>
+              English
+            </option>
+          </select>{" "}
+          <button type="submit">{_("notices.show")}</button>
+        </form>
+        <Notice
+          id="notice-caller"
+          title={_("notices.caller.title")}
+          text={texts.caller}
+          hint={_("notices.copy_hint")}
+        />
+        <Notice
+          id="notice-agents"
+          title={_("notices.agents.title")}
+          text={texts.agents}
+          hint={_("notices.copy_hint")}
+        />
+      </>,
+    );
+  });
+}
