@@ -75,3 +75,22 @@ describe("notices for the people recorded", () => {
     expect((await call("/notices")).status).toBe(302);
   });
 });
+
+describe("notices API", () => {
+  it("GET /api/v1/notices answers the same filled templates; an unknown language is a problem", async () => {
+    const t = await makeTenant();
+    await controlDb(E)
+      .update(tenants)
+      .set({ speechProvider: "assemblyai" })
+      .where(eq(tenants.id, t.tenant.id));
+    const res = await call("/api/v1/notices?lang=fr", { key: t.key });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ language: string; caller: string; agents: string }>();
+    expect(body.language).toBe("fr");
+    expect(body.caller).toContain("AssemblyAI");
+    expect(body.agents).toContain("L'automatisation ne décide jamais seule");
+    const bad = await call("/api/v1/notices?lang=de", { key: t.key });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+  });
+});

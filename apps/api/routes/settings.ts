@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/notices";
 import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
 import {
   getLocationSettings,
@@ -28,6 +29,9 @@ const Location = z
 const TimeZone = z
   .object({ timeZone: z.string().openapi({ example: "America/New_York" }) })
   .openapi("TimeZoneSettings");
+const Notices = z
+  .object({ language: z.enum(NOTICE_LANGUAGES), caller: z.string(), agents: z.string() })
+  .openapi("NoticeTemplates");
 const Security = z
   .object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() })
   .openapi("SecuritySettings");
@@ -279,5 +283,21 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(TimeZone) },
     }),
     async (c) => c.json(await updateTimeZone(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/notices",
+      tags: ["Settings"],
+      summary:
+        "Notice templates for the people recorded (callers, agents), filled with the organisation's settings",
+      request: { query: z.object({ lang: z.enum(NOTICE_LANGUAGES).optional() }) },
+      responses: { 200: json(Notices) },
+    }),
+    (c) => {
+      const ctx = c.get("ctx");
+      const language = c.req.valid("query").lang ?? (ctx.tenant.defaultLocale === "en" ? "en" : "fr");
+      return c.json({ language, ...noticeTexts(ctx, language) }, 200);
+    },
   );
 }

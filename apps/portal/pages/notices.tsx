@@ -1,46 +1,10 @@
 import type { Hono } from "hono";
-import { isLocale, type Locale, t } from "../../../core/i18n";
-import { getRetention } from "../../../core/retention";
+import { isLocale, type Locale } from "../../../core/i18n";
+import { noticeTexts } from "../../../core/notices";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { tr } from "../layout";
 import { type PortalContext, portalPage, userCtx } from "./common";
-
-const PROVIDER_NAMES: Record<string, string> = {
-  deepgram: "Deepgram",
-  openai: "OpenAI",
-  assemblyai: "AssemblyAI",
-  anthropic: "Anthropic",
-};
-
-/**
- * The two notice templates (issue 16 point 7) in `lang`, filled with the organisation's own
- * settings as they are now: retention per category, data location, speech and analysis
- * providers, dispute window. Nothing here is stored; the text follows the settings.
- */
-export function noticeTexts(c: PortalContext, lang: Locale) {
-  const { ctx } = userCtx(c);
-  const tn = ctx.tenant;
-  const org = tn.name;
-  const provider = (p: string, none: "notices.provider.none" | "notices.provider.builtin") =>
-    PROVIDER_NAMES[p] ?? t(lang, none, { org });
-  const r = getRetention(ctx).categories;
-  const params = {
-    org,
-    speech: provider(tn.speechProvider, "notices.provider.none"),
-    analysis: provider(tn.analysisProvider, "notices.provider.builtin"),
-    location: t(lang, `settings.location.value.${tn.location}`),
-    recordings: r.recordings.days,
-    transcripts: r.transcripts.days,
-    analyses: r.analyses.days,
-    disputeDays: tn.disputeWindowDays,
-    contact: t(lang, "notices.contact"),
-  };
-  return {
-    caller: t(lang, "notices.caller.text", params),
-    agents: t(lang, "notices.agents.text", params),
-  };
-}
 
 function Notice(props: { id: string; title: string; text: string; hint: string }) {
   return (
@@ -63,7 +27,7 @@ export function registerNotices(app: Hono<AppEnv>) {
     const _ = tr(c);
     const q = c.req.query("lang");
     const lang: Locale = isLocale(q) ? q : (c.get("locale") ?? "fr");
-    const texts = noticeTexts(c, lang);
+    const texts = noticeTexts(userCtx(c).ctx, lang);
     return portalPage(
       c,
       { title: _("notices.title") },
