@@ -71,7 +71,7 @@ const PARITY: Record<string, string[]> = {
   "POST /settings/location": ["PUT /settings/location"],
   "POST /settings/security": ["PUT /settings/security"],
   "POST /settings/time-zone": ["PUT /settings/time-zone"],
-  "GET /notices": ["GET /notices"],
+  "GET /recording-notices": ["GET /recording-notices"],
   "GET /governance": [
     "GET /settings/retention",
     "GET /settings/retention/runs",

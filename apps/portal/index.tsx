@@ -11,7 +11,7 @@ import { registerCalls } from "./pages/calls";
 import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
 import { registerMembers } from "./pages/members";
-import { registerNotices } from "./pages/notices";
+import { registerRecordingNotices } from "./pages/recording-notices";
 import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
@@ -34,7 +34,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerCalls(app);
   registerBenchmarks(app);
   registerPrivacy(app);
-  registerNotices(app);
+  registerRecordingNotices(app);
   registerRubrics(app);
   registerAgents(app);
   registerWebhookPages(app);

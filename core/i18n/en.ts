@@ -6,7 +6,7 @@ import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
 import { statsEn } from "./features/stats";
-import { trustEn } from "./features/trust";
+import { portalTrustEn } from "./features/portal-trust";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {
@@ -598,5 +598,5 @@ export const en = {
   ...importsEn,
   ...qualityEn,
   ...opsEn,
-  ...trustEn,
+  ...portalTrustEn,
 } as const satisfies Record<string, string>;

@@ -7,7 +7,7 @@ import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { statsFr } from "./features/stats";
-import { trustFr } from "./features/trust";
+import { portalTrustFr } from "./features/portal-trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -597,5 +597,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...importsFr,
   ...qualityFr,
   ...opsFr,
-  ...trustFr,
+  ...portalTrustFr,
 };

@@ -1,5 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/notices";
+import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/recording-notices";
 import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
 import {
   getLocationSettings,
@@ -287,7 +287,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
   api.openapi(
     apiRoute("settings:manage", {
       method: "get",
-      path: "/notices",
+      path: "/recording-notices",
       tags: ["Settings"],
       summary:
         "Notice templates for the people recorded (callers, agents), filled with the organisation's settings",

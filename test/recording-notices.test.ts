@@ -28,7 +28,7 @@ describe("notices for the people recorded", () => {
       .where(eq(tenants.id, t.tenant.id));
     const admin = await loginCookie(t.users.admin.email);
 
-    const en = await (await call("/notices?lang=en", { cookie: admin })).text();
+    const en = await (await call("/recording-notices?lang=en", { cookie: admin })).text();
     const caller = textarea(en, "notice-caller");
     const agents = textarea(en, "notice-agents");
     for (const s of [
@@ -49,7 +49,7 @@ describe("notices for the people recorded", () => {
     expect(agents).toContain("Anthropic");
 
     await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
-    const fr = await (await call("/notices?lang=fr", { cookie: admin })).text();
+    const fr = await (await call("/recording-notices?lang=fr", { cookie: admin })).text();
     expect(fr).toContain("Informations des personnes enregistrées");
     const callerFr = textarea(fr, "notice-caller");
     for (const s of ["Les appels peuvent être enregistrés", "Deepgram", "États-Unis", "45 jours", "CNIL"])
@@ -62,7 +62,7 @@ describe("notices for the people recorded", () => {
       .update(tenants)
       .set({ speechProvider: "none", analysisProvider: "builtin", retention: {} })
       .where(eq(tenants.id, t.tenant.id));
-    const after = textarea(await (await call("/notices?lang=en", { cookie: admin })).text(), "notice-caller");
+    const after = textarea(await (await call("/recording-notices?lang=en", { cookie: admin })).text(), "notice-caller");
     expect(after).toContain("the platform's built-in engine (no third party)");
     expect(after).not.toContain("Deepgram");
     expect(after).not.toContain("45 days");
@@ -71,25 +71,25 @@ describe("notices for the people recorded", () => {
   it("is for owners and admins only", async () => {
     const t = await makeTenant();
     const agent = await loginCookie(t.users.agent.email);
-    expect((await call("/notices", { cookie: agent })).status).toBe(403);
-    expect((await call("/notices")).status).toBe(302);
+    expect((await call("/recording-notices", { cookie: agent })).status).toBe(403);
+    expect((await call("/recording-notices")).status).toBe(302);
   });
 });
 
 describe("notices API", () => {
-  it("GET /api/v1/notices answers the same filled templates; an unknown language is a problem", async () => {
+  it("GET /api/v1/recording-notices answers the same filled templates; an unknown language is a problem", async () => {
     const t = await makeTenant();
     await controlDb(E)
       .update(tenants)
       .set({ speechProvider: "assemblyai" })
       .where(eq(tenants.id, t.tenant.id));
-    const res = await call("/api/v1/notices?lang=fr", { key: t.key });
+    const res = await call("/api/v1/recording-notices?lang=fr", { key: t.key });
     expect(res.status).toBe(200);
     const body = await res.json<{ language: string; caller: string; agents: string }>();
     expect(body.language).toBe("fr");
     expect(body.caller).toContain("AssemblyAI");
     expect(body.agents).toContain("L'automatisation ne décide jamais seule");
-    const bad = await call("/api/v1/notices?lang=de", { key: t.key });
+    const bad = await call("/api/v1/recording-notices?lang=de", { key: t.key });
     expect(bad.status).toBe(400);
     expect(bad.headers.get("content-type")).toContain("application/problem+json");
   });

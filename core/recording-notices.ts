@@ -17,23 +17,23 @@ const PROVIDER_NAMES: Record<string, string> = {
 export function noticeTexts(ctx: Ctx, lang: Locale) {
   const tn = ctx.tenant;
   const org = tn.name;
-  const provider = (p: string, none: "notices.provider.none" | "notices.provider.builtin") =>
+  const provider = (p: string, none: "recnotices.provider.none" | "recnotices.provider.builtin") =>
     PROVIDER_NAMES[p] ?? t(lang, none, { org });
   const r = getRetention(ctx).categories;
   const params = {
     org,
-    speech: provider(tn.speechProvider, "notices.provider.none"),
-    analysis: provider(tn.analysisProvider, "notices.provider.builtin"),
+    speech: provider(tn.speechProvider, "recnotices.provider.none"),
+    analysis: provider(tn.analysisProvider, "recnotices.provider.builtin"),
     location: t(lang, `settings.location.value.${tn.location}`),
     recordings: r.recordings.days,
     transcripts: r.transcripts.days,
     analyses: r.analyses.days,
     disputeDays: tn.disputeWindowDays,
-    contact: t(lang, "notices.contact"),
+    contact: t(lang, "recnotices.contact"),
   };
   return {
-    caller: t(lang, "notices.caller.text", params),
-    agents: t(lang, "notices.agents.text", params),
+    caller: t(lang, "recnotices.caller.text", params),
+    agents: t(lang, "recnotices.agents.text", params),
   };
 }
 

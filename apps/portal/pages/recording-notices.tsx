@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { isLocale, type Locale } from "../../../core/i18n";
-import { noticeTexts } from "../../../core/notices";
+import { noticeTexts } from "../../../core/recording-notices";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { tr } from "../layout";
@@ -21,20 +21,20 @@ function Notice(props: { id: string; title: string; text: string; hint: string }
 }
 
 /** /notices: the caller and agent notice templates, in French or English, ready to copy. */
-export function registerNotices(app: Hono<AppEnv>) {
+export function registerRecordingNotices(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "settings:manage" });
-  app.get("/notices", manage, (c) => {
+  app.get("/recording-notices", manage, (c) => {
     const _ = tr(c);
     const q = c.req.query("lang");
     const lang: Locale = isLocale(q) ? q : (c.get("locale") ?? "fr");
     const texts = noticeTexts(userCtx(c).ctx, lang);
     return portalPage(
       c,
-      { title: _("notices.title") },
+      { title: _("recnotices.title") },
       <>
-        <p>{_("notices.intro")}</p>
-        <form method="get" action="/notices" class="inline">
-          <label for="notices-lang">{_("notices.language")}</label>{" "}
+        <p>{_("recnotices.intro")}</p>
+        <form method="get" action="/recording-notices" class="inline">
+          <label for="notices-lang">{_("recnotices.language")}</label>{" "}
           <select id="notices-lang" name="lang">
             <option value="fr" selected={lang === "fr"}>
               Français
@@ -43,19 +43,19 @@ export function registerNotices(app: Hono<AppEnv>) {
               English
             </option>
           </select>{" "}
-          <button type="submit">{_("notices.show")}</button>
+          <button type="submit">{_("recnotices.show")}</button>
         </form>
         <Notice
           id="notice-caller"
-          title={_("notices.caller.title")}
+          title={_("recnotices.caller.title")}
           text={texts.caller}
-          hint={_("notices.copy_hint")}
+          hint={_("recnotices.copy_hint")}
         />
         <Notice
           id="notice-agents"
-          title={_("notices.agents.title")}
+          title={_("recnotices.agents.title")}
           text={texts.agents}
-          hint={_("notices.copy_hint")}
+          hint={_("recnotices.copy_hint")}
         />
       </>,
     );
