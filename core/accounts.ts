@@ -36,8 +36,9 @@ import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp 
 import { logConnection } from "./connlog";
 import type { Actor, Ctx, PlatformCtx } from "./context";
 import { decryptString, encryptString, newId, randomToken, sha256Hex } from "./crypto";
+import { checkTimeZone } from "./dates";
 import { ApiError, notFound } from "./errors";
-import { type Locale, t } from "./i18n";
+import { defaultTimeZone, type Locale, t } from "./i18n";
 import { afterOutboxInsert, type OutgoingMail, outboxInsert, sendMail } from "./mail";
 import { assignableRoles, type Role } from "./rbac";
 
@@ -63,6 +64,8 @@ export const signUpSchema = z.object({
   phone: z.string().trim().max(32).optional(),
   jobTitle: nameField.optional(),
   location: z.enum(["eu", "us"]).default("eu"),
+  /** IANA zone of the organisation's clock; empty → the location's usual one. */
+  timeZone: z.string().max(64).optional(),
   locale: z.enum(["fr", "en"]).default("fr"),
 });
 export type SignUpInput = z.input<typeof signUpSchema>;
@@ -176,6 +179,9 @@ export async function signUp(
   const input = signUpSchema.parse(raw);
   const pwErr = passwordError(input.password, [input.email, input.email.split("@")[0], input.company]);
   if (pwErr) throw pwErr;
+  const timeZone = input.timeZone?.trim()
+    ? checkTimeZone(input.timeZone)
+    : defaultTimeZone(input.location as Location);
   const { env } = pctx;
   const db = controlDb(env);
   const passwordHash = await hashPassword(input.password);
@@ -215,7 +221,7 @@ export async function signUp(
     statsOptOut: false,
     deletionDueAt: null,
     disputeWindowDays: 7,
-    timeZone: "Europe/Paris",
+    timeZone,
     status: "active",
     createdAt: now,
     updatedAt: now,

@@ -30,6 +30,9 @@ export async function getAnalysis(ctx: Ctx, callId: string) {
     ...result,
     // Derived when read, so analyses stored before it (and any provider's) carry it too.
     coverage: coverageOf(result),
+    // D1 names the grid, not the stored result: merged duplicate grids (data migration 0016) move
+    // the row to the surviving rubric while the R2 object still names the removed copy.
+    rubric: { id: row.rubricId, version: row.rubricVersion },
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }

@@ -98,7 +98,7 @@ export async function setBreachStatus(env: Env, op: OperatorRef, breachId: strin
 }
 
 /** The mail body: every art. 33(3) field, in the recipient's language. */
-export function breachMail(b: Breach, locale: Locale, tenantName: string) {
+export function breachMail(b: Breach, locale: Locale, tenantName: string, timeZone: string) {
   const n = (v: number | null) => (v === null ? t(locale, "breach.mail.unknown") : String(v));
   return {
     subject: t(locale, "breach.mail.subject", { title: b.title }),
@@ -106,8 +106,8 @@ export function breachMail(b: Breach, locale: Locale, tenantName: string) {
       tenant: tenantName,
       title: b.title,
       description: b.description,
-      occurredAt: formatDateTime(locale, b.occurredAt),
-      discoveredAt: formatDateTime(locale, b.discoveredAt),
+      occurredAt: formatDateTime(locale, b.occurredAt, timeZone),
+      discoveredAt: formatDateTime(locale, b.discoveredAt, timeZone),
       categories: b.dataCategories,
       subjects: n(b.approxSubjects),
       records: n(b.approxRecords),
@@ -151,7 +151,7 @@ async function notifyTenants(env: Env, op: OperatorRef, b: Breach, ids: string[]
       const admins = await tenantAdmins(env, tenant.id);
       for (const a of admins) {
         const locale = (a.locale ?? tenant.defaultLocale) as Locale;
-        const m = breachMail(b, locale, tenant.name);
+        const m = breachMail(b, locale, tenant.name, tenant.timeZone);
         await sendMail(env, { to: a.email, tenantId: tenant.id, kind: "breach.notification", locale, ...m });
       }
       const now = Date.now();

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ApiError } from "./errors";
+import { isTimeZone } from "./i18n";
 
 /**
  * The instants and days the platform accepts: 1970-01-01T00:00:00Z ≤ t < 2100-01-01T00:00:00Z.
@@ -68,4 +70,22 @@ export function isoOrNull(ms: number | null | undefined): string | null {
   if (ms == null || !Number.isFinite(ms)) return null;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/**
+ * An IANA time zone name (a tenant's clock), checked against the runtime's own zone data through
+ * Intl; anything else is a 400 problem naming the field, in the user's words on a page.
+ */
+export function checkTimeZone(raw: unknown, pointer = "/timeZone"): string {
+  const zone = typeof raw === "string" ? raw.trim() : "";
+  if (!isTimeZone(zone))
+    throw new ApiError(
+      "validation_failed",
+      `unknown time zone "${zone.slice(0, 64)}" (an IANA name such as Europe/Paris)`,
+      {
+        errors: [{ pointer, detail: "unknown time zone" }],
+        messageKey: "tz.invalid",
+      },
+    );
+  return zone;
 }

@@ -30,13 +30,16 @@ export type PublishPolicyInput = z.input<typeof publishPolicySchema>;
 const ADMIN_ROLES = ["owner", "admin"] as const;
 
 /** Owners and admins of every active tenant, each once, with the language to write to them in. */
-export async function tenantAdmins(env: Env): Promise<{ email: string; locale: Locale; tenantId: string }[]> {
+export async function tenantAdmins(
+  env: Env,
+): Promise<{ email: string; locale: Locale; tenantId: string; timeZone: string }[]> {
   const rows = await controlDb(env)
     .select({
       email: users.email,
       userLocale: users.locale,
       tenantLocale: tenants.defaultLocale,
       tenantId: tenants.id,
+      timeZone: tenants.timeZone,
       disabledAt: users.disabledAt,
     })
     .from(memberships)
@@ -44,7 +47,7 @@ export async function tenantAdmins(env: Env): Promise<{ email: string; locale: L
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .where(and(inArray(memberships.role, [...ADMIN_ROLES]), eq(tenants.status, "active")));
   const seen = new Set<string>();
-  const out: { email: string; locale: Locale; tenantId: string }[] = [];
+  const out: { email: string; locale: Locale; tenantId: string; timeZone: string }[] = [];
   for (const r of rows) {
     if (r.disabledAt || seen.has(r.email)) continue;
     seen.add(r.email);
@@ -52,6 +55,7 @@ export async function tenantAdmins(env: Env): Promise<{ email: string; locale: L
       email: r.email,
       locale: isLocale(r.userLocale) ? r.userLocale : r.tenantLocale,
       tenantId: r.tenantId,
+      timeZone: r.timeZone,
     });
   }
   return out;
@@ -79,7 +83,7 @@ export async function publishPolicyVersion(
     for (const a of await tenantAdmins(env)) {
       const params = {
         version: version.version,
-        date: formatDateTime(a.locale, version.effectiveAt),
+        date: formatDateTime(a.locale, version.effectiveAt, a.timeZone),
         url: new URL(`/legal/privacy/versions/${version.id}`, env.APP_URL).toString(),
       };
       await sendMail(env, {

@@ -66,6 +66,8 @@ export interface Report {
   groupBy: ReportGroup;
   team: string | null;
   language: string | null;
+  /** The tenant's zone: its days are these (kpi_daily is rolled up in it), named in exports. */
+  timeZone: string;
   rows: ReportRow[];
   totals: KpiFigures;
 }
@@ -106,6 +108,7 @@ export async function buildReport(ctx: Ctx, raw: unknown): Promise<Report> {
     groupBy,
     team: q.team ?? null,
     language: q.language ?? null,
+    timeZone: ctx.tenant.timeZone,
     rows: out,
     totals: figures(totalRow),
   };
@@ -180,8 +183,9 @@ const COLUMNS = [
 ] as const satisfies readonly (readonly [keyof KpiFigures, MessageKey])[];
 
 function header(r: Report, locale: Locale): string[] {
+  const group = t(locale, `report.group.${r.groupBy}`);
   return [
-    t(locale, `report.group.${r.groupBy}`),
+    r.groupBy === "day" ? `${group} (${r.timeZone})` : group,
     ...(r.groupBy === "agent" ? [t(locale, "dash.team")] : []),
     ...COLUMNS.map(([, k]) => t(locale, k)),
   ];

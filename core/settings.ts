@@ -5,6 +5,7 @@ import { tenants } from "../db/schema/control";
 import { auditCtx } from "./accounts";
 import type { Ctx } from "./context";
 import { decryptString, encryptString } from "./crypto";
+import { checkTimeZone } from "./dates";
 import { ApiError } from "./errors";
 import { decideProcessing } from "./policy";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
@@ -215,4 +216,17 @@ export async function updateProviderSettings(ctx: Ctx, raw: z.input<typeof provi
   });
   Object.assign(ctx.tenant, patch);
   return getProviderSettings(ctx);
+}
+
+/** The organisation's time zone (dates on its pages, exports and mails; its days in dashboards). */
+export async function updateTimeZone(ctx: Ctx, raw: { timeZone?: unknown }) {
+  const timeZone = checkTimeZone(raw.timeZone);
+  const before = ctx.tenant.timeZone;
+  await controlDb(ctx.env)
+    .update(tenants)
+    .set({ timeZone, updatedAt: Date.now() })
+    .where(eq(tenants.id, ctx.tenant.id));
+  ctx.tenant.timeZone = timeZone;
+  await auditCtx(ctx, "settings.time_zone_changed", "tenant", ctx.tenant.id, { before, after: timeZone });
+  return { timeZone };
 }

@@ -161,7 +161,7 @@ export async function addSubprocessor(
     const params = {
       id: row.id,
       name: row.name,
-      date: formatDateTime(a.locale, row.effectiveAt),
+      date: formatDateTime(a.locale, row.effectiveAt, a.timeZone),
       url: new URL("/legal/subprocessors", env.APP_URL).toString(),
       objectUrl: new URL(`/api/v1/subprocessors/${row.id}/objections`, env.APP_URL).toString(),
     };

@@ -216,6 +216,16 @@ function insert(table, row) {
     .join(", ")});`;
 }
 
+/** The dev seed's policy text: a labelled placeholder, never a legal text. */
+const DEV_POLICY = {
+  fr: `# Version de développement — ce n'est pas la politique de confidentialité de CallCenterRate
+
+Ce texte est chargé par le jeu de données de démonstration local (scripts/seed.mjs). Il n'a aucune valeur juridique. En production, la politique est rédigée et publiée par l'opérateur depuis la console (/ops/legal).`,
+  en: `# Development version — this is not CallCenterRate's privacy policy
+
+This text is loaded by the local demo seed (scripts/seed.mjs). It has no legal value. In production, the policy is written and published by the operator from the console (/ops/legal).`,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Crypto, byte-compatible with core/crypto.ts and core/auth/password.ts
 
@@ -298,6 +308,8 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
     require_mfa: false,
     password_login_enabled: true,
     default_locale: t.locale,
+    // The location's business clock (Northwind works on New York time, not Paris time).
+    time_zone: t.location === "us" ? "America/New_York" : "Europe/Paris",
     status: "active",
     created_at: now,
     updated_at: now,
@@ -406,6 +418,22 @@ export async function generateSeed({ encryptionKey, now = Date.now() }) {
   for (const r of memberships) control.push(insert("memberships", r));
   for (const r of apiKeys) control.push(insert("api_keys", r));
   control.push(insert("operators", operator));
+  // A privacy policy version in force, so the portal's legal pages and acceptance banner work
+  // locally. Its text says plainly that it is a development placeholder: no developer-written
+  // legal text is ever presented as the platform's policy (production has no seed; its console
+  // shows a blocking alert until an operator publishes the real one).
+  control.push(
+    insert("policy_versions", {
+      id: "pol_dev_seed",
+      version: "dev-1",
+      effective_at: now - 86_400_000,
+      substantial: false,
+      body_fr: DEV_POLICY.fr,
+      body_en: DEV_POLICY.en,
+      published_by: OPERATOR.id,
+      published_at: now - 86_400_000,
+    }),
+  );
   // Billing (local mode, G4): plans as an operator would assign them. Horizon holds new calls over
   // quota, Northwind accepts overage, the synthetic tenants have a contract plan with no quota.
   for (const r of tenants) {

@@ -73,9 +73,11 @@ const PARITY: Record<string, string[]> = {
   "GET /api-keys": ["GET /api-keys"],
   "POST /api-keys": ["POST /api-keys"],
   "POST /api-keys/:keyId/revoke": ["DELETE /api-keys/{keyId}"],
-  "GET /settings": ["GET /settings/location", "GET /settings/security"],
+  "GET /settings": ["GET /settings/location", "GET /settings/security", "GET /settings/time-zone"],
   "POST /settings/location": ["PUT /settings/location"],
   "POST /settings/security": ["PUT /settings/security"],
+  "POST /settings/time-zone": ["PUT /settings/time-zone"],
+  "GET /recording-notices": ["GET /recording-notices"],
   "GET /governance": [
     "GET /settings/retention",
     "GET /settings/retention/runs",

@@ -77,7 +77,7 @@ async function tenant(): Promise<TestTenant> {
 const result = (a: Analysis, id: string) => a.criteria.find((c) => c.id === id)?.result;
 
 describe("rubric grids in several languages (issue 15)", () => {
-  it("migration 0012 turns a stored single-language version into that language's wording, as the code does", async () => {
+  it("migration 0013 turns a stored single-language version into that language's wording, as the code does", async () => {
     const t = await tenant();
     const mig = migrations.find((m) => m.name.startsWith("0013_rubric_languages"));
     expect(mig).toBeDefined();

@@ -60,7 +60,7 @@ async function listPage(c: OpsContext, error: string | null = null, status = 200
                 <td>
                   <a href={`/ops/breaches/${b.id}`}>{b.title}</a>
                 </td>
-                <td>{formatDateTime(locale, b.discoveredAt)}</td>
+                <td>{formatDateTime(locale, b.discoveredAt, "UTC")}</td>
                 <td>{_(`ops.breaches.status.${b.status}`)}</td>
               </tr>
             ))}
@@ -178,9 +178,9 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
             <Lines text={b.description} />
           </dd>
           <dt>{_("ops.breaches.field.occurred")}</dt>
-          <dd>{formatDateTime(locale, b.occurredAt)}</dd>
+          <dd>{formatDateTime(locale, b.occurredAt, "UTC")}</dd>
           <dt>{_("ops.breaches.field.discovered")}</dt>
-          <dd>{formatDateTime(locale, b.discoveredAt)}</dd>
+          <dd>{formatDateTime(locale, b.discoveredAt, "UTC")}</dd>
           <dt>{_("ops.breaches.field.categories")}</dt>
           <dd>{b.dataCategories}</dd>
           <dt>{_("ops.breaches.field.subjects")}</dt>
@@ -232,7 +232,7 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
                     {n.tenantName ?? _("ops.breaches.tenant_ended")}
                   </td>
                   <td>{n.recipients}</td>
-                  <td>{formatDateTime(locale, n.notifiedAt)}</td>
+                  <td>{formatDateTime(locale, n.notifiedAt, "UTC")}</td>
                   <td class={n.delayHours > 24 ? "error" : undefined}>{n.delayHours} h</td>
                 </tr>
               ))}

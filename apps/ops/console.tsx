@@ -41,7 +41,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
             <tbody>
               {h.deadLetters.map((d) => (
                 <tr>
-                  <td>{formatDateTime(locale, d.createdAt)}</td>
+                  <td>{formatDateTime(locale, d.createdAt, "UTC")}</td>
                   <td>{d.queue}</td>
                   <td>
                     <code>{JSON.stringify(d.body)}</code>
@@ -49,7 +49,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
                   <td>{d.attempts}</td>
                   <td>
                     {d.replayedAt ? (
-                      _("ops.health.replayed", { when: formatDateTime(locale, d.replayedAt) })
+                      _("ops.health.replayed", { when: formatDateTime(locale, d.replayedAt, "UTC") })
                     ) : (
                       <form method="post" action={`/ops/health/dead-letters/${d.id}/replay`} class="inline">
                         <button type="submit">{_("ops.health.replay")}</button>
@@ -81,7 +81,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
           <ul>
             {h.failedJobs.map((j) => (
               <li>
-                <code>{j.id}</code> {j.kind} — {j.error} ({formatDateTime(locale, j.updatedAt)})
+                <code>{j.id}</code> {j.kind} — {j.error} ({formatDateTime(locale, j.updatedAt, "UTC")})
               </li>
             ))}
           </ul>
@@ -119,7 +119,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
           <tbody>
             {rows.map(({ a, tenantName }) => (
               <tr>
-                <td>{formatDateTime(locale, a.createdAt)}</td>
+                <td>{formatDateTime(locale, a.createdAt, "UTC")}</td>
                 <td>
                   {a.tenantId ? (
                     <a href={`/ops/tenants/${a.tenantId}`}>{tenantName ?? a.tenantId}</a>
@@ -135,7 +135,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
                       .join(" ")}
                   </code>
                 </td>
-                <td>{a.acknowledgedAt ? formatDateTime(locale, a.acknowledgedAt) : "—"}</td>
+                <td>{a.acknowledgedAt ? formatDateTime(locale, a.acknowledgedAt, "UTC") : "—"}</td>
               </tr>
             ))}
           </tbody>
@@ -171,7 +171,7 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
           <dt>{_("ops.tenant.plan")}</dt>
           <dd>{_("ops.tenant.plan_local")}</dd>
           <dt>{_("ops.tenants.created")}</dt>
-          <dd>{formatDateTime(locale, t.createdAt)}</dd>
+          <dd>{formatDateTime(locale, t.createdAt, "UTC")}</dd>
         </dl>
         <h2>{_("ops.tenant.usage")}</h2>
         <dl>

@@ -12,7 +12,7 @@ import {
 import { logConnection } from "../../core/connlog";
 import { formatDateTime } from "../../core/i18n";
 import { listTenantsForOperator, operatorLogin } from "../../core/operators";
-import { publishPolicyVersion } from "../../core/policies";
+import { currentPolicy, publishPolicyVersion } from "../../core/policies";
 import {
   ANNOUNCE_DAYS,
   addSubprocessor,
@@ -67,9 +67,30 @@ export async function auditOperator(
 }
 
 /** The console's own header: its links and its own sign-out (the portal's posts to /logout). */
-export function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
+/**
+ * In production, while no privacy policy version is in force, every console page opens with this
+ * alert (it cannot be dismissed; it goes when a version is published at /ops/legal): tenants and
+ * visitors would otherwise see no policy at all. Development has the seed's labelled placeholder.
+ */
+function PolicyMissingAlert({ c }: { c: OpsContext }) {
+  const _ = tr(c);
+  return (
+    <section class="error" role="alert" aria-labelledby="policy-missing-h">
+      <h2 id="policy-missing-h">{_("ops.policy_missing.title")}</h2>
+      <p>{_("ops.policy_missing.body")}</p>
+      <p>
+        <a href="/ops/legal">{_("ops.policy_missing.link")}</a>
+      </p>
+    </section>
+  );
+}
+const policyMissing = async (c: OpsContext) =>
+  c.env.ENVIRONMENT === "production" && (await currentPolicy(c.env)) === null;
+
+export async function opsPage(c: OpsContext, title: string, body: Child, status = 200) {
   const _ = tr(c);
   const op = c.get("operator");
+  const missing = await policyMissing(c);
   return page(
     c,
     { title },
@@ -87,6 +108,7 @@ export function opsPage(c: OpsContext, title: string, body: Child, status = 200)
           </button>
         </form>
       </nav>
+      {missing ? <PolicyMissingAlert c={c} /> : null}
       {body}
     </>,
     status,
@@ -335,7 +357,7 @@ export function registerOps(app: Hono<AppEnv>) {
                     {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
                   </td>
                   <td>{_(`ops.tenant_status.${t.status}`)}</td>
-                  <td>{formatDateTime(locale, t.createdAt)}</td>
+                  <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
                 </tr>
               ))}
             </tbody>

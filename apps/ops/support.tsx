@@ -1,4 +1,5 @@
 import type { Hono, MiddlewareHandler } from "hono";
+import { formatDateTime } from "../../core/i18n";
 import {
   type OperatorRef,
   operatorAttachment,
@@ -34,14 +35,9 @@ export function operatorRef(c: OpsContext): OperatorRef {
   };
 }
 
+// Operators' pages are in UTC, the one clock shared by every tenant's zone.
 const when = (c: OpsContext, s: string | null | undefined) =>
-  s
-    ? new Intl.DateTimeFormat(c.get("locale") ?? "fr", {
-        dateStyle: "medium",
-        timeStyle: "short",
-        timeZone: "Europe/Paris",
-      }).format(new Date(s))
-    : "";
+  s ? formatDateTime(c.get("locale") ?? "fr", Date.parse(s), "UTC") : "";
 
 async function ticketPage(c: OpsContext, error: string | null = null, status = 200) {
   const _ = tr(c);

@@ -26,6 +26,7 @@ import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
 import { messageFor, readForm, safeNext } from "./forms";
 import { page, tr } from "./layout";
+import { TimeZoneSelect } from "./time-zone";
 
 export const MFA_COOKIE = "__Host-ccr_mfa";
 
@@ -222,6 +223,9 @@ export function registerAuthPages(app: Hono<AppEnv>) {
             </option>
           </select>
         </label>
+        <label for="signup-tz">{_("tz.field")}</label>
+        <TimeZoneSelect id="signup-tz" value={v.timeZone ?? ""} auto={_("tz.auto")} />
+        <span class="muted">{_("tz.help")}</span>
         <button type="submit">{_("signup.submit")}</button>
       </form>,
       status,

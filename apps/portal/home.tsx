@@ -81,7 +81,7 @@ export function registerHome(app: Hono<AppEnv>) {
         <tbody>
           {rows.map((m) => (
             <tr>
-              <td>{formatDateTime(locale, m.createdAt)}</td>
+              <td>{formatDateTime(locale, m.createdAt, "UTC")}</td>
               <td>{m.to}</td>
               <td>{m.subject}</td>
               <td>

@@ -13,6 +13,7 @@ import { registerGovernance } from "./pages/governance";
 import { registerImportPages } from "./pages/imports";
 import { registerMembers } from "./pages/members";
 import { registerNotices } from "./pages/notices";
+import { registerRecordingNotices } from "./pages/recording-notices";
 import { registerPrivacy } from "./pages/privacy";
 import { registerProcessing } from "./pages/processing";
 import { registerReportPages } from "./pages/reports";
@@ -39,6 +40,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerImportPages(app);
   registerBenchmarks(app);
   registerPrivacy(app);
+  registerRecordingNotices(app);
   registerRubrics(app);
   registerAgents(app);
   registerWebhookPages(app);

@@ -11,7 +11,8 @@ import type { AppEnv } from "../types";
 
 type C = Context<AppEnv>;
 const loc = (c: C): Locale => c.get("locale") ?? "fr";
-const date = (c: C, ms: number) => formatDateTime(loc(c), ms);
+// Public pages have no organisation: the signed-in user's, else UTC, always named.
+const date = (c: C, ms: number) => formatDateTime(loc(c), ms, c.get("ctx")?.tenant?.timeZone ?? "UTC");
 
 /** Operator text: blank lines separate paragraphs, a line starting with "#" is a heading. Escaped by JSX. */
 function PolicyText({ text }: { text: string }) {

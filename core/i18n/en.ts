@@ -9,6 +9,7 @@ import { qualityEn } from "./features/quality";
 import { reviewQueueEn } from "./features/reviewQueue";
 import { statsEn } from "./features/stats";
 import { trustEn } from "./features/trust";
+import { portalTrustEn } from "./features/portal-trust";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {
@@ -603,4 +604,5 @@ export const en = {
   ...opsEn,
   ...gridsEn,
   ...trustEn,
+  ...portalTrustEn,
 } as const satisfies Record<string, string>;

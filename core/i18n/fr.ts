@@ -10,6 +10,7 @@ import { qualityFr } from "./features/quality";
 import { reviewQueueFr } from "./features/reviewQueue";
 import { statsFr } from "./features/stats";
 import { trustFr } from "./features/trust";
+import { portalTrustFr } from "./features/portal-trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {
@@ -602,4 +603,5 @@ export const fr: Record<keyof typeof en, string> = {
   ...opsFr,
   ...gridsFr,
   ...trustFr,
+  ...portalTrustFr,
 };

@@ -34,12 +34,42 @@ export function negotiateLocale(acceptLanguage: string | null | undefined, fallb
   return fallback;
 }
 
-/** A date for people; "—" for a value that is no date (NaN, or past JavaScript's range) instead of a RangeError. */
-export function formatDateTime(locale: Locale, ms: number, timeZone = "Europe/Paris"): string {
+/**
+ * A date for people, in the given IANA zone, followed by the zone's name ("7 déc. 2026, 10:15
+ * (Europe/Paris)") so nobody has to guess whose clock it is: tenant pages, exports and mails pass
+ * the tenant's zone, operators' pages pass "UTC". "—" for a value that is no date (NaN, or past
+ * JavaScript's range) instead of a RangeError.
+ */
+export function formatDateTime(locale: Locale, ms: number, timeZone: string): string {
   if (Number.isNaN(new Date(ms).getTime())) return "—";
-  return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
+  const d = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
     dateStyle: "medium",
     timeStyle: "short",
     timeZone,
   }).format(ms);
+  return `${d} (${timeZone})`;
+}
+
+/** Whether `zone` is an IANA time zone this runtime knows (Intl throws a RangeError otherwise). */
+export function isTimeZone(zone: string): boolean {
+  if (!zone || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone a new organisation gets when it picks none: its data location's usual business clock. */
+export function defaultTimeZone(location: "eu" | "us"): string {
+  return location === "us" ? "America/New_York" : "Europe/Paris";
+}
+
+/** Zones offered in pickers: every IANA zone the runtime knows (UTC first). */
+export function timeZones(): string[] {
+  const all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.(
+    "timeZone",
+  );
+  return ["UTC", ...(all ?? ["Europe/Paris", "America/New_York"]).filter((z) => z !== "UTC")];
 }

@@ -158,7 +158,7 @@ export function judgeInLanguage(version: GridVersion, lang: RubricLanguage) {
 // ---------------------------------------------------------------------------------------------
 // Grids from before languages: `{ language, sections: [{ label: "…", criteria: [{ check: {
 // phrases: [...] } }] }] }`. Their wording becomes that language's; the other languages are empty
-// until filled. The data migration 0012 does the same in SQL for the stored versions; this keeps
+// until filled. The data migration 0013 does the same in SQL for the stored versions; this keeps
 // older API payloads and restored archives readable.
 
 const inLang = (lang: RubricLanguage, text: string | undefined): Localized | undefined =>

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
@@ -242,6 +242,8 @@ export async function updateRubric(
         ...(patch.name ? { name: patch.name } : {}),
         ...(patch.isDefault !== undefined ? { isDefault: patch.isDefault } : {}),
         ...(patch.archived !== undefined ? { archivedAt: patch.archived ? now : null } : {}),
+        // An archived rubric stops being the default (one default per tenant, among live grids).
+        ...(patch.archived ? { isDefault: false } : {}),
         updatedAt: now,
       })
       .where(eq(rubrics.id, r.id)),
@@ -266,16 +268,54 @@ export async function listRubricVersions(ctx: Ctx, rubricId: string) {
   return rows.map((v) => ({ ...v, createdAt: new Date(v.createdAt).toISOString() }));
 }
 
-/** The tenant's default rubric (latest version), created from the general template if none exists. */
+/**
+ * The tenant's default rubric (latest version), created from the general template if none exists.
+ * Parallel first analyses all get here at once: the insert is an insert-or-ignore against the
+ * one-default-per-tenant unique index, and the version is inserted in the same batch only if its
+ * rubric row went in, so exactly one grid exists and every caller reads that one.
+ */
 export async function defaultRubricVersion(env: Env, tenant: Tenant): Promise<GridVersion> {
   const dp = dataPlane(env, tenant);
-  const r = await dp.db.query.rubrics.findFirst({
-    where: and(eq(rubrics.tenantId, tenant.id), eq(rubrics.isDefault, true), isNull(rubrics.archivedAt)),
-  });
-  if (r) return getRubricVersion(env, tenant, r.id);
+  const findDefault = () =>
+    dp.db.query.rubrics.findFirst({
+      where: and(eq(rubrics.tenantId, tenant.id), eq(rubrics.isDefault, true), isNull(rubrics.archivedAt)),
+    });
+  const found = await findDefault();
+  if (found) return getRubricVersion(env, tenant, found.id);
   const tpl = TEMPLATES[0];
-  const id = await insertRubric(env, tenant, tpl.name[localeOf(tenant)], tpl.id, tpl.grid, true, null);
-  return getRubricVersion(env, tenant, id);
+  const id = newId("rub");
+  const now = Date.now();
+  await dp.db.batch([
+    dp.db
+      .insert(rubrics)
+      .values({
+        id,
+        tenantId: tenant.id,
+        name: tpl.name[localeOf(tenant)],
+        templateId: tpl.id,
+        isDefault: true,
+        latestVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+    dp.db.insert(rubricVersions).select(
+      dp.db
+        .select({
+          rubricId: rubrics.id,
+          tenantId: rubrics.tenantId,
+          version: sql<number>`1`.as("version"),
+          content: sql<string>`${JSON.stringify(tpl.grid)}`.as("content"),
+          createdBy: sql<null>`null`.as("created_by"),
+          createdAt: sql<number>`${now}`.as("created_at"),
+        })
+        .from(rubrics)
+        .where(eq(rubrics.id, id)),
+    ),
+  ]);
+  const winner = await findDefault();
+  if (!winner) throw new Error("default rubric missing after insert-or-ignore");
+  return getRubricVersion(env, tenant, winner.id);
 }
 
 /** How many of the latest calls say which languages a tenant's calls are in (bounded, by index). */

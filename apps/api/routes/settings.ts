@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/recording-notices";
 import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
 import {
   getLocationSettings,
@@ -9,6 +10,7 @@ import {
   updateProviderSettings,
   updateRedactionSettings,
   updateSecuritySettings,
+  updateTimeZone,
 } from "../../../core/settings";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody, problem } from "../openapi";
@@ -24,6 +26,12 @@ const Location = z
       .openapi({ description: "A location move is running; writes to call data are refused" }),
   })
   .openapi("LocationSettings");
+const TimeZone = z
+  .object({ timeZone: z.string().openapi({ example: "America/New_York" }) })
+  .openapi("TimeZoneSettings");
+const Notices = z
+  .object({ language: z.enum(NOTICE_LANGUAGES), caller: z.string(), agents: z.string() })
+  .openapi("NoticeTemplates");
 const Security = z
   .object({ requireMfa: z.boolean(), passwordLoginEnabled: z.boolean() })
   .openapi("SecuritySettings");
@@ -260,5 +268,42 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       responses: { 200: json(Security) },
     }),
     async (c) => c.json(await updateSecuritySettings(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/settings/time-zone",
+      tags: ["Settings"],
+      summary: "The organisation's time zone (dates on its pages, exports and mails; its days)",
+      responses: { 200: json(TimeZone) },
+    }),
+    (c) => c.json({ timeZone: c.get("ctx").tenant.timeZone }, 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "put",
+      path: "/settings/time-zone",
+      tags: ["Settings"],
+      summary: "Change the organisation's time zone (an IANA name; an unknown one is a 400 problem)",
+      request: { body: jsonBody(z.object({ timeZone: z.string().max(64) })) },
+      responses: { 200: json(TimeZone) },
+    }),
+    async (c) => c.json(await updateTimeZone(c.get("ctx"), c.req.valid("json")), 200),
+  );
+  api.openapi(
+    apiRoute("settings:manage", {
+      method: "get",
+      path: "/recording-notices",
+      tags: ["Settings"],
+      summary:
+        "Notice templates for the people recorded (callers, agents), filled with the organisation's settings",
+      request: { query: z.object({ lang: z.enum(NOTICE_LANGUAGES).optional() }) },
+      responses: { 200: json(Notices) },
+    }),
+    (c) => {
+      const ctx = c.get("ctx");
+      const language = c.req.valid("query").lang ?? (ctx.tenant.defaultLocale === "en" ? "en" : "fr");
+      return c.json({ language, ...noticeTexts(ctx, language) }, 200);
+    },
   );
 }

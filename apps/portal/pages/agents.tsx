@@ -22,7 +22,7 @@ import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
 import { Pager } from "./audit";
-import { DAY_RE, dayStart, TIME_ZONE } from "./calls/shared";
+import { DAY_RE, dayStart } from "./calls/shared";
 import {
   doneUrl,
   fmtDate,
@@ -32,6 +32,7 @@ import {
   orNull,
   type PortalContext,
   portalPage,
+  tenantZone,
   userCtx,
 } from "./common";
 
@@ -54,9 +55,9 @@ function Style({ c }: { c: PortalContext }) {
   return <style nonce={c.get("secureHeadersNonce")}>{raw(AGENTS_CSS)}</style>;
 }
 
-/** Today in the display zone, `YYYY-MM-DD`. */
-function today(): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(Date.now());
+/** Today in the organisation's zone, `YYYY-MM-DD`. */
+function today(c: PortalContext): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: tenantZone(c) }).format(Date.now());
 }
 function shiftDay(day: string, days: number): string {
   const [y, m, d] = day.split("-").map(Number);
@@ -71,10 +72,10 @@ interface PeriodQuery {
 
 /** The period of the page: `from`/`to` days (inclusive) from the query, else the last 30 days. */
 function periodOf(c: PortalContext): PeriodQuery {
-  const to = c.req.query("to")?.trim() || today();
+  const to = c.req.query("to")?.trim() || today(c);
   const from = c.req.query("from")?.trim() || shiftDay(to, -(DEFAULT_DAYS - 1));
-  const f = DAY_RE.test(from) ? dayStart(from) : Number.NaN;
-  const t = DAY_RE.test(to) ? dayStart(to, 1) : Number.NaN;
+  const f = DAY_RE.test(from) ? dayStart(from, tenantZone(c)) : Number.NaN;
+  const t = DAY_RE.test(to) ? dayStart(to, tenantZone(c), 1) : Number.NaN;
   if (!Number.isFinite(f) || !Number.isFinite(t))
     throw new ApiError("validation_failed", "invalid period", {
       errors: [{ pointer: "/from", detail: "not a date" }],
@@ -151,7 +152,7 @@ async function withPeriod<T>(
   fn: (p: PeriodQuery) => Promise<T>,
 ): Promise<{ value: T; p: { from: string; to: string }; error: string | null; status: number }> {
   // On an error, the fields show what was typed (or the defaults the page used).
-  const to = c.req.query("to")?.trim() || today();
+  const to = c.req.query("to")?.trim() || today(c);
   const raw = {
     from: c.req.query("from")?.trim() || (DAY_RE.test(to) ? shiftDay(to, -(DEFAULT_DAYS - 1)) : ""),
     to,

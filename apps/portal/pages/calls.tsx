@@ -98,10 +98,10 @@ function qs(params: Record<string, string | undefined>): string {
 }
 
 /** Filters of the form → the service's list input; bad dates are named in the user's words. */
-function listInput(f: Filters, cursor: string | undefined) {
+function listInput(f: Filters, cursor: string | undefined, timeZone: string) {
   const day = (v: string | undefined, field: "from" | "to") => {
     if (!v) return undefined;
-    const ms = dayStart(v, field === "to" ? 1 : 0);
+    const ms = dayStart(v, timeZone, field === "to" ? 1 : 0);
     if (!DAY_RE.test(v) || !Number.isFinite(ms))
       throw new ApiError("validation_failed", `invalid ${field}`, {
         errors: [{ pointer: `/${field}`, detail: "not a date" }],
@@ -167,7 +167,7 @@ async function listPage(c: PortalContext) {
   let error: string | null = null;
   let status = 200;
   try {
-    result = await listCalls(ctx, listInput(f, cursor));
+    result = await listCalls(ctx, listInput(f, cursor, ctx.tenant.timeZone));
   } catch (err) {
     const fe = formError(c, err);
     error = fe.message;

@@ -18,8 +18,14 @@ export function userCtx(c: PortalContext): { ctx: Ctx; actor: UserActor } {
   return { ctx, actor: ctx.actor };
 }
 
+/** The zone of the signed-in user's organisation (UTC on pages outside one). */
+export function tenantZone(c: PortalContext): string {
+  return (c.get("ctx") as Ctx | undefined)?.tenant?.timeZone ?? "UTC";
+}
+
+/** A date on a tenant page: in the organisation's time zone, with its name. */
 export function fmtDate(c: PortalContext, ms: number | null | undefined): string {
-  return ms == null ? "" : formatDateTime(c.get("locale") ?? "fr", ms);
+  return ms == null ? "" : formatDateTime(c.get("locale") ?? "fr", ms, tenantZone(c));
 }
 
 /** A string whose key is built at run time (an event name from the logs); the fallback when none. */
@@ -49,6 +55,7 @@ const DONE = {
   invitation_revoked: "done.invitation_revoked",
   key_revoked: "done.key_revoked",
   location: "done.location",
+  time_zone: "done.time_zone",
   security: "done.security",
   retention: "gov.done.retention",
   legal_hold: "gov.done.legal_hold",

@@ -232,11 +232,36 @@ async function securityPage(c: PortalContext, error: string | null = null, statu
           <ul>
             {breaches.map((b) => (
               <li>
-                <strong>{b.title}</strong> — {fmtDate(c, Date.parse(b.notifiedAt))}
-                <p>
-                  <Lines text={b.description} />
-                </p>
-                <p>{b.measures}</p>
+                <strong>{b.title}</strong>
+                {/* Every GDPR art. 33(3) fact, so the organisation can notify its own authority. */}
+                <dl>
+                  <dt>{_("security.breach.notified")}</dt>
+                  <dd>{fmtDate(c, Date.parse(b.notifiedAt))}</dd>
+                  <dt>{_("security.breach.occurred")}</dt>
+                  <dd>{fmtDate(c, Date.parse(b.occurredAt))}</dd>
+                  <dt>{_("security.breach.discovered")}</dt>
+                  <dd>{fmtDate(c, Date.parse(b.discoveredAt))}</dd>
+                  <dt>{_("security.breach.nature")}</dt>
+                  <dd>
+                    <Lines text={b.description} />
+                  </dd>
+                  <dt>{_("security.breach.categories")}</dt>
+                  <dd>{b.dataCategories}</dd>
+                  <dt>{_("security.breach.subjects")}</dt>
+                  <dd>{b.approxSubjects ?? _("security.breach.unknown")}</dd>
+                  <dt>{_("security.breach.records")}</dt>
+                  <dd>{b.approxRecords ?? _("security.breach.unknown")}</dd>
+                  <dt>{_("security.breach.consequences")}</dt>
+                  <dd>
+                    <Lines text={b.consequences} />
+                  </dd>
+                  <dt>{_("security.breach.measures")}</dt>
+                  <dd>
+                    <Lines text={b.measures} />
+                  </dd>
+                  <dt>{_("security.breach.contact")}</dt>
+                  <dd>{b.contact}</dd>
+                </dl>
               </li>
             ))}
           </ul>

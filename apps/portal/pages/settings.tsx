@@ -5,11 +5,13 @@ import {
   getSecuritySettings,
   updateLocationSettings,
   updateSecuritySettings,
+  updateTimeZone,
 } from "../../../core/settings";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
+import { TimeZoneSelect } from "../time-zone";
 import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
 import { ConfirmNameField, TransferNotice, transferPreviews } from "./transfer-notice";
 
@@ -21,7 +23,13 @@ const isScope = (v: unknown): v is ProcessingScope =>
 /** /settings (D6, F2, A4): data location (read-only), processing scope, second-factor requirement. */
 async function settingsPage(
   c: PortalContext,
-  state: { error?: string | null; scope?: string; requireMfa?: boolean; disputeWindowDays?: string } = {},
+  state: {
+    error?: string | null;
+    scope?: string;
+    requireMfa?: boolean;
+    disputeWindowDays?: string;
+    timeZone?: string;
+  } = {},
   status = 200,
 ) {
   const _ = tr(c);
@@ -37,7 +45,7 @@ async function settingsPage(
     { title: _("settings.title"), error: state.error },
     <>
       <p>
-        <a href="/settings/processing">{_("nav.processing")}</a>
+        <a href="/settings/processing">{_("nav.processing")}</a> · <a href="/recording-notices">{_("recnotices.title")}</a>
       </p>
       <section aria-labelledby="location-h">
         <h2 id="location-h">{_("settings.location.title")}</h2>
@@ -96,6 +104,17 @@ async function settingsPage(
             value={String(state.disputeWindowDays ?? ctx.tenant.disputeWindowDays)}
           />
           <button type="submit">{_("review.settings.submit")}</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="tz-h">
+        <h2 id="tz-h">{_("tz.settings.title")}</h2>
+        <p>{_("tz.settings.current", { zone: ctx.tenant.timeZone })}</p>
+        <form method="post" action="/settings/time-zone" class="stack">
+          <label for="timeZone">{_("tz.field")}</label>
+          <TimeZoneSelect id="timeZone" value={state.timeZone ?? ctx.tenant.timeZone} />
+          <span class="muted">{_("tz.help")}</span>
+          <button type="submit">{_("tz.settings.submit")}</button>
         </form>
       </section>
 
@@ -159,6 +178,17 @@ export function registerSettings(app: Hono<AppEnv>) {
     } catch (err) {
       const { message, status } = formError(c, err);
       return settingsPage(c, { error: message, disputeWindowDays: f.disputeWindowDays }, status);
+    }
+  });
+
+  app.post("/settings/time-zone", manage, async (c) => {
+    const f = await readForm(c);
+    try {
+      await updateTimeZone(userCtx(c).ctx, { timeZone: f.timeZone });
+      return c.redirect(doneUrl("/settings", "time_zone"), 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return settingsPage(c, { error: message, timeZone: f.timeZone }, status);
     }
   });
 

@@ -20,7 +20,7 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { tr } from "../layout";
-import { formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
 import { Lines } from "./common-text";
 
 const OK = ["created", "sent", "granted", "revoked", "closed", "reopened"] as const;
@@ -28,14 +28,7 @@ const okNotice = (c: PortalContext) => {
   const k = c.req.query("ok");
   return k && (OK as readonly string[]).includes(k) ? tr(c)(`support.ok.${k as (typeof OK)[number]}`) : null;
 };
-const iso = (c: PortalContext, s: string | null) =>
-  s
-    ? new Intl.DateTimeFormat(c.get("locale") ?? "fr", {
-        dateStyle: "medium",
-        timeStyle: "short",
-        timeZone: "Europe/Paris",
-      }).format(new Date(s))
-    : "";
+const iso = (c: PortalContext, s: string | null) => (s ? fmtDate(c, Date.parse(s)) : "");
 
 async function listPage(
   c: PortalContext,

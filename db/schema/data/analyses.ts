@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Rubrics (référentiels, C4): the tenant's quality grids. Versions are immutable once used. */
@@ -15,7 +16,12 @@ export const rubrics = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("rubrics_tenant_idx").on(t.tenantId, t.name)],
+  (t) => [
+    index("rubrics_tenant_idx").on(t.tenantId, t.name),
+    // One default per tenant, enforced by the database: parallel first analyses (or imports) that
+    // each try to create the default grid insert-or-ignore against this index, so one row wins.
+    uniqueIndex("rubrics_one_default_idx").on(t.tenantId).where(sql`is_default = 1`),
+  ],
 );
 
 export const rubricVersions = sqliteTable(

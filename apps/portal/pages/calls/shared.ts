@@ -6,8 +6,6 @@ import type { AppEnv } from "../../../types";
 import { messageFor } from "../../forms";
 import type { PortalContext } from "../common";
 
-/** The zone dates are shown in (`formatDateTime`'s) and date filters are read in. */
-export const TIME_ZONE = "Europe/Paris";
 export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Offset of `timeZone` from UTC at instant `ms`, in ms (positive east of Greenwich). */
@@ -28,10 +26,10 @@ function zoneOffset(ms: number, timeZone: string): number {
 }
 
 /**
- * Midnight of a `YYYY-MM-DD` day in the display zone, as epoch ms; `days` shifts the day (an
+ * Midnight of a `YYYY-MM-DD` day in `timeZone` (the tenant's, for its filters), as epoch ms; `days` shifts the day (an
  * inclusive "to" day becomes the exclusive start of the next one). NaN for an impossible date.
  */
-export function dayStart(day: string, days = 0): number {
+export function dayStart(day: string, timeZone: string, days = 0): number {
   if (!DAY_RE.test(day)) return Number.NaN;
   const [y, m, d] = day.split("-").map(Number);
   const utc = Date.UTC(y, m - 1, d + days);
@@ -39,8 +37,8 @@ export function dayStart(day: string, days = 0): number {
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
     return Number.NaN;
   // Twice: the first guess may sit on the other side of a daylight-saving change.
-  const guess = utc - zoneOffset(utc, TIME_ZONE);
-  return utc - zoneOffset(guess, TIME_ZONE);
+  const guess = utc - zoneOffset(utc, timeZone);
+  return utc - zoneOffset(guess, timeZone);
 }
 
 /** `1:05`, `12:30`, `1:02:03` — a clock position or a length in seconds. */

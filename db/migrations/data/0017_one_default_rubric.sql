@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `rubrics_one_default_idx` ON `rubrics` (`tenant_id`) WHERE is_default = 1;
