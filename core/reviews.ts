@@ -12,8 +12,8 @@ import { newId } from "./crypto";
 import { computeScore } from "./engine/score";
 import { ApiError, notFound } from "./errors";
 import { markKpiDirty } from "./kpis";
-import { rubricForLanguage } from "./rubrics/language";
 import { membersOfAgent, notify, supervisorsOf } from "./notices";
+import { rubricForLanguage } from "./rubrics/language";
 import { getRubricVersion } from "./rubrics/service";
 import { emitEvent } from "./webhooks";
 

@@ -9,10 +9,10 @@ import { call, E, loginCookie, makeTenant } from "./helpers";
  * templates in French and English, filled with the organisation's own settings (retention,
  * location, providers, dispute window) — and follows them when they change.
  */
-const unescape = (html: string) =>
+const unescapeHtml = (html: string) =>
   html.replaceAll("&#39;", "'").replaceAll("&quot;", '"').replaceAll("&amp;", "&");
 const textarea = (html: string, id: string) =>
-  unescape(html.match(new RegExp(`<textarea id="${id}"[^>]*>([\\s\\S]*?)</textarea>`))?.[1] ?? "");
+  unescapeHtml(html.match(new RegExp(`<textarea id="${id}"[^>]*>([\\s\\S]*?)</textarea>`))?.[1] ?? "");
 
 describe("notices for the people recorded", () => {
   it("fills both templates with the tenant's settings, in the language asked, and follows a change", async () => {
@@ -62,7 +62,10 @@ describe("notices for the people recorded", () => {
       .update(tenants)
       .set({ speechProvider: "none", analysisProvider: "builtin", retention: {} })
       .where(eq(tenants.id, t.tenant.id));
-    const after = textarea(await (await call("/recording-notices?lang=en", { cookie: admin })).text(), "notice-caller");
+    const after = textarea(
+      await (await call("/recording-notices?lang=en", { cookie: admin })).text(),
+      "notice-caller",
+    );
     expect(after).toContain("the platform's built-in engine (no third party)");
     expect(after).not.toContain("Deepgram");
     expect(after).not.toContain("45 days");

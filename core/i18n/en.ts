@@ -4,12 +4,12 @@ import { gridsEn } from "./features/grids";
 import { importsEn } from "./features/imports";
 import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
+import { portalTrustEn } from "./features/portal-trust";
 import { privacyEn } from "./features/privacy";
 import { qualityEn } from "./features/quality";
 import { reviewQueueEn } from "./features/reviewQueue";
 import { statsEn } from "./features/stats";
 import { trustEn } from "./features/trust";
-import { portalTrustEn } from "./features/portal-trust";
 
 /** English strings. `fr.ts` must have the same keys (the type checks it). */
 export const en = {

@@ -5,12 +5,12 @@ import { gridsFr } from "./features/grids";
 import { importsFr } from "./features/imports";
 import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
+import { portalTrustFr } from "./features/portal-trust";
 import { privacyFr } from "./features/privacy";
 import { qualityFr } from "./features/quality";
 import { reviewQueueFr } from "./features/reviewQueue";
 import { statsFr } from "./features/stats";
 import { trustFr } from "./features/trust";
-import { portalTrustFr } from "./features/portal-trust";
 
 /** Chaînes françaises — mêmes clés que `en.ts`. */
 export const fr: Record<keyof typeof en, string> = {

@@ -4,7 +4,7 @@ import { noticeTexts } from "../../../core/recording-notices";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { tr } from "../layout";
-import { type PortalContext, portalPage, userCtx } from "./common";
+import { portalPage, userCtx } from "./common";
 
 function Notice(props: { id: string; title: string; text: string; hint: string }) {
   return (

@@ -45,7 +45,8 @@ async function settingsPage(
     { title: _("settings.title"), error: state.error },
     <>
       <p>
-        <a href="/settings/processing">{_("nav.processing")}</a> · <a href="/recording-notices">{_("recnotices.title")}</a>
+        <a href="/settings/processing">{_("nav.processing")}</a> ·{" "}
+        <a href="/recording-notices">{_("recnotices.title")}</a>
       </p>
       <section aria-labelledby="location-h">
         <h2 id="location-h">{_("settings.location.title")}</h2>
