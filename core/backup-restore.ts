@@ -483,6 +483,9 @@ export const TABLE_RULES: Record<string, TableEntryRule> = {
     rewrite: rekeyed("subject_ref", "subject_enc", (r) => r.subject_type === "caller"),
   },
   support_attachments: { notRestored: "support tickets stay with the source organisation" },
+  imports: { notRestored: "an import job is the source organisation's history; its calls are restored" },
+  import_items: { notRestored: "an import job is the source organisation's history; its calls are restored" },
+  review_queue: { notRestored: "the queue names the source's reviewers; sampling runs again in the target" },
 };
 
 /** Table order of an export (rule order, then any other table alphabetically). */

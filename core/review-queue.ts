@@ -395,9 +395,15 @@ export const reassignSchema = z.object({ reviewerId: z.string().min(1).max(64) }
 
 /** Hand an item to another reviewer (absence, workload). Another tenant's item is a 404. */
 export async function reassign(ctx: Ctx, itemId: string, raw: unknown) {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  // An unknown item (or another tenant's) is a 404 whatever the body says.
+  const known = await dp.d1
+    .prepare("select 1 as ok from review_queue where tenant_id = ? and id = ?")
+    .bind(ctx.tenant.id, itemId)
+    .first();
+  if (!known) throw notFound("Queue item");
   const input = reassignSchema.parse(raw);
   await checkReviewers(ctx, [input.reviewerId], "/reviewerId");
-  const dp = dataPlane(ctx.env, ctx.tenant);
   const [row] = await dp.db
     .update(reviewQueue)
     .set({ reviewerId: input.reviewerId, assignedAt: Date.now() })

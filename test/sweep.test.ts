@@ -30,7 +30,7 @@ import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { securityAlerts, tenants } from "../db/schema/control";
-import { reviews } from "../db/schema/data";
+import { reviewQueue, reviews } from "../db/schema/data";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -162,6 +162,17 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     createdAt: Date.now(),
     updatedAt: Date.now(),
   });
+  const queueItemId = `rq_sweep_${b.tenant.id}`;
+  await dataPlane(b.ctx.env, b.tenant).db.insert(reviewQueue).values({
+    id: queueItemId,
+    tenantId: b.tenant.id,
+    week: "2026-W10",
+    callId: call.id,
+    agentId: agent.id,
+    reviewerId: b.users.supervisor.id,
+    reason: "random",
+    assignedAt: Date.now(),
+  });
   const schedule = await createSchedule(b.ctx, { frequency: "weekly" });
   const ticket = await createTicket(b.ctx, { subject: "sweep ticket", body: "x" });
   const attachment = await addAttachment(b.ctx, ticket.ticket.id, ticket.messageId, {
@@ -203,6 +214,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     callId: call.id,
     uploadId: upload.uploadId,
     importId: imp.id,
+    itemId: queueItemId,
     partNumber: "1",
     memberId: b.users.viewer.membershipId,
     keyId: b.keyId,
@@ -214,6 +226,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 /** Valid bodies for mutating routes, so a 404 comes from the lookup and not from validation. */
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
+  "POST /api/v1/review-queue/:itemId/reassign": { reviewerId: "usr_sweep" },
   "POST /api/v1/reviews/:reviewId/dispute": { reason: "sweep" },
   "POST /api/v1/reports/schedules": { frequency: "weekly" },
   "POST /api/v1/reviews/:reviewId/resolve": { resolution: "sweep", version: 1 },

@@ -82,7 +82,7 @@ describe("operator console in Chromium", () => {
     const horizon = ops.getByRole("link", { name: "Assurances Horizon" });
     const tenantId = ((await horizon.getAttribute("href")) ?? "").split("/").at(-1)!;
     await go(ops, horizon);
-    expect(await ops.locator("main").innerText()).toContain("Analysed minutes this month");
+    expect(await ops.locator("main").innerText()).toContain("Analysed minutes this billing period");
 
     await ops.goto(`${base}/ops/breaches`);
     const title = `Lien d'export mal adressé ${Date.now()}`;
