@@ -106,7 +106,14 @@ describe("default rubric", () => {
     const resultKey = dp.key("analyses", "ana_merge_1.json");
     await dp.bucket.put(
       resultKey,
-      JSON.stringify({ rubric: { id: "rub_copy_a", version: 1 }, criteria: [], engine: "builtin" }),
+      JSON.stringify({
+        rubric: { id: "rub_copy_a", version: 1 },
+        criteria: [],
+        irritants: [],
+        categories: [],
+        evaluatedWeightPct: 100,
+        engine: "builtin",
+      }),
     );
     await dp.db.insert(analyses).values({
       id: "ana_merge_1",
