@@ -3,10 +3,11 @@ import type { Child } from "hono/jsx";
 import type { Ctx } from "../../../core/context";
 import { ApiError } from "../../../core/errors";
 import { formatDateTime, type MessageKey, t } from "../../../core/i18n";
+import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import type { AppEnv } from "../../types";
 import { messageFor } from "../forms";
 import { navFor } from "../home";
-import { page } from "../layout";
+import { page, type tr } from "../layout";
 
 export type PortalContext = Context<AppEnv>;
 export type UserActor = Extract<Ctx["actor"], { type: "user" }>;
@@ -145,3 +146,20 @@ export function Head({ cols }: { cols: string[] }) {
 
 /** Empty optional text fields are stored as null, not "". */
 export const orNull = (v: string | undefined) => (v?.trim() ? v.trim() : null);
+
+/** The call-language filter of the dashboard and the reports (issue 15 point 5). */
+export function LanguageFilter({ _, value }: { _: ReturnType<typeof tr>; value?: string | null }) {
+  return (
+    <label>
+      {_("dash.language")}{" "}
+      <select name="language">
+        <option value="">{_("dash.language_all")}</option>
+        {RUBRIC_LANGUAGES.map((l) => (
+          <option value={l} selected={value === l}>
+            {_(`lang.${l}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -5,14 +5,13 @@ import type { Child } from "hono/jsx";
 import { listAgents } from "../../../core/agents";
 import type { Locale } from "../../../core/i18n";
 import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/kpis";
-import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import { controlDb } from "../../../db/client";
 import { platformStats } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { tr } from "../layout";
 import { clock, num } from "./calls/shared";
-import { formError, type PortalContext, portalPage, trOr, userCtx } from "./common";
+import { formError, LanguageFilter, type PortalContext, portalPage, trOr, userCtx } from "./common";
 
 /** Platform medians of the last published 30 days (F6), for the benchmark column. */
 async function platformMedians(env: Env): Promise<Record<string, number>> {
@@ -279,17 +278,7 @@ export async function dashboardPage(c: PortalContext) {
             ))}
           </select>
         </label>
-        <label>
-          {_("dash.language")}{" "}
-          <select name="language">
-            <option value="">{_("dash.language_all")}</option>
-            {RUBRIC_LANGUAGES.map((l) => (
-              <option value={l} selected={q.language === l}>
-                {_(`lang.${l}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LanguageFilter _={_} value={q.language} />
         <button type="submit">{_("dash.apply")}</button>
       </form>
       {k ? (

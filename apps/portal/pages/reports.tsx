@@ -16,13 +16,20 @@ import {
   reportXlsx,
 } from "../../../core/reports";
 import { isRubricLanguage } from "../../../core/rubrics/language";
-import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { page, tr } from "../layout";
 import { clock, num } from "./calls/shared";
-import { fmtDate, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import {
+  fmtDate,
+  formError,
+  invalid,
+  LanguageFilter,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "./common";
 
 const pct = (locale: "fr" | "en", x: number | null) =>
   x === null ? "—" : `${num(locale, Math.round(x * 1000) / 10)} %`;
@@ -154,18 +161,7 @@ async function reportsPage(c: PortalContext, error: string | null = null, status
             </select>
           </label>
         ) : null}{" "}
-        <label>
-          {_("dash.language")}{" "}
-          <select name="language">
-            <option value="">{_("dash.language_all")}</option>
-            {RUBRIC_LANGUAGES.map((l) => (
-              <option value={l} selected={q.language === l}>
-                {_(`lang.${l}`)}
-              </option>
-            ))}
-          </select>
-        </label>{" "}
-        <button type="submit">{_("report.show")}</button>
+        <LanguageFilter _={_} value={q.language} /> <button type="submit">{_("report.show")}</button>
       </form>
       {r ? (
         <>
