@@ -11,14 +11,13 @@ import {
   securityAlerts,
   tenants,
 } from "../db/schema/control";
-import { auditCtx } from "./accounts";
-import { appendAudit } from "./audit";
+import { appendAudit, auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { notFound } from "./errors";
 import { type Locale, t } from "./i18n";
 import { sendMail } from "./mail";
-import { tenantAdmins } from "./support";
+import { tenantAdminContacts } from "./members";
 
 /**
  * Abuse detection (I5). Counted events in a sliding window per tenant; when a count reaches the
@@ -186,7 +185,7 @@ async function raiseAlert(
   const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
   const name = tenant?.name ?? tenantId;
   const params = { tenant: name, ...detail };
-  for (const a of await tenantAdmins(env, tenantId)) {
+  for (const a of await tenantAdminContacts(env, tenantId)) {
     const locale = (a.locale ?? tenant?.defaultLocale ?? "fr") as Locale;
     await sendMail(env, {
       to: a.email,

@@ -14,7 +14,8 @@ import {
   users,
 } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
-import { appendAudit } from "./audit";
+import { recordAbuseEvent } from "./abuse";
+import { appendAudit, auditCtx } from "./audit";
 import {
   burnPasswordCheck,
   checkPasswordPolicy,
@@ -306,7 +307,7 @@ export async function login(pctx: PlatformCtx, email: string, password: string):
     await recordFailure(env, "login", account, ip);
     if (user) {
       const m = await primaryMembership(env, user.id);
-      if (m) await (await import("./abuse")).recordAbuseEvent(env, m.tenant.id, "failed_logins");
+      if (m) await recordAbuseEvent(env, m.tenant.id, "failed_logins");
     }
     await logConnection(env, {
       tenantId: null,
@@ -688,27 +689,6 @@ export async function disableTotp(ctx: Ctx, password: string): Promise<void> {
 }
 
 // ---- Members and invitations -------------------------------------------------------------
-
-export async function auditCtx(
-  ctx: Ctx,
-  action: string,
-  targetType?: string,
-  targetId?: string,
-  meta?: Record<string, string | number | boolean | null>,
-  result: "success" | "failure" | "denied" = "success",
-) {
-  await appendAudit(ctx.env, {
-    tenantId: ctx.tenant.id,
-    actor: ctx.actor,
-    action,
-    targetType,
-    targetId,
-    ip: ctx.ip,
-    userAgent: ctx.userAgent,
-    meta,
-    result,
-  });
-}
 
 export interface MemberView {
   id: string;

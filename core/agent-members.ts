@@ -1,8 +1,8 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { memberships, users } from "../db/schema/control";
-import { auditCtx } from "./accounts";
 import { getAgent } from "./agents";
+import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { ApiError, notFound } from "./errors";
 

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, or } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../db/resolver";
 import { type Agent, agents } from "../db/schema/data";
-import { auditCtx } from "./accounts";
+import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";

@@ -2,7 +2,8 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
 import { type ApiKey, apiKeys, type Tenant, tenants } from "../db/schema/control";
-import { auditCtx } from "./accounts";
+import { checkApiKeyNetwork } from "./abuse";
+import { auditCtx } from "./audit";
 import { logConnection } from "./connlog";
 import type { Ctx } from "./context";
 import { newId, randomToken, sha256Hex } from "./crypto";
@@ -134,8 +135,7 @@ export async function authenticateApiKey(
   if (row.tenant.status !== "active" && row.tenant.status !== "ending") return null;
   if (!row.key.lastUsedAt || now - row.key.lastUsedAt >= TOUCH_EVERY_MS || row.key.lastUsedIp !== ip) {
     await db.update(apiKeys).set({ lastUsedAt: now, lastUsedIp: ip }).where(eq(apiKeys.id, row.key.id));
-    if (row.key.lastUsedIp !== ip)
-      await (await import("./abuse")).checkApiKeyNetwork(env, row.tenant.id, row.key.id, ip);
+    if (row.key.lastUsedIp !== ip) await checkApiKeyNetwork(env, row.tenant.id, row.key.id, ip);
     await logConnection(env, {
       tenantId: row.tenant.id,
       subjectType: "api_key",

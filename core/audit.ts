@@ -634,3 +634,25 @@ function clip(s: string | null | undefined, n: number): string | null {
   const w = wellFormed(s);
   return w.length <= n ? w : Array.from(w).slice(0, n).join("");
 }
+
+/** Appends an entry for the request's tenant, actor, address and user agent. */
+export async function auditCtx(
+  ctx: Ctx,
+  action: string,
+  targetType?: string,
+  targetId?: string,
+  meta?: Record<string, string | number | boolean | null>,
+  result: "success" | "failure" | "denied" = "success",
+) {
+  await appendAudit(ctx.env, {
+    tenantId: ctx.tenant.id,
+    actor: ctx.actor,
+    action,
+    targetType,
+    targetId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    meta,
+    result,
+  });
+}

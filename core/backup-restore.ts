@@ -2,12 +2,13 @@ import { and, eq } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { type DataPlane, dataPlane, tenantPrefix } from "../db/resolver";
 import { type Job, memberships, type Tenant, tenants, users, webhookEndpoints } from "../db/schema/control";
-import { auditCtx, emailSchema, inviteMember } from "./accounts";
-import { appendAudit } from "./audit";
+import { emailSchema, inviteMember } from "./accounts";
+import { appendAudit, auditCtx } from "./audit";
 import { BackupRefused, type BackupSource, type VerifiedBackup, verifyBackup } from "./backup-archive";
 import { maskPhone, phoneHash } from "./calls/phone";
+import { newFtsId } from "./calls/transcript-store";
 import type { Ctx } from "./context";
-import { decryptString, encryptString, newId, randomBytes } from "./crypto";
+import { decryptString, encryptString, newId } from "./crypto";
 import { ApiError } from "./errors";
 import { type CdEntry, openZipEntry, readZipEntryBytes, ZipFormatError } from "./exports/zip-read";
 import { enqueueJob, JobFailure, type StepOutcome } from "./jobs";
@@ -733,19 +734,6 @@ function eachEntry(
 
 const rowsPhase = eachEntry(TABLE_ENTRY, (s, a, e, m) => restoreTableEntry(s, a, e, m[1]));
 const objectsPhase = eachEntry(/^objects\//, restoreObjectEntry);
-
-function newFtsId(): number {
-  const b = randomBytes(7);
-  return (
-    (b[0] & 0x0f) * 2 ** 48 +
-    b[1] * 2 ** 40 +
-    b[2] * 2 ** 32 +
-    b[3] * 2 ** 24 +
-    b[4] * 2 ** 16 +
-    b[5] * 2 ** 8 +
-    b[6]
-  );
-}
 
 /** The full-text index, from the restored transcripts (it is contentless: not in the archive). */
 async function fts(s: Step): Promise<boolean> {

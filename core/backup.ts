@@ -12,8 +12,8 @@ import {
   users,
   webhookEndpoints,
 } from "../db/schema/control";
-import { auditCtx } from "./accounts";
-import { appendAudit } from "./audit";
+import { recordAbuseEvent } from "./abuse";
+import { appendAudit, auditCtx } from "./audit";
 import {
   BackupRefused,
   type VerifiedBackup,
@@ -82,7 +82,7 @@ export async function startBackup(ctx: Ctx) {
     createdBy: ctx.actor.type === "system" ? null : ctx.actor.id,
   });
   await auditCtx(ctx, "backup.export_started", "job", job.id);
-  await (await import("./abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return jobView(job);
 }
 
@@ -107,7 +107,7 @@ export async function downloadBackup(ctx: Ctx, jobId: string) {
   );
   if (!obj) throw new ApiError("gone", "This backup has been deleted");
   await auditCtx(ctx, "backup.downloaded", "job", job.id, { size: obj.size });
-  await (await import("./abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return {
     body: obj.body,
     size: obj.size,

@@ -7,8 +7,8 @@ import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";
 import { formatDateTime, type Locale, t } from "./i18n";
 import { sendMail } from "./mail";
+import { tenantAdminContacts } from "./members";
 import type { OperatorRef } from "./support";
-import { tenantAdmins } from "./support";
 
 /**
  * Breach register (I9). Operators record an incident with the facts GDPR art. 33(3) asks for;
@@ -148,7 +148,7 @@ async function notifyTenants(env: Env, op: OperatorRef, b: Breach, ids: string[]
       .where(and(eq(breachNotifications.breachId, b.id), inArray(breachNotifications.tenantId, chunk)));
     for (const tenant of found) {
       if (already.some((a) => a.tenantId === tenant.id)) continue;
-      const admins = await tenantAdmins(env, tenant.id);
+      const admins = await tenantAdminContacts(env, tenant.id);
       for (const a of admins) {
         const locale = (a.locale ?? tenant.defaultLocale) as Locale;
         const m = breachMail(b, locale, tenant.name);

@@ -28,15 +28,15 @@ import {
   webhookEndpoints,
 } from "../db/schema/control";
 import { type Call, calls } from "../db/schema/data";
-import { auditCtx } from "./accounts";
-import { appendAudit } from "./audit";
+import { recordAbuseEvent } from "./abuse";
+import { appendAudit, auditCtx } from "./audit";
 import { callView } from "./calls/service";
 import type { Ctx } from "./context";
 import { newId, sha256Hex } from "./crypto";
 import { ApiError } from "./errors";
 import { writeZipToR2, type ZipEntry } from "./exports/zip";
 import { t } from "./i18n";
-import { JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
+import { enqueueJob, JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
 import { tenantTables, type WipeState, wipe } from "./location-migration";
 import { sendMail } from "./mail";
 import { BILLING_RETENTION_YEARS, effectiveRetention } from "./retention";
@@ -216,7 +216,6 @@ export async function deleteNow(ctx: Ctx) {
     .where(and(eq(jobs.id, job.id), eq(jobs.steps, job.steps)))
     .returning();
   if (!saved.length) throw new ApiError("conflict", "The job moved on; try again");
-  const { enqueueJob } = await import("./jobs");
   await enqueueJob(ctx.env, { type: "job.step", jobId: job.id, step: job.steps });
   await auditCtx(ctx, "tenant.contract_end_delete_now", "job", job.id);
   return contractEndView(ctx, saved[0]);
@@ -252,7 +251,7 @@ export async function readExportVolume(ctx: Ctx, part: number) {
   const obj = await dataPlane(ctx.env, ctx.tenant).bucket.get(v.key);
   if (!obj) throw new ApiError("gone", "This export has been deleted");
   await auditCtx(ctx, "tenant.export_downloaded", "job", job.id, { part });
-  await (await import("./abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return { body: obj.body, size: obj.size, name: `callcenterrate-export-${ctx.tenant.id}-part${part}.zip` };
 }
 

@@ -3,8 +3,8 @@ import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { controlDb } from "../db/client";
 import { type DataPlane, dataPlane, type Location, locationConfig, shardForNewTenant } from "../db/resolver";
 import { type Job, jobs, tenants } from "../db/schema/control";
-import { auditCtx } from "./accounts";
-import { appendAudit } from "./audit";
+import { calls, recordingUploads } from "../db/schema/data";
+import { appendAudit, auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
 import { enqueueJob, JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "./jobs";
@@ -344,7 +344,6 @@ export async function tenantTables(d1: D1Database): Promise<string[]> {
 }
 
 async function abortUploads(src: DataPlane) {
-  const { recordingUploads, calls } = await import("../db/schema/data");
   const open = await src.db
     .select()
     .from(recordingUploads)

@@ -11,6 +11,7 @@ import {
   webhookDeliveries,
 } from "../db/schema/control";
 import { appendAudit } from "./audit";
+import { reprocessCall } from "./calls/service";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";
@@ -111,7 +112,6 @@ export async function replayDeadLetter(env: Env, op: OperatorRef, id: string) {
       ip: op.ip,
       userAgent: op.userAgent,
     };
-    const { reprocessCall } = await import("./calls/service");
     await reprocessCall(ctx, body.callId).catch((err) => {
       if (!(err instanceof ApiError)) throw err; // a deleted call: nothing to replay
     });

@@ -5,15 +5,17 @@ import { analyses, type Call, callLabels, calls } from "../db/schema/data";
 import { appendAudit, SYSTEM_ACTOR } from "./audit";
 import { markQuotaHeld, quotaBlocks } from "./billing/account";
 import { recordAnalysedMinutes } from "./billing/metering";
-import { readTranscriptFor } from "./calls/transcript";
+import { analyzeBuiltin, analyzeWithTenantLlm } from "./calls/llm";
+import { transcribeRecording } from "./calls/speech";
+import { readTranscriptFor } from "./calls/transcript-store";
 import { newId, randomToken } from "./crypto";
 import type { AnalysisResult } from "./engine/types";
 import { markKpiDirty } from "./kpis";
+import { providerObjected } from "./objections";
 import { decideProcessing, type HoldReason } from "./policy";
 import { type CallSubjects, holdReasonOf, privacyFlags } from "./privacy/guard";
 import { ProviderError } from "./providers/errors";
 import { defaultRubricVersion, getRubricVersion } from "./rubrics/service";
-import { providerObjected } from "./subprocessors";
 import { tenantById } from "./tenants";
 import { emitEvent } from "./webhooks";
 
@@ -32,8 +34,6 @@ export interface PipelineMessage {
   callId: string;
   runId: string;
 }
-
-export class RetryableError extends Error {}
 
 /**
  * The holds that apply before any provider is chosen, through the one policy function: objection,
@@ -139,7 +139,6 @@ export async function transcribeStep(env: Env, msg: PipelineMessage): Promise<vo
     if (decision.holdReason === "quota_exceeded") await markQuotaHeld(env, tenant.id);
     return;
   }
-  const { transcribeRecording } = await import("./calls/speech");
   await transcribeRecording(env, tenant, call, decision.endpoint);
   const after = await dataPlane(env, tenant).db.query.calls.findFirst({
     where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)),
@@ -200,10 +199,8 @@ export async function analyzeStep(env: Env, msg: PipelineMessage): Promise<void>
   let result: AnalysisResult;
   let usage: { inputTokens?: number; outputTokens?: number } = {};
   if (tenant.analysisProvider === "builtin") {
-    const { analyzeBuiltin } = await import("./calls/llm");
     result = await analyzeBuiltin(env, input);
   } else {
-    const { analyzeWithTenantLlm } = await import("./calls/llm");
     const r = await analyzeWithTenantLlm(env, tenant, decision.endpoint, input);
     result = r.result;
     usage = r.usage;

@@ -1,20 +1,14 @@
 import { and, desc, eq, inArray, lte } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
-import {
-  memberships,
-  type PolicyVersion,
-  policyAcceptances,
-  policyVersions,
-  tenants,
-  users,
-} from "../db/schema/control";
-import { auditCtx } from "./accounts";
+import { memberships, type PolicyVersion, policyAcceptances, policyVersions } from "../db/schema/control";
+import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError } from "./errors";
-import { formatDateTime, isLocale, type Locale, t } from "./i18n";
+import { formatDateTime, t } from "./i18n";
 import { sendMail } from "./mail";
+import { ADMIN_ROLES, activeTenantAdminContacts } from "./members";
 
 /** Privacy policy versions (F4): publish, read the current one and the history, acknowledge. */
 
@@ -26,36 +20,6 @@ export const publishPolicySchema = z.object({
   bodyEn: z.string().trim().min(1).max(100_000),
 });
 export type PublishPolicyInput = z.input<typeof publishPolicySchema>;
-
-const ADMIN_ROLES = ["owner", "admin"] as const;
-
-/** Owners and admins of every active tenant, each once, with the language to write to them in. */
-export async function tenantAdmins(env: Env): Promise<{ email: string; locale: Locale; tenantId: string }[]> {
-  const rows = await controlDb(env)
-    .select({
-      email: users.email,
-      userLocale: users.locale,
-      tenantLocale: tenants.defaultLocale,
-      tenantId: tenants.id,
-      disabledAt: users.disabledAt,
-    })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-    .where(and(inArray(memberships.role, [...ADMIN_ROLES]), eq(tenants.status, "active")));
-  const seen = new Set<string>();
-  const out: { email: string; locale: Locale; tenantId: string }[] = [];
-  for (const r of rows) {
-    if (r.disabledAt || seen.has(r.email)) continue;
-    seen.add(r.email);
-    out.push({
-      email: r.email,
-      locale: isLocale(r.userLocale) ? r.userLocale : r.tenantLocale,
-      tenantId: r.tenantId,
-    });
-  }
-  return out;
-}
 
 /**
  * Publishes a version (operators only; the caller audits). A substantial version is mailed to
@@ -76,7 +40,7 @@ export async function publishPolicyVersion(
   await controlDb(env).insert(policyVersions).values(version);
   let mailed = 0;
   if (version.substantial) {
-    for (const a of await tenantAdmins(env)) {
+    for (const a of await activeTenantAdminContacts(env)) {
       const params = {
         version: version.version,
         date: formatDateTime(a.locale, version.effectiveAt),

@@ -4,10 +4,11 @@ import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships, reportSchedules, users } from "../db/schema/control";
 import { agents } from "../db/schema/data";
-import { auditCtx } from "./accounts";
+import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError, notFound } from "./errors";
+import { xlsx } from "./exports/xlsx";
 import { type Locale, type MessageKey, t } from "./i18n";
 import { enqueueJob } from "./jobs";
 import { addDays, dayOf, daysBetween, figures, type KpiFigures, ROLLUP_SUMS, type RollupSums } from "./kpis";
@@ -146,7 +147,6 @@ export function reportCsv(r: Report, locale: Locale): string {
 }
 
 export async function reportXlsx(r: Report, locale: Locale): Promise<Uint8Array> {
-  const { xlsx } = await import("./exports/xlsx");
   return xlsx(t(locale, "report.title"), [header(r, locale), ...r.rows.map((row) => cells(r, row))]);
 }
 

@@ -4,7 +4,8 @@ import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { type Tenant, tenants } from "../db/schema/control";
 import { calls } from "../db/schema/data";
-import { auditCtx } from "./accounts";
+import { auditCtx } from "./audit";
+import { findCall } from "./calls/service";
 import type { Ctx } from "./context";
 import { ApiError } from "./errors";
 
@@ -189,7 +190,6 @@ export async function setCallLegalHold(ctx: Ctx, callId: string, reason: string 
     throw new ApiError("validation_failed", "A legal hold needs a reason (1–500 characters)", {
       errors: [{ pointer: "/reason", detail: "required" }],
     });
-  const { findCall } = await import("./calls/service");
   const call = await findCall(ctx, callId); // 404 for another tenant's or an unseen call
   const now = Date.now();
   await dataPlane(ctx.env, ctx.tenant)

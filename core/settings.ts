@@ -2,10 +2,11 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
-import { auditCtx } from "./accounts";
+import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { decryptString, encryptString } from "./crypto";
 import { ApiError } from "./errors";
+import { startLocationMigration } from "./location-migration";
 import { decideProcessing } from "./policy";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "./redaction";
 import { ssoReady } from "./sso";
@@ -31,7 +32,6 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
   if (input.location && input.location !== ctx.tenant.location) {
     // Moving the data is a job (copy, verify, switch, delete the source); the new processing
     // scope, if any, applies at the switch.
-    const { startLocationMigration } = await import("./location-migration");
     const migration = await startLocationMigration(ctx, {
       location: input.location,
       processingScope: input.processingScope,

@@ -12,8 +12,8 @@ import {
   tenants,
   users,
 } from "../db/schema/control";
-import { auditCtx, completeLogin, type LoginResult } from "./accounts";
-import { appendAudit } from "./audit";
+import { completeLogin, type LoginResult } from "./accounts";
+import { appendAudit, auditCtx } from "./audit";
 import { createSession } from "./auth/session";
 import { logConnection } from "./connlog";
 import type { Ctx, PlatformCtx } from "./context";

@@ -8,13 +8,14 @@ import {
   subprocessorObjections,
   subprocessors,
 } from "../db/schema/control";
-import { auditCtx } from "./accounts";
+import { auditCtx } from "./audit";
+import { resumeAfterObjection } from "./calls/holds";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
 import { ApiError } from "./errors";
 import { formatDateTime, t } from "./i18n";
 import { sendMail } from "./mail";
-import { tenantAdmins } from "./policies";
+import { activeTenantAdminContacts } from "./members";
 import { decideProcessing, type ProviderId } from "./policy";
 
 /**
@@ -157,7 +158,7 @@ export async function addSubprocessor(
     );
   const row: Subprocessor = { id: newId("sub"), ...input, announcedAt: now };
   await controlDb(env).insert(subprocessors).values(row);
-  for (const a of await tenantAdmins(env)) {
+  for (const a of await activeTenantAdminContacts(env)) {
     const params = {
       id: row.id,
       name: row.name,
@@ -319,48 +320,4 @@ export async function resolveObjection(
   if (!row) throw new ApiError("not_found", "No such open objection");
   await resumeAfterObjection(env, row.tenantId);
   return row;
-}
-
-/**
- * F5 in the pipeline: does the tenant have an open objection to a sub-processor entry of this
- * provider? While it does, that provider receives none of the tenant's data (the call is held).
- */
-export async function providerObjected(env: Env, tenantId: string, provider: string): Promise<boolean> {
-  if (provider === "builtin" || provider === "none") return false;
-  const rows = await controlDb(env)
-    .select({ id: subprocessorObjections.id })
-    .from(subprocessorObjections)
-    .innerJoin(subprocessors, eq(subprocessors.id, subprocessorObjections.subprocessorId))
-    .where(
-      and(
-        eq(subprocessorObjections.tenantId, tenantId),
-        eq(subprocessorObjections.status, "open"),
-        eq(subprocessors.providerKey, provider as never),
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
-}
-
-/** Calls held for an objection resume once an operator resolves it (at most `max` per resolution). */
-export async function resumeAfterObjection(env: Env, tenantId: string, max = 400): Promise<number> {
-  const { tenantById } = await import("./tenants");
-  const { dataPlane } = await import("../db/resolver");
-  const { calls } = await import("../db/schema/data");
-  const { startProcessing } = await import("./pipeline");
-  const tenant = await tenantById(env, tenantId);
-  if (!tenant) return 0;
-  const held = await dataPlane(env, tenant)
-    .db.select()
-    .from(calls)
-    .where(
-      and(
-        eq(calls.tenantId, tenantId),
-        eq(calls.status, "held"),
-        eq(calls.holdReason, "subprocessor_objection"),
-      ),
-    )
-    .limit(max);
-  for (const c of held) await startProcessing(env, tenant, c);
-  return held.length;
 }

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {
-  memberships,
   type SupportGrant,
   type SupportTicket,
   supportAccessLog,
@@ -17,12 +16,11 @@ import {
   users,
 } from "../db/schema/control";
 import { supportAttachments } from "../db/schema/data";
-import { auditCtx } from "./accounts";
 import { getAnalysis } from "./analyses";
-import { appendAudit } from "./audit";
+import { appendAudit, auditCtx } from "./audit";
 import { getRecording } from "./calls/recording";
 import { callView, findCall, listCalls } from "./calls/service";
-import { readTranscript } from "./calls/transcript";
+import { readTranscript } from "./calls/transcript-store";
 import type { Ctx } from "./context";
 import { newId, sha256Hex } from "./crypto";
 import { ApiError, notFound } from "./errors";
@@ -659,19 +657,4 @@ export async function supportReadRecording(
 ) {
   const { ctx } = await supportReadCtx(env, op, ticketId, "recording", callId);
   return getRecording(ctx, await findCall(ctx, callId), headers);
-}
-
-/** Admins of a tenant (owners and admins), for notifications. */
-export async function tenantAdmins(env: Env, tenantId: string) {
-  return controlDb(env)
-    .select({ email: users.email, locale: users.locale })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(
-      and(
-        eq(memberships.tenantId, tenantId),
-        inArray(memberships.role, ["owner", "admin"]),
-        isNull(users.disabledAt),
-      ),
-    );
 }

@@ -8,8 +8,7 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from "../db/schema/control";
-import { auditCtx } from "./accounts";
-import { appendAudit, SYSTEM_ACTOR } from "./audit";
+import { appendAudit, auditCtx, SYSTEM_ACTOR } from "./audit";
 import type { Ctx } from "./context";
 import { decryptString, encryptString, newId, randomBytes, timingSafeEqual } from "./crypto";
 import { ApiError, notFound } from "./errors";

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { changeMemberRole, deleteAccount, removeMember } from "../core/accounts";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
@@ -252,7 +253,6 @@ describe("account lifecycle (A1)", () => {
       json: { role: "admin" },
     });
     expect(viaKey.status).toBe(403);
-    const { changeMemberRole, removeMember } = await import("../core/accounts");
     await expect(changeMemberRole(t.ctx, t.users.owner.membershipId, "admin")).rejects.toMatchObject({
       status: 409,
     });
@@ -271,7 +271,6 @@ describe("account lifecycle (A1)", () => {
   it("an admin cannot make owners nor touch an owner", async () => {
     const t = await makeTenant();
     const adminCookie = await loginCookie(t.users.admin.email);
-    const { changeMemberRole } = await import("../core/accounts");
     const adminCtx = asRole(t, "admin");
     await expect(changeMemberRole(adminCtx, t.users.viewer.membershipId, "owner")).rejects.toMatchObject({
       status: 403,
@@ -284,7 +283,6 @@ describe("account lifecycle (A1)", () => {
 
   it("account deletion removes the person's data; the sole owner must hand over first", async () => {
     const t = await makeTenant();
-    const { deleteAccount } = await import("../core/accounts");
     const ownerCtx = t.ctx;
     await expect(deleteAccount(ownerCtx, PASSWORD)).rejects.toMatchObject({ status: 409 });
     const cookie = await loginCookie(t.users.agent.email);

@@ -2,8 +2,12 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import "../workers/job-handlers";
+import appWorker from "../apps/index";
 import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/jobs";
+import { transcribeStep } from "../core/pipeline";
+import { decideProcessing } from "../core/policy";
 import { startRetentionRun } from "../core/retention-purge";
+import { addSubprocessor, objectToSubprocessor, resolveObjection } from "../core/subprocessors";
 import {
   addAttachment,
   createTicket,
@@ -393,7 +397,7 @@ describe("retention purge (F1)", () => {
   it("the daily cron only starts one run per tenant and day; nothing is deleted by the cron itself", async () => {
     const t = await makeTenant();
     const old = await createCall(t, Date.now() - 400 * DAY, "Agent: Hi.\nCustomer: hello.", "C-1");
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
     };
     for (let i = 0; i < 2; i++) {
@@ -609,9 +613,6 @@ describe("data location move (F2)", () => {
 
 describe("sub-processor objections in the pipeline (F5)", () => {
   it("a provider the tenant objected to receives nothing until an operator resolves it; then the call resumes", async () => {
-    const { addSubprocessor, objectToSubprocessor, resolveObjection } = await import("../core/subprocessors");
-    const { transcribeStep } = await import("../core/pipeline");
-    const { decideProcessing } = await import("../core/policy");
     const t = await makeTenant();
     await controlDb(E)
       .update(tenants)

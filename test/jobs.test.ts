@@ -7,6 +7,7 @@ import {
 } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { appendAudit, headKey, tenantChain } from "../core/audit";
 import { newId } from "../core/crypto";
 import { BREVO_URL, sendMail } from "../core/mail";
@@ -19,7 +20,7 @@ type Handler = {
   queue(b: MessageBatch, e: Env, c: ExecutionContext): Promise<void>;
   scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
 };
-const worker = async () => (await import("../apps/index")).default as unknown as Handler;
+const worker = async () => appWorker as unknown as Handler;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { addDays, dayBounds, dayOf } from "../core/kpis";
+import { describe, expect, it, vi } from "vitest";
+import { addDays, dayBounds, dayOf, sweepDirtyKpis } from "../core/kpis";
 import { controlDb } from "../db/client";
+import { dataPlane } from "../db/resolver";
 import { memberships, users } from "../db/schema/control";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
@@ -148,9 +149,6 @@ describe("daily rollups and KPIs (D1, P5)", () => {
   }, 60_000);
 
   it("the 10-minute sweep asks for a rebuild of days left dirty (a lost message, a migration)", async () => {
-    const { sweepDirtyKpis } = await import("../core/kpis");
-    const { dataPlane } = await import("../db/resolver");
-    const { vi } = await import("vitest");
     const t = await makeTenant();
     await dataPlane(t.ctx.env, t.tenant)
       .d1.prepare("insert into kpi_dirty (tenant_id, day, marked_at) values (?, '2026-01-05', 0)")

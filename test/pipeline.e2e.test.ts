@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { verifySignature } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
@@ -25,7 +26,7 @@ async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_00
 const status = async (t: TestTenant, id: string) =>
   (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
 const worker = async () =>
-  (await import("../apps/index")).default as unknown as {
+  appWorker as unknown as {
     queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
   };
 

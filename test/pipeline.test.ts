@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { makeWav } from "./fixtures";
@@ -89,7 +90,7 @@ describe("pipeline (C1) through the real queues", () => {
     const row = await E.DATA_EU_1.prepare("select run_id from calls where id = ?")
       .bind(created.id)
       .first<{ run_id: string }>();
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
     };
     const body = { step: "analyze", tenantId: t.tenant.id, callId: created.id, runId: row!.run_id };

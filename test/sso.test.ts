@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { and, eq } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { newTotpSecret, totpCode } from "../core/auth/totp";
 import { decryptString, encryptString } from "../core/crypto";
 import { clearIssuerCache, ISSUER_CACHE_TTL_MS, SSO_CONFIRM_MS } from "../core/sso";
@@ -680,7 +681,7 @@ describe("SSO sessions are re-checked with the issuer (issue 12)", () => {
 
     // The person is removed at the issuer: the 10-minute cron ends their SSO sessions.
     mock.state.refresh = "invalid_grant";
-    const worker = (await import("../apps/index")).default as unknown as {
+    const worker = appWorker as unknown as {
       scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
     };
     const ctx = createExecutionContext();

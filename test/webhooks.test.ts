@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import appWorker from "../apps/index";
 import { decryptString, encryptString, newId } from "../core/crypto";
 import type { JobMessage } from "../core/jobs";
 import {
@@ -18,7 +19,7 @@ import { auditLog, webhookDeliveries, webhookEndpoints } from "../db/schema/cont
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 
 type Handler = { queue(b: MessageBatch, e: Env, c: ExecutionContext): Promise<void> };
-const worker = async () => (await import("../apps/index")).default as unknown as Handler;
+const worker = async () => appWorker as unknown as Handler;
 
 const HOOK = "https://hooks.example.com/ccr?token=abc";
 

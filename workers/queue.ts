@@ -1,5 +1,5 @@
-import { resumeQuotaHeld } from "../core/billing/account";
 import { sendMeterEvent } from "../core/billing/metering";
+import { resumeQuotaHeld } from "../core/calls/holds";
 import { hashRecordingJob } from "../core/calls/recording";
 import { type JobMessage, runJobStep } from "../core/jobs";
 import "./job-handlers";
@@ -11,9 +11,9 @@ import {
   deadLetterStep,
   failFromMessage,
   type PipelineMessage,
-  RetryableError,
   transcribeStep,
 } from "../core/pipeline";
+import { RetryableError } from "../core/providers/errors";
 import { ProviderError } from "../core/providers/speech/types";
 import { sendScheduledReport } from "../core/reports";
 import { tenantById } from "../core/tenants";

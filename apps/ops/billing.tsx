@@ -4,6 +4,7 @@ import { billingMode } from "../../core/billing/config";
 import { isPlanId, PLAN_IDS, PLANS } from "../../core/billing/plans";
 import { ApiError } from "../../core/errors";
 import { listTenantsForOperator } from "../../core/operators";
+import { tenantById } from "../../core/tenants";
 import { messageFor, readForm } from "../portal/forms";
 import { tr } from "../portal/layout";
 import { Head } from "../portal/pages/common";
@@ -93,7 +94,6 @@ export function registerOpsBilling(app: Hono<AppEnv>, ops: MiddlewareHandler<App
     const tenantId = c.req.param("tenantId");
     const f = await readForm(c);
     try {
-      const { tenantById } = await import("../../core/tenants");
       if (!(await tenantById(c.env, tenantId))) throw new ApiError("not_found", "Tenant not found");
       if (!isPlanId(f.plan))
         throw new ApiError("validation_failed", "unknown plan", {

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { billingAccounts } from "../../db/schema/control";
-import { auditCtx } from "../accounts";
+import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { ApiError } from "../errors";
 import { ensureAccount, getAccount, isLiveStatus } from "./account";

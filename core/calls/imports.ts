@@ -1,5 +1,5 @@
 import { unzipSync } from "fflate";
-import { auditCtx } from "../accounts";
+import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { ApiError, errorCodes, normalizeError } from "../errors";
 import { type CreateCallInput, createCall } from "./service";

@@ -2,8 +2,9 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "dr
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
+import { recordAbuseEvent } from "../abuse";
 import { findOrCreateAgent, getAgent } from "../agents";
+import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
 import { ApiError, notFound } from "../errors";
@@ -11,9 +12,16 @@ import { markKpiDirty } from "../kpis";
 import { decodeCursor, encodeCursor } from "../pagination";
 import { admissionHold, startProcessing } from "../pipeline";
 import { restrictedCallsExclusion } from "../privacy/guard";
+import { getRubricVersion } from "../rubrics/service";
 import { defaultCountryFor, protectPhone } from "./phone";
 import { callScope } from "./scope";
-import { storeTranscript, transcriptInputSchema } from "./transcript";
+import {
+  prepareTranscript,
+  storeTranscript,
+  type TranscriptFormat,
+  transcriptInputSchema,
+} from "./transcript";
+import { commitTranscript } from "./transcript-store";
 
 const when = z.union([
   z.number().int().min(0),
@@ -475,13 +483,7 @@ export async function deleteCalls(
     await markKpiDirty(ctx.env, ctx.tenant, [call.startedAt]);
     await auditCtx(ctx, "call.deleted", "call", call.id);
   }
-  if (out.deleted.length)
-    await (await import("../abuse")).recordAbuseEvent(
-      ctx.env,
-      ctx.tenant.id,
-      "mass_deletion",
-      out.deleted.length,
-    );
+  if (out.deleted.length) await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_deletion", out.deleted.length);
   return out;
 }
 
@@ -505,7 +507,6 @@ export async function reprocessCall(
     throw new ApiError("conflict", "This call has neither a transcript nor a stored recording to process");
   const dp = dataPlane(ctx.env, ctx.tenant);
   if (opts.rubricId) {
-    const { getRubricVersion } = await import("../rubrics/service");
     await getRubricVersion(ctx.env, ctx.tenant, opts.rubricId);
     await dp.db
       .update(calls)
@@ -516,4 +517,25 @@ export async function reprocessCall(
   const status = await startProcessing(ctx.env, ctx.tenant, call);
   await auditCtx(ctx, "call.reprocessed", "call", id, { rubricId: opts.rubricId ?? null });
   return callView({ ...call, status });
+}
+
+/** PUT …/transcript: replace the call's transcript (B2). */
+export async function putTranscript(
+  ctx: Ctx,
+  call: Call,
+  format: TranscriptFormat,
+  content: string,
+): Promise<Call> {
+  let body: unknown = content;
+  if (format === "json") {
+    try {
+      body = JSON.parse(content);
+    } catch {
+      throw new ApiError("malformed_json", "The transcript is not valid JSON");
+    }
+  }
+  const prepared = await prepareTranscript(ctx, { format, content: body as string });
+  const updated = await commitTranscript(ctx, call, prepared);
+  await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
+  return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };
 }

@@ -10,10 +10,10 @@ import {
 } from "../../db/schema/control";
 import { agents, calls } from "../../db/schema/data";
 import { SYSTEM_ACTOR } from "../audit";
+import { resumeHeldCall } from "../calls/holds";
 import { deleteCalls } from "../calls/service";
 import type { Ctx } from "../context";
 import { JobFailure, registerJobHandler, type StepOutcome } from "../jobs";
-import { startProcessing } from "../pipeline";
 import { effectiveRetention, RETENTION_RULES } from "../retention";
 import { buildSubjectExport } from "./export";
 import { holdReasonOf, privacyFlags } from "./guard";
@@ -203,12 +203,7 @@ async function resumeStep(env: Env, job: Job, tenant: Tenant, request: PrivacyRe
           .where(and(eq(calls.tenantId, tenant.id), eq(calls.id, c.id)));
       continue;
     }
-    if (c.txFormat || c.recStatus === "stored") await startProcessing(env, tenant, c);
-    else
-      await dp.db
-        .update(calls)
-        .set({ status: "received", holdReason: null, updatedAt: Date.now() })
-        .where(and(eq(calls.tenantId, tenant.id), eq(calls.id, c.id), eq(calls.status, "held")));
+    await resumeHeldCall(env, tenant, c, dp);
     resumed++;
   }
   const progress = { afterId: rows.length ? rows[rows.length - 1].id : p.afterId, resumed, stillHeld };

@@ -16,7 +16,8 @@ import {
   users,
 } from "../../db/schema/control";
 import { agents, calls, privacyRestrictions, privacySuppressions } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
+import { recordAbuseEvent } from "../abuse";
+import { appendAudit, auditCtx, SYSTEM_ACTOR } from "../audit";
 import { defaultCountryFor, maskPhone, normalizePhone, phoneHash } from "../calls/phone";
 import { type Actor, actorId, type Ctx } from "../context";
 import { encryptString, hmacHex, newId, timingSafeEqual } from "../crypto";
@@ -25,6 +26,7 @@ import { t } from "../i18n";
 import { startJob } from "../jobs";
 import { sendMail } from "../mail";
 import { decodeCursor, encodeCursor, page } from "../pagination";
+import { tenantById } from "../tenants";
 import { emitEvent } from "../webhooks";
 
 /**
@@ -227,7 +229,7 @@ export async function downloadExport(
       messageKey: "privacy.error.export_gone",
     });
   await auditCtx(ctx, "privacy_request.export_downloaded", "privacy_request", r.id, { size: obj.size });
-  await (await import("../abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return {
     body: obj.body,
     headers: {
@@ -941,7 +943,6 @@ export async function completeRequest(
     .returning();
   if (!row) return null;
   if (row.tenantId) {
-    const { appendAudit } = await import("../audit");
     await appendAudit(env, {
       tenantId: row.tenantId,
       actor,
@@ -1002,7 +1003,6 @@ export async function privacyDaily(env: Env, now: number, limit = 200): Promise<
 }
 
 async function remind(env: Env, r: PrivacyRequest, stage: "near" | "overdue", now: number) {
-  const { appendAudit, SYSTEM_ACTOR } = await import("../audit");
   if (!r.tenantId) {
     // User-account requests: the operators' own console lists them by deadline; audit only.
     await appendAudit(env, {
@@ -1067,7 +1067,6 @@ async function purgeExpiredExports(env: Env, now: number, limit: number) {
 }
 
 export async function tenantOf(env: Env, id: string): Promise<Tenant | null> {
-  const { tenantById } = await import("../tenants");
   return tenantById(env, id);
 }
 

@@ -5,7 +5,7 @@ import { calls } from "../../db/schema/data";
 import { analyzeBuiltin } from "../calls/llm";
 import { callScope } from "../calls/scope";
 import { findCall } from "../calls/service";
-import { readTranscript } from "../calls/transcript";
+import { readTranscript } from "../calls/transcript-store";
 import type { Ctx } from "../context";
 import type { AnalysisResult } from "../engine/types";
 import { ApiError, forbidden } from "../errors";

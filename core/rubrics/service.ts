@@ -3,7 +3,7 @@ import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
+import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { newId } from "../crypto";
 import { ApiError, notFound } from "../errors";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
 import { jobs, platformStats, statsContributions, tenants } from "../../db/schema/control";
-import { auditCtx } from "../accounts";
+import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import {
   type Agg,

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { isWholeDownload, recordAbuseEvent } from "../../../core/abuse";
 import {
   type ImportItemResult,
   importNdjson,
@@ -27,13 +28,10 @@ import {
   getCall,
   listCalls,
   listCallsSchema,
-} from "../../../core/calls/service";
-import {
-  MAX_TRANSCRIPT_BYTES,
   putTranscript,
-  readTranscript,
-  type TranscriptFormat,
-} from "../../../core/calls/transcript";
+} from "../../../core/calls/service";
+import { MAX_TRANSCRIPT_BYTES, type TranscriptFormat } from "../../../core/calls/transcript";
+import { readTranscript } from "../../../core/calls/transcript-store";
 import { ApiError } from "../../../core/errors";
 import { formatFromContentType } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
@@ -263,9 +261,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const ctx = c.get("ctx");
       const call = await findCall(ctx, c.req.valid("param").callId);
       // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
-      const abuse = await import("../../../core/abuse");
-      if (abuse.isWholeDownload(c.req.header("range")))
-        await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+      if (isWholeDownload(c.req.header("range")))
+        await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );
@@ -433,7 +430,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const ctx = c.get("ctx");
       const t = await readTranscript(ctx, await findCall(ctx, c.req.valid("param").callId));
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
-      await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+      await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
     },
   );

@@ -2,7 +2,6 @@ import type { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import {
-  auditCtx,
   changePassword,
   confirmTotpEnrollment,
   currentUser,
@@ -11,6 +10,7 @@ import {
   startTotpEnrollment,
   updateProfile,
 } from "../../../core/accounts";
+import { auditCtx } from "../../../core/audit";
 import {
   clearSessionCookie,
   invalidateSession,

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
+import { isWholeDownload, recordAbuseEvent } from "../../../core/abuse";
 import { type AgentView, getAgent, listAgents } from "../../../core/agents";
 import { getAnalysis } from "../../../core/analyses";
 import { getRecording } from "../../../core/calls/recording";
@@ -9,9 +10,10 @@ import {
   deleteCalls,
   findCall,
   listCalls,
+  putTranscript,
   reprocessCall,
 } from "../../../core/calls/service";
-import { putTranscript, readTranscript } from "../../../core/calls/transcript";
+import { readTranscript } from "../../../core/calls/transcript-store";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
 import { memberNames } from "../../../core/members-names";
@@ -641,9 +643,7 @@ export function registerCalls(app: Hono<AppEnv>) {
     const call = await findCall(ctx, c.req.param("callId"));
     // As in the API: the player's first (whole) request counts towards the mass-export alert
     // (I5); its seeking ranges do not.
-    const abuse = await import("../../../core/abuse");
-    if (abuse.isWholeDownload(c.req.header("range")))
-      await abuse.recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+    if (isWholeDownload(c.req.header("range"))) await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
     return getRecording(ctx, call, c.req.raw.headers);
   });
 
