@@ -5,6 +5,7 @@ import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
 import { access, localeMiddleware } from "./middleware/access";
 import { sameOrigin } from "./middleware/csrf";
+import { postRedirectGet } from "./middleware/prg";
 import { requestContext } from "./middleware/request";
 import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
@@ -32,6 +33,7 @@ export function buildApp() {
   app.use("*", securityHeaders());
   app.use("*", localeMiddleware());
   app.use("*", sameOrigin());
+  app.use("*", postRedirectGet());
 
   const { api, document } = buildApi();
   app.route("/api/v1", api);
@@ -78,12 +80,11 @@ function errorResponse(err: Error, c: Context<AppEnv>): Response {
         ? "error.forbidden"
         : e.status >= 500
           ? "error.internal"
-          : "error.not_found";
-  const res = page(
-    c,
-    { title: t(locale, key, { requestId: c.get("requestId") }) },
-    <a href="/">CallCenterRate</a>,
-    e.status,
-  );
+          : e.status === 404 || e.status === 405
+            ? "error.not_found"
+            : null;
+  // Any other refusal (a bad date on a printable report, a bad export filter) says what was wrong.
+  const title = key ? t(locale, key, { requestId: c.get("requestId") }) : messageFor(c, err).message;
+  const res = page(c, { title }, <a href="/">CallCenterRate</a>, e.status);
   return res;
 }

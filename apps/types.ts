@@ -20,5 +20,7 @@ export type AppEnv = {
     operator: OperatorPrincipal;
     /** Name of the user for the portal header. */
     userName: string;
+    /** Why this POST answers with a page rather than a redirect (apps/middleware/prg.ts). */
+    postRendersPage: string;
   };
 };

@@ -12,9 +12,10 @@ import {
   tenants,
 } from "../db/schema/control";
 import { appendAudit, auditCtx } from "./audit";
+import { limiter } from "./auth/rate-limiter";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
-import { notFound } from "./errors";
+import { ApiError, notFound } from "./errors";
 import { type Locale, t } from "./i18n";
 import { sendMail } from "./mail";
 import { tenantAdminContacts } from "./members";
@@ -29,7 +30,7 @@ import { tenantAdminContacts } from "./members";
  * `mass_deletion` (calls deleted), `failed_logins` (wrong passwords on the tenant's accounts).
  */
 
-export type CountedKind = Exclude<AbuseKind, "new_network">;
+export type CountedKind = Exclude<AbuseKind, "new_network" | "key_failures">;
 export const COUNTED_KINDS = [
   "mass_export",
   "mass_deletion",
@@ -84,14 +85,6 @@ export async function updateAbuseSettings(ctx: Ctx, raw: z.input<typeof abuseSet
     windowMinutes: input.windowMinutes,
   });
   return { thresholds, windowMinutes: input.windowMinutes };
-}
-
-/**
- * Whether a recording request is a whole download (no Range, or one from the first byte): those
- * count towards the mass-export alert; a player seeking inside the file does not.
- */
-export function isWholeDownload(range: string | null | undefined): boolean {
-  return !/^bytes=[1-9]/.test(range ?? "");
 }
 
 /**
@@ -168,9 +161,51 @@ export async function checkApiKeyNetwork(env: Env, tenantId: string, keyId: stri
   }
 }
 
+/**
+ * Failed API-key authentications per client address (I5): a sliding minute in the RateLimiter
+ * Durable Object (exact across isolates). At the limit the address's failures answer 429 with
+ * Retry-After until the window ends, and a platform alert (operators) is raised once per address
+ * and hour. Only failures are throttled: a valid key from the same address (a shared NAT) keeps
+ * working, and a 160-bit key cannot be found by guessing within the limit.
+ */
+export const KEY_FAILURE_LIMIT = 20;
+export const KEY_FAILURE_WINDOW_MS = 60_000;
+
+export async function failedKeyAuthentication(env: Env, ip: string | null, now = Date.now()): Promise<void> {
+  const client = ip ?? "unknown";
+  const state = await limiter(env, `apikey:ip:${client}`).record(
+    KEY_FAILURE_LIMIT,
+    KEY_FAILURE_WINDOW_MS,
+    now,
+  );
+  if (state.count === KEY_FAILURE_LIMIT)
+    await raiseAlert(
+      env,
+      null,
+      "key_failures",
+      `platform:key_failures:${client}:${Math.floor(now / 3_600_000)}`,
+      {
+        ip: client,
+        network: ip ? networkOf(ip) : client,
+        count: state.count,
+        windowSeconds: KEY_FAILURE_WINDOW_MS / 1000,
+      },
+    ).catch((err) =>
+      console.error(JSON.stringify({ level: "error", msg: "key failure alert failed", error: String(err) })),
+    );
+  if (!state.allowed) {
+    const retryAfter = Math.max(1, Math.ceil((state.resetAt - now) / 1000));
+    throw new ApiError("rate_limited", `Too many failed API-key authentications; retry in ${retryAfter} s`, {
+      headers: { "Retry-After": String(retryAfter) },
+      messageKey: "error.rate_limited",
+    });
+  }
+}
+
+/** One alert per dedupe key: stored, mailed (the tenant's admins, if any, and every operator), audited. */
 async function raiseAlert(
   env: Env,
-  tenantId: string,
+  tenantId: string | null,
   kind: AbuseKind,
   dedupeKey: string,
   detail: Record<string, string | number>,
@@ -182,10 +217,10 @@ async function raiseAlert(
     .onConflictDoNothing()
     .returning();
   if (!alert) return; // already raised for this window
-  const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
-  const name = tenant?.name ?? tenantId;
+  const tenant = tenantId ? await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) }) : undefined;
+  const name = tenant?.name ?? tenantId ?? t("en", "abuse.platform");
   const params = { tenant: name, ...detail };
-  for (const a of await tenantAdminContacts(env, tenantId)) {
+  for (const a of tenantId ? await tenantAdminContacts(env, tenantId) : []) {
     const locale = (a.locale ?? tenant?.defaultLocale ?? "fr") as Locale;
     await sendMail(env, {
       to: a.email,
@@ -247,12 +282,12 @@ export async function acknowledgeAlert(ctx: Ctx, id: string) {
   return alertView(r[0]);
 }
 
-/** Every tenant's recent alerts, for the operator console. */
+/** Every tenant's recent alerts and the platform's (tenant null), for the operator console. */
 export async function listAllAlerts(env: Env, limit = 200) {
   return controlDb(env)
     .select({ a: securityAlerts, tenantName: tenants.name })
     .from(securityAlerts)
-    .innerJoin(tenants, eq(tenants.id, securityAlerts.tenantId))
+    .leftJoin(tenants, eq(tenants.id, securityAlerts.tenantId))
     .orderBy(desc(securityAlerts.createdAt))
     .limit(limit);
 }

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../db/client";
 import { dataPlane, type Location, shardForNewTenant } from "../db/resolver";
 import {
+  auditLog,
   emailTokens,
   invitations,
   memberships,
@@ -15,9 +16,8 @@ import {
 } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
 import { recordAbuseEvent } from "./abuse";
-import { appendAudit, auditCtx } from "./audit";
+import { appendAudit, auditCtx, newChainEntry } from "./audit";
 import {
-  burnPasswordCheck,
   checkPasswordPolicy,
   hashPassword,
   needsRehash,
@@ -39,7 +39,7 @@ import type { Actor, Ctx, PlatformCtx } from "./context";
 import { decryptString, encryptString, newId, randomToken, sha256Hex } from "./crypto";
 import { ApiError, notFound } from "./errors";
 import { type Locale, t } from "./i18n";
-import { sendMail } from "./mail";
+import { afterOutboxInsert, type OutgoingMail, outboxInsert, sendMail } from "./mail";
 import { assignableRoles, type Role } from "./rbac";
 
 const HOUR = 3_600_000;
@@ -81,50 +81,68 @@ function link(env: Env, path: string): string {
   return new URL(path, env.APP_URL).toString();
 }
 
+/** A new token and its row (only the hash is stored), for a plain insert or a caller's batch. */
+async function emailTokenRow(userId: string, purpose: "verify_email" | "reset_password", ttl: number) {
+  const token = randomToken(20);
+  const now = Date.now();
+  const row = {
+    id: newId("etk"),
+    userId,
+    purpose,
+    tokenHash: await sha256Hex(token),
+    expiresAt: now + ttl,
+    createdAt: now,
+  };
+  return { token, row };
+}
+
 async function issueEmailToken(
   env: Env,
   userId: string,
   purpose: "verify_email" | "reset_password",
   ttl: number,
 ) {
-  const token = randomToken(20);
-  await controlDb(env)
-    .insert(emailTokens)
-    .values({
-      id: newId("etk"),
-      userId,
-      purpose,
-      tokenHash: await sha256Hex(token),
-      expiresAt: Date.now() + ttl,
-      createdAt: Date.now(),
-    });
+  const { token, row } = await emailTokenRow(userId, purpose, ttl);
+  await controlDb(env).insert(emailTokens).values(row);
   return token;
 }
 
-/** Consume a single-use token: the conditional update makes a second use fail even when concurrent. */
+/**
+ * Consume a single-use token. One conditional statement marks every unused token of the same
+ * purpose and user as used, the presented one included, so two outstanding links can never both
+ * work — not even when used at the same instant: D1 runs statements one at a time, and the second
+ * finds its token already used.
+ */
 async function consumeEmailToken(env: Env, token: string, purpose: "verify_email" | "reset_password") {
   const db = controlDb(env);
   const now = Date.now();
-  const [row] = await db
-    .update(emailTokens)
-    .set({ usedAt: now })
+  const hash = await sha256Hex(token);
+  const owner = db
+    .select({ userId: emailTokens.userId })
+    .from(emailTokens)
     .where(
       and(
-        eq(emailTokens.tokenHash, await sha256Hex(token)),
+        eq(emailTokens.tokenHash, hash),
         eq(emailTokens.purpose, purpose),
         isNull(emailTokens.usedAt),
         gt(emailTokens.expiresAt, now),
       ),
+    );
+  const consumed = await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(
+      and(eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), inArray(emailTokens.userId, owner)),
     )
     .returning();
+  const row = consumed.find((r) => r.tokenHash === hash);
   if (!row)
     throw new ApiError("bad_request", "invalid or expired token", { messageKey: "error.token_invalid" });
   return row;
 }
 
-async function sendVerification(env: Env, user: User, locale: Locale) {
-  const token = await issueEmailToken(env, user.id, "verify_email", VERIFY_TTL);
-  await sendMail(env, {
+function verificationMail(env: Env, user: User, locale: Locale, token: string): OutgoingMail {
+  return {
     to: user.email,
     kind: "verify_email",
     locale,
@@ -133,15 +151,24 @@ async function sendVerification(env: Env, user: User, locale: Locale) {
       name: user.firstName,
       link: link(env, `/verify-email?token=${token}`),
     }),
-  });
+  };
+}
+
+async function sendVerification(env: Env, user: User, locale: Locale) {
+  const token = await issueEmailToken(env, user.id, "verify_email", VERIFY_TTL);
+  await sendMail(env, verificationMail(env, user, locale, token));
 }
 
 const system: Actor = { type: "system", id: null };
 
 /**
- * Sign-up (A1): creates the tenant in the chosen location, its owner, and provisions the data
- * plane. The answer is the same whether or not the address already has an account (the owner
- * of that address gets a mail instead), so sign-up cannot be used to discover accounts.
+ * Sign-up (A1): creates the tenant in the chosen location and its owner. The answer is the same
+ * whether or not the address already has an account (the owner of that address gets a mail
+ * instead), so sign-up cannot be used to discover accounts — and both paths do the same
+ * expensive work, so its timing cannot either (test/accounts.test.ts counts it): one PBKDF2
+ * hash of the password, one lookup, one control-plane batch (the mail alone; or the tenant,
+ * owner, membership, verification token, mail and first audit entry), no data-plane or R2
+ * access. The data plane is provisioned when the owner verifies the address (`verifyEmail`).
  */
 export async function signUp(
   pctx: PlatformCtx,
@@ -152,16 +179,18 @@ export async function signUp(
   if (pwErr) throw pwErr;
   const { env } = pctx;
   const db = controlDb(env);
+  const passwordHash = await hashPassword(input.password);
   const existing = await db.query.users.findFirst({ where: eq(users.email, input.email) });
   if (existing) {
-    await sendMail(env, {
+    const mail = outboxInsert(env, {
       to: existing.email,
       kind: "signup_exists",
       locale: (existing.locale as Locale) ?? input.locale,
       subject: t(input.locale, "mail.signup_exists.subject"),
       text: t(input.locale, "mail.signup_exists.body", { link: link(env, "/login") }),
     });
-    await burnPasswordCheck(input.password); // similar time to the real path's hashing
+    await db.batch([mail.query]);
+    await afterOutboxInsert(env, mail);
     return { userId: null, tenantId: null };
   }
   const now = Date.now();
@@ -196,7 +225,7 @@ export async function signUp(
     id: newId("usr"),
     email: input.email,
     emailVerifiedAt: null,
-    passwordHash: await hashPassword(input.password),
+    passwordHash,
     firstName: input.firstName,
     lastName: input.lastName,
     phone: input.phone || null,
@@ -210,16 +239,9 @@ export async function signUp(
     createdAt: now,
     updatedAt: now,
   };
-  await db.batch([
-    db.insert(tenants).values(tenant),
-    db.insert(users).values(user),
-    db
-      .insert(memberships)
-      .values({ id: newId("mem"), tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
-  ]);
-  await provisionDataPlane(env, tenant);
-  await sendVerification(env, user, input.locale);
-  await appendAudit(env, {
+  const verify = await emailTokenRow(user.id, "verify_email", VERIFY_TTL);
+  const mail = outboxInsert(env, verificationMail(env, user, input.locale, verify.token));
+  const created = await newChainEntry({
     tenantId: tenant.id,
     actor: { type: "user", id: user.id, role: "owner", sessionId: "", agentId: null, email: user.email },
     action: "tenant.created",
@@ -228,7 +250,19 @@ export async function signUp(
     ip: pctx.ip,
     userAgent: pctx.userAgent,
     meta: { location },
+    ts: now,
   });
+  await db.batch([
+    db.insert(tenants).values(tenant),
+    db.insert(users).values(user),
+    db
+      .insert(memberships)
+      .values({ id: newId("mem"), tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
+    db.insert(emailTokens).values(verify.row),
+    mail.query,
+    db.insert(auditLog).values(created),
+  ]);
+  await afterOutboxInsert(env, mail);
   return { userId: user.id, tenantId: tenant.id };
 }
 
@@ -251,12 +285,20 @@ export async function provisionDataPlane(env: Env, tenant: Tenant): Promise<void
   );
 }
 
+/** The address is proven; the organisations this person owns get their data plane (idempotent). */
 export async function verifyEmail(pctx: PlatformCtx, token: string): Promise<void> {
   const row = await consumeEmailToken(pctx.env, token, "verify_email");
-  await controlDb(pctx.env)
+  const db = controlDb(pctx.env);
+  await db
     .update(users)
     .set({ emailVerifiedAt: Date.now(), updatedAt: Date.now() })
     .where(eq(users.id, row.userId));
+  const owned = await db
+    .select({ tenant: tenants })
+    .from(memberships)
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(memberships.userId, row.userId), eq(memberships.role, "owner")));
+  for (const { tenant } of owned) await provisionDataPlane(pctx.env, tenant);
   await appendAudit(pctx.env, {
     tenantId: null,
     actor: system,
@@ -517,14 +559,26 @@ export async function resetPassword(pctx: PlatformCtx, token: string, password: 
   });
 }
 
-/** New hash, every session ended (A2), and a notice to the owner of the address. */
+/** New hash, every reset link and session ended (A2), and a notice to the owner of the address. */
 async function setPassword(env: Env, userId: string, password: string): Promise<User> {
   const db = controlDb(env);
-  const [user] = await db
-    .update(users)
-    .set({ passwordHash: await hashPassword(password), updatedAt: Date.now() })
-    .where(eq(users.id, userId))
-    .returning();
+  const passwordHash = await hashPassword(password);
+  const now = Date.now();
+  // The new password and the end of every outstanding reset link, in one batch: a link mailed
+  // before a change (or before another link was used) must not reset the password again.
+  const [[user]] = await db.batch([
+    db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).returning(),
+    db
+      .update(emailTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(emailTokens.userId, userId),
+          eq(emailTokens.purpose, "reset_password"),
+          isNull(emailTokens.usedAt),
+        ),
+      ),
+  ]);
   if (!user) throw notFound("User");
   await invalidateAllSessions(env, "user", userId);
   const locale = (user.locale as Locale) ?? "fr";

@@ -5,7 +5,7 @@ import { type Agent, agents } from "../db/schema/data";
 import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
-import { ApiError, notFound } from "./errors";
+import { ApiError, isUniqueViolation, notFound } from "./errors";
 import { decodeCursor, encodeCursor, page } from "./pagination";
 
 /** Agents directory (B4), in the tenant's data plane. */
@@ -91,8 +91,8 @@ export async function updateAgent(
     await auditCtx(ctx, "agent.updated", "agent", id);
     return view(row);
   } catch (e) {
-    if (String((e as Error)?.message ?? e).includes("UNIQUE"))
-      throw new ApiError("conflict", "an agent with this externalId exists");
+    // The message of drizzle's error is the query; the constraint is on its cause.
+    if (isUniqueViolation(e)) throw new ApiError("conflict", "an agent with this externalId exists");
     throw e;
   }
 }

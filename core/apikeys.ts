@@ -7,6 +7,7 @@ import { auditCtx } from "./audit";
 import { logConnection } from "./connlog";
 import type { Ctx } from "./context";
 import { newId, randomToken, sha256Hex } from "./crypto";
+import { instantSchema } from "./dates";
 import { ApiError, notFound } from "./errors";
 import { SCOPE_NAMES } from "./rbac";
 
@@ -22,10 +23,7 @@ const TOUCH_EVERY_MS = 60_000;
 export const createKeySchema = z.object({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(SCOPE_NAMES)).min(1).max(SCOPE_NAMES.length),
-  expiresAt: z
-    .union([z.number().int(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))])
-    .optional()
-    .nullable(),
+  expiresAt: instantSchema.optional().nullable(),
 });
 
 export interface ApiKeyView {

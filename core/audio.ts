@@ -147,26 +147,60 @@ function firstFrame(b: Uint8Array, from: number, scan: boolean): { at: number; f
   return null;
 }
 
-function mp3Duration(b: Uint8Array, totalSize: number): number | null {
+interface Mp3Info {
+  seconds: number | null;
+  /** A VBR file without Xing/VBRI: the duration is the average bitrate of the frames seen. */
+  estimated: boolean;
+  /** Seconds the bytes after the headers hold (a truncated file holds less than it declares). */
+  audioS: number | null;
+}
+
+/** `b` starts at the file's first byte (or right after its ID3v2 tag); `totalSize` counts the same bytes. */
+function mp3Info(b: Uint8Array, totalSize: number): Mp3Info {
   const first = firstFrame(b, id3v2Length(b), true);
-  if (!first) return null;
+  if (!first) return { seconds: null, estimated: false, audioS: b.byteLength >= totalSize ? 0 : null };
   const { at, f } = first;
+  const present = (audioStart: number, bitrate: number) =>
+    totalSize > audioStart ? ((totalSize - audioStart) * 8) / bitrate : 0;
   // Xing/Info (LAME, ffmpeg) sits right after the side information; VBRI (Fraunhofer) at +36.
+  // Either is a frame of its own that carries no audio.
   const x = at + 4 + (f.version === 1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17);
   const xing = is(b, x, "Xing");
+  let frames = 0;
+  let bytes = 0;
   if (xing || is(b, x, "Info")) {
-    if (u32be(b, x + 4) & 1 && x + 12 <= b.byteLength) {
-      const frames = u32be(b, x + 8);
-      if (frames > 0) return (frames * f.samples) / f.sampleRate;
-    }
-    if (xing) return null; // VBR without a frame count: a CBR estimate would be wrong
+    const flags = u32be(b, x + 4);
+    if (flags & 1 && x + 12 <= b.byteLength) frames = u32be(b, x + 8);
+    if (flags & 2 && x + 16 <= b.byteLength) bytes = u32be(b, x + (flags & 1 ? 12 : 8));
+    if (frames === 0 && xing) return { seconds: null, estimated: false, audioS: null }; // VBR, no count
+  } else if (is(b, at + 36, "VBRI") && at + 54 <= b.byteLength) {
+    bytes = u32be(b, at + 46);
+    frames = u32be(b, at + 50);
   }
-  if (is(b, at + 36, "VBRI") && at + 54 <= b.byteLength) {
-    const frames = u32be(b, at + 50);
-    return frames > 0 ? (frames * f.samples) / f.sampleRate : null;
+  if (frames > 0) {
+    const seconds = (frames * f.samples) / f.sampleRate;
+    const bitrate = bytes > 0 ? (bytes * 8) / seconds : f.bitrate;
+    return { seconds, estimated: false, audioS: Math.min(seconds, present(at + f.length, bitrate)) };
   }
-  // Constant bitrate: every byte after the tag is audio at the first frame's bitrate.
-  return totalSize > at ? ((totalSize - at) * 8) / f.bitrate : null;
+  // No header: walk the frames we have. One bitrate throughout is CBR (every byte after the tag
+  // is audio at that rate); varying bitrates without a header are VBR, estimated from their mean.
+  let o = at;
+  let n = 0;
+  let seen = 0;
+  let vbr = false;
+  for (let g = mpegAt(b, o); g && o + g.length <= b.byteLength; g = mpegAt(b, o)) {
+    if (g.bitrate !== f.bitrate) vbr = true;
+    seen += g.length;
+    n++;
+    o += g.length;
+  }
+  const bitrate = vbr && n > 0 ? (seen * 8 * f.sampleRate) / (n * f.samples) : f.bitrate;
+  const seconds = present(at, bitrate);
+  return { seconds: seconds > 0 ? seconds : null, estimated: vbr, audioS: seconds };
+}
+
+function mp3Duration(b: Uint8Array, totalSize: number): number | null {
+  return mp3Info(b, totalSize).seconds;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +244,7 @@ function wavDuration(b: Uint8Array, totalSize: number): number | null {
   }
   if (tag < 0 || dataStart < 0) return null;
   if (dataSize === 0xffffffff && ds64Data >= 0) dataSize = ds64Data; // RF64
-  const available = totalSize > dataStart ? totalSize - dataStart : Number.NaN;
+  const available = Math.max(0, totalSize - dataStart);
   // Streaming writers leave 0 or 0xFFFFFFFF; a truncated upload holds less than announced.
   if (dataSize === 0 || dataSize === 0xffffffff || dataSize > available) dataSize = available;
   // Compressed formats (ADPCM, GSM…) state an average byte rate; their `fact` count is exact.
@@ -272,6 +306,12 @@ function oggFirst(b: Uint8Array): OggStream | null {
  * after the upload). Null if either does not parse.
  */
 export function readOggDuration(head: Uint8Array, tail: Uint8Array): number | null {
+  const samples = oggSamples(head, tail);
+  return samples !== null && samples.samples > 0 ? samples.samples / samples.rate : null;
+}
+
+/** Samples up to the last page of `tail` (granule − pre-skip; ≤ 0 for a header-only file), or null. */
+function oggSamples(head: Uint8Array, tail: Uint8Array): { samples: number; rate: number } | null {
   try {
     const s = oggFirst(head);
     if (!s || !(s.rate > 0)) return null;
@@ -281,8 +321,7 @@ export function readOggDuration(head: Uint8Array, tail: Uint8Array): number | nu
       const hi = u32le(tail, o + 10);
       const lo = u32le(tail, o + 6);
       if (hi === 0xffffffff && lo === 0xffffffff) continue; // no packet ends on this page
-      const samples = u64(hi, lo) - s.preSkip;
-      return samples > 0 ? samples / s.rate : null;
+      return { samples: u64(hi, lo) - s.preSkip, rate: s.rate };
     }
     return null;
   } catch {
@@ -579,4 +618,146 @@ export async function sniffStream(
     { highWaterMark: 0 },
   );
   return { head, rest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// After storing: the whole file is in R2, and ranged reads reach the answers at its end
+
+/** A recording holding less audio than this is refused: it is a header, or a few frames. */
+export const MIN_AUDIO_S = 0.5;
+
+/** Bytes `[offset, offset + length)` of the stored file (fewer at its end); e.g. an R2 ranged get. */
+export type RangeReader = (offset: number, length: number) => Promise<Uint8Array>;
+
+export interface StoredAudio {
+  /** Seconds, as the container says or as measured; null when it cannot be told. */
+  durationS: number | null;
+  /** True for a VBR MP3 without Xing/VBRI: the mean bitrate of its first frames gave the duration. */
+  estimated: boolean;
+  /**
+   * Seconds of audio the bytes actually hold, when it can be told: 0 for a file that is only a
+   * header (a 12-byte `RIFF…WAVE`, a WAV without data, an Ogg with its header pages only…), less
+   * than `durationS` for a truncated file. Compare with `MIN_AUDIO_S`.
+   */
+  audioS: number | null;
+}
+
+/** A reader over bytes already in memory (a body shorter than the head). */
+export const bytesReader =
+  (b: Uint8Array): RangeReader =>
+  async (offset, length) =>
+    b.subarray(offset, Math.min(b.byteLength, offset + length));
+
+/**
+ * Duration and audio content of a stored file: `head` is its first bytes (`SNIFF_BYTES`), `read`
+ * reaches the rest without reading it whole — the Ogg's last page (a suffix of `OGG_TAIL_BYTES`),
+ * the MP4 box headers up to a `moov` written after `mdat` (ffmpeg's default) and `moov`'s first
+ * bytes, the first frames behind an ID3v2 tag larger than the head. At most a few reads.
+ */
+export async function probeStored(
+  format: AudioFormat,
+  head: Uint8Array,
+  totalSize: number,
+  read: RangeReader,
+): Promise<StoredAudio> {
+  const whole = head.byteLength >= totalSize;
+  const out = (durationS: number | null, audioS: number | null, estimated = false): StoredAudio => {
+    const d = durationS !== null && Number.isFinite(durationS) && durationS > 0 ? durationS : null;
+    const a = audioS !== null && Number.isFinite(audioS) ? Math.max(0, audioS) : null;
+    return { durationS: d, estimated: d !== null && estimated, audioS: a };
+  };
+  try {
+    switch (format) {
+      case "wav": {
+        // What the data chunk holds of what it announces; no data chunk in the whole file: none.
+        const d = wavDuration(head, totalSize);
+        return out(d, d !== null && Number.isFinite(d) ? d : whole ? 0 : null);
+      }
+      case "mp3": {
+        const tag = id3v2Length(head);
+        const b = tag + 4 > head.byteLength ? await read(tag, SNIFF_BYTES) : head.subarray(tag);
+        const m = mp3Info(b, totalSize - tag);
+        return out(m.seconds, m.audioS, m.estimated);
+      }
+      case "flac": {
+        const d = flacDuration(head);
+        const end = flacMetadataEnd(head);
+        return out(d, end !== null && totalSize <= end ? 0 : d);
+      }
+      case "ogg": {
+        const tail = whole
+          ? head
+          : await read(Math.max(0, totalSize - OGG_TAIL_BYTES), Math.min(totalSize, OGG_TAIL_BYTES));
+        const s = oggSamples(head, tail);
+        return out(s && s.samples / s.rate, s ? s.samples / s.rate : null);
+      }
+      case "m4a":
+        return await m4aStored(head, totalSize, read);
+      case "webm": {
+        const d = webmDuration(head);
+        return out(d, whole && !hasCluster(head) ? 0 : d);
+      }
+    }
+  } catch {
+    return { durationS: null, estimated: false, audioS: null };
+  }
+}
+
+/** End of the FLAC metadata blocks (where frames begin), when all their headers are in `b`. */
+function flacMetadataEnd(b: Uint8Array): number | null {
+  let o = id3v2Length(b) + 4;
+  for (let i = 0; i < 128 && o + 4 <= b.byteLength; i++) {
+    const last = b[o] & 0x80;
+    o += 4 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
+    if (last) return o;
+  }
+  return null;
+}
+
+/** Whether a WebM holds a Cluster (audio) after its Info, within `b`. */
+function hasCluster(b: Uint8Array): boolean {
+  for (let o = 0; o + 4 <= b.byteLength; o++)
+    if (b[o] === 0x1f && b[o + 1] === 0x43 && b[o + 2] === 0xb6 && b[o + 3] === 0x75) return true;
+  return false;
+}
+
+/**
+ * MP4/M4A: walk the top-level boxes (their headers only, by ranged reads past the head) to `moov`
+ * and read its first bytes for `mvhd`; `mdat`'s size says whether any audio is there.
+ */
+async function m4aStored(head: Uint8Array, totalSize: number, read: RangeReader): Promise<StoredAudio> {
+  const at = async (o: number, n: number) =>
+    o + n <= head.byteLength ? head.subarray(o, o + n) : read(o, n);
+  let duration: number | null = null;
+  let mdat: number | null = null;
+  let o = 0;
+  for (let i = 0; o + 8 <= totalSize && i < 64; i++) {
+    const h = await at(o, 16);
+    if (h.byteLength < 8) break;
+    let size = u32be(h, 0);
+    let hdr = 8;
+    if (size === 1) {
+      if (h.byteLength < 16) break;
+      size = u64be(h, 8);
+      hdr = 16;
+    } else if (size === 0) size = totalSize - o; // runs to the end of the file
+    if (!(size >= hdr)) break;
+    if (is(h, 4, "mdat")) mdat = (mdat ?? 0) + Math.min(size, totalSize - o) - hdr;
+    else if (is(h, 4, "moov")) {
+      // mvhd opens moov in every writer we know; 64 KiB leaves room for anything before it.
+      const body = await at(o + hdr, Math.min(size - hdr, 64 * 1024));
+      const box = new Uint8Array(8 + body.byteLength);
+      box.set([0, 0, 0, 0], 0);
+      new DataView(box.buffer).setUint32(0, box.byteLength);
+      box.set([0x6d, 0x6f, 0x6f, 0x76], 4); // "moov"
+      box.set(body, 8);
+      duration = m4aDuration(box);
+    }
+    o += size;
+  }
+  const d = duration !== null && Number.isFinite(duration) && duration > 0 ? duration : null;
+  // "No audio" only when every box was walked: no mdat at all, or an empty one.
+  const walked = o >= totalSize;
+  const noAudio = (mdat !== null && mdat <= 0) || (mdat === null && walked);
+  return { durationS: d, estimated: false, audioS: noAudio ? 0 : d };
 }

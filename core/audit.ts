@@ -3,7 +3,7 @@ import { type ControlDb, controlDb } from "../db/client";
 import { auditLog } from "../db/schema/control";
 import { type Actor, actorId, type Ctx, type PlatformCtx } from "./context";
 import { newId, sha256Hex } from "./crypto";
-import { ApiError } from "./errors";
+import { ApiError, isUniqueViolation } from "./errors";
 
 /**
  * Append-only audit log (SPEC I2).
@@ -154,6 +154,27 @@ export async function appendAudit(
   env: Env,
   e: AuditInput,
 ): Promise<{ id: string; seq: number; hash: string }> {
+  const { chain, ts, fields } = entryFields(e);
+  const db = controlDb(env);
+  for (let attempt = 1; ; attempt++) {
+    const tip = await chainTip(env, db, chain);
+    // Never before the tip's day: keeps `day` non-decreasing along the chain even with a
+    // back-dated ts or clock skew between isolates, so purging old days cuts a clean prefix.
+    const day = maxStr(utcDay(ts), tip.minDay);
+    const row = { id: newId("aud"), ...fields, seq: tip.seq + 1, day, prevHash: tip.hash };
+    const hash = await entryHash(row);
+    try {
+      await db.insert(auditLog).values({ ...row, hash });
+      return { id: row.id, seq: row.seq, hash };
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 4 * 2 ** attempt)));
+    }
+  }
+}
+
+/** The hashed columns of an entry but its place in the chain (seq, day, prevHash), checked. */
+function entryFields(e: AuditInput) {
   const chain = e.tenantId ? tenantChain(e.tenantId) : PLATFORM_CHAIN;
   assertChain(chain);
   const ts = e.ts ?? Date.now();
@@ -174,23 +195,19 @@ export async function appendAudit(
     result: e.result ?? "success",
     meta: e.meta && Object.keys(e.meta).length > 0 ? canonicalJSON(checkMeta(e.meta)) : null,
   } as const;
+  return { chain, ts, fields };
+}
 
-  const db = controlDb(env);
-  for (let attempt = 1; ; attempt++) {
-    const tip = await chainTip(env, db, chain);
-    // Never before the tip's day: keeps `day` non-decreasing along the chain even with a
-    // back-dated ts or clock skew between isolates, so purging old days cuts a clean prefix.
-    const day = maxStr(utcDay(ts), tip.minDay);
-    const row = { id: newId("aud"), ...fields, seq: tip.seq + 1, day, prevHash: tip.hash };
-    const hash = await entryHash(row);
-    try {
-      await db.insert(auditLog).values({ ...row, hash });
-      return { id: row.id, seq: row.seq, hash };
-    } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 4 * 2 ** attempt)));
-    }
-  }
+/**
+ * The first entry of the chain of a tenant whose id was generated in this request, as a row
+ * to insert in the caller's `db.batch` (sign-up writes the tenant and its `tenant.created` entry
+ * in one round trip). Only valid for such a tenant: its chain has no entry and no R2 head. The
+ * unique (chain, seq) index still refuses a second seq 1, so a misuse fails instead of forking.
+ */
+export async function newChainEntry(e: AuditInput & { tenantId: string }): Promise<AuditRow> {
+  const { ts, fields } = entryFields(e);
+  const row = { id: newId("aud"), ...fields, seq: 1, day: utcDay(ts), prevHash: ZERO_HASH };
+  return { ...row, hash: await entryHash(row) };
 }
 
 /** The actor, IP and user agent come from the context; a tenant context writes to its own chain. */
@@ -271,13 +288,6 @@ function checkMeta(meta: Record<string, MetaValue>): Record<string, MetaValue> {
     }
   }
   return meta;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  // Drizzle wraps the D1 error; the SQLite message is on the cause.
-  for (let e: unknown = err; e instanceof Error; e = e.cause)
-    if (e.message.includes("UNIQUE constraint failed")) return true;
-  return false;
 }
 
 // ---- Day heads ---------------------------------------------------------------------------

@@ -83,6 +83,13 @@ export function fromZod(err: ZodError): ApiError {
   });
 }
 
+/** A UNIQUE constraint failure from D1. Drizzle wraps the D1 error; the SQLite message is on the cause. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause)
+    if (e.message.includes("UNIQUE constraint failed")) return true;
+  return false;
+}
+
 /** ApiError as is, zod failures as validation errors, anything else as `internal`. */
 export function normalizeError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

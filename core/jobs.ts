@@ -16,6 +16,8 @@ export type JobMessage =
   | { type: "billing.meter"; id: string }
   /** Resume calls held for quota when the quota allows (G3). */
   | { type: "billing.resume"; tenantId: string }
+  /** Write the reads of ended hours into the audit chains (core/audit-reads.ts), continued. */
+  | { type: "audit.reads.flush" }
   /** One step of a durable job (`jobs` row); `step` is the job's step count when it was sent. */
   | { type: "job.step"; jobId: string; step: number };
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type DataPlane, dataPlane, shardDatabases } from "../db/resolver";
 import type { Tenant } from "../db/schema/control";
 import type { Ctx } from "./context";
+import { isoDaySchema } from "./dates";
 import { ApiError } from "./errors";
 import { enqueueJob } from "./jobs";
 import { notRestrictedSql } from "./privacy/guard";
@@ -86,7 +87,9 @@ type Placement = Pick<Tenant, "id" | "location" | "shard" | "timeZone">;
 
 /** Mark the days of these call start times dirty and ask for a rebuild (one message). */
 export async function markKpiDirty(env: Env, tenant: Placement, startedAts: number[]): Promise<void> {
-  const days = [...new Set(startedAts.map((t) => dayOf(t, tenant.timeZone ?? "Europe/Paris")))];
+  // A stored start that is no date (written before inputs were bounded) belongs to no day.
+  const valid = startedAts.filter((t) => !Number.isNaN(new Date(t).getTime()));
+  const days = [...new Set(valid.map((t) => dayOf(t, tenant.timeZone ?? "Europe/Paris")))];
   if (!days.length) return;
   const dp = dataPlane(env, tenant);
   const now = Date.now();
@@ -212,11 +215,10 @@ export async function rebuildDirty(env: Env, tenant: Placement): Promise<number>
 
 // ---- Reading ------------------------------------------------------------------------------------
 
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 export const kpiQuerySchema = z
   .object({
-    from: z.string().regex(DAY_RE, "YYYY-MM-DD").optional(),
-    to: z.string().regex(DAY_RE, "YYYY-MM-DD").optional(),
+    from: isoDaySchema.optional(),
+    to: isoDaySchema.optional(),
     team: z.string().max(200).optional(),
     agentId: z.string().max(64).optional(),
     queue: z.string().max(200).optional(),

@@ -20,9 +20,20 @@ export interface OutgoingMail {
 }
 
 export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
+  const mail = outboxInsert(env, m);
+  await mail.query;
+  await afterOutboxInsert(env, mail);
+  return mail.id;
+}
+
+/**
+ * The outbox row of a mail as a statement, to run inside a caller's `db.batch` (sign-up writes
+ * its mail with the account, in one round trip); call `afterOutboxInsert` once it ran.
+ */
+export function outboxInsert(env: Env, m: OutgoingMail) {
   const id = newId("mail");
-  const provider = Boolean(env.BREVO_API_KEY);
-  await controlDb(env)
+  const queued = Boolean(env.BREVO_API_KEY);
+  const query = controlDb(env)
     .insert(mailOutbox)
     .values({
       id,
@@ -32,11 +43,14 @@ export async function sendMail(env: Env, m: OutgoingMail): Promise<string> {
       text: m.text,
       kind: m.kind,
       locale: m.locale,
-      status: provider ? "queued" : "stored",
+      status: queued ? "queued" : "stored",
       createdAt: Date.now(),
     });
-  if (provider) await enqueueJob(env, { type: "mail.send", id });
-  return id;
+  return { id, queued, query };
+}
+
+export async function afterOutboxInsert(env: Env, mail: { id: string; queued: boolean }): Promise<void> {
+  if (mail.queued) await enqueueJob(env, { type: "mail.send", id: mail.id });
 }
 
 export const BREVO_URL = "https://api.brevo.com/v3/smtp/email";

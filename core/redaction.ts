@@ -68,21 +68,25 @@ export function luhnValid(digits: string): boolean {
   return digits.length > 0 && sum % 10 === 0;
 }
 
-/** ISO 13616 length of each country's IBAN (countries outside this list are not recognised). */
+/**
+ * ISO 13616 length of each country's IBAN (countries outside this list are not recognised).
+ * Tables looked up with text from a transcript are Maps: an object literal would answer
+ * "constructor" or "toString" with Object.prototype's members.
+ */
 // biome-ignore format: a lookup table reads better compact
-const IBAN_LENGTHS: Record<string, number> = {
+const IBAN_LENGTHS = new Map<string, number>(Object.entries({
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22,
   CY: 28, CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22,
   GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30,
   KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31,
   MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24,
   SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
-};
+}));
 
 /** IBAN without separators (any case): known country, its length, mod 97 = 1. */
 export function ibanValid(iban: string): boolean {
   const s = iban.replace(/[\s-]/g, "").toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s) || IBAN_LENGTHS[s.slice(0, 2)] !== s.length) return false;
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s) || IBAN_LENGTHS.get(s.slice(0, 2)) !== s.length) return false;
   const r = s.slice(4) + s.slice(0, 4);
   let m = 0;
   for (let i = 0; i < r.length; i++) {
@@ -239,8 +243,9 @@ export function compileTenantPatterns(patterns: TenantPattern[] = []): CompiledT
 type NumKind = "zero" | "unit" | "teen" | "tens" | "hundred" | "thousand";
 type NumWord = [NumKind, number];
 
+// Maps, not object literals: the words come from transcripts ("constructor" must not find Object).
 // biome-ignore format: a lookup table reads better compact
-const FR_NUMBERS: Record<string, NumWord> = {
+const FR_NUMBERS = new Map<string, NumWord>(Object.entries({
   zero: ["zero", 0], un: ["unit", 1], une: ["unit", 1], deux: ["unit", 2], trois: ["unit", 3],
   quatre: ["unit", 4], cinq: ["unit", 5], six: ["unit", 6], sept: ["unit", 7], huit: ["unit", 8],
   neuf: ["unit", 9], dix: ["teen", 10], onze: ["teen", 11], douze: ["teen", 12], treize: ["teen", 13],
@@ -248,9 +253,9 @@ const FR_NUMBERS: Record<string, NumWord> = {
   vingts: ["tens", 20], trente: ["tens", 30], quarante: ["tens", 40], cinquante: ["tens", 50],
   soixante: ["tens", 60], septante: ["tens", 70], huitante: ["tens", 80], octante: ["tens", 80],
   nonante: ["tens", 90], cent: ["hundred", 100], cents: ["hundred", 100], mille: ["thousand", 1000],
-};
+} satisfies Record<string, NumWord>));
 // biome-ignore format: a lookup table reads better compact
-const EN_NUMBERS: Record<string, NumWord> = {
+const EN_NUMBERS = new Map<string, NumWord>(Object.entries({
   zero: ["zero", 0], nought: ["zero", 0], one: ["unit", 1], two: ["unit", 2], three: ["unit", 3],
   four: ["unit", 4], five: ["unit", 5], six: ["unit", 6], seven: ["unit", 7], eight: ["unit", 8],
   nine: ["unit", 9], ten: ["teen", 10], eleven: ["teen", 11], twelve: ["teen", 12], thirteen: ["teen", 13],
@@ -258,7 +263,7 @@ const EN_NUMBERS: Record<string, NumWord> = {
   eighteen: ["teen", 18], nineteen: ["teen", 19], twenty: ["tens", 20], thirty: ["tens", 30],
   forty: ["tens", 40], fourty: ["tens", 40], fifty: ["tens", 50], sixty: ["tens", 60], seventy: ["tens", 70],
   eighty: ["tens", 80], ninety: ["tens", 90], hundred: ["hundred", 100], thousand: ["thousand", 1000],
-};
+} satisfies Record<string, NumWord>));
 /** Hesitations inside a read-out ("quatre neuf euh sept") do not end it. */
 const FILLERS = new Set(["euh", "heu", "hum", "hmm", "um", "umm", "uh", "er", "erm"]);
 const MONTHS = new Set(
@@ -275,7 +280,9 @@ function fold(s: string): string {
 
 function numberWord(w: string, locale: RedactOptions["locale"]): NumWord | undefined {
   if (w === "oh") return locale === "fr" ? undefined : ["zero", 0];
-  return (locale !== "en" ? FR_NUMBERS[w] : undefined) ?? (locale !== "fr" ? EN_NUMBERS[w] : undefined);
+  return (
+    (locale !== "en" ? FR_NUMBERS.get(w) : undefined) ?? (locale !== "fr" ? EN_NUMBERS.get(w) : undefined)
+  );
 }
 
 /** A number being read out: one "piece" of a run, e.g. "quatre-vingt-douze" → 92, "4970" → 4970. */
@@ -666,7 +673,7 @@ const ALNUM = /[A-Za-z0-9]/;
 function findIbans(text: string, out: Span[]): void {
   IBAN_START.lastIndex = 0;
   for (let m = IBAN_START.exec(text); m; m = IBAN_START.exec(text)) {
-    const len = IBAN_LENGTHS[m[0].slice(0, 2).toUpperCase()];
+    const len = IBAN_LENGTHS.get(m[0].slice(0, 2).toUpperCase());
     if (!len) continue;
     // Walk `len` alphanumerics, allowing one separator between them ("FR76 3000 6000 …").
     let n = 0;

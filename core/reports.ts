@@ -7,7 +7,9 @@ import { agents } from "../db/schema/data";
 import { auditCtx } from "./audit";
 import type { Ctx } from "./context";
 import { newId } from "./crypto";
+import { isoDaySchema } from "./dates";
 import { ApiError, notFound } from "./errors";
+import { csvDocument } from "./exports/csv";
 import { xlsx } from "./exports/xlsx";
 import { type Locale, type MessageKey, t } from "./i18n";
 import { enqueueJob } from "./jobs";
@@ -23,12 +25,11 @@ import { tenantById } from "./tenants";
 
 export const GROUPS = ["team", "agent", "queue", "day"] as const;
 export type ReportGroup = (typeof GROUPS)[number];
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const reportQuerySchema = z
   .object({
-    from: z.string().regex(DAY_RE, "YYYY-MM-DD"),
-    to: z.string().regex(DAY_RE, "YYYY-MM-DD"),
+    from: isoDaySchema,
+    to: isoDaySchema,
     groupBy: z.enum(GROUPS).default("team"),
     /** With groupBy=agent: only this team's agents. */
     team: z.string().max(200).optional(),
@@ -131,19 +132,22 @@ function cells(r: Report, row: ReportRow): (string | number | null)[] {
   ];
 }
 
-/** A CSV cell: quoted when needed; text that a spreadsheet would run as a formula is defused. */
-function csvCell(v: string | number | null): string {
-  if (v === null) return "";
-  if (typeof v === "number") return String(v);
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+export function reportCsv(r: Report, locale: Locale): string {
+  return csvDocument([header(r, locale), ...r.rows.map((row) => cells(r, row))], { bom: true });
 }
 
-export function reportCsv(r: Report, locale: Locale): string {
-  const lines = [header(r, locale), ...r.rows.map((row) => cells(r, row))].map((l) =>
-    l.map(csvCell).join(","),
-  );
-  return `\uFEFF${lines.join("\r\n")}\r\n`;
+/**
+ * A report taken out of the platform — CSV, XLSX or the printable page — is audited (I2): who,
+ * which period, grouping and team; the figures themselves stay out of the log.
+ */
+export async function auditReportExport(ctx: Ctx, r: Report, format: "csv" | "xlsx" | "print") {
+  await auditCtx(ctx, "report.exported", "report", r.groupBy, {
+    format,
+    groupBy: r.groupBy,
+    from: r.from,
+    to: r.to,
+    team: r.team ? r.team.slice(0, 200) : null,
+  });
 }
 
 export async function reportXlsx(r: Report, locale: Locale): Promise<Uint8Array> {

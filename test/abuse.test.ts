@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { KEY_FAILURE_LIMIT } from "../core/abuse";
 import { createCall } from "../core/calls/service";
 import { requestContractEnd } from "../core/contract-end";
 import { controlDb } from "../db/client";
@@ -131,6 +132,50 @@ describe("abuse alerts (I5)", () => {
     expect((await get()).status).toBe(200);
     expect((await alertsOf(t))[0]).toMatchObject({ kind: "mass_export" });
     vi.restoreAllMocks();
+  });
+
+  it("failed API-key authentications: 429 + Retry-After per address at the limit, one operator alert, valid keys unaffected", async () => {
+    const t = await makeTenant();
+    const op = await operatorCookie();
+    const ip = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const guess = (key: string, from = ip) =>
+      call("/api/v1/tenant", { key, headers: { "cf-connecting-ip": from } });
+    const random = () => `ccr_live_${crypto.randomUUID().replaceAll("-", "").slice(0, 32)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < KEY_FAILURE_LIMIT + 5; i++) statuses.push((await guess(random())).status);
+    expect(statuses.slice(0, KEY_FAILURE_LIMIT - 1).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(KEY_FAILURE_LIMIT - 1).every((s) => s === 429)).toBe(true);
+    const blocked = await guess("garbage");
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(blocked.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(blocked.headers.get("content-type")).toBe("application/problem+json");
+    // A valid key from the same address (a shared NAT) still works; another address is not blocked.
+    expect((await guess(t.key)).status).toBe(200);
+    expect((await guess(random(), "198.51.100.77")).status).toBe(401);
+
+    // One platform alert (no tenant) for this address, mailed to the operators and audited.
+    const alerts = (
+      await controlDb(E).select().from(securityAlerts).where(eq(securityAlerts.kind, "key_failures"))
+    ).filter((a) => a.detail.ip === ip);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      tenantId: null,
+      detail: { count: KEY_FAILURE_LIMIT, windowSeconds: 60 },
+    });
+    const [mail] = await mailsTo(op.email, "security.alert.key_failures");
+    expect(mail.text).toContain(ip);
+    const audited = await E.CONTROL_DB.prepare(
+      "select count(*) as n from audit_log where chain = 'platform' and action = 'security.alert_key_failures' and target_id = ?",
+    )
+      .bind(alerts[0].id)
+      .first<{ n: number }>();
+    expect(audited?.n).toBe(1);
+    const page = await (
+      await call("/ops/alerts", { cookie: op.cookie, headers: { "accept-language": "en" } })
+    ).text();
+    expect(page).toContain("Failed API-key authentications");
+    expect(page).toContain(`ip=${ip}`);
   });
 
   it("many failed logins on the tenant's accounts", async () => {

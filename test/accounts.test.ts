@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { changeMemberRole, deleteAccount, removeMember } from "../core/accounts";
+import { describe, expect, it, vi } from "vitest";
+import { changeMemberRole, deleteAccount, removeMember, signUp } from "../core/accounts";
+import type { PlatformCtx } from "../core/context";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
@@ -27,8 +28,10 @@ describe("account lifecycle (A1)", () => {
   it("sign-up → verification mail → verify → login → logout", async () => {
     const email = `ada.${uniq()}@example.test`;
     const res = await signup(email, { phone: "+33 6 12 34 56 78", jobTitle: "QA lead" });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain("Consultez votre messagerie");
+    // Post → redirect → get: a reload of the answer signs up nobody again.
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/signup?sent=1");
+    expect(await (await call("/signup?sent=1")).text()).toContain("Consultez votre messagerie");
 
     const user = await db().query.users.findFirst({ where: eq(users.email, email) });
     expect(user).toMatchObject({
@@ -76,13 +79,15 @@ describe("account lifecycle (A1)", () => {
     expect(after.status).toBe(302);
   });
 
-  it("a us sign-up provisions the us data plane", async () => {
+  it("a us sign-up provisions the us data plane (when the owner verifies the address)", async () => {
     const email = `us.${uniq()}@example.test`;
     await signup(email, { location: "us" });
     const user = await db().query.users.findFirst({ where: eq(users.email, email) });
     const m = await db().query.memberships.findFirst({ where: eq(memberships.userId, user!.id) });
     const t = await db().query.tenants.findFirst({ where: eq(tenants.id, m!.tenantId) });
     expect(t).toMatchObject({ location: "us", shard: "DATA_US_1" });
+    const token = linkToken((await lastMailTo(email)).text, "/verify-email");
+    expect((await call(`/verify-email?token=${token}`)).status).toBe(303);
     const usRow = await E.DATA_US_1.prepare("select * from tenant_meta where tenant_id = ?")
       .bind(t!.id)
       .first();
@@ -100,9 +105,38 @@ describe("account lifecycle (A1)", () => {
     const t = await makeTenant();
     const before = (await db().select().from(users)).length;
     const res = await signup(t.users.owner.email);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain("Consultez votre messagerie");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/signup?sent=1");
     expect((await db().select().from(users)).length).toBe(before);
+    expect((await lastMailTo(t.users.owner.email)).kind).toBe("signup_exists");
+  });
+
+  it("sign-up does the same expensive work for a new and a registered address, so timing tells nothing", async () => {
+    const t = await makeTenant();
+    const input = (email: string) => ({
+      email,
+      password: "a long enough passphrase",
+      firstName: "Ada",
+      lastName: "Lovelace",
+      company: "Timing Co",
+      location: "eu" as const,
+      locale: "fr" as const,
+    });
+    const registered = await workOf((env) => signUp(ctxOf(env), input(t.users.owner.email)));
+    const fresh = await workOf((env) => signUp(ctxOf(env), input(`new.${uniq()}@example.test`)));
+    expect(fresh.result.userId).toBeTruthy();
+    expect(registered.result.userId).toBeNull();
+    // One PBKDF2 hash, one lookup, one batch — and no data-plane, R2 or queue access — on both paths.
+    expect(registered.ops).toEqual({ pbkdf2: 1, "CONTROL_DB.query": 1, "CONTROL_DB.batch": 1 });
+    expect(fresh.ops).toEqual(registered.ops);
+    // The new account is complete all the same: owner, verification mail, first audit entry.
+    const user = await db().query.users.findFirst({ where: eq(users.id, fresh.result.userId!) });
+    expect(user?.passwordHash).toMatch(/^pbkdf2-sha256\$600000\$/);
+    expect((await lastMailTo(user!.email)).kind).toBe("verify_email");
+    const created = await E.CONTROL_DB.prepare("select action, seq from audit_log where chain = ?")
+      .bind(`t:${fresh.result.tenantId}`)
+      .all<{ action: string; seq: number }>();
+    expect(created.results).toEqual([{ action: "tenant.created", seq: 1 }]);
     expect((await lastMailTo(t.users.owner.email)).kind).toBe("signup_exists");
   });
 
@@ -172,6 +206,43 @@ describe("account lifecycle (A1)", () => {
       (await call("/reset-password", { method: "POST", form: { token: t2, password: "yet another phrase" } }))
         .status,
     ).toBe(400);
+  });
+
+  it("password reset: a change or a reset ends every outstanding link; two links never both work", async () => {
+    const t = await makeTenant();
+    const email = t.users.agent.email;
+    const ask = async () => {
+      await call("/forgot-password", { method: "POST", form: { email } });
+      return linkToken((await lastMailTo(email)).text, "/reset-password");
+    };
+    const reset = (token: string, password: string) =>
+      call("/reset-password", { method: "POST", form: { token, password } });
+    const first = await ask();
+    const second = await ask();
+    expect(second).not.toBe(first);
+    expect((await reset(second, "second link passphrase")).status).toBe(303);
+    // The older link died with the reset.
+    const stale = await reset(first, "first link passphrase");
+    expect(stale.status).toBe(400);
+    await loginCookie(email, "second link passphrase");
+
+    // A password change while signed in ends the links mailed before it.
+    const pending = await ask();
+    const cookie = await loginCookie(email, "second link passphrase");
+    const changed = await call("/account/password", {
+      method: "POST",
+      cookie,
+      form: { currentPassword: "second link passphrase", newPassword: "changed while signed in" },
+    });
+    expect(changed.status).toBe(303);
+    expect((await reset(pending, "attacker passphrase!")).status).toBe(400);
+    await loginCookie(email, "changed while signed in");
+
+    // Two links used at the same instant: exactly one wins.
+    const a = await ask();
+    const b = await ask();
+    const results = await Promise.all([reset(a, "race passphrase one"), reset(b, "race passphrase two")]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 400]);
   });
 
   it("invitations: a new person joins with the invited role; an existing user proves their password", async () => {
@@ -299,3 +370,86 @@ describe("account lifecycle (A1)", () => {
     expect((await call("/", { cookie })).status).toBe(302);
   });
 });
+
+const ctxOf = (env: Env): PlatformCtx => ({
+  env,
+  requestId: "req_signup",
+  ip: "203.0.113.9",
+  userAgent: "test",
+});
+
+/**
+ * Runs `fn` against the test environment with every D1 database, R2 bucket and queue wrapped to
+ * count its round trips, and Web Crypto's deriveBits (PBKDF2) counted: the expensive operations.
+ */
+async function workOf<T>(fn: (env: Env) => Promise<T>): Promise<{ result: T; ops: Record<string, number> }> {
+  const ops: Record<string, number> = {};
+  const count = (k: string) => {
+    ops[k] = (ops[k] ?? 0) + 1;
+  };
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const statement = (name: string, st: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(st, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => statement(name, target.bind(...args));
+        const v = Reflect.get(target, prop, target);
+        if (typeof v !== "function") return v;
+        if (["first", "all", "run", "raw"].includes(String(prop)))
+          return (...args: unknown[]) => {
+            count(`${name}.query`);
+            return v.apply(target, args);
+          };
+        return v.bind(target);
+      },
+    });
+    real.set(proxy, st);
+    return proxy;
+  };
+  const wrap = (name: string, v: unknown): unknown => {
+    if (!v || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    if (typeof o.prepare === "function" && typeof o.batch === "function") {
+      const d1 = v as D1Database;
+      return new Proxy(d1, {
+        get(target, prop) {
+          if (prop === "prepare") return (q: string) => statement(name, target.prepare(q));
+          if (prop === "batch")
+            return (sts: D1PreparedStatement[]) => {
+              count(`${name}.batch`);
+              return target.batch(sts.map((s) => real.get(s) ?? s));
+            };
+          if (prop === "exec")
+            return (q: string) => {
+              count(`${name}.exec`);
+              return target.exec(q);
+            };
+          const x = Reflect.get(target, prop, target);
+          return typeof x === "function" ? x.bind(target) : x;
+        },
+      });
+    }
+    const r2 = typeof o.put === "function" && typeof o.head === "function";
+    const queue = typeof o.send === "function" && typeof o.sendBatch === "function";
+    if (r2 || queue)
+      return new Proxy(o, {
+        get(target, prop) {
+          const x = Reflect.get(target, prop, target);
+          if (typeof x !== "function") return x;
+          return (...args: unknown[]) => {
+            count(`${name}.${String(prop)}`);
+            return (x as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    return v;
+  };
+  const env = Object.fromEntries(Object.entries(E).map(([k, v]) => [k, wrap(k, v)])) as unknown as Env;
+  const derive = vi.spyOn(crypto.subtle, "deriveBits");
+  try {
+    const result = await fn(env);
+    if (derive.mock.calls.length) ops.pbkdf2 = derive.mock.calls.length;
+    return { result, ops };
+  } finally {
+    derive.mockRestore();
+  }
+}

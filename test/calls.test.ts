@@ -335,6 +335,52 @@ describe("recordings (B1, B5)", () => {
     expect(again.data.filter((a) => a.action === "recording.played").length).toBe(2);
   });
 
+  it("Range as RFC 9110 says (ignored when invalid, 416 when unsatisfiable); served inline under the call's id", async () => {
+    const t = await makeTenant();
+    const c = (await (await post(t, { externalId: "R-rfc" })).json()) as CallJson;
+    const wav = makeWav(1);
+    expect((await put(t, `/api/v1/calls/${c.id}/recording`, wav)).status).toBe(200);
+    const get = (range: string) =>
+      call(`/api/v1/calls/${c.id}/recording`, { key: t.key, headers: { range } });
+    const whole = async (r: Response) => {
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-range")).toBeNull();
+      expect(new Uint8Array(await r.arrayBuffer())).toEqual(wav);
+    };
+    const exported = async () =>
+      (
+        await E.CONTROL_DB.prepare(
+          "select coalesce(sum(count), 0) as n from abuse_events where tenant_id = ? and kind = 'mass_export'",
+        )
+          .bind(t.tenant.id)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    // Backwards, another unit, bad syntax, several ranges: the range is ignored, the whole file sent…
+    for (const range of ["bytes=500-100", "items=0-10", "bytes=abc", "bytes=1-2-3", "bytes=0-10, 20-30"])
+      await whole(await get(range));
+    // …and such a whole download is a listen like any other (audited, counted towards mass export).
+    expect(await exported()).toBe(5);
+    // Valid but selecting nothing: 416 naming the size.
+    for (const range of ["bytes=-0", `bytes=${wav.length}-`, `bytes=${wav.length}-${wav.length + 9}`]) {
+      const r = await get(range);
+      expect(r.status, range).toBe(416);
+      expect(r.headers.get("content-range")).toBe(`bytes */${wav.length}`);
+    }
+    // The last position is clamped; a suffix longer than the file is the whole file, as a 206.
+    const clamped = await get("bytes=10-99999999");
+    expect(clamped.status).toBe(206);
+    expect(clamped.headers.get("content-range")).toBe(`bytes 10-${wav.length - 1}/${wav.length}`);
+    expect(new Uint8Array(await clamped.arrayBuffer())).toEqual(wav.slice(10));
+    const longSuffix = await get(`bytes=-${wav.length * 2}`);
+    expect(longSuffix.status).toBe(206);
+    expect(longSuffix.headers.get("content-range")).toBe(`bytes 0-${wav.length - 1}/${wav.length}`);
+    const unitCase = await get("Bytes=0-9");
+    expect(unitCase.status).toBe(206);
+    expect(unitCase.headers.get("content-length")).toBe("10");
+    for (const r of [unitCase, await call(`/api/v1/calls/${c.id}/recording`, { key: t.key })])
+      expect(r.headers.get("content-disposition")).toBe(`inline; filename="${c.id}.wav"`);
+  });
+
   it("refuses a renamed PDF (415), a missing length (411), an oversize length before reading (413), a wrong checksum (422)", async () => {
     const t = await makeTenant();
     const c = (await (await post(t, {})).json()) as CallJson;

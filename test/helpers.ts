@@ -147,6 +147,19 @@ export async function loginCookie(
   return set.split(";")[0];
 }
 
+/** The session cookie plus the one-time cookie a post → redirect answer set (apps/portal/once.ts). */
+export function withOnce(res: Response, cookie: string): string {
+  const once = res.headers.getSetCookie().find((s) => s.startsWith("__Secure-ccr_once="));
+  return once ? `${cookie}; ${once.split(";")[0]}` : cookie;
+}
+
+/** Follows a post → redirect → get answer as a browser would, with its one-time cookie. */
+export async function followOnce(res: Response, cookie: string): Promise<Response> {
+  const to = res.headers.get("location");
+  if (res.status !== 303 || !to) throw new Error(`expected a 303, got ${res.status}`);
+  return call(to, { cookie: withOnce(res, cookie) });
+}
+
 export async function lastMailTo(to: string) {
   const rows = await controlDb(E).select().from(mailOutbox).where(eq(mailOutbox.to, to));
   return rows.sort((a, b) => b.createdAt - a.createdAt)[0];

@@ -46,6 +46,9 @@ describe("bulk import (B2)", () => {
       ["line 5", "created"],
     ]);
     expect(b.items[1].error!.detail).toContain("line 2");
+    // An invalid field is named, with its JSON pointer.
+    expect(b.items[2].error!.detail).toContain("durationS:");
+    expect((b.items[2].error as { errors?: { pointer: string }[] }).errors?.[0].pointer).toBe("/durationS");
     const again = (await (await send()).json()) as ImportBody;
     expect(again.summary).toEqual({ created: 0, existing: 2, errors: 2 });
     const agents = (await (await call("/api/v1/agents", { key: t.key })).json()) as {

@@ -109,6 +109,7 @@ const PARITY: Record<string, string[]> = {
   "POST /calls/import": ["POST /imports"],
   "POST /calls/:callId/transcript": ["PUT /calls/{callId}/transcript"],
   "POST /calls/:callId/reprocess": ["POST /calls/{callId}/reprocess"],
+  "POST /calls/:callId/speakers": ["PUT /calls/{callId}/speakers"],
   "POST /calls/:callId/legal-hold": ["PUT /calls/{callId}/legal-hold"],
   "POST /calls/:callId/legal-hold/lift": ["DELETE /calls/{callId}/legal-hold"],
   "POST /calls/:callId/delete": ["DELETE /calls/{callId}"],

@@ -117,6 +117,12 @@ describe("pipeline end to end (C1, C2, E4)", () => {
     };
     expect(tx.segments.length).toBeGreaterThan(1);
     expect(new Set(tx.segments.map((s) => s.speaker))).toEqual(new Set(["agent", "customer"]));
+    // The provider's resolution of the roles is what is stored, with its reason (B2).
+    const speakers = (await (await call(`/api/v1/calls/${created.id}/speakers`, { key: t.key })).json()) as {
+      roles: { source: string; phrase?: string };
+    };
+    expect(speakers.roles.source).toBe("greeting");
+    expect(done.transcript).toMatchObject({ roleSource: "greeting" });
     const a = await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key });
     expect(a.status).toBe(200);
     // The provider's raw response is kept, redacted, in the tenant's bucket.

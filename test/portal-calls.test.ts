@@ -242,7 +242,7 @@ describe("portal: a call's page, its recording and its deletion (B5, B7)", () =>
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain(
-      `<audio controls="" preload="metadata" src="/calls/${id}/recording" data-player="true">`,
+      `<audio controls="" preload="none" src="/calls/${id}/recording" data-player="true">`,
     );
     expect(html).toMatch(/<p id="a1" data-start="0" data-end="3" data-speaker="agent">/);
     expect(html).toMatch(/<p id="a2" data-start="3.5" data-end="8" data-speaker="customer">/);

@@ -4,7 +4,7 @@ import type { JobMessage } from "../core/jobs";
 import { deliverWebhook, verifySignature } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { tenants, users, webhookDeliveries, webhookEndpoints } from "../db/schema/control";
-import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, E, followOnce, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
  * Settings pages of the portal (D6): webhooks (create with the secret shown once, edit, rotate,
@@ -55,8 +55,9 @@ describe("portal: webhooks (D6, E4)", () => {
       "event_call.analyzed": "on",
       description: "CRM",
     });
-    expect(created.status).toBe(200);
-    const createdHtml = await created.text();
+    // Post → redirect → get to the endpoint's page, the secret carried there once.
+    expect(created.status).toBe(303);
+    const createdHtml = await (await followOnce(created, cookie)).text();
     const secret = secretOf(createdHtml);
     expect(secret).toMatch(/^whsec_/);
     expect(createdHtml).toContain("it is shown only once");
@@ -88,8 +89,9 @@ describe("portal: webhooks (D6, E4)", () => {
 
     // Rotate: a new secret, shown once, different.
     const rotated = await post(`/webhooks/${ep?.id}/rotate`, cookie, {});
-    expect(rotated.status).toBe(200);
-    const newSecret = secretOf(await rotated.text());
+    expect(rotated.status).toBe(303);
+    expect(rotated.headers.get("location")).toBe(`/webhooks/${ep?.id}`);
+    const newSecret = secretOf(await (await followOnce(rotated, cookie)).text());
     expect(newSecret).toMatch(/^whsec_/);
     expect(newSecret).not.toBe(secret);
 

@@ -5,7 +5,7 @@ import { totpCode } from "../core/auth/totp";
 import type { Role } from "../core/rbac";
 import { controlDb } from "../db/client";
 import { apiKeys, auditLog, invitations, memberships, tenants, users } from "../db/schema/control";
-import { call, E, lastMailTo, loginCookie, makeTenant, PASSWORD } from "./helpers";
+import { call, E, followOnce, lastMailTo, loginCookie, makeTenant, PASSWORD, withOnce } from "./helpers";
 
 const db = () => controlDb(E);
 const RECOVERY_CODE = /<code>[a-z2-7]{5}-[a-z2-7]{5}<\/code>/g;
@@ -241,8 +241,9 @@ describe("/account/totp", () => {
     const u = t.users.admin;
     const cookie = await loginCookie(u.email);
     const start = await post("/account/totp/start", cookie);
-    expect(start.status).toBe(200);
-    const html = await start.text();
+    expect(start.status).toBe(303);
+    expect(location(start)).toBe("/account/totp");
+    const html = await (await get("/account/totp", cookie)).text();
     expect(html).toContain("otpauth://totp/");
     const secret = /secret=([A-Z2-7]+)/.exec(html)?.[1];
     expect(secret).toBeTruthy();
@@ -258,8 +259,9 @@ describe("/account/totp", () => {
     expect(badHtml).toContain(`secret=${secret}`);
 
     const ok = await post("/account/totp/confirm", cookie, { code: good });
-    expect(ok.status).toBe(200);
-    const okHtml = await ok.text();
+    expect(ok.status).toBe(303);
+    expect(location(ok)).toBe("/account/totp?done=totp_enabled");
+    const okHtml = await (await followOnce(ok, cookie)).text();
     expect(okHtml.match(RECOVERY_CODE)).toHaveLength(10);
     expect(okHtml).toContain("They are shown only now");
     expect((await db().query.users.findFirst({ where: eq(users.id, u.id) }))?.totpEnabledAt).not.toBeNull();
@@ -386,11 +388,28 @@ describe("/api-keys", () => {
       "scope_calls:read": "calls:read",
       "scope_agents:read": "agents:read",
     });
-    expect(r.status).toBe(200);
-    const html = await r.text();
+    // Post → redirect → get; the key travels in a one-time cookie: sealed, HttpOnly, scoped to the page.
+    expect(r.status).toBe(303);
+    expect(location(r)).toBe("/api-keys");
+    const sealed = r.headers.getSetCookie().find((c) => c.startsWith("__Secure-ccr_once="))!;
+    expect(sealed).toMatch(/; Max-Age=300;/);
+    expect(sealed).toMatch(/; Path=\/api-keys;/);
+    for (const flag of ["HttpOnly", "Secure", "SameSite=Strict"]) expect(sealed).toContain(`; ${flag}`);
+    expect(sealed).not.toMatch(/ccr_live_/);
+    // Another session of the same person, or a tampered cookie, opens nothing.
+    const elsewhere = await get("/api-keys", withOnce(r, await loginCookie(t.users.admin.email)));
+    expect(await elsewhere.text()).not.toMatch(/ccr_live_[a-z2-7]{32}/);
+    const tampered = `${admin}; ${sealed.split(";")[0].slice(0, -4)}AAAA`;
+    expect(await (await get("/api-keys", tampered)).text()).not.toMatch(/ccr_live_[a-z2-7]{32}/);
+    const shown = await followOnce(r, admin);
+    const html = await shown.text();
     const key = /ccr_live_[a-z2-7]{32}/.exec(html)?.[0];
     expect(key).toBeTruthy();
     expect(html).toContain("it is shown only once");
+    // Read once: the same answer clears it.
+    expect(shown.headers.getSetCookie().join("\n")).toMatch(
+      /__Secure-ccr_once=; Max-Age=0; .*Path=\/api-keys/,
+    );
 
     const api = await call("/api/v1/tenant", { key });
     expect(api.status).toBe(200);
@@ -398,6 +417,7 @@ describe("/api-keys", () => {
 
     const list = await (await get("/api-keys", admin)).text();
     expect(list).not.toContain(key!);
+    expect(list.match(/<td>CRM export<\/td>/g)).toHaveLength(1);
     expect(list).toContain("CRM export");
     expect(list).toContain(key!.slice(0, 13));
     expect(list).toContain("calls:read, agents:read");
@@ -434,16 +454,25 @@ describe("/api-keys", () => {
     expect(past.status).toBe(400);
     expect(await past.text()).toContain("The expiry date must be a valid date in the future.");
 
-    const future = await post("/api-keys", owner, {
-      name: "Dated",
+    // Dates are bounded to 1970–2100 (issue 12): a far-future day is refused readably.
+    const far = await post("/api-keys", owner, {
+      name: "Far",
       "scope_calls:write": "calls:write",
       expiresAt: "2999-12-31",
     });
-    expect(future.status).toBe(200);
+    expect(far.status).toBe(400);
+    expect(await far.text()).toContain("Dates must be calendar days (YYYY-MM-DD) between 1970 and 2099.");
+
+    const future = await post("/api-keys", owner, {
+      name: "Dated",
+      "scope_calls:write": "calls:write",
+      expiresAt: "2099-12-31",
+    });
+    expect(future.status).toBe(303);
     const dated = await db().query.apiKeys.findFirst({
       where: and(eq(apiKeys.tenantId, t.tenant.id), eq(apiKeys.name, "Dated")),
     });
-    expect(dated?.expiresAt).toBe(Date.parse("2999-12-31T23:59:59.999Z"));
+    expect(dated?.expiresAt).toBe(Date.parse("2099-12-31T23:59:59.999Z"));
 
     const foreign = await post(`/api-keys/${other.keyId}/revoke`, owner);
     expect(foreign.status).toBe(404);

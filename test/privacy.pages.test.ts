@@ -139,6 +139,11 @@ describe("operator console: users' own account requests (CCR controller)", () =>
     expect(await unknown.text()).toContain("There is no account with this e-mail address.");
 
     const viewer = t.users.viewer;
+    // What the person typed in their profile is text, never a formula, in account.csv.
+    await controlDb(E)
+      .update(users)
+      .set({ jobTitle: '=HYPERLINK("https://evil.example")', company: "+1+1" })
+      .where(eq(users.id, viewer.id));
     const created = await post("/ops/privacy", { email: viewer.email, kind: "access", channel: "email" });
     expect(created.status).toBe(303);
     const url = location(created).split("?")[0];
@@ -156,6 +161,9 @@ describe("operator console: users' own account requests (CCR controller)", () =>
     expect(Object.keys(files).sort()).toEqual(
       ["account.csv", "account.json", "connection-log.json", "memberships.json", "sessions.json"].sort(),
     );
+    const accountCsv = new TextDecoder().decode(files["account.csv"]);
+    expect(accountCsv).toContain(`jobTitle,"'=HYPERLINK(""https://evil.example"")"\r\n`);
+    expect(accountCsv).toContain("company,'+1+1\r\n");
     const account = JSON.parse(new TextDecoder().decode(files["account.json"]));
     expect(account).toMatchObject({ email: viewer.email, firstName: "viewer" });
     expect(JSON.stringify(account)).not.toContain("passwordHash");

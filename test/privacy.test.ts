@@ -330,6 +330,37 @@ describe("access and portability exports", () => {
     );
     expect(names.some((n) => n.includes("/analyses/") || n.startsWith("recordings/"))).toBe(false);
   });
+
+  it("calls.csv: every text cell a spreadsheet would run as a formula is defused, + and - included", async () => {
+    const t = await makeTenant();
+    const a = await newCall(t, {
+      externalId: "-2+3+cmd|' /C calc'!A0",
+      customerPhone: NUMBER,
+      queue: "@SUM(A1:A9)",
+      campaign: '=HYPERLINK("https://evil.example","x")',
+      tags: ["+1+1", "ok"],
+    });
+    const ex = await executed(t, { kind: "access", subject: { type: "caller", phone: NUMBER } });
+    const done = await waitRequest(t, ex.id);
+    const files = unzipSync(
+      new Uint8Array(await (await call(done.export!.downloadUrl, { key: t.key })).arrayBuffer()),
+    );
+    const [head, line] = new TextDecoder().decode(files["calls.csv"]).trim().split("\r\n");
+    const cols = head.split(",");
+    const cell = (name: string) => {
+      // The row's cells, RFC 4180: a quoted cell may hold commas.
+      const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ""));
+      return cells[cols.indexOf(name)];
+    };
+    expect(cell("id")).toBe(a.id);
+    expect(cell("externalId")).toBe("'-2+3+cmd|' /C calc'!A0");
+    expect(cell("customerPhone")).toBe(`'${NUMBER}`);
+    expect(cell("queue")).toBe("'@SUM(A1:A9)");
+    expect(cell("campaign")).toBe(`"'=HYPERLINK(""https://evil.example"",""x"")"`);
+    expect(cell("tags")).toBe("'+1+1|ok");
+    // Numbers we hold as numbers stay numbers.
+    expect(cell("durationS")).not.toMatch(/^'/);
+  });
 });
 
 describe("erasure", () => {

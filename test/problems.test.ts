@@ -1,5 +1,8 @@
+import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { call, makeTenant } from "./helpers";
+import { type Lang, langModule } from "../core/engine/compile";
+import { redact } from "../core/redaction";
+import { call, E, loginCookie, makeTenant } from "./helpers";
 
 const isProblem = async (res: Response, status: number, type?: string) => {
   expect(res.status).toBe(status);
@@ -180,5 +183,306 @@ describe("security headers and CSRF (I3)", () => {
     const html = await page.text();
     expect(html).toContain("/api/v1/agents/{agentId}");
     expect(html).not.toContain("<script");
+  });
+});
+
+describe("prototype keys in user text (issue 12 point 5)", () => {
+  /** Words an object-literal lookup table would answer with Object.prototype's members. */
+  const KEYS = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+  const say = KEYS.join(" ");
+
+  it("a transcript saying 'constructor' is ingested by POST /calls, PUT …/transcript and imports", async () => {
+    const t = await makeTenant();
+    const formats = {
+      text: `Agent: Bonjour, ${say}\nClient: ${say} merci`,
+      vtt: `WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>${say} &constructor;\n\n00:00:03.000 --> 00:00:04.000\n<v Client>${say}`,
+      json: { segments: [{ speaker: "agent", start: 0, end: 1, text: say }] },
+    };
+    for (const [format, content] of Object.entries(formats)) {
+      const res = await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: { externalId: `P-${format}`, transcript: { format, content } },
+      });
+      expect(res.status, format).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      const stored = await (await call(`/api/v1/calls/${id}/transcript`, { key: t.key })).text();
+      expect(stored).toContain("constructor");
+      // An unknown entity stays text; it never becomes Object.prototype.constructor's source.
+      expect(stored).not.toContain("native code");
+    }
+    const bare = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "P-put" } })
+    ).json()) as { id: string };
+    const put = await call(`/api/v1/calls/${bare.id}/transcript`, {
+      method: "PUT",
+      key: t.key,
+      body: `Agent: ${say}\nClient: ${say}`,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(put.status).toBe(200);
+    const ndjson = JSON.stringify({
+      externalId: "P-nd",
+      transcript: { format: "text", content: `Agent: ${say}` },
+    });
+    const nd = await call("/api/v1/imports", {
+      method: "POST",
+      key: t.key,
+      body: ndjson,
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    expect(((await nd.json()) as { summary: { created: number } }).summary.created).toBe(1);
+    const list = (await (await call("/api/v1/calls", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(5);
+  });
+
+  it("redaction's number words and the engine's language modules are not found on Object.prototype", () => {
+    expect(redact(`${say} quatre neuf sept zéro`).text).toContain("constructor");
+    // A stored language is data: an unknown one gets a real module, never Object.prototype.constructor.
+    expect(langModule("constructor" as Lang).lex.size).toBeGreaterThan(0);
+  });
+
+  it("a ZIP entry whose extension is 'constructor' is an unknown file (415), not a format", async () => {
+    const t = await makeTenant();
+    const enc = new TextEncoder();
+    const zip = zipSync({ "a.constructor": enc.encode("Agent: hi"), "b.__proto__": enc.encode("Agent: hi") });
+    const res = await call("/api/v1/imports", {
+      method: "POST",
+      key: t.key,
+      body: zip,
+      headers: { "content-type": "application/zip" },
+    });
+    const body = (await res.json()) as { items: { error?: { status: number } }[] };
+    expect(body.items.map((i) => i.error?.status)).toEqual([415, 415]);
+  });
+});
+
+describe("dates are bounded to 1970–2100 and views tolerate a bad stored one (issue 12 point 4)", () => {
+  const PAST_JS = 8_640_000_000_000_001; // one millisecond past the JavaScript Date range
+  const OUT = [
+    PAST_JS,
+    -1,
+    4_102_444_800_000,
+    "2100-01-01T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+    "9999-12-31T23:59:59Z",
+  ];
+
+  it("every date and epoch input refuses a value outside the range with a 400 problem; nothing is stored", async () => {
+    const t = await makeTenant();
+    for (const v of OUT) {
+      await isProblem(
+        await call("/api/v1/calls", {
+          method: "POST",
+          key: t.key,
+          json: { externalId: `D-${v}`, startedAt: v },
+        }),
+        400,
+        "validation-failed",
+      );
+      await isProblem(
+        await call("/api/v1/api-keys", {
+          method: "POST",
+          key: t.key,
+          json: { name: "k", scopes: ["calls:read"], expiresAt: v },
+        }),
+        400,
+        "validation-failed",
+      );
+      await isProblem(
+        await call("/api/v1/privacy-requests", {
+          method: "POST",
+          key: t.key,
+          json: { kind: "access", subject: { type: "caller", phone: "+33612345678" }, receivedAt: v },
+        }),
+        400,
+        "validation-failed",
+      );
+      const q = encodeURIComponent(String(v));
+      for (const path of ["/calls", "/agent-stats", "/audit-log"])
+        await isProblem(await call(`/api/v1${path}?from=${q}`, { key: t.key }), 400, "validation-failed");
+    }
+    // In range still works, in both notations.
+    for (const v of ["2099-12-31T23:59:59Z", 0, Date.UTC(2026, 0, 1)])
+      expect(
+        (
+          await call("/api/v1/calls", {
+            method: "POST",
+            key: t.key,
+            json: { externalId: `OK-${v}`, startedAt: v },
+          })
+        ).status,
+      ).toBe(201);
+    const list = (await (await call("/api/v1/calls", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(3);
+    const keys = (await (await call("/api/v1/api-keys", { key: t.key })).json()) as { data: unknown[] };
+    expect(keys.data).toHaveLength(1);
+  });
+
+  it("a stored start or expiry past the Date range shows as no date: lists, the call and the pages still answer", async () => {
+    const t = await makeTenant();
+    const made = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "legacy" } })
+    ).json()) as { id: string };
+    // Rows written before the bounds (or restored from an old backup) can still hold such values.
+    await E.DATA_EU_1.prepare("update calls set started_at = ? where id = ?").bind(PAST_JS, made.id).run();
+    await E.CONTROL_DB.prepare("update api_keys set expires_at = ? where id = ?")
+      .bind(PAST_JS, t.keyId)
+      .run();
+    const list = await call("/api/v1/calls", { key: t.key });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: { startedAt: string | null }[] }).data[0].startedAt).toBeNull();
+    const one = await call(`/api/v1/calls/${made.id}`, { key: t.key });
+    expect(((await one.json()) as { startedAt: string | null }).startedAt).toBeNull();
+    expect((await call("/api/v1/api-keys", { key: t.key })).status).toBe(200);
+    const cookie = await loginCookie(t.users.owner.email);
+    for (const path of ["/calls", `/calls/${made.id}`, "/api-keys"]) {
+      const page = await call(path, { cookie });
+      expect(page.status, path).toBe(200);
+      expect(await page.text()).toContain("—");
+    }
+  });
+});
+
+describe("bad input on reports and deep JSON are 4xx, never 500 (issue 12 point 9)", () => {
+  const BAD_DAYS = ["2026-02-30", "2026-13-45", "0000-01-01", "2100-01-01", "9999-99-99", "yesterday"];
+
+  it("/api/v1/reports/summary and /reports/kpis: a bad day is a 400 problem naming the field", async () => {
+    const t = await makeTenant();
+    for (const bad of BAD_DAYS) {
+      for (const [from, to] of [
+        [bad, "2026-01-31"],
+        ["2026-01-01", bad],
+      ]) {
+        const p = (await isProblem(
+          await call(`/api/v1/reports/summary?from=${from}&to=${to}`, { key: t.key }),
+          400,
+          "validation-failed",
+        )) as unknown as { errors: { pointer: string }[] };
+        expect(p.errors[0].pointer).toBe(from === bad ? "/from" : "/to");
+        await isProblem(await call(`/api/v1/reports/kpis?from=${from}&to=${to}`, { key: t.key }), 400);
+      }
+    }
+  });
+
+  it("the portal's /reports, /reports/print and exports: a bad day is a readable page in the user's language", async () => {
+    const t = await makeTenant();
+    const cookie = await loginCookie(t.users.owner.email);
+    for (const bad of BAD_DAYS)
+      for (const path of ["/reports", "/reports/print", "/reports/export.csv", "/reports/export.xlsx"]) {
+        for (const q of [`from=${bad}&to=2026-01-31`, `to=${bad}`]) {
+          const res = await call(`${path}?${q}`, { cookie });
+          expect(res.status, `${path}?${q}`).toBe(400);
+          expect(res.headers.get("content-type")).toContain("text/html");
+          const html = await res.text();
+          expect(html).toMatch(/YYYY-MM-DD|calendar day|jour/i);
+        }
+      }
+    const fr = await call("/reports/print?from=2026-02-30&to=2026-03-01", {
+      cookie,
+      headers: { "accept-language": "fr" },
+    });
+    expect(fr.status).toBe(400);
+  });
+
+  it("a transcript nested 3,000 levels deep is a 4xx problem on POST /calls, PUT …/transcript and imports", async () => {
+    const t = await makeTenant();
+    const deepArr = `${"[".repeat(3000)}${"]".repeat(3000)}`;
+    const deepObj = `${'{"a":'.repeat(3000)}1${"}".repeat(3000)}`;
+    const bare = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: { externalId: "deep-put" } })
+    ).json()) as { id: string };
+    for (const deep of [deepArr, deepObj]) {
+      const post = await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        headers: { "content-type": "application/json" },
+        body: `{"externalId":"deep","transcript":{"format":"json","content":{"segments":[{"speaker":"agent","start":0,"end":1,"text":"hi","x":${deep}}]}}}`,
+      });
+      await isProblem(post, 400);
+      const put = await call(`/api/v1/calls/${bare.id}/transcript`, {
+        method: "PUT",
+        key: t.key,
+        headers: { "content-type": "application/json" },
+        body: deep,
+      });
+      expect(put.status).toBeGreaterThanOrEqual(400);
+      expect(put.status).toBeLessThan(500);
+      expect(put.headers.get("content-type")).toBe("application/problem+json");
+      const nd = await call("/api/v1/imports", {
+        method: "POST",
+        key: t.key,
+        headers: { "content-type": "application/x-ndjson" },
+        body: `{"externalId":"deep-nd","transcript":{"format":"json","content":${deep}}}`,
+      });
+      expect(nd.status).toBe(200);
+      const items = ((await nd.json()) as { items: { result: string; error?: { status: number } }[] }).items;
+      expect(items.map((i) => [i.result, i.error?.status])).toEqual([["error", 400]]);
+    }
+    const list = (await (await call("/api/v1/calls", { key: t.key })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(1);
+  });
+});
+
+describe("the OpenAPI document types errors (issue 12 point 16)", () => {
+  type Op = {
+    operationId?: string;
+    responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  };
+  const PROBLEM = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+
+  it("every error response is the problem schema as application/problem+json; every operation has a unique operationId", async () => {
+    const doc = (await (await call("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const ids: string[] = [];
+    let errors = 0;
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z]+[A-Za-z0-9]*$/);
+        ids.push(op.operationId!);
+        expect(op.responses.default?.content, `${method} ${path} default`).toEqual(PROBLEM);
+        for (const [status, r] of Object.entries(op.responses))
+          if (Number(status) >= 400) {
+            errors++;
+            expect(r.content, `${method} ${path} ${status}`).toEqual(PROBLEM);
+          }
+      }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(errors).toBeGreaterThan(600);
+    // Stable: derived from the method and the path template.
+    expect(doc.paths["/calls/{callId}"].get.operationId).toBe("getCallsByCallId");
+    expect(doc.paths["/calls/{callId}/transcript"].put.operationId).toBe("putCallsTranscript");
+    expect(doc.paths["/api-keys"].post.operationId).toBe("postApiKeys");
+  });
+});
+
+describe("a unique constraint hit by an update is a 409 problem, not a 500 (found by test/hostile-input)", () => {
+  it("PUT /agents/{id} with another agent's externalId → 409 conflict; both agents unchanged", async () => {
+    const t = await makeTenant();
+    const make = async (externalId: string) =>
+      (await (
+        await call("/api/v1/agents", { method: "POST", key: t.key, json: { name: externalId, externalId } })
+      ).json()) as { id: string };
+    const a = await make("A-1");
+    const b = await make("B-1");
+    await isProblem(
+      await call(`/api/v1/agents/${b.id}`, {
+        method: "PUT",
+        key: t.key,
+        json: { name: "B", externalId: "A-1" },
+      }),
+      409,
+      "conflict",
+    );
+    const list = (await (await call("/api/v1/agents", { key: t.key })).json()) as {
+      data: { id: string; externalId: string }[];
+    };
+    expect(list.data.map((x) => [x.id, x.externalId]).sort()).toEqual(
+      [
+        [a.id, "A-1"],
+        [b.id, "B-1"],
+      ].sort(),
+    );
   });
 });

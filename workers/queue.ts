@@ -1,3 +1,4 @@
+import { flushReadsStep } from "../core/audit-reads";
 import { sendMeterEvent } from "../core/billing/metering";
 import { resumeQuotaHeld } from "../core/calls/holds";
 import { hashRecordingJob } from "../core/calls/recording";
@@ -111,6 +112,9 @@ async function handleJob(env: Env, body: JobMessage): Promise<void> {
     case "job.step":
       await runJobStep(env, body);
       return;
+    case "audit.reads.flush":
+      await flushReadsStep(env);
+      return;
     case "billing.meter":
       await sendMeterEvent(env, body.id);
       return;
@@ -143,7 +147,9 @@ function deadLetter(queue: string, m: Message<QueueMessage>) {
                 ? msg.body.scheduleId
                 : msg.body && "callId" in msg.body
                   ? msg.body.callId
-                  : msg.body?.tenantId,
+                  : msg.body && "tenantId" in msg.body
+                    ? msg.body.tenantId
+                    : null,
     }),
   );
 }

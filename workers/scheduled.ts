@@ -1,5 +1,6 @@
 import { purgeEmailTokens } from "../core/accounts";
 import { writeDayHeads } from "../core/audit";
+import { flushReadsStep } from "../core/audit-reads";
 import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
@@ -37,6 +38,8 @@ export async function handleScheduled(
       await resendPendingMeterEvents(env, controller.scheduledTime);
       // SSO sessions: the identity provider still vouches for the person, or the session ends.
       await recheckSsoSessions(env, controller.scheduledTime);
+      // Reads of the hour that ended go into the audit chains (core/audit-reads.ts).
+      await flushReadsStep(env, controller.scheduledTime);
       return;
     default:
       console.error(JSON.stringify({ level: "error", msg: "unknown cron", cron: controller.cron }));

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { etag } from "hono/etag";
 import { ApiError } from "../../core/errors";
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../../core/json-depth";
 import { fromZod } from "../errors";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";
@@ -55,6 +56,16 @@ export function buildApi() {
   // Streamed bodies (recordings, parts, transcripts, imports) enforce their own limits from
   // Content-Length before reading a byte; everything else is JSON and capped here.
   api.use("*", (c, next) => (isStreamed(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
+  // Deep nesting is refused before any handler walks the body (the body is cached for them).
+  api.use("*", async (c, next) => {
+    if (isStreamed(c.req.method, c.req.path) || !/[/+]json\b/i.test(c.req.header("content-type") ?? ""))
+      return next();
+    if (jsonTextTooDeep(await c.req.text()))
+      throw new ApiError("validation_failed", `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`, {
+        errors: [{ pointer: "/", detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+      });
+    return next();
+  });
   api.use("*", etag({ weak: true }));
 
   registerTenant(api);

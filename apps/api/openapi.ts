@@ -16,7 +16,8 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-const problem = (description: string) => ({
+/** An error response: always the problem document, as `application/problem+json`. */
+export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
@@ -27,7 +28,39 @@ export const standardErrors = {
   403: problem("The key's scopes do not allow this operation"),
   404: problem("Not found (also: another tenant's id)"),
   429: problem("Rate limit exceeded; see Retry-After"),
+  default: problem("Any other error (409 tenant locked, 413 body too large, 5xx…): a problem document"),
 } as const;
+
+type Responses = RouteConfig["responses"];
+/**
+ * Every error response of the document declares the problem schema, whatever a route wrote: the
+ * server sends nothing else on an error, and generated clients type errors from it.
+ */
+function withProblems(responses: Responses): Responses {
+  const out: Responses = {};
+  for (const [status, r] of Object.entries(responses))
+    out[status] =
+      (status === "default" || Number(status) >= 400) && "description" in r
+        ? problem(r.description ?? "Error")
+        : r;
+  return out;
+}
+
+const pascal = (s: string) => s.replace(/(^|[-_.])([a-z0-9])/gi, (_m, _sep, ch: string) => ch.toUpperCase());
+/**
+ * A stable operationId from the method and the path template: `GET /calls/{callId}` →
+ * `getCallsByCallId`, `PUT /calls/{callId}/transcript` → `putCallsTranscript`. Path parameters
+ * inside the path are left out, a trailing one is `By<Name>`. It changes only if the path does.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const segs = path.split("/").filter(Boolean);
+  const words = segs.map((seg, i) => {
+    const param = /^\{(\w+)\}$/.exec(seg);
+    if (!param) return pascal(seg);
+    return i === segs.length - 1 ? `By${pascal(param[1])}` : "";
+  });
+  return method.toLowerCase() + words.join("");
+}
 
 export const IdParam = (name: string) =>
   z.object({
@@ -57,7 +90,8 @@ export function apiRoute<R extends Omit<RouteConfig, "middleware" | "security">>
       ? [access({ kind: "api", perm }), idempotency()]
       : [access({ kind: "api", perm })]) as [ReturnType<typeof access>],
     security: [{ bearer: [] }],
-    responses: { ...standardErrors, ...config.responses },
+    operationId: config.operationId ?? operationIdFor(config.method, config.path),
+    responses: withProblems({ ...standardErrors, ...config.responses }),
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { failedKeyAuthentication } from "../../core/abuse";
 import { sessionPrincipal } from "../../core/accounts";
 import { authenticateApiKey } from "../../core/apikeys";
 import { limiter } from "../../core/auth/rate-limiter";
@@ -99,7 +100,11 @@ async function apiKeyAuth(c: Context<AppEnv>, perm: Permission) {
   if (!m) throw unauth("Send an API key: Authorization: Bearer ccr_live_…");
   const base = baseCtx(c);
   const found = await authenticateApiKey(c.env, m[1], base.ip, base.userAgent);
-  if (!found) throw unauth("The API key is unknown, revoked or expired");
+  if (!found) {
+    // Counted per client address: 429 + Retry-After past the limit, and an operator alert (I5).
+    await failedKeyAuthentication(c.env, base.ip);
+    throw unauth("The API key is unknown, revoked or expired");
+  }
   const rl = await limiter(c.env, `api:${found.key.id}`).hit(API_RATE_LIMIT, MINUTE);
   const resetS = Math.max(0, Math.ceil((rl.resetAt - Date.now()) / 1000));
   c.header("RateLimit-Limit", String(API_RATE_LIMIT));

@@ -121,7 +121,11 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
               <tr>
                 <td>{formatDateTime(locale, a.createdAt)}</td>
                 <td>
-                  <a href={`/ops/tenants/${a.tenantId}`}>{tenantName}</a>
+                  {a.tenantId ? (
+                    <a href={`/ops/tenants/${a.tenantId}`}>{tenantName ?? a.tenantId}</a>
+                  ) : (
+                    <span class="muted">{_("abuse.platform")}</span>
+                  )}
                 </td>
                 <td>{_(`abuse.kind.${a.kind}`)}</td>
                 <td>

@@ -227,13 +227,17 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       status,
     );
   };
-  app.get("/signup", pub, (c) => signupForm(c));
+  app.get("/signup", pub, (c) => {
+    if (c.req.query("sent") !== "1") return signupForm(c);
+    const _ = tr(c);
+    return page(c, { title: _("signup.check_mail.title") }, <p>{_("signup.check_mail.body")}</p>);
+  });
   app.post("/signup", pub, async (c) => {
     const f = await readForm(c);
     try {
       await signUp(pctx(c), { ...f, location: f.location as "eu" | "us", locale: c.get("locale") } as never);
-      const _ = tr(c);
-      return page(c, { title: _("signup.check_mail.title") }, <p>{_("signup.check_mail.body")}</p>);
+      // Post → redirect → get: reloading the answer never signs up (or mails) again.
+      return c.redirect("/signup?sent=1", 303);
     } catch (err) {
       const { message, status } = messageFor(c, err);
       const { password: _p, ...values } = f;
@@ -271,11 +275,14 @@ export function registerAuthPages(app: Hono<AppEnv>) {
       </form>,
     );
   };
-  app.get("/forgot-password", pub, (c) => forgotForm(c));
+  app.get("/forgot-password", pub, (c) =>
+    forgotForm(c, c.req.query("sent") === "1" ? tr(c)("forgot.sent") : undefined),
+  );
   app.post("/forgot-password", pub, async (c) => {
     const f = await readForm(c);
     await requestPasswordReset(pctx(c), f.email ?? "");
-    return forgotForm(c, tr(c)("forgot.sent"));
+    // The same redirect whether or not the address has an account; a reload mails nothing.
+    return c.redirect("/forgot-password?sent=1", 303);
   });
 
   const resetForm = (c: Context<AppEnv>, token: string, error?: string, status = 200) => {

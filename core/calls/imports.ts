@@ -24,7 +24,7 @@ export interface ImportItemResult {
   result: "created" | "existing" | "error";
   id?: string;
   status?: string;
-  error?: { status: number; title: string; detail: string };
+  error?: { status: number; title: string; detail: string; errors?: { pointer: string; detail: string }[] };
 }
 
 async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
@@ -44,11 +44,23 @@ async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportI
   } catch (err) {
     const e = normalizeError(err);
     if (e.status >= 500) throw err;
+    // The failing fields by name: "durationS: Too small…", not only "The request has invalid fields".
+    const fields = e.errors?.length
+      ? e.errors.map((f) => `${f.pointer.replace(/^\//, "")}: ${f.detail}`)
+      : [];
     return {
       item,
       externalId,
       result: "error",
-      error: { status: e.status, title: errorCodes[e.code].title, detail: e.message },
+      error: {
+        status: e.status,
+        title: errorCodes[e.code].title,
+        detail:
+          fields.length && !fields.some((f) => e.message.includes(f))
+            ? `${e.message} (${fields.join("; ")})`
+            : e.message,
+        ...(e.errors?.length ? { errors: e.errors } : {}),
+      },
     };
   }
 }
@@ -101,12 +113,13 @@ export async function importNdjson(ctx: Ctx, body: ReadableStream<Uint8Array>): 
   return out;
 }
 
-const FORMAT_BY_EXT: Record<string, "json" | "vtt" | "srt" | "text"> = {
-  json: "json",
-  vtt: "vtt",
-  srt: "srt",
-  txt: "text",
-};
+/** A Map: the extension is the uploader's text, and an object would answer "constructor". */
+const FORMAT_BY_EXT = new Map<string, "json" | "vtt" | "srt" | "text">([
+  ["json", "json"],
+  ["vtt", "vtt"],
+  ["srt", "srt"],
+  ["txt", "text"],
+]);
 
 export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItemResult[]> {
   let total = 0;
@@ -157,7 +170,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
       const { transcriptFile: _ignored, ...rest } = meta;
       if (ref) {
         const name = Object.keys(files).find((n) => n === ref || n.endsWith(`/${ref}`));
-        const format = FORMAT_BY_EXT[ref.split(".").pop()?.toLowerCase() ?? ""];
+        const format = FORMAT_BY_EXT.get(ref.split(".").pop()?.toLowerCase() ?? "");
         if (!name || !format) {
           out.push({
             item: `calls.ndjson line ${i + 1}`,
@@ -183,7 +196,7 @@ export async function importZip(ctx: Ctx, bytes: Uint8Array): Promise<ImportItem
     if (used.has(name)) continue;
     const base = name.split("/").pop() ?? name;
     const ext = base.split(".").pop()?.toLowerCase() ?? "";
-    const format = FORMAT_BY_EXT[ext];
+    const format = FORMAT_BY_EXT.get(ext);
     if (!format) {
       out.push({
         item: `file ${name}`,

@@ -2,7 +2,19 @@ import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
-import { readDuration, SNIFF_BYTES, sniffAudio, sniffStream } from "../audio";
+import { recordAbuseEvent } from "../abuse";
+import {
+  AUDIO_MIME,
+  type AudioFormat,
+  bytesReader,
+  MIN_AUDIO_S,
+  probeStored,
+  type RangeReader,
+  SNIFF_BYTES,
+  type StoredAudio,
+  sniffAudio,
+  sniffStream,
+} from "../audio";
 import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { newId, randomToken } from "../crypto";
@@ -90,6 +102,44 @@ async function sniffOrReject(body: ReadableStream<Uint8Array>) {
   return { head, rest, kind };
 }
 
+/** Ranged reads of a stored object (duration at the end of the file: Ogg, MP4 with `moov` last). */
+function storedReader(bucket: R2Bucket, key: string, size: number): RangeReader {
+  return async (offset, length) => {
+    const n = Math.min(length, size - offset);
+    if (n <= 0) return new Uint8Array(0);
+    const obj = await bucket.get(key, { range: { offset, length: n } });
+    return obj ? new Uint8Array(await obj.arrayBuffer()) : new Uint8Array(0);
+  };
+}
+
+/** A body that is only an audio header (or a few frames) is no recording (I, issue 12 point 15). */
+function refuseWithoutAudio(probe: StoredAudio, kept: boolean): void {
+  if (probe.audioS !== null && probe.audioS < MIN_AUDIO_S)
+    throw new ApiError(
+      "unprocessable",
+      `The file holds no audio to speak of (${probe.audioS.toFixed(2)} s: only an audio header, or less than ${MIN_AUDIO_S} s); ${kept ? "it was discarded" : "nothing was kept"}`,
+      { messageKey: "calls.upload.error.no_audio", params: { seconds: MIN_AUDIO_S } },
+    );
+}
+
+/** Duration and audio content of what was stored; a file without audio is deleted and refused. */
+async function probeOrDelete(
+  bucket: R2Bucket,
+  key: string,
+  format: AudioFormat,
+  head: Uint8Array,
+  size: number,
+): Promise<StoredAudio> {
+  const probe = await probeStored(format, head, size, storedReader(bucket, key, size));
+  try {
+    refuseWithoutAudio(probe, true);
+  } catch (e) {
+    await bucket.delete(key);
+    throw e;
+  }
+  return probe;
+}
+
 /** Single-request upload (≤ MAX_UPLOAD_BYTES). Size and length were checked before reading. */
 export async function putRecording(
   ctx: Ctx,
@@ -100,6 +150,15 @@ export async function putRecording(
     throw new ApiError("conflict", "This call already has a recording; send ?replace=true to replace it");
   const dp = dataPlane(ctx.env, ctx.tenant);
   const { head, rest, kind } = await sniffOrReject(req.body);
+  if (req.contentLength <= head.byteLength) {
+    // The whole body is in hand: a header without audio is refused before anything is written.
+    try {
+      refuseWithoutAudio(await probeStored(kind.format, head, req.contentLength, bytesReader(head)), false);
+    } catch (e) {
+      await rest.cancel().catch(() => undefined);
+      throw e;
+    }
+  }
   const key = dp.key("calls", call.id, `recording-${randomToken(6)}`);
   const pipe = hashingPipe(rest, req.contentLength);
   const [put, hashed] = await Promise.all([
@@ -122,13 +181,16 @@ export async function putRecording(
       `Checksum mismatch: received ${hashed.sha256}, expected ${req.checksum}; the upload was discarded`,
     );
   }
+  const size = put?.size ?? hashed.bytes;
+  const probe = await probeOrDelete(dp.bucket, key, kind.format, head, size);
   return finishRecording(ctx, call, {
     key,
-    size: put?.size ?? hashed.bytes,
+    size,
     sha256: hashed.sha256,
     format: kind.format,
     mime: kind.mime,
-    durationS: readDuration(kind.format, head, hashed.bytes),
+    durationS: probe.durationS,
+    durationEstimated: probe.estimated,
     status: "stored",
   });
 }
@@ -143,6 +205,7 @@ async function finishRecording(
     format: string;
     mime: string;
     durationS: number | null;
+    durationEstimated: boolean;
     status: Call["recStatus"];
   },
 ): Promise<Call> {
@@ -158,6 +221,7 @@ async function finishRecording(
       recSize: r.size,
       recSha256: r.sha256,
       recDurationS: r.durationS,
+      recDurationEstimated: r.durationEstimated,
       recUploadedAt: now,
       durationS: call.durationS ?? r.durationS,
       updatedAt: now,
@@ -180,36 +244,91 @@ async function finishRecording(
   return updated;
 }
 
-/** GET …/recording with Range (B5). Every playback is audited. */
+/** What a `Range` header asks of a body of `size` bytes (RFC 9110 §14). */
+export type RangeAnswer =
+  /** 200 with the whole body: no header, another unit, a malformed or backwards range, several ranges. */
+  | { kind: "full" }
+  /** 206 with bytes offset … offset + length − 1. */
+  | { kind: "part"; offset: number; length: number }
+  /** 416, with a Content-Range that names the size: a valid range selecting none of the body. */
+  | { kind: "unsatisfiable" };
+
+const RANGE_UNIT = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=(.*)$/;
+
+/**
+ * RFC 9110 §14.1–14.2: a range the server does not understand is ignored, never an error — an
+ * unknown unit, bad syntax, or `first > last` (`bytes=500-100` is invalid, not empty) answer the
+ * whole body. A valid range that selects nothing is 416: `first ≥ size`, or a zero-length suffix
+ * (`bytes=-0`). Several ranges are answered with the whole body (the RFC lets a server ignore
+ * Range; players only ever ask one). The last position is clamped to the end of the body; a
+ * suffix longer than the body selects all of it.
+ */
+export function parseRange(header: string | null | undefined, size: number): RangeAnswer {
+  const m = header ? RANGE_UNIT.exec(header) : null;
+  if (!m || m[1].toLowerCase() !== "bytes") return { kind: "full" };
+  const specs = m[2]
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (specs.length !== 1) return { kind: "full" };
+  const spec = specs[0];
+  const suffix = /^-(\d+)$/.exec(spec);
+  if (suffix) {
+    const n = Number(suffix[1]);
+    if (n === 0 || size === 0) return { kind: "unsatisfiable" };
+    const offset = Math.max(0, size - n);
+    return { kind: "part", offset, length: size - offset };
+  }
+  const r = /^(\d+)-(\d*)$/.exec(spec);
+  if (!r) return { kind: "full" };
+  const first = Number(r[1]);
+  const last = r[2] === "" ? Number.POSITIVE_INFINITY : Number(r[2]);
+  if (last < first) return { kind: "full" };
+  if (first >= size) return { kind: "unsatisfiable" };
+  return { kind: "part", offset: first, length: Math.min(last, size - 1) - first + 1 };
+}
+
+/** `<call id>.<extension of its format>`: never a name the uploader chose. */
+export function recordingFileName(call: Pick<Call, "id" | "recMime">): string {
+  const format = Object.entries(AUDIO_MIME).find(([, mime]) => mime === call.recMime)?.[0] ?? "audio";
+  return `${call.id.replace(/[^\w-]/g, "_")}.${format}`;
+}
+
+/**
+ * GET …/recording with Range (B5), for the API, the portal's player and support reads. A listen
+ * — the response starts at byte 0, whole or a player's first range — is audited and counts
+ * towards the mass-export alert (I5); a seek does not. Counting what is served, not what the
+ * header says, means a range the server ignores (and answers whole) still counts.
+ */
 export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Promise<Response> {
   if (!call.recKey || call.recStatus === "none" || call.recStatus === "uploading")
     throw notFound("Recording");
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const range = headers.get("range");
-  if (range && !/^bytes=(\d+-\d*|-\d+)$/.test(range.trim()))
-    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${call.recSize ?? 0}` } });
-  if (range && call.recSize !== null) {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim())!;
-    if (m[1] !== "" && Number(m[1]) >= call.recSize)
-      return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${call.recSize}` } });
-  }
-  const obj = await dp.bucket.get(call.recKey, range ? { range: headers } : undefined);
+  const size = call.recSize ?? (await dp.bucket.head(call.recKey))?.size;
+  if (size === undefined) throw notFound("Recording");
+  const asked = parseRange(headers.get("range"), size);
+  if (asked.kind === "unsatisfiable")
+    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}` } });
+  const obj = await dp.bucket.get(
+    call.recKey,
+    asked.kind === "part" ? { range: { offset: asked.offset, length: asked.length } } : undefined,
+  );
   if (!obj) throw notFound("Recording");
-  // One entry per listen: a player fetches many ranges while seeking; the first starts at 0.
-  if (!range || /^bytes=0-/.test(range.trim()))
-    await auditCtx(ctx, "recording.played", "call", call.id, { range: range ?? "full" });
+  if (asked.kind === "full" || asked.offset === 0) {
+    const bytes = asked.kind === "full" ? "full" : `0-${asked.length - 1}`;
+    await auditCtx(ctx, "recording.played", "call", call.id, { bytes });
+    await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  }
   const h = new Headers({
     "Content-Type": call.recMime ?? "application/octet-stream",
+    "Content-Disposition": `inline; filename="${recordingFileName(call)}"`,
     "Accept-Ranges": "bytes",
     ETag: obj.httpEtag,
     "Cache-Control": "private, no-store",
   });
-  const r = obj.range as { offset?: number; length?: number; suffix?: number } | undefined;
-  if (range && r) {
-    const offset = r.offset ?? (r.suffix !== undefined ? obj.size - r.suffix : 0);
-    const length = r.length ?? obj.size - offset;
-    h.set("Content-Range", `bytes ${offset}-${offset + length - 1}/${obj.size}`);
-    h.set("Content-Length", String(length));
+  if (asked.kind === "part") {
+    h.set("Content-Range", `bytes ${asked.offset}-${asked.offset + asked.length - 1}/${obj.size}`);
+    h.set("Content-Length", String(asked.length));
     return new Response(obj.body, { status: 206, headers: h });
   }
   h.set("Content-Length", String(obj.size));
@@ -319,6 +438,13 @@ export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Pr
   } catch (e) {
     throw new ApiError("unprocessable", `The parts could not be assembled: ${(e as Error).message}`);
   }
+  let probe: StoredAudio;
+  try {
+    probe = await probeOrDelete(dp.bucket, u.objectKey, kind.format, head, obj.size);
+  } catch (e) {
+    await dp.db.update(recordingUploads).set({ status: "aborted" }).where(eq(recordingUploads.id, u.id));
+    throw e;
+  }
   await dp.db.update(recordingUploads).set({ status: "completed" }).where(eq(recordingUploads.id, u.id));
   const updated = await finishRecording(ctx, call, {
     key: u.objectKey,
@@ -326,7 +452,8 @@ export async function completeUpload(ctx: Ctx, call: Call, uploadId: string): Pr
     sha256: null,
     format: kind.format,
     mime: kind.mime,
-    durationS: readDuration(kind.format, head, obj.size),
+    durationS: probe.durationS,
+    durationEstimated: probe.estimated,
     status: "verifying",
   });
   await enqueueJob(ctx.env, { type: "recording.hash", tenantId: ctx.tenant.id, callId: call.id });

@@ -7,6 +7,7 @@ import { findOrCreateAgent, getAgent } from "../agents";
 import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { newId, sha256Hex } from "../crypto";
+import { instantQuery, instantSchema, isoOrNull } from "../dates";
 import { ApiError, notFound } from "../errors";
 import { markKpiDirty } from "../kpis";
 import { decodeCursor, encodeCursor } from "../pagination";
@@ -23,15 +24,10 @@ import {
 } from "./transcript";
 import { commitTranscript } from "./transcript-store";
 
-const when = z.union([
-  z.number().int().min(0),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
-
 export const createCallSchema = z
   .object({
     externalId: z.string().trim().min(1).max(200).optional(),
-    startedAt: when.optional(),
+    startedAt: instantSchema.optional(),
     durationS: z.number().min(0).max(86_400).optional(),
     direction: z.enum(["inbound", "outbound"]).optional(),
     agentId: z.string().min(1).max(64).optional(),
@@ -65,7 +61,8 @@ export interface CallView {
   holdReason: string | null;
   failureReason: string | null;
   direction: Call["direction"];
-  startedAt: string;
+  /** Null only when the stored value is not a representable date (written before dates were bounded). */
+  startedAt: string | null;
   durationS: number | null;
   agentId: string | null;
   team: string | null;
@@ -82,12 +79,16 @@ export interface CallView {
     size: number | null;
     sha256: string | null;
     durationS: number | null;
+    /** `durationS` is an estimate (a VBR MP3 without Xing/VBRI header). */
+    durationEstimated: boolean;
   } | null;
   transcript: {
     format: string | null;
     segments: number | null;
     words: number | null;
     redactions: Record<string, number>;
+    /** How agent and customer were told apart (null for transcripts stored before it was recorded). */
+    roleSource: Call["txRoleSource"];
   } | null;
   score: number | null;
   legalHold: { reason: string; since: string } | null;
@@ -96,7 +97,8 @@ export interface CallView {
   updatedAt: string;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** Stored instants through `isoOrNull`: one unrepresentable value must not fail the whole list. */
+const iso = isoOrNull;
 
 export function callView(c: Call): CallView {
   return {
@@ -106,7 +108,7 @@ export function callView(c: Call): CallView {
     holdReason: c.holdReason,
     failureReason: c.failureReason,
     direction: c.direction,
-    startedAt: new Date(c.startedAt).toISOString(),
+    startedAt: iso(c.startedAt),
     durationS: c.durationS,
     agentId: c.agentId,
     team: c.team,
@@ -126,9 +128,16 @@ export function callView(c: Call): CallView {
             size: c.recSize,
             sha256: c.recSha256,
             durationS: c.recDurationS,
+            durationEstimated: c.recDurationEstimated === true,
           },
     transcript: c.txFormat
-      ? { format: c.txFormat, segments: c.txSegments, words: c.txWords, redactions: c.txRedactions ?? {} }
+      ? {
+          format: c.txFormat,
+          segments: c.txSegments,
+          words: c.txWords,
+          redactions: c.txRedactions ?? {},
+          roleSource: c.txRoleSource ?? null,
+        }
       : null,
     score: c.score,
     legalHold:
@@ -247,11 +256,13 @@ export async function createCall(
     recSize: null,
     recSha256: null,
     recDurationS: null,
+    recDurationEstimated: null,
     recUploadedAt: null,
     txFormat: null,
     txSegments: null,
     txWords: null,
     txRedactions: null,
+    txRoleSource: null,
     ftsId: null,
     score: null,
     silencePct: null,
@@ -271,7 +282,9 @@ export async function createCall(
     updatedAt: now,
   };
   // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
-  const prepared = input.transcript ? await storeTranscript.prepare(ctx, input.transcript) : null;
+  const prepared = input.transcript
+    ? await storeTranscript.prepare(ctx, input.transcript, { direction: input.direction ?? null })
+    : null;
   const inserted = await dp.db.insert(calls).values(row).onConflictDoNothing().returning();
   if (!inserted.length) {
     // Lost a race on the same externalId.
@@ -308,8 +321,8 @@ const SORTS = { startedAt: calls.startedAt, durationS: calls.durationS, score: c
 export const listCallsSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
-  from: when.optional().or(z.coerce.number().int().min(0).optional()),
-  to: when.optional().or(z.coerce.number().int().min(0).optional()),
+  from: instantQuery.optional(),
+  to: instantQuery.optional(),
   agentId: z.string().max(64).optional(),
   team: z.string().max(100).optional(),
   status: z.enum(CALL_STATUSES).optional(),
@@ -526,15 +539,8 @@ export async function putTranscript(
   format: TranscriptFormat,
   content: string,
 ): Promise<Call> {
-  let body: unknown = content;
-  if (format === "json") {
-    try {
-      body = JSON.parse(content);
-    } catch {
-      throw new ApiError("malformed_json", "The transcript is not valid JSON");
-    }
-  }
-  const prepared = await prepareTranscript(ctx, { format, content: body as string });
+  // JSON stays text here: the parser names the line of a syntax error.
+  const prepared = await prepareTranscript(ctx, { format, content }, { direction: call.direction });
   const updated = await commitTranscript(ctx, call, prepared);
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
   return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };

@@ -61,10 +61,11 @@ export async function transcribeRecording(
     },
   );
   const ctx = systemCtx(env, tenant);
-  const prepared = await storeTranscript.prepare(ctx, {
-    format: "json",
-    content: result.transcript.segments as never,
-  });
+  const prepared = await storeTranscript.prepare(
+    ctx,
+    { format: "json", content: result.transcript.segments as never },
+    { roles: result.transcript.roles ?? { source: result.roles } },
+  );
   const fresh = await dp.db.query.calls.findFirst({
     where: and(eq(calls.id, call.id), eq(calls.tenantId, tenant.id)),
   });

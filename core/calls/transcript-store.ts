@@ -52,8 +52,8 @@ export async function commitTranscript(ctx: Ctx, call: Call, p: PreparedTranscri
     dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
     dp.d1
       .prepare(
-        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, fts_id = ?,
-           duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
+        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,
+           fts_id = ?, duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
          where tenant_id = ? and id = ?`,
       )
       .bind(
@@ -61,6 +61,7 @@ export async function commitTranscript(ctx: Ctx, call: Call, p: PreparedTranscri
         p.transcript.segments.length,
         p.transcript.wordCount,
         JSON.stringify(p.redactions),
+        p.transcript.roles?.source ?? null,
         ftsId,
         p.transcript.durationS || null,
         p.transcript.language ?? null,

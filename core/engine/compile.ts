@@ -72,14 +72,15 @@ function build(lang: Lang, d: LangData): LangModule {
   };
 }
 
-const MODULES: Partial<Record<Lang, LangModule>> = {};
+/** A Map: a stored language is data, and an object would answer "constructor" with Object. */
+const MODULES = new Map<Lang, LangModule>();
 
 /** The compiled lexicons of a language, built once per isolate. */
 export function langModule(lang: Lang): LangModule {
-  let m = MODULES[lang];
+  let m = MODULES.get(lang);
   if (!m) {
     m = build(lang, lang === "fr" ? FR : EN);
-    MODULES[lang] = m;
+    MODULES.set(lang, m);
   }
   return m;
 }

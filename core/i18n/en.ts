@@ -1,5 +1,6 @@
 import { billingEn } from "./features/billing";
 import { governanceEn } from "./features/governance";
+import { importsEn } from "./features/imports";
 import { opsEn } from "./features/ops";
 import { portalEn } from "./features/portal";
 import { privacyEn } from "./features/privacy";
@@ -100,6 +101,7 @@ export const en = {
   "error.csrf": "This form was sent from another site and was refused.",
   "error.unauthenticated": "Please sign in.",
   "error.validation": "Some fields are invalid.",
+  "error.date_range": "Dates must be calendar days (YYYY-MM-DD) between 1970 and 2099.",
   "error.internal": "Something went wrong on our side. The incident was logged (reference {requestId}).",
   "error.mfa_required_by_tenant":
     "Your organisation requires a second factor for administrators. Set it up now.",
@@ -425,7 +427,7 @@ export const en = {
   "calls.transcript.add": "Add a transcript",
   "calls.transcript.replace": "Replace the transcript",
   "calls.transcript.formats":
-    "JSON segments, WebVTT (.vtt), SubRip (.srt) or plain text (.txt) with “Agent:” / “Client:” prefixes; up to 5 MB. It is redacted before it is stored.",
+    "JSON (our segments, WhisperX, OpenAI, Deepgram, AssemblyAI, AWS Transcribe or Call Analytics output), WebVTT (.vtt), SubRip (.srt) or plain text (.txt) with “Agent:” / “Client:”, “SPEAKER_00:” or name prefixes; up to 5 MB. Speakers are told apart and the text is redacted before it is stored.",
   "calls.transcript.submit": "Send the transcript",
   "calls.speaker.agent": "Agent",
   "calls.speaker.customer": "Customer",
@@ -482,7 +484,7 @@ export const en = {
     "a call with this id already exists with other details. Change the id or leave it empty.",
   "calls.import.title": "Import a transcript",
   "calls.import.intro":
-    "A transcript you already have becomes a call: JSON segments (speaker, start, end, text), WebVTT (.vtt), SubRip (.srt) or plain text (.txt) with “Agent:” / “Client:” at the start of each turn. Up to 5 MB. Sensitive data is redacted before it is stored.",
+    "A transcript you already have becomes a call: JSON segments (speaker, start, end, text) or the JSON of WhisperX, faster-whisper, OpenAI (diarized_json), Deepgram, AssemblyAI, AWS Transcribe or Transcribe Call Analytics; WebVTT (.vtt); SubRip (.srt); or plain text (.txt) with “Agent:” / “Client:”, “SPEAKER_00:” / “[SPEAKER_00]:” or names at the start of each turn. Up to 5 MB. Who is the agent is worked out (and shown, so you can correct it); sensitive data is redacted before it is stored.",
   "calls.import.file": "Transcript file (.json, .vtt, .srt or .txt)",
   "calls.import.submit": "Import the transcript",
   "calls.import.done": "The transcript has been imported.",
@@ -504,7 +506,7 @@ export const en = {
   "calls.import.problem.unsupported_format": "this format is not supported",
   "calls.import.problem.invalid_json": "this is not valid JSON",
   "calls.import.problem.invalid_shape":
-    "the JSON must be a list of segments, or an object with a “segments” list",
+    "the JSON is none of the shapes we read: a list of segments, an object with a “segments” list, or the output of Deepgram, AssemblyAI, AWS Transcribe or Call Analytics",
   "calls.import.problem.invalid_segment":
     "a segment lacks its speaker, start, end or text, or one of them has the wrong type",
   "calls.import.problem.segment_too_long": "a segment's text is longer than 10,000 characters",
@@ -517,7 +519,7 @@ export const en = {
   "calls.import.problem.end_before_start": "a segment ends before it starts",
   "calls.import.problem.truncated": "the file ends unexpectedly: it looks truncated",
   "calls.import.problem.no_speaker_prefix":
-    "no line says who speaks (start each turn with “Agent:” or “Client:”)",
+    "no line says who speaks (start each turn with “Agent:” or “Client:”, or a speaker id such as “SPEAKER_00:”)",
   "legal.privacy.title": "Privacy policy",
   "legal.privacy.none": "No privacy policy has been published yet.",
   "legal.privacy.in_force": "Version {version}, in force since {date}.",
@@ -592,6 +594,7 @@ export const en = {
   ...billingEn,
   ...privacyEn,
   ...statsEn,
+  ...importsEn,
   ...qualityEn,
   ...opsEn,
 } as const satisfies Record<string, string>;

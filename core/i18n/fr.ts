@@ -1,6 +1,7 @@
 import type { en } from "./en";
 import { billingFr } from "./features/billing";
 import { governanceFr } from "./features/governance";
+import { importsFr } from "./features/imports";
 import { opsFr } from "./features/ops";
 import { portalFr } from "./features/portal";
 import { privacyFr } from "./features/privacy";
@@ -99,6 +100,7 @@ export const fr: Record<keyof typeof en, string> = {
   "error.csrf": "Ce formulaire a été envoyé depuis un autre site et a été refusé.",
   "error.unauthenticated": "Veuillez vous connecter.",
   "error.validation": "Certains champs sont invalides.",
+  "error.date_range": "Les dates doivent être des jours du calendrier (AAAA-MM-JJ) entre 1970 et 2099.",
   "error.internal":
     "Une erreur est survenue de notre côté. L'incident est enregistré (référence {requestId}).",
   "error.mfa_required_by_tenant":
@@ -420,7 +422,7 @@ export const fr: Record<keyof typeof en, string> = {
   "calls.transcript.add": "Ajouter une transcription",
   "calls.transcript.replace": "Remplacer la transcription",
   "calls.transcript.formats":
-    "Segments JSON, WebVTT (.vtt), SubRip (.srt) ou texte brut (.txt) avec « Conseiller : » / « Client : » ; 5 Mo au plus. Elle est masquée avant d'être enregistrée.",
+    "JSON (nos segments, sortie de WhisperX, OpenAI, Deepgram, AssemblyAI, AWS Transcribe ou Call Analytics), WebVTT (.vtt), SubRip (.srt) ou texte brut (.txt) avec « Conseiller : » / « Client : », « SPEAKER_00: » ou des prénoms ; 5 Mo au plus. Les interlocuteurs sont identifiés et le texte masqué avant l'enregistrement.",
   "calls.transcript.submit": "Envoyer la transcription",
   "calls.speaker.agent": "Conseiller",
   "calls.speaker.customer": "Client",
@@ -479,7 +481,7 @@ export const fr: Record<keyof typeof en, string> = {
     "un appel avec cet identifiant existe déjà avec d'autres informations. Changez l'identifiant ou laissez-le vide.",
   "calls.import.title": "Importer une transcription",
   "calls.import.intro":
-    "Une transcription que vous avez déjà devient un appel : segments JSON (interlocuteur, début, fin, texte), WebVTT (.vtt), SubRip (.srt) ou texte brut (.txt) avec « Conseiller : » / « Client : » au début de chaque prise de parole. 5 Mo au plus. Les données sensibles sont masquées avant l'enregistrement.",
+    "Une transcription que vous avez déjà devient un appel : segments JSON (interlocuteur, début, fin, texte) ou le JSON de WhisperX, faster-whisper, OpenAI (diarized_json), Deepgram, AssemblyAI, AWS Transcribe ou Transcribe Call Analytics ; WebVTT (.vtt) ; SubRip (.srt) ; ou texte brut (.txt) avec « Conseiller : » / « Client : », « SPEAKER_00: » / « [SPEAKER_00]: » ou des prénoms au début de chaque prise de parole. 5 Mo au plus. Le conseiller est identifié (et affiché, pour que vous puissiez corriger) ; les données sensibles sont masquées avant l'enregistrement.",
   "calls.import.file": "Fichier de transcription (.json, .vtt, .srt ou .txt)",
   "calls.import.submit": "Importer la transcription",
   "calls.import.done": "La transcription a été importée.",
@@ -501,7 +503,7 @@ export const fr: Record<keyof typeof en, string> = {
   "calls.import.problem.unsupported_format": "ce format n'est pas pris en charge",
   "calls.import.problem.invalid_json": "ce n'est pas du JSON valide",
   "calls.import.problem.invalid_shape":
-    "le JSON doit être une liste de segments, ou un objet contenant une liste « segments »",
+    "le JSON n'a aucune des formes lues : une liste de segments, un objet avec une liste « segments », ou la sortie de Deepgram, AssemblyAI, AWS Transcribe ou Call Analytics",
   "calls.import.problem.invalid_segment":
     "il manque à un segment son interlocuteur, son début, sa fin ou son texte, ou l'un d'eux n'a pas le bon type",
   "calls.import.problem.segment_too_long": "le texte d'un segment dépasse 10 000 caractères",
@@ -514,7 +516,7 @@ export const fr: Record<keyof typeof en, string> = {
   "calls.import.problem.end_before_start": "un segment se termine avant de commencer",
   "calls.import.problem.truncated": "le fichier s'arrête brusquement : il semble tronqué",
   "calls.import.problem.no_speaker_prefix":
-    "aucune ligne n'indique qui parle (commencez chaque prise de parole par « Conseiller : » ou « Client : »)",
+    "aucune ligne n'indique qui parle (commencez chaque prise de parole par « Conseiller : » ou « Client : », ou un identifiant comme « SPEAKER_00: »)",
   "legal.privacy.title": "Politique de confidentialité",
   "legal.privacy.none": "Aucune politique de confidentialité n'a encore été publiée.",
   "legal.privacy.in_force": "Version {version}, en vigueur depuis le {date}.",
@@ -591,6 +593,7 @@ export const fr: Record<keyof typeof en, string> = {
   ...billingFr,
   ...privacyFr,
   ...statsFr,
+  ...importsFr,
   ...qualityFr,
   ...opsFr,
 };

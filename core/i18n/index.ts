@@ -34,7 +34,9 @@ export function negotiateLocale(acceptLanguage: string | null | undefined, fallb
   return fallback;
 }
 
+/** A date for people; "—" for a value that is no date (NaN, or past JavaScript's range) instead of a RangeError. */
 export function formatDateTime(locale: Locale, ms: number, timeZone = "Europe/Paris"): string {
+  if (Number.isNaN(new Date(ms).getTime())) return "—";
   return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
     dateStyle: "medium",
     timeStyle: "short",

@@ -18,6 +18,7 @@ import { appendAudit } from "../audit";
 import type { Actor } from "../context";
 import { newId } from "../crypto";
 import { ApiError, notFound } from "../errors";
+import { csvDocument } from "../exports/csv";
 import { writeZipToR2 } from "../exports/zip";
 import { decodeCursor, encodeCursor, page } from "../pagination";
 import {
@@ -249,13 +250,10 @@ async function executeAccount(
         twoFactorEnabled: Boolean(user.totpEnabledAt),
         createdAt: isoOf(user.createdAt),
       };
-      const csv = [
-        "field,value",
-        ...Object.entries(account).map(([k, v]) => `${k},"${String(v ?? "").replaceAll('"', '""')}"`),
-      ].join("\r\n");
+      const csv = csvDocument([["field", "value"], ...Object.entries(account)]);
       const entries = [
         { name: "account.json", data: JSON.stringify(account, null, 2) },
-        { name: "account.csv", data: `${csv}\r\n` },
+        { name: "account.csv", data: csv },
         ...(r.kind === "access"
           ? [
               {

@@ -3,6 +3,7 @@ import { type DataPlane, dataPlane } from "../../db/resolver";
 import type { PrivacyRequest, Tenant } from "../../db/schema/control";
 import { analyses, type Call, calls } from "../../db/schema/data";
 import { decryptString } from "../crypto";
+import { type CsvValue, csvRow } from "../exports/csv";
 import { writeZipToR2, type ZipEntry } from "../exports/zip";
 import { type Locale, t } from "../i18n";
 import { effectiveRetention } from "../retention";
@@ -113,12 +114,10 @@ const CSV_COLUMNS = [
   "passed",
 ] as const;
 
-/** RFC 4180 field; a leading =, +, - or @ is quoted with an apostrophe (spreadsheet formula injection). */
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  let s = Array.isArray(v) ? v.join("|") : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/** A list (tags) is one `|`-separated cell; the cell rule itself is the product's one (exports/csv). */
+function csvValue(v: unknown): CsvValue {
+  if (Array.isArray(v)) return v.join("|");
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : (v as CsvValue);
 }
 
 const enc = new TextEncoder();
@@ -285,10 +284,10 @@ export async function buildSubjectExport(env: Env, plan: ExportPlan) {
       name: "calls.csv",
       compress: true,
       data: pagedStream(pages, {
-        head: `${CSV_COLUMNS.join(",")}\r\n`,
+        head: csvRow(CSV_COLUMNS),
         row: async (c) => {
           const rec = (await callRecord(env, tenant.id, c, caller)) as Record<string, unknown>;
-          return `${CSV_COLUMNS.map((k) => csvField(rec[k])).join(",")}\r\n`;
+          return csvRow(CSV_COLUMNS.map((k) => csvValue(rec[k])));
         },
         tail: "",
       }),

@@ -21,6 +21,7 @@ import { appendAudit, auditCtx, SYSTEM_ACTOR } from "../audit";
 import { defaultCountryFor, maskPhone, normalizePhone, phoneHash } from "../calls/phone";
 import { type Actor, actorId, type Ctx } from "../context";
 import { encryptString, hmacHex, newId, timingSafeEqual } from "../crypto";
+import { instantSchema, isoOrNull } from "../dates";
 import { ApiError, notFound } from "../errors";
 import { t } from "../i18n";
 import { startJob } from "../jobs";
@@ -106,7 +107,8 @@ export interface PrivacyRequestView {
   updatedAt: string;
 }
 
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+/** Stored instants through `isoOrNull`: one unrepresentable value must not fail the whole list. */
+const iso = isoOrNull;
 
 export async function requestView(
   env: Env,
@@ -245,11 +247,6 @@ export async function downloadExport(
 
 // ---- Create ----------------------------------------------------------------------------------
 
-const when = z.union([
-  z.number().int().min(0),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
-
 export const subjectSchema = z.discriminatedUnion("type", [
   z
     .object({
@@ -270,7 +267,7 @@ export const createRequestSchema = z
     subject: subjectSchema,
     channel: z.enum(PRIVACY_CHANNELS).optional(),
     /** When the request reached the tenant (default now); the deadline runs from it. */
-    receivedAt: when.optional(),
+    receivedAt: instantSchema.optional(),
     note: z.string().trim().max(2000).optional(),
   })
   .strict();

@@ -6,7 +6,7 @@ import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
 import { auditCtx } from "../audit";
 import type { Ctx } from "../context";
 import { newId } from "../crypto";
-import { ApiError, notFound } from "../errors";
+import { ApiError, isUniqueViolation, notFound } from "../errors";
 import { type RubricVersion, type RubricVersionContent, rubricVersionSchema } from "./model";
 import { TEMPLATES } from "./templates";
 
@@ -205,7 +205,7 @@ export async function createRubricVersion(
         .where(and(eq(rubrics.id, r.id), eq(rubrics.latestVersion, r.latestVersion))),
     ]);
   } catch (e) {
-    if (String((e as Error).message).includes("UNIQUE"))
+    if (isUniqueViolation(e))
       throw new ApiError(
         "conflict",
         "Someone saved a new version of this rubric at the same time; reload and try again",

@@ -15,7 +15,8 @@ export interface CueTurn {
 const VOICE = /<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>/g;
 /** `Name: text`. The label is letters/digits/space/._'- and starts with a letter or digit. */
 const NAME_PREFIX = /^\s*([\p{L}\p{N}][\p{L}\p{N} ._'’-]{0,39}?)([ \t]*):(?:\s+(.*)|$)/u;
-const BRACKET_PREFIX = /^\s*\[([^\][]{1,40})\]\s*(.*)$/;
+/** `[Name] text`, and WhisperX's `[SPEAKER_00]: text` (the colon is not speech). */
+const BRACKET_PREFIX = /^\s*\[([^\][]{1,40})\][ \t]*(?::[ \t]*)?(.*)$/;
 const DIALOGUE_DASH = /^\s*[-–—]\s+/;
 
 /**
@@ -53,7 +54,9 @@ export function stripMarkup(s: string): string {
         const code = e[1] === "x" || e[1] === "X" ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
         return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "";
       }
-      return ENTITIES[e.toLowerCase()] ?? all;
+      // Own keys only: "&constructor;" is text, not Object.prototype.constructor.
+      const k = e.toLowerCase();
+      return Object.hasOwn(ENTITIES, k) ? ENTITIES[k] : all;
     });
 }
 

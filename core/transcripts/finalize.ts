@@ -2,6 +2,13 @@ import { countWords, guessLanguage } from "./language";
 import { type Segment, type SpeakerRole, TRANSCRIPT_LIMITS, type Transcript, TranscriptError } from "./model";
 import { roundS } from "./timestamps";
 
+export interface At {
+  line?: number;
+  segment?: number;
+  path?: string;
+  field?: string;
+}
+
 /** What a format parser produces before ids, order and totals are settled. */
 export interface DraftSegment {
   id?: string;
@@ -11,22 +18,27 @@ export interface DraftSegment {
   startS: number;
   endS: number;
   text: string;
-  /** Where it came from, for error messages: 1-based line, or JSON segment index. */
-  at: { line?: number; segment?: number };
+  /**
+   * Where it came from, for error messages: 1-based line, or JSON segment index; `path` names the
+   * element in a vendor's document (`utterances[3]`) and `field` is its JSON pointer.
+   */
+  at: At;
 }
 
 /** Whitespace runs (including the newlines of multi-line cues) become one space. */
 export const cleanText = (s: string) => s.replace(/\s+/g, " ").trim();
 
-export function where(at: { line?: number; segment?: number }): string {
-  return at.line !== undefined
-    ? `line ${at.line}`
-    : at.segment !== undefined
-      ? `segments[${at.segment}]`
-      : "transcript";
+export function where(at: At): string {
+  return at.path !== undefined
+    ? at.path
+    : at.line !== undefined
+      ? `line ${at.line}`
+      : at.segment !== undefined
+        ? `segments[${at.segment}]`
+        : "transcript";
 }
 
-export function checkSegmentCount(n: number, at: { line?: number; segment?: number } = {}): void {
+export function checkSegmentCount(n: number, at: At = {}): void {
   if (n > TRANSCRIPT_LIMITS.maxSegments)
     throw new TranscriptError(
       "too_many_segments",
@@ -35,7 +47,7 @@ export function checkSegmentCount(n: number, at: { line?: number; segment?: numb
     );
 }
 
-export function checkSegmentText(text: string, at: { line?: number; segment?: number }): void {
+export function checkSegmentText(text: string, at: At): void {
   if (text.length > TRANSCRIPT_LIMITS.maxSegmentTextChars)
     throw new TranscriptError(
       "segment_too_long",

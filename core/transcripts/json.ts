@@ -1,8 +1,25 @@
 import { z } from "zod";
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../json-depth";
 import { checkSegmentCount, checkSegmentText, type DraftSegment, finalize } from "./finalize";
 import { checkSize, describe, utf8Length } from "./lines";
 import { TRANSCRIPT_LIMITS, type Transcript, TranscriptError } from "./model";
 import { mapSpeaker } from "./speakers";
+import { readVendor, vendorShape } from "./vendors";
+
+/** The shapes we read, for the message when a document is none of them. */
+export const JSON_SHAPES =
+  '{ "segments": [...] } (ours, WhisperX, faster-whisper, OpenAI diarized_json), a bare array of segments, Deepgram (results.utterances), AssemblyAI (utterances), AWS Transcribe (results.items) or Transcribe Call Analytics (Transcript)';
+
+function unknownShape(v: unknown): string {
+  const keys =
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.keys(v)
+          .slice(0, 8)
+          .map((k) => JSON.stringify(k))
+          .join(", ")
+      : "";
+  return `not a transcript we can read: expected ${JSON_SHAPES}; found ${describe(v)}${keys ? ` with keys ${keys}` : ""}`;
+}
 
 /**
  * JSON segments: `{ "segments": [...] }` or a bare array; each `{ id?, speaker, start, end, text,
@@ -41,6 +58,8 @@ function parseJsonText(content: string): unknown {
   checkSize(utf8Length(content, TRANSCRIPT_LIMITS.maxBytes));
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   if (!text.trim()) throw new TranscriptError("empty", "the transcript is empty");
+  if (jsonTextTooDeep(text))
+    throw new TranscriptError("invalid_json", `the JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -66,27 +85,38 @@ export function parseJsonTranscript(content: unknown): Transcript {
     checkSize(utf8Length(JSON.stringify(value) ?? "", TRANSCRIPT_LIMITS.maxBytes));
   }
 
+  const shape = vendorShape(value);
+  if (shape) {
+    const v = readVendor(shape, value);
+    if (v.drafts.length === 0) throw new TranscriptError("empty", "the transcript has no segments");
+    checkSegmentCount(v.drafts.length);
+    for (const d of v.drafts) checkSegmentText(d.text, d.at);
+    return finalize(v.drafts, { language: v.language });
+  }
+
   let list: unknown;
   let language: "fr" | "en" | undefined;
+  /** JSON pointer of the segments array, for error fields. */
+  let base = "";
   if (Array.isArray(value)) list = value;
   else if (value && typeof value === "object" && "segments" in value) {
     list = (value as { segments: unknown }).segments;
+    base = "/segments";
     const lang = (value as { language?: unknown }).language;
+    // WhisperX and faster-whisper write the detected language as "fr" / "en".
     if (lang === "fr" || lang === "en") language = lang;
-  } else
-    throw new TranscriptError(
-      "invalid_shape",
-      `expected { "segments": [...] } or an array of segments, found ${describe(value)}`,
-    );
+  } else throw new TranscriptError("invalid_shape", unknownShape(value));
   if (!Array.isArray(list))
-    throw new TranscriptError("invalid_shape", `"segments" must be an array, found ${describe(list)}`);
+    throw new TranscriptError("invalid_shape", `"segments" must be an array, found ${describe(list)}`, {
+      field: "/segments",
+    });
   if (list.length === 0) throw new TranscriptError("empty", "the transcript has no segments");
   checkSegmentCount(list.length);
 
   const drafts: DraftSegment[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw = list[i];
-    const at = { segment: i };
+    const at = { segment: i, field: `${base}/${i}` };
     if (!raw || typeof raw !== "object" || Array.isArray(raw))
       throw new TranscriptError(
         "invalid_segment",
@@ -102,7 +132,10 @@ export function parseJsonTranscript(content: unknown): Transcript {
       const field = issue.path.length ? String(issue.path[0]) : "";
       const missing = field !== "" && input[field] === undefined;
       const msg = missing ? `\`${field}\` is required` : issue.message;
-      throw new TranscriptError("invalid_segment", `segments[${i}]${field ? `.${field}` : ""}: ${msg}`, at);
+      throw new TranscriptError("invalid_segment", `segments[${i}]${field ? `.${field}` : ""}: ${msg}`, {
+        ...at,
+        field: `${at.field}${field ? `/${field}` : ""}`,
+      });
     }
     const s = parsed.data;
     if (s.end < s.start)

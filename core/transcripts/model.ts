@@ -23,8 +23,47 @@ export interface Segment {
   text: string;
 }
 
+/**
+ * How agent and customer were told apart (C2, B2), stored with the transcript and on the call
+ * (`tx_role_source`):
+ * - `given`: the source named the roles (`Agent:`, `<v Client>`, Call Analytics' ParticipantRole);
+ * - `channel`: stereo, one side per channel, the agent's channel known;
+ * - `greeting`: within the first 30 s, one speaker said an agent's phrase or the company's name;
+ * - `first_speaker`: no greeting heard; the first voice is the agent inbound, the second outbound;
+ * - `manual`: a person corrected them (swap or assignment);
+ * - `unresolved`: the segments carry no speaker label nor channel (nothing to tell apart).
+ */
+export const ROLE_SOURCES = [
+  "given",
+  "channel",
+  "greeting",
+  "first_speaker",
+  "manual",
+  "unresolved",
+] as const;
+export type RoleSource = (typeof ROLE_SOURCES)[number];
+
+/** The resolution and its reason, as shown in the portal and the API. */
+export interface RoleResolution {
+  source: RoleSource;
+  /** The speaker taken for the agent (a `speakerKey`), when one was chosen. */
+  agent?: string;
+  /** `greeting`: the agent's phrase (or the company's name) that decided, and when it was said. */
+  phrase?: string;
+  atS?: number;
+  /** `first_speaker`: the direction that decided (outbound: the customer answers first). */
+  direction?: "inbound" | "outbound";
+  /** `channel`: the agent's channel. */
+  agentChannel?: number;
+  /** `manual`: who corrected the roles (user or key id) and when (ms since epoch). */
+  by?: string;
+  at?: number;
+}
+
 export interface Transcript {
   segments: Segment[];
+  /** How roles were resolved (absent on transcripts stored before roles were recorded). */
+  roles?: RoleResolution;
   language?: "fr" | "en";
   /** The largest segment end, in seconds. */
   durationS: number;
@@ -75,12 +114,19 @@ export class TranscriptError extends Error {
   readonly code: TranscriptErrorCode;
   readonly line?: number;
   readonly segment?: number;
+  /** JSON: the failing field as a JSON pointer into the document (`/results/utterances/3/start`). */
+  readonly field?: string;
 
-  constructor(code: TranscriptErrorCode, message: string, at: { line?: number; segment?: number } = {}) {
+  constructor(
+    code: TranscriptErrorCode,
+    message: string,
+    at: { line?: number; segment?: number; field?: string } = {},
+  ) {
     super(message);
     this.name = "TranscriptError";
     this.code = code;
     if (at.line !== undefined) this.line = at.line;
     if (at.segment !== undefined) this.segment = at.segment;
+    if (at.field !== undefined) this.field = at.field;
   }
 }

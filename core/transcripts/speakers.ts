@@ -54,3 +54,17 @@ export function mapSpeaker(raw: unknown): { speaker: SpeakerRole; speakerLabel?:
 export function looksLikeSpeakerId(label: string): boolean {
   return /^(?:(?:spk|speaker|sp|locuteur|intervenant)[ _-]?\d{1,3}|[A-Z]|\d{1,2})$/i.test(label.trim());
 }
+
+/**
+ * The key that identifies one voice of a transcript: its label, its channel, or both (speaker 0
+ * of the left channel and speaker 0 of the right are two people). Null when the segment carries
+ * neither (it cannot be told apart from the others). Used by the role resolver and by the
+ * speaker correction (`PUT /calls/{id}/speakers`).
+ */
+export function speakerKey(s: { speakerLabel?: string; channel?: number }): string | null {
+  if (s.speakerLabel !== undefined && s.channel !== undefined)
+    return `channel:${s.channel}/${s.speakerLabel}`;
+  if (s.speakerLabel !== undefined) return s.speakerLabel;
+  if (s.channel !== undefined) return `channel:${s.channel}`;
+  return null;
+}

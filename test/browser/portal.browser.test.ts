@@ -87,6 +87,34 @@ describe("portal shell in Chromium", () => {
     expect(await page.content()).not.toContain(key);
   });
 
+  it("reloading the page that shows a new API key makes no second key and no longer shows it", async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel("E-mail").fill("admin@horizon.example");
+    await page.getByLabel("Mot de passe").fill("ccr-demo-2026!");
+    await go(page, page.getByRole("button", { name: "Se connecter" }));
+    await page.goto(`${base}/api-keys`);
+    const name = `Reload ${Date.now()}`;
+    await page.locator("input[name=name]").fill(name);
+    await page.locator("input[type=checkbox][value='calls:read']").check();
+    await go(page, page.locator("form[action='/api-keys'] button[type=submit]"));
+    // Post → redirect → get: the page showing the key is a GET of /api-keys.
+    expect(new URL(page.url()).pathname).toBe("/api-keys");
+    const key = (await page.locator(".secret").first().innerText()).trim();
+    expect(key).toMatch(/^ccr_live_[a-z2-7]{32}$/);
+    // The one-time cookie is out of scripts' reach and already gone once the key was shown.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("ccr_once");
+    expect((await page.context().cookies()).map((c) => c.name)).not.toContain("__Secure-ccr_once");
+
+    await page.reload({ waitUntil: "load" });
+    expect(new URL(page.url()).pathname).toBe("/api-keys");
+    expect(await page.content()).not.toContain(key);
+    expect(await page.locator(".secret").count()).toBe(0);
+    expect(await page.locator("td", { hasText: name }).count()).toBe(1);
+    const r = await fetch(`${base}/api/v1/calls?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+    expect(r.status).toBe(200);
+  });
+
   it("no page logged a console error", () => {
     expect(consoleErrors).toEqual([]);
   });

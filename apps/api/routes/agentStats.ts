@@ -2,29 +2,28 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { linkMemberToAgent } from "../../../core/agent-members";
 import { agentFigures, agentTimeline, MAX_PERIOD_DAYS } from "../../../core/agent-stats";
 import { getAgent } from "../../../core/agents";
+import { instantQuery } from "../../../core/dates";
 import { dryRunRubric } from "../../../core/rubrics/dry-run";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 /**
  * API parity (E5) for what the portal's agent pages and rubric editor do: the leaderboard and
  * team figures, an agent's weekly timeline, linking a member to an agent, and a rubric dry run.
  */
-const when = z.iso.datetime({ offset: true }).or(z.coerce.number().int().min(0));
-const toMs = (v: string | number) => (typeof v === "number" ? v : Date.parse(v));
 const Period = z.object({
-  from: when
+  from: instantQuery
     .optional()
     .openapi({ description: "Start (ISO 8601 or epoch ms), inclusive; default: 30 days before `to`" }),
-  to: when.optional().openapi({
+  to: instantQuery.optional().openapi({
     description: `End (ISO 8601 or epoch ms), exclusive; default: now; at most ${MAX_PERIOD_DAYS} days after from`,
   }),
 });
 const DAY = 86_400_000;
 /** The period of a query: the last 30 days unless given. */
-function periodOf(q: { from?: string | number; to?: string | number }) {
-  const to = q.to === undefined ? Date.now() : toMs(q.to);
-  return { from: q.from === undefined ? to - 30 * DAY : toMs(q.from), to };
+function periodOf(q: { from?: number; to?: number }) {
+  const to = q.to ?? Date.now();
+  return { from: q.from ?? to - 30 * DAY, to };
 }
 
 const Figures = z
@@ -94,7 +93,7 @@ export function registerAgentStats(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(z.object({ membershipId: z.string(), agentId: z.string().nullable() })),
-        409: json(z.any(), "The agent is linked to another member"),
+        409: problem("The agent is linked to another member"),
       },
     }),
     async (c) =>
@@ -122,7 +121,7 @@ export function registerAgentStats(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(z.unknown()),
-        409: json(z.any(), "No stored transcript, or processing restricted"),
+        409: problem("No stored transcript, or processing restricted"),
       },
     }),
     async (c) => c.json(await dryRunRubric(c.get("ctx"), c.req.valid("json")), 200),

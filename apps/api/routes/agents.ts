@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { createAgent, deleteAgent, getAgent, listAgents, updateAgent } from "../../../core/agents";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 
 const Agent = z
   .object({
@@ -40,7 +40,7 @@ export function registerAgents(api: OpenAPIHono<AppEnv>) {
       tags: ["Agents"],
       summary: "Create an agent",
       request: { body: jsonBody(AgentInput) },
-      responses: { 201: json(Agent, "Created"), 409: json(z.any(), "externalId already used") },
+      responses: { 201: json(Agent, "Created"), 409: problem("externalId already used") },
     }),
     async (c) => c.json(await createAgent(c.get("ctx"), c.req.valid("json")), 201),
   );
@@ -62,7 +62,7 @@ export function registerAgents(api: OpenAPIHono<AppEnv>) {
       tags: ["Agents"],
       summary: "Replace an agent's fields",
       request: { params: IdParam("agentId"), body: jsonBody(AgentInput) },
-      responses: { 200: json(Agent), 409: json(z.any(), "externalId already used") },
+      responses: { 200: json(Agent), 409: problem("externalId already used") },
     }),
     async (c) =>
       c.json(await updateAgent(c.get("ctx"), c.req.valid("param").agentId, c.req.valid("json")), 200),

@@ -1,8 +1,9 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { getAnalysis } from "../../../core/analyses";
+import { recordRead } from "../../../core/audit-reads";
 import { reprocessCall } from "../../../core/calls/service";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 const EvidenceSchema = z.object({
   segmentId: z.string(),
@@ -60,9 +61,15 @@ export function registerAnalyses(api: OpenAPIHono<AppEnv>) {
       tags: ["Analyses"],
       summary: "The call's analysis with evidence (409 analysis-not-ready until one exists)",
       request: { params: IdParam("callId") },
-      responses: { 200: json(AnalysisSchema), 409: json(z.any(), "No analysis yet (see the call's status)") },
+      responses: { 200: json(AnalysisSchema), 409: problem("No analysis yet (see the call's status)") },
     }),
-    async (c) => c.json(await getAnalysis(c.get("ctx"), c.req.valid("param").callId), 200),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const { callId } = c.req.valid("param");
+      const analysis = await getAnalysis(ctx, callId);
+      await recordRead(ctx, "analysis.read", callId); // audited per key and hour (core/audit-reads.ts)
+      return c.json(analysis, 200);
+    },
   );
   api.openapi(
     apiRoute("calls:write", {

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
+import { instantSchema } from "../../../core/dates";
 import { SCOPE_NAMES } from "../../../core/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
@@ -40,7 +41,7 @@ export function registerApiKeys(api: OpenAPIHono<AppEnv>) {
           z.object({
             name: z.string().min(1).max(100),
             scopes: z.array(z.enum(SCOPE_NAMES)).min(1),
-            expiresAt: z.union([z.number().int(), z.string()]).nullable().optional(),
+            expiresAt: instantSchema.nullable().optional(),
           }),
         ),
       },

@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { exportAudit, tenantChain, verifyAuditChain } from "../../../core/audit";
 import { listConnections } from "../../../core/connlog";
+import { epochMsQuery } from "../../../core/dates";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, listOf, listQuery } from "../openapi";
 
@@ -44,8 +45,8 @@ export function registerAudit(api: OpenAPIHono<AppEnv>) {
       request: {
         query: z.object({
           ...listQuery,
-          from: z.coerce.number().int().optional(),
-          to: z.coerce.number().int().optional(),
+          from: epochMsQuery.optional(),
+          to: epochMsQuery.optional(),
         }),
       },
       responses: { 200: json(listOf(AuditEntry)) },

@@ -11,7 +11,7 @@ import { createCheckoutSession, createPortalSession } from "../../../core/billin
 import { PLAN_IDS, PLANS } from "../../../core/billing/plans";
 import { QUOTA_BEHAVIOURS } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
-import { apiRoute, json, jsonBody, listOf, listQuery } from "../openapi";
+import { apiRoute, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 
 /** Billing (G1–G4): plan, usage, invoices, subscription history, Checkout and Customer Portal sessions. */
 
@@ -215,7 +215,7 @@ export function registerBilling(api: OpenAPIHono<AppEnv>) {
       tags,
       summary: "Behaviour over quota and the billing contact; audited",
       request: { body: jsonBody(Settings) },
-      responses: { 200: json(Billing), 409: json(z.any(), "The plan has no overage") },
+      responses: { 200: json(Billing), 409: problem("The plan has no overage") },
     }),
     async (c) => {
       await updateBillingSettings(c.get("ctx"), c.req.valid("json"));
@@ -232,7 +232,7 @@ export function registerBilling(api: OpenAPIHono<AppEnv>) {
       request: { body: jsonBody(z.object({ plan: z.enum(PLAN_IDS) }).strict()) },
       responses: {
         201: json(z.object({ id: z.string(), url: z.string() }), "Open `url` in the browser"),
-        409: json(z.any(), "Billing not configured, or already on this plan"),
+        409: problem("Billing not configured, or already on this plan"),
       },
     }),
     async (c) => c.json(await createCheckoutSession(c.get("ctx"), c.req.valid("json").plan), 201),
@@ -245,7 +245,7 @@ export function registerBilling(api: OpenAPIHono<AppEnv>) {
       summary: "A Stripe Customer Portal page: payment methods, invoices, cancellation",
       responses: {
         201: json(z.object({ url: z.string() }), "Open `url` in the browser"),
-        409: json(z.any(), "Billing not configured, or no subscription yet"),
+        409: problem("Billing not configured, or no subscription yet"),
       },
     }),
     async (c) => c.json(await createPortalSession(c.get("ctx")), 201),

@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { isWholeDownload, recordAbuseEvent } from "../../../core/abuse";
+import { recordAbuseEvent } from "../../../core/abuse";
+import { recordRead } from "../../../core/audit-reads";
 import {
   type ImportItemResult,
   importNdjson,
@@ -30,12 +31,13 @@ import {
   listCallsSchema,
   putTranscript,
 } from "../../../core/calls/service";
+import { correctSpeakers, getSpeakers } from "../../../core/calls/speakers";
 import { MAX_TRANSCRIPT_BYTES, type TranscriptFormat } from "../../../core/calls/transcript";
 import { readTranscript } from "../../../core/calls/transcript-store";
 import { ApiError } from "../../../core/errors";
-import { formatFromContentType } from "../../../core/transcripts/parse";
+import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
 
 const CallSchema = z
   .object({
@@ -45,7 +47,10 @@ const CallSchema = z
     holdReason: z.string().nullable(),
     failureReason: z.string().nullable(),
     direction: z.enum(["inbound", "outbound"]).nullable(),
-    startedAt: z.string(),
+    startedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "ISO 8601; null only for a stored value that is not a representable date" }),
     durationS: z.number().nullable(),
     agentId: z.string().nullable(),
     team: z.string().nullable(),
@@ -63,6 +68,9 @@ const CallSchema = z
         size: z.number().nullable(),
         sha256: z.string().nullable(),
         durationS: z.number().nullable(),
+        durationEstimated: z
+          .boolean()
+          .openapi({ description: "The duration is an estimate (a VBR MP3 without a Xing/VBRI header)" }),
       })
       .nullable(),
     transcript: z
@@ -71,6 +79,13 @@ const CallSchema = z
         segments: z.number().nullable(),
         words: z.number().nullable(),
         redactions: z.record(z.string(), z.number()),
+        roleSource: z
+          .enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"])
+          .nullable()
+          .openapi({
+            description:
+              "How agent and customer were told apart: named by the source, by channel, by the greeting, by the first speaker, corrected by a person, or unresolved (no speaker labels)",
+          }),
       })
       .nullable(),
     score: z.number().nullable(),
@@ -129,8 +144,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       responses: {
         201: json(z.object({ id: z.string(), status: z.string() }).passthrough(), "Created"),
         200: json(CallSchema, "A call with this externalId and the same body already exists"),
-        409: json(z.any(), "Same externalId, different body"),
-        422: json(z.any(), "The transcript could not be parsed (the line or segment is named)"),
+        409: problem("Same externalId, different body"),
+        422: problem("The transcript could not be parsed (the line or segment is named)"),
       },
     }),
     async (c) => {
@@ -172,7 +187,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       request: { params: CallId },
       responses: {
         204: { description: "Deleted" },
-        409: json(z.any(), "Deletion refused (e.g. legal hold)"),
+        409: problem("Deletion refused (e.g. legal hold)"),
       },
     }),
     async (c) => {
@@ -220,11 +235,11 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(CallSchema),
-        409: json(z.any(), "Already has a recording (use ?replace=true)"),
-        411: json(z.any(), "Content-Length missing"),
-        413: json(z.any(), "Too large for one request"),
-        415: json(z.any(), "Not a supported audio format"),
-        422: json(z.any(), "Checksum mismatch"),
+        409: problem("Already has a recording (use ?replace=true)"),
+        411: problem("Content-Length missing"),
+        413: problem("Too large for one request"),
+        415: problem("Not a supported audio format"),
+        422: problem("Checksum mismatch"),
       },
     }),
     async (c) => {
@@ -259,10 +274,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const ctx = c.get("ctx");
+      // Audited, and counted towards the mass-export alert (I5), inside getRecording.
       const call = await findCall(ctx, c.req.valid("param").callId);
-      // A whole download counts towards the mass-export alert (I5); seeking ranges do not.
-      if (isWholeDownload(c.req.header("range")))
-        await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return getRecording(ctx, call, c.req.raw.headers) as never;
     },
   );
@@ -383,23 +396,26 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Transcripts"],
       summary: "Replace the transcript; the format comes from Content-Type",
       description:
-        "`application/json` (segments), `text/vtt`, `application/x-subrip`, `text/plain` (`Agent:` / `Client:` prefixes). Redacted before it is stored or indexed.",
+        "`application/json`: our segments, WhisperX / faster-whisper, OpenAI `diarized_json`, Deepgram, AssemblyAI, AWS Transcribe and Transcribe Call Analytics output (recognised by shape); `text/vtt`; `application/x-subrip` or `text/srt`; `text/plain` with `Agent:` / `Client:`, `SPEAKER_00:` / `[SPEAKER_00]:` or name prefixes (an SRT or WebVTT body sent as text/plain is read as such). Speaker roles are resolved and the transcript redacted before it is stored or indexed.",
       request: {
         params: CallId,
+        // Plain schema objects, not zod: the library would answer an undeclared Content-Type with a
+        // bare "Unsupported Media Type"; the handler's 415 names the accepted types instead.
         body: {
           required: true,
           content: {
-            "application/json": { schema: z.any() },
-            "text/vtt": { schema: z.string() },
-            "application/x-subrip": { schema: z.string() },
-            "text/plain": { schema: z.string() },
+            "application/json": { schema: { type: "object" } },
+            "text/vtt": { schema: { type: "string" } },
+            "application/x-subrip": { schema: { type: "string" } },
+            "text/srt": { schema: { type: "string" } },
+            "text/plain": { schema: { type: "string" } },
           },
         },
       },
       responses: {
         200: json(CallSchema),
-        415: json(z.any(), "Unknown Content-Type"),
-        422: json(z.any(), "Parse error"),
+        415: problem("Unknown Content-Type"),
+        422: problem("Parse error"),
       },
     }),
     async (c) => {
@@ -408,7 +424,12 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       if (!format)
         throw new ApiError(
           "unsupported_media_type",
-          "Send the transcript as application/json, text/vtt, application/x-subrip or text/plain",
+          `${c.req.header("content-type") ? `Content-Type ${c.req.header("content-type")} is not a transcript format` : "No Content-Type"}; send the transcript as one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")} (SRT and WebVTT sent as text/plain are recognised)`,
+          {
+            errors: [
+              { pointer: "/headers/content-type", detail: `one of ${TRANSCRIPT_MEDIA_TYPES.join(", ")}` },
+            ],
+          },
         );
       const { contentLength } = streamedBody(c, MAX_TRANSCRIPT_BYTES);
       void contentLength;
@@ -424,14 +445,91 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       tags: ["Transcripts"],
       summary: "The redacted transcript as segments (ids, speaker, start, end, text)",
       request: { params: CallId },
-      responses: { 200: json(z.any()), 404: json(z.any(), "No transcript yet") },
+      responses: { 200: json(z.any()), 404: problem("No transcript yet") },
     }),
     async (c) => {
       const ctx = c.get("ctx");
-      const t = await readTranscript(ctx, await findCall(ctx, c.req.valid("param").callId));
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      const t = await readTranscript(ctx, call);
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
+      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/audit-reads.ts)
       await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
+    },
+  );
+
+  const SpeakersSchema = z
+    .object({
+      roles: z
+        .object({
+          source: z.enum(["given", "channel", "greeting", "first_speaker", "manual", "unresolved"]),
+          agent: z.string().optional().openapi({ description: "The voice taken for the agent" }),
+          phrase: z.string().optional().openapi({ description: "greeting: what the agent said" }),
+          atS: z.number().optional(),
+          direction: z.enum(["inbound", "outbound"]).optional(),
+          agentChannel: z.number().optional(),
+          by: z.string().optional().openapi({ description: "manual: who corrected the roles" }),
+          at: z.number().optional(),
+        })
+        .nullable(),
+      speakers: z.array(
+        z.object({
+          key: z.string(),
+          label: z.string().nullable(),
+          channel: z.number().nullable(),
+          role: z.enum(["agent", "customer", "unknown"]),
+          segments: z.number(),
+          firstAtS: z.number(),
+        }),
+      ),
+    })
+    .openapi("Speakers");
+
+  api.openapi(
+    apiRoute("calls:read", {
+      method: "get",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary: "The voices of the transcript, their roles and how they were resolved",
+      request: { params: CallId },
+      responses: { 200: json(SpeakersSchema), 404: json(z.any(), "No transcript yet") },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      return c.json(await getSpeakers(ctx, await findCall(ctx, c.req.valid("param").callId)), 200);
+    },
+  );
+
+  api.openapi(
+    apiRoute("calls:write", {
+      method: "put",
+      path: "/calls/{callId}/speakers",
+      tags: ["Transcripts"],
+      summary:
+        "Correct the roles: swap agent and customer, or assign a role per voice; the call is analysed again",
+      description:
+        '`{"swap": true}` or `{"roles": {"SPEAKER_00": "customer", "SPEAKER_01": "agent"}}` (keys from `GET …/speakers`). Reviews and their overrides are kept; no minutes are billed again.',
+      request: {
+        params: CallId,
+        body: jsonBody(
+          z
+            .object({
+              swap: z.literal(true).optional(),
+              roles: z.record(z.string(), z.enum(["agent", "customer"])).optional(),
+            })
+            .openapi("SpeakersCorrection"),
+        ),
+      },
+      responses: {
+        200: json(CallSchema),
+        409: json(z.any(), "No transcript"),
+        422: json(z.any(), "Unknown voice"),
+      },
+    }),
+    async (c) => {
+      const ctx = c.get("ctx");
+      const call = await findCall(ctx, c.req.valid("param").callId);
+      return c.json(callView(await correctSpeakers(ctx, call, c.req.valid("json"))), 200);
     },
   );
 }
@@ -446,7 +544,14 @@ const ImportResult = z
         result: z.enum(["created", "existing", "error"]),
         id: z.string().optional(),
         status: z.string().optional(),
-        error: z.object({ status: z.number(), title: z.string(), detail: z.string() }).optional(),
+        error: z
+          .object({
+            status: z.number(),
+            title: z.string(),
+            detail: z.string(),
+            errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+          })
+          .optional(),
       }),
     ),
   })
@@ -471,8 +576,8 @@ export function registerImports(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: json(ImportResult),
-        413: json(z.any(), "Too large or too many items"),
-        415: json(z.any(), "Not NDJSON nor ZIP"),
+        413: problem("Too large or too many items"),
+        415: problem("Not NDJSON nor ZIP"),
       },
     }),
     async (c) => {

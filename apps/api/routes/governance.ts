@@ -12,7 +12,7 @@ import { latestLocationMigration } from "../../../core/location-migration";
 import { setCallLegalHold } from "../../../core/retention";
 import { listRetentionRuns, startRetentionRun } from "../../../core/retention-purge";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, ProblemSchema } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 export const Job = z
   .object({
@@ -166,7 +166,7 @@ export function registerGovernance(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         202: json(ContractEnd, "Started"),
-        409: json(ProblemSchema, "Already running or under legal hold"),
+        409: problem("Already running or under legal hold"),
       },
     }),
     async (c) => c.json(await requestContractEnd(c.get("ctx"), c.req.valid("json")), 202),
@@ -177,7 +177,7 @@ export function registerGovernance(api: OpenAPIHono<AppEnv>) {
       path: "/tenant/contract-end/delete-now",
       tags: ["Tenant"],
       summary: "Delete now instead of at the deadline (after the export is downloaded)",
-      responses: { 200: json(ContractEnd), 409: json(ProblemSchema, "Nothing to delete now") },
+      responses: { 200: json(ContractEnd), 409: problem("Nothing to delete now") },
     }),
     async (c) => c.json(await deleteNow(c.get("ctx")), 200),
   );
@@ -187,7 +187,7 @@ export function registerGovernance(api: OpenAPIHono<AppEnv>) {
       path: "/tenant/contract-end",
       tags: ["Tenant"],
       summary: "Cancel the contract end (before deletion has started)",
-      responses: { 200: json(ContractEnd), 409: json(ProblemSchema, "Deletion already started") },
+      responses: { 200: json(ContractEnd), 409: problem("Deletion already started") },
     }),
     async (c) => c.json(await cancelContractEnd(c.get("ctx")), 200),
   );

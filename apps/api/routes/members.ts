@@ -9,7 +9,7 @@ import {
 } from "../../../core/accounts";
 import { ROLES } from "../../../core/rbac";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 const Member = z
   .object({
@@ -54,7 +54,7 @@ export function registerMembers(api: OpenAPIHono<AppEnv>) {
       request: { body: jsonBody(z.object({ email: z.string().max(254), role: z.enum(ROLES) })) },
       responses: {
         201: json(z.object({ id: z.string(), expiresAt: z.number().int() }), "Invitation sent"),
-        409: json(z.any(), "Already a member"),
+        409: problem("Already a member"),
       },
     }),
     async (c) => c.json(await inviteMember(c.get("ctx"), c.req.valid("json")), 201),
@@ -93,7 +93,7 @@ export function registerMembers(api: OpenAPIHono<AppEnv>) {
       tags: ["Members"],
       summary: "Change a member's role",
       request: { params: IdParam("memberId"), body: jsonBody(z.object({ role: z.enum(ROLES) })) },
-      responses: { 200: json(Member), 409: json(z.any(), "Last owner") },
+      responses: { 200: json(Member), 409: problem("Last owner") },
     }),
     async (c) => {
       const ctx = c.get("ctx");
@@ -111,7 +111,7 @@ export function registerMembers(api: OpenAPIHono<AppEnv>) {
       tags: ["Members"],
       summary: "Remove a member (their sessions in this tenant end)",
       request: { params: IdParam("memberId") },
-      responses: { 204: { description: "Removed" }, 409: json(z.any(), "Last owner") },
+      responses: { 204: { description: "Removed" }, 409: problem("Last owner") },
     }),
     async (c) => {
       await removeMember(c.get("ctx"), c.req.valid("param").memberId);

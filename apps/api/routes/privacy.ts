@@ -15,7 +15,7 @@ import {
   PRIVACY_STATUSES,
 } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 
 const TAGS = ["Privacy requests"];
 const ID = "privacyRequestId";
@@ -74,7 +74,7 @@ const CreateInput = createRequestSchema as never;
 const ActionInput = actionSchema as never;
 const ACTIONS_DOC = `One of: start_identity_check { note? }; verify_identity { method: ${IDENTITY_METHODS.join("|")}, note? }; extend { months: 1|2, reason }; execute { rectification? } (rectification: agent { name?, team? }, phone, calls[] { id, language?, direction?, queue?, campaign?, tags? }); reject { reason }; lift { reason? } (restriction, objection, consent withdrawal).`;
 
-const conflict = json(z.any(), "Not possible in the request's current state");
+const conflict = problem("Not possible in the request's current state");
 
 /**
  * Privacy requests of callers and agents (F3): the tenant records them, verifies the person,
@@ -157,7 +157,7 @@ export function registerPrivacy(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: { description: "The ZIP", content: { "application/zip": { schema: z.any() } } },
-        410: json(z.any(), "The link or the export has expired"),
+        410: problem("The link or the export has expired"),
       },
     }),
     async (c) => {

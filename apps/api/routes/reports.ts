@@ -1,6 +1,8 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { isoDaySchema } from "../../../core/dates";
 import { getKpis } from "../../../core/kpis";
 import {
+  auditReportExport,
   buildReport,
   createSchedule,
   deleteSchedule,
@@ -54,8 +56,8 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
         "Dashboard KPIs for a period (days in the tenant's time zone, default the last 30) with at most one filter from daily rollups; several filters read the calls",
       request: {
         query: z.object({
-          from: z.string().optional().openapi({ example: "2026-11-01" }),
-          to: z.string().optional().openapi({ example: "2026-11-30" }),
+          from: isoDaySchema.optional().openapi({ example: "2026-11-01" }),
+          to: isoDaySchema.optional().openapi({ example: "2026-11-30" }),
           team: z.string().optional(),
           agentId: z.string().optional(),
           queue: z.string().optional(),
@@ -82,8 +84,8 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
         "Period report per team, agent, queue or day (D5); `format=csv` or `format=xlsx` downloads it (headers in the key's tenant language)",
       request: {
         query: z.object({
-          from: z.string().openapi({ example: "2026-11-01" }),
-          to: z.string().openapi({ example: "2026-11-30" }),
+          from: isoDaySchema.meta({ example: "2026-11-01" }),
+          to: isoDaySchema.meta({ example: "2026-11-30" }),
           groupBy: z.enum(["team", "agent", "queue", "day"]).optional(),
           team: z.string().optional(),
           format: z.enum(["json", "csv", "xlsx"]).optional(),
@@ -117,6 +119,7 @@ export function registerReports(api: OpenAPIHono<AppEnv>) {
       const report = await buildReport(ctx, q);
       const locale = ctx.tenant.defaultLocale;
       const name = `report-${report.groupBy}-${report.from}-${report.to}`;
+      if (format === "csv" || format === "xlsx") await auditReportExport(ctx, report, format);
       if (format === "csv")
         return new Response(reportCsv(report, locale), {
           headers: {

@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { isoDaySchema } from "../../../core/dates";
 import { ApiError } from "../../../core/errors";
 import { dayBounds } from "../../../core/kpis";
 import {
@@ -140,8 +141,8 @@ export function registerReviews(api: OpenAPIHono<AppEnv>) {
         "AI–human agreement per criterion over the final reviews of a period (days in the tenant's time zone)",
       request: {
         query: z.object({
-          from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-          to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+          from: isoDaySchema,
+          to: isoDaySchema,
         }),
       },
       responses: {

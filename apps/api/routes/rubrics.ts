@@ -10,7 +10,7 @@ import {
   updateRubric,
 } from "../../../core/rubrics/service";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
 const Rubric = z
   .object({
@@ -113,7 +113,7 @@ export function registerRubrics(api: OpenAPIHono<AppEnv>) {
       tags: ["Rubrics"],
       summary: "Save new content as version n+1 (earlier versions and their analyses are unchanged)",
       request: { params: RubricId, body: jsonBody(z.object({ content: z.unknown() })) },
-      responses: { 201: json(Rubric, "Created"), 409: json(z.any(), "Concurrent edit") },
+      responses: { 201: json(Rubric, "Created"), 409: problem("Concurrent edit") },
     }),
     async (c) =>
       c.json(

@@ -5,7 +5,7 @@ import { breachesForTenant } from "../../../core/breaches";
 import { ApiError } from "../../../core/errors";
 import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 import { Job } from "./governance";
 
 const Sso = z
@@ -37,7 +37,7 @@ const Thresholds = z
 const Alert = z
   .object({
     id: z.string(),
-    kind: z.enum(["mass_export", "mass_deletion", "failed_logins", "new_network"]),
+    kind: z.enum(["mass_export", "mass_deletion", "failed_logins", "new_network", "key_failures"]),
     detail: z.record(z.string(), z.union([z.string(), z.number()])),
     createdAt: z.string(),
     acknowledgedAt: z.string().nullable(),
@@ -107,7 +107,7 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
             .strict(),
         ),
       },
-      responses: { 200: json(Sso), 409: json(z.any(), "Domain not verified yet") },
+      responses: { 200: json(Sso), 409: problem("Domain not verified yet") },
     }),
     async (c) => c.json(await saveSso(c.get("ctx"), c.req.valid("json")), 200),
   );
@@ -117,7 +117,7 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
       path: "/settings/sso/verify-domain",
       tags: ["Settings"],
       summary: "Check the DNS TXT record that proves the organisation holds its e-mail domain",
-      responses: { 200: json(Sso), 409: json(z.any(), "Record not found, or domain taken") },
+      responses: { 200: json(Sso), 409: problem("Record not found, or domain taken") },
     }),
     async (c) => c.json(await verifySsoDomain(c.get("ctx")), 200),
   );
@@ -234,11 +234,8 @@ export function registerSecurity(api: OpenAPIHono<AppEnv>) {
       },
       responses: {
         202: json(Job, "Started"),
-        409: json(z.any(), "The organisation is not empty"),
-        422: json(
-          z.any(),
-          "Not a backup made by this platform, or altered (signature, directory or an entry)",
-        ),
+        409: problem("The organisation is not empty"),
+        422: problem("Not a backup made by this platform, or altered (signature, directory or an entry)"),
       },
     }),
     async (c) => {

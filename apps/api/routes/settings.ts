@@ -11,7 +11,7 @@ import {
   updateSecuritySettings,
 } from "../../../core/settings";
 import type { AppEnv } from "../../types";
-import { apiRoute, json, jsonBody, ProblemSchema } from "../openapi";
+import { apiRoute, json, jsonBody, problem } from "../openapi";
 import { Job } from "./governance";
 
 const Location = z
@@ -222,7 +222,7 @@ export function registerSettings(api: OpenAPIHono<AppEnv>) {
       responses: {
         200: json(Location.extend({ migration: z.null() })),
         202: json(Location.extend({ migration: Job }), "The migration job started (or was already running)"),
-        409: json(ProblemSchema, "Same location, or another job holds the data"),
+        409: problem("Same location, or another job holds the data"),
       },
     }),
     async (c) => {

@@ -12,7 +12,7 @@ import {
   WEBHOOK_EVENTS,
 } from "../../../core/webhooks";
 import type { AppEnv } from "../../types";
-import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
+import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 
 const TAGS = ["Webhooks"];
 
@@ -66,7 +66,7 @@ const Delivery = z
   })
   .openapi("WebhookDelivery");
 
-const conflict = json(z.any(), "Endpoint disabled, delivery not failed, or endpoint limit reached");
+const conflict = problem("Endpoint disabled, delivery not failed, or endpoint limit reached");
 
 /** Outgoing webhooks (E4): endpoints, their signing secret, the delivery log. */
 export function registerWebhooks(api: OpenAPIHono<AppEnv>) {

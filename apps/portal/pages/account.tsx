@@ -26,6 +26,7 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
+import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -225,6 +226,14 @@ interface TotpState {
   codes?: string[];
 }
 
+/** The key of an enrolment started but not confirmed yet, to show again until it is. */
+async function pendingSetup(c: PortalContext): Promise<TotpState["setup"]> {
+  const user = await currentUser(userCtx(c).ctx);
+  if (!user.totpSecretEnc || user.totpEnabledAt) return undefined;
+  const secret = await decryptString(c.env.ENCRYPTION_KEY, user.totpSecretEnc, `user:${user.id}`);
+  return { secret, uri: totpUri("CallCenterRate", user.email, secret) };
+}
+
 /** /account/totp: set-up (secret + otpauth URI as text, then a code), recovery codes once, or turning it off. */
 async function totpPage(c: PortalContext, state: TotpState = {}, status = 200) {
   const _ = tr(c);
@@ -421,13 +430,18 @@ export function registerAccount(app: Hono<AppEnv>) {
     }
   });
 
-  app.get("/account/totp", memberNoMfa, (c) => totpPage(c, { notice: null }));
+  // Post → redirect → get for both steps: the pending key is read back from the account (it is
+  // the person's own, encrypted at rest), the recovery codes come once from the one-time cookie.
+  app.get("/account/totp", memberNoMfa, async (c) => {
+    const codes = await takeOnce<string[]>(c, "/account/totp");
+    if (codes) return totpPage(c, { codes });
+    return totpPage(c, { setup: await pendingSetup(c) });
+  });
 
   app.post("/account/totp/start", memberNoMfa, async (c) => {
     try {
-      const { ctx } = userCtx(c);
-      const setup = await startTotpEnrollment(ctx);
-      return totpPage(c, { setup });
+      await startTotpEnrollment(userCtx(c).ctx);
+      return c.redirect("/account/totp", 303);
     } catch (err) {
       const { message, status } = formError(c, err);
       return totpPage(c, { error: message }, status);
@@ -439,17 +453,12 @@ export function registerAccount(app: Hono<AppEnv>) {
     const { ctx } = userCtx(c);
     try {
       const { recoveryCodes } = await confirmTotpEnrollment(ctx, f.code ?? "");
-      return totpPage(c, { codes: recoveryCodes, notice: tr(c)("totp.enabled") });
+      await showOnce(c, "/account/totp", recoveryCodes);
+      return c.redirect(doneUrl("/account/totp", "totp_enabled"), 303);
     } catch (err) {
       const { message, status } = formError(c, err);
       // Show the same key again: the person has most likely added it to their app already.
-      const user = await currentUser(ctx);
-      let setup: TotpState["setup"];
-      if (user.totpSecretEnc && !user.totpEnabledAt) {
-        const secret = await decryptString(c.env.ENCRYPTION_KEY, user.totpSecretEnc, `user:${user.id}`);
-        setup = { secret, uri: totpUri("CallCenterRate", user.email, secret) };
-      }
-      return totpPage(c, { error: message, setup }, status);
+      return totpPage(c, { error: message, setup: await pendingSetup(c) }, status);
     }
   });
 

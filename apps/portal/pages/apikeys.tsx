@@ -1,10 +1,12 @@
 import type { Hono } from "hono";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
+import { isCalendarDay } from "../../../core/dates";
 import { SCOPE_NAMES, type Scope } from "../../../core/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
+import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -18,7 +20,6 @@ import {
 
 /** Checkbox names: one field per scope, because form readers keep a single value per name. */
 const scopeField = (s: Scope) => `scope_${s}`;
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 interface KeysState {
   error?: string | null;
@@ -174,7 +175,10 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
 export function registerApiKeys(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "apikeys:manage" });
 
-  app.get("/api-keys", manage, (c) => keysPage(c));
+  // The key made by the post just before, shown once (apps/portal/once.ts).
+  app.get("/api-keys", manage, async (c) =>
+    keysPage(c, { created: (await takeOnce<KeysState["created"]>(c, "/api-keys")) ?? undefined }),
+  );
 
   app.post("/api-keys", manage, async (c) => {
     const f = await readForm(c);
@@ -186,13 +190,14 @@ export function registerApiKeys(app: Hono<AppEnv>) {
       const day = (f.expiresAt ?? "").trim();
       if (day) {
         // End of the chosen day, UTC: the key works through the whole date shown.
-        expiresAt = DAY_RE.test(day) ? Date.parse(`${day}T23:59:59.999Z`) : Number.NaN;
-        if (!Number.isFinite(expiresAt) || expiresAt <= Date.now())
-          throw invalid("error.expiry_invalid", "/expiresAt");
+        if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
+        expiresAt = Date.parse(`${day}T23:59:59.999Z`);
+        if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
       }
       const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
-      // Not a redirect: the key exists only in this response (A6, shown once).
-      return keysPage(c, { created: { key: created.key, name: created.name } });
+      // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
+      await showOnce(c, "/api-keys", { key: created.key, name: created.name });
+      return c.redirect("/api-keys", 303);
     } catch (err) {
       const { message, status } = formError(c, err, { fields: tr(c)("apikeys.name") });
       return keysPage(c, { error: message, values: f }, status);

@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { isWholeDownload, recordAbuseEvent } from "../../../core/abuse";
 import { type AgentView, getAgent, listAgents } from "../../../core/agents";
 import { getAnalysis } from "../../../core/analyses";
+import { recordCallView } from "../../../core/audit-reads";
 import { getRecording } from "../../../core/calls/recording";
 import {
   type CallView,
@@ -13,6 +13,7 @@ import {
   putTranscript,
   reprocessCall,
 } from "../../../core/calls/service";
+import { correctSpeakers } from "../../../core/calls/speakers";
 import { readTranscript } from "../../../core/calls/transcript-store";
 import { ApiError, notFound } from "../../../core/errors";
 import type { MessageKey } from "../../../core/i18n";
@@ -30,6 +31,7 @@ import { tr } from "../layout";
 import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import { bytes, clock, DAY_RE, dayStart, jsonFailure, num, requireSameOrigin } from "./calls/shared";
+import { SpeakersSection, speakersInputFromForm } from "./calls/speakers";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
 import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "./common";
@@ -287,7 +289,7 @@ async function listPage(c: PortalContext) {
           />
           <tbody>
             {result.data.map((x) => {
-              const started = fmtDate(c, Date.parse(x.startedAt));
+              const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
               const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
               return (
                 <tr>
@@ -380,6 +382,7 @@ const DETAIL_NOTICES: Record<string, MessageKey> = {
   review_resolved: "review.done.resolved",
   legal_hold_lifted: "calls.legal_hold.done_lifted",
   transcript_existing: "calls.import.existing",
+  speakers_corrected: "calls.roles.done",
 };
 
 interface DetailState {
@@ -401,7 +404,7 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
     listReviews(ctx, row.id),
     memberNames(ctx),
   ]);
-  const started = fmtDate(c, Date.parse(call.startedAt));
+  const started = fmtDate(c, Date.parse(call.startedAt ?? ""));
   const playable = call.recording !== null && call.recording.status !== "uploading";
   const done = c.req.query("done");
   const notice = done && Object.hasOwn(DETAIL_NOTICES, done) ? _(DETAIL_NOTICES[done]) : null;
@@ -507,8 +510,10 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
       <section aria-labelledby="player-h">
         <h2 id="player-h">{_("calls.player.title")}</h2>
         {playable ? (
+          // Never preload: the first request starts at byte 0, which the server counts as a listen
+          // (recording.played, mass-export alert); only pressing play may send it.
           // biome-ignore lint/a11y/useMediaCaption: the transcript below is the text alternative, synced to the audio
-          <audio controls preload="metadata" src={`/calls/${id}/recording`} data-player>
+          <audio controls preload="none" src={`/calls/${id}/recording`} data-player>
             {_("calls.player.unsupported")}
           </audio>
         ) : (
@@ -528,6 +533,13 @@ async function detailPage(c: PortalContext, state: DetailState = {}, status = 20
         <h2 id="transcript-h">{_("calls.transcript.title")}</h2>
         {transcript ? (
           <>
+            <SpeakersSection
+              c={c}
+              callId={call.id}
+              transcript={transcript}
+              canWrite={roleAllows(actor.role, "calls:write")}
+              names={names}
+            />
             <p class="muted">{_("calls.transcript.redacted_note")}</p>
             <Segments c={c} transcript={transcript} seekable={playable} />
           </>
@@ -635,15 +647,19 @@ export function registerCalls(app: Hono<AppEnv>) {
 
   app.get("/calls", read, (c) => listPage(c));
 
-  app.get("/calls/:callId", read, (c) => detailPage(c));
+  app.get("/calls/:callId", read, async (c) => {
+    const res = await detailPage(c); // another tenant's or an unreachable call: 404 before this
+    // Who opened which call (transcript and analysis included): once per person, call and day.
+    await recordCallView(userCtx(c).ctx, c.req.param("callId"));
+    return res;
+  });
 
   /** The player's source (B5): streamed from the tenant's bucket, Range honoured (206), audited. */
   app.get("/calls/:callId/recording", read, async (c) => {
     const { ctx } = userCtx(c);
+    // As in the API: the player's first (whole) request is audited and counts towards the
+    // mass-export alert (I5), its seeking ranges do not — decided inside getRecording.
     const call = await findCall(ctx, c.req.param("callId"));
-    // As in the API: the player's first (whole) request counts towards the mass-export alert
-    // (I5); its seeking ranges do not.
-    if (isWholeDownload(c.req.header("range"))) await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
     return getRecording(ctx, call, c.req.raw.headers);
   });
 
@@ -660,6 +676,19 @@ export function registerCalls(app: Hono<AppEnv>) {
     } catch (err) {
       const p = explainTranscriptFailure(c, err, file);
       return detailPage(c, { transcriptError: { message: p.message, detail: p.detail } }, p.status);
+    }
+  });
+
+  /** Correct the speakers' roles (B2): swap, or one role per voice; the call is analysed again. */
+  app.post("/calls/:callId/speakers", access({ kind: "portal", perm: "calls:write" }), async (c) => {
+    const { ctx } = userCtx(c);
+    const row = await findCall(ctx, c.req.param("callId"));
+    try {
+      await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
+      return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
+    } catch (err) {
+      const { message, status } = formError(c, err);
+      return detailPage(c, { error: message }, status);
     }
   });
 

@@ -42,6 +42,7 @@ const DONE = {
   password: "done.password",
   session_ended: "done.session_ended",
   totp_disabled: "done.totp_disabled",
+  totp_enabled: "totp.enabled",
   role_changed: "done.role_changed",
   member_removed: "done.member_removed",
   invited: "done.invited",

@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
+import { isCalendarDay } from "../../../core/dates";
 import { addDays, dayOf, type KpiFigures } from "../../../core/kpis";
 import { roleAllows } from "../../../core/rbac";
 import {
+  auditReportExport,
   buildReport,
   createSchedule,
   deleteSchedule,
@@ -18,20 +20,30 @@ import type { AppEnv } from "../../types";
 import { readForm } from "../forms";
 import { page, tr } from "../layout";
 import { clock, num } from "./calls/shared";
-import { fmtDate, formError, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
 
 const pct = (locale: "fr" | "en", x: number | null) =>
   x === null ? "—" : `${num(locale, Math.round(x * 1000) / 10)} %`;
 
-function query(c: PortalContext) {
+/** The report's query from the URL; the days as typed (the form shows them back) and whether both are days. */
+function rawQuery(c: PortalContext) {
   const { ctx } = userCtx(c);
   const q = c.req.query();
   const to = q.to || addDays(dayOf(Date.now(), ctx.tenant.timeZone), -1);
-  const from = q.from || addDays(to, -29);
+  // A default `from` only from a real `to` (a bad one would not compute).
+  const from = q.from || (isCalendarDay(to) ? addDays(to, -29) : "");
   const groupBy = (GROUPS as readonly string[]).includes(q.groupBy ?? "")
     ? (q.groupBy as ReportGroup)
     : "team";
   return { from, to, groupBy, ...(q.team ? { team: q.team } : {}) };
+}
+
+/** The report's query, or a 400 naming the bad day (a readable page in the user's language). */
+function query(c: PortalContext) {
+  const q = rawQuery(c);
+  for (const k of ["from", "to"] as const)
+    if (!isCalendarDay(q[k])) throw invalid("error.date_range", `/${k}`);
+  return q;
 }
 const qs = (q: Record<string, string>) => new URLSearchParams(q).toString();
 
@@ -96,10 +108,10 @@ function Table({ c, r }: { c: PortalContext; r: Report }) {
 async function reportsPage(c: PortalContext, error: string | null = null, status = 200) {
   const _ = tr(c);
   const { ctx, actor } = userCtx(c);
-  const q = query(c);
+  const q = rawQuery(c);
   let r: Report | null = null;
   try {
-    r = await buildReport(ctx, q);
+    r = await buildReport(ctx, query(c));
   } catch (err) {
     ({ message: error, status } = formError(c, err));
   }
@@ -191,7 +203,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "reviews:write" });
   app.get("/reports", read, (c) => reportsPage(c));
   app.get("/reports/export.csv", read, async (c) => {
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "csv");
     return new Response(reportCsv(r, c.get("locale") ?? "fr"), {
       headers: {
         "content-type": "text/csv; charset=utf-8",
@@ -201,7 +215,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
     });
   });
   app.get("/reports/export.xlsx", read, async (c) => {
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "xlsx");
     return new Response(await reportXlsx(r, c.get("locale") ?? "fr"), {
       headers: {
         "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -213,7 +229,9 @@ export function registerReportPages(app: Hono<AppEnv>) {
   /** Printable: the table alone, with print styles (no navigation, no form). */
   app.get("/reports/print", read, async (c) => {
     const _ = tr(c);
-    const r = await buildReport(userCtx(c).ctx, query(c));
+    const { ctx } = userCtx(c);
+    const r = await buildReport(ctx, query(c));
+    await auditReportExport(ctx, r, "print");
     return page(
       c,
       { title: `${_("report.title")} ${r.from} – ${r.to}` },

@@ -305,7 +305,7 @@ function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
       return _("portal.rubric.where.section", { n: (i as number) + 1, label: s.label || s.id || "—" });
     const crit = s.criteria[j];
     const raw = rest[0] === "check" ? String(rest[1] ?? "") : String(rest[0] ?? "");
-    const field = FIELDS[raw] ? `— ${_(FIELDS[raw])}` : "";
+    const field = Object.hasOwn(FIELDS, raw) ? `— ${_(FIELDS[raw])}` : "";
     return _("portal.rubric.where.criterion", {
       n: (i as number) + 1,
       m: j + 1,
@@ -1090,6 +1090,7 @@ export function registerRubrics(app: Hono<AppEnv>) {
       if (removeSection) draft.sections.splice(Number(removeSection[1]), 1);
       if (op === "add_section" && draft.sections.length < MAX_SECTIONS)
         draft.sections.push({ id: "", label: "", criteria: [blankCriterion()] });
+      c.set("postRendersPage", "unsaved draft reshaped; nothing stored");
       return rubricPage(c, rubricId, { draft, dryCall });
     }
     try {
@@ -1104,6 +1105,7 @@ export function registerRubrics(app: Hono<AppEnv>) {
             throw invalid("portal.rubric.error.dry_run_not_found", "/callId");
           throw e;
         });
+        c.set("postRendersPage", "dry run; nothing stored");
         return rubricPage(c, rubricId, { draft, dry, dryCall });
       }
       await createRubricVersion(ctx, rubricId, content);

@@ -17,6 +17,7 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { type Form, readForm } from "../forms";
 import { tr } from "../layout";
+import { showOnce, takeOnce } from "../once";
 import { Pager } from "./audit";
 import {
   doneUrl,
@@ -31,8 +32,9 @@ import {
 
 /**
  * Outgoing webhooks in the portal (D6, E4): endpoints (list, create, edit, turn off, delete), the
- * signing secret shown once (at creation and after a rotation — the page answers directly, no
- * redirect, so the secret is in no URL and no later page), a test event, and the delivery log
+ * signing secret shown once (at creation and after a rotation: post → redirect → get to the
+ * endpoint's page, the secret carried by the one-time cookie of apps/portal/once.ts, so it is in
+ * no URL and a reload neither shows it again nor makes another), a test event, and the delivery log
  * with "deliver again" for failed deliveries. Same services as `/api/v1/webhooks`.
  */
 
@@ -123,7 +125,7 @@ const formOf = (e: WebhookEndpointView): Form => ({
 
 async function listPage(
   c: PortalContext,
-  state: { error?: string | null; values?: Form; secret?: string } = {},
+  state: { error?: string | null; values?: Form } = {},
   status = 200,
 ) {
   const _ = tr(c);
@@ -133,7 +135,6 @@ async function listPage(
     c,
     { title: _("portal.webhooks.title"), error: state.error },
     <>
-      {state.secret ? <Secret c={c} secret={state.secret} /> : null}
       <p>{_("portal.webhooks.intro")}</p>
       {endpoints.length === 0 ? (
         <p class="muted">{_("portal.webhooks.none")}</p>
@@ -165,7 +166,7 @@ async function listPage(
       <section aria-labelledby="new-hook-h">
         <h2 id="new-hook-h">{_("portal.webhooks.create")}</h2>
         <form method="post" action="/webhooks" class="stack">
-          <EndpointFields c={c} v={state.secret ? {} : (state.values ?? {})} prefix="new" />
+          <EndpointFields c={c} v={state.values ?? {}} prefix="new" />
           <button type="submit">{_("portal.webhooks.create_submit")}</button>
         </form>
       </section>
@@ -300,15 +301,20 @@ export function registerWebhookPages(app: Hono<AppEnv>) {
     const f = await readForm(c);
     try {
       const created = await createEndpoint(userCtx(c).ctx, checkInput(c, f));
-      // Not a redirect: the secret exists only in this response.
-      return listPage(c, { secret: created.secret });
+      const page = `/webhooks/${encodeURIComponent(created.id)}`;
+      await showOnce(c, page, created.secret);
+      return c.redirect(page, 303);
     } catch (err) {
       const { message, status } = formError(c, err);
       return listPage(c, { error: message, values: f }, status);
     }
   });
 
-  app.get("/webhooks/:webhookId", manage, (c) => endpointPage(c, c.req.param("webhookId")));
+  app.get("/webhooks/:webhookId", manage, async (c) => {
+    const id = c.req.param("webhookId");
+    const secret = await takeOnce<string>(c, `/webhooks/${encodeURIComponent(id)}`);
+    return endpointPage(c, id, { secret: secret ?? undefined });
+  });
 
   app.post("/webhooks/:webhookId", manage, async (c) => {
     const id = c.req.param("webhookId");
@@ -328,7 +334,9 @@ export function registerWebhookPages(app: Hono<AppEnv>) {
     const id = c.req.param("webhookId");
     try {
       const r = await rotateSecret(userCtx(c).ctx, id);
-      return endpointPage(c, id, { secret: r.secret });
+      const page = `/webhooks/${encodeURIComponent(id)}`;
+      await showOnce(c, page, r.secret);
+      return c.redirect(page, 303);
     } catch (err) {
       const { message, status } = formError(c, err);
       return endpointPage(c, id, { error: message }, status);

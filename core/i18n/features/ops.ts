@@ -219,6 +219,8 @@ export const opsEn = {
   "abuse.kind.mass_deletion": "Mass deletion",
   "abuse.kind.failed_logins": "Many failed sign-ins",
   "abuse.kind.new_network": "API key used from a new network",
+  "abuse.kind.key_failures": "Failed API-key authentications",
+  "abuse.platform": "Platform",
   "abuse.mail.subject": "CallCenterRate security alert for {tenant}: {what}",
   "abuse.mail.mass_export":
     "Hello,\n\n{count} downloads of recordings, transcripts or exports were made for {tenant} in the last {windowMinutes} minutes (alert threshold: {threshold}). If this is not expected, revoke the API keys concerned and review the audit log.\n\nCallCenterRate",
@@ -226,6 +228,8 @@ export const opsEn = {
     "Hello,\n\n{count} calls were deleted for {tenant} in the last {windowMinutes} minutes (alert threshold: {threshold}). If this is not expected, review the audit log and the members' roles.\n\nCallCenterRate",
   "abuse.mail.failed_logins":
     "Hello,\n\n{count} sign-ins failed on the accounts of {tenant} in the last {windowMinutes} minutes (alert threshold: {threshold}). Someone may be guessing passwords: consider requiring the second factor.\n\nCallCenterRate",
+  "abuse.mail.key_failures":
+    "Hello,\n\n{count} authentications with unknown, revoked or expired API keys came from {ip} ({network}) within {windowSeconds} seconds; its further failures are answered 429 until the window ends. Someone may be guessing keys: consider blocking the address at the edge.\n\nCallCenterRate",
   "abuse.mail.new_network":
     "Hello,\n\nThe API key {apiKeyId} of {tenant} was used from a network it never used before ({network}). If this is not expected, revoke the key now.\n\nCallCenterRate",
   "ops.health.title": "Queues and dead letters",
@@ -509,6 +513,8 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
   "abuse.kind.mass_deletion": "Suppression massive",
   "abuse.kind.failed_logins": "Nombreuses connexions échouées",
   "abuse.kind.new_network": "Clé d'API utilisée depuis un nouveau réseau",
+  "abuse.kind.key_failures": "Authentifications par clé d'API échouées",
+  "abuse.platform": "Plateforme",
   "abuse.mail.subject": "Alerte de sécurité CallCenterRate pour {tenant} : {what}",
   "abuse.mail.mass_export":
     "Bonjour,\n\n{count} téléchargements d'enregistrements, de transcriptions ou d'exports ont eu lieu pour {tenant} ces {windowMinutes} dernières minutes (seuil d'alerte : {threshold}). Si ce n'est pas attendu, révoquez les clés d'API concernées et consultez le journal d'audit.\n\nCallCenterRate",
@@ -516,6 +522,8 @@ export const opsFr: Record<keyof typeof opsEn, string> = {
     "Bonjour,\n\n{count} appels ont été supprimés pour {tenant} ces {windowMinutes} dernières minutes (seuil d'alerte : {threshold}). Si ce n'est pas attendu, consultez le journal d'audit et les rôles des membres.\n\nCallCenterRate",
   "abuse.mail.failed_logins":
     "Bonjour,\n\n{count} connexions ont échoué sur les comptes de {tenant} ces {windowMinutes} dernières minutes (seuil d'alerte : {threshold}). Quelqu'un essaie peut-être de deviner des mots de passe : envisagez d'exiger le second facteur.\n\nCallCenterRate",
+  "abuse.mail.key_failures":
+    "Bonjour,\n\n{count} authentifications avec des clés d'API inconnues, révoquées ou expirées sont venues de {ip} ({network}) en {windowSeconds} secondes ; ses échecs suivants reçoivent 429 jusqu'à la fin de la fenêtre. Quelqu'un essaie peut-être de deviner des clés : envisagez de bloquer l'adresse en bordure.\n\nCallCenterRate",
   "abuse.mail.new_network":
     "Bonjour,\n\nLa clé d'API {apiKeyId} de {tenant} a été utilisée depuis un réseau jamais vu pour elle ({network}). Si ce n'est pas attendu, révoquez-la maintenant.\n\nCallCenterRate",
   "ops.health.title": "Files et messages en échec",

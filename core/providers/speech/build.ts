@@ -74,7 +74,7 @@ export function buildSpeechResult(args: {
     ...(req.direction ? { direction: req.direction } : {}),
   });
   const redacted = redactTranscript(
-    { ...transcript, segments: roles.segments },
+    { ...transcript, segments: roles.segments, roles: roles.resolution },
     req.tenantPatterns ? { tenantPatterns: req.tenantPatterns } : {},
   );
 

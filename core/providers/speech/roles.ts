@@ -1,5 +1,5 @@
-import type { SpeakerRole } from "../../transcripts/model";
-import { fold } from "../../transcripts/speakers";
+import type { RoleResolution, SpeakerRole, Transcript } from "../../transcripts/model";
+import { fold, speakerKey } from "../../transcripts/speakers";
 import type { RolesMethod } from "./types";
 
 /**
@@ -36,12 +36,15 @@ export interface RolesOptions {
 
 export const GREETING_WINDOW_S = 30;
 
-/** Folded (lower case, no accents, straight apostrophes) phrases only an agent says when answering. */
+/**
+ * Phrases only an agent says when answering, as written (they are folded — lower case, no
+ * accents, straight apostrophes — before matching, and shown as written in the reason).
+ */
 const AGENT_PHRASES = [
   // French
   "bienvenue",
-  "a votre ecoute",
-  "je vous ecoute",
+  "à votre écoute",
+  "je vous écoute",
   "que puis-je faire pour vous",
   "que puis je faire pour vous",
   "en quoi puis-je vous aider",
@@ -49,16 +52,16 @@ const AGENT_PHRASES = [
   "comment puis-je vous aider",
   "comment puis je vous aider",
   "qu'est-ce que je peux faire pour vous",
-  "merci d'avoir appele",
+  "merci d'avoir appelé",
   "merci de votre appel",
-  "vous etes bien chez",
-  "vous etes bien au",
+  "vous êtes bien chez",
+  "vous êtes bien au",
   // English
-  "how can i help",
-  "how may i help",
-  "how can i assist",
-  "how may i assist",
-  "what can i do for you",
+  "how can I help",
+  "how may I help",
+  "how can I assist",
+  "how may I assist",
+  "what can I do for you",
   "thank you for calling",
   "thanks for calling",
   "welcome to",
@@ -72,11 +75,13 @@ const norm = (s: string) =>
     .replace(/[^\p{L}\p{N}'-]+/gu, " ")
     .trim()} `;
 
-const NORMALISED_PHRASES = AGENT_PHRASES.map((p) => norm(p));
+const NORMALISED_PHRASES = AGENT_PHRASES.map((p) => [norm(p), p] as const);
 
-function saysAgentPhrase(text: string): boolean {
+/** The agent phrase said in `text` (as written in our list), or null. */
+function agentPhraseIn(text: string): string | null {
   const t = norm(text);
-  return NORMALISED_PHRASES.some((p) => t.includes(p));
+  for (const [folded, shown] of NORMALISED_PHRASES) if (t.includes(folded)) return shown;
+  return null;
 }
 
 /** The company name, or all its words of 3+ letters (STT writes "assurance horizon" for "Assurances Horizon"). */
@@ -97,62 +102,93 @@ function companyMatcher(name: string | null | undefined): ((text: string) => boo
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-const keyOf = (s: RoleSegment): string | null =>
-  s.speakerLabel === undefined && s.channel === undefined
-    ? null
-    : `${s.channel ?? ""}|${s.speakerLabel ?? ""}`;
+const keyOf = (s: RoleSegment): string | null => speakerKey(s);
+
+export interface RolesOutcome<T> {
+  segments: T[];
+  method: RolesMethod;
+  /** The reason, as stored with the transcript (`method` is its `source`). */
+  resolution: RoleResolution;
+}
 
 export function resolveRolesDetailed<T extends RoleSegment>(
   segments: T[],
   opts: RolesOptions = {},
-): { segments: T[]; method: RolesMethod } {
+): RolesOutcome<T> {
+  const done = (out: T[], resolution: RoleResolution): RolesOutcome<T> => ({
+    segments: out,
+    method: resolution.source as RolesMethod,
+    resolution,
+  });
   const open = segments.filter((s) => s.speaker === "unknown");
-  if (open.length === 0) return { segments, method: "given" };
+  if (open.length === 0) return done(segments, { source: "given" });
+  const assign = (isAgent: (key: string, s: T) => boolean) =>
+    segments.map((s) => {
+      if (s.speaker !== "unknown") return s;
+      const key = keyOf(s);
+      if (key === null) return s;
+      return { ...s, speaker: isAgent(key, s) ? "agent" : "customer" } as T;
+    });
+
+  // 0. The source named one side (`<v Agent>` next to `<v Marie>`): the other voices are the other side.
+  const givenAgent = segments.some((s) => s.speaker === "agent");
+  const givenCustomer = segments.some((s) => s.speaker === "customer");
+  if (givenAgent !== givenCustomer && open.some((s) => keyOf(s) !== null))
+    return done(
+      assign(() => givenCustomer),
+      { source: "given" },
+    );
 
   // 1. Channel.
   if (opts.agentChannel !== undefined && open.some((s) => s.channel !== undefined)) {
-    return {
-      segments: segments.map((s) =>
+    return done(
+      segments.map((s) =>
         s.speaker !== "unknown" || s.channel === undefined
           ? s
           : { ...s, speaker: s.channel === opts.agentChannel ? "agent" : "customer" },
       ),
-      method: "channel",
-    };
+      { source: "channel", agentChannel: opts.agentChannel },
+    );
   }
 
   const ordered = open
     .map((s, i) => ({ s, i, key: keyOf(s) }))
     .filter((x): x is { s: T; i: number; key: string } => x.key !== null)
     .sort((a, b) => a.s.startS - b.s.startS || a.i - b.i);
-  if (ordered.length === 0) return { segments, method: "unresolved" };
+  if (ordered.length === 0) return done(segments, { source: "unresolved" });
   const keys = [...new Set(ordered.map((x) => x.key))];
 
   // 2. Greeting in the first 30 s: phrase 2 points, company name 1; ties go to the earlier speaker.
   const company = companyMatcher(opts.companyName);
-  const score = new Map<string, { points: number; firstAt: number }>();
+  const score = new Map<string, { points: number; firstAt: number; phrase: string }>();
   for (const { s, key } of ordered) {
     if (s.startS >= GREETING_WINDOW_S) break;
-    const points = (saysAgentPhrase(s.text) ? 2 : 0) + (company?.(s.text) ? 1 : 0);
+    const phrase = agentPhraseIn(s.text);
+    const named = company?.(s.text) ?? false;
+    const points = (phrase ? 2 : 0) + (named ? 1 : 0);
     if (!points) continue;
     const cur = score.get(key);
-    if (cur) cur.points += points;
-    else score.set(key, { points, firstAt: s.startS });
+    if (cur) {
+      // The reason names the strongest evidence: a phrase over the company's name.
+      if (phrase && cur.phrase === opts.companyName) cur.phrase = phrase;
+      cur.points += points;
+    } else score.set(key, { points, firstAt: s.startS, phrase: phrase ?? (opts.companyName as string) });
   }
   let agent: string | null = null;
-  let method: RolesMethod = "greeting";
   for (const [key, v] of score) {
     const best = agent ? score.get(agent)! : null;
     if (!best || v.points > best.points || (v.points === best.points && v.firstAt < best.firstAt))
       agent = key;
   }
-
-  // 3. Order.
-  if (agent === null) {
-    method = "first_speaker";
-    if (opts.direction === "outbound")
-      agent = keys[1] ?? null; // the first voice is the customer answering
-    else agent = keys[0];
+  let resolution: RoleResolution;
+  if (agent !== null) {
+    const won = score.get(agent)!;
+    resolution = { source: "greeting", agent, phrase: won.phrase, atS: won.firstAt };
+  } else {
+    // 3. Order: the first voice answers an inbound call; on an outbound one the customer answers.
+    const direction = opts.direction ?? "inbound";
+    agent = direction === "outbound" ? (keys[1] ?? null) : keys[0];
+    resolution = { source: "first_speaker", direction, ...(agent !== null ? { agent } : {}) };
   }
 
   const agents = new Set<string>(agent === null ? [] : [agent]);
@@ -161,22 +197,27 @@ export function resolveRolesDetailed<T extends RoleSegment>(
     for (const key of keys) {
       if (agents.has(key)) continue;
       const firstTwo = ordered.filter((x) => x.key === key).slice(0, 2);
-      if (firstTwo.some((x) => saysAgentPhrase(x.s.text))) agents.add(key);
+      if (firstTwo.some((x) => agentPhraseIn(x.s.text) !== null)) agents.add(key);
     }
   }
-
-  return {
-    segments: segments.map((s) => {
-      if (s.speaker !== "unknown") return s;
-      const key = keyOf(s);
-      if (key === null) return s;
-      return { ...s, speaker: agents.has(key) ? "agent" : "customer" };
-    }),
-    method,
-  };
+  return done(
+    assign((key) => agents.has(key)),
+    resolution,
+  );
 }
 
 /** Segments with `speaker` set to agent/customer (see `resolveRolesDetailed` for the rules). */
 export function resolveRoles<T extends RoleSegment>(segments: T[], opts: RolesOptions = {}): T[] {
   return resolveRolesDetailed(segments, opts).segments;
+}
+
+/**
+ * The resolver on a whole transcript, whatever its source (import, upload, speech-to-text): the
+ * segments get their roles and the transcript records how (`roles`). A transcript that already
+ * records a resolution (a speech-to-text result, a manual correction read back) keeps it.
+ */
+export function resolveTranscriptRoles(t: Transcript, opts: RolesOptions = {}): Transcript {
+  if (t.roles) return t;
+  const r = resolveRolesDetailed(t.segments, opts);
+  return { ...t, segments: r.segments, roles: r.resolution };
 }

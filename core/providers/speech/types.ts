@@ -1,5 +1,5 @@
 import type { RedactionCounts, TenantPattern } from "../../redaction";
-import type { Transcript } from "../../transcripts/model";
+import type { RoleSource, Transcript } from "../../transcripts/model";
 import type { FetchLike } from "../http";
 
 export { isProviderError, ProviderError, type ProviderErrorCode } from "../errors";
@@ -37,7 +37,8 @@ export interface SpeechRequest {
   tenantPatterns?: TenantPattern[];
 }
 
-export type RolesMethod = "channel" | "greeting" | "first_speaker" | "given" | "unresolved";
+/** How a resolver run told agent and customer apart (a manual correction is not a run). */
+export type RolesMethod = Exclude<RoleSource, "manual">;
 
 export interface SpeechResult {
   /** Redacted; roles resolved. */

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Append-only audit log (I2), hash-chained per chain (`t:<tenantId>` or `platform`):
@@ -32,6 +32,35 @@ export const auditLog = sqliteTable(
     uniqueIndex("audit_chain_seq_idx").on(t.chain, t.seq),
     index("audit_tenant_ts_idx").on(t.tenantId, t.ts),
     index("audit_day_chain_idx").on(t.day, t.chain),
+  ],
+);
+
+/**
+ * Reads waiting for the audit log (core/audit-reads.ts): one row per actor, action, period and
+ * object read, counted. API reads (transcripts, analyses) are flushed into the chain once their
+ * hour has ended, one entry per actor, action and hour with the count and the ids; call-page views
+ * (period = the UTC day) only mark "already audited today" and are dropped once the day is over.
+ */
+export const auditReads = sqliteTable(
+  "audit_reads",
+  {
+    tenantId: text("tenant_id").notNull(),
+    actorType: text("actor_type", { enum: ["user", "operator", "api_key", "system"] }).notNull(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    /** Start of the hour (API reads) or of the UTC day (page views), epoch ms. */
+    period: integer("period").notNull(),
+    targetId: text("target_id").notNull(),
+    count: integer("count").notNull(),
+    /** Of the first read in the period. */
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.actorType, t.actorId, t.action, t.period, t.targetId] }),
+    index("audit_reads_period_idx").on(t.period),
   ],
 );
 

@@ -92,7 +92,14 @@ export type BreachNotification = typeof breachNotifications.$inferSelect;
  * Abuse detection (I5). Thresholds per tenant (null: the platform default), events counted in a
  * sliding window, and the alerts raised (one per kind and window).
  */
-export const ABUSE_KINDS = ["mass_export", "mass_deletion", "failed_logins", "new_network"] as const;
+export const ABUSE_KINDS = [
+  "mass_export",
+  "mass_deletion",
+  "failed_logins",
+  "new_network",
+  /** Platform-wide (no tenant): many failed API-key authentications from one address. */
+  "key_failures",
+] as const;
 export type AbuseKind = (typeof ABUSE_KINDS)[number];
 
 export const abuseSettings = sqliteTable("abuse_settings", {
@@ -119,7 +126,8 @@ export const securityAlerts = sqliteTable(
   "security_alerts",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
+    /** Null for a platform alert (`key_failures`): seen by operators only. */
+    tenantId: text("tenant_id"),
     kind: text("kind", { enum: ABUSE_KINDS }).notNull(),
     /** One alert per tenant, kind and window (or key and network). */
     dedupeKey: text("dedupe_key").notNull(),

@@ -46,12 +46,18 @@ export const calls = sqliteTable(
     recSize: integer("rec_size"),
     recSha256: text("rec_sha256"),
     recDurationS: real("rec_duration_s"),
+    /** The duration is an estimate (a VBR MP3 without Xing/VBRI header). */
+    recDurationEstimated: integer("rec_duration_estimated", { mode: "boolean" }),
     recUploadedAt: integer("rec_uploaded_at"),
     txFormat: text("tx_format"),
     txSegments: integer("tx_segments"),
     txWords: integer("tx_words"),
     /** Counts of redacted items by type (JSON), for the privacy officer. */
     txRedactions: text("tx_redactions", { mode: "json" }).$type<Record<string, number>>(),
+    /** How agent and customer were told apart: `RoleSource` of core/transcripts/model.ts. */
+    txRoleSource: text("tx_role_source", {
+      enum: ["given", "channel", "greeting", "first_speaker", "manual", "unresolved"],
+    }),
     /** Row id of the call's transcript in `calls_fts` (random 52-bit; stable, unlike SQLite's rowid). */
     ftsId: integer("fts_id"),
     score: real("score"),

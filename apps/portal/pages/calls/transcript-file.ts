@@ -11,7 +11,10 @@ import { formError, type PortalContext } from "../common";
  * (checked from Content-Length before the body is read), UTF-8, the format from the extension.
  * Shared by the upload page (a new call) and a call's page (its transcript).
  */
-const EXTENSIONS: Record<string, TranscriptFormat> = { json: "json", vtt: "vtt", srt: "srt", txt: "text" };
+/** A Map: the extension is the uploader's text, and an object would answer "constructor". */
+const EXTENSIONS = new Map<string, TranscriptFormat>(
+  Object.entries({ json: "json", vtt: "vtt", srt: "srt", txt: "text" }),
+);
 /** Room for the multipart envelope and the metadata fields around a 5 MB transcript. */
 const FORM_OVERHEAD = 64 * 1024;
 
@@ -45,7 +48,7 @@ export async function readTranscriptForm(c: PortalContext, values: Form): Promis
       errors: [{ pointer: "/file", detail: "required" }],
       messageKey: "calls.import.error.no_file",
     });
-  const format = EXTENSIONS[file.name.split(".").pop()?.toLowerCase() ?? ""];
+  const format = EXTENSIONS.get(file.name.split(".").pop()?.toLowerCase() ?? "");
   if (!format)
     throw new ApiError("unsupported_media_type", "unknown extension", {
       messageKey: "calls.import.error.extension",
