@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { changeMemberRole, deleteAccount, removeMember, signUp } from "../core/accounts";
-import type { PlatformCtx } from "../core/context";
+import { changeMemberRole, deleteAccount, removeMember, signUp } from "../core/identity/accounts";
+import type { PlatformCtx } from "../core/platform/context";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";

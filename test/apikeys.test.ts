@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { limiter } from "../core/auth/rate-limiter";
-import { sha256Hex } from "../core/crypto";
+import { limiter } from "../core/identity/rate-limiter";
+import { sha256Hex } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { apiKeys, connectionLog } from "../db/schema/control";
 import { call, E, makeTenant } from "./helpers";

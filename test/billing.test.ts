@@ -8,11 +8,11 @@ import { assignPlan, calendarPeriod, currentPeriod, quotaState } from "../core/b
 import { billedMinutes, sendMeterEvent } from "../core/billing/metering";
 import { invoiceUpdateApplies } from "../core/billing/webhooks";
 import { resumeQuotaHeld } from "../core/calls/holds";
+import { analyzeStep, type PipelineMessage } from "../core/calls/pipeline";
 import { createCall, reprocessCall } from "../core/calls/service";
-import type { JobMessage } from "../core/jobs";
-import { getJob, runJobStep } from "../core/jobs";
-import { analyzeStep, type PipelineMessage } from "../core/pipeline";
-import { startRetentionRun } from "../core/retention-purge";
+import { startRetentionRun } from "../core/governance/retention-purge";
+import type { JobMessage } from "../core/platform/jobs";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {

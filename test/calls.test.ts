@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import appWorker from "../apps/index";
 import { getCall, listCalls } from "../core/calls/service";
-import { sha256Hex } from "../core/crypto";
+import { sha256Hex } from "../core/platform/crypto";
 import { makeWav } from "./fixtures";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 

@@ -3,18 +3,18 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import "../workers/job-handlers";
 import appWorker from "../apps/index";
-import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/jobs";
-import { transcribeStep } from "../core/pipeline";
-import { decideProcessing } from "../core/policy";
-import { startRetentionRun } from "../core/retention-purge";
-import { addSubprocessor, objectToSubprocessor, resolveObjection } from "../core/subprocessors";
+import { transcribeStep } from "../core/calls/pipeline";
+import { startRetentionRun } from "../core/governance/retention-purge";
 import {
   addAttachment,
   createTicket,
   grantSupportAccess,
   setTicketStatusByTenant,
   supportListCalls,
-} from "../core/support";
+} from "../core/ops/support";
+import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/platform/jobs";
+import { decideProcessing } from "../core/policy/processing";
+import { addSubprocessor, objectToSubprocessor, resolveObjection } from "../core/privacy/subprocessors";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {

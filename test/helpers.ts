@@ -1,11 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { provisionDataPlane } from "../core/accounts";
-import { createApiKey } from "../core/apikeys";
-import { hashPassword } from "../core/auth/password";
-import type { Ctx } from "../core/context";
-import { newId } from "../core/crypto";
-import { ROLES, type Role, SCOPE_NAMES } from "../core/rbac";
+import { provisionDataPlane } from "../core/identity/accounts";
+import { createApiKey } from "../core/identity/api-keys";
+import { hashPassword } from "../core/identity/password";
+import type { Ctx } from "../core/platform/context";
+import { newId } from "../core/platform/crypto";
+import { ROLES, type Role, SCOPE_NAMES } from "../core/platform/rbac";
 import { controlDb } from "../db/client";
 import { mailOutbox, memberships, type Tenant, tenants, users } from "../db/schema/control";
 

@@ -8,9 +8,9 @@ import {
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import appWorker from "../apps/index";
-import { appendAudit, headKey, tenantChain } from "../core/audit";
-import { newId } from "../core/crypto";
-import { BREVO_URL, sendMail } from "../core/mail";
+import { appendAudit, headKey, tenantChain } from "../core/platform/audit";
+import { newId } from "../core/platform/crypto";
+import { BREVO_URL, sendMail } from "../core/platform/mail";
 import { controlDb } from "../db/client";
 import { mailOutbox, sessions } from "../db/schema/control";
 import { retryDelaySeconds } from "../workers/queue";

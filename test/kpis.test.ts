@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { addDays, dayBounds, dayOf, sweepDirtyKpis } from "../core/kpis";
+import { addDays, dayBounds, dayOf, sweepDirtyKpis } from "../core/insights/kpis";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships, users } from "../db/schema/control";

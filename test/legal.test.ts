@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createApiKey } from "../core/apikeys";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId } from "../core/crypto";
-import { acceptPolicy, pendingPolicyFor, publishPolicyVersion } from "../core/policies";
-import { addSubprocessor, effectiveSubprocessors, objectToSubprocessor } from "../core/subprocessors";
+import { createApiKey } from "../core/identity/api-keys";
+import { hashPassword } from "../core/identity/password";
+import { newTotpSecret, totpCode } from "../core/identity/totp";
+import { encryptString, newId } from "../core/platform/crypto";
+import { acceptPolicy, pendingPolicyFor, publishPolicyVersion } from "../core/privacy/policy-versions";
+import { addSubprocessor, effectiveSubprocessors, objectToSubprocessor } from "../core/privacy/subprocessors";
 import { controlDb } from "../db/client";
 import { operators, policyAcceptances, policyVersions, tenants } from "../db/schema/control";
 import { asRole, call, E, lastMailTo, loginCookie, makeTenant, PASSWORD, type TestTenant } from "./helpers";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { createAgent } from "../core/agents";
+import { createAgent } from "../core/agents/service";
 import { dataPlane, ForeignObjectKeyError, shardForNewTenant } from "../db/resolver";
 import { call, E, makeTenant } from "./helpers";
 

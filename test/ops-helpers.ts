@@ -1,7 +1,7 @@
 import { expect } from "vitest";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId } from "../core/crypto";
+import { hashPassword } from "../core/identity/password";
+import { newTotpSecret, totpCode } from "../core/identity/totp";
+import { encryptString, newId } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { operators } from "../db/schema/control";
 import { call, E, PASSWORD } from "./helpers";

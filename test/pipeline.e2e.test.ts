@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import appWorker from "../apps/index";
-import { verifySignature } from "../core/webhooks";
+import { verifySignature } from "../core/integrations/webhooks";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { makeWav } from "./fixtures";

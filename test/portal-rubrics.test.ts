@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "../core/apikeys";
 import { createCall } from "../core/calls/service";
+import { createApiKey } from "../core/identity/api-keys";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { users } from "../db/schema/control";

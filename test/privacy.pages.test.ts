@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId, randomBytes, sha256Hex } from "../core/crypto";
-import { MIN_PART_SIZE, writeZipToR2 } from "../core/exports/zip";
+import { hashPassword } from "../core/identity/password";
+import { newTotpSecret, totpCode } from "../core/identity/totp";
+import { encryptString, newId, randomBytes, sha256Hex } from "../core/platform/crypto";
+import { MIN_PART_SIZE, writeZipToR2 } from "../core/platform/exports/zip";
 import { controlDb } from "../db/client";
 import { auditLog, memberships, operators, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";
@@ -200,7 +200,7 @@ describe("operator console: users' own account requests (CCR controller)", () =>
   });
 });
 
-describe("writeZipToR2 (core/exports/zip.ts)", () => {
+describe("writeZipToR2 (core/platform/exports/zip.ts)", () => {
   it("a small archive is one put; text deflated, bytes stored; SHA-256 of the object", async () => {
     const key = `test/zip/${newId("z")}.zip`;
     const json = JSON.stringify({ hello: "world".repeat(1000) });

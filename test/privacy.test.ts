@@ -4,10 +4,11 @@ import { and, eq, inArray } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import appWorker from "../apps/index";
-import { createApiKey } from "../core/apikeys";
 import { phoneHash } from "../core/calls/phone";
-import { runJobStep } from "../core/jobs";
-import { analyzeStep } from "../core/pipeline";
+import { analyzeStep } from "../core/calls/pipeline";
+import { createApiKey } from "../core/identity/api-keys";
+import { createEndpoint } from "../core/integrations/webhooks";
+import { runJobStep } from "../core/platform/jobs";
 import {
   actOnPrivacyRequest,
   addMonths,
@@ -16,7 +17,6 @@ import {
   privacyDaily,
   signedExportPath,
 } from "../core/privacy/requests";
-import { createEndpoint } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { auditLog, mailOutbox, privacyRequests, tenants } from "../db/schema/control";

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it, vi } from "vitest";
-import { enqueueDueReports, sendScheduledReport } from "../core/reports";
+import { enqueueDueReports, sendScheduledReport } from "../core/insights/reports";
 import { controlDb } from "../db/client";
 import { mailOutbox, reportSchedules } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

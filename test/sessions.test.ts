@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { changePassword } from "../core/accounts";
-import { SESSION_POLICY, validateSessionToken } from "../core/auth/session";
-import { sha256Hex } from "../core/crypto";
+import { changePassword } from "../core/identity/accounts";
+import { SESSION_POLICY, validateSessionToken } from "../core/identity/session";
+import { sha256Hex } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { sessions, users } from "../db/schema/control";
 import { asRole, call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";

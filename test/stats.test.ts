@@ -1,10 +1,10 @@
 import "../workers/job-handlers";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newId } from "../core/crypto";
-import { getJob, resumeStalledJobs, runJobStep } from "../core/jobs";
-import { METRICS, readTenantAggs } from "../core/stats/aggregate";
-import { startStatsBuild, statsBuildStep } from "../core/stats/build";
+import { METRICS, readTenantAggs } from "../core/insights/stats/aggregate";
+import { startStatsBuild, statsBuildStep } from "../core/insights/stats/build";
+import { newId } from "../core/platform/crypto";
+import { getJob, resumeStalledJobs, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { jobs, platformStats, statsContributions, tenants } from "../db/schema/control";

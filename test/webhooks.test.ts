@@ -2,8 +2,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import appWorker from "../apps/index";
-import { decryptString, encryptString, newId } from "../core/crypto";
-import type { JobMessage } from "../core/jobs";
 import {
   checkWebhookUrl,
   createEndpoint,
@@ -13,7 +11,9 @@ import {
   USER_AGENT,
   verifySignature,
   WEBHOOK_EVENTS,
-} from "../core/webhooks";
+} from "../core/integrations/webhooks";
+import { decryptString, encryptString, newId } from "../core/platform/crypto";
+import type { JobMessage } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { auditLog, webhookDeliveries, webhookEndpoints } from "../db/schema/control";
 import { call, E, makeTenant, type TestTenant } from "./helpers";

@@ -1,17 +1,17 @@
-import { purgeEmailTokens } from "../core/accounts";
-import { writeDayHeads } from "../core/audit";
-import { flushReadsStep } from "../core/audit-reads";
-import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
-import { purgeIdempotencyKeys } from "../core/idempotency";
-import { resumeStalledJobs } from "../core/jobs";
-import { sweepDirtyKpis } from "../core/kpis";
+import { startRetentionRuns } from "../core/governance/retention-purge";
+import { purgeEmailTokens } from "../core/identity/accounts";
+import { deleteExpiredSessions } from "../core/identity/session";
+import { recheckSsoSessions } from "../core/identity/sso-recheck";
+import { sweepDirtyKpis } from "../core/insights/kpis";
+import { enqueueDueReports } from "../core/insights/reports";
+import { startStatsBuild } from "../core/insights/stats/build";
+import { writeDayHeads } from "../core/platform/audit";
+import { flushReadsStep } from "../core/platform/audit-reads";
+import { purgeIdempotencyKeys } from "../core/platform/idempotency";
+import { resumeStalledJobs } from "../core/platform/jobs";
 import { privacyDaily } from "../core/privacy/requests";
-import { enqueueDueReports } from "../core/reports";
-import { startRetentionRuns } from "../core/retention-purge";
-import { recheckSsoSessions } from "../core/sso-recheck";
-import { startStatsBuild } from "../core/stats/build";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
@@ -38,7 +38,7 @@ export async function handleScheduled(
       await resendPendingMeterEvents(env, controller.scheduledTime);
       // SSO sessions: the identity provider still vouches for the person, or the session ends.
       await recheckSsoSessions(env, controller.scheduledTime);
-      // Reads of the hour that ended go into the audit chains (core/audit-reads.ts).
+      // Reads of the hour that ended go into the audit chains (core/platform/audit-reads.ts).
       await flushReadsStep(env, controller.scheduledTime);
       return;
     default:

@@ -1,18 +1,18 @@
 import type { Hono, MiddlewareHandler } from "hono";
+import { listTenantsForOperator } from "../../core/identity/operators";
 import {
   addAffectedTenants,
   getBreach,
   listBreaches,
   recordBreach,
   setBreachStatus,
-} from "../../core/breaches";
-import { formatDateTime } from "../../core/i18n";
-import { listTenantsForOperator } from "../../core/operators";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
+} from "../../core/ops/breaches";
+import { formatDateTime } from "../../core/platform/i18n";
 import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
+import { Head } from "../ui/common";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./index";
 import { operatorRef } from "./support";
 

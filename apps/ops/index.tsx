@@ -1,32 +1,32 @@
 import type { Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
-import { appendAudit, exportAudit, PLATFORM_CHAIN, verifyAuditChain } from "../../core/audit";
+import { logConnection } from "../../core/identity/connection-log";
+import { listTenantsForOperator, operatorLogin } from "../../core/identity/operators";
 import {
   clearSessionCookie,
   invalidateSession,
   SESSION_COOKIE,
   sessionCookie,
   validateSessionToken,
-} from "../../core/auth/session";
-import { logConnection } from "../../core/connlog";
-import { formatDateTime } from "../../core/i18n";
-import { listTenantsForOperator, operatorLogin } from "../../core/operators";
-import { publishPolicyVersion } from "../../core/policies";
+} from "../../core/identity/session";
+import { appendAudit, exportAudit, PLATFORM_CHAIN, verifyAuditChain } from "../../core/platform/audit";
+import { formatDateTime } from "../../core/platform/i18n";
+import { publishPolicyVersion } from "../../core/privacy/policy-versions";
 import {
   ANNOUNCE_DAYS,
   addSubprocessor,
   listOpenObjections,
   resolveObjection,
-} from "../../core/subprocessors";
+} from "../../core/privacy/subprocessors";
 import { SUBPROCESSOR_PROVIDERS } from "../../db/schema/control";
 import { access } from "../middleware/access";
 import { clientIp, platformCtx } from "../middleware/request";
-import { messageFor, readForm, safeNext } from "../portal/forms";
-import { page, tr } from "../portal/layout";
 import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
-import { Head } from "../portal/pages/common";
 import type { AppEnv } from "../types";
+import { Head } from "../ui/common";
+import { messageFor, readForm, safeNext } from "../ui/forms";
+import { page, tr } from "../ui/layout";
 import { registerOpsBilling } from "./billing";
 import { registerOpsBreaches } from "./breaches";
 import { registerOpsConsole } from "./console";

@@ -12,10 +12,10 @@ import {
 import { requestView } from "../../core/privacy/requests";
 import { PRIVACY_CHANNELS } from "../../db/schema/control";
 import { clientIp } from "../middleware/request";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
 import { actionFromForm, RequestDetail, RequestTable } from "../portal/pages/privacy";
 import type { AppEnv } from "../types";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./index";
 
 type OpsContext = Parameters<typeof opsPage>[0];

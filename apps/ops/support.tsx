@@ -10,14 +10,14 @@ import {
   supportReadCall,
   supportReadRecording,
   supportReadTranscript,
-} from "../../core/support";
+} from "../../core/ops/support";
 import { TICKET_STATUSES } from "../../db/schema/control";
 import { clientIp } from "../middleware/request";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
 import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
+import { Head } from "../ui/common";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./index";
 
 type OpsContext = Parameters<typeof opsPage>[0];

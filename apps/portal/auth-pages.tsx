@@ -12,20 +12,20 @@ import {
   setLocale,
   signUp,
   verifyEmail,
-} from "../../core/accounts";
+} from "../../core/identity/accounts";
 import {
   clearSessionCookie,
   invalidateSession,
   SESSION_COOKIE,
   sessionCookie,
   validateSessionToken,
-} from "../../core/auth/session";
-import { isLocale } from "../../core/i18n";
+} from "../../core/identity/session";
+import { isLocale } from "../../core/platform/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
 import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
-import { messageFor, readForm, safeNext } from "./forms";
-import { page, tr } from "./layout";
+import { messageFor, readForm, safeNext } from "../ui/forms";
+import { page, tr } from "../ui/layout";
 
 export const MFA_COOKIE = "__Host-ccr_mfa";
 

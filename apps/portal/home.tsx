@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
-import { formatDateTime } from "../../core/i18n";
-import { listOutbox } from "../../core/mail";
-import { pendingPolicyFor } from "../../core/policies";
-import { roleAllows } from "../../core/rbac";
+import { formatDateTime } from "../../core/platform/i18n";
+import { listOutbox } from "../../core/platform/mail";
+import { roleAllows } from "../../core/platform/rbac";
+import { pendingPolicyFor } from "../../core/privacy/policy-versions";
 import { access } from "../middleware/access";
 import { PolicyBanner } from "../public/legal";
 import type { AppEnv } from "../types";
-import { page, tr } from "./layout";
+import { page, tr } from "../ui/layout";
 import { homeQuotaBanner } from "./pages/billing";
 
 /** Links of the signed-in header, filtered by what the role may open. */

@@ -11,12 +11,12 @@ import {
   type Tenant,
   usageRecords,
 } from "../../db/schema/control";
-import { auditCtx } from "../audit";
-import type { Ctx } from "../context";
-import { hmacHex, newId } from "../crypto";
-import { ApiError } from "../errors";
-import { enqueueJob } from "../jobs";
-import { decodeCursor, encodeCursor, page } from "../pagination";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { hmacHex, newId } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 import { billingMode, stripeConfig } from "./config";
 import { DEFAULT_PLAN, type Plan, type PlanId, planOf } from "./plans";
 import { stripeApi } from "./stripe";
@@ -24,7 +24,7 @@ import { stripeApi } from "./stripe";
 /**
  * A tenant's billing state (G1, G3, G4): its plan, the period its minutes count in, the minutes
  * used, and whether the quota holds new calls. The pipeline asks `quotaBlocks` before processing;
- * its answer feeds `decideProcessing` (core/policy.ts) as `quotaExceeded`.
+ * its answer feeds `decideProcessing` (core/policy/processing.ts) as `quotaExceeded`.
  */
 
 export interface Period {

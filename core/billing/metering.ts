@@ -1,8 +1,8 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { stripeEvents, type UsageRecord, usageRecords } from "../../db/schema/control";
-import { newId } from "../crypto";
-import { enqueueJob } from "../jobs";
+import { newId } from "../platform/crypto";
+import { enqueueJob } from "../platform/jobs";
 import { currentPeriod, getAccount, isLiveStatus, usageKeyOf } from "./account";
 import { stripeConfig } from "./config";
 import { stripeApi } from "./stripe";

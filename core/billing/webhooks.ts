@@ -7,10 +7,10 @@ import {
   stripeEvents,
   subscriptionHistory,
 } from "../../db/schema/control";
-import { appendAudit, SYSTEM_ACTOR } from "../audit";
-import { newId } from "../crypto";
-import { ApiError } from "../errors";
-import { tenantById } from "../tenants";
+import { tenantById } from "../identity/tenants";
+import { appendAudit, SYSTEM_ACTOR } from "../platform/audit";
+import { newId } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
 import { getAccount, isLiveStatus, requestQuotaResume } from "./account";
 import { planForPrice, type StripeConfig, stripeConfig } from "./config";
 import { DEFAULT_PLAN, isPlanId, type PlanId } from "./plans";

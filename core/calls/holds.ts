@@ -3,9 +3,9 @@ import { type DataPlane, dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { type Call, calls } from "../../db/schema/data";
 import { clearQuotaHeld, quotaState } from "../billing/account";
-import { startProcessing } from "../pipeline";
-import type { HoldReason } from "../policy";
-import { tenantById } from "../tenants";
+import { tenantById } from "../identity/tenants";
+import type { HoldReason } from "../policy/processing";
+import { startProcessing } from "./pipeline";
 
 /**
  * Held calls resume here, whatever held them (C1): the quota (G3, from the `billing.resume` job

@@ -1,7 +1,7 @@
 import { unzipSync } from "fflate";
-import { auditCtx } from "../audit";
-import type { Ctx } from "../context";
-import { ApiError, errorCodes, normalizeError } from "../errors";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { ApiError, errorCodes, normalizeError } from "../platform/errors";
 import { type CreateCallInput, createCall } from "./service";
 
 /**

@@ -2,7 +2,6 @@ import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
-import { recordAbuseEvent } from "../abuse";
 import {
   AUDIO_MIME,
   type AudioFormat,
@@ -14,13 +13,14 @@ import {
   type StoredAudio,
   sniffAudio,
   sniffStream,
-} from "../audio";
-import { auditCtx } from "../audit";
-import type { Ctx } from "../context";
-import { newId, randomToken } from "../crypto";
-import { ApiError, notFound } from "../errors";
-import { enqueueJob } from "../jobs";
-import { startProcessing } from "../pipeline";
+} from "../content/audio";
+import { recordAbuseEvent } from "../identity/abuse";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId, randomToken } from "../platform/crypto";
+import { ApiError, notFound } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
+import { startProcessing } from "./pipeline";
 
 /**
  * Recordings (B1, B5). The body is streamed into the tenant's bucket — never held whole: the

@@ -2,20 +2,20 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "dr
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";
-import { recordAbuseEvent } from "../abuse";
-import { findOrCreateAgent, getAgent } from "../agents";
-import { auditCtx } from "../audit";
-import type { Ctx } from "../context";
-import { newId, sha256Hex } from "../crypto";
-import { instantQuery, instantSchema, isoOrNull } from "../dates";
-import { ApiError, notFound } from "../errors";
-import { markKpiDirty } from "../kpis";
-import { decodeCursor, encodeCursor } from "../pagination";
-import { admissionHold, startProcessing } from "../pipeline";
-import { restrictedCallsExclusion } from "../privacy/guard";
+import { findOrCreateAgent, getAgent } from "../agents/service";
+import { recordAbuseEvent } from "../identity/abuse";
+import { markKpiDirty } from "../insights/kpis";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId, sha256Hex } from "../platform/crypto";
+import { instantQuery, instantSchema, isoOrNull } from "../platform/dates";
+import { ApiError, notFound } from "../platform/errors";
+import { decodeCursor, encodeCursor } from "../platform/pagination";
+import { callScope } from "../policy/call-scope";
+import { restrictedCallsExclusion } from "../policy/privacy-guard";
 import { getRubricVersion } from "../rubrics/service";
 import { defaultCountryFor, protectPhone } from "./phone";
-import { callScope } from "./scope";
+import { admissionHold, startProcessing } from "./pipeline";
 import {
   prepareTranscript,
   storeTranscript,

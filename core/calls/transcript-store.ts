@@ -1,10 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls } from "../../db/schema/data";
-import type { Ctx } from "../context";
-import { randomBytes } from "../crypto";
-import { ApiError } from "../errors";
-import type { Transcript, TranscriptFormat } from "../transcripts/model";
+import type { Transcript, TranscriptFormat } from "../content/transcripts/model";
+import type { Ctx } from "../platform/context";
+import { randomBytes } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
 
 /**
  * Where a call's transcript lives: the redacted segment model as JSON in the tenant's bucket, its

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Ctx } from "../context";
-import { ApiError } from "../errors";
-import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../json-depth";
+import { redactTranscript } from "../content/redaction";
+import type { RoleResolution, Transcript } from "../content/transcripts/model";
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../content/transcripts/model";
+import { effectiveFormat, parseTranscript, TranscriptError } from "../content/transcripts/parse";
+import type { Ctx } from "../platform/context";
+import { ApiError } from "../platform/errors";
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../platform/json-depth";
 import { resolveTranscriptRoles } from "../providers/speech/roles";
-import { redactTranscript } from "../redaction";
-import type { RoleResolution, Transcript } from "../transcripts/model";
-import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
-import { effectiveFormat, parseTranscript, TranscriptError } from "../transcripts/parse";
 import { commitTranscript, type PreparedTranscript } from "./transcript-store";
 
 export { TRANSCRIPT_FORMATS, type TranscriptFormat };

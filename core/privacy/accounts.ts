@@ -13,14 +13,14 @@ import {
   tenants,
   users,
 } from "../../db/schema/control";
-import { emailSchema } from "../accounts";
-import { appendAudit } from "../audit";
-import type { Actor } from "../context";
-import { newId } from "../crypto";
-import { ApiError, notFound } from "../errors";
-import { csvDocument } from "../exports/csv";
-import { writeZipToR2 } from "../exports/zip";
-import { decodeCursor, encodeCursor, page } from "../pagination";
+import { emailSchema } from "../identity/accounts";
+import { appendAudit } from "../platform/audit";
+import type { Actor } from "../platform/context";
+import { newId } from "../platform/crypto";
+import { ApiError, notFound } from "../platform/errors";
+import { csvDocument } from "../platform/exports/csv";
+import { writeZipToR2 } from "../platform/exports/zip";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 import {
   actionSchema,
   addMonths,

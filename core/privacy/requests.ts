@@ -16,19 +16,19 @@ import {
   users,
 } from "../../db/schema/control";
 import { agents, calls, privacyRestrictions, privacySuppressions } from "../../db/schema/data";
-import { recordAbuseEvent } from "../abuse";
-import { appendAudit, auditCtx, SYSTEM_ACTOR } from "../audit";
 import { defaultCountryFor, maskPhone, normalizePhone, phoneHash } from "../calls/phone";
-import { type Actor, actorId, type Ctx } from "../context";
-import { encryptString, hmacHex, newId, timingSafeEqual } from "../crypto";
-import { instantSchema, isoOrNull } from "../dates";
-import { ApiError, notFound } from "../errors";
-import { t } from "../i18n";
-import { startJob } from "../jobs";
-import { sendMail } from "../mail";
-import { decodeCursor, encodeCursor, page } from "../pagination";
-import { tenantById } from "../tenants";
-import { emitEvent } from "../webhooks";
+import { recordAbuseEvent } from "../identity/abuse";
+import { tenantById } from "../identity/tenants";
+import { emitEvent } from "../integrations/webhooks";
+import { appendAudit, auditCtx, SYSTEM_ACTOR } from "../platform/audit";
+import { type Actor, actorId, type Ctx } from "../platform/context";
+import { encryptString, hmacHex, newId, timingSafeEqual } from "../platform/crypto";
+import { instantSchema, isoOrNull } from "../platform/dates";
+import { ApiError, notFound } from "../platform/errors";
+import { t } from "../platform/i18n";
+import { startJob } from "../platform/jobs";
+import { sendMail } from "../platform/mail";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 
 /**
  * Privacy requests of callers and agents (F3, GDPR art. 15–22): CCR is the tenant's processor

@@ -3,12 +3,12 @@ import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
-import { auditCtx } from "../audit";
-import type { Ctx } from "../context";
-import { newId } from "../crypto";
-import { ApiError, isUniqueViolation, notFound } from "../errors";
-import { type RubricVersion, type RubricVersionContent, rubricVersionSchema } from "./model";
-import { TEMPLATES } from "./templates";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId } from "../platform/crypto";
+import { ApiError, isUniqueViolation, notFound } from "../platform/errors";
+import { type RubricVersion, type RubricVersionContent, rubricVersionSchema } from "../scoring/rubric-model";
+import { TEMPLATES } from "../scoring/templates";
 
 /**
  * Rubric CRUD with versions (C4). A version never changes: editing a rubric creates version

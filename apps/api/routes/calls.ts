@@ -1,7 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { recordAbuseEvent } from "../../../core/abuse";
-import { recordRead } from "../../../core/audit-reads";
 import {
   type ImportItemResult,
   importNdjson,
@@ -34,8 +32,10 @@ import {
 import { correctSpeakers, getSpeakers } from "../../../core/calls/speakers";
 import { MAX_TRANSCRIPT_BYTES, type TranscriptFormat } from "../../../core/calls/transcript";
 import { readTranscript } from "../../../core/calls/transcript-store";
-import { ApiError } from "../../../core/errors";
-import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
+import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/content/transcripts/parse";
+import { recordAbuseEvent } from "../../../core/identity/abuse";
+import { recordRead } from "../../../core/platform/audit-reads";
+import { ApiError } from "../../../core/platform/errors";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
 
@@ -452,7 +452,7 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const call = await findCall(ctx, c.req.valid("param").callId);
       const t = await readTranscript(ctx, call);
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
-      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/audit-reads.ts)
+      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/platform/audit-reads.ts)
       await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
     },

@@ -6,8 +6,8 @@ import {
   listMembers,
   removeMember,
   revokeInvitation,
-} from "../../../core/accounts";
-import { ROLES } from "../../../core/rbac";
+} from "../../../core/identity/accounts";
+import { ROLES } from "../../../core/platform/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 

@@ -1,5 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
+import { getRetention, setLegalHold, updateRetention } from "../../../core/governance/retention";
 import {
   getLocationSettings,
   getProviderSettings,
@@ -9,7 +9,7 @@ import {
   updateProviderSettings,
   updateRedactionSettings,
   updateSecuritySettings,
-} from "../../../core/settings";
+} from "../../../core/governance/settings";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody, problem } from "../openapi";
 import { Job } from "./governance";

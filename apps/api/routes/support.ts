@@ -1,5 +1,4 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiError } from "../../../core/errors";
 import {
   addAttachment,
   addMessage,
@@ -12,7 +11,8 @@ import {
   readAttachment,
   revokeSupportAccess,
   setTicketStatusByTenant,
-} from "../../../core/support";
+} from "../../../core/ops/support";
+import { ApiError } from "../../../core/platform/errors";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";

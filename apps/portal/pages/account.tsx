@@ -9,24 +9,21 @@ import {
   disableTotp,
   startTotpEnrollment,
   updateProfile,
-} from "../../../core/accounts";
-import { auditCtx } from "../../../core/audit";
+} from "../../../core/identity/accounts";
 import {
   clearSessionCookie,
   invalidateSession,
   listSessions,
   sessionCookie,
-} from "../../../core/auth/session";
-import { totpUri } from "../../../core/auth/totp";
-import { decryptString } from "../../../core/crypto";
-import { notFound } from "../../../core/errors";
-import { isLocale, LOCALES } from "../../../core/i18n";
+} from "../../../core/identity/session";
+import { totpUri } from "../../../core/identity/totp";
+import { auditCtx } from "../../../core/platform/audit";
+import { decryptString } from "../../../core/platform/crypto";
+import { notFound } from "../../../core/platform/errors";
+import { isLocale, LOCALES } from "../../../core/platform/i18n";
 import type { User } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -37,7 +34,10 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
+import { showOnce, takeOnce } from "../once";
 
 type ProfileValues = Pick<Form, "firstName" | "lastName" | "phone" | "company" | "jobTitle" | "locale">;
 

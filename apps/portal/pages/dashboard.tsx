@@ -2,16 +2,16 @@ import { and, eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { listAgents } from "../../../core/agents";
-import type { Locale } from "../../../core/i18n";
-import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/kpis";
+import { listAgents } from "../../../core/agents/service";
+import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/insights/kpis";
+import type { Locale } from "../../../core/platform/i18n";
 import { controlDb } from "../../../db/client";
 import { platformStats } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
+import { formError, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 import { clock, num } from "./calls/shared";
-import { formError, type PortalContext, portalPage, trOr, userCtx } from "./common";
 
 /** Platform medians of the last published 30 days (F6), for the benchmark column. */
 async function platformMedians(env: Env): Promise<Record<string, number>> {

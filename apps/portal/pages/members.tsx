@@ -7,12 +7,10 @@ import {
   listMembers,
   removeMember,
   revokeInvitation,
-} from "../../../core/accounts";
-import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/rbac";
+} from "../../../core/identity/accounts";
+import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
 import {
   doneUrl,
   fmtDate,
@@ -22,7 +20,9 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 const isRole = (v: unknown): v is Role => typeof v === "string" && (ROLES as readonly string[]).includes(v);
 

@@ -1,15 +1,9 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { ApiError } from "../../../core/errors";
-import type { MessageKey } from "../../../core/i18n";
-import { roleAllows } from "../../../core/rbac";
-import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/rubrics/dry-run";
-import {
-  type Criterion,
-  type CriterionCheck,
-  type RubricVersionContent,
-  rubricVersionSchema,
-} from "../../../core/rubrics/model";
+import { ApiError } from "../../../core/platform/errors";
+import type { MessageKey } from "../../../core/platform/i18n";
+import { roleAllows } from "../../../core/platform/rbac";
+import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/quality/dry-run";
 import {
   createRubric,
   createRubricVersion,
@@ -20,11 +14,15 @@ import {
   listTemplates,
   updateRubric,
 } from "../../../core/rubrics/service";
+import {
+  type Criterion,
+  type CriterionCheck,
+  type RubricVersionContent,
+  rubricVersionSchema,
+} from "../../../core/scoring/rubric-model";
 import { access } from "../../middleware/access";
 import { assetUrl } from "../../public/static";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
 import {
   doneUrl,
   fmtDate,
@@ -34,7 +32,9 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * Quality grids in the portal (D4, C4): the tenant's rubrics, creating one from a template, a

@@ -1,16 +1,16 @@
 import type { Hono } from "hono";
-import { updateReviewSettings } from "../../../core/reviews";
 import {
   getLocationSettings,
   getSecuritySettings,
   updateLocationSettings,
   updateSecuritySettings,
-} from "../../../core/settings";
+} from "../../../core/governance/settings";
+import { updateReviewSettings } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
-import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 const SCOPES = ["in_region", "international"] as const;
 type ProcessingScope = (typeof SCOPES)[number];

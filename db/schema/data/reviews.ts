@@ -57,7 +57,7 @@ export type Review = typeof reviews.$inferSelect;
 /**
  * Daily KPI rollups (D1, P5) per tenant and day (the tenant's time zone), for one dimension:
  * `all` (value ""), `team`, `agent`, `queue` or `category`. Rebuilt for a (tenant, day) whenever
- * a call of that day changes (see core/kpis.ts); dashboards sum a few hundred rows at most.
+ * a call of that day changes (see core/insights/kpis.ts); dashboards sum a few hundred rows at most.
  */
 export const kpiDaily = sqliteTable(
   "kpi_daily",
