@@ -140,21 +140,4 @@ describe("data location routing (Shape, F2)", () => {
     >;
     expect(again.location).toBe("us");
   });
-
-  it("no module outside db/resolver.ts names a data-plane binding", () => {
-    const sources = import.meta.glob(
-      ["../apps/**/*.{ts,tsx}", "../core/**/*.ts", "../workers/**/*.ts", "../db/**/*.ts"],
-      {
-        query: "?raw",
-        import: "default",
-        eager: true,
-      },
-    ) as Record<string, string>;
-    expect(Object.keys(sources).length).toBeGreaterThan(20);
-    const offenders = Object.entries(sources)
-      .filter(([path]) => !path.endsWith("db/resolver.ts") && !path.endsWith(".test.ts"))
-      .filter(([, src]) => /\b(DATA_(EU|US)_\d+|BLOB_(EU|US))\b/.test(src))
-      .map(([path]) => path);
-    expect(offenders).toEqual([]);
-  });
 });

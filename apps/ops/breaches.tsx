@@ -13,7 +13,7 @@ import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
 import { tr } from "../ui/layout";
-import { auditOperator, opsPage } from "./index";
+import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 
 type OpsContext = Parameters<typeof opsPage>[0];

@@ -5,7 +5,7 @@ import { formatDateTime } from "../../core/platform/i18n";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { tr } from "../ui/layout";
-import { auditOperator, opsPage } from "./index";
+import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 
 /** Console pages (H2, I5, I8): queue and dead-letter health with replay, abuse alerts, a tenant's usage. */

@@ -10,15 +10,15 @@ import {
   supportReadCall,
   supportReadRecording,
   supportReadTranscript,
+  TICKET_STATUSES,
 } from "../../core/ops/support";
-import { TICKET_STATUSES } from "../../db/schema/control";
 import { clientIp } from "../middleware/request";
 import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
 import { tr } from "../ui/layout";
-import { auditOperator, opsPage } from "./index";
+import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
 

@@ -3,10 +3,10 @@ import type { Child } from "hono/jsx";
 import type { Ctx } from "../../core/platform/context";
 import { ApiError } from "../../core/platform/errors";
 import { formatDateTime, type MessageKey, t } from "../../core/platform/i18n";
-import { navFor } from "../portal/home";
 import type { AppEnv } from "../types";
 import { messageFor } from "./forms";
 import { page } from "./layout";
+import { navFor } from "./nav";
 
 export type PortalContext = Context<AppEnv>;
 export type UserActor = Extract<Ctx["actor"], { type: "user" }>;

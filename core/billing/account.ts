@@ -509,3 +509,6 @@ export async function operatorBillingRows<T extends Pick<Tenant, "id">>(
     };
   });
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { QUOTA_BEHAVIOURS } from "../../db/schema/control";

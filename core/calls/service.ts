@@ -545,3 +545,6 @@ export async function putTranscript(
   await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
   return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { CALL_STATUSES } from "../../db/schema/data";

@@ -1,7 +1,13 @@
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
-import { type DataPlane, dataPlane, type Location, locationConfig, shardForNewTenant } from "../../db/resolver";
+import {
+  type DataPlane,
+  dataPlane,
+  type Location,
+  locationConfig,
+  shardForNewTenant,
+} from "../../db/resolver";
 import { type Job, jobs, tenants } from "../../db/schema/control";
 import { calls, recordingUploads } from "../../db/schema/data";
 import { tenantById } from "../identity/tenants";
@@ -9,7 +15,14 @@ import { markAllKpiDaysDirty } from "../insights/kpis";
 import { appendAudit, auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { ApiError } from "../platform/errors";
-import { enqueueJob, JobFailure, jobView, registerJobHandler, type StepOutcome, startJob } from "../platform/jobs";
+import {
+  enqueueJob,
+  JobFailure,
+  jobView,
+  registerJobHandler,
+  type StepOutcome,
+  startJob,
+} from "../platform/jobs";
 
 /**
  * Moving a tenant's call data to another location (F2), as a durable job:
@@ -511,3 +524,6 @@ export async function wipe(
 }
 
 registerJobHandler("location_migration", step);
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { LOCATIONS } from "../../db/resolver";

@@ -658,3 +658,6 @@ export async function supportReadRecording(
   const { ctx } = await supportReadCtx(env, op, ticketId, "recording", callId);
   return getRecording(ctx, await findCall(ctx, callId), headers);
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema/control";

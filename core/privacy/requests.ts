@@ -1077,3 +1077,12 @@ export async function deleteExportObject(env: Env, r: PrivacyRequest) {
   const tenant = await tenantOf(env, r.tenantId);
   if (tenant) await dataPlane(env, tenant).bucket.delete(r.exportKey);
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export {
+  IDENTITY_METHODS,
+  PRIVACY_CHANNELS,
+  PRIVACY_KINDS,
+  PRIVACY_STATUSES,
+  type PrivacyKind,
+} from "../../db/schema/control";

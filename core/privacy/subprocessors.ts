@@ -321,3 +321,6 @@ export async function resolveObjection(
   await resumeAfterObjection(env, row.tenantId);
   return row;
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { SUBPROCESSOR_PROVIDERS } from "../../db/schema/control";

@@ -11,9 +11,10 @@ import {
   readAttachment,
   revokeSupportAccess,
   setTicketStatusByTenant,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
 } from "../../../core/ops/support";
 import { ApiError } from "../../../core/platform/errors";
-import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
 

@@ -4,6 +4,7 @@ import { type AgentView, getAgent, listAgents } from "../../../core/agents/servi
 import { getAnalysis } from "../../../core/calls/analyses";
 import { getRecording } from "../../../core/calls/recording";
 import {
+  CALL_STATUSES,
   type CallView,
   callView,
   deleteCalls,
@@ -22,11 +23,19 @@ import { ApiError, notFound } from "../../../core/platform/errors";
 import type { MessageKey } from "../../../core/platform/i18n";
 import { roleAllows } from "../../../core/platform/rbac";
 import { disputeReview, listReviews, resolveReview, saveReview } from "../../../core/quality/reviews";
-import { CALL_STATUSES } from "../../../db/schema/data";
 import { access } from "../../middleware/access";
 import { assetUrl } from "../../public/static";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  type PortalContext,
+  portalPage,
+  trOr,
+  userCtx,
+} from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { Pager } from "./audit";

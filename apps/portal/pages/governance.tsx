@@ -7,7 +7,7 @@ import {
   readExportVolume,
   requestContractEnd,
 } from "../../../core/governance/contract-end";
-import { latestLocationMigration } from "../../../core/governance/location-migration";
+import { LOCATIONS, latestLocationMigration } from "../../../core/governance/location-migration";
 import {
   getRetention,
   RETENTION_CATEGORIES,
@@ -19,7 +19,6 @@ import { listRetentionRuns, startRetentionRun } from "../../../core/governance/r
 import { updateLocationSettings } from "../../../core/governance/settings";
 import { ApiError } from "../../../core/platform/errors";
 import { roleAllows } from "../../../core/platform/rbac";
-import { LOCATIONS } from "../../../db/resolver";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import {

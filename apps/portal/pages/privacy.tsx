@@ -6,16 +6,14 @@ import {
   createPrivacyRequest,
   downloadExport,
   getPrivacyRequest,
-  listPrivacyRequests,
-  type PrivacyAction,
-  type PrivacyRequestView,
-} from "../../../core/privacy/requests";
-import {
   IDENTITY_METHODS,
+  listPrivacyRequests,
   PRIVACY_CHANNELS,
   PRIVACY_KINDS,
+  type PrivacyAction,
   type PrivacyKind,
-} from "../../../db/schema/control";
+  type PrivacyRequestView,
+} from "../../../core/privacy/requests";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";

@@ -11,11 +11,11 @@ import {
   readAttachment,
   revokeSupportAccess,
   setTicketStatusByTenant,
+  TICKET_PRIORITIES,
   type TicketDetail,
 } from "../../../core/ops/support";
 import { ApiError } from "../../../core/platform/errors";
 import { roleAllows } from "../../../core/platform/rbac";
-import { TICKET_PRIORITIES } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";

@@ -195,3 +195,18 @@ export async function publishedPeriods(env: Env): Promise<string[]> {
     .sort()
     .reverse();
 }
+
+/** Platform medians of the last published 30 days (F6), for the benchmark column. */
+export async function platformMedians(env: Env): Promise<Record<string, number>> {
+  const rows = await controlDb(env)
+    .select({ metric: platformStats.metric, median: platformStats.median })
+    .from(platformStats)
+    .where(
+      and(
+        eq(platformStats.period, "30d"),
+        eq(platformStats.dimension, "all"),
+        eq(platformStats.bucket, "all"),
+      ),
+    );
+  return Object.fromEntries(rows.map((r) => [r.metric, r.median]));
+}
