@@ -114,6 +114,17 @@ function layerViolations(imports: Import[], files: string[]): string[] {
   return bad;
 }
 
+/** Contexts that are pure functions: no database, no drizzle. */
+const PURE = ["content", "scoring"];
+
+/** A pure context reaching the database. */
+function purityViolations(imports: Import[]): string[] {
+  return imports
+    .filter((i) => PURE.includes(contextOf(i.from) ?? ""))
+    .filter((i) => i.spec === "drizzle-orm" || i.spec.startsWith("drizzle-orm/") || i.to?.startsWith("db/"))
+    .map((i) => `${i.from} imports ${i.spec}`);
+}
+
 /** apps/ importing drizzle, or a db/ value, or a db/ type from outside APPS_DB_TYPES. */
 function appsViolations(imports: Import[]): string[] {
   return imports
@@ -204,6 +215,10 @@ describe("architecture (issue 13)", () => {
     expect(cycles(imports, "apps/")).toEqual([]);
   });
 
+  it("content/ and scoring/ stay pure: no db/, no drizzle", () => {
+    expect(purityViolations(imports)).toEqual([]);
+  });
+
   it("apps/ imports neither drizzle-orm nor db/ values", () => {
     expect(appsViolations(imports)).toEqual([]);
   });
@@ -223,6 +238,8 @@ describe("architecture (issue 13)", () => {
       "core/platform/a.ts": 'import { b } from "../calls/b";\nexport const a = await import("../ops/c");',
       "core/calls/b.ts": 'import { a } from "../platform/a";\n// import { x } from "../ops/c";',
       "core/ops/c.ts": 'export const c = "DATA_EU_1";',
+      "core/scoring/s.ts":
+        'import { sql } from "drizzle-orm";\nimport type { Call } from "../../db/schema/data";',
       "core/loose.ts": "export const x = 1;",
       "apps/page.tsx":
         'import { eq } from "drizzle-orm";\nimport { calls } from "../db/schema/data";\nimport type { Call } from "../db/schema/data";\nimport type { Loc } from "../db/resolver";\nimport { type A, type B } from "../db/schema/control";',
@@ -244,5 +261,9 @@ describe("architecture (issue 13)", () => {
     ]);
     expect(dynamicViolations(i)).toEqual(["core/platform/a.ts -> core/ops/c.ts"]);
     expect(bindingViolations(bad)).toEqual(["core/ops/c.ts"]);
+    expect(purityViolations(i)).toEqual([
+      "core/scoring/s.ts imports drizzle-orm",
+      "core/scoring/s.ts imports ../../db/schema/data",
+    ]);
   });
 });
