@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { changeMemberRole, deleteAccount, removeMember, signUp } from "../core/identity/accounts";
+import { changeMemberRole, removeMember } from "../core/identity/members";
+import { deleteAccount } from "../core/identity/profile";
+import { signUp } from "../core/identity/signup";
 import type { PlatformCtx } from "../core/platform/context";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";

@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { provisionDataPlane } from "../core/identity/accounts";
 import { createApiKey } from "../core/identity/api-keys";
 import { hashPassword } from "../core/identity/password";
+import { provisionDataPlane } from "../core/identity/signup";
 import type { Ctx } from "../core/platform/context";
 import { newId } from "../core/platform/crypto";
 import { ROLES, type Role, SCOPE_NAMES } from "../core/platform/rbac";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { changePassword } from "../core/identity/accounts";
+import { changePassword } from "../core/identity/passwords-reset";
 import { SESSION_POLICY, validateSessionToken } from "../core/identity/session";
 import { sha256Hex } from "../core/platform/crypto";
 import { controlDb } from "../db/client";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { confirmTotpEnrollment, startTotpEnrollment } from "../core/identity/accounts";
+import { confirmTotpEnrollment, startTotpEnrollment } from "../core/identity/mfa";
 import { TOTP_PERIOD, totpCode, verifyTotp } from "../core/identity/totp";
 import { controlDb } from "../db/client";
 import { tenants, users } from "../db/schema/control";

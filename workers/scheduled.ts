@@ -1,7 +1,7 @@
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { startRetentionRuns } from "../core/governance/retention-purge";
-import { purgeEmailTokens } from "../core/identity/accounts";
+import { purgeEmailTokens } from "../core/identity/account-base";
 import { deleteExpiredSessions } from "../core/identity/session";
 import { recheckSsoSessions } from "../core/identity/sso-recheck";
 import { sweepDirtyKpis } from "../core/insights/kpis";

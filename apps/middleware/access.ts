@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { failedKeyAuthentication } from "../../core/identity/abuse";
-import { sessionPrincipal } from "../../core/identity/accounts";
 import { authenticateApiKey } from "../../core/identity/api-keys";
+import { sessionPrincipal } from "../../core/identity/login";
 import { activeOperator } from "../../core/identity/operators";
 import { limiter } from "../../core/identity/rate-limiter";
 import { SESSION_COOKIE, validateSessionToken } from "../../core/identity/session";

@@ -1,18 +1,9 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import {
-  acceptInvitation,
-  completeMfa,
-  findInvitation,
-  type LoginResult,
-  login,
-  logout,
-  requestPasswordReset,
-  resetPassword,
-  setLocale,
-  signUp,
-  verifyEmail,
-} from "../../core/identity/accounts";
+import { acceptInvitation, findInvitation } from "../../core/identity/invitations";
+import { completeMfa, type LoginResult, login, logout } from "../../core/identity/login";
+import { requestPasswordReset, resetPassword } from "../../core/identity/passwords-reset";
+import { setLocale } from "../../core/identity/profile";
 import {
   clearSessionCookie,
   invalidateSession,
@@ -20,6 +11,7 @@ import {
   sessionCookie,
   validateSessionToken,
 } from "../../core/identity/session";
+import { signUp, verifyEmail } from "../../core/identity/signup";
 import { isLocale } from "../../core/platform/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
 import { platformCtx } from "../middleware/request";

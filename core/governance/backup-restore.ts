@@ -1,10 +1,18 @@
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { type DataPlane, dataPlane, tenantPrefix } from "../../db/resolver";
-import { type Job, memberships, type Tenant, tenants, users, webhookEndpoints } from "../../db/schema/control";
+import {
+  type Job,
+  memberships,
+  type Tenant,
+  tenants,
+  users,
+  webhookEndpoints,
+} from "../../db/schema/control";
 import { maskPhone, phoneHash } from "../calls/phone";
 import { newFtsId } from "../calls/transcript-store";
-import { emailSchema, inviteMember } from "../identity/accounts";
+import { emailSchema } from "../identity/account-base";
+import { inviteMember } from "../identity/invitations";
 import { tenantById } from "../identity/tenants";
 import { markAllKpiDaysDirty } from "../insights/kpis";
 import { createEndpoint, updateEndpoint } from "../integrations/webhooks";

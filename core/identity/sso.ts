@@ -17,8 +17,8 @@ import type { Ctx, PlatformCtx } from "../platform/context";
 import { encryptString, newId, randomBytes, randomToken, sha256Hex } from "../platform/crypto";
 import { ApiError } from "../platform/errors";
 import { checkOutboundUrl, outboundFetch, readJson } from "../platform/outbound";
-import { completeLogin, type LoginResult } from "./accounts";
 import { logConnection } from "./connection-log";
+import { completeLogin, type LoginResult } from "./login";
 import { createSession } from "./session";
 import {
   type Discovery,

@@ -13,7 +13,7 @@ import {
   tenants,
   users,
 } from "../../db/schema/control";
-import { emailSchema } from "../identity/accounts";
+import { emailSchema } from "../identity/account-base";
 import { appendAudit } from "../platform/audit";
 import type { Actor } from "../platform/context";
 import { newId } from "../platform/crypto";

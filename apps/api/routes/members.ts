@@ -1,12 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import {
-  changeMemberRole,
-  inviteMember,
-  listInvitations,
-  listMembers,
-  removeMember,
-  revokeInvitation,
-} from "../../../core/identity/accounts";
+import { inviteMember, listInvitations, revokeInvitation } from "../../../core/identity/invitations";
+import { changeMemberRole, listMembers, removeMember } from "../../../core/identity/members";
 import { ROLES } from "../../../core/platform/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";

@@ -1,15 +1,9 @@
 import type { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
-import {
-  changePassword,
-  confirmTotpEnrollment,
-  currentUser,
-  deleteAccount,
-  disableTotp,
-  startTotpEnrollment,
-  updateProfile,
-} from "../../../core/identity/accounts";
+import { confirmTotpEnrollment, disableTotp, startTotpEnrollment } from "../../../core/identity/mfa";
+import { changePassword } from "../../../core/identity/passwords-reset";
+import { currentUser, deleteAccount, updateProfile } from "../../../core/identity/profile";
 import {
   clearSessionCookie,
   invalidateSession,

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
-import { listMembers } from "../../../core/identity/accounts";
 import { listApiKeys } from "../../../core/identity/api-keys";
 import { listConnections } from "../../../core/identity/connection-log";
+import { listMembers } from "../../../core/identity/members";
 import { parseUserAgent } from "../../../core/identity/user-agent";
 import {
   type AuditRow,

@@ -1,13 +1,7 @@
 import type { Hono } from "hono";
-import {
-  changeMemberRole,
-  emailSchema,
-  inviteMember,
-  listInvitations,
-  listMembers,
-  removeMember,
-  revokeInvitation,
-} from "../../../core/identity/accounts";
+import { emailSchema } from "../../../core/identity/account-base";
+import { inviteMember, listInvitations, revokeInvitation } from "../../../core/identity/invitations";
+import { changeMemberRole, listMembers, removeMember } from "../../../core/identity/members";
 import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
