@@ -28,6 +28,8 @@ const entries = Object.entries(moves); // [old, new], repository-relative
 const SCAN = ["apps", "core", "db", "workers", "test", "scripts", "bench"];
 const SKIP_DIRS = new Set(["node_modules", ".wrangler", "migrations"]);
 const CODE = /\.(ts|tsx|mts|js|mjs|cjs)$/;
+/** Sources whose specifiers are data, not imports (synthetic trees the architecture test checks). */
+const KEEP = new Set(["test/architecture.test.ts"]);
 const TEXT = /\.(ts|tsx|mts|js|mjs|cjs|md)$/;
 
 const abs = (r) => path.join(root, r);
@@ -101,9 +103,80 @@ function specFor(fromFinal, target, suffix, spec) {
   return q ? r + q[0] : r;
 }
 
+// ---- 1b. merge conflicts made only of imports. Merging this layout into a branch that added an import
+// conflicts on the whole import block (every line was rewritten here). Both sides are kept, each
+// binding once: from the side whose specifier resolves from the file's current place (written for the
+// new layout), else the incoming side; step 2 below then rewrites what was written for the old layout.
+// A conflict with anything but imports in it is left to a person (listed at the end).
+const HUNK_RE = /^<<<<<<< [^\n]*\n([\s\S]*?)^=======\n([\s\S]*?)^>>>>>>> [^\n]*\n/gm;
+const STMT_RE =
+  /\bimport\s+(type\s+)?(\{[^}]*\}|[\w$]+|\*\s+as\s+[\w$]+)\s*from\s*(["'])([^"']+)\3;?|\bimport\s*(["'])([^"']+)\5;?/g;
+const fresh = (file, spec) => !spec.startsWith(".") || candidates(file, spec).some((c) => isFile(c.path));
+function importsOnly(text) {
+  return text.replace(STMT_RE, "").trim() === "";
+}
+function mergeImportHunk(file, ours, theirs) {
+  const chosen = new Map(); // binding -> { spec, type, fresh }
+  const units = [];
+  for (const side of [theirs, ours])
+    for (const m of side.matchAll(STMT_RE)) {
+      const [, type, clause, , spec, , bare] = m;
+      if (bare) {
+        if (!units.includes(`import "${bare}";`)) units.push(`import "${bare}";`);
+        continue;
+      }
+      const names = clause.startsWith("{")
+        ? clause
+            .slice(1, -1)
+            .split(",")
+            .map((n) => n.trim())
+            .filter(Boolean)
+        : [clause];
+      for (const n of names) {
+        const key = n.replace(/^type\s+/, "").replace(/^.*\s+as\s+/, "");
+        const prev = chosen.get(key);
+        const f = fresh(file, spec);
+        if (!prev || (!prev.fresh && f))
+          chosen.set(key, { spec, type: Boolean(type), braces: clause.startsWith("{"), n, fresh: f });
+      }
+    }
+  const groups = new Map();
+  for (const v of chosen.values()) {
+    const k = `${v.type}|${v.braces}|${v.spec}`;
+    groups.set(k, [...(groups.get(k) ?? []), v]);
+  }
+  for (const vs of groups.values()) {
+    const { type, braces, spec } = vs[0];
+    const clause = braces ? `{ ${vs.map((v) => v.n).join(", ")} }` : vs[0].n;
+    for (const c of braces ? [clause] : vs.map((v) => v.n))
+      units.push(`import ${type ? "type " : ""}${c} from "${spec}";`);
+  }
+  return `${units.join("\n")}\n`;
+}
+const leftConflicts = [];
+const mergedConflicts = [];
+for (const file of files.filter((f) => CODE.test(f))) {
+  const src = fs.readFileSync(abs(file), "utf8");
+  if (!src.includes("<<<<<<< ")) continue;
+  let left = false;
+  const out = src.replace(HUNK_RE, (m, a, b) => {
+    const ours = a.split(/^\|\|\|\|\|\|\| /m)[0]; // diff3 style: the base section is dropped
+    if (!importsOnly(ours) || !importsOnly(b)) {
+      left = true;
+      return m;
+    }
+    return mergeImportHunk(file, ours, b);
+  });
+  if (left) leftConflicts.push(file);
+  if (out !== src) {
+    mergedConflicts.push(file);
+    if (!dry) fs.writeFileSync(abs(file), out);
+  }
+}
+
 const edits = new Map(); // current path -> new source
 const unresolved = [];
-for (const file of files.filter((f) => CODE.test(f))) {
+for (const file of files.filter((f) => CODE.test(f) && !KEEP.has(f))) {
   const src = fs.readFileSync(abs(file), "utf8");
   const fromFinal = finalOf(file);
   const out = src.replace(SPEC_RE, (m, head, q, spec) => {
@@ -207,7 +280,10 @@ say("moved", moved);
 say("import specifiers rewritten in", rewritten);
 say("paths in text rewritten in", retexted);
 say("CONFLICT", conflicts);
+say("merge conflicts of import blocks resolved in", mergedConflicts);
+say("merge conflicts left for a person (not only imports)", leftConflicts);
 say("unresolved relative specifiers (left as they are)", unresolved);
 say("outside every context (add them to scripts/arch/moves.json)", loose);
-if (!moved.length && !rewritten.length && !retexted.length) console.log("nothing to do");
-if (conflicts.length || loose.length) process.exitCode = 1;
+if (!moved.length && !rewritten.length && !retexted.length && !mergedConflicts.length)
+  console.log("nothing to do");
+if (conflicts.length || loose.length || leftConflicts.length) process.exitCode = 1;
