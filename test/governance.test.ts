@@ -30,7 +30,7 @@ import {
 } from "../db/schema/control";
 import { analyses, calls } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, makeTenant, type TestTenant, waitFor as waitForShared } from "./helpers";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -47,15 +47,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | null | undefined>, ms = 20_000) => waitForShared(probe, ms, 50);
 
 /** Run a job's steps until it ends (or `max` steps); returns the job. */
 async function drive(jobId: string, max = 10_000) {

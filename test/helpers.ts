@@ -179,3 +179,19 @@ export function asRole(t: TestTenant, role: Role): Ctx {
     actor: { type: "user", id: u.id, role, sessionId: "test", agentId: null, email: u.email },
   };
 }
+
+/** Polls `probe` until it returns something truthy (queues and jobs run on their own); fails after `ms`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined>,
+  ms = 30_000,
+  every = 100,
+  why: () => string = () => "timed out",
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(why());
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

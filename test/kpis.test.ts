@@ -4,7 +4,7 @@ import { addDays, dayBounds, dayOf, sweepDirtyKpis } from "../core/insights/kpis
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships, users } from "../db/schema/control";
-import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, loginCookie, makeTenant, type TestTenant, waitFor } from "./helpers";
 
 type Json = Record<string, unknown>;
 type Kpis = {
@@ -14,16 +14,6 @@ type Kpis = {
   topCategories: { id: string; calls: number }[];
   pendingDays: number;
 };
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const TEXTS = [
   "Agent: Bonjour, service client, je vous écoute.\nClient: Ma facture est fausse, on m'a facturé deux fois.\nAgent: Je comprends, je vous rembourse aujourd'hui. Merci de votre patience, bonne journée.",

@@ -8,21 +8,14 @@ import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { makeWav } from "./fixtures";
 import { deepgramFrenchCall } from "./fixtures/providers/deepgram";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, makeTenant, type TestTenant, waitFor as waitForShared } from "./helpers";
 
 type Json = Record<string, unknown>;
 const realFetch = globalThis.fetch;
 afterEach(() => vi.restoreAllMocks());
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | null | undefined>, ms = 20_000) => waitForShared(probe, ms, 100);
+
 const status = async (t: TestTenant, id: string) =>
   (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
 const worker = async () =>
