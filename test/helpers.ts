@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { createApiKey } from "../core/identity/api-keys";
 import { hashPassword } from "../core/identity/password";
 import { provisionDataPlane } from "../core/identity/signup";
+import { newTenant } from "../core/identity/tenants";
 import type { Ctx } from "../core/platform/context";
 import { newId } from "../core/platform/crypto";
 import { ROLES, type Role, SCOPE_NAMES } from "../core/platform/rbac";
@@ -60,32 +61,13 @@ export async function makeTenant(
   const passwordHash = await hashed;
   const now = Date.now();
   const location = opts.location ?? "eu";
-  const tenant: Tenant = {
-    id: newId("ten"),
+  const tenant = newTenant(E, {
     name: `Test ${location} ${now}`,
     location,
-    shard: location === "eu" ? "DATA_EU_1" : "DATA_US_1",
-    processingScope: "in_region",
-    requireMfa: opts.requireMfa ?? false,
-    passwordLoginEnabled: true,
     defaultLocale: "en",
-    redactionPatterns: [],
-    speechProvider: "none",
-    analysisProvider: "builtin",
-    providerKeysEnc: null,
-    retention: {},
-    retentionAcknowledgedAt: null,
-    legalHoldReason: null,
-    legalHoldAt: null,
-    writeLock: null,
-    statsOptOut: false,
-    deletionDueAt: null,
-    disputeWindowDays: 7,
-    timeZone: "Europe/Paris",
-    status: "active",
-    createdAt: now,
-    updatedAt: now,
-  };
+    requireMfa: opts.requireMfa,
+    now,
+  });
   const db = controlDb(E);
   await db.insert(tenants).values(tenant);
   await provisionDataPlane(E, tenant);

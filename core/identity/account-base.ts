@@ -100,18 +100,32 @@ export async function consumeEmailToken(env: Env, token: string, purpose: "verif
   return row;
 }
 
-export function verificationMail(env: Env, user: User, locale: Locale, token: string): OutgoingMail {
+/** The two e-mails that carry a one-time link: their strings and the page the link opens. */
+const TOKEN_MAILS = {
+  verify_email: { subject: "mail.verify.subject", body: "mail.verify.body", path: "/verify-email" },
+  reset_password: { subject: "mail.reset.subject", body: "mail.reset.body", path: "/reset-password" },
+} as const;
+
+/** A one-time-link e-mail (address verification or password reset) to `user`. */
+export function tokenMail(
+  env: Env,
+  user: User,
+  locale: Locale,
+  kind: keyof typeof TOKEN_MAILS,
+  token: string,
+): OutgoingMail {
+  const m = TOKEN_MAILS[kind];
   return {
     to: user.email,
-    kind: "verify_email",
+    kind,
     locale,
-    subject: t(locale, "mail.verify.subject"),
-    text: t(locale, "mail.verify.body", {
-      name: user.firstName,
-      link: link(env, `/verify-email?token=${token}`),
-    }),
+    subject: t(locale, m.subject),
+    text: t(locale, m.body, { name: user.firstName, link: link(env, `${m.path}?token=${token}`) }),
   };
 }
+
+export const verificationMail = (env: Env, user: User, locale: Locale, token: string) =>
+  tokenMail(env, user, locale, "verify_email", token);
 
 export async function sendVerification(env: Env, user: User, locale: Locale) {
   const token = await issueEmailToken(env, user.id, "verify_email", VERIFY_TTL);

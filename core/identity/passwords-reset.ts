@@ -1,4 +1,5 @@
 // Forgotten and changed passwords.
+
 import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { emailTokens, type User, users } from "../../db/schema/control";
@@ -16,6 +17,7 @@ import {
   passwordError,
   RESET_TTL,
   system,
+  tokenMail,
 } from "./account-base";
 import { completeLogin, type LoginResult } from "./login";
 import { hashPassword, verifyPassword } from "./password";
@@ -34,16 +36,7 @@ export async function requestPasswordReset(pctx: PlatformCtx, email: string): Pr
   if (!user || user.disabledAt) return;
   const locale = (user.locale as Locale) ?? "fr";
   const token = await issueEmailToken(env, user.id, "reset_password", RESET_TTL);
-  await sendMail(env, {
-    to: user.email,
-    kind: "reset_password",
-    locale,
-    subject: t(locale, "mail.reset.subject"),
-    text: t(locale, "mail.reset.body", {
-      name: user.firstName,
-      link: link(env, `/reset-password?token=${token}`),
-    }),
-  });
+  await sendMail(env, tokenMail(env, user, locale, "reset_password", token));
 }
 
 export async function resetPassword(pctx: PlatformCtx, token: string, password: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
-import { dataPlane, type Location, shardForNewTenant } from "../../db/resolver";
+import { dataPlane, type Location } from "../../db/resolver";
 import {
   auditLog,
   emailTokens,
@@ -30,6 +30,7 @@ import {
   verificationMail,
 } from "./account-base";
 import { hashPassword } from "./password";
+import { newTenant } from "./tenants";
 
 export const signUpSchema = z.object({
   email: emailSchema,
@@ -79,32 +80,7 @@ export async function signUp(
   }
   const now = Date.now();
   const location = input.location as Location;
-  const tenant: Tenant = {
-    id: newId("ten"),
-    name: input.company,
-    location,
-    shard: shardForNewTenant(env, location),
-    processingScope: "in_region",
-    requireMfa: false,
-    passwordLoginEnabled: true,
-    defaultLocale: input.locale,
-    redactionPatterns: [],
-    speechProvider: "none",
-    analysisProvider: "builtin",
-    providerKeysEnc: null,
-    retention: {},
-    retentionAcknowledgedAt: null,
-    legalHoldReason: null,
-    legalHoldAt: null,
-    writeLock: null,
-    statsOptOut: false,
-    deletionDueAt: null,
-    disputeWindowDays: 7,
-    timeZone: "Europe/Paris",
-    status: "active",
-    createdAt: now,
-    updatedAt: now,
-  };
+  const tenant = newTenant(env, { name: input.company, location, defaultLocale: input.locale, now });
   const user: User = {
     id: newId("usr"),
     email: input.email,

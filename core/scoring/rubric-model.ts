@@ -78,6 +78,9 @@ export const sectionSchema = z.object({
   criteria: z.array(criterionSchema).min(1).max(100),
 });
 
+/** The reason a custom issue carries when two criteria share an id (pages map it, not the English text). */
+export const DUPLICATE_CRITERION_ID = "duplicate_criterion_id";
+
 export const rubricVersionSchema = z
   .object({
     language: z.enum(["fr", "en"]),
@@ -96,7 +99,12 @@ export const rubricVersionSchema = z
     const seen = new Set<string>();
     for (const c of all) {
       if (seen.has(c.id))
-        ctx.addIssue({ code: "custom", path: ["sections"], message: `criterion id ${c.id} is used twice` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["sections"],
+          message: `criterion id ${c.id} is used twice`,
+          params: { reason: DUPLICATE_CRITERION_ID, id: c.id },
+        });
       seen.add(c.id);
     }
   });

@@ -17,6 +17,7 @@ import {
 import {
   type Criterion,
   type CriterionCheck,
+  DUPLICATE_CRITERION_ID,
   type RubricVersionContent,
   rubricVersionSchema,
 } from "../../../core/scoring/rubric-model";
@@ -327,8 +328,8 @@ function validDraft(c: PortalContext, d: Draft): RubricVersionContent {
   const r = rubricVersionSchema.safeParse(draftContent(d));
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const dup = /criterion id (\S+) is used twice/.exec(issue.message);
-  if (dup) throw invalidWith("portal.rubric.error.duplicate_id", "/sections", { id: dup[1] });
+  if (issue.code === "custom" && issue.params?.reason === DUPLICATE_CRITERION_ID)
+    throw invalidWith("portal.rubric.error.duplicate_id", "/sections", { id: String(issue.params.id) });
   const key: MessageKey =
     issue.path.at(-1) === "id"
       ? "portal.rubric.error.slug"
