@@ -80,14 +80,21 @@ export async function deleteAccount(ctx: Ctx, password: string): Promise<void> {
         params: { tenant: m.name },
       });
   }
-  await db.batch([
-    db.delete(memberships).where(eq(memberships.userId, user.id)),
-    db.delete(sessions).where(and(eq(sessions.realm, "user"), eq(sessions.subjectId, user.id))),
-    db.delete(emailTokens).where(eq(emailTokens.userId, user.id)),
-    db
-      .delete(recoveryCodes)
-      .where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
-    db.delete(users).where(eq(users.id, user.id)),
-  ]);
+  await db.batch(accountDeletion(db, user.id));
   await auditCtx(ctx, "user.deleted", "user", user.id);
+}
+
+/**
+ * The statements that delete a person's account: memberships, sessions, tokens, recovery codes and
+ * the user row (one batch; audit and connection logs keep the bare id). Self-service deletion and an
+ * erasure request both use it.
+ */
+export function accountDeletion(db: ReturnType<typeof controlDb>, userId: string) {
+  return [
+    db.delete(memberships).where(eq(memberships.userId, userId)),
+    db.delete(sessions).where(and(eq(sessions.realm, "user"), eq(sessions.subjectId, userId))),
+    db.delete(emailTokens).where(eq(emailTokens.userId, userId)),
+    db.delete(recoveryCodes).where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, userId))),
+    db.delete(users).where(eq(users.id, userId)),
+  ] as const;
 }
