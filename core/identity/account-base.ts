@@ -140,3 +140,25 @@ export async function purgeEmailTokens(env: Env, now = Date.now()): Promise<void
     .delete(emailTokens)
     .where(lt(emailTokens.expiresAt, now - 86_400_000));
 }
+
+/** A new user row: what the flow knows, every other field at its default (no phone, no TOTP, enabled). */
+export function newUser(
+  fields: Pick<User, "email" | "emailVerifiedAt" | "passwordHash" | "firstName" | "lastName"> &
+    Partial<Pick<User, "phone" | "company" | "jobTitle" | "locale">>,
+  now = Date.now(),
+): User {
+  return {
+    id: newId("usr"),
+    phone: null,
+    company: null,
+    jobTitle: null,
+    locale: null,
+    totpSecretEnc: null,
+    totpEnabledAt: null,
+    totpLastStep: null,
+    disabledAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}

@@ -10,7 +10,7 @@ import { ApiError, notFound } from "../platform/errors";
 import { type Locale, t } from "../platform/i18n";
 import { sendMail } from "../platform/mail";
 import { assignableRoles } from "../platform/rbac";
-import { emailSchema, INVITE_TTL, link, nameField, passwordError } from "./account-base";
+import { emailSchema, INVITE_TTL, link, nameField, newUser, passwordError } from "./account-base";
 import { completeLogin, invalidCredentials, type LoginResult } from "./login";
 import { actorRole } from "./members";
 import { hashPassword, verifyPassword } from "./password";
@@ -152,24 +152,16 @@ export async function acceptInvitation(
       });
     const pwErr = passwordError(input.password, [invitation.email]);
     if (pwErr) throw pwErr;
-    user = {
-      id: newId("usr"),
-      email: invitation.email,
-      emailVerifiedAt: now,
-      passwordHash: await hashPassword(input.password),
-      firstName: input.firstName,
-      lastName: input.lastName,
-      phone: null,
-      company: null,
-      jobTitle: null,
-      locale: null,
-      totpSecretEnc: null,
-      totpEnabledAt: null,
-      totpLastStep: null,
-      disabledAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    user = newUser(
+      {
+        email: invitation.email,
+        emailVerifiedAt: now,
+        passwordHash: await hashPassword(input.password),
+        firstName: input.firstName,
+        lastName: input.lastName,
+      },
+      now,
+    );
     await db.insert(users).values(user);
   }
   const [claimed] = await db

@@ -9,7 +9,6 @@ import {
   memberships,
   type Tenant,
   tenants,
-  type User,
   users,
 } from "../../db/schema/control";
 import { tenantMeta } from "../../db/schema/data";
@@ -24,6 +23,7 @@ import {
   emailTokenRow,
   link,
   nameField,
+  newUser,
   passwordError,
   system,
   VERIFY_TTL,
@@ -81,24 +81,20 @@ export async function signUp(
   const now = Date.now();
   const location = input.location as Location;
   const tenant = newTenant(env, { name: input.company, location, defaultLocale: input.locale, now });
-  const user: User = {
-    id: newId("usr"),
-    email: input.email,
-    emailVerifiedAt: null,
-    passwordHash,
-    firstName: input.firstName,
-    lastName: input.lastName,
-    phone: input.phone || null,
-    company: input.company,
-    jobTitle: input.jobTitle || null,
-    locale: input.locale,
-    totpSecretEnc: null,
-    totpEnabledAt: null,
-    totpLastStep: null,
-    disabledAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const user = newUser(
+    {
+      email: input.email,
+      emailVerifiedAt: null,
+      passwordHash,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      phone: input.phone || null,
+      company: input.company,
+      jobTitle: input.jobTitle || null,
+      locale: input.locale,
+    },
+    now,
+  );
   const verify = await emailTokenRow(user.id, "verify_email", VERIFY_TTL);
   const mail = outboxInsert(env, verificationMail(env, user, input.locale, verify.token));
   const created = await newChainEntry({
