@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
-import { ApiError } from "../core/errors";
-import { t } from "../core/i18n";
+import { ApiError } from "../core/platform/errors";
+import { t } from "../core/platform/i18n";
 import { buildApi } from "./api";
 import { logInternal, problem, toApiError } from "./errors";
 import { access, localeMiddleware } from "./middleware/access";
@@ -11,13 +11,13 @@ import { securityHeaders } from "./middleware/security";
 import { registerOps } from "./ops";
 import { registerPortal } from "./portal";
 import { registerAuthPages } from "./portal/auth-pages";
-import { messageFor } from "./portal/forms";
 import { registerHome } from "./portal/home";
-import { page } from "./portal/layout";
 import { registerSsoPages } from "./portal/sso-pages";
 import { registerPublic } from "./public";
 import { renderDocs } from "./public/docs";
 import type { AppEnv } from "./types";
+import { messageFor } from "./ui/forms";
+import { page } from "./ui/layout";
 
 const isApiPath = (path: string) => path.startsWith("/api/") || path === "/healthz";
 const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;

@@ -1,7 +1,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, type ErrorCode, errorCodes, fromZod, normalizeError, problemType } from "../core/errors";
+import {
+  ApiError,
+  type ErrorCode,
+  errorCodes,
+  fromZod,
+  normalizeError,
+  problemType,
+} from "../core/platform/errors";
 import type { AppEnv } from "./types";
 
 /** Normalise anything thrown into an ApiError; unknown errors become `internal` (logged). */

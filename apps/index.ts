@@ -1,5 +1,5 @@
-import { RateLimiter } from "../core/auth/rate-limiter";
-import { validateEnv } from "../core/env";
+import { RateLimiter } from "../core/identity/rate-limiter";
+import { validateEnv } from "../core/ops/env";
 import { handleQueue, type QueueMessage } from "../workers/queue";
 import { handleScheduled } from "../workers/scheduled";
 import { buildApp } from "./app";

@@ -1,6 +1,6 @@
 import type { SecureHeadersVariables } from "hono/secure-headers";
-import type { Ctx } from "../core/context";
-import type { Locale } from "../core/i18n";
+import type { Ctx } from "../core/platform/context";
+import type { Locale } from "../core/platform/i18n";
 
 export interface OperatorPrincipal {
   id: string;

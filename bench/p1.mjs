@@ -23,7 +23,7 @@ async function loadEngine() {
   await build({
     stdin: {
       contents:
-        'export { analyze } from "./core/engine/index.ts"; export { TEMPLATES } from "./core/rubrics/templates.ts";',
+        'export { analyze } from "./core/scoring/engine/index.ts"; export { TEMPLATES } from "./core/scoring/templates.ts";',
       resolveDir: root,
       loader: "ts",
     },

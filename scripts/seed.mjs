@@ -39,7 +39,7 @@ export const ALL_SCOPES = [
   "admin",
 ];
 
-/** Same parameters as core/auth/password.ts (PBKDF2_ITERATIONS). */
+/** Same parameters as core/identity/password.ts (PBKDF2_ITERATIONS). */
 const PBKDF2_ITERATIONS = 600_000;
 
 /**
@@ -184,7 +184,7 @@ export const SYNTH_TENANTS = [
 
 const ROLES = ["owner", "admin", "supervisor", "agent", "viewer"];
 
-// The published keys must look like real ones (core/apikeys.ts) and be told apart by their prefix.
+// The published keys must look like real ones (core/identity/api-keys.ts) and be told apart by their prefix.
 {
   const prefixes = new Set();
   for (const t of [...DEMO_TENANTS, ...SYNTH_TENANTS]) {
@@ -227,7 +227,7 @@ This text is loaded by the local demo seed (scripts/seed.mjs). It has no legal v
 };
 
 // ---------------------------------------------------------------------------------------------
-// Crypto, byte-compatible with core/crypto.ts and core/auth/password.ts
+// Crypto, byte-compatible with core/platform/crypto.ts and core/identity/password.ts
 
 /** `pbkdf2-sha256$600000$<salt b64>$<hash b64>`, password NFKC-normalised, 16-byte salt, 32-byte hash. */
 export async function hashPassword(password, iterations = PBKDF2_ITERATIONS) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Trains the built-in engine's small learned models and writes core/engine/model-data.ts:
+// Trains the built-in engine's small learned models and writes core/scoring/engine/model-data.ts:
 //   node scripts/train-engine.mjs [--corpus ../shared/corpus-dev] [--banking77 ../shared/datasets/banking77]
 // Data: corpus-dev WITHOUT its check split, Banking77's training split (PolyAI, Casanueva et al.
 // 2020, github PolyAI-LDN/task-specific-datasets, CC BY 4.0). Never tenant data. Deterministic:
@@ -81,7 +81,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = ${JSON.stringify({ version, inputs, models, calibration }, null, 1)};
 `;
-writeFileSync(path.join(root, "core/engine/model-data.ts"), file);
+writeFileSync(path.join(root, "core/scoring/engine/model-data.ts"), file);
 process.stdout.write(
-  `core/engine/model-data.ts: version ${version}, ${(file.length / 1024).toFixed(1)} KiB, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  `core/scoring/engine/model-data.ts: version ${version}, ${(file.length / 1024).toFixed(1)} KiB, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
 );

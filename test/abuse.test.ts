@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { KEY_FAILURE_LIMIT } from "../core/abuse";
 import { createCall } from "../core/calls/service";
-import { requestContractEnd } from "../core/contract-end";
+import { requestContractEnd } from "../core/governance/contract-end";
+import { KEY_FAILURE_LIMIT } from "../core/identity/abuse";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { jobs, mailOutbox, securityAlerts } from "../db/schema/control";

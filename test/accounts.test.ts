@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { signUp } from "../core/accounts";
-import type { PlatformCtx } from "../core/context";
+import { changeMemberRole, removeMember } from "../core/identity/members";
+import { deleteAccount } from "../core/identity/profile";
+import { signUp } from "../core/identity/signup";
+import type { PlatformCtx } from "../core/platform/context";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
@@ -324,7 +326,6 @@ describe("account lifecycle (A1)", () => {
       json: { role: "admin" },
     });
     expect(viaKey.status).toBe(403);
-    const { changeMemberRole, removeMember } = await import("../core/accounts");
     await expect(changeMemberRole(t.ctx, t.users.owner.membershipId, "admin")).rejects.toMatchObject({
       status: 409,
     });
@@ -343,7 +344,6 @@ describe("account lifecycle (A1)", () => {
   it("an admin cannot make owners nor touch an owner", async () => {
     const t = await makeTenant();
     const adminCookie = await loginCookie(t.users.admin.email);
-    const { changeMemberRole } = await import("../core/accounts");
     const adminCtx = asRole(t, "admin");
     await expect(changeMemberRole(adminCtx, t.users.viewer.membershipId, "owner")).rejects.toMatchObject({
       status: 403,
@@ -356,7 +356,6 @@ describe("account lifecycle (A1)", () => {
 
   it("account deletion removes the person's data; the sole owner must hand over first", async () => {
     const t = await makeTenant();
-    const { deleteAccount } = await import("../core/accounts");
     const ownerCtx = t.ctx;
     await expect(deleteAccount(ownerCtx, PASSWORD)).rejects.toMatchObject({ status: 409 });
     const cookie = await loginCookie(t.users.agent.email);

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../core/crypto";
+import { limiter } from "../core/identity/rate-limiter";
+import { sha256Hex } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { apiKeys, connectionLog } from "../db/schema/control";
 import { call, E, makeTenant } from "./helpers";
@@ -107,7 +108,6 @@ describe("API keys (A6)", () => {
     const remaining = Number(first.headers.get("ratelimit-remaining"));
     expect(remaining).toBeLessThan(600);
     // Spend the rest of the window through the limiter itself (one DO per key), then ask once more.
-    const { limiter } = await import("../core/auth/rate-limiter");
     const stub = limiter(E, `api:${t.keyId}`);
     let last = await stub.hit(600, 60_000);
     while (last.allowed) last = await stub.hit(600, 60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytesReader, MIN_AUDIO_S, probeStored, type RangeReader, sniffAudio } from "../core/audio";
+import { bytesReader, MIN_AUDIO_S, probeStored, type RangeReader, sniffAudio } from "../core/content/audio";
 import { makeWav } from "./fixtures";
 import ffprobe from "./fixtures/audio/durations.json";
 import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

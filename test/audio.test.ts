@@ -9,7 +9,7 @@ import {
   SNIFF_BYTES,
   sniffAudio,
   sniffStream,
-} from "../core/audio";
+} from "../core/content/audio";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures, built byte by byte from the format specifications (no binary files in the repo).

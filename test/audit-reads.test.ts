@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { flushReads, recordRead } from "../core/audit-reads";
 import { createCall } from "../core/calls/service";
+import { flushReads, recordRead } from "../core/platform/audit-reads";
 import { handleScheduled } from "../workers/scheduled";
 import { makeWav } from "./fixtures";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

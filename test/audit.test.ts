@@ -13,9 +13,9 @@ import {
   verifyAuditChain,
   writeDayHeads,
   ZERO_HASH,
-} from "../core/audit";
-import type { Actor, Ctx, PlatformCtx } from "../core/context";
-import { newId } from "../core/crypto";
+} from "../core/platform/audit";
+import type { Actor, Ctx, PlatformCtx } from "../core/platform/context";
+import { newId } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { auditLog, type Tenant } from "../db/schema/control";
 

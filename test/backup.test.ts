@@ -2,14 +2,19 @@ import { and, eq } from "drizzle-orm";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../workers/job-handlers";
-import { writeSignedBackup } from "../core/backup-archive";
-import { RESTORE_LIMITS, restoreStep, TABLE_RULES } from "../core/backup-restore";
 import { phoneHash } from "../core/calls/phone";
-import { decryptString, sha256Hex } from "../core/crypto";
-import type { ZipEntry } from "../core/exports/zip";
-import { crc32Update, readZipDirectory, verifyZipEntries, verifyZipEntry } from "../core/exports/zip-read";
-import { getJob, runJobStep } from "../core/jobs";
-import { tenantTables } from "../core/location-migration";
+import { writeSignedBackup } from "../core/governance/backup-archive";
+import { RESTORE_LIMITS, restoreStep, TABLE_RULES } from "../core/governance/backup-restore";
+import { tenantTables } from "../core/governance/location-migration";
+import { decryptString, sha256Hex } from "../core/platform/crypto";
+import type { ZipEntry } from "../core/platform/exports/zip";
+import {
+  crc32Update,
+  readZipDirectory,
+  verifyZipEntries,
+  verifyZipEntry,
+} from "../core/platform/exports/zip-read";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {

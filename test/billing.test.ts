@@ -1,23 +1,18 @@
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../workers/job-handlers";
 import { buildApp } from "../apps/app";
-import {
-  assignPlan,
-  calendarPeriod,
-  currentPeriod,
-  quotaState,
-  resumeQuotaHeld,
-} from "../core/billing/account";
+import { assignPlan, calendarPeriod, currentPeriod, quotaState } from "../core/billing/account";
 import { billedMinutes, sendMeterEvent } from "../core/billing/metering";
 import { invoiceUpdateApplies } from "../core/billing/webhooks";
+import { resumeQuotaHeld } from "../core/calls/holds";
+import { analyzeStep, type PipelineMessage } from "../core/calls/pipeline";
 import { createCall, reprocessCall } from "../core/calls/service";
-import type { JobMessage } from "../core/jobs";
-import { getJob, runJobStep } from "../core/jobs";
-import { analyzeStep, type PipelineMessage } from "../core/pipeline";
-import { startRetentionRun } from "../core/retention-purge";
+import { startRetentionRun } from "../core/governance/retention-purge";
+import type { JobMessage } from "../core/platform/jobs";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {
@@ -28,6 +23,7 @@ import {
   usageRecords,
 } from "../db/schema/control";
 import { calls } from "../db/schema/data";
+import { handleQueue } from "../workers/queue";
 import stripeGateway from "../workers/stripe";
 import * as S from "./fixtures/stripe";
 import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
@@ -921,7 +917,17 @@ describe("quota (G3)", () => {
     expect((await account(t))?.quotaHeldAt).toBeTypeOf("number");
 
     // An operator moves the tenant to a bigger plan: the held call with a transcript resumes.
+    // The plan change asks for a resume (billing never starts the pipeline itself); the jobs
+    // queue's consumer resumes the calls.
     await assignPlan(E, t.tenant.id, "starter", "op_test");
+    const resume = jobsSent.filter((m) => m.type === "billing.resume");
+    expect(resume).toEqual([{ type: "billing.resume", tenantId: t.tenant.id }]);
+    const batch = createMessageBatch("ccr-jobs", [
+      { id: "r1", timestamp: new Date(), attempts: 1, body: resume[0] },
+    ]);
+    const ctx = createExecutionContext();
+    await handleQueue(batch as never, E, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["r1"]);
     expect(analyzeSent.map((m) => m.callId)).toEqual([body.id]);
     const dp = dataPlane(E, t.tenant);
     const resumed = await dp.db.query.calls.findFirst({ where: eq(calls.id, body.id as string) });

@@ -1,7 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../core/crypto";
+import appWorker from "../apps/index";
+import { getCall, listCalls } from "../core/calls/service";
+import { sha256Hex } from "../core/platform/crypto";
 import { makeWav } from "./fixtures";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 
@@ -260,7 +262,6 @@ describe("search and list (B6)", () => {
     const t = await makeTenant();
     const mine = (await (await post(t, { agent: { externalId: "ME" } })).json()) as CallJson;
     const theirs = (await (await post(t, { agent: { externalId: "COLLEAGUE" } })).json()) as CallJson;
-    const { listCalls, getCall } = await import("../core/calls/service");
     const agentCtx = asRole(t, "agent");
     if (agentCtx.actor.type === "user") agentCtx.actor.agentId = mine.agentId as string;
     expect((await listCalls(agentCtx, {})).data.map((c) => c.id)).toEqual([mine.id]);
@@ -460,7 +461,7 @@ describe("recordings (B1, B5)", () => {
     expect(done.status).toBe(200);
     const dc = (await done.json()) as { recording: { status: string; size: number; durationS: number } };
     expect(dc.recording).toMatchObject({ status: "verifying", size: wav.length, durationS: 400 });
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
     };
     const batch = createMessageBatch("ccr-jobs", [

@@ -2,11 +2,11 @@ import { eq } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../workers/job-handlers";
-import { getBreach } from "../core/breaches";
-import { newId } from "../core/crypto";
-import { getJob, runJobStep } from "../core/jobs";
-import { keepDeadLetter } from "../core/ops-health";
-import { addAttachment, createTicket, grantSupportAccess, supportListCalls } from "../core/support";
+import { getBreach } from "../core/ops/breaches";
+import { keepDeadLetter } from "../core/ops/health";
+import { addAttachment, createTicket, grantSupportAccess, supportListCalls } from "../core/ops/support";
+import { newId } from "../core/platform/crypto";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, csvDocument } from "../core/exports/csv";
-import { type Report, reportCsv } from "../core/reports";
+import { type Report, reportCsv } from "../core/insights/reports";
+import { csvCell, csvDocument } from "../core/platform/exports/csv";
 
 describe("the one CSV cell rule (I7)", () => {
   it("defuses every text a spreadsheet would run as a formula, signs and digits included", () => {
@@ -41,14 +41,14 @@ describe("the one CSV cell rule (I7)", () => {
     expect(lines[1]).toMatch(/^'-1\+1,'\+Sud,3,,-1,/);
   });
 
-  it("no module but core/exports/csv.ts quotes CSV, and every module writing a .csv file uses it", () => {
+  it("no module but core/platform/exports/csv.ts quotes CSV, and every module writing a .csv file uses it", () => {
     const sources = import.meta.glob(["../apps/**/*.{ts,tsx}", "../core/**/*.ts", "../workers/**/*.ts"], {
       query: "?raw",
       import: "default",
       eager: true,
     }) as Record<string, string>;
     expect(Object.keys(sources).length).toBeGreaterThan(20);
-    const own = (p: string) => p.endsWith("core/exports/csv.ts") || p.endsWith(".test.ts");
+    const own = (p: string) => p.endsWith("core/platform/exports/csv.ts") || p.endsWith(".test.ts");
     const quoting = Object.entries(sources)
       // Doubling quotes is also how FTS5 phrases are quoted: only CSV-minded modules count.
       .filter(([p, src]) => !own(p) && /csv/i.test(src) && /replace(All)?\([^)]*'""'/.test(src))

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { computeScore } from "../core/engine";
-import { tokenize } from "../core/engine/text";
-import type { AnalysisResult } from "../core/engine/types";
-import type { Criterion } from "../core/rubrics/model";
-import { TEMPLATES } from "../core/rubrics/templates";
+import { computeScore } from "../core/scoring/engine";
+import { tokenize } from "../core/scoring/engine/text";
+import type { AnalysisResult } from "../core/scoring/engine/types";
+import type { Criterion } from "../core/scoring/rubric-model";
+import { TEMPLATES } from "../core/scoring/templates";
 import { criterion, rubricOf, run, segs, turns } from "./corpus/build";
 
 /**

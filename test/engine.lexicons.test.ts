@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnalysisResult } from "../core/engine/types";
+import type { AnalysisResult } from "../core/scoring/engine/types";
 import { run, segs, turns } from "./corpus/build";
 
 /** A short call: an agent opening, the customer's line(s), an agent answer. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { analyze } from "../core/engine";
-import { tokenize } from "../core/engine/text";
-import { rubricVersionSchema } from "../core/rubrics/model";
-import { TEMPLATES, templateById } from "../core/rubrics/templates";
+import { analyze } from "../core/scoring/engine";
+import { tokenize } from "../core/scoring/engine/text";
+import { rubricVersionSchema } from "../core/scoring/rubric-model";
+import { TEMPLATES, templateById } from "../core/scoring/templates";
 import { CORPUS, runCall } from "./corpus/check";
 import { transcriptOf } from "./corpus/types";
 

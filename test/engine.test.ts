@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { analyze, computeMetrics, computeScore } from "../core/engine";
-import { tokenize } from "../core/engine/text";
-import type { Criterion } from "../core/rubrics/model";
+import { analyze, computeMetrics, computeScore } from "../core/scoring/engine";
+import { tokenize } from "../core/scoring/engine/text";
+import type { Criterion } from "../core/scoring/rubric-model";
 import { criterion, rubricOf, run, segs, turns } from "./corpus/build";
 
 const words = (s: string) => tokenize(s).t.join(" ");

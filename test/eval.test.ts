@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnalysisResult, CriterionResult, Irritant } from "../core/engine/types";
+import type { AnalysisResult, CriterionResult, Irritant } from "../core/scoring/engine/types";
 import { inCheckSplit, type LabelledCall } from "../scripts/eval/corpus";
 import { formatReport } from "../scripts/eval/report";
 import { mappedAnswer } from "../scripts/eval/rubric";

@@ -2,15 +2,19 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import "../workers/job-handlers";
-import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/jobs";
-import { startRetentionRun } from "../core/retention-purge";
+import appWorker from "../apps/index";
+import { transcribeStep } from "../core/calls/pipeline";
+import { startRetentionRun } from "../core/governance/retention-purge";
 import {
   addAttachment,
   createTicket,
   grantSupportAccess,
   setTicketStatusByTenant,
   supportListCalls,
-} from "../core/support";
+} from "../core/ops/support";
+import { getJob, type JobMessage, resumeStalledJobs, runJobStep } from "../core/platform/jobs";
+import { decideProcessing } from "../core/policy/processing";
+import { addSubprocessor, objectToSubprocessor, resolveObjection } from "../core/privacy/subprocessors";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {
@@ -27,7 +31,7 @@ import {
 } from "../db/schema/control";
 import { analyses, calls } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, E, loginCookie, makeTenant, type TestTenant, waitFor as waitForShared } from "./helpers";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -44,15 +48,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | null | undefined>, ms = 20_000) => waitForShared(probe, ms, 50);
 
 /** Run a job's steps until it ends (or `max` steps); returns the job. */
 async function drive(jobId: string, max = 10_000) {
@@ -401,7 +397,7 @@ describe("retention purge (F1)", () => {
   it("the daily cron only starts one run per tenant and day; nothing is deleted by the cron itself", async () => {
     const t = await makeTenant();
     const old = await createCall(t, Date.now() - 400 * DAY, "Agent: Hi.\nCustomer: hello.", "C-1");
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
     };
     for (let i = 0; i < 2; i++) {
@@ -617,9 +613,6 @@ describe("data location move (F2)", () => {
 
 describe("sub-processor objections in the pipeline (F5)", () => {
   it("a provider the tenant objected to receives nothing until an operator resolves it; then the call resumes", async () => {
-    const { addSubprocessor, objectToSubprocessor, resolveObjection } = await import("../core/subprocessors");
-    const { transcribeStep } = await import("../core/pipeline");
-    const { decideProcessing } = await import("../core/policy");
     const t = await makeTenant();
     await controlDb(E)
       .update(tenants)

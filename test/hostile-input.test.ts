@@ -1,7 +1,7 @@
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApiKey } from "../core/apikeys";
-import { SCOPE_NAMES } from "../core/rbac";
+import { createApiKey } from "../core/identity/api-keys";
+import { SCOPE_NAMES } from "../core/platform/rbac";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 

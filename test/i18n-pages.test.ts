@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../apps/app";
 import { ruleOf } from "../apps/middleware/access";
-import { en } from "../core/i18n/en";
+import { en } from "../core/platform/i18n/en";
 import { controlDb } from "../db/client";
 import { users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant } from "./helpers";

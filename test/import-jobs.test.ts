@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { purgeOldImports } from "../core/calls/import-job";
-import { getJob, runJobStep } from "../core/jobs";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { users } from "../db/schema/control";
 import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

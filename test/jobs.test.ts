@@ -7,9 +7,10 @@ import {
 } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { appendAudit, headKey, tenantChain } from "../core/audit";
-import { newId } from "../core/crypto";
-import { BREVO_URL, sendMail } from "../core/mail";
+import appWorker from "../apps/index";
+import { appendAudit, headKey, tenantChain } from "../core/platform/audit";
+import { newId } from "../core/platform/crypto";
+import { BREVO_URL, sendMail } from "../core/platform/mail";
 import { controlDb } from "../db/client";
 import { mailOutbox, sessions } from "../db/schema/control";
 import { retryDelaySeconds } from "../workers/queue";
@@ -19,7 +20,7 @@ type Handler = {
   queue(b: MessageBatch, e: Env, c: ExecutionContext): Promise<void>;
   scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
 };
-const worker = async () => (await import("../apps/index")).default as unknown as Handler;
+const worker = async () => appWorker as unknown as Handler;
 
 afterEach(() => vi.restoreAllMocks());
 

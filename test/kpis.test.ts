@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { addDays, dayBounds, dayOf } from "../core/kpis";
+import { describe, expect, it, vi } from "vitest";
+import { addDays, dayBounds, dayOf, sweepDirtyKpis } from "../core/insights/kpis";
 import { controlDb } from "../db/client";
+import { dataPlane } from "../db/resolver";
 import { memberships, users } from "../db/schema/control";
-import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, loginCookie, makeTenant, type TestTenant, waitFor } from "./helpers";
 
 type Json = Record<string, unknown>;
 type Kpis = {
@@ -13,16 +14,6 @@ type Kpis = {
   topCategories: { id: string; calls: number }[];
   pendingDays: number;
 };
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const TEXTS = [
   "Agent: Bonjour, service client, je vous écoute.\nClient: Ma facture est fausse, on m'a facturé deux fois.\nAgent: Je comprends, je vous rembourse aujourd'hui. Merci de votre patience, bonne journée.",
@@ -148,9 +139,6 @@ describe("daily rollups and KPIs (D1, P5)", () => {
   }, 60_000);
 
   it("the 10-minute sweep asks for a rebuild of days left dirty (a lost message, a migration)", async () => {
-    const { sweepDirtyKpis } = await import("../core/kpis");
-    const { dataPlane } = await import("../db/resolver");
-    const { vi } = await import("vitest");
     const t = await makeTenant();
     await dataPlane(t.ctx.env, t.tenant)
       .d1.prepare("insert into kpi_dirty (tenant_id, day, marked_at) values (?, '2026-01-05', 0)")

@@ -1,48 +1,17 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createApiKey } from "../core/apikeys";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId } from "../core/crypto";
-import { acceptPolicy, pendingPolicyFor, publishPolicyVersion } from "../core/policies";
-import { addSubprocessor, effectiveSubprocessors, objectToSubprocessor } from "../core/subprocessors";
+import { createApiKey } from "../core/identity/api-keys";
+import { acceptPolicy, pendingPolicyFor, publishPolicyVersion } from "../core/privacy/policy-versions";
+import { addSubprocessor, effectiveSubprocessors, objectToSubprocessor } from "../core/privacy/subprocessors";
 import { controlDb } from "../db/client";
-import { operators, policyAcceptances, policyVersions, tenants } from "../db/schema/control";
-import { asRole, call, E, lastMailTo, loginCookie, makeTenant, PASSWORD, type TestTenant } from "./helpers";
+import { policyAcceptances, policyVersions, tenants } from "../db/schema/control";
+import { asRole, call, E, lastMailTo, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { operatorCookie } from "./ops-helpers";
 
 const DAY = 86_400_000;
 const en = { "accept-language": "en" };
 const fr = { "accept-language": "fr" };
 const location = (r: Response) => r.headers.get("location") ?? "";
-
-async function operatorCookie(): Promise<{ id: string; cookie: string }> {
-  const id = newId("op");
-  const secret = newTotpSecret();
-  const email = `ops.${id}@ccr.test`;
-  await controlDb(E)
-    .insert(operators)
-    .values({
-      id,
-      email,
-      name: "Olive Operator",
-      passwordHash: await hashPassword(PASSWORD),
-      totpSecretEnc: await encryptString(E.ENCRYPTION_KEY, secret, `operator:${id}`),
-      totpLastStep: null,
-      disabledAt: null,
-      createdAt: Date.now(),
-    });
-  const r = await call("/ops/login", {
-    method: "POST",
-    form: { email, password: PASSWORD, code: totpCode(secret) },
-    headers: { "cf-connecting-ip": `192.0.2.${1 + Math.floor(Math.random() * 250)}` },
-  });
-  expect(r.status).toBe(303);
-  const cookie = r.headers
-    .getSetCookie()
-    .find((s) => s.startsWith("__Host-ccr_ops="))
-    ?.split(";")[0];
-  return { id, cookie: cookie! };
-}
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 

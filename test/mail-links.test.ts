@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { LOCALES, type MessageKey, t } from "../core/i18n";
-import { en } from "../core/i18n/en";
-import { mailLinks, sendMail } from "../core/mail";
+import { LOCALES, type MessageKey, t } from "../core/platform/i18n";
+import { en } from "../core/platform/i18n/en";
+import { mailLinks, sendMail } from "../core/platform/mail";
 import { controlDb } from "../db/client";
 import { mailOutbox } from "../db/schema/control";
 import { E } from "./helpers";

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../apps/app";
-import { sameOriginPath } from "../apps/portal/forms";
+import { sameOriginPath } from "../apps/ui/forms";
 import { BASE, call, E, makeTenant, PASSWORD } from "./helpers";
 
 /**

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { JobFailure, registerJobHandler, runJobStep, startJob } from "../core/jobs";
+import { JobFailure, registerJobHandler, runJobStep, startJob } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { mailOutbox, memberships, notices, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

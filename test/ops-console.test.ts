@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordAnalysedMinutes } from "../core/billing/metering";
-import { startJob } from "../core/jobs";
+import { startJob } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { deadLetters } from "../db/schema/control";
 import { handleQueue, type QueueMessage } from "../workers/queue";

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId } from "../core/crypto";
+import { hashPassword } from "../core/identity/password";
+import { newTotpSecret, totpCode } from "../core/identity/totp";
+import { encryptString, newId } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { operators } from "../db/schema/control";
 import { call, E, PASSWORD } from "./helpers";
@@ -9,6 +9,7 @@ import { call, E, PASSWORD } from "./helpers";
 /** A fresh operator signed in through /ops/login (password + TOTP); returns its id and cookie. */
 export async function operatorCookie(
   name = "Olive Operator",
+  headers: Record<string, string> = {},
 ): Promise<{ id: string; cookie: string; email: string }> {
   const id = newId("op");
   const secret = newTotpSecret();
@@ -28,7 +29,7 @@ export async function operatorCookie(
   const r = await call("/ops/login", {
     method: "POST",
     form: { email, password: PASSWORD, code: totpCode(secret) },
-    headers: { "cf-connecting-ip": `192.0.2.${1 + Math.floor(Math.random() * 250)}` },
+    headers: { "cf-connecting-ip": `192.0.2.${1 + Math.floor(Math.random() * 250)}`, ...headers },
   });
   expect(r.status).toBe(303);
   const cookie = r.headers

@@ -1,9 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { exportAudit, PLATFORM_CHAIN } from "../core/audit";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, TOTP_PERIOD, totpCode } from "../core/auth/totp";
-import { encryptString, newId } from "../core/crypto";
+import { hashPassword } from "../core/identity/password";
+import { newTotpSecret, TOTP_PERIOD, totpCode } from "../core/identity/totp";
+import { exportAudit, PLATFORM_CHAIN } from "../core/platform/audit";
+import { encryptString, newId } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { auditLog, operators } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";

@@ -11,9 +11,9 @@ const ALLOWED: Record<string, { sites: number; why: string }> = {
   "core/platform/outbound.ts": { sites: 1, why: "the guard itself" },
   "core/providers/http.ts": {
     sites: 1,
-    why: "speech and LLM providers at the fixed endpoints decideProcessing picks (core/policy.ts)",
+    why: "speech and LLM providers at the fixed endpoints decideProcessing picks (core/policy/processing.ts)",
   },
-  "core/mail.ts": { sites: 1, why: "the mail provider, Brevo, at BREVO_URL" },
+  "core/platform/mail.ts": { sites: 1, why: "the mail provider, Brevo, at BREVO_URL" },
   "workers/stripe/index.ts": { sites: 1, why: "the Stripe SDK's HTTP client (api.stripe.com)" },
   "apps/portal/assets/upload.ts": { sites: 2, why: "browser code: same-origin calls to our own API" },
 };

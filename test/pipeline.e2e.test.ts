@@ -2,30 +2,24 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { verifySignature } from "../core/webhooks";
+import appWorker from "../apps/index";
+import { verifySignature } from "../core/integrations/webhooks";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { makeWav } from "./fixtures";
 import { deepgramFrenchCall } from "./fixtures/providers/deepgram";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, makeTenant, type TestTenant, waitFor as waitForShared } from "./helpers";
 
 type Json = Record<string, unknown>;
 const realFetch = globalThis.fetch;
 afterEach(() => vi.restoreAllMocks());
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | null | undefined>, ms = 20_000) => waitForShared(probe, ms, 100);
+
 const status = async (t: TestTenant, id: string) =>
   (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
 const worker = async () =>
-  (await import("../apps/index")).default as unknown as {
+  appWorker as unknown as {
     queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
   };
 

@@ -2,10 +2,11 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
 import { makeWav } from "./fixtures";
-import { call, E, makeTenant, type TestTenant } from "./helpers";
+import { call, E, makeTenant, type TestTenant, waitFor } from "./helpers";
 
 type Json = Record<string, unknown>;
 afterEach(() => vi.restoreAllMocks());
@@ -18,14 +19,14 @@ Conseiller: Je vois le double prélèvement, je lance le remboursement, vous le 
 Client: D'accord, merci beaucoup.
 Conseiller: Je vous en prie, y a-t-il autre chose ? Bonne journée.`;
 
-async function waitFor(t: TestTenant, id: string, statuses: string[], ms = 15_000): Promise<Json> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const c = (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
-    if (statuses.includes(c.status as string)) return c;
-    if (Date.now() > end) throw new Error(`call ${id} stuck in ${c.status} (${c.failureReason ?? ""})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The call once it reaches one of `statuses` (the queues run it on their own). */
+async function waitForStatus(t: TestTenant, id: string, statuses: string[], ms = 15_000): Promise<Json> {
+  let c: Json = {};
+  const probe = async () => {
+    c = (await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json;
+    return statuses.includes(c.status as string) ? c : null;
+  };
+  return waitFor(probe, ms, 100, () => `call ${id} stuck in ${c.status} (${c.failureReason ?? ""})`);
 }
 
 describe("pipeline (C1) through the real queues", () => {
@@ -46,7 +47,7 @@ describe("pipeline (C1) through the real queues", () => {
         "https://callcenterrate.com/problems/analysis-not-ready",
       );
     }
-    const done = await waitFor(t, created.id as string, ["done", "failed"]);
+    const done = await waitForStatus(t, created.id as string, ["done", "failed"]);
     expect(done.status).toBe("done");
     const a = (await (await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key })).json()) as Json & {
       criteria: { result: string; evidence: { segmentId: string }[] }[];
@@ -85,11 +86,11 @@ describe("pipeline (C1) through the real queues", () => {
         json: { transcript: { format: "text", content: FR_CALL } },
       })
     ).json()) as Json;
-    await waitFor(t, created.id as string, ["done"]);
+    await waitForStatus(t, created.id as string, ["done"]);
     const row = await E.DATA_EU_1.prepare("select run_id from calls where id = ?")
       .bind(created.id)
       .first<{ run_id: string }>();
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       queue: (b: MessageBatch, e: Env, c: ExecutionContext) => Promise<void>;
     };
     const body = { step: "analyze", tenantId: t.tenant.id, callId: created.id, runId: row!.run_id };
@@ -116,7 +117,7 @@ describe("pipeline (C1) through the real queues", () => {
         json: { transcript: { format: "text", content: FR_CALL } },
       })
     ).json()) as Json;
-    await waitFor(t, created.id as string, ["done"]);
+    await waitForStatus(t, created.id as string, ["done"]);
     const rubrics = (await (await call("/api/v1/rubrics", { key: t.key })).json()) as {
       data: { id: string; latestVersion: number }[];
     };
@@ -144,7 +145,7 @@ describe("pipeline (C1) through the real queues", () => {
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/sum to 100/);
     const rp = await call(`/api/v1/calls/${created.id}/reprocess`, { method: "POST", key: t.key, json: {} });
     expect(rp.status).toBe(202);
-    await waitFor(t, created.id as string, ["done"]);
+    await waitForStatus(t, created.id as string, ["done"]);
     const a = (await (await call(`/api/v1/calls/${created.id}/analysis`, { key: t.key })).json()) as {
       rubric: { version: number };
     };
@@ -167,7 +168,7 @@ describe("pipeline (C1) through the real queues", () => {
       body: wav,
       headers: { "content-type": "audio/wav" },
     });
-    const failed = await waitFor(t, created.id as string, ["failed", "done"]);
+    const failed = await waitForStatus(t, created.id as string, ["failed", "done"]);
     expect(failed.status).toBe("failed");
     expect(failed.failureReason).toMatch(/speech-to-text provider/);
     expect((failed.recording as Json).status).toBe("stored");
@@ -177,7 +178,7 @@ describe("pipeline (C1) through the real queues", () => {
       body: "Agent: Bonjour\nClient: merci",
       headers: { "content-type": "text/plain" },
     });
-    const done = await waitFor(t, created.id as string, ["done"]);
+    const done = await waitForStatus(t, created.id as string, ["done"]);
     expect(done.failureReason).toBeNull();
   });
 
@@ -201,7 +202,7 @@ describe("pipeline (C1) through the real queues", () => {
         json: { transcript: { format: "text", content: FR_CALL } },
       })
     ).json()) as Json;
-    const held = await waitFor(t, created.id as string, ["held", "done", "failed"]);
+    const held = await waitForStatus(t, created.id as string, ["held", "done", "failed"]);
     expect(held).toMatchObject({ status: "held", holdReason: "processing_scope" });
     const intl = await call("/api/v1/settings/location", {
       method: "PUT",

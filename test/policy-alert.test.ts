@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../apps/app";
-import { publishPolicyVersion } from "../core/policies";
+import { publishPolicyVersion } from "../core/privacy/policy-versions";
 import { BASE, E } from "./helpers";
 import { operatorCookie } from "./ops-helpers";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideProcessing } from "../core/policy";
+import { decideProcessing } from "../core/policy/processing";
 
 const eu = { location: "eu" as const, processingScope: "in_region" as const };
 const euIntl = { location: "eu" as const, processingScope: "international" as const };

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAgent } from "../core/agents";
+import { createAgent } from "../core/agents/service";
 import { createCall } from "../core/calls/service";
-import { reviewedScoresByAgent } from "../core/reviews-read";
+import { reviewedScoresByAgent } from "../core/insights/reviewed-scores";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships, users } from "../db/schema/control";

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "../core/apikeys";
 import { createCall } from "../core/calls/service";
+import { createApiKey } from "../core/identity/api-keys";
+import { DUPLICATE_CRITERION_ID, rubricVersionSchema } from "../core/scoring/rubric-model";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { users } from "../db/schema/control";
@@ -22,6 +23,9 @@ Client: Si ce n'est pas réglé aujourd'hui je vais résilier mon contrat.
 Conseiller: Je vois le double prélèvement, je lance le remboursement, vous le recevrez sous cinq jours.
 Client: D'accord, merci beaucoup.
 Conseiller: Je vous en prie, y a-t-il autre chose ? Bonne journée.`;
+
+/** A criterion the schema accepts; two of them sum to 100. */
+const CRITERION = { label: "Greeting", weight: 50, check: { kind: "llm", question: "Did the agent greet?" } };
 
 const post = (path: string, cookie: string, form: Record<string, string>) =>
   call(path, { method: "POST", cookie, form });
@@ -145,6 +149,37 @@ describe("portal: rubric editor (D4)", () => {
     });
     expect(badId.status).toBe(400);
     expect(await badId.text()).toContain("lower-case letters, digits, - or _ only");
+  });
+
+  it("names a criterion id used twice in words, from the schema's issue reason (not its English text)", async () => {
+    const html = await (await call(`/rubrics/${rubricId}`, { cookie })).text();
+    const fields = formFields(html, "data-rubric-editor");
+    const [first, second] = Object.keys(fields).filter((k) => /^c\.\d+\.\d+\.id$/.test(k));
+    const res = await post(`/rubrics/${rubricId}/edit`, cookie, {
+      ...fields,
+      [second]: fields[first],
+      op: "save",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(
+      `The identifier ${fields[first]} is used by two criteria; each must be unique.`,
+    );
+    const issue = rubricVersionSchema
+      .safeParse({
+        language: "en",
+        sections: [
+          {
+            id: "s",
+            label: "S",
+            criteria: [
+              { ...CRITERION, id: "same" },
+              { ...CRITERION, id: "same" },
+            ],
+          },
+        ],
+      })
+      .error?.issues.find((i) => i.code === "custom" && i.params?.reason === DUPLICATE_CRITERION_ID);
+    expect(issue?.code === "custom" && issue.params).toEqual({ reason: DUPLICATE_CRITERION_ID, id: "same" });
   });
 
   it("adds and removes criteria and sections without saving", async () => {

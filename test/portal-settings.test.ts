@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JobMessage } from "../core/jobs";
-import { deliverWebhook, verifySignature } from "../core/webhooks";
+import { deliverWebhook, verifySignature } from "../core/integrations/webhooks";
+import type { JobMessage } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { tenants, users, webhookDeliveries, webhookEndpoints } from "../db/schema/control";
 import { call, E, followOnce, loginCookie, makeTenant, type TestTenant } from "./helpers";

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { appendAudit, SYSTEM_ACTOR } from "../core/audit";
-import { totpCode } from "../core/auth/totp";
-import type { Role } from "../core/rbac";
+import { totpCode } from "../core/identity/totp";
+import { appendAudit, SYSTEM_ACTOR } from "../core/platform/audit";
+import type { Role } from "../core/platform/rbac";
 import { controlDb } from "../db/client";
 import { apiKeys, auditLog, invitations, memberships, tenants, users } from "../db/schema/control";
 import { call, E, followOnce, lastMailTo, loginCookie, makeTenant, PASSWORD, withOnce } from "./helpers";

@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { hashPassword } from "../core/auth/password";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { encryptString, newId, randomBytes, sha256Hex } from "../core/crypto";
-import { MIN_PART_SIZE, writeZipToR2 } from "../core/exports/zip";
+import { newId, randomBytes, sha256Hex } from "../core/platform/crypto";
+import { MIN_PART_SIZE, writeZipToR2 } from "../core/platform/exports/zip";
 import { controlDb } from "../db/client";
-import { auditLog, memberships, operators, users } from "../db/schema/control";
-import { call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";
+import { auditLog, memberships, users } from "../db/schema/control";
+import { call, E, loginCookie, makeTenant } from "./helpers";
+import { operatorCookie } from "./ops-helpers";
 
 const location = (r: Response) => r.headers.get("location") ?? "";
 
@@ -92,44 +91,10 @@ describe("portal page /privacy (tenant admins)", () => {
   });
 });
 
-async function operatorCookie() {
-  const id = newId("op");
-  const secret = newTotpSecret();
-  const email = `ops.${id}@ccr.test`;
-  await controlDb(E)
-    .insert(operators)
-    .values({
-      id,
-      email,
-      name: "Olive Operator",
-      passwordHash: await hashPassword(PASSWORD),
-      totpSecretEnc: await encryptString(E.ENCRYPTION_KEY, secret, `operator:${id}`),
-      totpLastStep: null,
-      disabledAt: null,
-      createdAt: Date.now(),
-    });
-  const r = await call("/ops/login", {
-    method: "POST",
-    form: { email, password: PASSWORD, code: totpCode(secret) },
-    headers: {
-      "cf-connecting-ip": `192.0.2.${1 + Math.floor(Math.random() * 250)}`,
-      "accept-language": "en",
-    },
-  });
-  expect(r.status).toBe(303);
-  return {
-    id,
-    cookie: r.headers
-      .getSetCookie()
-      .find((s) => s.startsWith("__Host-ccr_ops="))!
-      .split(";")[0],
-  };
-}
-
 describe("operator console: users' own account requests (CCR controller)", () => {
   it("access gives a ZIP of the account; erasure deletes it (refused for a sole owner); all audited", async () => {
     const t = await makeTenant();
-    const op = await operatorCookie();
+    const op = await operatorCookie(undefined, { "accept-language": "en" });
     const get = (path: string) => call(path, { cookie: op.cookie, headers: { "accept-language": "en" } });
     const post = (path: string, form: Record<string, string>) =>
       call(path, { method: "POST", cookie: op.cookie, form, headers: { "accept-language": "en" } });
@@ -200,7 +165,7 @@ describe("operator console: users' own account requests (CCR controller)", () =>
   });
 });
 
-describe("writeZipToR2 (core/exports/zip.ts)", () => {
+describe("writeZipToR2 (core/platform/exports/zip.ts)", () => {
   it("a small archive is one put; text deflated, bytes stored; SHA-256 of the object", async () => {
     const key = `test/zip/${newId("z")}.zip`;
     const json = JSON.stringify({ hello: "world".repeat(1000) });

@@ -1,9 +1,22 @@
+import "../workers/job-handlers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { and, eq, inArray } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import appWorker from "../apps/index";
 import { phoneHash } from "../core/calls/phone";
-import { addMonths, privacyDaily, signedExportPath } from "../core/privacy/requests";
+import { analyzeStep } from "../core/calls/pipeline";
+import { createApiKey } from "../core/identity/api-keys";
+import { createEndpoint } from "../core/integrations/webhooks";
+import { runJobStep } from "../core/platform/jobs";
+import {
+  actOnPrivacyRequest,
+  addMonths,
+  createPrivacyRequest,
+  getPrivacyRequest,
+  privacyDaily,
+  signedExportPath,
+} from "../core/privacy/requests";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { auditLog, mailOutbox, privacyRequests, tenants } from "../db/schema/control";
@@ -101,7 +114,6 @@ describe("privacy requests: lifecycle, deadline, extension, reminders (F3)", () 
     const t = await makeTenant();
     const receivedAt = Date.parse("2026-01-31T09:00:00Z");
     const now = Date.parse("2026-02-10T09:00:00Z");
-    const { createPrivacyRequest, actOnPrivacyRequest } = await import("../core/privacy/requests");
     const r = await createPrivacyRequest(
       t.ctx,
       { kind: "access", subject: { type: "caller", phone: NUMBER }, receivedAt, channel: "letter" },
@@ -145,7 +157,6 @@ describe("privacy requests: lifecycle, deadline, extension, reminders (F3)", () 
       actOnPrivacyRequest(t.ctx, r.id, { action: "extend", months: 1, reason: "more" }, now + 4),
     ).rejects.toMatchObject({ status: 400, messageKey: "privacy.error.extension" });
     // Overdue is computed against the clock.
-    const { getPrivacyRequest } = await import("../core/privacy/requests");
     expect((await getPrivacyRequest(t.ctx, r.id, Date.parse("2026-05-01T00:00:00Z"))).overdue).toBe(true);
     const actions = (await controlDb(E).select().from(auditLog).where(eq(auditLog.targetId, r.id))).map(
       (a) => a.action,
@@ -178,7 +189,7 @@ describe("privacy requests: lifecycle, deadline, extension, reminders (F3)", () 
     await privacyDaily(E, due - 20 * 86_400_000);
     expect(await mailsFor()).toHaveLength(0);
     // Through the real cron entry, three days before the deadline.
-    const w = (await import("../apps/index")).default as unknown as {
+    const w = appWorker as unknown as {
       scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
     };
     const ctx = createExecutionContext();
@@ -282,7 +293,11 @@ describe("access and portability exports", () => {
     expect(csv[0]).toMatch(/^id,externalId,startedAt/);
 
     // The link is bound to the request, expires, and still needs this tenant's credentials.
-    const tampered = done.export!.downloadUrl.replace(/signature=\w/, "signature=0");
+    // One character changed (to another value: a signature starting with "0" stays tampered).
+    const tampered = done.export!.downloadUrl.replace(
+      /signature=(\w)/,
+      (_, c) => `signature=${c === "0" ? "1" : "0"}`,
+    );
     expect((await call(tampered, { key: t.key })).status).toBe(403);
     const row = await controlDb(E).query.privacyRequests.findFirst({ where: eq(privacyRequests.id, ex.id) });
     const old = await signedExportPath(E, row!, "/api/v1/privacy-requests", Date.now() - 2 * 86_400_000);
@@ -494,7 +509,6 @@ describe("objection, consent withdrawal, restriction", () => {
     const msg = send.mock.calls[0][0] as { step: "analyze"; tenantId: string; callId: string; runId: string };
     send.mockRestore();
     await executed(t, { kind: "consent_withdrawal", subject: { type: "caller", phone: NUMBER } });
-    const { analyzeStep } = await import("../core/pipeline");
     await analyzeStep(E, msg);
     expect(await waitCall(t, c.id, ["held"])).toMatchObject({ holdReason: "objection" });
   });
@@ -616,7 +630,6 @@ describe("API contract and security", () => {
     expect(cross.status).toBe(404);
     expect((await api(t, `/privacy-requests/${ids[0]}`)).status).toBe(200);
 
-    const { createApiKey } = await import("../core/apikeys");
     const narrow = await createApiKey(t.ctx, { name: "calls", scopes: ["calls:write"] });
     expect((await call("/api/v1/privacy-requests", { key: narrow.key })).status).toBe(403);
     const scoped = await createApiKey(t.ctx, { name: "privacy", scopes: ["privacy:manage"] });
@@ -654,7 +667,6 @@ describe("API contract and security", () => {
   it("privacy_request.* webhooks carry ids and codes only", async () => {
     const t = await makeTenant();
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("ok"));
-    const { createEndpoint } = await import("../core/webhooks");
     await createEndpoint(t.ctx, {
       url: "https://hooks.example.com/privacy",
       events: ["privacy_request.created", "privacy_request.updated", "privacy_request.completed"],
@@ -684,8 +696,6 @@ describe("API contract and security", () => {
       .update(tenants)
       .set({ writeLock: "location_migration" })
       .where(eq(tenants.id, t.tenant.id));
-    const { runJobStep } = await import("../core/jobs");
-    await import("../workers/job-handlers");
     const delayed = vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
     expect(await runJobStep(E, { jobId: ex.execution.jobId!, step: 0 })).toBe("ran");
     expect(delayed.mock.calls[0][1]).toEqual({ delaySeconds: 300 });

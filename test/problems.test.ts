@@ -1,7 +1,7 @@
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { type Lang, langModule } from "../core/engine/compile";
-import { redact } from "../core/redaction";
+import { redact } from "../core/content/redaction";
+import { type Lang, langModule } from "../core/scoring/engine/compile";
 import { call, E, loginCookie, makeTenant } from "./helpers";
 
 const isProblem = async (res: Response, status: number, type?: string) => {

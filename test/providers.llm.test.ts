@@ -1,13 +1,17 @@
+import { env } from "cloudflare:workers";
 import type { LanguageModelV3CallOptions, LanguageModelV3GenerateResult } from "@ai-sdk/provider";
 import { APICallError } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { describe, expect, it, vi } from "vitest";
-import type { EngineInput, Metrics } from "../core/engine/types";
-import { decideProcessing } from "../core/policy";
+import { analyzeWithTenantLlm } from "../core/calls/llm";
+import { parseTranscript } from "../core/content/transcripts/parse";
+import { encryptString } from "../core/platform/crypto";
+import { decideProcessing } from "../core/policy/processing";
 import { ProviderError } from "../core/providers/errors";
 import { analyzeWithLlm, computeScore, type LlmOutput, modelFor } from "../core/providers/llm";
-import { type RubricVersion, rubricVersionSchema } from "../core/rubrics/model";
-import { parseTranscript } from "../core/transcripts/parse";
+import type { EngineInput, Metrics } from "../core/scoring/engine/types";
+import { type RubricVersion, rubricVersionSchema } from "../core/scoring/rubric-model";
+import llmWorkerModule from "../workers/llm/index";
 import { openaiInvalidKey, openaiResponsesAnswer } from "./fixtures/providers/openai";
 import { makeTenant } from "./helpers";
 
@@ -469,7 +473,7 @@ describe("computeScore", () => {
 
 describe("the LLM Worker (workers/llm) behind the LLM service binding", () => {
   it("answers the analysis for a request, and maps provider errors to a retryable flag", async () => {
-    const llmWorker = (await import("../workers/llm/index")).default;
+    const llmWorker = llmWorkerModule;
     const sent: string[] = [];
     const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (url) => {
       sent.push(String(url instanceof Request ? url.url : url));
@@ -509,11 +513,8 @@ describe("the LLM Worker (workers/llm) behind the LLM service binding", () => {
   });
 
   it("the main Worker reaches it through the binding; an unreachable provider is a retryable error", async () => {
-    const { analyzeWithTenantLlm } = await import("../core/calls/llm");
-    const { env } = await import("cloudflare:workers");
     const t = await makeTenant();
     const tenant = { ...t.tenant, analysisProvider: "openai" as const };
-    const { encryptString } = await import("../core/crypto");
     tenant.providerKeysEnc = await encryptString(
       (env as unknown as Env).ENCRYPTION_KEY,
       JSON.stringify({ openai: "sk-test" }),

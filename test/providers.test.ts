@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { decideProcessing } from "../core/policy";
+import type { Segment } from "../core/content/transcripts/model";
+import { decideProcessing } from "../core/policy/processing";
 import type { FetchLike } from "../core/providers/http";
 import {
   assemblyAiProvider,
@@ -14,7 +15,6 @@ import {
   resolveRolesDetailed,
   type SpeechRequest,
 } from "../core/providers/speech";
-import type { Segment } from "../core/transcripts/model";
 import {
   assemblyAuthError,
   assemblyCompleted,

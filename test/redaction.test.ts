@@ -8,8 +8,8 @@ import {
   redact,
   redactTexts,
   redactTranscript,
-} from "../core/redaction";
-import { parseTranscript } from "../core/transcripts/parse";
+} from "../core/content/redaction";
+import { parseTranscript } from "../core/content/transcripts/parse";
 
 // Luhn-valid test numbers: 4970 1012 3456 7893 (CB/Visa), 5555 5555 5555 4444 (Mastercard),
 // 3782 822463 10005 (Amex, 15 digits). 4970 1012 3456 7890 fails Luhn.

@@ -1,20 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it, vi } from "vitest";
-import { enqueueDueReports, sendScheduledReport } from "../core/reports";
+import { enqueueDueReports, sendScheduledReport } from "../core/insights/reports";
 import { controlDb } from "../db/client";
 import { mailOutbox, reportSchedules } from "../db/schema/control";
-import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { call, E, loginCookie, makeTenant, type TestTenant, waitFor } from "./helpers";
 
 async function seed(t: TestTenant) {
   const teams = ["Nord", "Nord", "Sud", '=HYPERLINK("http://x")'];

@@ -1,5 +1,5 @@
-import { newId } from "../core/crypto";
-import { dayBounds } from "../core/kpis";
+import { dayBounds } from "../core/insights/kpis";
+import { newId } from "../core/platform/crypto";
 import { dataPlane } from "../db/resolver";
 import { agents, callLabels, calls, reviews } from "../db/schema/data";
 import { call, E, type TestTenant } from "./helpers";

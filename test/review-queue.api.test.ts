@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApiKey } from "../core/apikeys";
+import { createApiKey } from "../core/identity/api-keys";
 import { call, makeTenant } from "./helpers";
 import { aid, seedCalls, WEEK } from "./review-queue-helpers";
 

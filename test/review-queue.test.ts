@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { newId } from "../core/crypto";
-import { dayBounds } from "../core/kpis";
+import { dayBounds } from "../core/insights/kpis";
+import { newId } from "../core/platform/crypto";
 import {
   enqueueDueSampling,
   listQueue,
@@ -12,7 +12,7 @@ import {
   sampleWeek,
   saveRule,
   weekOf,
-} from "../core/review-queue";
+} from "../core/quality/review-queue";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { reviewSamplingRules } from "../db/schema/control";

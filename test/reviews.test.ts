@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { disputeReview } from "../core/reviews";
+import { disputeReview } from "../core/quality/reviews";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships } from "../db/schema/control";

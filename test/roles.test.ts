@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../apps/app";
 import { ruleOf } from "../apps/middleware/access";
-import { ROLES, type Role, roleAllows } from "../core/rbac";
+import { ROLES, type Role, roleAllows } from "../core/platform/rbac";
 import { call, loginCookie, makeTenant } from "./helpers";
 
 /**

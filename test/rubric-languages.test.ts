@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { dayOf } from "../core/kpis";
-import { liftSingleLanguage, rubricForLanguage } from "../core/rubrics/language";
-import type { RubricVersionContent } from "../core/rubrics/model";
-import { TEMPLATES, templateById } from "../core/rubrics/templates";
+import { dayOf } from "../core/insights/kpis";
+import { liftSingleLanguage, rubricForLanguage } from "../core/scoring/rubric-language";
+import type { RubricVersionContent } from "../core/scoring/rubric-model";
+import { TEMPLATES, templateById } from "../core/scoring/templates";
 import { controlDb } from "../db/client";
 import { tenants, users } from "../db/schema/control";
 import { formFields } from "./form-scrape";

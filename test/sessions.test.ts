@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { SESSION_POLICY, validateSessionToken } from "../core/auth/session";
-import { sha256Hex } from "../core/crypto";
+import { changePassword } from "../core/identity/passwords-reset";
+import { SESSION_POLICY, validateSessionToken } from "../core/identity/session";
+import { sha256Hex } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
-import { sessions } from "../db/schema/control";
+import { sessions, users } from "../db/schema/control";
 import { asRole, call, E, loginCookie, makeTenant, PASSWORD } from "./helpers";
 
 const UA =
@@ -110,7 +111,6 @@ describe("sessions (A2)", () => {
     const t = await makeTenant();
     const a = await loginCookie(t.users.supervisor.email);
     const b = await loginCookie(t.users.supervisor.email);
-    const { changePassword } = await import("../core/accounts");
     const ctx = asRole(t, "supervisor");
     const r = await changePassword(ctx, PASSWORD, "a different passphrase");
     expect((await call("/", { cookie: a })).status).toBe(302);
@@ -118,7 +118,6 @@ describe("sessions (A2)", () => {
     expect(r.kind).toBe("session");
     expect((await call("/", { cookie: `__Host-ccr_session=${r.token}` })).status).toBe(200);
     // Disabled account: its live session stops working at once.
-    const { users } = await import("../db/schema/control");
     await controlDb(E)
       .update(users)
       .set({ disabledAt: Date.now() })

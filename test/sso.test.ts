@@ -2,10 +2,11 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { and, eq } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { newTotpSecret, totpCode } from "../core/auth/totp";
-import { decryptString, encryptString } from "../core/crypto";
-import { clearIssuerCache, ISSUER_CACHE_TTL_MS, SSO_CONFIRM_MS } from "../core/sso";
-import { recheckSsoSessions, SSO_RECHECK_MS } from "../core/sso-recheck";
+import appWorker from "../apps/index";
+import { clearIssuerCache, ISSUER_CACHE_TTL_MS, SSO_CONFIRM_MS } from "../core/identity/sso";
+import { recheckSsoSessions, SSO_RECHECK_MS } from "../core/identity/sso-recheck";
+import { newTotpSecret, totpCode } from "../core/identity/totp";
+import { decryptString, encryptString } from "../core/platform/crypto";
 import { controlDb } from "../db/client";
 import { auditLog, connectionLog, memberships, sessions, tenants, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, PASSWORD, type TestTenant } from "./helpers";
@@ -680,7 +681,7 @@ describe("SSO sessions are re-checked with the issuer (issue 12)", () => {
 
     // The person is removed at the issuer: the 10-minute cron ends their SSO sessions.
     mock.state.refresh = "invalid_grant";
-    const worker = (await import("../apps/index")).default as unknown as {
+    const worker = appWorker as unknown as {
       scheduled(c: ScheduledController, e: Env, x: ExecutionContext): Promise<void>;
     };
     const ctx = createExecutionContext();

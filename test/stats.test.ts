@@ -1,10 +1,10 @@
 import "../workers/job-handlers";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newId } from "../core/crypto";
-import { getJob, resumeStalledJobs, runJobStep } from "../core/jobs";
-import { METRICS } from "../core/stats/aggregate";
-import { startStatsBuild, statsBuildStep } from "../core/stats/build";
+import { METRICS, readTenantAggs } from "../core/insights/stats/aggregate";
+import { startStatsBuild, statsBuildStep } from "../core/insights/stats/build";
+import { newId } from "../core/platform/crypto";
+import { getJob, resumeStalledJobs, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { jobs, platformStats, statsContributions, tenants } from "../db/schema/control";
@@ -542,7 +542,6 @@ describe("statistics settings and benchmarks API (F6)", () => {
 
 describe("restricted people in the statistics (F3 × F6)", () => {
   it("a restricted agent's calls are left out of the tenant's figures", async () => {
-    const { readTenantAggs } = await import("../core/stats/aggregate");
     const t = await makeTenant();
     await insertCalls(t, "2025-01", calls(12, { score: 90 }));
     const dp = dataPlane(E, t.tenant);

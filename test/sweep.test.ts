@@ -2,16 +2,18 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { buildApp } from "../apps/app";
 import { type AccessRule, ruleOf } from "../apps/middleware/access";
-import { inviteMember } from "../core/accounts";
-import { createAgent } from "../core/agents";
-import { createApiKey } from "../core/apikeys";
+import { createAgent } from "../core/agents/service";
 import { startImport } from "../core/calls/import-job";
 import { createUpload } from "../core/calls/recording";
 import { createCall, findCall } from "../core/calls/service";
 import { completeFileUpload, createFileUpload, putFilePart } from "../core/calls/uploads";
-import { newId } from "../core/crypto";
-import { publishPolicyVersion } from "../core/policies";
-import { createPrivacyRequest } from "../core/privacy/requests";
+import { startRetentionRun } from "../core/governance/retention-purge";
+import { createApiKey } from "../core/identity/api-keys";
+import { inviteMember } from "../core/identity/invitations";
+import { createSchedule } from "../core/insights/reports";
+import { createEndpoint, emitEvent } from "../core/integrations/webhooks";
+import { addAttachment, createTicket, grantSupportAccess } from "../core/ops/support";
+import { newId } from "../core/platform/crypto";
 import {
   PERMISSIONS,
   type Permission,
@@ -20,13 +22,11 @@ import {
   roleAllows,
   SCOPE_NAMES,
   SCOPES,
-} from "../core/rbac";
-import { createSchedule } from "../core/reports";
-import { startRetentionRun } from "../core/retention-purge";
+} from "../core/platform/rbac";
+import { publishPolicyVersion } from "../core/privacy/policy-versions";
+import { createPrivacyRequest } from "../core/privacy/requests";
+import { addSubprocessor, objectToSubprocessor } from "../core/privacy/subprocessors";
 import { listRubrics } from "../core/rubrics/service";
-import { addSubprocessor, objectToSubprocessor } from "../core/subprocessors";
-import { addAttachment, createTicket, grantSupportAccess } from "../core/support";
-import { createEndpoint, emitEvent } from "../core/webhooks";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { securityAlerts, tenants } from "../db/schema/control";

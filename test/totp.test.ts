@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { confirmTotpEnrollment, startTotpEnrollment } from "../core/accounts";
-import { TOTP_PERIOD, totpCode, verifyTotp } from "../core/auth/totp";
+import { confirmTotpEnrollment, startTotpEnrollment } from "../core/identity/mfa";
+import { TOTP_PERIOD, totpCode, verifyTotp } from "../core/identity/totp";
 import { controlDb } from "../db/client";
 import { tenants, users } from "../db/schema/control";
 import { asRole, call, E, makeTenant, PASSWORD } from "./helpers";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Transcript } from "../core/content/transcripts/model";
+import { effectiveFormat, parseTranscript, TranscriptError } from "../core/content/transcripts/parse";
 import { resolveTranscriptRoles } from "../core/providers/speech/roles";
-import type { Transcript } from "../core/transcripts/model";
-import { effectiveFormat, parseTranscript, TranscriptError } from "../core/transcripts/parse";
 import { openaiDiarized } from "./fixtures/providers/openai";
 import assemblyai from "./fixtures/transcripts/assemblyai.json";
 import callAnalytics from "./fixtures/transcripts/aws-call-analytics.json";

@@ -4,7 +4,7 @@ import {
   parseTranscript,
   TRANSCRIPT_LIMITS,
   TranscriptError,
-} from "../core/transcripts/parse";
+} from "../core/content/transcripts/parse";
 
 /** Runs `fn`, expects a TranscriptError, returns it. */
 function fails(fn: () => unknown): TranscriptError {

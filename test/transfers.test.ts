@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApiKey } from "../core/apikeys";
+import { createApiKey } from "../core/identity/api-keys";
 import { controlDb } from "../db/client";
 import { auditLog, mailOutbox, tenants, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";

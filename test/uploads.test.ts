@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { MIN_PART_BYTES, sweepAbandonedUploads, UPLOAD_TTL_MS } from "../core/calls/uploads";
-import { sha256Hex } from "../core/crypto";
+import { sha256Hex } from "../core/platform/crypto";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 

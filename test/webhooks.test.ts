@@ -1,8 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { decryptString, encryptString, newId } from "../core/crypto";
-import type { JobMessage } from "../core/jobs";
+import appWorker from "../apps/index";
 import {
   checkWebhookUrl,
   createEndpoint,
@@ -12,13 +11,15 @@ import {
   USER_AGENT,
   verifySignature,
   WEBHOOK_EVENTS,
-} from "../core/webhooks";
+} from "../core/integrations/webhooks";
+import { decryptString, encryptString, newId } from "../core/platform/crypto";
+import type { JobMessage } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { auditLog, webhookDeliveries, webhookEndpoints } from "../db/schema/control";
 import { call, E, makeTenant, type TestTenant } from "./helpers";
 
 type Handler = { queue(b: MessageBatch, e: Env, c: ExecutionContext): Promise<void> };
-const worker = async () => (await import("../apps/index")).default as unknown as Handler;
+const worker = async () => appWorker as unknown as Handler;
 
 const HOOK = "https://hooks.example.com/ccr?token=abc";
 

@@ -1,25 +1,25 @@
-import { flushReadsStep } from "../core/audit-reads";
-import { resumeQuotaHeld } from "../core/billing/account";
 import { sendMeterEvent } from "../core/billing/metering";
+import { resumeQuotaHeld } from "../core/calls/holds";
 import { hashRecordingJob } from "../core/calls/recording";
-import { type JobMessage, runJobStep } from "../core/jobs";
+import { flushReadsStep } from "../core/platform/audit-reads";
+import { type JobMessage, runJobStep } from "../core/platform/jobs";
 import "./job-handlers";
-import { rebuildDirty } from "../core/kpis";
-import { deliverMail } from "../core/mail";
-import { keepDeadLetter } from "../core/ops-health";
 import {
   analyzeStep,
   deadLetterStep,
   failFromMessage,
   type PipelineMessage,
-  RetryableError,
   transcribeStep,
-} from "../core/pipeline";
+} from "../core/calls/pipeline";
+import { tenantById } from "../core/identity/tenants";
+import { rebuildDirty } from "../core/insights/kpis";
+import { sendScheduledReport } from "../core/insights/reports";
+import { deliverWebhook } from "../core/integrations/webhooks";
+import { keepDeadLetter } from "../core/ops/health";
+import { deliverMail } from "../core/platform/mail";
+import { RetryableError } from "../core/providers/errors";
 import { ProviderError } from "../core/providers/speech/types";
-import { sendScheduledReport } from "../core/reports";
-import { runScheduledSampling } from "../core/review-queue";
-import { tenantById } from "../core/tenants";
-import { deliverWebhook } from "../core/webhooks";
+import { runScheduledSampling } from "../core/quality/review-queue";
 
 /**
  * Queue consumers, dispatched on the queue name. Messages carry ids only (never personal data);

@@ -1,27 +1,27 @@
-import { purgeEmailTokens } from "../core/accounts";
-import { writeDayHeads } from "../core/audit";
-import { flushReadsStep } from "../core/audit-reads";
-import { deleteExpiredSessions } from "../core/auth/session";
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { purgeOldImports } from "../core/calls/import-job";
 import { sweepAbandonedUploads } from "../core/calls/uploads";
-import { purgeIdempotencyKeys } from "../core/idempotency";
-import { resumeStalledJobs } from "../core/jobs";
-import { sweepDirtyKpis } from "../core/kpis";
+import { startRetentionRuns } from "../core/governance/retention-purge";
+import { purgeEmailTokens } from "../core/identity/account-base";
+import { deleteExpiredSessions } from "../core/identity/session";
+import { recheckSsoSessions } from "../core/identity/sso-recheck";
+import { sweepDirtyKpis } from "../core/insights/kpis";
+import { enqueueDueReports } from "../core/insights/reports";
+import { startStatsBuild } from "../core/insights/stats/build";
+import { writeDayHeads } from "../core/platform/audit";
+import { flushReadsStep } from "../core/platform/audit-reads";
+import { purgeIdempotencyKeys } from "../core/platform/idempotency";
+import { resumeStalledJobs } from "../core/platform/jobs";
 import { privacyDaily } from "../core/privacy/requests";
-import { enqueueDueReports } from "../core/reports";
-import { startRetentionRuns } from "../core/retention-purge";
-import { enqueueDueSampling } from "../core/review-queue";
-import { recheckSsoSessions } from "../core/sso-recheck";
-import { startStatsBuild } from "../core/stats/build";
+import { enqueueDueSampling } from "../core/quality/review-queue";
 
 /**
  * Cron handlers only find work and do small, bounded housekeeping; anything large is enqueued.
  * Daily (03:15 UTC): expired sessions, used or expired e-mail tokens and idempotency records
  * removed; yesterday's audit day heads written to R2; the anonymised statistics build (F6)
  * started as a durable job (one per UTC day); retention runs started (F1); privacy-request deadline
- * reminders (F3); review-queue sampling of the week just ended (Mondays, core/review-queue.ts).
+ * reminders (F3); review-queue sampling of the week just ended (Mondays, core/quality/review-queue.ts).
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -41,7 +41,7 @@ export async function handleScheduled(
       await resendPendingMeterEvents(env, controller.scheduledTime);
       // SSO sessions: the identity provider still vouches for the person, or the session ends.
       await recheckSsoSessions(env, controller.scheduledTime);
-      // Reads of the hour that ended go into the audit chains (core/audit-reads.ts).
+      // Reads of the hour that ended go into the audit chains (core/platform/audit-reads.ts).
       await flushReadsStep(env, controller.scheduledTime);
       // Multipart uploads open past 24 h are aborted: R2 would keep their parts for 7 days.
       await sweepAbandonedUploads(env, controller.scheduledTime);

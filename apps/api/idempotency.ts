@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { abandonIdempotent, beginIdempotent, completeIdempotent } from "../../core/idempotency";
+import { abandonIdempotent, beginIdempotent, completeIdempotent } from "../../core/platform/idempotency";
 import type { AppEnv } from "../types";
 
 /**

@@ -1,8 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { etag } from "hono/etag";
-import { ApiError } from "../../core/errors";
-import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../../core/json-depth";
+import { ApiError } from "../../core/platform/errors";
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../../core/platform/json-depth";
 import { fromZod } from "../errors";
 import { access } from "../middleware/access";
 import type { AppEnv } from "../types";

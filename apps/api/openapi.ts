@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
-import type { Permission } from "../../core/rbac";
+import type { Permission } from "../../core/platform/rbac";
 import { access } from "../middleware/access";
 import { idempotency } from "./idempotency";
 

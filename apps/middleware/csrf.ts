@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../core/errors";
+import { ApiError } from "../../core/platform/errors";
 import type { AppEnv } from "../types";
 
 /**

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { PlatformCtx } from "../../core/context";
-import { randomToken } from "../../core/crypto";
+import type { PlatformCtx } from "../../core/platform/context";
+import { randomToken } from "../../core/platform/crypto";
 import type { AppEnv } from "../types";
 
 /**

@@ -2,13 +2,14 @@ import type { Hono, MiddlewareHandler } from "hono";
 import { assignPlan, operatorBillingRows } from "../../core/billing/account";
 import { billingMode } from "../../core/billing/config";
 import { isPlanId, PLAN_IDS, PLANS } from "../../core/billing/plans";
-import { ApiError } from "../../core/errors";
-import { listTenantsForOperator } from "../../core/operators";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
+import { listTenantsForOperator } from "../../core/identity/operators";
+import { tenantById } from "../../core/identity/tenants";
+import { ApiError } from "../../core/platform/errors";
 import type { AppEnv } from "../types";
-import { auditOperator, opsPage } from "./index";
+import { Head } from "../ui/common";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
+import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
 
@@ -93,7 +94,6 @@ export function registerOpsBilling(app: Hono<AppEnv>, ops: MiddlewareHandler<App
     const tenantId = c.req.param("tenantId");
     const f = await readForm(c);
     try {
-      const { tenantById } = await import("../../core/tenants");
       if (!(await tenantById(c.env, tenantId))) throw new ApiError("not_found", "Tenant not found");
       if (!isPlanId(f.plan))
         throw new ApiError("validation_failed", "unknown plan", {

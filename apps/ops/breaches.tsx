@@ -1,19 +1,19 @@
 import type { Hono, MiddlewareHandler } from "hono";
+import { listTenantsForOperator } from "../../core/identity/operators";
 import {
   addAffectedTenants,
   getBreach,
   listBreaches,
   recordBreach,
   setBreachStatus,
-} from "../../core/breaches";
-import { formatDateTime } from "../../core/i18n";
-import { listTenantsForOperator } from "../../core/operators";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
+} from "../../core/ops/breaches";
+import { formatDateTime } from "../../core/platform/i18n";
 import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
-import { auditOperator, opsPage } from "./index";
+import { Head } from "../ui/common";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
+import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 
 type OpsContext = Parameters<typeof opsPage>[0];

@@ -1,11 +1,11 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { listAllAlerts } from "../../core/abuse";
-import { formatDateTime } from "../../core/i18n";
-import { queueHealth, replayDeadLetter, tenantUsage } from "../../core/ops-health";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
+import { listAllAlerts } from "../../core/identity/abuse";
+import { queueHealth, replayDeadLetter, tenantUsage } from "../../core/ops/health";
+import { formatDateTime } from "../../core/platform/i18n";
 import type { AppEnv } from "../types";
-import { auditOperator, opsPage } from "./index";
+import { Head } from "../ui/common";
+import { tr } from "../ui/layout";
+import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 
 /** Console pages (H2, I5, I8): queue and dead-letter health with replay, abuse alerts, a tenant's usage. */

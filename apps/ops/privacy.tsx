@@ -9,14 +9,13 @@ import {
   OPS_BASE,
   type OperatorRef,
 } from "../../core/privacy/accounts";
-import { requestView } from "../../core/privacy/requests";
-import { PRIVACY_CHANNELS } from "../../db/schema/control";
+import { PRIVACY_CHANNELS, requestView } from "../../core/privacy/requests";
 import { clientIp } from "../middleware/request";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
 import { actionFromForm, RequestDetail, RequestTable } from "../portal/pages/privacy";
 import type { AppEnv } from "../types";
-import { auditOperator, opsPage } from "./index";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
+import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
 

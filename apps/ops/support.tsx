@@ -1,5 +1,4 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { formatDateTime } from "../../core/i18n";
 import {
   type OperatorRef,
   operatorAttachment,
@@ -11,15 +10,16 @@ import {
   supportReadCall,
   supportReadRecording,
   supportReadTranscript,
-} from "../../core/support";
-import { TICKET_STATUSES } from "../../db/schema/control";
+  TICKET_STATUSES,
+} from "../../core/ops/support";
+import { formatDateTime } from "../../core/platform/i18n";
 import { clientIp } from "../middleware/request";
-import { messageFor, readForm } from "../portal/forms";
-import { tr } from "../portal/layout";
-import { Head } from "../portal/pages/common";
 import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
-import { auditOperator, opsPage } from "./index";
+import { Head } from "../ui/common";
+import { messageFor, readForm } from "../ui/forms";
+import { tr } from "../ui/layout";
+import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
 

@@ -1,31 +1,23 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import {
-  acceptInvitation,
-  completeMfa,
-  findInvitation,
-  type LoginResult,
-  login,
-  logout,
-  requestPasswordReset,
-  resetPassword,
-  setLocale,
-  signUp,
-  verifyEmail,
-} from "../../core/accounts";
+import { acceptInvitation, findInvitation } from "../../core/identity/invitations";
+import { completeMfa, type LoginResult, login, logout } from "../../core/identity/login";
+import { requestPasswordReset, resetPassword } from "../../core/identity/passwords-reset";
+import { setLocale } from "../../core/identity/profile";
 import {
   clearSessionCookie,
   invalidateSession,
   SESSION_COOKIE,
   sessionCookie,
   validateSessionToken,
-} from "../../core/auth/session";
-import { isLocale } from "../../core/i18n";
+} from "../../core/identity/session";
+import { signUp, verifyEmail } from "../../core/identity/signup";
+import { isLocale } from "../../core/platform/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
 import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
-import { messageFor, readForm, safeNext } from "./forms";
-import { page, tr } from "./layout";
+import { messageFor, readForm, safeNext } from "../ui/forms";
+import { page, tr } from "../ui/layout";
 import { TimeZoneSelect } from "./time-zone";
 
 export const MFA_COOKIE = "__Host-ccr_mfa";

@@ -1,6 +1,6 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { decryptString, encryptString } from "../../core/crypto";
-import { type PortalContext, userCtx } from "./pages/common";
+import { decryptString, encryptString } from "../../core/platform/crypto";
+import { type PortalContext, userCtx } from "../ui/common";
 
 /**
  * A secret shown once, after post → redirect → get (apps/middleware/prg.ts): a new API key, a

@@ -6,15 +6,15 @@ import {
   SESSION_COOKIE,
   sessionCookie,
   validateSessionToken,
-} from "../../core/auth/session";
-import { timingSafeEqual } from "../../core/crypto";
-import { completeSsoLogin, SSO_STATE_TTL_MS, startSsoLogin } from "../../core/sso";
+} from "../../core/identity/session";
+import { completeSsoLogin, SSO_STATE_TTL_MS, startSsoLogin } from "../../core/identity/sso";
+import { timingSafeEqual } from "../../core/platform/crypto";
 import { access } from "../middleware/access";
 import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
+import { messageFor, readForm, safeNext } from "../ui/forms";
+import { page, tr } from "../ui/layout";
 import { MFA_COOKIE } from "./auth-pages";
-import { messageFor, readForm, safeNext } from "./forms";
-import { page, tr } from "./layout";
 
 /** The state also lives in a short cookie: a callback is accepted only in the browser that started it. */
 export const SSO_COOKIE = "__Host-ccr_sso";

@@ -1,4 +1,4 @@
-import { timeZones } from "../../core/i18n";
+import { timeZones } from "../../core/platform/i18n";
 
 /**
  * The time zone picker (sign-up and settings): every IANA zone the runtime knows, so a name that

@@ -1,13 +1,18 @@
 import type { Context, Hono } from "hono";
-import { formatDateTime, type Locale } from "../../core/i18n";
-import { acceptPolicy, currentPolicy, getPolicyVersion, listPolicyVersions } from "../../core/policies";
-import { ANNOUNCE_DAYS, listSubprocessors } from "../../core/subprocessors";
+import { formatDateTime, type Locale } from "../../core/platform/i18n";
+import {
+  acceptPolicy,
+  currentPolicy,
+  getPolicyVersion,
+  listPolicyVersions,
+} from "../../core/privacy/policy-versions";
+import { ANNOUNCE_DAYS, listSubprocessors } from "../../core/privacy/subprocessors";
 import type { PolicyVersion } from "../../db/schema/control";
 import { access } from "../middleware/access";
-import { readForm, safeNext } from "../portal/forms";
-import { page, tr } from "../portal/layout";
-import { Head, trOr } from "../portal/pages/common";
 import type { AppEnv } from "../types";
+import { Head, trOr } from "../ui/common";
+import { readForm, safeNext } from "../ui/forms";
+import { page, tr } from "../ui/layout";
 
 type C = Context<AppEnv>;
 const loc = (c: C): Locale => c.get("locale") ?? "fr";

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { handleStripeWebhook } from "../../core/billing/webhooks";
-import { ApiError } from "../../core/errors";
+import { ApiError } from "../../core/platform/errors";
 import { logInternal, problem, toApiError } from "../errors";
 import { access } from "../middleware/access";
 import { STRIPE_WEBHOOK_PATH } from "../middleware/csrf";

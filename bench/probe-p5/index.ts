@@ -3,9 +3,9 @@
 //   POST /rebuild?tenant=<id>           → rebuilds every dirty day (the product's rebuildDirty)
 //   GET  /kpis?tenant=<id>&<query…>     → getKpis() with each D1 statement: SQL, params, meta.duration
 
-import type { Ctx } from "../../core/context";
-import { getKpis, rebuildDirty } from "../../core/kpis";
-import { tenantById } from "../../core/tenants";
+import { tenantById } from "../../core/identity/tenants";
+import { getKpis, rebuildDirty } from "../../core/insights/kpis";
+import type { Ctx } from "../../core/platform/context";
 
 interface Entry {
   sql: string;

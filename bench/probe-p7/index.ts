@@ -6,10 +6,10 @@
 //   POST /steps?job=<id>&max=<n>                      → runs up to n steps; per-step counts
 //   GET  /left?tenant=<id>                            → rows and objects left for the tenant
 
-import { getJob, runJobStep } from "../../core/jobs";
-import "../../core/retention-purge";
-import { startRetentionRun } from "../../core/retention-purge";
-import { tenantById } from "../../core/tenants";
+import { getJob, runJobStep } from "../../core/platform/jobs";
+import "../../core/governance/retention-purge";
+import { startRetentionRun } from "../../core/governance/retention-purge";
+import { tenantById } from "../../core/identity/tenants";
 
 interface Counts {
   d1Statements: number;

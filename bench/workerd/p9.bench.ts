@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { getJob, runJobStep } from "../../core/jobs";
+import { getJob, runJobStep } from "../../core/platform/jobs";
 import { call, E, makeTenant } from "../../test/helpers";
 import "../../workers/job-handlers";
 // @ts-expect-error plain JS module shared with the Node benchmarks

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, lt, or, sql } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import {
   type BillingAccount,
@@ -11,12 +11,12 @@ import {
   type Tenant,
   usageRecords,
 } from "../../db/schema/control";
-import { calls } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { hmacHex, newId } from "../crypto";
-import { ApiError } from "../errors";
-import { decodeCursor, encodeCursor, page } from "../pagination";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { hmacHex, newId } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 import { billingMode, stripeConfig } from "./config";
 import { DEFAULT_PLAN, type Plan, type PlanId, planOf } from "./plans";
 import { stripeApi } from "./stripe";
@@ -24,7 +24,7 @@ import { stripeApi } from "./stripe";
 /**
  * A tenant's billing state (G1, G3, G4): its plan, the period its minutes count in, the minutes
  * used, and whether the quota holds new calls. The pipeline asks `quotaBlocks` before processing;
- * its answer feeds `decideProcessing` (core/policy.ts) as `quotaExceeded`.
+ * its answer feeds `decideProcessing` (core/policy/processing.ts) as `quotaExceeded`.
  */
 
 export interface Period {
@@ -193,45 +193,20 @@ export async function markQuotaHeld(env: Env, tenantId: string, now = Date.now()
     .where(and(eq(billingAccounts.tenantId, tenantId), sql`${billingAccounts.quotaHeldAt} is null`));
 }
 
+/** Every call held for quota has resumed: the daily cron stops asking for this tenant. */
+export async function clearQuotaHeld(env: Env, tenantId: string): Promise<void> {
+  await controlDb(env)
+    .update(billingAccounts)
+    .set({ quotaHeldAt: null, updatedAt: Date.now() })
+    .where(eq(billingAccounts.tenantId, tenantId));
+}
+
 /**
- * Calls held for quota resume when the quota allows again (a new period, a bigger plan, overage
- * chosen). At most one call per remaining minute (each analysed call costs at least one), and at
- * most `max` per pass; each resumed call is checked again by `startProcessing`.
+ * The quota may allow again (a bigger plan, overage chosen, a new period): held calls are resumed
+ * by the `billing.resume` job (calls/holds.ts), so billing never starts the pipeline itself.
  */
-export async function resumeQuotaHeld(env: Env, tenantId: string, max = 100): Promise<number> {
-  const { tenantById } = await import("../tenants");
-  const { dataPlane } = await import("../../db/resolver");
-  const { startProcessing } = await import("../pipeline");
-  const tenant = await tenantById(env, tenantId);
-  if (!tenant) return 0;
-  const q = await quotaState(env, tenantId);
-  if (q.holding) return 0;
-  const room =
-    q.remainingMinutes === null || q.behaviour === "overage" ? max : Math.min(max, q.remainingMinutes);
-  const dp = dataPlane(env, tenant);
-  const held = await dp.db
-    .select()
-    .from(calls)
-    .where(
-      and(eq(calls.tenantId, tenantId), eq(calls.status, "held"), eq(calls.holdReason, "quota_exceeded")),
-    )
-    .orderBy(asc(calls.createdAt))
-    .limit(room + 1);
-  const batch = held.slice(0, room);
-  for (const c of batch) {
-    if (c.txFormat || c.recStatus === "stored") await startProcessing(env, tenant, c);
-    else
-      await dp.db
-        .update(calls)
-        .set({ status: "received", holdReason: null, updatedAt: Date.now() })
-        .where(and(eq(calls.tenantId, tenantId), eq(calls.id, c.id), eq(calls.status, "held")));
-  }
-  if (held.length <= room)
-    await controlDb(env)
-      .update(billingAccounts)
-      .set({ quotaHeldAt: null, updatedAt: Date.now() })
-      .where(eq(billingAccounts.tenantId, tenantId));
-  return batch.length;
+export async function requestQuotaResume(env: Env, tenantId: string): Promise<void> {
+  await enqueueJob(env, { type: "billing.resume", tenantId });
 }
 
 /** Daily cron: tenants with calls waiting for quota get a resume message (ids only). */
@@ -241,7 +216,7 @@ export async function enqueueQuotaResumes(env: Env): Promise<number> {
     .from(billingAccounts)
     .where(isNotNull(billingAccounts.quotaHeldAt))
     .limit(500);
-  for (const r of rows) await env.JOBS_QUEUE.send({ type: "billing.resume", tenantId: r.tenantId });
+  for (const r of rows) await requestQuotaResume(env, r.tenantId);
   return rows.length;
 }
 
@@ -281,7 +256,7 @@ export async function assignPlan(
       createdAt: now,
     }),
   ]);
-  await resumeQuotaHeld(env, tenantId);
+  await requestQuotaResume(env, tenantId);
   return (await getAccount(env, tenantId)) as BillingAccount;
 }
 
@@ -329,7 +304,7 @@ export async function updateBillingSettings(ctx: Ctx, input: BillingSettingsInpu
     overQuota: input.overQuota ?? null,
     contactChanged: Boolean(input.contact),
   });
-  if (input.overQuota === "overage") await resumeQuotaHeld(ctx.env, ctx.tenant.id);
+  if (input.overQuota === "overage") await requestQuotaResume(ctx.env, ctx.tenant.id);
   return updated;
 }
 
@@ -534,3 +509,6 @@ export async function operatorBillingRows<T extends Pick<Tenant, "id">>(
     };
   });
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { QUOTA_BEHAVIOURS } from "../../db/schema/control";

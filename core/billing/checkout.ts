@@ -1,9 +1,9 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { billingAccounts } from "../../db/schema/control";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { ApiError } from "../errors";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { ApiError } from "../platform/errors";
 import { ensureAccount, getAccount, isLiveStatus } from "./account";
 import { type StripeConfig, stripeConfig } from "./config";
 import { PLANS, type PlanId } from "./plans";

@@ -58,7 +58,7 @@ export function planForPrice(cfg: StripeConfig, priceId: string | null | undefin
   return null;
 }
 
-/** Checked once at the entry with the rest of the environment (core/env.ts). */
+/** Checked once at the entry with the rest of the environment (core/ops/env.ts). */
 export function validateBillingEnv(env: Env): string[] {
   const e = env as unknown as Partial<Record<string, string>>;
   const issues: string[] = [];

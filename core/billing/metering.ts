@@ -1,8 +1,8 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import { controlDb } from "../../db/client";
-import { type UsageRecord, usageRecords } from "../../db/schema/control";
-import { newId } from "../crypto";
-import { enqueueJob } from "../jobs";
+import { stripeEvents, type UsageRecord, usageRecords } from "../../db/schema/control";
+import { newId } from "../platform/crypto";
+import { enqueueJob } from "../platform/jobs";
 import { currentPeriod, getAccount, isLiveStatus, usageKeyOf } from "./account";
 import { stripeConfig } from "./config";
 import { stripeApi } from "./stripe";
@@ -131,7 +131,6 @@ export async function resendPendingMeterEvents(env: Env, now: number): Promise<n
 
 /** Webhook event ids are kept 90 days (Stripe retries for 3 days); billing records themselves stay. */
 export async function purgeStripeEvents(env: Env, now: number): Promise<void> {
-  const { stripeEvents } = await import("../../db/schema/control");
   await controlDb(env)
     .delete(stripeEvents)
     .where(lt(stripeEvents.receivedAt, now - 90 * 86_400_000));

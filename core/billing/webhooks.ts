@@ -7,11 +7,11 @@ import {
   stripeEvents,
   subscriptionHistory,
 } from "../../db/schema/control";
-import { appendAudit, SYSTEM_ACTOR } from "../audit";
-import { newId } from "../crypto";
-import { ApiError } from "../errors";
-import { tenantById } from "../tenants";
-import { getAccount, isLiveStatus, resumeQuotaHeld } from "./account";
+import { tenantById } from "../identity/tenants";
+import { appendAudit, SYSTEM_ACTOR } from "../platform/audit";
+import { newId } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
+import { getAccount, isLiveStatus, requestQuotaResume } from "./account";
 import { planForPrice, type StripeConfig, stripeConfig } from "./config";
 import { DEFAULT_PLAN, isPlanId, type PlanId } from "./plans";
 import { StripeApiError, stripeApi, verifyStripeEvent } from "./stripe";
@@ -286,7 +286,7 @@ async function syncSubscription(
       meta: { status, plan: nextPlan, cancelAtPeriodEnd },
     });
   if (before.plan !== nextPlan || before.periodStart !== (live ? periodStart : null))
-    await resumeQuotaHeld(env, acct.tenantId);
+    await requestQuotaResume(env, acct.tenantId);
   return { outcome: `subscription_${status}`, tenantId: acct.tenantId };
 }
 

@@ -2,10 +2,16 @@ import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { type DataPlane, dataPlane, shardDatabases } from "../../db/resolver";
 import type { Job } from "../../db/schema/control";
 import { type ImportItemRow, type ImportRow, importItems, imports } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Actor, Ctx } from "../context";
-import { ApiError, notFound } from "../errors";
-import { type CdEntry, readZipDirectory, readZipEntryBytes, ZipFormatError } from "../exports/zip-read";
+import { tenantById } from "../identity/tenants";
+import { auditCtx } from "../platform/audit";
+import type { Actor, Ctx } from "../platform/context";
+import { ApiError, notFound } from "../platform/errors";
+import {
+  type CdEntry,
+  readZipDirectory,
+  readZipEntryBytes,
+  ZipFormatError,
+} from "../platform/exports/zip-read";
 import {
   getJob,
   JobFailure,
@@ -14,8 +20,7 @@ import {
   type StepOutcome,
   sendNextStep,
   startJob,
-} from "../jobs";
-import { tenantById } from "../tenants";
+} from "../platform/jobs";
 import { FORMAT_BY_EXT, type ImportItemResult, importOne, safeJson } from "./imports";
 import { findUpload } from "./uploads";
 

@@ -2,10 +2,10 @@ import { and, eq, isNull } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { dataPlane } from "../../db/resolver";
 import { calls } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { sha256Hex } from "../crypto";
-import { ApiError, errorCodes, normalizeError } from "../errors";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { sha256Hex } from "../platform/crypto";
+import { ApiError, errorCodes, normalizeError } from "../platform/errors";
 import { type CreateCallInput, canonical, createCall, createCallSchema } from "./service";
 
 /**

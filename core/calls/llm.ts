@@ -1,6 +1,6 @@
 import type { Tenant } from "../../db/schema/control";
-import type { AnalysisResult, EngineInput } from "../engine/types";
 import { ProviderError } from "../providers/errors";
+import type { AnalysisResult, EngineInput } from "../scoring/engine/types";
 import { providerKey } from "./provider-keys";
 
 /**

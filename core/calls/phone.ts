@@ -3,8 +3,8 @@ import {
   type MetadataJson,
   parsePhoneNumberFromString as parseWith,
 } from "libphonenumber-js/core";
-import { encryptString, hmacHex } from "../crypto";
-import { ApiError } from "../errors";
+import { encryptString, hmacHex } from "../platform/crypto";
+import { ApiError } from "../platform/errors";
 import metadata from "./phone-metadata.json";
 
 /**

@@ -1,6 +1,6 @@
 import type { Tenant } from "../../db/schema/control";
-import type { Ctx } from "../context";
-import { decryptString } from "../crypto";
+import type { Ctx } from "../platform/context";
+import { decryptString } from "../platform/crypto";
 
 /** A context for work done by the platform itself (queue consumers, cron) on a tenant's data. */
 export function systemCtx(env: Env, tenant: Tenant): Ctx {

@@ -1,8 +1,7 @@
 import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
-import { type Call, calls } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
+import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
 import {
   AUDIO_MIME,
   type AudioFormat,
@@ -14,12 +13,14 @@ import {
   type StoredAudio,
   sniffAudio,
   sniffStream,
-} from "../audio";
-import type { Ctx } from "../context";
-import { newId, randomToken } from "../crypto";
-import { ApiError, notFound } from "../errors";
-import { enqueueJob } from "../jobs";
-import { startProcessing } from "../pipeline";
+} from "../content/audio";
+import { recordAbuseEvent } from "../identity/abuse";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId, randomToken } from "../platform/crypto";
+import { ApiError, notFound } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
+import { startProcessing } from "./pipeline";
 import {
   abortMultipart,
   assemble,
@@ -299,7 +300,7 @@ export async function getRecording(ctx: Ctx, call: Call, headers: Headers): Prom
   if (asked.kind === "full" || asked.offset === 0) {
     const bytes = asked.kind === "full" ? "full" : `0-${asked.length - 1}`;
     await auditCtx(ctx, "recording.played", "call", call.id, { bytes });
-    await (await import("../abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+    await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   }
   const h = new Headers({
     "Content-Type": call.recMime ?? "application/octet-stream",

@@ -2,19 +2,27 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "dr
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import { findOrCreateAgent, getAgent } from "../agents";
-import type { Ctx } from "../context";
-import { newId, sha256Hex } from "../crypto";
-import { instantQuery, instantSchema, isoOrNull } from "../dates";
-import { ApiError, notFound } from "../errors";
-import { markKpiDirty } from "../kpis";
-import { decodeCursor, encodeCursor } from "../pagination";
-import { admissionHold, startProcessing } from "../pipeline";
-import { restrictedCallsExclusion } from "../privacy/guard";
+import { findOrCreateAgent, getAgent } from "../agents/service";
+import { recordAbuseEvent } from "../identity/abuse";
+import { markKpiDirty } from "../insights/kpis";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId, sha256Hex } from "../platform/crypto";
+import { instantQuery, instantSchema, isoOrNull } from "../platform/dates";
+import { ApiError, notFound } from "../platform/errors";
+import { decodeCursor, encodeCursor } from "../platform/pagination";
+import { callScope } from "../policy/call-scope";
+import { restrictedCallsExclusion } from "../policy/privacy-guard";
+import { getRubricVersion } from "../rubrics/service";
 import { defaultCountryFor, protectPhone } from "./phone";
-import { callScope } from "./scope";
-import { storeTranscript, transcriptInputSchema } from "./transcript";
+import { admissionHold, startProcessing } from "./pipeline";
+import {
+  prepareTranscript,
+  storeTranscript,
+  type TranscriptFormat,
+  transcriptInputSchema,
+} from "./transcript";
+import { commitTranscript } from "./transcript-store";
 
 export const createCallSchema = z
   .object({
@@ -495,13 +503,7 @@ export async function deleteCalls(
     await markKpiDirty(ctx.env, ctx.tenant, [call.startedAt]);
     await auditCtx(ctx, "call.deleted", "call", call.id);
   }
-  if (out.deleted.length)
-    await (await import("../abuse")).recordAbuseEvent(
-      ctx.env,
-      ctx.tenant.id,
-      "mass_deletion",
-      out.deleted.length,
-    );
+  if (out.deleted.length) await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_deletion", out.deleted.length);
   return out;
 }
 
@@ -525,7 +527,6 @@ export async function reprocessCall(
     throw new ApiError("conflict", "This call has neither a transcript nor a stored recording to process");
   const dp = dataPlane(ctx.env, ctx.tenant);
   if (opts.rubricId) {
-    const { getRubricVersion } = await import("../rubrics/service");
     await getRubricVersion(ctx.env, ctx.tenant, opts.rubricId);
     await dp.db
       .update(calls)
@@ -537,3 +538,20 @@ export async function reprocessCall(
   await auditCtx(ctx, "call.reprocessed", "call", id, { rubricId: opts.rubricId ?? null });
   return callView({ ...call, status });
 }
+
+/** PUT …/transcript: replace the call's transcript (B2). */
+export async function putTranscript(
+  ctx: Ctx,
+  call: Call,
+  format: TranscriptFormat,
+  content: string,
+): Promise<Call> {
+  // JSON stays text here: the parser names the line of a syntax error.
+  const prepared = await prepareTranscript(ctx, { format, content }, { direction: call.direction });
+  const updated = await commitTranscript(ctx, call, prepared);
+  await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
+  return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };
+}
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export { CALL_STATUSES } from "../../db/schema/data";

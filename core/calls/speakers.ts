@@ -2,13 +2,13 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import { type Call, calls } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { ApiError } from "../errors";
-import { startProcessing } from "../pipeline";
-import type { RoleResolution, Segment, SpeakerRole, Transcript } from "../transcripts/model";
-import { speakerKey } from "../transcripts/speakers";
-import { readTranscript, transcriptKey } from "./transcript";
+import type { RoleResolution, Segment, SpeakerRole, Transcript } from "../content/transcripts/model";
+import { speakerKey } from "../content/transcripts/speakers";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { ApiError } from "../platform/errors";
+import { startProcessing } from "./pipeline";
+import { readTranscript, transcriptKey } from "./transcript-store";
 
 /**
  * The voices of a transcript and the correction of their roles (B2, C2). A person who sees that

@@ -2,7 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { type Call, calls } from "../../db/schema/data";
-import { RetryableError } from "../pipeline";
+import { RetryableError } from "../providers/errors";
+import { assemblyai } from "../providers/speech/assemblyai";
+import { deepgram } from "../providers/speech/deepgram";
+import { openaiSpeech } from "../providers/speech/openai";
+import { redactRaw } from "../providers/speech/redact-raw";
 import { ProviderError, type SpeechProvider } from "../providers/speech/types";
 import { providerKey, systemCtx } from "./provider-keys";
 import { storeTranscript } from "./transcript";
@@ -20,7 +24,7 @@ export async function transcribeRecording(
 ): Promise<void> {
   const dp = dataPlane(env, tenant);
   if (!call.recKey) throw new Error("no recording");
-  const provider = await speechProvider(tenant.speechProvider);
+  const provider = speechProvider(tenant.speechProvider);
   if (provider.maxBytes !== null && (call.recSize ?? 0) > provider.maxBytes)
     throw new ProviderError(
       provider.id,
@@ -49,7 +53,6 @@ export async function transcribeRecording(
     if (e instanceof ProviderError && e.retryable) throw new RetryableError((e as Error).message);
     throw e;
   }
-  const { redactRaw } = await import("../providers/speech/redact-raw");
   await dp.bucket.put(
     dp.key("calls", call.id, `stt-${provider.id}.json`),
     JSON.stringify(redactRaw(provider.id, result.raw)),
@@ -69,14 +72,14 @@ export async function transcribeRecording(
   if (fresh) await storeTranscript.commit(ctx, fresh, { ...prepared, format: "json" });
 }
 
-async function speechProvider(id: Tenant["speechProvider"]): Promise<SpeechProvider> {
+function speechProvider(id: Tenant["speechProvider"]): SpeechProvider {
   switch (id) {
     case "deepgram":
-      return (await import("../providers/speech/deepgram")).deepgram;
+      return deepgram;
     case "openai":
-      return (await import("../providers/speech/openai")).openaiSpeech;
+      return openaiSpeech;
     case "assemblyai":
-      return (await import("../providers/speech/assemblyai")).assemblyai;
+      return assemblyai;
     default:
       throw new ProviderError(String(id), "No speech provider is configured", false);
   }

@@ -1,18 +1,13 @@
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { dataPlane } from "../../db/resolver";
-import { type Call, calls } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { randomBytes } from "../crypto";
-import { ApiError } from "../errors";
-import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../json-depth";
-import { startProcessing } from "../pipeline";
+import { redactTranscript } from "../content/redaction";
+import type { RoleResolution, Transcript } from "../content/transcripts/model";
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../content/transcripts/model";
+import { effectiveFormat, parseTranscript, TranscriptError } from "../content/transcripts/parse";
+import type { Ctx } from "../platform/context";
+import { ApiError } from "../platform/errors";
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../platform/json-depth";
 import { resolveTranscriptRoles } from "../providers/speech/roles";
-import { redactTranscript } from "../redaction";
-import type { RoleResolution, Transcript } from "../transcripts/model";
-import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../transcripts/model";
-import { effectiveFormat, parseTranscript, TranscriptError } from "../transcripts/parse";
+import { commitTranscript, type PreparedTranscript } from "./transcript-store";
 
 export { TRANSCRIPT_FORMATS, type TranscriptFormat };
 /** A transcript body above this is refused (413) — a 10-hour call is about 1 MB of text. */
@@ -36,21 +31,11 @@ export interface RoleContext {
   roles?: RoleResolution;
 }
 
-export interface PreparedTranscript {
-  format: TranscriptFormat;
-  transcript: Transcript;
-  redactions: Record<string, number>;
-}
-
-/** R2 key of a call's redacted transcript (our segment model, JSON). */
-export const transcriptKey = (ctx: Ctx, callId: string) =>
-  dataPlane(ctx.env, ctx.tenant).key("calls", callId, "transcript.json");
-
 /**
  * Parse then redact (C12) — nothing is stored, indexed or sent before redaction. Parse errors
  * become 422 problems naming the line or segment.
  */
-async function prepare(
+export async function prepareTranscript(
   ctx: Ctx,
   input: z.infer<typeof transcriptInputSchema>,
   call: RoleContext = {},
@@ -93,87 +78,5 @@ async function prepare(
   return { format, transcript, redactions: counts };
 }
 
-function newFtsId(): number {
-  const b = randomBytes(7);
-  // 52 bits: exact in a JS number, positive as a SQLite integer.
-  return (
-    (b[0] & 0x0f) * 2 ** 48 +
-    b[1] * 2 ** 40 +
-    b[2] * 2 ** 32 +
-    b[3] * 2 ** 24 +
-    b[4] * 2 ** 16 +
-    b[5] * 2 ** 8 +
-    b[6]
-  );
-}
-
-/** Store in R2, replace the FTS entry, update the call row. */
-async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call> {
-  const dp = dataPlane(ctx.env, ctx.tenant);
-  await dp.bucket.put(transcriptKey(ctx, call.id), JSON.stringify(p.transcript), {
-    httpMetadata: { contentType: "application/json" },
-  });
-  const body = p.transcript.segments.map((s) => s.text).join("\n");
-  const ftsId = newFtsId();
-  const now = Date.now();
-  await dp.d1.batch([
-    ...(call.ftsId !== null ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)] : []),
-    dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
-    dp.d1
-      .prepare(
-        `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,
-           fts_id = ?, duration_s = coalesce(duration_s, ?), language = coalesce(language, ?), updated_at = ?
-         where tenant_id = ? and id = ?`,
-      )
-      .bind(
-        p.format,
-        p.transcript.segments.length,
-        p.transcript.wordCount,
-        JSON.stringify(p.redactions),
-        p.transcript.roles?.source ?? null,
-        ftsId,
-        p.transcript.durationS || null,
-        p.transcript.language ?? null,
-        now,
-        ctx.tenant.id,
-        call.id,
-      ),
-  ]);
-  const updated = await dp.db.query.calls.findFirst({
-    where: and(eq(calls.id, call.id), eq(calls.tenantId, ctx.tenant.id)),
-  });
-  if (!updated) throw new ApiError("not_found", "Call not found");
-  return updated;
-}
-
-export const storeTranscript = { prepare, commit };
-
-/** PUT …/transcript: replace the call's transcript (B2). */
-export async function putTranscript(
-  ctx: Ctx,
-  call: Call,
-  format: TranscriptFormat,
-  content: string,
-): Promise<Call> {
-  // JSON stays text here: the parser names the line of a syntax error.
-  const prepared = await prepare(ctx, { format, content }, { direction: call.direction });
-  const updated = await commit(ctx, call, prepared);
-  await auditCtx(ctx, "call.transcript_replaced", "call", call.id, { format });
-  return { ...updated, status: await startProcessing(ctx.env, ctx.tenant, updated) };
-}
-
-export function readTranscript(ctx: Ctx, call: Call): Promise<Transcript | null> {
-  return readTranscriptFor(ctx.env, ctx.tenant, call);
-}
-
-/** For queue consumers (no request context). */
-export async function readTranscriptFor(
-  env: Env,
-  tenant: Ctx["tenant"],
-  call: Call,
-): Promise<Transcript | null> {
-  if (!call.txFormat) return null;
-  const dp = dataPlane(env, tenant);
-  const obj = await dp.bucket.get(dp.key("calls", call.id, "transcript.json"));
-  return obj ? ((await obj.json()) as Transcript) : null;
-}
+/** Parse and redact, then store: the two halves every way in (import, upload, speech-to-text) uses. */
+export const storeTranscript = { prepare: prepareTranscript, commit: commitTranscript };

@@ -3,11 +3,11 @@ import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { type DataPlane, dataPlane, shardDatabases } from "../../db/resolver";
 import { type RecordingUpload, recordingUploadParts, recordingUploads } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { newId } from "../crypto";
-import { ApiError, fromZod, notFound } from "../errors";
-import { tenantById } from "../tenants";
+import { tenantById } from "../identity/tenants";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId } from "../platform/crypto";
+import { ApiError, fromZod, notFound } from "../platform/errors";
 
 /**
  * Multipart uploads into R2 (B1, B2): a call's recording or a bulk-import file, beyond the

@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "./errors";
 
 /**
  * The outbound-fetch guard: the one way to call a URL a tenant can influence (webhook endpoints,

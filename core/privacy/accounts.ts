@@ -3,24 +3,23 @@ import { z } from "zod";
 import { controlDb } from "../../db/client";
 import {
   connectionLog,
-  emailTokens,
   memberships,
   PRIVACY_CHANNELS,
   type PrivacyRequest,
   privacyRequests,
-  recoveryCodes,
   sessions,
   tenants,
   users,
 } from "../../db/schema/control";
-import { emailSchema } from "../accounts";
-import { appendAudit } from "../audit";
-import type { Actor } from "../context";
-import { newId } from "../crypto";
-import { ApiError, notFound } from "../errors";
-import { csvDocument } from "../exports/csv";
-import { writeZipToR2 } from "../exports/zip";
-import { decodeCursor, encodeCursor, page } from "../pagination";
+import { emailSchema } from "../identity/account-base";
+import { accountDeletion } from "../identity/profile";
+import { appendAudit } from "../platform/audit";
+import type { Actor } from "../platform/context";
+import { newId } from "../platform/crypto";
+import { ApiError, notFound } from "../platform/errors";
+import { csvDocument } from "../platform/exports/csv";
+import { writeZipToR2 } from "../platform/exports/zip";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 import {
   actionSchema,
   addMonths,
@@ -328,15 +327,7 @@ async function executeAccount(
             "privacy.error.sole_owner",
           );
       }
-      await db.batch([
-        db.delete(memberships).where(eq(memberships.userId, user.id)),
-        db.delete(sessions).where(and(eq(sessions.realm, "user"), eq(sessions.subjectId, user.id))),
-        db.delete(emailTokens).where(eq(emailTokens.userId, user.id)),
-        db
-          .delete(recoveryCodes)
-          .where(and(eq(recoveryCodes.realm, "user"), eq(recoveryCodes.subjectId, user.id))),
-        db.delete(users).where(eq(users.id, user.id)),
-      ]);
+      await db.batch(accountDeletion(db, user.id));
       // Earlier account exports of the same person go too.
       const earlier = await db
         .select({ id: privacyRequests.id, exportKey: privacyRequests.exportKey })

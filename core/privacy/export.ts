@@ -2,11 +2,11 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { type DataPlane, dataPlane } from "../../db/resolver";
 import type { PrivacyRequest, Tenant } from "../../db/schema/control";
 import { analyses, type Call, calls } from "../../db/schema/data";
-import { decryptString } from "../crypto";
-import { type CsvValue, csvRow } from "../exports/csv";
-import { writeZipToR2, type ZipEntry } from "../exports/zip";
-import { type Locale, t } from "../i18n";
-import { effectiveRetention } from "../retention";
+import { effectiveRetention } from "../governance/retention";
+import { decryptString } from "../platform/crypto";
+import { type CsvValue, csvRow } from "../platform/exports/csv";
+import { writeZipToR2, type ZipEntry } from "../platform/exports/zip";
+import { type Locale, t } from "../platform/i18n";
 
 /**
  * The access / portability export of one person (F3, GDPR art. 15 and 20): a ZIP in the tenant's

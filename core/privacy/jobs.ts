@@ -9,18 +9,18 @@ import {
   type Tenant,
 } from "../../db/schema/control";
 import { agents, calls } from "../../db/schema/data";
-import { SYSTEM_ACTOR } from "../audit";
+import { resumeHeldCall } from "../calls/holds";
 import { deleteCalls } from "../calls/service";
-import type { Ctx } from "../context";
-import { JobFailure, registerJobHandler, type StepOutcome } from "../jobs";
-import { startProcessing } from "../pipeline";
-import { effectiveRetention, RETENTION_RULES } from "../retention";
+import { effectiveRetention, RETENTION_RULES } from "../governance/retention";
+import { SYSTEM_ACTOR } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { JobFailure, registerJobHandler, type StepOutcome } from "../platform/jobs";
+import { holdReasonOf, privacyFlags } from "../policy/privacy-guard";
 import { buildSubjectExport } from "./export";
-import { holdReasonOf, privacyFlags } from "./guard";
 import { completeRequest, deleteExportObject, tenantOf } from "./requests";
 
 /**
- * Durable steps of privacy requests (core/jobs.ts). Queue messages carry the job id only; each
+ * Durable steps of privacy requests (core/platform/jobs.ts). Queue messages carry the job id only; each
  * step re-reads what is left to do, so a step delivered twice or cut short is harmless.
  * - `privacy_export` (access, portability): one step streams the ZIP into the tenant's bucket
  *   (flat memory; its duration follows one person's data), then the request completes.
@@ -203,12 +203,7 @@ async function resumeStep(env: Env, job: Job, tenant: Tenant, request: PrivacyRe
           .where(and(eq(calls.tenantId, tenant.id), eq(calls.id, c.id)));
       continue;
     }
-    if (c.txFormat || c.recStatus === "stored") await startProcessing(env, tenant, c);
-    else
-      await dp.db
-        .update(calls)
-        .set({ status: "received", holdReason: null, updatedAt: Date.now() })
-        .where(and(eq(calls.tenantId, tenant.id), eq(calls.id, c.id), eq(calls.status, "held")));
+    await resumeHeldCall(env, tenant, c, dp);
     resumed++;
   }
   const progress = { afterId: rows.length ? rows[rows.length - 1].id : p.afterId, resumed, stillHeld };

@@ -16,17 +16,19 @@ import {
   users,
 } from "../../db/schema/control";
 import { agents, calls, privacyRestrictions, privacySuppressions } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
 import { defaultCountryFor, maskPhone, normalizePhone, phoneHash } from "../calls/phone";
-import { type Actor, actorId, type Ctx } from "../context";
-import { encryptString, hmacHex, newId, timingSafeEqual } from "../crypto";
-import { instantSchema, isoOrNull } from "../dates";
-import { ApiError, notFound } from "../errors";
-import { t } from "../i18n";
-import { startJob } from "../jobs";
-import { sendMail } from "../mail";
-import { decodeCursor, encodeCursor, page } from "../pagination";
-import { emitEvent } from "../webhooks";
+import { recordAbuseEvent } from "../identity/abuse";
+import { tenantById } from "../identity/tenants";
+import { emitEvent } from "../integrations/webhooks";
+import { appendAudit, auditCtx, SYSTEM_ACTOR } from "../platform/audit";
+import { type Actor, actorId, type Ctx } from "../platform/context";
+import { encryptString, hmacHex, newId, timingSafeEqual } from "../platform/crypto";
+import { instantSchema, isoOrNull } from "../platform/dates";
+import { ApiError, notFound } from "../platform/errors";
+import { t } from "../platform/i18n";
+import { startJob } from "../platform/jobs";
+import { sendMail } from "../platform/mail";
+import { decodeCursor, encodeCursor, page } from "../platform/pagination";
 
 /**
  * Privacy requests of callers and agents (F3, GDPR art. 15–22): CCR is the tenant's processor
@@ -229,7 +231,7 @@ export async function downloadExport(
       messageKey: "privacy.error.export_gone",
     });
   await auditCtx(ctx, "privacy_request.export_downloaded", "privacy_request", r.id, { size: obj.size });
-  await (await import("../abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+  await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
   return {
     body: obj.body,
     headers: {
@@ -938,7 +940,6 @@ export async function completeRequest(
     .returning();
   if (!row) return null;
   if (row.tenantId) {
-    const { appendAudit } = await import("../audit");
     await appendAudit(env, {
       tenantId: row.tenantId,
       actor,
@@ -999,7 +1000,6 @@ export async function privacyDaily(env: Env, now: number, limit = 200): Promise<
 }
 
 async function remind(env: Env, r: PrivacyRequest, stage: "near" | "overdue", now: number) {
-  const { appendAudit, SYSTEM_ACTOR } = await import("../audit");
   if (!r.tenantId) {
     // User-account requests: the operators' own console lists them by deadline; audit only.
     await appendAudit(env, {
@@ -1064,7 +1064,6 @@ async function purgeExpiredExports(env: Env, now: number, limit: number) {
 }
 
 export async function tenantOf(env: Env, id: string): Promise<Tenant | null> {
-  const { tenantById } = await import("../tenants");
   return tenantById(env, id);
 }
 
@@ -1078,3 +1077,12 @@ export async function deleteExportObject(env: Env, r: PrivacyRequest) {
   const tenant = await tenantOf(env, r.tenantId);
   if (tenant) await dataPlane(env, tenant).bucket.delete(r.exportKey);
 }
+
+/** The schema's value lists, for apps/ (which takes nothing from db/ but types, test/architecture.test.ts). */
+export {
+  IDENTITY_METHODS,
+  PRIVACY_CHANNELS,
+  PRIVACY_KINDS,
+  PRIVACY_STATUSES,
+  type PrivacyKind,
+} from "../../db/schema/control";

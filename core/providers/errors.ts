@@ -68,3 +68,6 @@ export function providerError(
   const { retryable, ...rest } = opts;
   return new ProviderError(provider, message, retryable, { code, ...rest });
 }
+
+/** A step failure the queue should retry with backoff (a retryable provider error, re-thrown). */
+export class RetryableError extends Error {}

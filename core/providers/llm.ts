@@ -9,7 +9,9 @@ import {
   RetryError,
 } from "ai";
 import { z } from "zod";
-import { computeScore } from "../engine";
+import { redactTranscript, type TenantPattern } from "../content/redaction";
+import type { Segment, Transcript } from "../content/transcripts/model";
+import { computeScore } from "../scoring/engine";
 import {
   type AnalysisResult,
   type CategoryResult,
@@ -20,10 +22,8 @@ import {
   IRRITANT_TYPES,
   type Irritant,
   type Metrics,
-} from "../engine/types";
-import { redactTranscript, type TenantPattern } from "../redaction";
-import type { Criterion, RubricVersion } from "../rubrics/model";
-import type { Segment, Transcript } from "../transcripts/model";
+} from "../scoring/engine/types";
+import type { Criterion, RubricVersion } from "../scoring/rubric-model";
 import { ProviderError } from "./errors";
 import type { FetchLike } from "./http";
 

@@ -3,13 +3,21 @@ import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { calls, type Rubric, rubrics, rubricVersions } from "../../db/schema/data";
-import { auditCtx } from "../accounts";
-import type { Ctx } from "../context";
-import { newId } from "../crypto";
-import { ApiError, isUniqueViolation, notFound } from "../errors";
-import { isRubricLanguage, parseGridInput, storedGrid } from "./language";
-import { type GridVersion, type RubricGrid, type RubricLanguage, rubricLanguage } from "./model";
-import { TEMPLATES } from "./templates";
+import { auditCtx } from "../platform/audit";
+import type { Ctx } from "../platform/context";
+import { newId } from "../platform/crypto";
+import { ApiError, isUniqueViolation, notFound } from "../platform/errors";
+import { isRubricLanguage, parseGridInput, storedGrid } from "../scoring/rubric-language";
+import {
+  type GridVersion,
+  type RubricGrid,
+  type RubricLanguage,
+  type RubricVersion,
+  type RubricVersionContent,
+  rubricLanguage,
+  rubricVersionSchema,
+} from "../scoring/rubric-model";
+import { TEMPLATES } from "../scoring/templates";
 
 /**
  * Rubric CRUD with versions (C4). A version never changes: editing a rubric creates version

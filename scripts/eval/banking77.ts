@@ -1,4 +1,4 @@
-import type { AnalysisResult } from "../../core/engine/types";
+import type { AnalysisResult } from "../../core/scoring/engine/types";
 import type { LabelledCall } from "./corpus";
 
 /**

@@ -1,5 +1,5 @@
-import type { EngineInput } from "../../core/engine/types";
-import { parseTranscript } from "../../core/transcripts/parse";
+import { parseTranscript } from "../../core/content/transcripts/parse";
+import type { EngineInput } from "../../core/scoring/engine/types";
 
 /**
  * A labelled call in the format of `../shared/corpus-dev` (its README defines every label).

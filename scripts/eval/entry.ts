@@ -1,5 +1,5 @@
-import { analyze } from "../../core/engine";
-import type { AnalysisResult } from "../../core/engine/types";
+import { analyze } from "../../core/scoring/engine";
+import type { AnalysisResult } from "../../core/scoring/engine/types";
 import { engineInput, inCheckSplit, type LabelledCall, transcriptJson } from "./corpus";
 import { EVAL_RUBRICS } from "./rubric";
 

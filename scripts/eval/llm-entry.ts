@@ -1,6 +1,6 @@
-import { computeMetrics } from "../../core/engine";
-import type { AnalysisResult } from "../../core/engine/types";
 import { analyzeWithLlm, modelFor } from "../../core/providers/llm";
+import { computeMetrics } from "../../core/scoring/engine";
+import type { AnalysisResult } from "../../core/scoring/engine/types";
 import { engineInput, type LabelledCall } from "./corpus";
 import { EVAL_RUBRICS } from "./rubric";
 

@@ -1,11 +1,11 @@
-import type { CriterionResult } from "../../core/engine/types";
-import type { Criterion, RubricVersion } from "../../core/rubrics/model";
-import { TEMPLATES } from "../../core/rubrics/templates";
+import type { CriterionResult } from "../../core/scoring/engine/types";
+import type { Criterion, RubricVersion } from "../../core/scoring/rubric-model";
+import { TEMPLATES } from "../../core/scoring/templates";
 import type { CorpusCriterion } from "./corpus";
 
 /**
  * The grid the evaluation scores with: the product's general customer-service template (what a
- * new tenant gets, `core/rubrics/templates.ts`), unchanged, plus two phrase criteria the corpus
+ * new tenant gets, `core/scoring/templates.ts`), unchanged, plus two phrase criteria the corpus
  * labels and the template lacks — a next step with a timeframe, and hold etiquette. To keep the
  * weights at 100, the template's `llm` criterion `solution` (which the built-in engine never
  * judges) gives up 10 of its 12 points to them. Nothing else differs, so the figures say how the

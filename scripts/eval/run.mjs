@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Evaluation of the analysis against labelled calls (issue 14): `npm run eval -- <dir> [options]`.
-// A benchmark, not a test: it prints figures and never gates `npm test`. See core/engine/README.md
+// A benchmark, not a test: it prints figures and never gates `npm test`. See core/scoring/engine/README.md
 // ("Evaluation") for what is counted and scripts/eval/rubric.ts for the grid and its mapping.
 
 import { createHash } from "node:crypto";

@@ -1,4 +1,4 @@
-import type { AnalysisResult } from "../../core/engine/types";
+import type { AnalysisResult } from "../../core/scoring/engine/types";
 import { CORPUS_CRITERIA, type CorpusCriterion, type LabelledCall, type Sentiment } from "./corpus";
 import { mappedAnswer } from "./rubric";
 

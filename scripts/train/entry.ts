@@ -1,8 +1,8 @@
-import { findings } from "../../core/engine";
-import type { CallFeatures } from "../../core/engine/features";
-import type { LinearModelData } from "../../core/engine/model";
-import { SENTIMENT_CLASSES } from "../../core/engine/sentiment";
-import { DEFAULT_CATEGORIES } from "../../core/engine/types";
+import { findings } from "../../core/scoring/engine";
+import type { CallFeatures } from "../../core/scoring/engine/features";
+import type { LinearModelData } from "../../core/scoring/engine/model";
+import { SENTIMENT_CLASSES } from "../../core/scoring/engine/sentiment";
+import { DEFAULT_CATEGORIES } from "../../core/scoring/engine/types";
 import { BANKING77_CATEGORY, utteranceCall } from "../eval/banking77";
 import { engineInput, inCheckSplit, type LabelledCall } from "../eval/corpus";
 import { EVAL_RUBRICS } from "../eval/rubric";

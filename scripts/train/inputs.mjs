@@ -14,7 +14,7 @@ const NOT_INPUTS = new Set([
 ]);
 
 export function featureInputsHash(root) {
-  const dir = path.join(root, "core/engine");
+  const dir = path.join(root, "core/scoring/engine");
   const files = [
     ...readdirSync(dir).filter((f) => f.endsWith(".ts") && !NOT_INPUTS.has(f)),
     ...readdirSync(path.join(dir, "lang")).map((f) => `lang/${f}`),

@@ -1,5 +1,5 @@
-import type { Feats } from "../../core/engine/features";
-import type { LinearModelData } from "../../core/engine/model";
+import type { Feats } from "../../core/scoring/engine/features";
+import type { LinearModelData } from "../../core/scoring/engine/model";
 
 /**
  * Multinomial logistic regression for the engine's small models — deterministic (zero start,

@@ -1,7 +1,7 @@
-import { analyze } from "../../core/engine";
-import type { AnalysisResult, EngineInput } from "../../core/engine/types";
-import type { Criterion, CriterionCheck, RubricVersion } from "../../core/rubrics/model";
-import type { Segment, Transcript } from "../../core/transcripts/model";
+import type { Segment, Transcript } from "../../core/content/transcripts/model";
+import { analyze } from "../../core/scoring/engine";
+import type { AnalysisResult, EngineInput } from "../../core/scoring/engine/types";
+import type { Criterion, CriterionCheck, RubricVersion } from "../../core/scoring/rubric-model";
 
 /** Test helpers: hand-timed segments, one-criterion rubrics, a quick `analyze`. */
 

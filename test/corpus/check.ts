@@ -1,7 +1,7 @@
-import { analyze } from "../../core/engine";
-import type { AnalysisResult } from "../../core/engine/types";
-import type { RubricVersion } from "../../core/rubrics/model";
-import { TEMPLATES } from "../../core/rubrics/templates";
+import { analyze } from "../../core/scoring/engine";
+import type { AnalysisResult } from "../../core/scoring/engine/types";
+import type { RubricVersion } from "../../core/scoring/rubric-model";
+import { TEMPLATES } from "../../core/scoring/templates";
 import { CALLS_EN } from "./calls-en";
 import { CALLS_FR } from "./calls-fr";
 import { CALLS_MIXED } from "./calls-mixed";

@@ -1,6 +1,6 @@
-import type { Metrics } from "../../core/engine/types";
-import type { Transcript } from "../../core/transcripts/model";
-import { parseTranscript } from "../../core/transcripts/parse";
+import type { Transcript } from "../../core/content/transcripts/model";
+import { parseTranscript } from "../../core/content/transcripts/parse";
+import type { Metrics } from "../../core/scoring/engine/types";
 
 /**
  * A corpus call: realistic turns and what a careful human reviewer would expect the built-in

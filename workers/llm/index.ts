@@ -1,7 +1,7 @@
-import { analyze, computeMetrics } from "../../core/engine";
-import type { EngineInput, Metrics } from "../../core/engine/types";
 import { analyzeWithLlm, modelFor } from "../../core/providers/llm";
 import { ProviderError } from "../../core/providers/speech/types";
+import { analyze, computeMetrics } from "../../core/scoring/engine";
+import type { EngineInput, Metrics } from "../../core/scoring/engine/types";
 
 /**
  * The LLM analysis Worker (C3), reached from the main Worker through a service binding (`LLM`).

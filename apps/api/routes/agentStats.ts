@@ -1,9 +1,9 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { linkMemberToAgent } from "../../../core/agent-members";
-import { agentFigures, agentTimeline, MAX_PERIOD_DAYS } from "../../../core/agent-stats";
-import { getAgent } from "../../../core/agents";
-import { instantQuery } from "../../../core/dates";
-import { dryRunRubric } from "../../../core/rubrics/dry-run";
+import { linkMemberToAgent } from "../../../core/agents/agent-members";
+import { getAgent } from "../../../core/agents/service";
+import { agentFigures, agentTimeline, MAX_PERIOD_DAYS } from "../../../core/insights/agent-stats";
+import { instantQuery } from "../../../core/platform/dates";
+import { dryRunRubric } from "../../../core/quality/dry-run";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 

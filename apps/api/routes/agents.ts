@@ -1,5 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAgent, deleteAgent, getAgent, listAgents, updateAgent } from "../../../core/agents";
+import { createAgent, deleteAgent, getAgent, listAgents, updateAgent } from "../../../core/agents/service";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { getAnalysis } from "../../../core/analyses";
-import { recordRead } from "../../../core/audit-reads";
+import { getAnalysis } from "../../../core/calls/analyses";
 import { reprocessCall } from "../../../core/calls/service";
+import { recordRead } from "../../../core/platform/audit-reads";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 
@@ -92,7 +92,7 @@ export function registerAnalyses(api: OpenAPIHono<AppEnv>) {
       const ctx = c.get("ctx");
       const { callId } = c.req.valid("param");
       const analysis = await getAnalysis(ctx, callId);
-      await recordRead(ctx, "analysis.read", callId); // audited per key and hour (core/audit-reads.ts)
+      await recordRead(ctx, "analysis.read", callId); // audited per key and hour (core/platform/audit-reads.ts)
       return c.json(analysis, 200);
     },
   );

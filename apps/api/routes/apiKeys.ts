@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
-import { instantSchema } from "../../../core/dates";
-import { SCOPE_NAMES } from "../../../core/rbac";
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../../../core/identity/api-keys";
+import { instantSchema } from "../../../core/platform/dates";
+import { SCOPE_NAMES } from "../../../core/platform/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
 

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { exportAudit, tenantChain, verifyAuditChain } from "../../../core/audit";
-import { listConnections } from "../../../core/connlog";
-import { epochMsQuery } from "../../../core/dates";
+import { listConnections } from "../../../core/identity/connection-log";
+import { exportAudit, tenantChain, verifyAuditChain } from "../../../core/platform/audit";
+import { epochMsQuery } from "../../../core/platform/dates";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, listOf, listQuery } from "../openapi";
 

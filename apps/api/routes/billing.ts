@@ -4,12 +4,12 @@ import {
   listInvoices,
   listSubscriptionHistory,
   planView,
+  QUOTA_BEHAVIOURS,
   updateBillingSettings,
   usageByPeriod,
 } from "../../../core/billing/account";
 import { createCheckoutSession, createPortalSession } from "../../../core/billing/checkout";
 import { PLAN_IDS, PLANS } from "../../../core/billing/plans";
-import { QUOTA_BEHAVIOURS } from "../../../db/schema/control";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 

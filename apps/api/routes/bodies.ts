@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ApiError } from "../../../core/errors";
+import { ApiError } from "../../../core/platform/errors";
 import type { AppEnv } from "../../types";
 
 export const binary = (description: string) => ({

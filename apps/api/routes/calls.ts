@@ -1,5 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { recordRead } from "../../../core/audit-reads";
+import type { Context } from "hono";
 import {
   getImport,
   listImportItems,
@@ -37,17 +37,16 @@ import {
   getCall,
   listCalls,
   listCallsSchema,
+  putTranscript,
 } from "../../../core/calls/service";
 import { correctSpeakers, getSpeakers } from "../../../core/calls/speakers";
-import {
-  MAX_TRANSCRIPT_BYTES,
-  putTranscript,
-  readTranscript,
-  type TranscriptFormat,
-} from "../../../core/calls/transcript";
+import { MAX_TRANSCRIPT_BYTES, type TranscriptFormat } from "../../../core/calls/transcript";
+import { readTranscript } from "../../../core/calls/transcript-store";
 import { parseDeclaration } from "../../../core/calls/uploads";
-import { ApiError } from "../../../core/errors";
-import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/transcripts/parse";
+import { formatFromContentType, TRANSCRIPT_MEDIA_TYPES } from "../../../core/content/transcripts/parse";
+import { recordAbuseEvent } from "../../../core/identity/abuse";
+import { recordRead } from "../../../core/platform/audit-reads";
+import { ApiError } from "../../../core/platform/errors";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, problem } from "../openapi";
 import { binary, streamedBody } from "./bodies";
@@ -450,8 +449,8 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
       const call = await findCall(ctx, c.req.valid("param").callId);
       const t = await readTranscript(ctx, call);
       if (!t) throw new ApiError("not_found", "This call has no transcript yet");
-      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/audit-reads.ts)
-      await (await import("../../../core/abuse")).recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
+      await recordRead(ctx, "transcript.read", call.id); // audited per key and hour (core/platform/audit-reads.ts)
+      await recordAbuseEvent(ctx.env, ctx.tenant.id, "mass_export");
       return c.json(t, 200);
     },
   );

@@ -5,12 +5,12 @@ import {
   getContractEnd,
   readExportVolume,
   requestContractEnd,
-} from "../../../core/contract-end";
-import { ApiError } from "../../../core/errors";
-import { getJob, jobView } from "../../../core/jobs";
-import { latestLocationMigration } from "../../../core/location-migration";
-import { setCallLegalHold } from "../../../core/retention";
-import { listRetentionRuns, startRetentionRun } from "../../../core/retention-purge";
+} from "../../../core/governance/contract-end";
+import { latestLocationMigration } from "../../../core/governance/location-migration";
+import { setCallLegalHold } from "../../../core/governance/retention";
+import { listRetentionRuns, startRetentionRun } from "../../../core/governance/retention-purge";
+import { ApiError } from "../../../core/platform/errors";
+import { getJob, jobView } from "../../../core/platform/jobs";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 

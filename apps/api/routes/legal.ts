@@ -1,6 +1,10 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { listPolicyVersions } from "../../../core/policies";
-import { effectiveSubprocessors, getObjection, objectToSubprocessor } from "../../../core/subprocessors";
+import { listPolicyVersions } from "../../../core/privacy/policy-versions";
+import {
+  effectiveSubprocessors,
+  getObjection,
+  objectToSubprocessor,
+} from "../../../core/privacy/subprocessors";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, ProblemSchema } from "../openapi";
 

@@ -1,13 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import {
-  changeMemberRole,
-  inviteMember,
-  listInvitations,
-  listMembers,
-  removeMember,
-  revokeInvitation,
-} from "../../../core/accounts";
-import { ROLES } from "../../../core/rbac";
+import { inviteMember, listInvitations, revokeInvitation } from "../../../core/identity/invitations";
+import { changeMemberRole, listMembers, removeMember } from "../../../core/identity/members";
+import { ROLES } from "../../../core/platform/rbac";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 

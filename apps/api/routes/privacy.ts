@@ -6,14 +6,12 @@ import {
   createRequestSchema,
   downloadExport,
   getPrivacyRequest,
-  listPrivacyRequests,
-} from "../../../core/privacy/requests";
-import {
   IDENTITY_METHODS,
+  listPrivacyRequests,
   PRIVACY_CHANNELS,
   PRIVACY_KINDS,
   PRIVACY_STATUSES,
-} from "../../../db/schema/control";
+} from "../../../core/privacy/requests";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 

@@ -1,6 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { isoDaySchema } from "../../../core/dates";
-import { getKpis } from "../../../core/kpis";
+import { getKpis } from "../../../core/insights/kpis";
 import {
   auditReportExport,
   buildReport,
@@ -9,8 +8,10 @@ import {
   listSchedules,
   reportCsv,
   reportXlsx,
-} from "../../../core/reports";
-import { RUBRIC_LANGUAGES } from "../../../core/rubrics/model";
+} from "../../../core/insights/reports";
+import { isoDaySchema } from "../../../core/platform/dates";
+import { RUBRIC_LANGUAGES } from "../../../core/scoring/rubric-model";
+
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
 

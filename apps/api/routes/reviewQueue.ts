@@ -5,12 +5,12 @@ import {
   ITEM_STATUSES,
   listQueue,
   nextFor,
+  QUEUE_REASONS,
   queueProgress,
   reassign,
   sampleNow,
   saveRule,
-} from "../../../core/review-queue";
-import { QUEUE_REASONS } from "../../../db/schema/data";
+} from "../../../core/quality/review-queue";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
 

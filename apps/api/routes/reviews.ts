@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { isoDaySchema } from "../../../core/dates";
-import { ApiError } from "../../../core/errors";
-import { dayBounds } from "../../../core/kpis";
+import { dayBounds } from "../../../core/insights/kpis";
+import { isoDaySchema } from "../../../core/platform/dates";
+import { ApiError } from "../../../core/platform/errors";
 import {
   agreement,
   disputeReview,
@@ -10,7 +10,7 @@ import {
   reviewSettingsSchema,
   saveReview,
   updateReviewSettings,
-} from "../../../core/reviews";
+} from "../../../core/quality/reviews";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody } from "../openapi";
 

@@ -1,9 +1,14 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { acknowledgeAlert, getAbuseSettings, listAlerts, updateAbuseSettings } from "../../../core/abuse";
-import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/backup";
-import { breachesForTenant } from "../../../core/breaches";
-import { ApiError } from "../../../core/errors";
-import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
+import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/governance/backup";
+import {
+  acknowledgeAlert,
+  getAbuseSettings,
+  listAlerts,
+  updateAbuseSettings,
+} from "../../../core/identity/abuse";
+import { getSso, saveSso, verifySsoDomain } from "../../../core/identity/sso";
+import { breachesForTenant } from "../../../core/ops/breaches";
+import { ApiError } from "../../../core/platform/errors";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, problem } from "../openapi";
 import { Job } from "./governance";

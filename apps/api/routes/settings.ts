@@ -1,6 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/recording-notices";
-import { getRetention, setLegalHold, updateRetention } from "../../../core/retention";
+import { getRetention, setLegalHold, updateRetention } from "../../../core/governance/retention";
 import {
   getLocationSettings,
   getProviderSettings,
@@ -11,7 +10,9 @@ import {
   updateRedactionSettings,
   updateSecuritySettings,
   updateTimeZone,
-} from "../../../core/settings";
+} from "../../../core/governance/settings";
+import { NOTICE_LANGUAGES, noticeTexts } from "../../../core/privacy/recording-notices";
+
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody, problem } from "../openapi";
 import { Job } from "./governance";

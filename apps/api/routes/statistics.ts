@@ -1,6 +1,10 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { DIMENSIONS, METRICS, MONTH_RE, ROLLING } from "../../../core/stats/aggregate";
-import { getBenchmarks, getStatsSettings, updateStatsSettings } from "../../../core/stats/benchmarks";
+import { DIMENSIONS, METRICS, MONTH_RE, ROLLING } from "../../../core/insights/stats/aggregate";
+import {
+  getBenchmarks,
+  getStatsSettings,
+  updateStatsSettings,
+} from "../../../core/insights/stats/benchmarks";
 import type { AppEnv } from "../../types";
 import { apiRoute, json, jsonBody } from "../openapi";
 

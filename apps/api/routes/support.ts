@@ -1,5 +1,4 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiError } from "../../../core/errors";
 import {
   addAttachment,
   addMessage,
@@ -12,8 +11,10 @@ import {
   readAttachment,
   revokeSupportAccess,
   setTicketStatusByTenant,
-} from "../../../core/support";
-import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../../db/schema/control";
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+} from "../../../core/ops/support";
+import { ApiError } from "../../../core/platform/errors";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery } from "../openapi";
 

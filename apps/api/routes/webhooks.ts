@@ -10,7 +10,7 @@ import {
   sendTestEvent,
   updateEndpoint,
   WEBHOOK_EVENTS,
-} from "../../../core/webhooks";
+} from "../../../core/integrations/webhooks";
 import type { AppEnv } from "../../types";
 import { apiRoute, IdParam, json, jsonBody, listOf, listQuery, problem } from "../openapi";
 

@@ -1,32 +1,23 @@
 import type { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
-import {
-  auditCtx,
-  changePassword,
-  confirmTotpEnrollment,
-  currentUser,
-  deleteAccount,
-  disableTotp,
-  startTotpEnrollment,
-  updateProfile,
-} from "../../../core/accounts";
+import { confirmTotpEnrollment, disableTotp, startTotpEnrollment } from "../../../core/identity/mfa";
+import { changePassword } from "../../../core/identity/passwords-reset";
+import { currentUser, deleteAccount, updateProfile } from "../../../core/identity/profile";
 import {
   clearSessionCookie,
   invalidateSession,
   listSessions,
   sessionCookie,
-} from "../../../core/auth/session";
-import { totpUri } from "../../../core/auth/totp";
-import { decryptString } from "../../../core/crypto";
-import { notFound } from "../../../core/errors";
-import { isLocale, LOCALES } from "../../../core/i18n";
+} from "../../../core/identity/session";
+import { totpUri } from "../../../core/identity/totp";
+import { auditCtx } from "../../../core/platform/audit";
+import { decryptString } from "../../../core/platform/crypto";
+import { notFound } from "../../../core/platform/errors";
+import { isLocale, LOCALES } from "../../../core/platform/i18n";
 import type { User } from "../../../db/schema/control";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -37,7 +28,10 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
+import { showOnce, takeOnce } from "../once";
 
 type ProfileValues = Pick<Form, "firstName" | "lastName" | "phone" | "company" | "jobTitle" | "locale">;
 

@@ -5,7 +5,8 @@ import {
   linkMemberToAgent,
   listAgentLinks,
   memberOfAgent,
-} from "../../../core/agent-members";
+} from "../../../core/agents/agent-members";
+import { createAgent, getAgent, listAgents, updateAgent } from "../../../core/agents/service";
 import {
   type AgentFigures,
   agentCalls,
@@ -13,16 +14,11 @@ import {
   agentTimeline,
   listTeams,
   type Period,
-} from "../../../core/agent-stats";
-import { createAgent, getAgent, listAgents, updateAgent } from "../../../core/agents";
-import { ApiError } from "../../../core/errors";
-import { roleAllows } from "../../../core/rbac";
+} from "../../../core/insights/agent-stats";
+import { ApiError } from "../../../core/platform/errors";
+import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { Pager } from "./audit";
-import { DAY_RE, dayStart } from "./calls/shared";
 import {
   doneUrl,
   fmtDate,
@@ -34,7 +30,11 @@ import {
   portalPage,
   tenantZone,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
+import { Pager } from "./audit";
+import { DAY_RE, dayStart } from "./calls/shared";
 
 /**
  * Agents and teams in the portal (D3, B4): the directory (team filter, create, edit), the link

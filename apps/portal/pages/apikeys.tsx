@@ -1,12 +1,9 @@
 import type { Hono } from "hono";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../../core/apikeys";
-import { isCalendarDay } from "../../../core/dates";
-import { SCOPE_NAMES, type Scope } from "../../../core/rbac";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../../core/identity/api-keys";
+import { isCalendarDay } from "../../../core/platform/dates";
+import { SCOPE_NAMES, type Scope } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { showOnce, takeOnce } from "../once";
 import {
   doneUrl,
   fmtDate,
@@ -16,7 +13,10 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
+import { showOnce, takeOnce } from "../once";
 
 /** Checkbox names: one field per scope, because form readers keep a single value per name. */
 const scopeField = (s: Scope) => `scope_${s}`;

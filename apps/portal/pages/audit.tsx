@@ -1,19 +1,19 @@
 import type { Hono } from "hono";
-import { listMembers } from "../../../core/accounts";
-import { listApiKeys } from "../../../core/apikeys";
+import { listApiKeys } from "../../../core/identity/api-keys";
+import { listConnections } from "../../../core/identity/connection-log";
+import { listMembers } from "../../../core/identity/members";
+import { parseUserAgent } from "../../../core/identity/user-agent";
 import {
   type AuditRow,
   exportAudit,
   tenantChain,
   type VerifyResult,
   verifyAuditChain,
-} from "../../../core/audit";
-import { parseUserAgent } from "../../../core/auth/user-agent";
-import { listConnections } from "../../../core/connlog";
+} from "../../../core/platform/audit";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
-import { fmtDate, formError, Head, type PortalContext, portalPage, trOr, userCtx } from "./common";
+import { fmtDate, formError, Head, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 
 const PAGE_SIZE = 50;
 
@@ -31,7 +31,7 @@ export function VerifyLine({ c, v }: { c: PortalContext; v: VerifyResult }) {
   );
 }
 
-/** Meta as `key: value` pairs (it never holds secrets or call content, see core/audit). */
+/** Meta as `key: value` pairs (it never holds secrets or call content, see core/platform/audit). */
 export function metaText(meta: string | null): string {
   if (!meta) return "";
   try {

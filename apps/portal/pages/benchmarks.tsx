@@ -1,6 +1,4 @@
 import type { Hono } from "hono";
-import type { MessageKey } from "../../../core/i18n";
-import { roleAllows } from "../../../core/rbac";
 import {
   buildWindows,
   DIMENSIONS,
@@ -11,7 +9,7 @@ import {
   MIN_TENANTS,
   MONTH_RE,
   ROLLING,
-} from "../../../core/stats/aggregate";
+} from "../../../core/insights/stats/aggregate";
 import {
   type BenchmarkGroup,
   type BenchmarkMetric,
@@ -19,12 +17,14 @@ import {
   getBenchmarks,
   publishedPeriods,
   updateStatsSettings,
-} from "../../../core/stats/benchmarks";
+} from "../../../core/insights/stats/benchmarks";
+import type { MessageKey } from "../../../core/platform/i18n";
+import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
-import { formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "./common";
+import { formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * /benchmarks (F6, D1): the tenant's own figures next to the anonymised platform quartiles, how

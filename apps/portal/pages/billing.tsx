@@ -10,13 +10,11 @@ import {
 } from "../../../core/billing/account";
 import { createCheckoutSession, createPortalSession } from "../../../core/billing/checkout";
 import { isPlanId, PLAN_IDS, PLANS, type Plan } from "../../../core/billing/plans";
-import type { Ctx } from "../../../core/context";
-import type { MessageKey } from "../../../core/i18n";
-import { roleAllows } from "../../../core/rbac";
+import type { Ctx } from "../../../core/platform/context";
+import type { MessageKey } from "../../../core/platform/i18n";
+import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
 import {
   fmtDate,
   formError,
@@ -27,7 +25,9 @@ import {
   portalPage,
   trOr,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * /billing (D6, G1–G4): plan, usage against the quota, plans to subscribe to or switch to (Stripe

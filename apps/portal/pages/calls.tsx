@@ -1,32 +1,43 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { type AgentView, getAgent, listAgents } from "../../../core/agents";
-import { getAnalysis } from "../../../core/analyses";
-import { recordCallView } from "../../../core/audit-reads";
+import { type AgentView, getAgent, listAgents } from "../../../core/agents/service";
+import { getAnalysis } from "../../../core/calls/analyses";
 import { getRecording } from "../../../core/calls/recording";
 import {
+  CALL_STATUSES,
   type CallView,
   callView,
   deleteCalls,
   findCall,
   listCalls,
+  putTranscript,
   reprocessCall,
 } from "../../../core/calls/service";
 import { correctSpeakers } from "../../../core/calls/speakers";
-import { putTranscript, readTranscript } from "../../../core/calls/transcript";
-import { ApiError, notFound } from "../../../core/errors";
-import type { MessageKey } from "../../../core/i18n";
-import { memberNames } from "../../../core/members-names";
-import { roleAllows } from "../../../core/rbac";
-import { setCallLegalHold } from "../../../core/retention";
-import { disputeReview, listReviews, resolveReview, saveReview } from "../../../core/reviews";
-import type { Transcript } from "../../../core/transcripts/model";
-import { CALL_STATUSES } from "../../../db/schema/data";
+import { readTranscript } from "../../../core/calls/transcript-store";
+import type { Transcript } from "../../../core/content/transcripts/model";
+import { setCallLegalHold } from "../../../core/governance/retention";
+import { memberNames } from "../../../core/identity/member-names";
+import { recordCallView } from "../../../core/platform/audit-reads";
+import { ApiError, notFound } from "../../../core/platform/errors";
+import type { MessageKey } from "../../../core/platform/i18n";
+import { roleAllows } from "../../../core/platform/rbac";
+import { disputeReview, listReviews, resolveReview, saveReview } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import { assetUrl } from "../../public/static";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
+import {
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  type PortalContext,
+  portalPage,
+  trOr,
+  userCtx,
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import {
@@ -42,7 +53,6 @@ import {
 import { SpeakersSection, speakersInputFromForm } from "./calls/speakers";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./calls/transcript-file";
 import { registerCallUploads } from "./calls/upload";
-import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "./common";
 
 /**
  * Calls in the portal (B5, B6, D2): the searchable list, a call's page (metadata, player,

@@ -1,32 +1,15 @@
-import { and, eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { listAgents } from "../../../core/agents";
-import type { Locale } from "../../../core/i18n";
-import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/kpis";
-import { controlDb } from "../../../db/client";
-import { platformStats } from "../../../db/schema/control";
+import { listAgents } from "../../../core/agents/service";
+import { filterChoices, getKpis, type KpiFigures, type Kpis } from "../../../core/insights/kpis";
+import { platformMedians } from "../../../core/insights/stats/benchmarks";
+import type { Locale } from "../../../core/platform/i18n";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
+import { formError, LanguageFilter, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 import { clock, num } from "./calls/shared";
-import { formError, LanguageFilter, type PortalContext, portalPage, trOr, userCtx } from "./common";
-
-/** Platform medians of the last published 30 days (F6), for the benchmark column. */
-async function platformMedians(env: Env): Promise<Record<string, number>> {
-  const rows = await controlDb(env)
-    .select({ metric: platformStats.metric, median: platformStats.median })
-    .from(platformStats)
-    .where(
-      and(
-        eq(platformStats.period, "30d"),
-        eq(platformStats.dimension, "all"),
-        eq(platformStats.bucket, "all"),
-      ),
-    );
-  return Object.fromEntries(rows.map((r) => [r.metric, r.median]));
-}
 
 const pct = (locale: Locale, x: number | null) =>
   x === null ? "—" : `${num(locale, Math.round(x * 1000) / 10)} %`;

@@ -6,24 +6,21 @@ import {
   getContractEnd,
   readExportVolume,
   requestContractEnd,
-} from "../../../core/contract-end";
-import { ApiError } from "../../../core/errors";
-import { latestLocationMigration } from "../../../core/location-migration";
-import { roleAllows } from "../../../core/rbac";
+} from "../../../core/governance/contract-end";
+import { LOCATIONS, latestLocationMigration } from "../../../core/governance/location-migration";
 import {
   getRetention,
   RETENTION_CATEGORIES,
   type RetentionCategory,
   setLegalHold,
   updateRetention,
-} from "../../../core/retention";
-import { listRetentionRuns, startRetentionRun } from "../../../core/retention-purge";
-import { updateLocationSettings } from "../../../core/settings";
-import { LOCATIONS } from "../../../db/resolver";
+} from "../../../core/governance/retention";
+import { listRetentionRuns, startRetentionRun } from "../../../core/governance/retention-purge";
+import { updateLocationSettings } from "../../../core/governance/settings";
+import { ApiError } from "../../../core/platform/errors";
+import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
 import {
   doneUrl,
   fmtDate,
@@ -33,7 +30,9 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 import { ConfirmNameField, TransferNotice, transferPreviews } from "./transfer-notice";
 
 /**

@@ -7,12 +7,12 @@ import {
   startImport,
 } from "../../../core/calls/import-job";
 import { storeImportFile } from "../../../core/calls/uploads";
-import { ApiError } from "../../../core/errors";
+import { ApiError } from "../../../core/platform/errors";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
+import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 import { bytes } from "./calls/shared";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
 
 /**
  * /imports (B2, issue 17 point 4): bulk imports in the portal. A plain form sends a file of up to

@@ -1,18 +1,10 @@
 import type { Hono } from "hono";
-import {
-  changeMemberRole,
-  emailSchema,
-  inviteMember,
-  listInvitations,
-  listMembers,
-  removeMember,
-  revokeInvitation,
-} from "../../../core/accounts";
-import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/rbac";
+import { emailSchema } from "../../../core/identity/account-base";
+import { inviteMember, listInvitations, revokeInvitation } from "../../../core/identity/invitations";
+import { changeMemberRole, listMembers, removeMember } from "../../../core/identity/members";
+import { assignableRoles, ROLES, type Role, roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
 import {
   doneUrl,
   fmtDate,
@@ -22,7 +14,9 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 const isRole = (v: unknown): v is Role => typeof v === "string" && (ROLES as readonly string[]).includes(v);
 

@@ -1,9 +1,9 @@
 import type { Hono } from "hono";
-import { listNotices, markNoticesRead, noticeText } from "../../../core/notices";
+import { listNotices, markNoticesRead, noticeText } from "../../../core/platform/notices";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
-import { fmtDate, Head, portalPage, userCtx } from "./common";
+import { fmtDate, Head, portalPage, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 
 /** /notices: the signed-in person's own notices (reviews, disputes, long jobs), newest first. */
 export function registerNotices(app: Hono<AppEnv>) {

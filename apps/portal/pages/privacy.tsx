@@ -1,26 +1,24 @@
 import type { Hono } from "hono";
-import { listAgents } from "../../../core/agents";
-import type { MessageKey } from "../../../core/i18n";
+import { listAgents } from "../../../core/agents/service";
+import type { MessageKey } from "../../../core/platform/i18n";
 import {
   actOnPrivacyRequest,
   createPrivacyRequest,
   downloadExport,
   getPrivacyRequest,
-  listPrivacyRequests,
-  type PrivacyAction,
-  type PrivacyRequestView,
-} from "../../../core/privacy/requests";
-import {
   IDENTITY_METHODS,
+  listPrivacyRequests,
   PRIVACY_CHANNELS,
   PRIVACY_KINDS,
+  type PrivacyAction,
   type PrivacyKind,
-} from "../../../db/schema/control";
+  type PrivacyRequestView,
+} from "../../../core/privacy/requests";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 const BASE = "/privacy";
 const OPEN = ["received", "identity_check", "in_progress", "extended"];

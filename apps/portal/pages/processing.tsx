@@ -1,23 +1,23 @@
 import type { Hono } from "hono";
-import { ApiError } from "../../../core/errors";
-import { decideProcessing, type ProviderId } from "../../../core/policy";
-import { MAX_TENANT_PATTERNS } from "../../../core/redaction";
+import { MAX_TENANT_PATTERNS } from "../../../core/content/redaction";
 import {
   getProviderSettings,
   getRedactionSettings,
   updateProviderSettings,
   updateRedactionSettings,
-} from "../../../core/settings";
+} from "../../../core/governance/settings";
+import { ApiError } from "../../../core/platform/errors";
+import { decideProcessing, type ProviderId } from "../../../core/policy/processing";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { doneUrl, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import { doneUrl, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * /settings/processing (D6, C11, C12): which providers transcribe and analyse the tenant's calls —
  * refused when the data location and processing scope forbid one (the one policy function,
- * core/policy.ts) — the tenant's own provider keys (write-only: never shown back), and the
+ * core/policy/processing.ts) — the tenant's own provider keys (write-only: never shown back), and the
  * tenant's redaction patterns applied with the built-in ones before anything is stored or sent.
  */
 

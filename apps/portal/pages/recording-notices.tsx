@@ -1,10 +1,10 @@
 import type { Hono } from "hono";
-import { isLocale, type Locale } from "../../../core/i18n";
-import { noticeTexts } from "../../../core/recording-notices";
+import { isLocale, type Locale } from "../../../core/platform/i18n";
+import { noticeTexts } from "../../../core/privacy/recording-notices";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { tr } from "../layout";
-import { portalPage, userCtx } from "./common";
+import { portalPage, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 
 function Notice(props: { id: string; title: string; text: string; hint: string }) {
   return (

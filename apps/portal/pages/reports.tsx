@@ -1,8 +1,6 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { isCalendarDay } from "../../../core/dates";
-import { addDays, dayOf, type KpiFigures } from "../../../core/kpis";
-import { roleAllows } from "../../../core/rbac";
+import { addDays, dayOf, type KpiFigures } from "../../../core/insights/kpis";
 import {
   auditReportExport,
   buildReport,
@@ -14,13 +12,13 @@ import {
   type ReportGroup,
   reportCsv,
   reportXlsx,
-} from "../../../core/reports";
-import { isRubricLanguage } from "../../../core/rubrics/language";
+} from "../../../core/insights/reports";
+import { isCalendarDay } from "../../../core/platform/dates";
+import { roleAllows } from "../../../core/platform/rbac";
+import { isRubricLanguage } from "../../../core/scoring/rubric-language";
+
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { page, tr } from "../layout";
-import { clock, num } from "./calls/shared";
 import {
   fmtDate,
   formError,
@@ -29,7 +27,10 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { page, tr } from "../../ui/layout";
+import { clock, num } from "./calls/shared";
 
 const pct = (locale: "fr" | "en", x: number | null) =>
   x === null ? "—" : `${num(locale, Math.round(x * 1000) / 10)} %`;

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
-import { ApiError } from "../../../core/errors";
-import { addDays } from "../../../core/kpis";
+import { addDays } from "../../../core/insights/kpis";
+import { ApiError } from "../../../core/platform/errors";
 import {
   deleteRule,
   getRule,
@@ -15,12 +15,12 @@ import {
   reviewerChoices,
   sampleNow,
   saveRule,
-} from "../../../core/review-queue";
+} from "../../../core/quality/review-queue";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * The review queue page (issue 16 point 6): the reviewer's "open my next call", the week's
@@ -383,7 +383,7 @@ export function registerReviewQueuePage(app: Hono<AppEnv>) {
       return queuePage(c, { error: message }, status);
     }
   });
-  // The reviewer's next call opens in the call page, where the review form is (core/reviews.ts).
+  // The reviewer's next call opens in the call page, where the review form is (core/quality/reviews.ts).
   app.post("/review-queue/next", review, async (c) => {
     try {
       const item = await nextFor(userCtx(c).ctx);

@@ -1,18 +1,9 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { ApiError } from "../../../core/errors";
-import type { MessageKey } from "../../../core/i18n";
-import { roleAllows } from "../../../core/rbac";
-import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/rubrics/dry-run";
-import { criteriaWithoutWording, parseGridInput, pick } from "../../../core/rubrics/language";
-import {
-  type GridCheck,
-  type GridCriterion,
-  type Localized,
-  RUBRIC_LANGUAGES,
-  type RubricGrid,
-  type RubricLanguage,
-} from "../../../core/rubrics/model";
+import { ApiError } from "../../../core/platform/errors";
+import type { MessageKey } from "../../../core/platform/i18n";
+import { roleAllows } from "../../../core/platform/rbac";
+import { type DryRunResult, dryRunCandidates, dryRunRubric } from "../../../core/quality/dry-run";
 import {
   createRubric,
   createRubricVersion,
@@ -24,11 +15,23 @@ import {
   tenantCallLanguages,
   updateRubric,
 } from "../../../core/rubrics/service";
+import { criteriaWithoutWording, parseGridInput, pick } from "../../../core/scoring/rubric-language";
+import {
+  type Criterion,
+  type CriterionCheck,
+  DUPLICATE_CRITERION_ID,
+  type GridCheck,
+  type GridCriterion,
+  type Localized,
+  RUBRIC_LANGUAGES,
+  type RubricGrid,
+  type RubricLanguage,
+  type RubricVersionContent,
+  rubricVersionSchema,
+} from "../../../core/scoring/rubric-model";
 import { access } from "../../middleware/access";
 import { assetUrl } from "../../public/static";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
 import {
   doneUrl,
   fmtDate,
@@ -38,7 +41,9 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 
 /**
  * Quality grids in the portal (D4, C4): the tenant's rubrics, creating one from a template, a
@@ -367,8 +372,8 @@ function validDraft(c: PortalContext, d: Draft): RubricGrid {
   const r = parseGridInput(draftContent(d));
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const dup = /criterion id (\S+) is used twice/.exec(issue.message);
-  if (dup) throw invalidWith("portal.rubric.error.duplicate_id", "/sections", { id: dup[1] });
+  if (issue.code === "custom" && issue.params?.reason === DUPLICATE_CRITERION_ID)
+    throw invalidWith("portal.rubric.error.duplicate_id", "/sections", { id: String(issue.params.id) });
   const key: MessageKey =
     issue.path.at(-1) === "id"
       ? "portal.rubric.error.slug"

@@ -1,21 +1,21 @@
 import type { Hono } from "hono";
+import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/governance/backup";
+import { updateSecuritySettings } from "../../../core/governance/settings";
 import {
   acknowledgeAlert,
   COUNTED_KINDS,
   getAbuseSettings,
   listAlerts,
   updateAbuseSettings,
-} from "../../../core/abuse";
-import { downloadBackup, listBackups, startBackup, startRestore } from "../../../core/backup";
-import { breachesForTenant } from "../../../core/breaches";
-import { ApiError } from "../../../core/errors";
-import { updateSecuritySettings } from "../../../core/settings";
-import { getSso, saveSso, verifySsoDomain } from "../../../core/sso";
+} from "../../../core/identity/abuse";
+import { getSso, saveSso, verifySsoDomain } from "../../../core/identity/sso";
+import { breachesForTenant } from "../../../core/ops/breaches";
+import { ApiError } from "../../../core/platform/errors";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 import { Lines } from "./common-text";
 
 const OK = ["sso", "verified", "password", "abuse", "acknowledged", "backup", "restore"] as const;

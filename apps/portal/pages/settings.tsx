@@ -1,18 +1,18 @@
 import type { Hono } from "hono";
-import { updateReviewSettings } from "../../../core/reviews";
 import {
   getLocationSettings,
   getSecuritySettings,
   updateLocationSettings,
   updateSecuritySettings,
   updateTimeZone,
-} from "../../../core/settings";
+} from "../../../core/governance/settings";
+import { updateReviewSettings } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
+import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 import { TimeZoneSelect } from "../time-zone";
-import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "./common";
 import { ConfirmNameField, TransferNotice, transferPreviews } from "./transfer-notice";
 
 const SCOPES = ["in_region", "international"] as const;

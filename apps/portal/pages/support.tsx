@@ -1,6 +1,4 @@
 import type { Hono } from "hono";
-import { ApiError } from "../../../core/errors";
-import { roleAllows } from "../../../core/rbac";
 import {
   addAttachment,
   addMessage,
@@ -13,14 +11,16 @@ import {
   readAttachment,
   revokeSupportAccess,
   setTicketStatusByTenant,
+  TICKET_PRIORITIES,
   type TicketDetail,
-} from "../../../core/support";
-import { TICKET_PRIORITIES } from "../../../db/schema/control";
+} from "../../../core/ops/support";
+import { ApiError } from "../../../core/platform/errors";
+import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { readForm } from "../forms";
-import { tr } from "../layout";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "./common";
+import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
 import { Lines } from "./common-text";
 
 const OK = ["created", "sent", "granted", "revoked", "closed", "reopened"] as const;

@@ -1,6 +1,6 @@
-import { type TransferKind, type TransferPreview, transferPreview } from "../../../core/transfers";
-import { tr } from "../layout";
-import { type PortalContext, userCtx } from "./common";
+import { type TransferKind, type TransferPreview, transferPreview } from "../../../core/governance/transfers";
+import { type PortalContext, userCtx } from "../../ui/common";
+import { tr } from "../../ui/layout";
 
 const KINDS: TransferKind[] = ["location_us", "international"];
 

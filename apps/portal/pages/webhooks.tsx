@@ -12,13 +12,9 @@ import {
   updateEndpoint,
   WEBHOOK_EVENTS,
   type WebhookEndpointView,
-} from "../../../core/webhooks";
+} from "../../../core/integrations/webhooks";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { type Form, readForm } from "../forms";
-import { tr } from "../layout";
-import { showOnce, takeOnce } from "../once";
-import { Pager } from "./audit";
 import {
   doneUrl,
   fmtDate,
@@ -28,7 +24,11 @@ import {
   type PortalContext,
   portalPage,
   userCtx,
-} from "./common";
+} from "../../ui/common";
+import { type Form, readForm } from "../../ui/forms";
+import { tr } from "../../ui/layout";
+import { showOnce, takeOnce } from "../once";
+import { Pager } from "./audit";
 
 /**
  * Outgoing webhooks in the portal (D6, E4): endpoints (list, create, edit, turn off, delete), the

@@ -1,6 +1,6 @@
-import { redactTranscript } from "../../redaction";
-import { type DraftSegment, finalize } from "../../transcripts/finalize";
-import { TranscriptError } from "../../transcripts/model";
+import { redactTranscript } from "../../content/redaction";
+import { type DraftSegment, finalize } from "../../content/transcripts/finalize";
+import { TranscriptError } from "../../content/transcripts/model";
 import { providerError } from "../errors";
 import { redactRaw } from "./redact-raw";
 import { resolveRolesDetailed } from "./roles";

@@ -1,4 +1,4 @@
-import { type RedactOptions, redact, redactTexts } from "../../redaction";
+import { type RedactOptions, redact, redactTexts } from "../../content/redaction";
 import type { SpeechProviderId } from "./types";
 
 /**

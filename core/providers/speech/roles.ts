@@ -1,5 +1,5 @@
-import type { RoleResolution, SpeakerRole, Transcript } from "../../transcripts/model";
-import { fold, speakerKey } from "../../transcripts/speakers";
+import type { RoleResolution, SpeakerRole, Transcript } from "../../content/transcripts/model";
+import { fold, speakerKey } from "../../content/transcripts/speakers";
 import type { RolesMethod } from "./types";
 
 /**

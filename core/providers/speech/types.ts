@@ -1,5 +1,5 @@
-import type { RedactionCounts, TenantPattern } from "../../redaction";
-import type { RoleSource, Transcript } from "../../transcripts/model";
+import type { RedactionCounts, TenantPattern } from "../../content/redaction";
+import type { RoleSource, Transcript } from "../../content/transcripts/model";
 import type { FetchLike } from "../http";
 
 export { isProviderError, ProviderError, type ProviderErrorCode } from "../errors";
@@ -9,7 +9,7 @@ export { isProviderError, ProviderError, type ProviderErrorCode } from "../error
  * our `Transcript` — diarised, roles resolved, and already redacted (C12). The caller stores
  * only what it gets back.
  *
- * Before calling `transcribe`, the pipeline asks `decideProcessing` (core/policy.ts) and passes
+ * Before calling `transcribe`, the pipeline asks `decideProcessing` (core/policy/processing.ts) and passes
  * the endpoint it returns; a provider never picks its own region.
  */
 export type SpeechProviderId = "deepgram" | "openai" | "assemblyai";

@@ -36,7 +36,7 @@ export const auditLog = sqliteTable(
 );
 
 /**
- * Reads waiting for the audit log (core/audit-reads.ts): one row per actor, action, period and
+ * Reads waiting for the audit log (core/platform/audit-reads.ts): one row per actor, action, period and
  * object read, counted. API reads (transcripts, analyses) are flushed into the chain once their
  * hour has ended, one entry per actor, action and hour with the count and the ids; call-page views
  * (period = the UTC day) only mark "already audited today" and are dropped once the day is over.

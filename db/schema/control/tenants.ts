@@ -36,7 +36,7 @@ export const tenants = sqliteTable(
       .default("builtin"),
     /** The tenant's own provider API keys, AES-GCM encrypted JSON (else the platform's keys). */
     providerKeysEnc: text("provider_keys_enc"),
-    /** Retention per data category in days (F1); null = the CNIL default (core/retention.ts). */
+    /** Retention per data category in days (F1); null = the CNIL default (core/governance/retention.ts). */
     retention: text("retention", { mode: "json" })
       .$type<Partial<Record<string, number>>>()
       .notNull()

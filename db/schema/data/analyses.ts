@@ -30,7 +30,7 @@ export const rubricVersions = sqliteTable(
     rubricId: text("rubric_id").notNull(),
     tenantId: text("tenant_id").notNull(),
     version: integer("version").notNull(),
-    /** JSON of RubricGrid (sections, criteria with per-language wording, passThreshold); see core/rubrics/model.ts. */
+    /** JSON of RubricGrid (sections, criteria with per-language wording, passThreshold); see core/scoring/rubric-model.ts. */
     content: text("content", { mode: "json" }).notNull(),
     createdBy: text("created_by"),
     createdAt: integer("created_at").notNull(),

@@ -54,7 +54,7 @@ export const calls = sqliteTable(
     txWords: integer("tx_words"),
     /** Counts of redacted items by type (JSON), for the privacy officer. */
     txRedactions: text("tx_redactions", { mode: "json" }).$type<Record<string, number>>(),
-    /** How agent and customer were told apart: `RoleSource` of core/transcripts/model.ts. */
+    /** How agent and customer were told apart: `RoleSource` of core/content/transcripts/model.ts. */
     txRoleSource: text("tx_role_source", {
       enum: ["given", "channel", "greeting", "first_speaker", "manual", "unresolved"],
     }),

@@ -88,7 +88,7 @@ export type ReviewQueueItem = typeof reviewQueue.$inferSelect;
 /**
  * Daily KPI rollups (D1, P5) per tenant and day (the tenant's time zone), for one dimension:
  * `all` (value ""), `team`, `agent`, `queue` or `category`. Rebuilt for a (tenant, day) whenever
- * a call of that day changes (see core/kpis.ts); dashboards sum a few hundred rows at most.
+ * a call of that day changes (see core/insights/kpis.ts); dashboards sum a few hundred rows at most.
  */
 export const kpiDaily = sqliteTable(
   "kpi_daily",

@@ -1,10 +1,10 @@
 import type { Child } from "hono/jsx";
-import type { getAnalysis } from "../../../../core/analyses";
-import type { Evidence } from "../../../../core/engine/types";
-import type { MessageKey } from "../../../../core/i18n";
-import type { listReviews, ReviewView } from "../../../../core/reviews";
-import { tr } from "../../layout";
-import { fmtDate, type PortalContext, trOr } from "../common";
+import type { getAnalysis } from "../../../../core/calls/analyses";
+import type { MessageKey } from "../../../../core/platform/i18n";
+import type { listReviews, ReviewView } from "../../../../core/quality/reviews";
+import type { Evidence } from "../../../../core/scoring/engine/types";
+import { fmtDate, type PortalContext, trOr } from "../../../ui/common";
+import { tr } from "../../../ui/layout";
 import { clock, num } from "./shared";
 
 type Analysis = Awaited<ReturnType<typeof getAnalysis>>;

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import { ApiError } from "../../../../core/errors";
-import type { Locale, MessageKey } from "../../../../core/i18n";
+import { ApiError } from "../../../../core/platform/errors";
+import type { Locale, MessageKey } from "../../../../core/platform/i18n";
 import { toApiError } from "../../../errors";
 import type { AppEnv } from "../../../types";
-import { messageFor } from "../../forms";
-import type { PortalContext } from "../common";
+import type { PortalContext } from "../../../ui/common";
+import { messageFor } from "../../../ui/forms";
 
 export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 

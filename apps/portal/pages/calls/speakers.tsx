@@ -1,9 +1,9 @@
 import { type SpeakersInput, type SpeakerView, speakersOf } from "../../../../core/calls/speakers";
-import type { MessageKey } from "../../../../core/i18n";
-import type { Transcript } from "../../../../core/transcripts/model";
-import type { Form } from "../../forms";
-import { tr } from "../../layout";
-import { fmtDate, type PortalContext } from "../common";
+import type { Transcript } from "../../../../core/content/transcripts/model";
+import type { MessageKey } from "../../../../core/platform/i18n";
+import { fmtDate, type PortalContext } from "../../../ui/common";
+import type { Form } from "../../../ui/forms";
+import { tr } from "../../../ui/layout";
 import { clock } from "./shared";
 
 /**

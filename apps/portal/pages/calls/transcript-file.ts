@@ -1,10 +1,10 @@
 import { MAX_TRANSCRIPT_BYTES, type TranscriptFormat } from "../../../../core/calls/transcript";
-import { ApiError } from "../../../../core/errors";
-import type { MessageKey } from "../../../../core/i18n";
-import { parseTranscript, TranscriptError } from "../../../../core/transcripts/parse";
-import type { Form } from "../../forms";
-import { tr } from "../../layout";
-import { formError, type PortalContext } from "../common";
+import { parseTranscript, TranscriptError } from "../../../../core/content/transcripts/parse";
+import { ApiError } from "../../../../core/platform/errors";
+import type { MessageKey } from "../../../../core/platform/i18n";
+import { formError, type PortalContext } from "../../../ui/common";
+import type { Form } from "../../../ui/forms";
+import { tr } from "../../../ui/layout";
 
 /**
  * A transcript file sent by a portal form (B2): multipart, ≤ 5 MB plus the fields around it

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { raw } from "hono/html";
-import { listAgents } from "../../../../core/agents";
+import { listAgents } from "../../../../core/agents/service";
 import {
   abortUpload,
   clientChecksum,
@@ -13,15 +13,15 @@ import {
 } from "../../../../core/calls/recording";
 import { type CreateCallInput, createCall, findCall } from "../../../../core/calls/service";
 import { parseDeclaration } from "../../../../core/calls/uploads";
-import { ApiError } from "../../../../core/errors";
-import type { MessageKey } from "../../../../core/i18n";
+import { ApiError } from "../../../../core/platform/errors";
+import type { MessageKey } from "../../../../core/platform/i18n";
 import type { Call } from "../../../../db/schema/data";
 import { access } from "../../../middleware/access";
 import { assetUrl } from "../../../public/static";
 import type { AppEnv } from "../../../types";
-import type { Form } from "../../forms";
-import { tr } from "../../layout";
-import { type PortalContext, portalPage, userCtx } from "../common";
+import { type PortalContext, portalPage, userCtx } from "../../../ui/common";
+import type { Form } from "../../../ui/forms";
+import { tr } from "../../../ui/layout";
 import { bytes, jsonFailure, requireSameOrigin, sizedBody } from "./shared";
 import { explainTranscriptFailure, readTranscriptForm, type TranscriptFile } from "./transcript-file";
 
