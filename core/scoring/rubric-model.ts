@@ -61,15 +61,20 @@ export const criterionCheckSchema = z.discriminatedUnion("kind", [
 ]);
 export type CriterionCheck = z.infer<typeof criterionCheckSchema>;
 
-export const criterionSchema = z.object({
+/** What a criterion is whatever its languages: how much it weighs and how it is answered. */
+const criterionScoring = {
   id: slug,
-  label: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(2000).optional(),
   weight: z.number().min(0).max(100),
   answerType: z.enum(["yes_no", "scale_1_5"]).default("yes_no"),
   /** May the criterion be N/A for a call (then its weight leaves the potential)? */
   allowNa: z.boolean().default(true),
   critical: z.boolean().default(false),
+};
+
+export const criterionSchema = z.object({
+  ...criterionScoring,
+  label: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(2000).optional(),
   check: criterionCheckSchema,
 });
 export type Criterion = z.infer<typeof criterionSchema>;
@@ -188,13 +193,9 @@ export const gridCheckSchema = z.discriminatedUnion("kind", [
 export type GridCheck = z.infer<typeof gridCheckSchema>;
 
 export const gridCriterionSchema = z.object({
-  id: slug,
+  ...criterionScoring,
   label: localized(1, 200),
   description: perLanguage(z.string().trim().max(2000)).optional(),
-  weight: z.number().min(0).max(100),
-  answerType: z.enum(["yes_no", "scale_1_5"]).default("yes_no"),
-  allowNa: z.boolean().default(true),
-  critical: z.boolean().default(false),
   check: gridCheckSchema,
 });
 export type GridCriterion = z.infer<typeof gridCriterionSchema>;
