@@ -743,7 +743,9 @@ function eachEntry(
   };
 }
 
+/** The table entries, under the table rules: after the settings, whose retention cut-offs they apply. */
 const rowsPhase = eachEntry(TABLE_ENTRY, (s, a, e, m) => restoreTableEntry(s, a, e, m[1]));
+/** The R2 objects: after the rows, which say which objects a kept call still owns. */
 const objectsPhase = eachEntry(/^objects\//, restoreObjectEntry);
 
 /** The full-text index, from the restored transcripts (it is contentless: not in the archive). */
@@ -816,6 +818,7 @@ async function sliceOf<T>(s: Step, name: string, per: number, fn: (ctx: Ctx, ite
   return true;
 }
 
+/** Members and invitations, as the restorer: after the rows (an agent member points at its agent). */
 const members = (s: Step) =>
   sliceOf<ExportedMember>(s, "control/members.json", MEMBERS_PER_STEP, async (ctx, items) => {
     const out = await restoreMembers(ctx, items);
@@ -826,6 +829,7 @@ const members = (s: Step) =>
     acc.skipped.push(...out.skipped);
   });
 
+/** Webhook endpoints, re-created disabled with a new secret; a re-run skips those it already made. */
 const webhooks = (s: Step) =>
   sliceOf<ExportedWebhook>(s, "control/webhooks.json", WEBHOOKS_PER_STEP, async (ctx, items) => {
     const out = await restoreWebhooks(ctx, items);
@@ -920,13 +924,8 @@ const zeroCounts = (): Counts => ({
   ftsIndexed: 0,
 });
 
-/** One step of the restore job: phases run until the step's budget is spent. */
-export async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
-  const tenant = job.tenantId ? await tenantById(env, job.tenantId) : null;
-  if (!tenant) throw fail("tenant not found");
-  const params = job.params as unknown as RestoreParams;
-  if (!params.etag || !params.source?.tenantId)
-    throw fail("this restore was started by an older version: upload again");
+/** The job's saved progress, or the first one (its clock fixed for the whole restore). */
+function progressOf(job: Job): Progress {
   const p = structuredClone(job.progress) as Progress;
   if (!p.phase)
     Object.assign(p, {
@@ -937,6 +936,17 @@ export async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
       now: Date.now(),
       counts: zeroCounts(),
     });
+  return p;
+}
+
+/** One step of the restore job: phases run until the step's budget is spent. */
+export async function restoreStep(env: Env, job: Job): Promise<StepOutcome> {
+  const tenant = job.tenantId ? await tenantById(env, job.tenantId) : null;
+  if (!tenant) throw fail("tenant not found");
+  const params = job.params as unknown as RestoreParams;
+  if (!params.etag || !params.source?.tenantId)
+    throw fail("this restore was started by an older version: upload again");
+  const p = progressOf(job);
   const base = {
     env,
     job,

@@ -8,11 +8,11 @@ import {
   locationConfig,
   shardForNewTenant,
 } from "../../db/resolver";
-import { type Job, jobs, tenants } from "../../db/schema/control";
+import { type Job, jobs, type Tenant, tenants } from "../../db/schema/control";
 import { calls, recordingUploads } from "../../db/schema/data";
 import { tenantById } from "../identity/tenants";
 import { markAllKpiDaysDirty } from "../insights/kpis";
-import { appendAudit, auditCtx } from "../platform/audit";
+import { type AuditInput, appendAudit, auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { ApiError } from "../platform/errors";
 import {
@@ -144,6 +144,21 @@ export async function latestLocationMigration(ctx: Ctx) {
 
 // ---- Steps -------------------------------------------------------------------------------------
 
+/** What a phase works with in one step. */
+interface MoveStep {
+  env: Env;
+  job: Job;
+  tenant: Tenant;
+  p: Progress;
+  from: Placement;
+  to: Placement;
+  processingScope: "in_region" | "international" | null;
+  src: DataPlane;
+  dst: DataPlane;
+  /** Go on to the next phase, from its start. */
+  advance: () => void;
+}
+
 async function step(env: Env, job: Job): Promise<StepOutcome> {
   const p = structuredClone(job.progress) as Progress;
   const { from, to, processingScope } = job.params as {
@@ -161,173 +176,200 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
     p.after = 0;
     p.cursor = undefined;
   };
+  return MOVE_PHASES[p.phase]({ env, job, tenant, p, from, to, processingScope, src, dst, advance });
+}
 
-  switch (p.phase) {
-    case "lock": {
-      if (tenant.writeLock && tenant.writeLock !== "location_migration")
-        return { progress: p, delaySeconds: 600 }; // the contract-end job owns it
-      await controlDb(env)
-        .update(tenants)
-        .set({ writeLock: "location_migration", updatedAt: Date.now() })
-        .where(eq(tenants.id, tenant.id));
-      await abortUploads(src);
-      p.tables = await tenantTables(src.d1);
-      advance();
-      p.clear = { stage: "fts", after: 0 };
-      // Give in-flight pipeline steps a moment to finish before copying.
-      return { progress: p, delaySeconds: 30 };
-    }
-    case "clear": {
-      // The destination must hold nothing of this tenant (an earlier attempt may have left rows).
-      const counts = { rows: 0, objects: 0 };
-      const done = await wipe(dst, tenant.id, p.tables ?? [], p.clear ?? { stage: "fts" }, counts);
-      if (done) advance();
-      return { progress: p };
-    }
-    case "rows": {
-      const tables = p.tables ?? [];
-      const table = tables[p.table ?? 0];
-      if (!table) {
-        advance();
-        return { progress: p };
-      }
-      const rows = (
-        await src.d1
-          .prepare(
-            `select rowid as "__rowid", * from "${table}" where tenant_id = ? and rowid > ? order by rowid limit ?`,
-          )
-          .bind(tenant.id, p.after ?? 0, ROWS_PER_STEP)
-          .all<Record<string, unknown>>()
-      ).results;
-      if (rows.length) {
-        const cols = Object.keys(rows[0]).filter((c) => c !== "__rowid");
-        const data = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c]])));
-        await dst.d1
-          .prepare(
-            `insert or replace into "${table}" (${cols.map((c) => `"${c}"`).join(",")})
-             select ${cols.map((c) => `json_extract(value, '$."${c}"')`).join(",")} from json_each(?)`,
-          )
-          .bind(JSON.stringify(data))
-          .run();
-        p.rowsCopied += rows.length;
-        p.after = rows[rows.length - 1].__rowid as number;
-      }
-      if (rows.length < ROWS_PER_STEP) {
-        p.table = (p.table ?? 0) + 1;
-        p.after = 0;
-      }
-      return { progress: p };
-    }
-    case "objects": {
-      const page = await src.bucket.list({
-        prefix: src.key(""),
-        cursor: p.cursor,
-        limit: OBJECTS_PER_STEP,
-        include: ["httpMetadata", "customMetadata"],
-      });
-      for (const o of page.objects) {
-        const copied = await copyObject(src.bucket, dst.bucket, o.key);
-        if (!copied) continue; // deleted meanwhile
-        p.objectsCopied++;
-        p.bytesCopied += copied.size;
-        if (o.key.endsWith("/transcript.json")) p.ftsReindexed += await reindex(dst, tenant.id, o.key);
-      }
-      p.cursor = page.truncated ? page.cursor : undefined;
-      if (!page.truncated) advance();
-      return { progress: p };
-    }
-    case "verify": {
-      const diffs: string[] = [];
-      for (const table of p.tables ?? []) {
-        const [a, b] = await Promise.all([
-          fingerprint(src.d1, table, tenant.id),
-          fingerprint(dst.d1, table, tenant.id),
-        ]);
-        if (a !== b) diffs.push(`${table} (${a} ≠ ${b})`);
-      }
-      if (diffs.length) {
-        if (p.verifyRounds >= 2) {
-          await unlock(env, tenant.id);
-          throw new JobFailure(`verification failed after ${p.verifyRounds + 1} rounds: ${diffs.join(", ")}`);
-        }
-        p.verifyRounds++;
-        p.phase = "rows"; // copy again (insert or replace), then verify again
-        p.table = 0;
-        p.after = 0;
-        return { progress: p };
-      }
-      advance();
-      return { progress: p };
-    }
-    case "switch": {
-      await dst.d1
-        .prepare("insert or replace into tenant_meta (tenant_id, location, created_at) values (?, ?, ?)")
-        .bind(tenant.id, to.location, Date.now())
-        .run();
-      // KPI rollups are rebuilt at the destination from the moved calls.
-      await markAllKpiDaysDirty(dst);
-      await dst.bucket.put(
-        dst.key("manifest.json"),
-        JSON.stringify({
-          tenantId: tenant.id,
-          location: to.location,
-          shard: to.shard,
-          createdAt: tenant.createdAt,
-        }),
-        { httpMetadata: { contentType: "application/json" } },
-      );
-      await controlDb(env)
-        .update(tenants)
-        .set({
-          location: to.location,
-          shard: to.shard,
-          ...(processingScope ? { processingScope } : {}),
-          writeLock: null,
-          updatedAt: Date.now(),
-        })
-        .where(eq(tenants.id, tenant.id));
-      await enqueueJob(env, { type: "kpi.rollup", tenantId: tenant.id });
-      await appendAudit(env, {
-        tenantId: tenant.id,
-        actor: { type: "system", id: null },
-        action: "location.switched",
-        targetType: "job",
-        targetId: job.id,
-        meta: { from: from.location, to: to.location, rows: p.rowsCopied, objects: p.objectsCopied },
-      });
-      advance();
-      return { progress: p };
-    }
-    case "cleanup": {
-      p.cleanup ??= { stage: "fts", after: 0 };
-      const counts = { rows: 0, objects: 0 };
-      const done = await wipe(src, tenant.id, p.tables ?? [], p.cleanup, counts);
-      p.rowsDeleted += counts.rows;
-      p.objectsDeleted += counts.objects;
-      if (!done) return { progress: p };
-      await appendAudit(env, {
-        tenantId: tenant.id,
-        actor: { type: "system", id: null },
-        action: "location.migration_completed",
-        targetType: "job",
-        targetId: job.id,
-        meta: { rows: p.rowsDeleted, objects: p.objectsDeleted },
-      });
-      return {
-        progress: p,
-        result: {
-          from: from.location,
-          to: to.location,
-          rowsCopied: p.rowsCopied,
-          objectsCopied: p.objectsCopied,
-          bytesCopied: p.bytesCopied,
-          ftsReindexed: p.ftsReindexed,
-          sourceRowsDeleted: p.rowsDeleted,
-          sourceObjectsDeleted: p.objectsDeleted,
-        },
-      };
-    }
+// Lock the tenant's call data and abort open uploads: first, so nothing changes while it is copied.
+async function lockTenant({ env, tenant, p, src, advance }: MoveStep): Promise<StepOutcome> {
+  if (tenant.writeLock && tenant.writeLock !== "location_migration")
+    return { progress: p, delaySeconds: 600 }; // the contract-end job owns it
+  await controlDb(env)
+    .update(tenants)
+    .set({ writeLock: "location_migration", updatedAt: Date.now() })
+    .where(eq(tenants.id, tenant.id));
+  await abortUploads(src);
+  p.tables = await tenantTables(src.d1);
+  advance();
+  p.clear = { stage: "fts", after: 0 };
+  // Give in-flight pipeline steps a moment to finish before copying.
+  return { progress: p, delaySeconds: 30 };
+}
+
+// Delete what an earlier attempt left at the destination: before the copy, which must start empty.
+async function clearDestination({ tenant, p, dst, advance }: MoveStep): Promise<StepOutcome> {
+  const counts = { rows: 0, objects: 0 };
+  const done = await wipe(dst, tenant.id, p.tables ?? [], p.clear ?? { stage: "fts" }, counts);
+  if (done) advance();
+  return { progress: p };
+}
+
+// Copy one chunk of one table's rows (insert or replace: a chunk copied twice writes the same rows).
+async function copyRows({ tenant, p, src, dst, advance }: MoveStep): Promise<StepOutcome> {
+  const tables = p.tables ?? [];
+  const table = tables[p.table ?? 0];
+  if (!table) {
+    advance();
+    return { progress: p };
   }
+  const rows = (
+    await src.d1
+      .prepare(
+        `select rowid as "__rowid", * from "${table}" where tenant_id = ? and rowid > ? order by rowid limit ?`,
+      )
+      .bind(tenant.id, p.after ?? 0, ROWS_PER_STEP)
+      .all<Record<string, unknown>>()
+  ).results;
+  if (rows.length) {
+    const cols = Object.keys(rows[0]).filter((c) => c !== "__rowid");
+    const data = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c]])));
+    await dst.d1
+      .prepare(
+        `insert or replace into "${table}" (${cols.map((c) => `"${c}"`).join(",")})
+         select ${cols.map((c) => `json_extract(value, '$."${c}"')`).join(",")} from json_each(?)`,
+      )
+      .bind(JSON.stringify(data))
+      .run();
+    p.rowsCopied += rows.length;
+    p.after = rows[rows.length - 1].__rowid as number;
+  }
+  if (rows.length < ROWS_PER_STEP) {
+    p.table = (p.table ?? 0) + 1;
+    p.after = 0;
+  }
+  return { progress: p };
+}
+
+// Copy one page of R2 objects, re-indexing transcripts: after the rows, which the index points at.
+async function copyObjects({ tenant, p, src, dst, advance }: MoveStep): Promise<StepOutcome> {
+  const page = await src.bucket.list({
+    prefix: src.key(""),
+    cursor: p.cursor,
+    limit: OBJECTS_PER_STEP,
+    include: ["httpMetadata", "customMetadata"],
+  });
+  for (const o of page.objects) {
+    const copied = await copyObject(src.bucket, dst.bucket, o.key);
+    if (!copied) continue; // deleted meanwhile
+    p.objectsCopied++;
+    p.bytesCopied += copied.size;
+    if (o.key.endsWith("/transcript.json")) p.ftsReindexed += await reindex(dst, tenant.id, o.key);
+  }
+  p.cursor = page.truncated ? page.cursor : undefined;
+  if (!page.truncated) advance();
+  return { progress: p };
+}
+
+// Compare every table in source and destination: before the switch; a mismatch copies the rows again.
+async function verifyCopy({ env, tenant, p, src, dst, advance }: MoveStep): Promise<StepOutcome> {
+  const diffs: string[] = [];
+  for (const table of p.tables ?? []) {
+    const [a, b] = await Promise.all([
+      fingerprint(src.d1, table, tenant.id),
+      fingerprint(dst.d1, table, tenant.id),
+    ]);
+    if (a !== b) diffs.push(`${table} (${a} ≠ ${b})`);
+  }
+  if (diffs.length) {
+    if (p.verifyRounds >= 2) {
+      await unlock(env, tenant.id);
+      throw new JobFailure(`verification failed after ${p.verifyRounds + 1} rounds: ${diffs.join(", ")}`);
+    }
+    p.verifyRounds++;
+    p.phase = "rows"; // copy again (insert or replace), then verify again
+    p.table = 0;
+    p.after = 0;
+    return { progress: p };
+  }
+  advance();
+  return { progress: p };
+}
+
+// Point the tenant at the destination and lift the lock: deletes nothing, the source is still whole.
+async function switchLocation(s: MoveStep): Promise<StepOutcome> {
+  const { env, tenant, p, from, to, processingScope, dst, advance } = s;
+  await dst.d1
+    .prepare("insert or replace into tenant_meta (tenant_id, location, created_at) values (?, ?, ?)")
+    .bind(tenant.id, to.location, Date.now())
+    .run();
+  // KPI rollups are rebuilt at the destination from the moved calls.
+  await markAllKpiDaysDirty(dst);
+  await dst.bucket.put(
+    dst.key("manifest.json"),
+    JSON.stringify({
+      tenantId: tenant.id,
+      location: to.location,
+      shard: to.shard,
+      createdAt: tenant.createdAt,
+    }),
+    { httpMetadata: { contentType: "application/json" } },
+  );
+  await controlDb(env)
+    .update(tenants)
+    .set({
+      location: to.location,
+      shard: to.shard,
+      ...(processingScope ? { processingScope } : {}),
+      writeLock: null,
+      updatedAt: Date.now(),
+    })
+    .where(eq(tenants.id, tenant.id));
+  await enqueueJob(env, { type: "kpi.rollup", tenantId: tenant.id });
+  await auditMove(s, "location.switched", {
+    from: from.location,
+    to: to.location,
+    rows: p.rowsCopied,
+    objects: p.objectsCopied,
+  });
+  advance();
+  return { progress: p };
+}
+
+// Delete the source's FTS entries, rows and objects in chunks: last, once reads go to the destination.
+async function cleanupSource(s: MoveStep): Promise<StepOutcome> {
+  const { tenant, p, from, to, src } = s;
+  p.cleanup ??= { stage: "fts", after: 0 };
+  const counts = { rows: 0, objects: 0 };
+  const done = await wipe(src, tenant.id, p.tables ?? [], p.cleanup, counts);
+  p.rowsDeleted += counts.rows;
+  p.objectsDeleted += counts.objects;
+  if (!done) return { progress: p };
+  await auditMove(s, "location.migration_completed", { rows: p.rowsDeleted, objects: p.objectsDeleted });
+  return {
+    progress: p,
+    result: {
+      from: from.location,
+      to: to.location,
+      rowsCopied: p.rowsCopied,
+      objectsCopied: p.objectsCopied,
+      bytesCopied: p.bytesCopied,
+      ftsReindexed: p.ftsReindexed,
+      sourceRowsDeleted: p.rowsDeleted,
+      sourceObjectsDeleted: p.objectsDeleted,
+    },
+  };
+}
+
+/** Every phase's step; `PHASES` gives the order. */
+const MOVE_PHASES: Record<Phase, (s: MoveStep) => Promise<StepOutcome>> = {
+  lock: lockTenant,
+  clear: clearDestination,
+  rows: copyRows,
+  objects: copyObjects,
+  verify: verifyCopy,
+  switch: switchLocation,
+  cleanup: cleanupSource,
+};
+
+/** The move's audit entries: the system acts, the job is the target. */
+async function auditMove({ env, tenant, job }: MoveStep, action: string, meta: AuditInput["meta"]) {
+  await appendAudit(env, {
+    tenantId: tenant.id,
+    actor: { type: "system", id: null },
+    action,
+    targetType: "job",
+    targetId: job.id,
+    meta,
+  });
 }
 
 async function unlock(env: Env, tenantId: string) {

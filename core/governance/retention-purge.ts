@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
 import { type Job, jobs, memberships, type Tenant, tenants, users } from "../../db/schema/control";
@@ -165,236 +165,275 @@ async function step(env: Env, job: Job): Promise<StepOutcome> {
   return { progress: p };
 }
 
+/** What a phase works with in one step. */
+interface PhaseStep {
+  env: Env;
+  tenant: Tenant;
+  dp: ReturnType<typeof dataPlane>;
+  p: Progress;
+  b: Budget;
+  /** The run's cut-offs (fixed when it started). */
+  c: Progress["cutoffs"];
+  now: number;
+  /** The tenant's calls not under legal hold. */
+  live: SQL | undefined;
+}
+/** One bounded chunk of a phase. Returns true when the phase has nothing left. */
+type PhaseRunner = (s: PhaseStep) => Promise<boolean>;
+
 /** One bounded chunk of the current phase. Returns true when the phase has nothing left. */
 async function runPhase(env: Env, tenant: Tenant, p: Progress, b: Budget): Promise<boolean> {
-  const dp = dataPlane(env, tenant);
-  const c = p.cutoffs;
-  const now = Date.now();
   const live = and(eq(calls.tenantId, tenant.id), isNull(calls.legalHoldAt));
-  switch (p.phase) {
-    case "recordings": {
-      const rows = await dp.db
-        .select({ id: calls.id, recKey: calls.recKey })
-        .from(calls)
-        .where(and(live, isNotNull(calls.recKey), lt(calls.startedAt, c.recordings)))
-        .limit(CHUNK);
-      b.d1++;
-      if (!rows.length) return true;
-      await r2Delete(
-        dp.bucket,
-        rows.map((r) => r.recKey as string),
-        b,
-      );
-      const res = await dp.db
-        .update(calls)
-        .set({ recKey: null, recStatus: "none", recPurgedAt: now, updatedAt: now })
-        .where(
-          and(
-            eq(calls.tenantId, tenant.id),
-            inArray(
-              calls.id,
-              rows.map((r) => r.id),
-            ),
-          ),
-        )
-        .run();
-      b.d1++;
-      p.counts.recordings += res.meta.changes ?? 0;
-      p.counts.objects += rows.length;
-      return rows.length < CHUNK;
-    }
-    case "transcripts": {
-      const rows = await dp.db
-        .select({ id: calls.id, ftsId: calls.ftsId })
-        .from(calls)
-        .where(and(live, isNotNull(calls.txFormat), lt(calls.startedAt, c.transcripts)))
-        .limit(CHUNK);
-      b.d1++;
-      if (!rows.length) return true;
-      const keys = rows.flatMap((r) => transcriptKeys(dp.key, r.id));
-      await r2Delete(dp.bucket, keys, b);
-      const ftsIds = rows.map((r) => r.ftsId).filter((x): x is number => x !== null);
-      const stmts = [
-        ...(ftsIds.length
-          ? [
-              dp.d1
-                .prepare(`delete from calls_fts where rowid in (${ftsIds.map(() => "?").join(",")})`)
-                .bind(...ftsIds),
-            ]
-          : []),
-        dp.d1
-          .prepare(
-            `update calls set tx_format = null, tx_segments = null, tx_words = null, fts_id = null,
-             tx_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${rows.map(() => "?").join(",")})`,
-          )
-          .bind(now, now, tenant.id, ...rows.map((r) => r.id)),
-      ];
-      await dp.d1.batch(stmts);
-      b.d1++;
-      // (D1 counts the FTS shadow-table writes in `changes`: count the rows selected instead.)
-      p.counts.transcripts += rows.length;
-      p.counts.providerResponses += rows.length; // every possible raw response key was deleted
-      p.counts.objects += rows.length; // the transcripts (raw responses exist only for audio calls)
-      return rows.length < CHUNK;
-    }
-    case "analyses": {
-      const rows = await dp.db
-        .select({ id: calls.id, startedAt: calls.startedAt })
-        .from(calls)
-        .where(and(live, isNotNull(calls.analysisId), lt(calls.startedAt, c.analyses)))
-        .limit(CHUNK);
-      b.d1++;
-      if (!rows.length) return true;
-      const ids = rows.map((r) => r.id);
-      const an = await dp.db
-        .select({ resultKey: analyses.resultKey })
-        .from(analyses)
-        .where(and(eq(analyses.tenantId, tenant.id), inArray(analyses.callId, ids)));
-      b.d1++;
-      await r2Delete(
-        dp.bucket,
-        an.map((a) => a.resultKey),
-        b,
-      );
-      const marks = ids.map(() => "?").join(",");
-      const out = await dp.d1.batch([
-        dp.d1
-          .prepare(`delete from analyses where tenant_id = ? and call_id in (${marks})`)
-          .bind(tenant.id, ...ids),
-        dp.d1
-          .prepare(`delete from call_labels where tenant_id = ? and call_id in (${marks})`)
-          .bind(tenant.id, ...ids),
-        dp.d1
-          .prepare(
-            `update calls set analysis_id = null, score = null, passed = null, critical_fail = null,
-             an_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${marks})`,
-          )
-          .bind(now, now, tenant.id, ...ids),
-      ]);
-      b.d1++;
-      p.counts.analyses += out[0].meta.changes ?? 0;
-      p.counts.objects += an.length;
-      await markKpiDirty(
-        env,
-        tenant,
-        rows.map((r) => r.startedAt),
-      ); // the dashboards' days change
-      b.d1++;
-      return rows.length < CHUNK;
-    }
-    case "calls": {
-      // A call row goes when every category it carries has expired.
-      const cut = Math.min(c.recordings, c.transcripts, c.analyses);
-      const rows = await dp.db
-        .select({ id: calls.id, recKey: calls.recKey, ftsId: calls.ftsId, startedAt: calls.startedAt })
-        .from(calls)
-        .where(and(live, lt(calls.startedAt, cut)))
-        .limit(CHUNK);
-      b.d1++;
-      if (!rows.length) return true;
-      p.counts.calls += await deleteCallRows(dp, tenant.id, rows, b);
-      await markKpiDirty(
-        env,
-        tenant,
-        rows.map((r) => r.startedAt),
-      );
-      b.d1++;
-      return rows.length < CHUNK;
-    }
-    case "exports": {
-      const page = await dp.bucket.list({ prefix: dp.key("exports", ""), cursor: p.cursor, limit: 1000 });
-      b.r2++;
-      const old = page.objects.filter((o) => o.uploaded.getTime() < c.exports).map((o) => o.key);
-      if (old.length) await r2Delete(dp.bucket, old, b);
-      p.counts.exports += old.length;
-      p.counts.objects += old.length;
-      p.cursor = page.truncated ? page.cursor : undefined;
-      return !page.truncated;
-    }
-    case "support": {
-      // Closed (or resolved) tickets whose last activity is older than the cut-off. Open ones
-      // are a live conversation and stay. Files first (R2, then their data-plane rows), then the
-      // control-plane rows in one batch: a step killed in between finds the ticket again.
-      const cut = c.supportTickets ?? Number.NEGATIVE_INFINITY; // runs started before the category
-      const rows = (
-        await env.CONTROL_DB.prepare(
-          `select id from support_tickets where tenant_id = ? and status in ('resolved', 'closed')
-           and max(updated_at, last_message_at) < ? limit ${CHUNK}`,
-        )
-          .bind(tenant.id, cut)
-          .all<{ id: string }>()
-      ).results;
-      b.d1++;
-      if (!rows.length) return true;
-      const ids = rows.map((r) => r.id);
-      const marks = ids.map(() => "?").join(",");
-      const files = (
-        await dp.d1
-          .prepare(
-            `select object_key from support_attachments where tenant_id = ? and ticket_id in (${marks})`,
-          )
-          .bind(tenant.id, ...ids)
-          .all<{ object_key: string }>()
-      ).results;
-      b.d1++;
-      await r2Delete(
-        dp.bucket,
-        files.map((f) => f.object_key),
-        b,
-      );
-      await dp.d1
-        .prepare(`delete from support_attachments where tenant_id = ? and ticket_id in (${marks})`)
-        .bind(tenant.id, ...ids)
-        .run();
-      b.d1++;
-      const db = env.CONTROL_DB;
-      const del = (table: string, col: string) =>
-        db
-          .prepare(`delete from ${table} where tenant_id = ? and ${col} in (${marks})`)
-          .bind(tenant.id, ...ids);
-      const out = await db.batch([
-        del("support_access_log", "ticket_id"),
-        del("support_grants", "ticket_id"),
-        del("support_messages", "ticket_id"),
-        del("support_tickets", "id"),
-      ]);
-      b.d1++;
-      p.counts.supportTickets += out[3].meta.changes ?? 0;
-      p.counts.supportAttachments += files.length;
-      p.counts.objects += files.length;
-      return rows.length < CHUNK;
-    }
-    case "logs": {
-      // Control-plane logs: connection log, webhook deliveries and mails follow `connectionLogs`
-      // (platform floor 6 months). Bounded deletes by rowid.
-      const db = env.CONTROL_DB;
-      const del = (table: string, col: string) =>
-        db
-          .prepare(
-            `delete from ${table} where rowid in (select rowid from ${table} where tenant_id = ? and ${col} < ? limit ${LOG_CHUNK})`,
-          )
-          .bind(tenant.id, c.connectionLogs);
-      const out = await db.batch([
-        del("connection_log", "ts"),
-        del("webhook_deliveries", "created_at"),
-        del("mail_outbox", "created_at"),
-      ]);
-      b.d1++;
-      const [conn, hooks, mails] = out.map((r) => r.meta.changes ?? 0);
-      p.counts.connectionLogs += conn;
-      p.counts.webhookDeliveries += hooks;
-      p.counts.mails += mails;
-      return conn < LOG_CHUNK && hooks < LOG_CHUNK && mails < LOG_CHUNK;
-    }
-    case "audit": {
-      // Whole days only, so the chain still verifies from the day heads kept in R2 (I2).
-      const beforeDay = new Date(c.auditLog).toISOString().slice(0, 10);
-      const n = await purgeAuditDays(env, tenantChain(tenant.id), beforeDay, { maxDays: 7 });
-      b.d1 += 3;
-      p.counts.auditEntries += n;
-      return n === 0;
-    }
-  }
+  const dp = dataPlane(env, tenant);
+  return PHASE_RUNNERS[p.phase]({ env, tenant, dp, p, b, c: p.cutoffs, now: Date.now(), live });
+}
+
+// Recordings (R2, then the call's key): the category phases come first, each on its own cut-off.
+async function purgeRecordings({ tenant, dp, p, b, c, now, live }: PhaseStep): Promise<boolean> {
+  const rows = await dp.db
+    .select({ id: calls.id, recKey: calls.recKey })
+    .from(calls)
+    .where(and(live, isNotNull(calls.recKey), lt(calls.startedAt, c.recordings)))
+    .limit(CHUNK);
+  b.d1++;
+  if (!rows.length) return true;
+  await r2Delete(
+    dp.bucket,
+    rows.map((r) => r.recKey as string),
+    b,
+  );
+  const res = await dp.db
+    .update(calls)
+    .set({ recKey: null, recStatus: "none", recPurgedAt: now, updatedAt: now })
+    .where(
+      and(
+        eq(calls.tenantId, tenant.id),
+        inArray(
+          calls.id,
+          rows.map((r) => r.id),
+        ),
+      ),
+    )
+    .run();
+  b.d1++;
+  p.counts.recordings += res.meta.changes ?? 0;
+  p.counts.objects += rows.length;
+  return rows.length < CHUNK;
+}
+
+// Transcripts and raw provider responses (R2), then the FTS rows and columns in one batch.
+async function purgeTranscripts({ tenant, dp, p, b, c, now, live }: PhaseStep): Promise<boolean> {
+  const rows = await dp.db
+    .select({ id: calls.id, ftsId: calls.ftsId })
+    .from(calls)
+    .where(and(live, isNotNull(calls.txFormat), lt(calls.startedAt, c.transcripts)))
+    .limit(CHUNK);
+  b.d1++;
+  if (!rows.length) return true;
+  const keys = rows.flatMap((r) => transcriptKeys(dp.key, r.id));
+  await r2Delete(dp.bucket, keys, b);
+  await dp.d1.batch([
+    ...ftsDeletes(dp, rows),
+    dp.d1
+      .prepare(
+        `update calls set tx_format = null, tx_segments = null, tx_words = null, fts_id = null,
+         tx_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${rows.map(() => "?").join(",")})`,
+      )
+      .bind(now, now, tenant.id, ...rows.map((r) => r.id)),
+  ]);
+  b.d1++;
+  // (D1 counts the FTS shadow-table writes in `changes`: count the rows selected instead.)
+  p.counts.transcripts += rows.length;
+  p.counts.providerResponses += rows.length; // every possible raw response key was deleted
+  p.counts.objects += rows.length; // the transcripts (raw responses exist only for audio calls)
+  return rows.length < CHUNK;
+}
+
+// Analyses: results (R2), then rows and labels; the dashboards' days are marked to recompute.
+async function purgeAnalyses({ env, tenant, dp, p, b, c, now, live }: PhaseStep): Promise<boolean> {
+  const rows = await dp.db
+    .select({ id: calls.id, startedAt: calls.startedAt })
+    .from(calls)
+    .where(and(live, isNotNull(calls.analysisId), lt(calls.startedAt, c.analyses)))
+    .limit(CHUNK);
+  b.d1++;
+  if (!rows.length) return true;
+  const ids = rows.map((r) => r.id);
+  const an = await dp.db
+    .select({ resultKey: analyses.resultKey })
+    .from(analyses)
+    .where(and(eq(analyses.tenantId, tenant.id), inArray(analyses.callId, ids)));
+  b.d1++;
+  await r2Delete(
+    dp.bucket,
+    an.map((a) => a.resultKey),
+    b,
+  );
+  const marks = ids.map(() => "?").join(",");
+  const out = await dp.d1.batch([
+    dp.d1
+      .prepare(`delete from analyses where tenant_id = ? and call_id in (${marks})`)
+      .bind(tenant.id, ...ids),
+    dp.d1
+      .prepare(`delete from call_labels where tenant_id = ? and call_id in (${marks})`)
+      .bind(tenant.id, ...ids),
+    dp.d1
+      .prepare(
+        `update calls set analysis_id = null, score = null, passed = null, critical_fail = null,
+         an_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${marks})`,
+      )
+      .bind(now, now, tenant.id, ...ids),
+  ]);
+  b.d1++;
+  p.counts.analyses += out[0].meta.changes ?? 0;
+  p.counts.objects += an.length;
+  await markKpiDirty(
+    env,
+    tenant,
+    rows.map((r) => r.startedAt),
+  ); // the dashboards' days change
+  b.d1++;
+  return rows.length < CHUNK;
+}
+
+// Whole call rows once every category they carry has expired: after the category phases.
+async function purgeCalls({ env, tenant, dp, p, b, c, live }: PhaseStep): Promise<boolean> {
+  const cut = Math.min(c.recordings, c.transcripts, c.analyses);
+  const rows = await dp.db
+    .select({ id: calls.id, recKey: calls.recKey, ftsId: calls.ftsId, startedAt: calls.startedAt })
+    .from(calls)
+    .where(and(live, lt(calls.startedAt, cut)))
+    .limit(CHUNK);
+  b.d1++;
+  if (!rows.length) return true;
+  p.counts.calls += await deleteCallRows(dp, tenant.id, rows, b);
+  await markKpiDirty(
+    env,
+    tenant,
+    rows.map((r) => r.startedAt),
+  );
+  b.d1++;
+  return rows.length < CHUNK;
+}
+
+// Export files (R2 only, page by page from `p.cursor`); independent of the call data.
+async function purgeExports({ dp, p, b, c }: PhaseStep): Promise<boolean> {
+  const page = await dp.bucket.list({ prefix: dp.key("exports", ""), cursor: p.cursor, limit: 1000 });
+  b.r2++;
+  const old = page.objects.filter((o) => o.uploaded.getTime() < c.exports).map((o) => o.key);
+  if (old.length) await r2Delete(dp.bucket, old, b);
+  p.counts.exports += old.length;
+  p.counts.objects += old.length;
+  p.cursor = page.truncated ? page.cursor : undefined;
+  return !page.truncated;
+}
+
+// Closed support tickets: files first (R2, data plane), then the control plane; last of the data.
+async function purgeSupport({ env, tenant, dp, p, b, c }: PhaseStep): Promise<boolean> {
+  // Closed (or resolved) tickets whose last activity is older than the cut-off. Open ones
+  // are a live conversation and stay. A step killed between the planes finds the ticket again.
+  const cut = c.supportTickets ?? Number.NEGATIVE_INFINITY; // runs started before the category
+  const rows = (
+    await env.CONTROL_DB.prepare(
+      `select id from support_tickets where tenant_id = ? and status in ('resolved', 'closed')
+       and max(updated_at, last_message_at) < ? limit ${CHUNK}`,
+    )
+      .bind(tenant.id, cut)
+      .all<{ id: string }>()
+  ).results;
+  b.d1++;
+  if (!rows.length) return true;
+  const ids = rows.map((r) => r.id);
+  const marks = ids.map(() => "?").join(",");
+  const files = (
+    await dp.d1
+      .prepare(`select object_key from support_attachments where tenant_id = ? and ticket_id in (${marks})`)
+      .bind(tenant.id, ...ids)
+      .all<{ object_key: string }>()
+  ).results;
+  b.d1++;
+  await r2Delete(
+    dp.bucket,
+    files.map((f) => f.object_key),
+    b,
+  );
+  await dp.d1
+    .prepare(`delete from support_attachments where tenant_id = ? and ticket_id in (${marks})`)
+    .bind(tenant.id, ...ids)
+    .run();
+  b.d1++;
+  const db = env.CONTROL_DB;
+  const del = (table: string, col: string) =>
+    db.prepare(`delete from ${table} where tenant_id = ? and ${col} in (${marks})`).bind(tenant.id, ...ids);
+  const out = await db.batch([
+    del("support_access_log", "ticket_id"),
+    del("support_grants", "ticket_id"),
+    del("support_messages", "ticket_id"),
+    del("support_tickets", "id"),
+  ]);
+  b.d1++;
+  p.counts.supportTickets += out[3].meta.changes ?? 0;
+  p.counts.supportAttachments += files.length;
+  p.counts.objects += files.length;
+  return rows.length < CHUNK;
+}
+
+// Control-plane logs (connection, webhook deliveries, mail): after the data, where a hold skips to.
+async function purgeLogs({ env, tenant, p, b, c }: PhaseStep): Promise<boolean> {
+  // They follow `connectionLogs` (platform floor 6 months). Bounded deletes by rowid.
+  const db = env.CONTROL_DB;
+  const del = (table: string, col: string) =>
+    db
+      .prepare(
+        `delete from ${table} where rowid in (select rowid from ${table} where tenant_id = ? and ${col} < ? limit ${LOG_CHUNK})`,
+      )
+      .bind(tenant.id, c.connectionLogs);
+  const out = await db.batch([
+    del("connection_log", "ts"),
+    del("webhook_deliveries", "created_at"),
+    del("mail_outbox", "created_at"),
+  ]);
+  b.d1++;
+  const [conn, hooks, mails] = out.map((r) => r.meta.changes ?? 0);
+  p.counts.connectionLogs += conn;
+  p.counts.webhookDeliveries += hooks;
+  p.counts.mails += mails;
+  return conn < LOG_CHUNK && hooks < LOG_CHUNK && mails < LOG_CHUNK;
+}
+
+// Whole days of the audit chain (so it verifies from the day heads kept in R2, I2); last.
+async function purgeAudit({ env, tenant, p, b, c }: PhaseStep): Promise<boolean> {
+  const beforeDay = new Date(c.auditLog).toISOString().slice(0, 10);
+  const n = await purgeAuditDays(env, tenantChain(tenant.id), beforeDay, { maxDays: 7 });
+  b.d1 += 3;
+  p.counts.auditEntries += n;
+  return n === 0;
+}
+
+/** Every phase's runner; `PHASES` gives the order. */
+const PHASE_RUNNERS: Record<Phase, PhaseRunner> = {
+  recordings: purgeRecordings,
+  transcripts: purgeTranscripts,
+  analyses: purgeAnalyses,
+  calls: purgeCalls,
+  exports: purgeExports,
+  support: purgeSupport,
+  logs: purgeLogs,
+  audit: purgeAudit,
+};
+
+/** The statement deleting these calls' full-text rows (none when no call has one). */
+function ftsDeletes(
+  dp: ReturnType<typeof dataPlane>,
+  rows: { ftsId: number | null }[],
+): D1PreparedStatement[] {
+  const ftsIds = rows.map((r) => r.ftsId).filter((x): x is number => x !== null);
+  if (!ftsIds.length) return [];
+  return [
+    dp.d1
+      .prepare(`delete from calls_fts where rowid in (${ftsIds.map(() => "?").join(",")})`)
+      .bind(...ftsIds),
+  ];
 }
 
 function transcriptKeys(key: (...parts: string[]) => string, callId: string): string[] {
@@ -445,15 +484,8 @@ export async function deleteCallRows(
     ...ups.map((u) => u.objectKey),
   ];
   await r2Delete(dp.bucket, keys, b);
-  const ftsIds = rows.map((r) => r.ftsId).filter((x): x is number => x !== null);
   const out = await dp.d1.batch([
-    ...(ftsIds.length
-      ? [
-          dp.d1
-            .prepare(`delete from calls_fts where rowid in (${ftsIds.map(() => "?").join(",")})`)
-            .bind(...ftsIds),
-        ]
-      : []),
+    ...ftsDeletes(dp, rows),
     dp.d1
       .prepare(`delete from analyses where tenant_id = ? and call_id in (${marks})`)
       .bind(tenantId, ...ids),
