@@ -28,6 +28,13 @@ input.w{width:6rem}input.slug{width:12rem}.check{font-weight:400}
 .result-pass{color:var(--ok)}.result-fail{color:var(--err)}
 `;
 
+/** A grid as shown to a reader, with the languages the tenant's calls use (for the warnings). */
+interface GridProps {
+  c: PortalContext;
+  grid: RubricGrid;
+  langs: RubricLanguage[];
+}
+
 /** One field per language, side by side (`name.fr`, `name.en`), each with its label. */
 export function LangFields({
   c,
@@ -69,15 +76,7 @@ export function LangFields({
  * The criteria that have no phrases in a language the tenant's calls use: on such calls they are
  * not evaluated. Empty when every language is covered.
  */
-export function WordingWarnings({
-  c,
-  grid,
-  langs,
-}: {
-  c: PortalContext;
-  grid: RubricGrid;
-  langs: RubricLanguage[];
-}) {
+export function WordingWarnings({ c, grid, langs }: GridProps) {
   const _ = tr(c);
   const reader = readerLang(c);
   const labels = new Map(
@@ -136,15 +135,7 @@ function checkSummary(c: PortalContext, k: GridCheck): string {
 }
 
 /** A version's content, read-only (for every role that may read rubrics), in the reader's language. */
-export function ContentView({
-  c,
-  grid,
-  langs,
-}: {
-  c: PortalContext;
-  grid: RubricGrid;
-  langs: RubricLanguage[];
-}) {
+export function ContentView({ c, grid, langs }: GridProps) {
   const _ = tr(c);
   const reader = readerLang(c);
   return (
