@@ -310,13 +310,7 @@ export function registerSupport(app: Hono<AppEnv>) {
   });
   app.get("/support/:ticketId/attachments/:attachmentId", use, async (c) => {
     const f = await readAttachment(userCtx(c).ctx, c.req.param("ticketId"), c.req.param("attachmentId"));
-    return new Response(f.body, {
-      headers: {
-        "content-type": f.row.contentType,
-        "content-disposition": `attachment; filename="${f.row.fileName}"`,
-        "cache-control": "private, no-store",
-      },
-    });
+    return new Response(f.body, { headers: f.headers });
   });
   app.post("/support/:ticketId/grants", grant, async (c) => {
     const id = c.req.param("ticketId");
