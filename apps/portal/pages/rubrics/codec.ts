@@ -2,6 +2,8 @@ import { ApiError } from "../../../../core/platform/errors";
 import type { MessageKey } from "../../../../core/platform/i18n";
 import { parseGridInput, pick } from "../../../../core/scoring/rubric-language";
 import {
+  type CHECK_METRICS,
+  type CHECK_OPS,
   DUPLICATE_CRITERION_ID,
   type GridCheck,
   type GridCriterion,
@@ -29,17 +31,6 @@ export const KINDS = [
   "llm",
 ] as const;
 export const SPEAKERS = ["agent", "customer", "any"] as const;
-export const METRICS = [
-  "silencePct",
-  "longestSilenceS",
-  "agentTalkRatio",
-  "overtalkCount",
-  "interruptions",
-  "agentWpm",
-  "holdCount",
-  "durationS",
-] as const;
-export const OPS = ["<=", ">=", "<", ">"] as const;
 export const LISTS = ["profanity", "jargon", "negative_phrasing"] as const;
 const MAX_SECTIONS = 30;
 const MAX_CRITERIA = 100;
@@ -239,8 +230,8 @@ function draftCheck(c: DraftCriterion): GridCheck {
     case "metric_threshold":
       return {
         kind: "metric_threshold",
-        metric: c.metric as (typeof METRICS)[number],
-        op: c.op as (typeof OPS)[number],
+        metric: c.metric as (typeof CHECK_METRICS)[number],
+        op: c.op as (typeof CHECK_OPS)[number],
         value: num(c.value),
       };
     case "llm":

@@ -1,6 +1,6 @@
 import type { dryRunCandidates } from "../../../../core/quality/dry-run";
 import { parseGridInput } from "../../../../core/scoring/rubric-language";
-import type { RubricLanguage } from "../../../../core/scoring/rubric-model";
+import { CHECK_METRICS, CHECK_OPS, type RubricLanguage } from "../../../../core/scoring/rubric-model";
 import { assetUrl } from "../../../public/static";
 import { fmtDate, type PortalContext } from "../../../ui/common";
 import { tr } from "../../../ui/layout";
@@ -10,8 +10,6 @@ import {
   draftContent,
   KINDS,
   LISTS,
-  METRICS,
-  OPS,
   readerText,
   SPEAKERS,
   weightTotal,
@@ -188,7 +186,7 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
               id={id("metric")}
               name={`${p}metric`}
               value={cr.metric}
-              options={METRICS.map((m) => ({ value: m, label: _(`portal.rubric.metric.${m}`) }))}
+              options={CHECK_METRICS.map((m) => ({ value: m, label: _(`portal.rubric.metric.${m}`) }))}
             />
           </label>
           <label for={id("op")}>
@@ -197,7 +195,7 @@ function CriterionFields({ c, i, j, cr }: { c: PortalContext; i: number; j: numb
               id={id("op")}
               name={`${p}op`}
               value={cr.op}
-              options={OPS.map((o) => ({ value: o, label: o }))}
+              options={CHECK_OPS.map((o) => ({ value: o, label: o }))}
             />
           </label>
           <label for={id("value")}>
