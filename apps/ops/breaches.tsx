@@ -8,11 +8,11 @@ import {
   setBreachStatus,
 } from "../../core/ops/breaches";
 import { formatDateTime } from "../../core/platform/i18n";
-import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
+import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 

@@ -14,11 +14,11 @@ import {
 } from "../../core/ops/support";
 import { formatDateTime } from "../../core/platform/i18n";
 import { clientIp } from "../middleware/request";
-import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
+import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];

@@ -21,7 +21,7 @@ import type { AppEnv } from "../../types";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Lines } from "./common-text";
+import { Lines } from "../../ui/text";
 
 const OK = ["created", "sent", "granted", "revoked", "closed", "reopened"] as const;
 const okNotice = (c: PortalContext) => {
