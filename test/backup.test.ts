@@ -28,7 +28,8 @@ import {
 } from "../db/schema/control";
 import { analyses, calls, privacyRestrictions, privacySuppressions } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { postMultipart } from "./multipart";
 
 type Json = Record<string, unknown>;
 beforeEach(() => {
@@ -641,22 +642,10 @@ describe("restore from the portal (issue 12)", () => {
       "tables/agents/00001.ndjson": strToU8(JSON.stringify({ ...row, name: "Eve" })),
     });
     const cookie = await loginCookie(t.users.admin.email);
-    const post = async () => {
-      const fd = new FormData();
-      fd.append("file", new File([tampered], "backup.zip", { type: "application/zip" }));
-      const encoded = new Request("http://x/", { method: "POST", body: fd });
-      const body = new Uint8Array(await encoded.arrayBuffer());
-      return call("/security/backups/restore", {
-        method: "POST",
-        cookie,
-        body,
-        headers: {
-          origin: BASE,
-          "content-type": encoded.headers.get("content-type") ?? "",
-          "content-length": String(body.length),
-        },
+    const post = () =>
+      postMultipart("/security/backups/restore", cookie, {
+        file: new File([tampered], "backup.zip", { type: "application/zip" }),
       });
-    };
     const en = await post();
     expect(en.status).toBe(422);
     expect(await en.text()).toContain(

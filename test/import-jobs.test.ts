@@ -5,7 +5,8 @@ import { purgeOldImports } from "../core/calls/import-job";
 import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { users } from "../db/schema/control";
-import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { postMultipart } from "./multipart";
 import "../workers/job-handlers";
 
 /**
@@ -257,22 +258,7 @@ describe("bulk import job: ZIP through its central directory (17.4)", () => {
 });
 
 describe("bulk import job: the portal (17.4)", () => {
-  async function postFile(cookie: string, file: File) {
-    const fd = new FormData();
-    fd.append("file", file);
-    const encoded = new Request("http://x/", { method: "POST", body: fd });
-    const body = new Uint8Array(await encoded.arrayBuffer());
-    return call("/imports", {
-      method: "POST",
-      cookie,
-      body,
-      headers: {
-        origin: BASE,
-        "content-type": encoded.headers.get("content-type") ?? "",
-        "content-length": String(body.length),
-      },
-    });
-  }
+  const postFile = (cookie: string, file: File) => postMultipart("/imports", cookie, { file });
 
   it("a form starts the import; its page refreshes itself while it runs and shows progress and items, FR and EN", async () => {
     const t = await makeTenant();

@@ -6,6 +6,7 @@ import { controlDb } from "../db/client";
 import { memberships, users } from "../db/schema/control";
 import { makeWav } from "./fixtures";
 import { BASE, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { postMultipart } from "./multipart";
 
 /**
  * The portal's call pages (B5, B6, D2) and its upload routes (B1, B2): list and filters in both
@@ -39,24 +40,6 @@ const ORIGIN = { origin: BASE };
 
 async function setLocale(userId: string, locale: "fr" | "en") {
   await db().update(users).set({ locale }).where(eq(users.id, userId));
-}
-
-/** Sends a multipart form the way a browser does (with its Content-Length and Origin). */
-async function postMultipart(path: string, cookie: string, fields: Record<string, string | File>) {
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  const encoded = new Request("http://x/", { method: "POST", body: fd });
-  const body = new Uint8Array(await encoded.arrayBuffer());
-  return call(path, {
-    method: "POST",
-    cookie,
-    body,
-    headers: {
-      ...ORIGIN,
-      "content-type": encoded.headers.get("content-type") ?? "",
-      "content-length": String(body.length),
-    },
-  });
 }
 
 const putRecording = (

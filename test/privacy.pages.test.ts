@@ -80,6 +80,15 @@ describe("portal page /privacy (tenant admins)", () => {
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("not possible in the request");
 
+    // A download link that is not one we signed: the request's page with the reason, not a bare error;
+    // an unknown request stays a 404.
+    const forged = await call(`/privacy/${id}/export?expires=1&signature=${"0".repeat(64)}`, { cookie });
+    expect(forged.status).toBe(403);
+    const forgedHtml = await forged.text();
+    expect(forgedHtml).toContain("This download link is not valid.");
+    expect(forgedHtml).toContain(`action="/privacy/${id}/actions"`);
+    expect((await call("/privacy/prq_nothere/export", { cookie })).status).toBe(404);
+
     // Another tenant's admin: 404; a supervisor: 403.
     const other = await makeTenant();
     expect(
@@ -122,6 +131,13 @@ describe("operator console: users' own account requests (CCR controller)", () =>
     expect(link).toBeTruthy();
     const zip = await get(link!.replaceAll("&amp;", "&"));
     expect(zip.status).toBe(200);
+    const tampered = await get(
+      link!.replaceAll("&amp;", "&").replace(/signature=\w+/, `signature=${"0".repeat(64)}`),
+    );
+    expect(tampered.status).toBe(403);
+    const tamperedHtml = await tampered.text();
+    expect(tamperedHtml).toContain("This download link is not valid.");
+    expect(tamperedHtml).toContain(`href="/ops/privacy/${id}/export?`); // the page, with its own link again
     const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
     expect(Object.keys(files).sort()).toEqual(
       ["account.csv", "account.json", "connection-log.json", "memberships.json", "sessions.json"].sort(),

@@ -8,7 +8,7 @@ import { ApiError } from "../../core/platform/errors";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
-import { tr } from "../ui/layout";
+import { Alerts, tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
@@ -27,16 +27,10 @@ async function billingPage(c: OpsContext, msg: { error?: string | null } = {}, s
     c,
     _("ops.billing.title"),
     <>
-      {msg.error ? (
-        <p class="error" role="alert">
-          {msg.error}
-        </p>
-      ) : null}
-      {c.req.query("done") === "assigned" ? (
-        <p class="notice" role="status">
-          {_("ops.billing.assigned")}
-        </p>
-      ) : null}
+      <Alerts
+        error={msg.error}
+        notice={c.req.query("done") === "assigned" ? _("ops.billing.assigned") : null}
+      />
       <p class="muted">
         {_(billingMode(c.env) === "stripe" ? "ops.billing.mode.stripe" : "ops.billing.mode.local")}
       </p>

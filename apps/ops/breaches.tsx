@@ -8,11 +8,11 @@ import {
   setBreachStatus,
 } from "../../core/ops/breaches";
 import { formatDateTime } from "../../core/platform/i18n";
-import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
-import { tr } from "../ui/layout";
+import { Alerts, tr } from "../ui/layout";
+import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
 
@@ -37,11 +37,7 @@ async function listPage(c: OpsContext, error: string | null = null, status = 200
     c,
     _("ops.breaches.title"),
     <>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alerts error={error} />
       <p class="muted">{_("ops.breaches.intro")}</p>
       {rows.length === 0 ? (
         <p class="muted">{_("ops.breaches.none")}</p>

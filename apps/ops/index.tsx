@@ -27,7 +27,7 @@ import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm, safeNext } from "../ui/forms";
-import { page, tr } from "../ui/layout";
+import { Alerts, page, tr } from "../ui/layout";
 import { registerOpsBilling } from "./billing";
 import { registerOpsBreaches } from "./breaches";
 import { registerOpsConsole } from "./console";
@@ -76,16 +76,7 @@ async function legalPage(
     c,
     _("ops.legal.title"),
     <>
-      {msg.error ? (
-        <p class="error" role="alert">
-          {msg.error}
-        </p>
-      ) : null}
-      {msg.notice ? (
-        <p class="notice" role="status">
-          {msg.notice}
-        </p>
-      ) : null}
+      <Alerts error={msg.error} notice={msg.notice} />
       <h2>{_("ops.objections.title")}</h2>
       {objections.length === 0 ? (
         <p class="muted">{_("ops.objections.none")}</p>

@@ -11,10 +11,10 @@ import {
 } from "../../core/privacy/accounts";
 import { PRIVACY_CHANNELS, requestView } from "../../core/privacy/requests";
 import { clientIp } from "../middleware/request";
-import { actionFromForm, RequestDetail, RequestTable } from "../portal/pages/privacy";
 import type { AppEnv } from "../types";
 import { messageFor, readForm } from "../ui/forms";
-import { tr } from "../ui/layout";
+import { Alerts, tr } from "../ui/layout";
+import { actionFromForm, CreateChoice, exportDownload, RequestDetail, RequestTable } from "../ui/privacy";
 import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
@@ -41,16 +41,7 @@ async function listPage(c: OpsContext, state: { error?: string | null; email?: s
     c,
     _("privacy.ops.title"),
     <>
-      {state.error ? (
-        <p class="error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Alerts error={state.error} notice={notice} />
       <p class="muted">{_("privacy.ops.intro")}</p>
       {list.data.length ? (
         <RequestTable c={c} rows={list.data} base={OPS_BASE} />
@@ -68,22 +59,8 @@ async function listPage(c: OpsContext, state: { error?: string | null; email?: s
           {_("privacy.ops.email")}
           <input name="email" type="email" required value={state.email ?? ""} />
         </label>
-        <label>
-          {_("privacy.create.kind")}
-          <select name="kind">
-            {ACCOUNT_KINDS.map((k) => (
-              <option value={k}>{_(`privacy.kind.${k}`)}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {_("privacy.create.channel")}
-          <select name="channel">
-            {PRIVACY_CHANNELS.map((ch) => (
-              <option value={ch}>{_(`privacy.channel.${ch}`)}</option>
-            ))}
-          </select>
-        </label>
+        <CreateChoice c={c} name="kind" options={ACCOUNT_KINDS} />
+        <CreateChoice c={c} name="channel" options={PRIVACY_CHANNELS} />
         <label>
           {_("privacy.create.note")}
           <input name="note" maxlength={2000} />
@@ -104,16 +81,7 @@ async function detailPage(c: OpsContext, id: string, state: { error?: string | n
     c,
     _("privacy.detail.title", { kind: _(`privacy.kind.${r.kind}`) }),
     <>
-      {state.error ? (
-        <p class="error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Alerts error={state.error} notice={notice} />
       <RequestDetail c={c} r={r} base={OPS_BASE} />
     </>,
     status,
@@ -158,21 +126,12 @@ export function registerOpsPrivacy(app: Hono<AppEnv>, ops: MiddlewareHandler<App
     }
   });
 
-  app.get(`${OPS_BASE}/:privacyRequestId/export`, ops, async (c) => {
+  app.get(`${OPS_BASE}/:privacyRequestId/export`, ops, (c) => {
     const id = c.req.param("privacyRequestId");
-    try {
-      const file = await downloadAccountExport(
-        c.env,
-        operatorOf(c),
-        id,
-        c.req.query("expires"),
-        c.req.query("signature"),
-      );
-      return new Response(file.body, { status: 200, headers: file.headers });
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      if (status === 404) throw err;
-      return detailPage(c, id, { error: message }, status);
-    }
+    return exportDownload(
+      c,
+      () => downloadAccountExport(c.env, operatorOf(c), id, c.req.query("expires"), c.req.query("signature")),
+      (state, status) => detailPage(c, id, state, status),
+    );
   });
 }

@@ -14,11 +14,11 @@ import {
 } from "../../core/ops/support";
 import { formatDateTime } from "../../core/platform/i18n";
 import { clientIp } from "../middleware/request";
-import { Lines } from "../portal/pages/common-text";
 import type { AppEnv } from "../types";
 import { Head } from "../ui/common";
 import { messageFor, readForm } from "../ui/forms";
-import { tr } from "../ui/layout";
+import { Alerts, tr } from "../ui/layout";
+import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
 
 type OpsContext = Parameters<typeof opsPage>[0];
@@ -49,11 +49,7 @@ async function ticketPage(c: OpsContext, error: string | null = null, status = 2
     c,
     t.subject,
     <>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alerts error={error} />
       <p>
         <a href="/ops/support">{_("ops.support.back")}</a> · {t.tenant.name} (<code>{t.tenant.id}</code>) ·{" "}
         {_(`support.status.${t.status}`)} · {_(`support.priority.${t.priority}`)}
@@ -182,13 +178,7 @@ export function registerOpsSupport(app: Hono<AppEnv>, ops: MiddlewareHandler<App
       c.req.param("ticketId"),
       c.req.param("attachmentId"),
     );
-    return new Response(f.body, {
-      headers: {
-        "content-type": f.row.contentType,
-        "content-disposition": `attachment; filename="${f.row.fileName}"`,
-        "cache-control": "private, no-store",
-      },
-    });
+    return new Response(f.body, { headers: f.headers });
   });
 
   // ---- Call content, only under an active grant (404 otherwise) ----

@@ -18,7 +18,7 @@ import { registerProcessing } from "./pages/processing";
 import { registerRecordingNotices } from "./pages/recording-notices";
 import { registerReportPages } from "./pages/reports";
 import { registerReviewQueuePage } from "./pages/review-queue";
-import { registerRubrics } from "./pages/rubrics";
+import { registerRubrics } from "./pages/rubrics/routes";
 import { registerSecurityPage } from "./pages/security";
 import { registerSettings } from "./pages/settings";
 import { registerSupport } from "./pages/support";

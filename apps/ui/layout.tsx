@@ -32,6 +32,24 @@ export function tr(c: Context<AppEnv>) {
   return (key: MessageKey, params?: Record<string, string | number>) => t(locale, key, params);
 }
 
+/** A page's error (read out at once) and notice (read out politely), each shown when there is one. */
+export function Alerts({ error, notice }: { error?: string | null; notice?: string | null }) {
+  return (
+    <>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 export function LangSwitch({ locale, back }: { locale: Locale; back: string }) {
   const other: Locale = locale === "fr" ? "en" : "fr";
   return (
@@ -89,16 +107,7 @@ export function page(c: Context<AppEnv>, opts: PageOpts, body: Child, status = 2
             </header>
             <main id="main">
               <h1>{opts.title}</h1>
-              {opts.error ? (
-                <p class="error" role="alert">
-                  {opts.error}
-                </p>
-              ) : null}
-              {opts.notice ? (
-                <p class="notice" role="status">
-                  {opts.notice}
-                </p>
-              ) : null}
+              <Alerts error={opts.error} notice={opts.notice} />
               {body}
             </main>
           </body>

@@ -306,7 +306,16 @@ export async function addAttachment(
   return { id, fileName: row.fileName, contentType, size: row.size };
 }
 
-async function attachmentObject(env: Env, tenant: Tenant, ticketId: string, id: string) {
+/**
+ * An attachment as a download: its bytes and the response headers every reader sends (API, portal,
+ * operator console). The name was made safe at upload (`SAFE_NAME`), so it goes in the header as is.
+ */
+async function attachmentObject(
+  env: Env,
+  tenant: Tenant,
+  ticketId: string,
+  id: string,
+): Promise<{ body: ReadableStream; headers: Record<string, string> }> {
   const dp = dataPlane(env, tenant);
   const row = await dp.db.query.supportAttachments.findFirst({
     where: and(
@@ -317,7 +326,14 @@ async function attachmentObject(env: Env, tenant: Tenant, ticketId: string, id: 
   });
   const obj = row ? await dp.bucket.get(row.objectKey) : null;
   if (!row || !obj) throw notFound("Attachment");
-  return { row, body: obj.body };
+  return {
+    body: obj.body,
+    headers: {
+      "content-type": row.contentType,
+      "content-disposition": `attachment; filename="${row.fileName}"`,
+      "cache-control": "private, no-store",
+    },
+  };
 }
 
 export async function readAttachment(ctx: Ctx, ticketId: string, id: string) {

@@ -14,20 +14,24 @@ export const slug = z
 
 const phrases = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
 
-/** A conversation metric compared with a threshold (C8 definitions); no wording, so no language. */
+/** The conversation metrics a criterion may compare with a threshold (C8 definitions), and how. */
+export const CHECK_METRICS = [
+  "silencePct",
+  "longestSilenceS",
+  "agentTalkRatio",
+  "overtalkCount",
+  "interruptions",
+  "agentWpm",
+  "holdCount",
+  "durationS",
+] as const;
+export const CHECK_OPS = ["<=", ">=", "<", ">"] as const;
+
+/** A conversation metric compared with a threshold; no wording, so no language. */
 const metricThresholdCheck = z.object({
   kind: z.literal("metric_threshold"),
-  metric: z.enum([
-    "silencePct",
-    "longestSilenceS",
-    "agentTalkRatio",
-    "overtalkCount",
-    "interruptions",
-    "agentWpm",
-    "holdCount",
-    "durationS",
-  ]),
-  op: z.enum(["<=", ">=", "<", ">"]),
+  metric: z.enum(CHECK_METRICS),
+  op: z.enum(CHECK_OPS),
   value: z.number(),
 });
 

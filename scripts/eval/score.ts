@@ -1,12 +1,13 @@
-import type { AnalysisResult } from "../../core/scoring/engine/types";
+import { type AnalysisResult, IRRITANT_TYPES } from "../../core/scoring/engine/types";
 import { CORPUS_CRITERIA, type CorpusCriterion, type LabelledCall, type Sentiment } from "./corpus";
 import { mappedAnswer } from "./rubric";
 
 /**
  * Scoring of analyses against labelled calls, exactly as `../shared/corpus-dev/README.md` counts:
- * - irritants: the unit is one call and one type — true when a label has the type, predicted when
- *   a returned irritant has it (also stricter, by type and speaker side); an `uncertain` irritant is
- *   wrong either way (a false positive when the type is not labelled, a miss when it is);
+ * - irritants (the engine's default types, `IRRITANT_TYPES`): the unit is one call and one type —
+ *   true when a label has the type, predicted when a returned irritant has it (also stricter, by
+ *   type and speaker side); an `uncertain` irritant is wrong either way (a false positive when the
+ *   type is not labelled, a miss when it is);
  * - evidence hit rate: of the irritants found with the right type, the share citing at least one
  *   labelled segment of that type;
  * - category: the returned category with the highest confidence against `primary` (an uncertain
@@ -92,17 +93,6 @@ export interface Report {
   mistakes: { id: string; lines: string[] }[];
   failed: { id: string; error: string }[];
 }
-
-export const IRRITANTS = [
-  "repeat_contact",
-  "long_wait",
-  "transfer_loop",
-  "unresolved",
-  "churn_threat",
-  "escalation_request",
-  "billing_dispute",
-  "rudeness",
-] as const;
 
 export function sentimentClass(v: number | null | undefined): Sentiment | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;
@@ -266,7 +256,7 @@ export function score(items: Scored[]): Report {
     perCall.set(call.id, cs);
     const lines: string[] = [];
     const L = call.labels;
-    const judged = new Set<string>(L.judgedIrritants ?? IRRITANTS);
+    const judged = new Set<string>(L.judgedIrritants ?? IRRITANT_TYPES);
 
     // Irritants by type.
     const truth = new Map<string, Set<string>>();
@@ -278,7 +268,7 @@ export function score(items: Scored[]): Report {
     const sure = result.irritants.filter((i) => !i.uncertain);
     const unsure = new Set(result.irritants.filter((i) => i.uncertain).map((i) => i.type));
     const predicted = new Set(sure.map((i) => i.type));
-    for (const type of IRRITANTS) {
+    for (const type of IRRITANT_TYPES) {
       if (!judged.has(type)) continue;
       const t = truth.has(type);
       const p = predicted.has(type);
@@ -320,7 +310,7 @@ export function score(items: Scored[]): Report {
     const unsureSide = new Set(
       result.irritants.filter((i) => i.uncertain).map((i) => `${i.type}@${i.speaker}`),
     );
-    for (const type of IRRITANTS) {
+    for (const type of IRRITANT_TYPES) {
       if (!judged.has(type)) continue;
       for (const side of ["customer", "agent"]) {
         const k = `${type}@${side}`;
@@ -498,7 +488,7 @@ export function score(items: Scored[]): Report {
   return {
     n: perCall.size,
     irritants: {
-      byType: toPrf(byType, [...IRRITANTS]),
+      byType: toPrf(byType, [...IRRITANT_TYPES]),
       micro: micro(byType),
       bySide: toPrf(
         bySide,

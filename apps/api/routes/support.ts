@@ -233,13 +233,7 @@ export function registerSupport(api: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { ticketId, attachmentId } = c.req.valid("param");
       const f = await readAttachment(c.get("ctx"), ticketId, attachmentId);
-      return new Response(f.body, {
-        headers: {
-          "content-type": f.row.contentType,
-          "content-disposition": `attachment; filename="${f.row.fileName}"`,
-          "cache-control": "private, no-store",
-        },
-      }) as never;
+      return new Response(f.body, { headers: f.headers }) as never;
     },
   );
   api.openapi(

@@ -16,7 +16,7 @@ import type { AppEnv } from "../../types";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Lines } from "./common-text";
+import { Lines } from "../../ui/text";
 
 const OK = ["sso", "verified", "password", "abuse", "acknowledged", "backup", "restore"] as const;
 const okNotice = (c: PortalContext) => {

@@ -21,7 +21,7 @@ import type { AppEnv } from "../../types";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Lines } from "./common-text";
+import { Lines } from "../../ui/text";
 
 const OK = ["created", "sent", "granted", "revoked", "closed", "reopened"] as const;
 const okNotice = (c: PortalContext) => {
@@ -310,13 +310,7 @@ export function registerSupport(app: Hono<AppEnv>) {
   });
   app.get("/support/:ticketId/attachments/:attachmentId", use, async (c) => {
     const f = await readAttachment(userCtx(c).ctx, c.req.param("ticketId"), c.req.param("attachmentId"));
-    return new Response(f.body, {
-      headers: {
-        "content-type": f.row.contentType,
-        "content-disposition": `attachment; filename="${f.row.fileName}"`,
-        "cache-control": "private, no-store",
-      },
-    });
+    return new Response(f.body, { headers: f.headers });
   });
   app.post("/support/:ticketId/grants", grant, async (c) => {
     const id = c.req.param("ticketId");
