@@ -1,9 +1,12 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApiKey } from "../core/identity/api-keys";
 import { cohenKappa, fleissKappa, spread } from "../core/quality/agreement-stats";
 import { closeSession, getSession, results as resultsOf } from "../core/quality/calibration";
 import { saveReview } from "../core/quality/reviews";
-import { asRole, call, makeTenant, type TestTenant } from "./helpers";
+import { dataPlane } from "../db/resolver";
+import { calibrationAnswers, calibrationCalls } from "../db/schema/data";
+import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 import { analysedCall } from "./review-queue-helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
@@ -351,5 +354,46 @@ describe("calibration sessions API (#16.6)", () => {
     await expectProblem(await api("/calibration-sessions", ro.key), 403);
     await expectProblem(await api(`/calibration-sessions/${s.id}/results`, ro.key), 403);
     await expectProblem(await api("/calibration-sessions", ro.key, { method: "POST", json: base }), 403);
+  });
+
+  it("deleting a call deletes the calibration answers about it (they judge its agent)", async () => {
+    const t = await makeTenant();
+    const [keep, gone] = [await analysedCall(t, "D-1"), await analysedCall(t, "D-2")];
+    const { owner, supervisor } = t.users;
+    const s = await body(
+      await api("/calibration-sessions", t.key, {
+        method: "POST",
+        json: {
+          title: "Del",
+          rubricId: await rubricOf(t, keep),
+          callIds: [keep, gone],
+          participants: [owner.id, supervisor.id],
+        },
+      }),
+      201,
+    );
+    for (const callId of [keep, gone])
+      await body(
+        await api(`/calibration-sessions/${s.id}/calls/${callId}/answers`, t.key, {
+          method: "POST",
+          json: { reviewerId: owner.id, answers: answersFor(s.criteria) },
+        }),
+        201,
+      );
+    const rows = async (table: typeof calibrationAnswers | typeof calibrationCalls) =>
+      (
+        await dataPlane(E, t.tenant)
+          .db.select({ callId: table.callId })
+          .from(table)
+          .where(eq(table.tenantId, t.tenant.id))
+      )
+        .map((r) => r.callId)
+        .sort();
+    expect(await rows(calibrationAnswers)).toEqual([keep, gone].sort());
+    await body(await api("/calls/delete", t.key, { method: "POST", json: { ids: [gone] } }), 200);
+    expect(await rows(calibrationAnswers)).toEqual([keep]);
+    expect(await rows(calibrationCalls)).toEqual([keep]);
+    const after = await body(await api(`/calibration-sessions/${s.id}`, t.key), 200);
+    expect(after.calls.map((c: Json) => c.callId)).toEqual([keep]);
   });
 });

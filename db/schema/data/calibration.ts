@@ -88,3 +88,6 @@ export const calibrationAnswers = sqliteTable(
   ],
 );
 export type CalibrationAnswerRow = typeof calibrationAnswers.$inferSelect;
+
+/** Tables holding rows per call of a session: deleted with the call (deletion, retention, erasure). */
+export const CALIBRATION_TABLES = ["calibration_answers", "calibration_calls"] as const;
