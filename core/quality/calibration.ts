@@ -76,7 +76,8 @@ export const createSchema = z
       })
       .strict()
       .optional(),
-    participants: z.array(z.string().min(1).max(64)).min(2).max(MAX_PARTICIPANTS),
+    // At least two different ones: checked after de-duplication, with a readable message.
+    participants: z.array(z.string().min(1).max(64)).max(MAX_PARTICIPANTS),
   })
   .strict();
 export type CreateInput = z.input<typeof createSchema>;
