@@ -243,6 +243,8 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
   "POST /api/v1/review-queue/:itemId/reassign": { reviewerId: "usr_sweep" },
+  "POST /api/v1/calibration-sessions/:sessionId/calls/:callId/answers": { answers: {} },
+  "POST /api/v1/calibration-sessions/:sessionId/close": { version: 1 },
   "POST /api/v1/reviews/:reviewId/dispute": { reason: "sweep" },
   "POST /api/v1/reports/schedules": { frequency: "weekly" },
   "POST /api/v1/reviews/:reviewId/resolve": { resolution: "sweep", version: 1 },
