@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { createApiKey } from "../core/identity/api-keys";
 import { cohenKappa, fleissKappa, spread } from "../core/quality/agreement-stats";
@@ -395,5 +396,74 @@ describe("calibration sessions API (#16.6)", () => {
     expect(await rows(calibrationCalls)).toEqual([keep]);
     const after = await body(await api(`/calibration-sessions/${s.id}`, t.key), 200);
     expect(after.calls.map((c: Json) => c.callId)).toEqual([keep]);
+  });
+
+  it("an agent's access export holds the calibration answers on their calls, without reviewer ids; their erasure removes them", async () => {
+    const t = await makeTenant();
+    const c1 = await analysedCall(t, "E-1");
+    const { owner, supervisor } = t.users;
+    const agentId = (await body(await api(`/calls/${c1}`, t.key), 200)).agentId as string;
+    const s = await body(
+      await api("/calibration-sessions", t.key, {
+        method: "POST",
+        json: {
+          title: "Export",
+          rubricId: await rubricOf(t, c1),
+          callIds: [c1],
+          participants: [owner.id, supervisor.id],
+        },
+      }),
+      201,
+    );
+    const x = s.criteria[0].id as string;
+    await body(
+      await api(`/calibration-sessions/${s.id}/calls/${c1}/answers`, t.key, {
+        method: "POST",
+        json: {
+          reviewerId: owner.id,
+          answers: {
+            ...answersFor(s.criteria, { [x]: "fail" }),
+            [x]: { result: "fail", comment: "no greeting" },
+          },
+        },
+      }),
+      201,
+    );
+    const privacy = async (kind: string) => {
+      const r = await body(
+        await api("/privacy-requests", t.key, {
+          method: "POST",
+          json: { kind, subject: { type: "agent", agentId } },
+        }),
+        201,
+      );
+      const act = (json: unknown) =>
+        api(`/privacy-requests/${r.id}/actions`, t.key, { method: "POST", json });
+      await body(await act({ action: "verify_identity", method: "callback_known_number" }), 200);
+      await body(await act({ action: "execute" }), 200);
+      for (let i = 0; i < 200; i++) {
+        const now = await body(await api(`/privacy-requests/${r.id}`, t.key), 200);
+        if (now.status === "completed") return now;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error(`${kind} request not completed`);
+    };
+    const access = await privacy("access");
+    const files = unzipSync(
+      new Uint8Array(await (await call(access.export.downloadUrl, { key: t.key })).arrayBuffer()),
+    );
+    const text = new TextDecoder().decode(files["calibration.json"]);
+    const rows = JSON.parse(text) as Json[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ sessionId: s.id, session: "Export", callId: c1, status: "open" });
+    expect(rows[0].answers[x]).toEqual({ result: "fail", comment: "no greeting" });
+    expect(text).not.toContain(owner.id);
+
+    await privacy("erasure");
+    const left = await dataPlane(E, t.tenant)
+      .db.select()
+      .from(calibrationAnswers)
+      .where(eq(calibrationAnswers.tenantId, t.tenant.id));
+    expect(left).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
+import type { Tenant } from "../../db/schema/control";
 import {
   type AgreedAnswers,
   type CalibrationAnswer,
@@ -655,3 +656,42 @@ export async function results(
   };
 }
 export type CalibrationResults = Awaited<ReturnType<typeof results>>;
+
+/**
+ * Calibration answers about an agent's calls, for the agent's access export (F3, art. 15): what
+ * was answered per criterion, the score and the agreed answer, without the reviewers' ids (their
+ * rights, art. 15(4)). Bounded: an export is no place for unbounded reads.
+ */
+export async function calibrationAboutAgent(env: Env, tenant: Tenant, agentId: string) {
+  const rows = await dataPlane(env, tenant)
+    .d1.prepare(
+      `select s.id as session_id, s.title, s.status, a.call_id, a.answers, a.score, a.submitted_at, cc.agreed
+       from calibration_answers a
+       join calls c on c.tenant_id = a.tenant_id and c.id = a.call_id
+       join calibration_sessions s on s.tenant_id = a.tenant_id and s.id = a.session_id
+       left join calibration_calls cc on cc.session_id = a.session_id and cc.call_id = a.call_id
+       where a.tenant_id = ? and c.agent_id = ?
+       order by a.submitted_at, a.session_id limit 5000`,
+    )
+    .bind(tenant.id, agentId)
+    .all<{
+      session_id: string;
+      title: string;
+      status: string;
+      call_id: string;
+      answers: string;
+      score: number | null;
+      submitted_at: number;
+      agreed: string | null;
+    }>();
+  return rows.results.map((r) => ({
+    sessionId: r.session_id,
+    session: r.title,
+    status: r.status,
+    callId: r.call_id,
+    answers: JSON.parse(r.answers) as Record<string, CalibrationAnswer>,
+    score: r.score,
+    agreed: r.agreed ? (JSON.parse(r.agreed) as AgreedAnswers) : null,
+    submittedAt: new Date(r.submitted_at).toISOString(),
+  }));
+}
