@@ -1,14 +1,17 @@
 import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import "../workers/job-handlers";
+import { startRetentionRun } from "../core/governance/retention-purge";
 import { createApiKey } from "../core/identity/api-keys";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { cohenKappa, fleissKappa, spread } from "../core/quality/agreement-stats";
 import { closeSession, getSession, results as resultsOf } from "../core/quality/calibration";
 import { saveReview } from "../core/quality/reviews";
 import { dataPlane } from "../db/resolver";
-import { calibrationAnswers, calibrationCalls } from "../db/schema/data";
+import { calibrationAnswers, calibrationCalls, calibrationSessions } from "../db/schema/data";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
-import { analysedCall } from "./review-queue-helpers";
+import { analysedCall, seedCalls } from "./review-queue-helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
 type Json = Record<string, any>;
@@ -465,5 +468,48 @@ describe("calibration sessions API (#16.6)", () => {
       .from(calibrationAnswers)
       .where(eq(calibrationAnswers.tenantId, t.tenant.id));
     expect(left).toEqual([]);
+  });
+
+  it("the retention run that purges an expired call purges the calibration answers about it", async () => {
+    const t = await makeTenant();
+    const [old, recent] = await seedCalls(t, [{ agent: "R", day: "2022-01-12" }, { agent: "R" }]);
+    const dp = dataPlane(E, t.tenant);
+    const now = Date.now();
+    await dp.db.insert(calibrationSessions).values({
+      id: `cal_ret_${t.tenant.id}`,
+      tenantId: t.tenant.id,
+      title: "Old",
+      rubricId: "rub_x",
+      rubricVersion: 1,
+      createdBy: t.users.owner.id,
+      createdAt: now,
+      updatedAt: now,
+    });
+    for (const [i, callId] of [old, recent].entries()) {
+      await dp.db
+        .insert(calibrationCalls)
+        .values({ tenantId: t.tenant.id, sessionId: `cal_ret_${t.tenant.id}`, callId, position: i });
+      await dp.db.insert(calibrationAnswers).values({
+        tenantId: t.tenant.id,
+        sessionId: `cal_ret_${t.tenant.id}`,
+        callId,
+        reviewerId: t.users.owner.id,
+        answers: { greeting: { result: "pass" } },
+        submittedAt: now,
+      });
+    }
+    const { job } = await startRetentionRun(E, t.tenant, now);
+    for (let i = 0; i < 1000; i++) {
+      const j = await getJob(E, job.id);
+      if (!j || j.status === "done" || j.status === "failed") break;
+      await runJobStep(E, { jobId: job.id, step: j.steps });
+    }
+    expect((await getJob(E, job.id))?.status).toBe("done");
+    const left = async (table: typeof calibrationAnswers | typeof calibrationCalls) =>
+      (await dp.db.select({ callId: table.callId }).from(table).where(eq(table.tenantId, t.tenant.id))).map(
+        (r) => r.callId,
+      );
+    expect(await left(calibrationAnswers)).toEqual([recent]);
+    expect(await left(calibrationCalls)).toEqual([recent]);
   });
 });
