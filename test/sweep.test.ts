@@ -30,7 +30,7 @@ import { listRubrics } from "../core/rubrics/service";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { securityAlerts, tenants } from "../db/schema/control";
-import { reviewQueue, reviews } from "../db/schema/data";
+import { calibrationCalls, calibrationSessions, reviewQueue, reviews } from "../db/schema/data";
 import { call, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 /**
@@ -173,6 +173,21 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     reason: "random",
     assignedAt: Date.now(),
   });
+  const sessionId = `cal_sweep_${b.tenant.id}`;
+  const cdb = dataPlane(b.ctx.env, b.tenant).db;
+  await cdb.insert(calibrationSessions).values({
+    id: sessionId,
+    tenantId: b.tenant.id,
+    title: "sweep",
+    rubricId: "rub_sweep",
+    rubricVersion: 1,
+    createdBy: b.users.supervisor.id,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  });
+  await cdb
+    .insert(calibrationCalls)
+    .values({ tenantId: b.tenant.id, sessionId, callId: call.id, position: 0 });
   const schedule = await createSchedule(b.ctx, { frequency: "weekly" });
   const ticket = await createTicket(b.ctx, { subject: "sweep ticket", body: "x" });
   const attachment = await addAttachment(b.ctx, ticket.ticket.id, ticket.messageId, {
@@ -215,6 +230,7 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
     uploadId: upload.uploadId,
     importId: imp.id,
     itemId: queueItemId,
+    sessionId,
     partNumber: "1",
     memberId: b.users.viewer.membershipId,
     keyId: b.keyId,
@@ -227,6 +243,8 @@ async function fixturesOf(b: TestTenant): Promise<Record<string, string>> {
 const JSON_BODIES: Record<string, unknown> = {
   "PUT /api/v1/calls/:callId/legal-hold": { reason: "sweep" },
   "POST /api/v1/review-queue/:itemId/reassign": { reviewerId: "usr_sweep" },
+  "POST /api/v1/calibration-sessions/:sessionId/calls/:callId/answers": { answers: {} },
+  "POST /api/v1/calibration-sessions/:sessionId/close": { version: 1 },
   "POST /api/v1/reviews/:reviewId/dispute": { reason: "sweep" },
   "POST /api/v1/reports/schedules": { frequency: "weekly" },
   "POST /api/v1/reviews/:reviewId/resolve": { resolution: "sweep", version: 1 },

@@ -12,6 +12,7 @@ import { registerAnalyses } from "./routes/analyses";
 import { registerApiKeys } from "./routes/apiKeys";
 import { registerAudit } from "./routes/audit";
 import { registerBilling } from "./routes/billing";
+import { registerCalibration } from "./routes/calibration";
 import { registerCalls, registerImports } from "./routes/calls";
 import { registerGovernance } from "./routes/governance";
 import { registerLegal } from "./routes/legal";
@@ -89,6 +90,7 @@ export function buildApi() {
   registerReports(api);
   registerReviews(api);
   registerReviewQueue(api);
+  registerCalibration(api);
   registerStatistics(api);
   registerPrivacy(api);
   registerBilling(api);

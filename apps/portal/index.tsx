@@ -7,6 +7,7 @@ import { registerApiKeys } from "./pages/apikeys";
 import { registerAudit } from "./pages/audit";
 import { registerBenchmarks } from "./pages/benchmarks";
 import { registerBilling } from "./pages/billing";
+import { registerCalibrationPages } from "./pages/calibration";
 import { registerCalls } from "./pages/calls";
 import { registerDashboard } from "./pages/dashboard";
 import { registerGovernance } from "./pages/governance";
@@ -35,6 +36,7 @@ export function registerPortal(app: Hono<AppEnv>) {
   registerDashboard(app);
   registerReportPages(app);
   registerReviewQueuePage(app);
+  registerCalibrationPages(app);
   registerAudit(app);
   registerCalls(app);
   registerImportPages(app);

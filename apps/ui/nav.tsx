@@ -14,6 +14,7 @@ export function navFor(c: Context<AppEnv>) {
   if (roleAllows(role, "calls:read")) links.push({ href: "/calls", label: _("nav.calls") });
   if (role === "agent") links.push({ href: "/me", label: _("nav.me") });
   if (roleAllows(role, "reviews:write")) links.push({ href: "/review-queue", label: _("nav.review_queue") });
+  if (roleAllows(role, "reviews:write")) links.push({ href: "/calibration", label: _("nav.calibration") });
   if (roleAllows(role, "agents:read")) links.push({ href: "/agents", label: _("nav.agents") });
   if (roleAllows(role, "rubrics:read")) links.push({ href: "/rubrics", label: _("nav.rubrics") });
   if (roleAllows(role, "stats:read")) links.push({ href: "/benchmarks", label: _("nav.benchmarks") });

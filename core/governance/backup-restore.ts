@@ -495,6 +495,18 @@ export const TABLE_RULES: Record<string, TableEntryRule> = {
   imports: { notRestored: "an import job is the source organisation's history; its calls are restored" },
   import_items: { notRestored: "an import job is the source organisation's history; its calls are restored" },
   review_queue: { notRestored: "the queue names the source's reviewers; sampling runs again in the target" },
+  calibration_sessions: {
+    notRestored: "calibration names the source's reviewers; run a new session in the target",
+  },
+  calibration_calls: {
+    notRestored: "calibration names the source's reviewers; run a new session in the target",
+  },
+  calibration_participants: {
+    notRestored: "calibration names the source's reviewers; run a new session in the target",
+  },
+  calibration_answers: {
+    notRestored: "calibration names the source's reviewers; run a new session in the target",
+  },
 };
 
 /** Table order of an export (rule order, then any other table alphabetically). */

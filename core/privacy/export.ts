@@ -7,6 +7,7 @@ import { decryptString } from "../platform/crypto";
 import { type CsvValue, csvRow } from "../platform/exports/csv";
 import { writeZipToR2, type ZipEntry } from "../platform/exports/zip";
 import { type Locale, t } from "../platform/i18n";
+import { calibrationAboutAgent } from "../quality/calibration";
 
 /**
  * The access / portability export of one person (F3, GDPR art. 15 and 20): a ZIP in the tenant's
@@ -317,7 +318,17 @@ export async function buildSubjectExport(env: Env, plan: ExportPlan) {
     }
   }
 
-  return writeZipToR2(dp.bucket, exportKeyOf(dp, r.id), entries(), {
+  // An agent's access export holds the evaluations of them: calibration answers on their calls too.
+  async function* withCalibration(): AsyncGenerator<ZipEntry> {
+    yield* entries();
+    if (full && !caller)
+      yield {
+        name: "calibration.json",
+        data: JSON.stringify(await calibrationAboutAgent(env, tenant, r.subjectRef), null, 2),
+      };
+  }
+
+  return writeZipToR2(dp.bucket, exportKeyOf(dp, r.id), withCalibration(), {
     mtime: now,
     customMetadata: { requestId: r.id, kind: r.kind },
   });

@@ -129,7 +129,7 @@ export async function reviewerChoices(ctx: Ctx) {
 }
 
 /** Reviewer ids must be the tenant's members who may review; anything else is named in the error. */
-async function checkReviewers(ctx: Ctx, ids: string[], pointer = "/reviewers"): Promise<string[]> {
+export async function checkReviewers(ctx: Ctx, ids: string[], pointer = "/reviewers"): Promise<string[]> {
   const allowed = new Set((await reviewerChoices(ctx)).map((r) => r.id));
   const unique = [...new Set(ids)];
   const bad = unique.map((id, i) => ({ id, i })).filter((x) => !allowed.has(x.id));

@@ -331,6 +331,16 @@ async function queuePage(c: PortalContext, opts: { error?: string; form?: Form }
           </form>
         ) : null}
         <p class="muted">{_("queue.calibration")}</p>
+        {list?.data.length ? (
+          <p>
+            <a
+              href={`/calibration/new?${new URLSearchParams({ from: "queue", week, ...(reviewerFilter ? { reviewer: reviewerFilter } : {}) }).toString()}`}
+              data-calibrate
+            >
+              {_("queue.calibration_start")}
+            </a>
+          </p>
+        ) : null}
       </section>
       <RuleForm c={c} rule={rule} form={opts.form} reviewers={reviewers} />
     </>,

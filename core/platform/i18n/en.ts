@@ -1,4 +1,5 @@
 import { billingEn } from "./features/billing";
+import { calibrationEn } from "./features/calibration";
 import { governanceEn } from "./features/governance";
 import { gridsEn } from "./features/grids";
 import { importsEn } from "./features/imports";
@@ -601,6 +602,7 @@ export const en = {
   ...importsEn,
   ...qualityEn,
   ...reviewQueueEn,
+  ...calibrationEn,
   ...opsEn,
   ...gridsEn,
   ...trustEn,

@@ -1,5 +1,6 @@
 import type { en } from "./en";
 import { billingFr } from "./features/billing";
+import { calibrationFr } from "./features/calibration";
 import { governanceFr } from "./features/governance";
 import { gridsFr } from "./features/grids";
 import { importsFr } from "./features/imports";
@@ -600,6 +601,7 @@ export const fr: Record<keyof typeof en, string> = {
   ...importsFr,
   ...qualityFr,
   ...reviewQueueFr,
+  ...calibrationFr,
   ...opsFr,
   ...gridsFr,
   ...trustFr,

@@ -1,5 +1,6 @@
 export * from "./agents";
 export * from "./analyses";
+export * from "./calibration";
 export * from "./calls";
 export * from "./imports";
 export * from "./privacy";

@@ -55,7 +55,7 @@ export const reviewQueueEn = {
   "queue.assign": "Sample this week now",
   "queue.assign_help": "Tops every agent up to the rule's number; running it again adds nothing.",
   "queue.calibration":
-    "Calibration: several reviewers may review the same queued call; the call page shows their spread.",
+    "Calibration: in a session, several reviewers score the same calls blind, then compare their answers.",
   "queue.done.rule": "Rule saved; {n} call(s) queued for this week.",
   "queue.done.rule_deleted": "Sampling stopped. Queued calls stay.",
   "queue.done.assigned": "{n} call(s) queued.",
@@ -122,7 +122,7 @@ export const reviewQueueFr: Record<keyof typeof reviewQueueEn, string> = {
   "queue.assign": "Échantillonner cette semaine maintenant",
   "queue.assign_help": "Complète chaque conseiller jusqu’au nombre de la règle ; relancer n’ajoute rien.",
   "queue.calibration":
-    "Calibrage : plusieurs évaluateurs peuvent évaluer le même appel de la file ; la page de l’appel montre leur écart.",
+    "Calibration : dans une séance, plusieurs évaluateurs notent les mêmes appels à l’aveugle, puis comparent leurs réponses.",
   "queue.done.rule": "Règle enregistrée ; {n} appel(s) mis en file pour cette semaine.",
   "queue.done.rule_deleted": "Échantillonnage arrêté. Les appels en file restent.",
   "queue.done.assigned": "{n} appel(s) mis en file.",
