@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import "../workers/job-handlers";
 import { createApiKey } from "../core/identity/api-keys";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
-import { auditLog, mailOutbox, tenants, users } from "../db/schema/control";
+import { auditLog, jobs, mailOutbox, tenants, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -165,5 +167,41 @@ describe("transfers outside the EU (issue 16 point 3)", () => {
         expect.objectContaining({ kind: "location_us" }),
       ]),
     );
+  });
+
+  it("a move into the EU never brings international processing along without the owner (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const runMove = async (t: TestTenant) => {
+      const [job] = await controlDb(E)
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.tenantId, t.tenant.id), eq(jobs.kind, "location_migration")));
+      for (let i = 0; i < 200; i++) {
+        const j = await getJob(E, job.id);
+        if (!j || j.status === "done" || j.status === "failed") break;
+        await runJobStep(E, { jobId: job.id, step: j.steps });
+      }
+      return controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) });
+    };
+    const us = await makeTenant({ location: "us" });
+    const admin = await adminKey(us);
+    expect((await put(admin, { processingScope: "international" })).status).toBe(200);
+    // Asked outright: EU data processed outside the EU is a transfer, whatever the location before.
+    const explicit = await put(admin, { location: "eu", processingScope: "international" });
+    expect(explicit.status).toBe(403);
+    expect(await audits(us, "tenant.transfer_refused")).toHaveLength(1);
+    // Not asked: the move needs no owner, and lands in region.
+    expect((await put(admin, { location: "eu" })).status).toBe(202);
+    expect(await runMove(us)).toMatchObject({ location: "eu", processingScope: "in_region" });
+    expect(await mails(us)).toHaveLength(0);
+
+    // Nor can the scope be opened while a move runs (the tenant is still "us" until the switch).
+    const other = await makeTenant({ location: "us" });
+    const otherAdmin = await adminKey(other);
+    expect((await put(otherAdmin, { location: "eu" })).status).toBe(202);
+    const during = await put(otherAdmin, { processingScope: "international" });
+    expect(during.status).toBe(409);
+    expect(during.headers.get("content-type")).toBe("application/problem+json");
+    expect(await runMove(other)).toMatchObject({ location: "eu", processingScope: "in_region" });
   });
 });

@@ -10,7 +10,7 @@ import { decryptString, encryptString } from "../platform/crypto";
 import { checkTimeZone } from "../platform/dates";
 import { ApiError } from "../platform/errors";
 import { decideProcessing } from "../policy/processing";
-import { startLocationMigration } from "./location-migration";
+import { latestLocationMigration, startLocationMigration } from "./location-migration";
 import { recordTransfer, requireTransferConsent, transferOf, transferPreview } from "./transfers";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
@@ -45,14 +45,18 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
 async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSettingsSchema>) {
   if (input.location && input.location !== ctx.tenant.location) {
     // Moving the data is a job (copy, verify, switch, delete the source); the new processing
-    // scope, if any, applies at the switch.
+    // scope, if any, applies at the switch. Into the EU, a scope not asked for is in_region:
+    // keeping `international` would open processing of EU data outside the EU without the owner
+    // (transferOf treats asking for it as a transfer).
+    const intoEu = input.location === "eu" && ctx.tenant.location !== "eu";
     const migration = await startLocationMigration(ctx, {
       location: input.location,
-      processingScope: input.processingScope,
+      processingScope: input.processingScope ?? (intoEu ? "in_region" : undefined),
     });
     return { ...getLocationSettings(ctx), migration };
   }
   if (input.processingScope && input.processingScope !== ctx.tenant.processingScope) {
+    await refuseWhileMoving(ctx);
     await controlDb(ctx.env)
       .update(tenants)
       .set({ processingScope: input.processingScope, updatedAt: Date.now() })
@@ -64,6 +68,22 @@ async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSe
     ctx.tenant.processingScope = input.processingScope;
   }
   return { ...getLocationSettings(ctx), migration: null };
+}
+
+/**
+ * The scope is chosen with a move, not during one: until the switch the tenant still has its old
+ * location, so a scope changed meanwhile would be judged for the wrong side of the border (a US
+ * tenant moving into the EU could open international processing without the owner) and then be
+ * overwritten or carried over at the switch.
+ */
+async function refuseWhileMoving(ctx: Ctx) {
+  const move = await latestLocationMigration(ctx);
+  if (move && (move.status === "queued" || move.status === "running"))
+    throw new ApiError(
+      "conflict",
+      "A location move is under way; the processing scope can be changed once it has ended",
+      { messageKey: "settings.error.scope_while_moving" },
+    );
 }
 
 export const securitySettingsSchema = z.object({

@@ -27,12 +27,10 @@ export function transferOf(
 ): TransferKind | null {
   if (tenant.location === "eu" && input.location === "us") return "location_us";
   const location = input.location ?? tenant.location;
-  if (
-    location === "eu" &&
-    input.processingScope === "international" &&
-    tenant.processingScope !== "international"
-  )
-    return "international";
+  // Judged on the data in the EU afterwards: a US tenant already `international` that moves into
+  // the EU asking to stay so opens international processing of EU data as much as an EU tenant does.
+  const alreadyOpen = tenant.location === "eu" && tenant.processingScope === "international";
+  if (location === "eu" && input.processingScope === "international" && !alreadyOpen) return "international";
   return null;
 }
 
