@@ -127,6 +127,25 @@ describe("time zones", () => {
     expect(after.timeZone).toBe("America/New_York");
   });
 
+  it("a zone is stored by its IANA name: another spelling is canonicalised, a bare UTC offset refused (review)", async () => {
+    const t = await makeTenant();
+    const put = (timeZone: string) =>
+      call("/api/v1/settings/time-zone", { method: "PUT", key: t.key, json: { timeZone } });
+    // Intl takes "europe/paris"; stored as is, the settings picker would preselect nothing (its
+    // first choice, UTC, would then be saved by the next submit) and pages would print it so.
+    const lower = await put("europe/paris");
+    expect(lower.status).toBe(200);
+    expect(await lower.json()).toEqual({ timeZone: "Europe/Paris" });
+    const [row] = await controlDb(E).select().from(tenants).where(eq(tenants.id, t.tenant.id));
+    expect(row.timeZone).toBe("Europe/Paris");
+    // An offset has no daylight saving time: half of the year's dates would be an hour off.
+    for (const offset of ["+01:00", "-05:00"]) {
+      const r = await put(offset);
+      expect(r.status).toBe(400);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
   it("breaches: the register is in UTC for real; the tenant's notice and mail are in its zone with every art. 33(3) fact", async () => {
     const ny = await inZone("America/New_York", "en");
     const paris = await inZone("Europe/Paris", "fr");
