@@ -204,4 +204,16 @@ describe("transfers outside the EU (issue 16 point 3)", () => {
     expect(during.headers.get("content-type")).toBe("application/problem+json");
     expect(await runMove(other)).toMatchObject({ location: "eu", processingScope: "in_region" });
   });
+
+  it("the same move confirmed twice (a double submit, a client retry) is recorded and mailed once (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    const first = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    const again = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    expect([first.status, again.status]).toEqual([202, 202]);
+    const [a, b] = (await Promise.all([first.json(), again.json()])) as { migration: { id: string } }[];
+    expect(b.migration.id).toBe(a.migration.id);
+    expect(await audits(t, "tenant.transfer_confirmed")).toHaveLength(1);
+    expect(await mails(t)).toHaveLength(2); // the owner and the admin, once each
+  });
 });

@@ -37,9 +37,17 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
   if (transfer) await requireTransferConsent(ctx, transfer, input.confirmName);
   // Described before the change, as the owner saw it when confirming.
   const preview = transfer ? await transferPreview(ctx, transfer) : null;
+  // The same move asked again (a double submit, a client retry) returns the running job: it was
+  // recorded and mailed when it started.
+  const repeated = transfer === "location_us" && (await moveUnderWay(ctx));
   const out = await applyLocationSettings(ctx, input);
-  if (transfer && preview) await recordTransfer(ctx, transfer, preview);
+  if (transfer && preview && !repeated) await recordTransfer(ctx, transfer, preview);
   return out;
+}
+
+async function moveUnderWay(ctx: Ctx): Promise<boolean> {
+  const move = await latestLocationMigration(ctx);
+  return move !== null && (move.status === "queued" || move.status === "running");
 }
 
 async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSettingsSchema>) {
@@ -77,8 +85,7 @@ async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSe
  * overwritten or carried over at the switch.
  */
 async function refuseWhileMoving(ctx: Ctx) {
-  const move = await latestLocationMigration(ctx);
-  if (move && (move.status === "queued" || move.status === "running"))
+  if (await moveUnderWay(ctx))
     throw new ApiError(
       "conflict",
       "A location move is under way; the processing scope can be changed once it has ended",
