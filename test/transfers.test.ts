@@ -216,4 +216,17 @@ describe("transfers outside the EU (issue 16 point 3)", () => {
     expect(await audits(t, "tenant.transfer_confirmed")).toHaveLength(1);
     expect(await mails(t)).toHaveLength(2); // the owner and the admin, once each
   });
+
+  it("the mail names a confirming key in each reader's language (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    expect((await put(t.key, { location: "us", confirmName: t.tenant.name })).status).toBe(202);
+    const sent = await mails(t);
+    const fr = sent.find((m) => m.to === t.users.admin.email)!;
+    const en = sent.find((m) => m.to === t.users.owner.email)!;
+    expect(fr.text).toContain(`La clé d'API ${t.keyId} (au nom de son créateur, un propriétaire) a confirmé`);
+    expect(fr.text).not.toContain(`API key ${t.keyId}`);
+    expect(en.text).toContain(`The API key ${t.keyId} (acting for its creator, an owner) confirmed`);
+  });
 });

@@ -132,12 +132,15 @@ export async function recordTransfer(ctx: Ctx, kind: TransferKind, preview: Tran
     kind,
     subprocessors: preview.outsideEu.map((s) => s.name).join(", ") || null,
   });
-  const who = ctx.actor.type === "user" ? ctx.actor.email : `API key ${ctx.actor.id ?? ""}`;
   for (const a of await tenantAdminContacts(ctx.env, ctx.tenant.id)) {
     const locale: Locale = isLocale(a.locale) ? a.locale : ctx.tenant.defaultLocale;
     const params = {
       tenant: ctx.tenant.name,
-      who,
+      // In the reader's words too: a key is named as one, not with an English "API key".
+      who:
+        ctx.actor.type === "user"
+          ? ctx.actor.email
+          : t(locale, "transfer.mail.who_key", { key: ctx.actor.id ?? "" }),
       what: t(locale, `transfer.${kind}.what`),
       list: preview.outsideEu.map((s) => `- ${s.name} (${s.endpoint}, ${s.mechanism})`).join("\n") || "-",
       url: new URL("/governance", ctx.env.APP_URL).toString(),
