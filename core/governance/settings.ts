@@ -1,14 +1,17 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
+import { dataPlane } from "../../db/resolver";
 import { tenants } from "../../db/schema/control";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "../content/redaction";
 import { ssoReady } from "../identity/sso";
+import { markAllKpiDaysDirty } from "../insights/kpis";
 import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { decryptString, encryptString } from "../platform/crypto";
 import { checkTimeZone } from "../platform/dates";
 import { ApiError } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
 import { decideProcessing } from "../policy/processing";
 import { latestLocationMigration, startLocationMigration } from "./location-migration";
 import { recordTransfer, requireTransferConsent, transferOf, transferPreview } from "./transfers";
@@ -255,5 +258,10 @@ export async function updateTimeZone(ctx: Ctx, raw: { timeZone?: unknown }) {
     .where(eq(tenants.id, ctx.tenant.id));
   ctx.tenant.timeZone = timeZone;
   await auditCtx(ctx, "settings.time_zone_changed", "tenant", ctx.tenant.id, { before, after: timeZone });
+  if (timeZone !== before) {
+    // The daily figures were summed over the old zone's days: every day is rebuilt in the new one.
+    await markAllKpiDaysDirty(dataPlane(ctx.env, ctx.tenant));
+    await enqueueJob(ctx.env, { type: "kpi.rollup", tenantId: ctx.tenant.id });
+  }
   return { timeZone };
 }
