@@ -229,4 +229,14 @@ describe("transfers outside the EU (issue 16 point 3)", () => {
     expect(fr.text).not.toContain(`API key ${t.keyId}`);
     expect(en.text).toContain(`The API key ${t.keyId} (acting for its creator, an owner) confirmed`);
   });
+
+  it("a key of an owner whose account is disabled no longer confirms a transfer (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    await controlDb(E).update(users).set({ disabledAt: Date.now() }).where(eq(users.id, t.users.owner.id));
+    const res = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await mails(t)).toHaveLength(0);
+  });
 });

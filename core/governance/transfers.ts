@@ -1,7 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import type { Location } from "../../db/resolver";
-import { apiKeys, memberships, type Tenant } from "../../db/schema/control";
+import { apiKeys, memberships, type Tenant, users } from "../../db/schema/control";
 import { tenantAdminContacts } from "../identity/members";
 import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
@@ -88,7 +88,10 @@ export async function transferPreview(ctx: Ctx, kind: TransferKind): Promise<Tra
   };
 }
 
-/** Is the acting person an owner? An API key acts with the role its creator holds today. */
+/**
+ * Is the acting person an owner? An API key acts with the role its creator holds today — and
+ * not at all once the creator's account is disabled (that person can no longer decide anything).
+ */
 async function actsAsOwner(ctx: Ctx): Promise<boolean> {
   if (ctx.actor.type === "user") return ctx.actor.role === "owner";
   if (ctx.actor.type !== "api_key") return false;
@@ -99,6 +102,7 @@ async function actsAsOwner(ctx: Ctx): Promise<boolean> {
       memberships,
       and(eq(memberships.userId, apiKeys.createdBy), eq(memberships.tenantId, apiKeys.tenantId)),
     )
+    .innerJoin(users, and(eq(users.id, memberships.userId), isNull(users.disabledAt)))
     .where(and(eq(apiKeys.id, ctx.actor.id), eq(apiKeys.tenantId, ctx.tenant.id)))
     .limit(1);
   return rows[0]?.role === "owner";
