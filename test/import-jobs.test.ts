@@ -293,4 +293,25 @@ describe("bulk import job: the portal (17.4)", () => {
     expect(none.status).toBe(400);
     expect(await none.text()).toContain("Choisissez un fichier NDJSON ou ZIP.");
   });
+
+  it("an agent, limited to their own calls, does not see the tenant's imports (review)", async () => {
+    const t = await makeTenant();
+    const admin = await loginCookie(t.users.admin.email);
+    const body = line({ externalId: "OTHER-AGENT-CALL", transcript: tx(1) });
+    const res = await postFile(admin, new File([body], "team-b.ndjson", { type: "application/x-ndjson" }));
+    expect(res.status).toBe(303);
+    const url = res.headers.get("location")!;
+    await drive(url.split("/").pop()!, t);
+    const agent = await loginCookie(t.users.agent.email);
+    for (const path of ["/imports", url, `${url}?result=error`]) {
+      const r = await call(path, { cookie: agent });
+      expect(r.status).toBe(403);
+      const html = await r.text();
+      expect(html).not.toContain("OTHER-AGENT-CALL");
+      expect(html).not.toContain("team-b.ndjson");
+    }
+    // Whoever may import still follows them.
+    const supervisor = await loginCookie(t.users.supervisor.email);
+    expect(await (await call(url, { cookie: supervisor })).text()).toContain("OTHER-AGENT-CALL");
+  });
 });

@@ -115,4 +115,31 @@ describe("promises kept: notices and mails (issue 16 point 4)", () => {
     const [ko] = await mailsTo(t, t.users.admin.email, "notice.job_failed");
     expect(ko.text).toContain("The export for a privacy request");
   });
+
+  it("a step delivered twice: the delivery that loses tells nobody the job failed (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    // Two deliveries of step 0 run side by side: the first finishes the export, the second then
+    // fails (its copy of the data is gone) — after the job was saved as done.
+    let release!: () => void;
+    const firstSaved = new Promise<void>((r) => {
+      release = r;
+    });
+    let calls = 0;
+    registerJobHandler("tenant_export", async () => {
+      if (++calls === 1) return { progress: {}, result: { ok: true } };
+      await firstSaved;
+      throw new JobFailure("the export's files are gone");
+    });
+    const { job } = await startJob(E, { tenantId: t.tenant.id, kind: "tenant_export", createdBy: t.keyId });
+    const first = runJobStep(E, { jobId: job.id, step: 0 });
+    const second = runJobStep(E, { jobId: job.id, step: 0 });
+    expect(await first).toBe("finished");
+    release();
+    expect(await second).toBe("stale");
+    const row = await controlDb(E).query.jobs.findFirst({ where: (j, { eq }) => eq(j.id, job.id) });
+    expect(row?.status).toBe("done");
+    expect((await noticesOf(t.users.owner.id)).map((n) => n.kind)).toEqual(["job_done"]);
+    expect(await mailsTo(t, t.users.owner.email, "notice.job_failed")).toHaveLength(0);
+  });
 });

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { rebuildDirty } from "../core/insights/kpis";
 import { controlDb } from "../db/client";
 import { mailOutbox, tenants, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
@@ -125,6 +126,63 @@ describe("time zones", () => {
     expect(await good.json()).toEqual({ timeZone: "America/New_York" });
     const [after] = await controlDb(E).select().from(tenants).where(eq(tenants.id, t.tenant.id));
     expect(after.timeZone).toBe("America/New_York");
+  });
+
+  it("a zone is stored by its IANA name: another spelling is canonicalised, a bare UTC offset refused (review)", async () => {
+    const t = await makeTenant();
+    const put = (timeZone: string) =>
+      call("/api/v1/settings/time-zone", { method: "PUT", key: t.key, json: { timeZone } });
+    // Intl takes "europe/paris"; stored as is, the settings picker would preselect nothing (its
+    // first choice, UTC, would then be saved by the next submit) and pages would print it so.
+    const lower = await put("europe/paris");
+    expect(lower.status).toBe(200);
+    expect(await lower.json()).toEqual({ timeZone: "Europe/Paris" });
+    const [row] = await controlDb(E).select().from(tenants).where(eq(tenants.id, t.tenant.id));
+    expect(row.timeZone).toBe("Europe/Paris");
+    // An offset has no daylight saving time: half of the year's dates would be an hour off.
+    for (const offset of ["+01:00", "-05:00"]) {
+      const r = await put(offset);
+      expect(r.status).toBe(400);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
+  it("a new zone re-buckets the daily figures already rolled up into the new zone's days (review)", async () => {
+    const t = await makeTenant(); // Europe/Paris
+    const res = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: {
+        externalId: "TZ-1",
+        startedAt: "2026-11-10T23:30:00Z", // 11 November in Paris, 10 November in New York
+        transcript: { format: "text", content: "Agent: Bonjour.\nClient: Ma facture est fausse." },
+      },
+    });
+    expect(res.status).toBe(201);
+    const rollUp = async () => {
+      const [row] = await controlDb(E).select().from(tenants).where(eq(tenants.id, t.tenant.id));
+      for (let i = 0; i < 20 && (await rebuildDirty(E, row)) > 0; i++);
+      const days = await E.DATA_EU_1.prepare(
+        "select day, calls from kpi_daily where tenant_id = ? and dim = 'all' order by day",
+      )
+        .bind(t.tenant.id)
+        .all<{ day: string; calls: number }>();
+      return days.results;
+    };
+    // The call is counted once its analysis is stored (the pipeline marks its day).
+    let before: { day: string; calls: number }[] = [];
+    for (let i = 0; i < 300 && !before.length; i++) {
+      before = await rollUp();
+      if (!before.length) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(before).toEqual([{ day: "2026-11-11", calls: 1 }]);
+    const put = await call("/api/v1/settings/time-zone", {
+      method: "PUT",
+      key: t.key,
+      json: { timeZone: "America/New_York" },
+    });
+    expect(put.status).toBe(200);
+    expect(await rollUp()).toEqual([{ day: "2026-11-10", calls: 1 }]);
   });
 
   it("breaches: the register is in UTC for real; the tenant's notice and mail are in its zone with every art. 33(3) fact", async () => {

@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import "../workers/job-handlers";
 import { createApiKey } from "../core/identity/api-keys";
+import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
-import { auditLog, mailOutbox, tenants, users } from "../db/schema/control";
+import { auditLog, jobs, mailOutbox, tenants, users } from "../db/schema/control";
 import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -165,5 +167,76 @@ describe("transfers outside the EU (issue 16 point 3)", () => {
         expect.objectContaining({ kind: "location_us" }),
       ]),
     );
+  });
+
+  it("a move into the EU never brings international processing along without the owner (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const runMove = async (t: TestTenant) => {
+      const [job] = await controlDb(E)
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.tenantId, t.tenant.id), eq(jobs.kind, "location_migration")));
+      for (let i = 0; i < 200; i++) {
+        const j = await getJob(E, job.id);
+        if (!j || j.status === "done" || j.status === "failed") break;
+        await runJobStep(E, { jobId: job.id, step: j.steps });
+      }
+      return controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) });
+    };
+    const us = await makeTenant({ location: "us" });
+    const admin = await adminKey(us);
+    expect((await put(admin, { processingScope: "international" })).status).toBe(200);
+    // Asked outright: EU data processed outside the EU is a transfer, whatever the location before.
+    const explicit = await put(admin, { location: "eu", processingScope: "international" });
+    expect(explicit.status).toBe(403);
+    expect(await audits(us, "tenant.transfer_refused")).toHaveLength(1);
+    // Not asked: the move needs no owner, and lands in region.
+    expect((await put(admin, { location: "eu" })).status).toBe(202);
+    expect(await runMove(us)).toMatchObject({ location: "eu", processingScope: "in_region" });
+    expect(await mails(us)).toHaveLength(0);
+
+    // Nor can the scope be opened while a move runs (the tenant is still "us" until the switch).
+    const other = await makeTenant({ location: "us" });
+    const otherAdmin = await adminKey(other);
+    expect((await put(otherAdmin, { location: "eu" })).status).toBe(202);
+    const during = await put(otherAdmin, { processingScope: "international" });
+    expect(during.status).toBe(409);
+    expect(during.headers.get("content-type")).toBe("application/problem+json");
+    expect(await runMove(other)).toMatchObject({ location: "eu", processingScope: "in_region" });
+  });
+
+  it("the same move confirmed twice (a double submit, a client retry) is recorded and mailed once (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    const first = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    const again = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    expect([first.status, again.status]).toEqual([202, 202]);
+    const [a, b] = (await Promise.all([first.json(), again.json()])) as { migration: { id: string } }[];
+    expect(b.migration.id).toBe(a.migration.id);
+    expect(await audits(t, "tenant.transfer_confirmed")).toHaveLength(1);
+    expect(await mails(t)).toHaveLength(2); // the owner and the admin, once each
+  });
+
+  it("the mail names a confirming key in each reader's language (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    expect((await put(t.key, { location: "us", confirmName: t.tenant.name })).status).toBe(202);
+    const sent = await mails(t);
+    const fr = sent.find((m) => m.to === t.users.admin.email)!;
+    const en = sent.find((m) => m.to === t.users.owner.email)!;
+    expect(fr.text).toContain(`La clé d'API ${t.keyId} (au nom de son créateur, un propriétaire) a confirmé`);
+    expect(fr.text).not.toContain(`API key ${t.keyId}`);
+    expect(en.text).toContain(`The API key ${t.keyId} (acting for its creator, an owner) confirmed`);
+  });
+
+  it("a key of an owner whose account is disabled no longer confirms a transfer (review)", async () => {
+    vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    const t = await makeTenant();
+    await controlDb(E).update(users).set({ disabledAt: Date.now() }).where(eq(users.id, t.users.owner.id));
+    const res = await put(t.key, { location: "us", confirmName: t.tenant.name });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await mails(t)).toHaveLength(0);
   });
 });

@@ -73,8 +73,11 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
 
 const baseCtx = platformCtx;
 
-/** Routes that write call data (the data plane). */
-const DATA_WRITE = /\/(calls|imports|agents|rubrics|reviews)(\/|$)/;
+/**
+ * Routes that write call data (the data plane): multipart uploads (rows and R2 parts in the
+ * source location) and the review queue's items are call data too.
+ */
+const DATA_WRITE = /\/(calls|imports|uploads|agents|rubrics|reviews|review-queue)(\/|$)/;
 /**
  * While a job owns the tenant's call data (location migration, contract-end deletion), writes
  * to it are refused — not queued — with 409 `tenant-locked` and Retry-After; reads keep working.

@@ -1,16 +1,19 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
+import { dataPlane } from "../../db/resolver";
 import { tenants } from "../../db/schema/control";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "../content/redaction";
 import { ssoReady } from "../identity/sso";
+import { markAllKpiDaysDirty } from "../insights/kpis";
 import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { decryptString, encryptString } from "../platform/crypto";
 import { checkTimeZone } from "../platform/dates";
 import { ApiError } from "../platform/errors";
+import { enqueueJob } from "../platform/jobs";
 import { decideProcessing } from "../policy/processing";
-import { startLocationMigration } from "./location-migration";
+import { latestLocationMigration, startLocationMigration } from "./location-migration";
 import { recordTransfer, requireTransferConsent, transferOf, transferPreview } from "./transfers";
 
 /** Data location and processing scope (F2). The location itself moves only through the migration job. */
@@ -37,22 +40,34 @@ export async function updateLocationSettings(ctx: Ctx, raw: z.input<typeof locat
   if (transfer) await requireTransferConsent(ctx, transfer, input.confirmName);
   // Described before the change, as the owner saw it when confirming.
   const preview = transfer ? await transferPreview(ctx, transfer) : null;
+  // The same move asked again (a double submit, a client retry) returns the running job: it was
+  // recorded and mailed when it started.
+  const repeated = transfer === "location_us" && (await moveUnderWay(ctx));
   const out = await applyLocationSettings(ctx, input);
-  if (transfer && preview) await recordTransfer(ctx, transfer, preview);
+  if (transfer && preview && !repeated) await recordTransfer(ctx, transfer, preview);
   return out;
+}
+
+async function moveUnderWay(ctx: Ctx): Promise<boolean> {
+  const move = await latestLocationMigration(ctx);
+  return move !== null && (move.status === "queued" || move.status === "running");
 }
 
 async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSettingsSchema>) {
   if (input.location && input.location !== ctx.tenant.location) {
     // Moving the data is a job (copy, verify, switch, delete the source); the new processing
-    // scope, if any, applies at the switch.
+    // scope, if any, applies at the switch. Into the EU, a scope not asked for is in_region:
+    // keeping `international` would open processing of EU data outside the EU without the owner
+    // (transferOf treats asking for it as a transfer).
+    const intoEu = input.location === "eu" && ctx.tenant.location !== "eu";
     const migration = await startLocationMigration(ctx, {
       location: input.location,
-      processingScope: input.processingScope,
+      processingScope: input.processingScope ?? (intoEu ? "in_region" : undefined),
     });
     return { ...getLocationSettings(ctx), migration };
   }
   if (input.processingScope && input.processingScope !== ctx.tenant.processingScope) {
+    await refuseWhileMoving(ctx);
     await controlDb(ctx.env)
       .update(tenants)
       .set({ processingScope: input.processingScope, updatedAt: Date.now() })
@@ -64,6 +79,21 @@ async function applyLocationSettings(ctx: Ctx, input: z.output<typeof locationSe
     ctx.tenant.processingScope = input.processingScope;
   }
   return { ...getLocationSettings(ctx), migration: null };
+}
+
+/**
+ * The scope is chosen with a move, not during one: until the switch the tenant still has its old
+ * location, so a scope changed meanwhile would be judged for the wrong side of the border (a US
+ * tenant moving into the EU could open international processing without the owner) and then be
+ * overwritten or carried over at the switch.
+ */
+async function refuseWhileMoving(ctx: Ctx) {
+  if (await moveUnderWay(ctx))
+    throw new ApiError(
+      "conflict",
+      "A location move is under way; the processing scope can be changed once it has ended",
+      { messageKey: "settings.error.scope_while_moving" },
+    );
 }
 
 export const securitySettingsSchema = z.object({
@@ -228,5 +258,10 @@ export async function updateTimeZone(ctx: Ctx, raw: { timeZone?: unknown }) {
     .where(eq(tenants.id, ctx.tenant.id));
   ctx.tenant.timeZone = timeZone;
   await auditCtx(ctx, "settings.time_zone_changed", "tenant", ctx.tenant.id, { before, after: timeZone });
+  if (timeZone !== before) {
+    // The daily figures were summed over the old zone's days: every day is rebuilt in the new one.
+    await markAllKpiDaysDirty(dataPlane(ctx.env, ctx.tenant));
+    await enqueueJob(ctx.env, { type: "kpi.rollup", tenantId: ctx.tenant.id });
+  }
   return { timeZone };
 }

@@ -1,7 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import type { Location } from "../../db/resolver";
-import { apiKeys, memberships, type Tenant } from "../../db/schema/control";
+import { apiKeys, memberships, type Tenant, users } from "../../db/schema/control";
 import { tenantAdminContacts } from "../identity/members";
 import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
@@ -27,12 +27,10 @@ export function transferOf(
 ): TransferKind | null {
   if (tenant.location === "eu" && input.location === "us") return "location_us";
   const location = input.location ?? tenant.location;
-  if (
-    location === "eu" &&
-    input.processingScope === "international" &&
-    tenant.processingScope !== "international"
-  )
-    return "international";
+  // Judged on the data in the EU afterwards: a US tenant already `international` that moves into
+  // the EU asking to stay so opens international processing of EU data as much as an EU tenant does.
+  const alreadyOpen = tenant.location === "eu" && tenant.processingScope === "international";
+  if (location === "eu" && input.processingScope === "international" && !alreadyOpen) return "international";
   return null;
 }
 
@@ -90,7 +88,10 @@ export async function transferPreview(ctx: Ctx, kind: TransferKind): Promise<Tra
   };
 }
 
-/** Is the acting person an owner? An API key acts with the role its creator holds today. */
+/**
+ * Is the acting person an owner? An API key acts with the role its creator holds today — and
+ * not at all once the creator's account is disabled (that person can no longer decide anything).
+ */
 async function actsAsOwner(ctx: Ctx): Promise<boolean> {
   if (ctx.actor.type === "user") return ctx.actor.role === "owner";
   if (ctx.actor.type !== "api_key") return false;
@@ -101,6 +102,7 @@ async function actsAsOwner(ctx: Ctx): Promise<boolean> {
       memberships,
       and(eq(memberships.userId, apiKeys.createdBy), eq(memberships.tenantId, apiKeys.tenantId)),
     )
+    .innerJoin(users, and(eq(users.id, memberships.userId), isNull(users.disabledAt)))
     .where(and(eq(apiKeys.id, ctx.actor.id), eq(apiKeys.tenantId, ctx.tenant.id)))
     .limit(1);
   return rows[0]?.role === "owner";
@@ -134,12 +136,15 @@ export async function recordTransfer(ctx: Ctx, kind: TransferKind, preview: Tran
     kind,
     subprocessors: preview.outsideEu.map((s) => s.name).join(", ") || null,
   });
-  const who = ctx.actor.type === "user" ? ctx.actor.email : `API key ${ctx.actor.id ?? ""}`;
   for (const a of await tenantAdminContacts(ctx.env, ctx.tenant.id)) {
     const locale: Locale = isLocale(a.locale) ? a.locale : ctx.tenant.defaultLocale;
     const params = {
       tenant: ctx.tenant.name,
-      who,
+      // In the reader's words too: a key is named as one, not with an English "API key".
+      who:
+        ctx.actor.type === "user"
+          ? ctx.actor.email
+          : t(locale, "transfer.mail.who_key", { key: ctx.actor.id ?? "" }),
       what: t(locale, `transfer.${kind}.what`),
       list: preview.outsideEu.map((s) => `- ${s.name} (${s.endpoint}, ${s.mechanism})`).join("\n") || "-",
       url: new URL("/governance", ctx.env.APP_URL).toString(),

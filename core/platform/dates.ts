@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "./errors";
-import { isTimeZone } from "./i18n";
+import { canonicalTimeZone } from "./i18n";
 
 /**
  * The instants and days the platform accepts: 1970-01-01T00:00:00Z ≤ t < 2100-01-01T00:00:00Z.
@@ -78,7 +78,8 @@ export function isoOrNull(ms: number | null | undefined): string | null {
  */
 export function checkTimeZone(raw: unknown, pointer = "/timeZone"): string {
   const zone = typeof raw === "string" ? raw.trim() : "";
-  if (!isTimeZone(zone))
+  const canonical = canonicalTimeZone(zone);
+  if (!canonical)
     throw new ApiError(
       "validation_failed",
       `unknown time zone "${zone.slice(0, 64)}" (an IANA name such as Europe/Paris)`,
@@ -87,5 +88,5 @@ export function checkTimeZone(raw: unknown, pointer = "/timeZone"): string {
         messageKey: "tz.invalid",
       },
     );
-  return zone;
+  return canonical;
 }

@@ -129,10 +129,20 @@ export async function runJobStep(
     out = await handler(env, job);
   } catch (err) {
     if (!(err instanceof JobFailure)) throw err; // retried by the queue, then dead-lettered
-    await db
+    // Like a success, a failure counts as the step: whichever delivery of it saves first wins,
+    // and the other tells nobody (no "failed" notice for a job a concurrent delivery finished).
+    const ended = await db
       .update(jobs)
-      .set({ status: "failed", error: err.message, updatedAt: now(), finishedAt: now() })
-      .where(and(eq(jobs.id, job.id), eq(jobs.steps, job.steps)));
+      .set({
+        status: "failed",
+        error: err.message,
+        steps: job.steps + 1,
+        updatedAt: now(),
+        finishedAt: now(),
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.steps, job.steps)))
+      .returning({ id: jobs.id });
+    if (!ended.length) return "stale";
     await tellStarter(env, job, "failed");
     return "failed";
   }

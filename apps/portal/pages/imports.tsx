@@ -24,8 +24,11 @@ const MAX_FORM_FILE = 20 * 1024 * 1024;
 const FORM_OVERHEAD = 64 * 1024;
 const ITEMS_PAGE = 100;
 
-const read = access({ kind: "portal", perm: "calls:read" });
-const write = access({ kind: "portal", perm: "calls:write" });
+/**
+ * Imports are followed by whoever may import: an agent holds calls:read only for their own calls,
+ * and an import lists every call of the file (external ids, file names, per-item errors).
+ */
+const importers = access({ kind: "portal", perm: "calls:write" });
 
 function progressText(c: PortalContext, i: ImportView) {
   const _ = tr(c);
@@ -171,9 +174,9 @@ async function importPage(c: PortalContext, id: string) {
 }
 
 export function registerImportPages(app: Hono<AppEnv>) {
-  app.get("/imports", read, (c) => listPage(c));
+  app.get("/imports", importers, (c) => listPage(c));
 
-  app.post("/imports", write, async (c) => {
+  app.post("/imports", importers, async (c) => {
     try {
       const len = c.req.header("content-length");
       const max = bytes(c.get("locale") ?? "fr", MAX_FORM_FILE);
@@ -207,7 +210,7 @@ export function registerImportPages(app: Hono<AppEnv>) {
     }
   });
 
-  app.get("/imports/:importId", read, async (c) => {
+  app.get("/imports/:importId", importers, async (c) => {
     try {
       return await importPage(c, c.req.param("importId"));
     } catch (err) {

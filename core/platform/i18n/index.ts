@@ -50,16 +50,22 @@ export function formatDateTime(locale: Locale, ms: number, timeZone: string): st
   return `${d} (${timeZone})`;
 }
 
-/** Whether `zone` is an IANA time zone this runtime knows (Intl throws a RangeError otherwise). */
-export function isTimeZone(zone: string): boolean {
-  if (!zone || zone.length > 64) return false;
+/**
+ * The runtime's own name for an IANA time zone (Intl throws a RangeError for an unknown one), or
+ * null. Intl also takes other spellings ("europe/paris"), stored as its canonical name so pickers
+ * and pages agree, and bare UTC offsets ("+01:00"), refused: they have no daylight saving time.
+ */
+export function canonicalTimeZone(zone: string): string | null {
+  if (!zone || zone.length > 64 || /^[+\-\u2212]/.test(zone)) return null;
   try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
+
+/** Whether `zone` is an IANA time zone this runtime knows. */
+export const isTimeZone = (zone: string): boolean => canonicalTimeZone(zone) !== null;
 
 /** The zone a new organisation gets when it picks none: its data location's usual business clock. */
 export function defaultTimeZone(location: "eu" | "us"): string {

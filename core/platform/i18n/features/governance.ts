@@ -4,6 +4,8 @@ export const governanceEn = {
     "Your call data is being moved to its new location. Changes are refused until the move ends; please retry in a few minutes.",
   "error.tenant_locked.contract_end":
     "Your organisation's data is being deleted at the end of the contract; no change is possible.",
+  "settings.error.scope_while_moving":
+    "A location move is under way: the processing scope can be changed once it has ended.",
   "retention.count.recordings": "Recordings",
   "retention.count.transcripts": "Transcripts",
   "retention.count.providerResponses": "Raw transcription-provider responses",
@@ -124,6 +126,8 @@ export const governanceFr: Record<keyof typeof governanceEn, string> = {
     "Vos données d'appels sont en cours de déplacement vers leur nouvel emplacement. Les modifications sont refusées jusqu'à la fin du transfert ; réessayez dans quelques minutes.",
   "error.tenant_locked.contract_end":
     "Les données de votre organisation sont en cours de suppression à la fin du contrat ; aucune modification n'est possible.",
+  "settings.error.scope_while_moving":
+    "Un déplacement des données est en cours : le périmètre de traitement pourra être modifié une fois celui-ci terminé.",
   "retention.count.recordings": "Enregistrements",
   "retention.count.transcripts": "Transcriptions",
   "retention.count.providerResponses": "Réponses brutes des prestataires de transcription",

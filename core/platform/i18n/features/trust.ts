@@ -57,6 +57,7 @@ export const trustEn = {
   "transfer.error.owner": "Only an owner of the organisation can confirm a transfer outside the EU.",
   "transfer.error.name": "Type the organisation's exact name to confirm the transfer.",
   "transfer.mail.subject": "CallCenterRate: transfer outside the EU confirmed for {tenant}",
+  "transfer.mail.who_key": "The API key {key} (acting for its creator, an owner)",
   "transfer.mail.body":
     "Hello,\n\n{who} confirmed a transfer of {tenant}'s call data outside the European Union (GDPR art. 44–46, standard contractual clauses).\n\n{what}\n\nSub-processors then outside the EU:\n{list}\n\nDetails and history: {url}\n\nCallCenterRate",
 };
@@ -119,6 +120,7 @@ export const trustFr: Record<keyof typeof trustEn, string> = {
   "transfer.error.owner": "Seul un propriétaire de l'organisation peut confirmer un transfert hors de l'UE.",
   "transfer.error.name": "Saisissez le nom exact de l'organisation pour confirmer le transfert.",
   "transfer.mail.subject": "CallCenterRate : transfert hors de l'UE confirmé pour {tenant}",
+  "transfer.mail.who_key": "La clé d'API {key} (au nom de son créateur, un propriétaire)",
   "transfer.mail.body":
     "Bonjour,\n\n{who} a confirmé un transfert des données d'appels de {tenant} hors de l'Union européenne (RGPD art. 44 à 46, clauses contractuelles types).\n\n{what}\n\nSous-traitants alors hors de l'UE :\n{list}\n\nDétails et historique : {url}\n\nCallCenterRate",
 };
