@@ -250,6 +250,59 @@ describe("phrasings the lexicons never listed", () => {
       "churn_threat",
     );
   });
+
+  // Second pass of paraphrase families (issue 14): phrasings written for this test, not taken from
+  // any corpus call — conditional and implicit churn, contested charges, demeaning remarks, loops.
+  it.each([
+    ["en", "churn_threat", "Honestly I'm going to have to think about whether to stay with you."],
+    ["en", "churn_threat", "Your competitor offered me the same package for twenty pounds less."],
+    ["en", "churn_threat", "one more outage and i'm gone"],
+    ["en", "churn_threat", "After fifteen years I'm starting to wonder why I bother staying."],
+    ["fr", "churn_threat", "si ça continue je vais voir ailleurs"],
+    ["fr", "churn_threat", "Franchement, je me pose la question de rester chez vous."],
+    ["fr", "churn_threat", "si ce n'est pas réglé d'ici vendredi je résilie"],
+    ["fr", "churn_threat", "Ailleurs ils sont moins chers, vous savez."],
+    ["en", "billing_dispute", "Why am I paying for a service I cancelled in March?"],
+    ["en", "billing_dispute", "The amount you took is way more than what we agreed."],
+    ["fr", "billing_dispute", "Il y a un prélèvement de quarante euros que je ne reconnais pas."],
+    ["fr", "billing_dispute", "Le montant prélevé ne correspond pas à ce qui était prévu."],
+    ["fr", "billing_dispute", "je paie encore pour un abonnement que j'ai résilié en mars"],
+    ["en", "rudeness", "Are you actually thick or just pretending?"],
+    ["en", "rudeness", "Can I speak to someone who actually knows what they're doing?"],
+    ["fr", "rudeness", "Vous êtes vraiment bête ou vous le faites exprès ?"],
+    ["fr", "rudeness", "Passez-moi quelqu'un de compétent."],
+    ["en", "transfer_loop", "I've been passed to three different departments already."],
+    ["en", "transfer_loop", "Everyone just keeps sending me to someone else."],
+    ["fr", "transfer_loop", "Ne me transférez pas encore une fois, s'il vous plaît."],
+  ] as const)("%s %s: %s", (lang, type, text) => {
+    expect(types(lang, text)).toContain(type);
+  });
+
+  it.each([
+    ["en", "My bill is forty-two pounds this month and I'd like to pay it by card."],
+    ["en", "I know I owe the money, I just need more time to pay."],
+    ["fr", "Ma facture est de quarante-deux euros, je voudrais la payer par carte."],
+    ["fr", "Combien coûte l'option par mois ?"],
+    ["en", "I'd like to cancel my order please, it was placed by mistake."],
+    ["fr", "Je déménage le mois prochain, il faut changer l'adresse."],
+    ["en", "It's still bloody cutting out every evening."],
+    ["fr", "Putain, j'ai encore oublié mon mot de passe."],
+  ] as const)("%s: no irritant in '%s'", (lang, text) => {
+    expect(types(lang, text)).toEqual([]);
+  });
+
+  it("swearing is the agent's rudeness, not the customer's (the customer insults, swearing is emotion)", () => {
+    const r = run(
+      turns(
+        [
+          ["C", "It's still bloody doing it."],
+          ["A", "Well that's bloody annoying for you, isn't it."],
+        ],
+        "en",
+      ),
+    );
+    expect(r.irritants.filter((i) => i.type === "rudeness").map((i) => i.speaker)).toEqual(["agent"]);
+  });
 });
 
 describe("categories by the labelling conventions", () => {

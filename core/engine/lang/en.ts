@@ -506,10 +506,10 @@ export const EN: LangData = {
       sev: "high",
       neg: false,
     },
-    { type: "billing_dispute", p: "fraud|fraudulent|fraudster|fraudsters", sev: "high" },
+    { type: "billing_dispute", p: "fraud|fraudulent|fraudster|fraudsters", sev: "high", ctx: "billing" },
     {
       type: "billing_dispute",
-      p: "not * pay|paying|going_to_pay * that|this|it|for_that|for_this",
+      p: "will|am|are|is * not * pay|paying|going_to_pay * that|this|it|for_that|for_this",
       sev: "medium",
       neg: false,
     },
@@ -754,7 +754,7 @@ export const EN: LangData = {
       type: "rudeness",
       p: "fuck~|shit|shitty|bullshit|crap|damn|bloody|goddamn|bollocks|piss~",
       sev: "low",
-      who: "any",
+      who: "agent",
     },
     { type: "rudeness", p: "shut up|it", sev: "high", who: "any" },
     { type: "rudeness", p: "go to hell", sev: "high", who: "any" },
@@ -762,7 +762,7 @@ export const EN: LangData = {
     { type: "rudeness", p: "piss|bugger|sod off", sev: "high", who: "any" },
     {
       type: "rudeness",
-      p: "are you deaf|stupid|dumb|thick|an_idiot|brain_dead|incompetent|thick",
+      p: "are you * deaf|stupid|dumb|thick|dense|daft|an_idiot|brain_dead|incompetent|simple|slow|clueless",
       sev: "medium",
       who: "any",
     },
@@ -853,6 +853,202 @@ export const EN: LangData = {
     // Curt brush-offs: only a whole short turn ("Up to you.").
     { type: "rudeness", p: "up to you", sev: "low", who: "agent", maxWords: 4 },
     { type: "rudeness", p: "whatever|fine_whatever|if_you_say_so", sev: "low", who: "agent", maxWords: 4 },
+    // ---- Paraphrase families, second pass (issue 14): conditional / implicit churn, contested
+    // charges, demeaning remarks, loops — written as broad families, not from any corpus call.
+    // Churn: weighing whether to stay, comparing with others, ultimatums.
+    {
+      type: "churn_threat",
+      p: "think|thinking|wonder|wondering|consider|considering|reconsider|reconsidering|question|questioning|rethink|rethinking|debating ** stay|staying|remain|remaining|renew|renewing",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "why should|would|do * i * stay|bother_staying|keep_paying|remain|renew",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "not sure|certain * i * want|wanna|will * stay|remain|renew|keep",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "churn_threat",
+      p: "considering|thinking_about|thinking_of|looking_into|weighing_up|exploring switching|leaving|moving|cancelling|canceling|my_options|other_options|alternatives|going_elsewhere",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "seriously|really * considering|thinking_about|thinking_of * switch~|leav~|mov~|cancel~|going",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "go|going|take|taking|took|move|moving|went|look|looking|shop|shopping|switch|switching * somewhere_else|someplace_else|someone_else|down_the_road",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "switch~|mov~|go|going|goes|chang~|leav~ * to|for|with * a|another * different|new|other * bank|provider|supplier|insurer|network|company|carrier|broker|firm|lender|operator",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "get|find|got|found|getting * it|this|that|the_same|same * cheaper|for_less|for_half|better",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "everyone|everybody|others|other_companies|other_providers|your_competitors|the_others * else * is|are|offer|offers|do * cheaper|better|less",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "#n more|another * problem|issue|outage|mistake|time|thing * and * i_am|i_will|i'll|we_are|we_will * gone|off|out|leaving|done|cancelling|switching|walking",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "one more|another * problem|issue|outage|mistake|time|thing|excuse * and * i_am|i_will|i_will_be|we_are|we_will * gone|off|out|leaving|done|cancelling|switching|walking",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "want|wanna|get|getting|like * out of * this|the|my * contract|deal|agreement|plan|subscription",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "want|wanna * out",
+      sev: "medium",
+      cond: "dissatisfied",
+      maxWords: 12,
+    },
+    { type: "churn_threat", p: "last chance|straw", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "your|a * competitor|competitors|competition * offered|offering|offers|quoted|gave|giving|pay|charge|charges",
+      sev: "high",
+    },
+    // Billing: a charge contested (not mine, after cancelling, more than agreed).
+    {
+      type: "billing_dispute",
+      p: "charge|charges|payment|payments|transaction|transactions|debit|debits|fee|fees|amount|item|line|entry ** not mine|ours",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "still|already * paying|charged|charging|billed|billing|being_charged|being_billed|debited|taking_money ** cancel~|closed|terminated|returned|ended|stopped",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "charged|billed|debited|took|taken|charging|billing * after|even_though|although|despite|when|though * i * cancel~|closed|returned|paid|terminated",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "more|higher|different than|from * what * agreed|quoted|promised|i_was_told|we_were_told|i_was_quoted|we_agreed|i_agreed|it_should_be|advertised",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "not what * i|we * agreed|signed_up_for|was_quoted|were_quoted|was_promised|were_promised|was_told",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "paying|charged|billed|charging|billing * for * something|things|services|a_service|stuff|an_item|items * i|we * not|never * ordered|use|used|asked|want|wanted|have|had|receive|received",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "that|which|it * is|are|was|were not mine|ours",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "paying|charged|billed|charging|billing|pay ** i|we * cancelled|canceled|closed|returned|terminated|ended",
+      sev: "high",
+    },
+    // Rudeness: demeaning the agent without swearing.
+    {
+      type: "rudeness",
+      p: "someone|somebody|anyone|a_person * who * actually|even|really * know~|understand~|has_a_clue|have_a_clue|is_competent|can_do_their_job",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "who|that * know~ * what * they|he|she * are|is * doing|talking_about",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "do|can|did * you * even * understand|speak|listen|know|hear|read|care|work_here",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "not rocket_science|brain_surgery|that_hard|that_difficult|complicated",
+      sev: "low",
+      neg: false,
+    },
+    { type: "rudeness", p: "take a rocket_scientist|genius|brain_surgeon", sev: "medium" },
+    { type: "rudeness", p: "well done|nice_one|good_job|bravo * sherlock|einstein|genius", sev: "medium" },
+    {
+      type: "rudeness",
+      p: "talk|speaking|talking * to * a|the * brick_wall|wall|robot|child",
+      sev: "medium",
+    },
+    // Agent: brushing the customer off.
+    {
+      type: "rudeness",
+      p: "as i|i_have * said|told_you|explained|mentioned|repeated * #n|several|multiple|many times",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "take it or leave it", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "that is just|simply * how it is|the_way_it_is|policy", sev: "low", who: "agent" },
+    {
+      type: "rudeness",
+      p: "you need|have|ought * to * read|learn|listen|pay_attention",
+      sev: "low",
+      who: "agent",
+    },
+    { type: "rudeness", p: "not * my|our * concern|issue|business", sev: "medium", who: "agent", neg: false },
+    // Transfer loop: passed between several services, refusing another transfer.
+    {
+      type: "transfer_loop",
+      p: "passed|transferred|sent|put_through|bounced|shunted|handed|redirected|put|shuffled ** #n * different|departments|people|teams|agents|persons|services|lines|numbers|times",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "keep|keeps|kept|keep_on * sending|passing|putting|pushing|fobbing|palming|handing|transferring|shunting|bouncing * me|us",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "not * transfer|pass|put|send|bounce * me|us * again|elsewhere|somewhere_else|to_another|to_someone_else|one_more_time|anywhere",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "transfer_loop",
+      p: "another|yet_another * transfer|department|team",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
   ],
   agentTransfers: [
     "transfer~ you|your_call",
