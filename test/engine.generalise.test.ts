@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computeScore } from "../core/engine";
+import { compilePattern, Lexicon } from "../core/engine/lexicon";
 import { tokenize } from "../core/engine/text";
 import type { AnalysisResult } from "../core/engine/types";
 import type { Criterion } from "../core/rubrics/model";
@@ -278,6 +279,22 @@ describe("phrasings the lexicons never listed", () => {
     expect(types(lang, text)).toContain(type);
   });
 
+  it("a neutral reason to stop a contract is no threat; a repair brought back twice is a repeat contact", () => {
+    expect(
+      types(
+        "fr",
+        "Je voudrais arrêter mon abonnement, je pars vivre en maison de retraite le mois prochain.",
+      ),
+    ).not.toContain("churn_threat");
+    expect(
+      types("fr", "J'ai une question, je pars six mois au Canada, ma carte marche là-bas ?"),
+    ).not.toContain("churn_threat");
+    expect(types("en", "The car's been in to you twice for the same rattle.")).toContain("repeat_contact");
+    expect(
+      types("en", "Do I lose the month I've already paid for, and can I still share it with my sister?"),
+    ).not.toContain("billing_dispute");
+  });
+
   it.each([
     ["en", "My bill is forty-two pounds this month and I'd like to pay it by card."],
     ["en", "I know I owe the money, I just need more time to pay."],
@@ -302,6 +319,18 @@ describe("phrasings the lexicons never listed", () => {
       ),
     );
     expect(r.irritants.filter((i) => i.type === "rudeness").map((i) => i.speaker)).toEqual(["agent"]);
+  });
+});
+
+describe("pattern syntax", () => {
+  it("'#n' among alternatives is a number at that position ('#n|several times')", () => {
+    const lx = new Lexicon<number>();
+    lx.add(compilePattern("been in|back * #n|several times", 1));
+    const hits = (s: string) => lx.scan(tokenize(s)).length;
+    expect(hits("the car has been in three times")).toBe(1);
+    expect(hits("it's been back to you several times")).toBe(1);
+    expect(hits("it's been in the times")).toBe(0);
+    expect(() => compilePattern("#n|several times", 1)).toThrow();
   });
 });
 

@@ -22,6 +22,14 @@ import type { CategoryResult, Evidence, Irritant } from "./types";
  */
 
 const THRESHOLD = 0.5;
+/**
+ * The customer turns (of two words or more) that open the call — where its reason is said — and
+ * the weight of a keyword first heard after them: a cancellation call talks about the final bill,
+ * a sales call about prices, and those later words used to outvote the reason (keywords alone on
+ * the 108 dev calls 70.4 % → 77.8 %, on the written calls 79.2 % either way).
+ */
+const OPENING_TURNS = 4;
+const LATER = 0.4;
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
@@ -76,8 +84,12 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   let worst: PSeg | null = null;
   let wrong: Evidence | null = null;
   let customerTurns = 0;
+  let spoken = 0;
   for (const p of psegs) {
     const sp = p.seg.speaker;
+    if (sp === "customer" && p.tok.words >= 2) spoken++;
+    // The reason for the call is said at its start: keywords first heard later weigh less.
+    const at = spoken <= OPENING_TURNS ? 1 : LATER;
     const onceHere = new Set<Compiled<unknown>>();
     const fire = (c: Compiled<unknown>, id: string, w: number, neg: boolean, s: number, e: number) => {
       if (onceHere.has(c)) return;
@@ -85,8 +97,8 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
       onceHere.add(c);
       const n = seen.get(c) ?? 0;
       seen.set(c, n + 1);
-      if (n === 0) addTo(id, w * mult(sp, id), evidence(p, s, e));
-      else if (n <= 3) addTo(id, 0.15 * mult(sp, id), null);
+      if (n === 0) addTo(id, w * mult(sp, id) * at, evidence(p, s, e));
+      else if (n <= 3) addTo(id, 0.15 * mult(sp, id) * at, null);
     };
     for (const h of p.hits) {
       const pl = h.p.payload;

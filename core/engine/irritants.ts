@@ -144,12 +144,22 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
   // "Ma facture est fausse ?", "is that charge right?": asking to understand a bill is no dispute.
-  if (r.type === "billing_dispute" && r.sev !== "high" && tok.questions.has(tok.c[h.s])) return false;
+  // The question mark ends the sentence, so the clause after the match counts too ("do I lose the
+  // month I've already paid for, and can I still share it?").
+  if (
+    r.type === "billing_dispute" &&
+    r.sev !== "high" &&
+    (tok.questions.has(tok.c[h.s]) || tok.questions.has(tok.c[h.s] + 1))
+  )
+    return false;
   if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   // Only a pattern that counts (`#n`, `#o`) is about a count: elsewhere "un" is an article
   // ("je paie encore pour un abonnement résilié"), not "once".
-  if (COUNTED.has(r.type) && h.p.steps.some((st) => st.k === "num" || st.k === "ord")) {
+  if (
+    COUNTED.has(r.type) &&
+    h.p.steps.some((st) => st.k === "num" || st.k === "ord" || (st.k === "alt" && st.num))
+  ) {
     const { n } = numbersIn(tok, h.s, h.e);
     if (n !== null && n < 2) return false;
   }

@@ -934,6 +934,17 @@ export const EN: LangData = {
       p: "your|a * competitor|competitors|competition * offered|offering|offers|quoted|gave|giving|pay|charge|charges",
       sev: "high",
     },
+    {
+      type: "churn_threat",
+      p: "calling|ringing|phoning|rang|called|here to cancel|leave|switch|terminate",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // Repeat contact with a repair: the product brought back for the same fault.
+    { type: "repeat_contact", p: "been in|back * twice", sev: "medium" },
+    { type: "repeat_contact", p: "been in|back * #n times", sev: "medium" },
+    { type: "repeat_contact", p: "had|taken|brought|sent|took * it * in|back * twice", sev: "medium" },
+    { type: "repeat_contact", p: "had|taken|brought|sent|took * it * in|back * #n times", sev: "medium" },
     // Billing: a charge contested (not mine, after cancelling, more than agreed).
     {
       type: "billing_dispute",
@@ -1149,9 +1160,9 @@ export const EN: LangData = {
     // billing
     ["billing", "bill|billing|billed|invoice|invoices|invoiced", 0.8],
     ["billing", "charge|charges|charged", 0.55],
-    ["billing", "payment|payments|pay|paid|paying", 0.45],
+    ["billing", "payment|payments|pay|paid|paying", 0.3],
     ["billing", "refund~", 0.7],
-    ["billing", "price|prices|pricing|rate|tariff|cost|costs", 0.35],
+    ["billing", "price|prices|pricing|rate|tariff|cost|costs", 0.2],
     ["billing", "fee|fees", 0.5],
     ["billing", "direct_debit|standing_order|autopay|auto-pay", 0.6],
     ["billing", "statement|balance", 0.4],
@@ -1159,7 +1170,7 @@ export const EN: LangData = {
     ["billing", "premium|premiums|deductible|excess", 0.4],
     ["billing", "renewal|renewal_price|renewal_quote", 0.5],
     ["billing", "meter_reading|estimated_bill|usage", 0.35],
-    ["billing", "credit|credited|expensive|overpriced|price_increase", 0.3],
+    ["billing", "credit|credited|expensive|overpriced|price_increase", 0.2],
     // technical issue
     [
       "technical_issue",
@@ -1181,7 +1192,7 @@ export const EN: LangData = {
     ["technical_issue", "error|errors", 0.35],
     [
       "technical_issue",
-      "not * working|work|load|loading|connect|connecting|turn_on|charging|responding|starting|start",
+      "not * working|work|load|loading|connect|connecting|turn_on|charging|responding|starting|start|open|opening|save|saving|sync|syncing|print|printing|install|boot|pair|send|sending|upload|download|display|update|updating|heat|heating|drain|spin|cool|switch_on|power_on",
       0.8,
       { neg: false },
     ],
@@ -1197,11 +1208,33 @@ export const EN: LangData = {
     ],
     ["technical_issue", "tv_box|set-top_box|remote|channel|channels|tv|television", 0.35],
     ["technical_issue", "boiler|meter|leak|heating|hot_water|power|electricity|gas", 0.3],
+    // Faults outside telecom (issue 14), as fault states: the objects alone (a licence, a tyre)
+    // come up as much in sales and billing calls.
+    [
+      "technical_issue",
+      "stopped working|responding|syncing|charging|loading|connecting|printing|heating",
+      0.8,
+    ],
+    [
+      "technical_issue",
+      "packed_up|playing_up|acting_up|on_the_blink|glitchy|glitching|temperamental|keeps_crashing|keeps_freezing|keeps_restarting|keeps_rebooting|keeps_disconnecting|keeps_logging_me_out|keeps_cutting_out",
+      0.6,
+    ],
+    [
+      "technical_issue",
+      "warning_light|engine_light|check_engine_light|broke_down|broken_down|breakdown|puncture|flat_battery|error_screen|blue_screen",
+      0.5,
+    ],
     // cancellation
     ["cancellation", "cancel~", 0.75],
     ["cancellation", "terminat~", 0.7],
     ["cancellation", "close ** account", 0.8],
     ["cancellation", "end * contract|subscription|service|policy|membership", 0.7],
+    [
+      "cancellation",
+      "stop|stopping|end|ending * my|the|our * subscription|membership|box|plan|contract|policy|service|deliveries|direct_debit",
+      0.75,
+    ],
     ["cancellation", "unsubscrib~|opt_out", 0.6],
     ["cancellation", "cooling off|cooling-off", 0.8],
     ["cancellation", "right to cancel", 0.8],

@@ -384,8 +384,18 @@ export const FR: LangData = {
       sev: "medium",
       cond: "dissatisfied",
     },
-    { type: "churn_threat", p: "arrêter ** contrat|abonnement|forfait|assurance", sev: "medium" },
-    { type: "churn_threat", p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "arrêter ** contrat|abonnement|forfait|assurance",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
     { type: "churn_threat", p: "vais|veux|compte|vais_devoir vous quitter", sev: "high" },
     {
       type: "churn_threat",
@@ -895,7 +905,7 @@ export const FR: LangData = {
     // Départ : se demander s'il faut rester, comparer, poser un ultimatum.
     {
       type: "churn_threat",
-      p: "demande|demander|demandais|question|questions|réfléchis|réfléchir|réfléchi|hésite|hésiter|interroge|tâte ** rester|reste|resterai|partir|pars|renouveler|continuer_avec_vous|continuer_chez_vous",
+      p: "demande|demander|demandais|pose_la_question|pose_des_questions|réfléchis|réfléchir|réfléchi|hésite|hésiter|interroge|tâte ** rester|reste|resterai|renouveler|continuer_avec_vous|continuer_chez_vous",
       sev: "medium",
     },
     {
@@ -1000,6 +1010,20 @@ export const FR: LangData = {
       ctx: "billing",
       neg: false,
     },
+    {
+      type: "billing_dispute",
+      p: "jamais|pas * activé|activée|activées|demandé|demandée|souscrit|souscrite|commandé|commandée|autorisé|autorisée|utilisé|utilisée",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "pas pourquoi * je|on|nous|j' * paierai|paierais|paierait|payerait|payerais|paie|paye|devrais_payer|devrait_payer|paierions",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "escalation_request", p: "porter|déposer|faire réclamation|plainte", sev: "medium" },
     // Mépris envers l'interlocuteur, sans grossièreté.
     {
       type: "rudeness",
@@ -1186,10 +1210,11 @@ export const FR: LangData = {
     // billing
     ["billing", "factur~", 0.8],
     ["billing", "prélèvement|prélèvements|prélevé|prélevée|prélever", 0.8],
-    ["billing", "montant|somme", 0.45],
-    ["billing", "paiement|payer|payé|payée|réglé_la_facture|règlement", 0.45],
+    ["billing", "montant|somme", 0.3],
+    ["billing", "paiement|payer|payé|payée|règlement", 0.3],
+    ["billing", "réglé_la_facture|payé_la_facture", 0.6],
     ["billing", "rembours~", 0.7],
-    ["billing", "tarif|tarifs|prix|tarification", 0.4],
+    ["billing", "tarif|tarifs|prix|tarification", 0.25],
     ["billing", "frais", 0.5],
     ["billing", "échéance|échéances|mensualité|mensualités|échéancier", 0.6],
     ["billing", "débité|débitée|débiter", 0.6],
@@ -1205,8 +1230,9 @@ export const FR: LangData = {
     ["billing", "retard de paiement", 0.8],
     ["billing", "mise en demeure", 0.7],
     ["billing", "consommation|estimation|index|relevé_de_compteur", 0.3],
-    ["billing", "cher|chère|augmentation", 0.3],
-    ["billing", "avoir|geste_commercial", 0.3],
+    ["billing", "cher|chère|augmentation", 0.2],
+    ["billing", "un|votre|cet|l' avoir", 0.4],
+    ["billing", "geste_commercial", 0.3],
     ["billing", "cotisation|cotisations|prime", 0.4],
     // technical issue
     ["technical_issue", "panne|pannes|coupure|coupures|coupé|coupée", 0.8],
@@ -1231,6 +1257,20 @@ export const FR: LangData = {
     ["technical_issue", "compteur|linky|gazpar|disjoncteur|disjoncte|chaudière|fuite", 0.45],
     ["technical_issue", "courant|électricité|chauffage|eau_chaude", 0.3],
     ["technical_issue", "télé|télévision|chaînes", 0.3],
+    // Pannes hors télécoms (issue 14), comme états de panne : les objets seuls (une licence, un
+    // pneu) reviennent autant dans les appels de vente et de facturation.
+    [
+      "technical_issue",
+      "démarre|s'allume|s'ouvre|synchronise|imprime|chauffe|se_connecte|s'affiche|s'installe pas|plus",
+      0.7,
+      { neg: false },
+    ],
+    ["technical_issue", "a lâché|déconne|fait_des_siennes|capricieux|capricieuse|rame|rament", 0.5],
+    [
+      "technical_issue",
+      "tombé_en_panne|tombée_en_panne|voyant_allumé|voyant_moteur|crevaison|batterie_à_plat|écran_noir|écran_bleu",
+      0.5,
+    ],
     // cancellation
     ["cancellation", "résili~", 0.9],
     ["cancellation", "annul~", 0.65],
