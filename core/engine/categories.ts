@@ -30,6 +30,7 @@ const THRESHOLD = 0.5;
  */
 const OPENING_TURNS = 4;
 const LATER = 0.4;
+const ENQUIRY = 0.6;
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
@@ -85,6 +86,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   let wrong: Evidence | null = null;
   let customerTurns = 0;
   let spoken = 0;
+  let enquiry = false;
   for (const p of psegs) {
     const sp = p.seg.speaker;
     if (sp === "customer" && p.tok.words >= 2) spoken++;
@@ -102,7 +104,10 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
     };
     for (const h of p.hits) {
       const pl = h.p.payload;
-      if (pl.g === "cat") fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
+      if (pl.g === "cat") {
+        fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
+        if (pl.id === "information_request" && sp === "customer" && at === 1 && pl.w >= 0.5) enquiry = true;
+      }
       else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
     }
@@ -133,6 +138,10 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
     addTo(target, w, i.evidence[0] ?? null);
   }
   if (worst) addTo("complaint", 0.3, evidence(worst));
+  // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
+  // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
+  const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
+  if (enquiry && !problem && !worst) addTo("information_request", ENQUIRY, null);
   // The labelling convention: a short call to the wrong number is an information request,
   // whatever the caller wanted from the company they meant to reach (so the keywords decide).
   if (wrong && customerTurns <= WRONG_NUMBER_TURNS) {
