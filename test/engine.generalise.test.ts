@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeScore } from "../core/engine";
+import { computeScore, findings } from "../core/engine";
 import { compilePattern, Lexicon } from "../core/engine/lexicon";
 import { tokenize } from "../core/engine/text";
 import type { AnalysisResult } from "../core/engine/types";
@@ -336,6 +336,52 @@ describe("pattern syntax", () => {
 
 describe("categories by the labelling conventions", () => {
   const top = (r: AnalysisResult) => [...r.categories].sort((a, b) => b.confidence - a.confidence)[0]?.id;
+  it("the reason said at the start outweighs topic words heard later (a cancellation talks about the final bill)", () => {
+    const r = run(
+      turns(
+        [
+          ["A", "Pulse Fitness, good evening, Karen speaking."],
+          ["C", "Hi, I need to cancel my membership, I'm moving abroad next month."],
+          ["A", "Of course. Can I take your membership number?"],
+          ["C", "It's P F nine eight two one."],
+          ["A", "Thanks. So you'd like it to stop at the end of next month?"],
+          ["C", "Yes, that's right, the end of next month."],
+          ["A", "Your last payment is on the first, and the direct debit stops after that."],
+          ["C", "Fine, go ahead then."],
+          ["A", "Your final bill will show the notice period, and any overpayment is refunded."],
+          ["C", "And the refund goes back to my card? There's no fee on the bill?"],
+          ["A", "Yes, the refund and the final invoice go to the card on the account, no charge."],
+          ["C", "Great, thanks."],
+        ],
+        "en",
+      ),
+      { call: { companyName: "Pulse Fitness" } },
+    );
+    expect(top(r)).toBe("cancellation");
+  });
+
+  it("a customer who opens with a question and voices no problem asks for information, prices or not", () => {
+    const tr = turns(
+      [
+        ["A", "Streamory support, Ana speaking."],
+        ["C", "Hi, I was wondering, if I switch to the annual plan, does the bill come once a year?"],
+        [
+          "A",
+          "Yes, the annual price is ninety-nine, taken as one payment, and the days you've paid are credited.",
+        ],
+        ["C", "And it renews by itself?"],
+        ["A", "It does, with a reminder a month before."],
+        ["C", "Okay, I'll think about it, thanks."],
+      ],
+      "en",
+    );
+    const r = run(tr, { call: { companyName: "Streamory" } });
+    expect(top(r)).toBe("information_request");
+    // The keywords alone (what decides when the learned model is unsure) say so too.
+    const kw = findings({ transcript: tr, call: { companyName: "Streamory" } }).features.category;
+    expect(kw.get("lxtop:information_request")).toBe(1);
+  });
+
   it("a short wrong-number call is an information request, whatever the caller wanted (FR, EN ASR)", () => {
     const fr = run(
       turns(
