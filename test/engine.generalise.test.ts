@@ -275,6 +275,10 @@ describe("phrasings the lexicons never listed", () => {
     ["en", "transfer_loop", "I've been passed to three different departments already."],
     ["en", "transfer_loop", "Everyone just keeps sending me to someone else."],
     ["fr", "transfer_loop", "Ne me transférez pas encore une fois, s'il vous plaît."],
+    ["en", "long_wait", "I've been trying to get through to you all morning."],
+    ["en", "long_wait", "the phone just rings and rings"],
+    ["fr", "long_wait", "ça sonne dans le vide depuis ce matin"],
+    ["fr", "long_wait", "J'ai attendu un temps fou avant d'avoir quelqu'un."],
   ] as const)("%s %s: %s", (lang, type, text) => {
     expect(types(lang, text)).toContain(type);
   });

@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
  "version": "2acb2f0b5d10",
- "inputs": "da9c57c27586",
+ "inputs": "85ecf6ce41cb",
  "models": {
   "category": {
    "classes": [

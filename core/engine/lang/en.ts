@@ -1037,6 +1037,24 @@ export const EN: LangData = {
       who: "agent",
     },
     { type: "rudeness", p: "not * my|our * concern|issue|business", sev: "medium", who: "agent", neg: false },
+    // Long wait without its duration: trying to get through, nearly hanging up, a ringing line.
+    {
+      type: "long_wait",
+      p: "trying|tried|been_trying * to * get_through|reach_you|reach_someone|get_hold_of|get_someone|speak_to_someone|call_you",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "nearly|almost hung up|gave_up|put_the_phone_down", sev: "medium" },
+    { type: "long_wait", p: "rings and rings|rang_and_rang|rang_out|rings_out", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "on this call|the_line|hold for|over|nearly|almost * an|half_an hour",
+      sev: "high",
+    },
+    {
+      type: "long_wait",
+      p: "wait|waiting|queue|hold was|is|were * ridiculous|endless|insane|terrible|horrendous|unbelievable|a_joke|awful",
+      sev: "medium",
+    },
     // Transfer loop: passed between several services, refusing another transfer.
     {
       type: "transfer_loop",

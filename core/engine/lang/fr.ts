@@ -1069,6 +1069,25 @@ export const FR: LangData = {
       who: "agent",
     },
     { type: "rudeness", p: "c'est comme ça", sev: "low", who: "agent" },
+    // Attente sans sa durée : joindre quelqu'un, raccrocher de guerre lasse, une ligne qui sonne.
+    { type: "long_wait", p: "sonne|sonnait dans le vide", sev: "medium" },
+    { type: "long_wait", p: "failli|presque|j'allais raccrocher", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "attendu|patienté * un temps fou|des_plombes|des_heures|une_éternité",
+      sev: "high",
+    },
+    {
+      type: "long_wait",
+      p: "essaie|essaye|essayé|tente|tenté * de * vous joindre|vous_avoir|joindre_quelqu'un|avoir_quelqu'un",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "attente * était|est|a_été * interminable|insupportable|délirante|scandaleuse|ridicule|énorme|trop_longue",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "attente interminable|insupportable|délirante|scandaleuse", sev: "medium" },
     // Renvois : de service en service, refus d'un nouveau transfert.
     {
       type: "transfer_loop",
