@@ -107,8 +107,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
       if (pl.g === "cat") {
         fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
         if (pl.id === "information_request" && sp === "customer" && at === 1 && pl.w >= 0.5) enquiry = true;
-      }
-      else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
+      } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
     }
     for (const h of p.thits) {
