@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { computeScore } from "../core/scoring/engine";
+import { computeScore, findings } from "../core/scoring/engine";
+import { compilePattern, Lexicon } from "../core/scoring/engine/lexicon";
 import { tokenize } from "../core/scoring/engine/text";
 import type { AnalysisResult } from "../core/scoring/engine/types";
 import type { Criterion } from "../core/scoring/rubric-model";
@@ -250,10 +251,141 @@ describe("phrasings the lexicons never listed", () => {
       "churn_threat",
     );
   });
+
+  // Second pass of paraphrase families (issue 14): phrasings written for this test, not taken from
+  // any corpus call — conditional and implicit churn, contested charges, demeaning remarks, loops.
+  it.each([
+    ["en", "churn_threat", "Honestly I'm going to have to think about whether to stay with you."],
+    ["en", "churn_threat", "Your competitor offered me the same package for twenty pounds less."],
+    ["en", "churn_threat", "one more outage and i'm gone"],
+    ["en", "churn_threat", "After fifteen years I'm starting to wonder why I bother staying."],
+    ["fr", "churn_threat", "si ça continue je vais voir ailleurs"],
+    ["fr", "churn_threat", "Franchement, je me pose la question de rester chez vous."],
+    ["fr", "churn_threat", "si ce n'est pas réglé d'ici vendredi je résilie"],
+    ["fr", "churn_threat", "Ailleurs ils sont moins chers, vous savez."],
+    ["en", "billing_dispute", "Why am I paying for a service I cancelled in March?"],
+    ["en", "billing_dispute", "The amount you took is way more than what we agreed."],
+    ["fr", "billing_dispute", "Il y a un prélèvement de quarante euros que je ne reconnais pas."],
+    ["fr", "billing_dispute", "Le montant prélevé ne correspond pas à ce qui était prévu."],
+    ["fr", "billing_dispute", "je paie encore pour un abonnement que j'ai résilié en mars"],
+    ["en", "rudeness", "Are you actually thick or just pretending?"],
+    ["en", "rudeness", "Can I speak to someone who actually knows what they're doing?"],
+    ["fr", "rudeness", "Vous êtes vraiment bête ou vous le faites exprès ?"],
+    ["fr", "rudeness", "Passez-moi quelqu'un de compétent."],
+    ["en", "transfer_loop", "I've been passed to three different departments already."],
+    ["en", "transfer_loop", "Everyone just keeps sending me to someone else."],
+    ["fr", "transfer_loop", "Ne me transférez pas encore une fois, s'il vous plaît."],
+    ["en", "long_wait", "I've been trying to get through to you all morning."],
+    ["en", "long_wait", "the phone just rings and rings"],
+    ["fr", "long_wait", "ça sonne dans le vide depuis ce matin"],
+    ["fr", "long_wait", "J'ai attendu un temps fou avant d'avoir quelqu'un."],
+  ] as const)("%s %s: %s", (lang, type, text) => {
+    expect(types(lang, text)).toContain(type);
+  });
+
+  it("a neutral reason to stop a contract is no threat; a repair brought back twice is a repeat contact", () => {
+    expect(
+      types(
+        "fr",
+        "Je voudrais arrêter mon abonnement, je pars vivre en maison de retraite le mois prochain.",
+      ),
+    ).not.toContain("churn_threat");
+    expect(
+      types("fr", "J'ai une question, je pars six mois au Canada, ma carte marche là-bas ?"),
+    ).not.toContain("churn_threat");
+    expect(types("en", "The car's been in to you twice for the same rattle.")).toContain("repeat_contact");
+    expect(
+      types("en", "Do I lose the month I've already paid for, and can I still share it with my sister?"),
+    ).not.toContain("billing_dispute");
+  });
+
+  it.each([
+    ["en", "My bill is forty-two pounds this month and I'd like to pay it by card."],
+    ["en", "I know I owe the money, I just need more time to pay."],
+    ["fr", "Ma facture est de quarante-deux euros, je voudrais la payer par carte."],
+    ["fr", "Combien coûte l'option par mois ?"],
+    ["en", "I'd like to cancel my order please, it was placed by mistake."],
+    ["fr", "Je déménage le mois prochain, il faut changer l'adresse."],
+    ["en", "It's still bloody cutting out every evening."],
+    ["fr", "Putain, j'ai encore oublié mon mot de passe."],
+  ] as const)("%s: no irritant in '%s'", (lang, text) => {
+    expect(types(lang, text)).toEqual([]);
+  });
+
+  it("swearing is the agent's rudeness, not the customer's (the customer insults, swearing is emotion)", () => {
+    const r = run(
+      turns(
+        [
+          ["C", "It's still bloody doing it."],
+          ["A", "Well that's bloody annoying for you, isn't it."],
+        ],
+        "en",
+      ),
+    );
+    expect(r.irritants.filter((i) => i.type === "rudeness").map((i) => i.speaker)).toEqual(["agent"]);
+  });
+});
+
+describe("pattern syntax", () => {
+  it("'#n' among alternatives is a number at that position ('#n|several times')", () => {
+    const lx = new Lexicon<number>();
+    lx.add(compilePattern("been in|back * #n|several times", 1));
+    const hits = (s: string) => lx.scan(tokenize(s)).length;
+    expect(hits("the car has been in three times")).toBe(1);
+    expect(hits("it's been back to you several times")).toBe(1);
+    expect(hits("it's been in the times")).toBe(0);
+    expect(() => compilePattern("#n|several times", 1)).toThrow();
+  });
 });
 
 describe("categories by the labelling conventions", () => {
   const top = (r: AnalysisResult) => [...r.categories].sort((a, b) => b.confidence - a.confidence)[0]?.id;
+  it("the reason said at the start outweighs topic words heard later (a cancellation talks about the final bill)", () => {
+    const r = run(
+      turns(
+        [
+          ["A", "Pulse Fitness, good evening, Karen speaking."],
+          ["C", "Hi, I need to cancel my membership, I'm moving abroad next month."],
+          ["A", "Of course. Can I take your membership number?"],
+          ["C", "It's P F nine eight two one."],
+          ["A", "Thanks. So you'd like it to stop at the end of next month?"],
+          ["C", "Yes, that's right, the end of next month."],
+          ["A", "Your last payment is on the first, and the direct debit stops after that."],
+          ["C", "Fine, go ahead then."],
+          ["A", "Your final bill will show the notice period, and any overpayment is refunded."],
+          ["C", "And the refund goes back to my card? There's no fee on the bill?"],
+          ["A", "Yes, the refund and the final invoice go to the card on the account, no charge."],
+          ["C", "Great, thanks."],
+        ],
+        "en",
+      ),
+      { call: { companyName: "Pulse Fitness" } },
+    );
+    expect(top(r)).toBe("cancellation");
+  });
+
+  it("a customer who opens with a question and voices no problem asks for information, prices or not", () => {
+    const tr = turns(
+      [
+        ["A", "Streamory support, Ana speaking."],
+        ["C", "Hi, I was wondering, if I switch to the annual plan, does the bill come once a year?"],
+        [
+          "A",
+          "Yes, the annual price is ninety-nine, taken as one payment, and the days you've paid are credited.",
+        ],
+        ["C", "And it renews by itself?"],
+        ["A", "It does, with a reminder a month before."],
+        ["C", "Okay, I'll think about it, thanks."],
+      ],
+      "en",
+    );
+    const r = run(tr, { call: { companyName: "Streamory" } });
+    expect(top(r)).toBe("information_request");
+    // The keywords alone (what decides when the learned model is unsure) say so too.
+    const kw = findings({ transcript: tr, call: { companyName: "Streamory" } }).features.category;
+    expect(kw.get("lxtop:information_request")).toBe(1);
+  });
+
   it("a short wrong-number call is an information request, whatever the caller wanted (FR, EN ASR)", () => {
     const fr = run(
       turns(

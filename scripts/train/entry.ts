@@ -341,8 +341,14 @@ export function trainAll(data: Datasets): {
     const t = fitTemperature(folds.filter((f) => !f.group.startsWith("b77-")));
     report.push(`${name} (${FOLDS}-fold, temperature ${t}):`);
     if (name === "category")
-      for (const src of ["corpus", "b77"]) {
-        const xs = folds.filter((f) => (src === "b77" ? f.group.startsWith("b77-") : isCorpusDev(f.group)));
+      for (const src of ["corpus", "written", "b77"]) {
+        const xs = folds.filter((f) =>
+          src === "b77"
+            ? f.group.startsWith("b77-")
+            : src === "written"
+              ? f.group.startsWith("w-")
+              : isCorpusDev(f.group),
+        );
         report.push(`  blend (${src}; model when ≥ th, else keywords): ${blendLine(xs, t, classes)}`);
       }
     if (explore.only) {

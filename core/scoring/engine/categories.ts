@@ -22,6 +22,15 @@ import type { CategoryResult, Evidence, Irritant } from "./types";
  */
 
 const THRESHOLD = 0.5;
+/**
+ * The customer turns (of two words or more) that open the call — where its reason is said — and
+ * the weight of a keyword first heard after them: a cancellation call talks about the final bill,
+ * a sales call about prices, and those later words used to outvote the reason (keywords alone on
+ * the 108 dev calls 70.4 % → 77.8 %, on the written calls 79.2 % either way).
+ */
+const OPENING_TURNS = 4;
+const LATER = 0.4;
+const ENQUIRY = 0.6;
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
@@ -76,8 +85,13 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   let worst: PSeg | null = null;
   let wrong: Evidence | null = null;
   let customerTurns = 0;
+  let spoken = 0;
+  let enquiry = false;
   for (const p of psegs) {
     const sp = p.seg.speaker;
+    if (sp === "customer" && p.tok.words >= 2) spoken++;
+    // The reason for the call is said at its start: keywords first heard later weigh less.
+    const at = spoken <= OPENING_TURNS ? 1 : LATER;
     const onceHere = new Set<Compiled<unknown>>();
     const fire = (c: Compiled<unknown>, id: string, w: number, neg: boolean, s: number, e: number) => {
       if (onceHere.has(c)) return;
@@ -85,13 +99,15 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
       onceHere.add(c);
       const n = seen.get(c) ?? 0;
       seen.set(c, n + 1);
-      if (n === 0) addTo(id, w * mult(sp, id), evidence(p, s, e));
-      else if (n <= 3) addTo(id, 0.15 * mult(sp, id), null);
+      if (n === 0) addTo(id, w * mult(sp, id) * at, evidence(p, s, e));
+      else if (n <= 3) addTo(id, 0.15 * mult(sp, id) * at, null);
     };
     for (const h of p.hits) {
       const pl = h.p.payload;
-      if (pl.g === "cat") fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
-      else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
+      if (pl.g === "cat") {
+        fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
+        if (pl.id === "information_request" && sp === "customer" && at === 1 && pl.w >= 0.5) enquiry = true;
+      } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
     }
     for (const h of p.thits) {
@@ -121,6 +137,10 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
     addTo(target, w, i.evidence[0] ?? null);
   }
   if (worst) addTo("complaint", 0.3, evidence(worst));
+  // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
+  // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
+  const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
+  if (enquiry && !problem && !worst) addTo("information_request", ENQUIRY, null);
   // The labelling convention: a short call to the wrong number is an information request,
   // whatever the caller wanted from the company they meant to reach (so the keywords decide).
   if (wrong && customerTurns <= WRONG_NUMBER_TURNS) {

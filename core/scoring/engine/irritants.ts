@@ -81,6 +81,52 @@ function aimed(tok: Tokens, s: number): boolean {
   return addressee || size <= 3;
 }
 
+const AUXILIARIES = tokenSet("ai as a avons avez ont avais avait avions aviez avaient eu été have has had");
+const PAST_SUBJECTS = tokenSet("i we");
+const ALREADY = tokenSet("déjà already just");
+const CANCEL_VERB = /^(resili|cancel|annul|termin|clotur)/;
+const ENGLISH_PAST = /^(cancell?ed|terminated)$/;
+
+/**
+ * A cancellation reported as done ("j'ai résilié en février", "I cancelled it in March") is a
+ * fact the customer reports — often the ground of a billing dispute — not a threat to leave.
+ */
+function pastCancellation(tok: Tokens, s: number): boolean {
+  const t = tok.t[s];
+  if (!CANCEL_VERB.test(t)) return false;
+  let i = s - 1;
+  if (i >= 0 && ALREADY.has(tok.t[i])) i--;
+  if (i < 0) return false;
+  if (AUXILIARIES.has(tok.t[i])) return true;
+  return ENGLISH_PAST.test(t) && PAST_SUBJECTS.has(tok.t[i]);
+}
+
+/** Relatives, neighbours, friends: who a customer quotes ("ma fille m'a dit : change d'opérateur"). */
+const THIRD_PARTIES = tokenSet(
+  "fille fils mari femme voisin voisine ami amie copain copine frère soeur mère père maman papa beau-frère belle-soeur collègue daughter son husband wife neighbour neighbor friend mate brother sister mum mom mother dad father colleague",
+);
+const SAYS = tokenSet(
+  "dit disait dis conseillé conseille suggéré says said told tells reckons reckoned suggested",
+);
+const QUOTE_ENDS = tokenSet("mais but moi myself");
+/** How far back a quotation reaches (tokens), and how close the speaker is to its verb. */
+const QUOTE_REACH = 14;
+
+/**
+ * Is the match inside what the customer quotes a relative or a neighbour saying ("ma fille, elle
+ * m'a dit : c'est sûrement une erreur, il faut que tu contestes", "my neighbour said they're
+ * crooks")? Their words are not the customer's irritant. The quote ends at "mais moi", "but".
+ */
+function quotedThirdParty(tok: Tokens, s: number): boolean {
+  for (let j = s - 1; j >= 0 && j >= s - QUOTE_REACH; j--) {
+    const t = tok.t[j];
+    if (QUOTE_ENDS.has(t)) return false;
+    if (!SAYS.has(t)) continue;
+    for (let k = j - 1; k >= 0 && k >= j - 4; k--) if (THIRD_PARTIES.has(tok.t[k])) return true;
+  }
+  return false;
+}
+
 /**
  * Does an irritant pattern hit count, whoever said it: not negated (unless the pattern carries its
  * own negation), no exception word right after it, an insult aimed at someone, and a counted
@@ -95,9 +141,25 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
     for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
+  if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
+  if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
+  // "Ma facture est fausse ?", "is that charge right?": asking to understand a bill is no dispute.
+  // The question mark ends the sentence, so the clause after the match counts too ("do I lose the
+  // month I've already paid for, and can I still share it?").
+  if (
+    r.type === "billing_dispute" &&
+    r.sev !== "high" &&
+    (tok.questions.has(tok.c[h.s]) || tok.questions.has(tok.c[h.s] + 1))
+  )
+    return false;
   if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
-  if (COUNTED.has(r.type)) {
+  // Only a pattern that counts (`#n`, `#o`) is about a count: elsewhere "un" is an article
+  // ("je paie encore pour un abonnement résilié"), not "once".
+  if (
+    COUNTED.has(r.type) &&
+    h.p.steps.some((st) => st.k === "num" || st.k === "ord" || (st.k === "alt" && st.num))
+  ) {
     const { n } = numbersIn(tok, h.s, h.e);
     if (n !== null && n < 2) return false;
   }

@@ -21,7 +21,7 @@ interface Alt {
 }
 type Step =
   /** `alts` for indexing; matching uses `one` (single exact words, O(1)) and `rest` (the others). */
-  | { k: "alt"; alts: Alt[]; opt: boolean; one: Set<string>; rest: Alt[] }
+  | { k: "alt"; alts: Alt[]; opt: boolean; one: Set<string>; rest: Alt[]; num?: boolean }
   | { k: "fill" }
   | { k: "gap"; max: number }
   | { k: "num" }
@@ -116,14 +116,14 @@ function isOrdinal(tok: string): boolean {
   return n >= 2 && tok.charCodeAt(n - 1) === 101 && tok.charCodeAt(0) >= 48 && tok.charCodeAt(0) <= 57;
 }
 
-function altStep(alts: Alt[], opt: boolean): Step {
+function altStep(alts: Alt[], opt: boolean, num = false): Step {
   const one = new Set<string>();
   const rest: Alt[] = [];
   for (const a of alts) {
     if (!a.prefix && a.toks.length === 1) one.add(a.toks[0]);
     else rest.push(a);
   }
-  return { k: "alt", alts, opt, one, rest };
+  return num ? { k: "alt", alts, opt, one, rest, num } : { k: "alt", alts, opt, one, rest };
 }
 
 function compileAlt(raw: string): Alt | null {
@@ -164,11 +164,21 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
         opt = true;
         part = part.slice(1, -1);
       }
-      const alts = part
-        .split("|")
+      // `#n` among alternatives ("twice|#n") is a number at that position, like a `#n` step.
+      const parts = part.split("|");
+      const num = parts.length > 1 && parts.includes("#n");
+      const alts = parts
+        .filter((x) => !(num && x === "#n"))
         .map(compileAlt)
         .filter((a): a is Alt => a !== null);
       if (alts.length === 0) continue;
+      if (num) {
+        if (steps.length === 0) throw new Error(`a pattern cannot start with "…|#n": ${pattern}`);
+        for (const a of alts) for (const tok of a.toks) literals.add(tok);
+        steps.push(altStep(alts, opt, true));
+        if (!opt) len++;
+        continue;
+      }
       // A single non-optional alternative of several tokens becomes several steps (plain words).
       if (!opt && alts.length === 1 && !alts[0].prefix && alts[0].toks.length > 1) {
         for (const tok of alts[0].toks) {
@@ -236,6 +246,10 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
   const st = steps[si];
   switch (st.k) {
     case "alt": {
+      if (st.num && i < end && numberValue(toks[i]) !== null) {
+        const r = matchFrom(steps, si + 1, toks, i + 1, end);
+        if (r >= 0) return r;
+      }
       if (i < end && st.one.has(toks[i])) {
         const r = matchFrom(steps, si + 1, toks, i + 1, end);
         if (r >= 0) return r;
@@ -301,7 +315,10 @@ export class Lexicon<P> {
     const second = c.steps[1];
     const third = c.steps[2];
     const fixed = (st: Step | undefined): st is Extract<Step, { k: "alt" }> =>
-      st !== undefined && st.k === "alt" && st.alts.every((a) => !(a.prefix && a.toks.length === 1));
+      st !== undefined &&
+      st.k === "alt" &&
+      !st.num &&
+      st.alts.every((a) => !(a.prefix && a.toks.length === 1));
     // The exact second words that can follow a one-word start, or null when not fixed. An
     // optional second word (the "ne" spoken French drops) gives both ways in: it, or the third.
     // A filler slot (rubric phrases: "je suis (vraiment) désolé") gives the third word or a filler.

@@ -506,10 +506,10 @@ export const EN: LangData = {
       sev: "high",
       neg: false,
     },
-    { type: "billing_dispute", p: "fraud|fraudulent|fraudster|fraudsters", sev: "high" },
+    { type: "billing_dispute", p: "fraud|fraudulent|fraudster|fraudsters", sev: "high", ctx: "billing" },
     {
       type: "billing_dispute",
-      p: "not * pay|paying|going_to_pay * that|this|it|for_that|for_this",
+      p: "will|am|are|is * not * pay|paying|going_to_pay * that|this|it|for_that|for_this",
       sev: "medium",
       neg: false,
     },
@@ -754,7 +754,7 @@ export const EN: LangData = {
       type: "rudeness",
       p: "fuck~|shit|shitty|bullshit|crap|damn|bloody|goddamn|bollocks|piss~",
       sev: "low",
-      who: "any",
+      who: "agent",
     },
     { type: "rudeness", p: "shut up|it", sev: "high", who: "any" },
     { type: "rudeness", p: "go to hell", sev: "high", who: "any" },
@@ -762,7 +762,7 @@ export const EN: LangData = {
     { type: "rudeness", p: "piss|bugger|sod off", sev: "high", who: "any" },
     {
       type: "rudeness",
-      p: "are you deaf|stupid|dumb|thick|an_idiot|brain_dead|incompetent|thick",
+      p: "are you * deaf|stupid|dumb|thick|dense|daft|an_idiot|brain_dead|incompetent|simple|slow|clueless",
       sev: "medium",
       who: "any",
     },
@@ -853,6 +853,231 @@ export const EN: LangData = {
     // Curt brush-offs: only a whole short turn ("Up to you.").
     { type: "rudeness", p: "up to you", sev: "low", who: "agent", maxWords: 4 },
     { type: "rudeness", p: "whatever|fine_whatever|if_you_say_so", sev: "low", who: "agent", maxWords: 4 },
+    // ---- Paraphrase families, second pass (issue 14): conditional / implicit churn, contested
+    // charges, demeaning remarks, loops — written as broad families, not from any corpus call.
+    // Churn: weighing whether to stay, comparing with others, ultimatums.
+    {
+      type: "churn_threat",
+      p: "think|thinking|wonder|wondering|consider|considering|reconsider|reconsidering|question|questioning|rethink|rethinking|debating ** stay|staying|remain|remaining|renew|renewing",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "why should|would|do * i * stay|bother_staying|keep_paying|remain|renew",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "not sure|certain * i * want|wanna|will * stay|remain|renew|keep",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "churn_threat",
+      p: "considering|thinking_about|thinking_of|looking_into|weighing_up|exploring switching|leaving|moving|cancelling|canceling|my_options|other_options|alternatives|going_elsewhere",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "seriously|really * considering|thinking_about|thinking_of * switch~|leav~|mov~|cancel~|going",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "go|going|take|taking|took|move|moving|went|look|looking|shop|shopping|switch|switching * somewhere_else|someplace_else|someone_else|down_the_road",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "switch~|mov~|go|going|goes|chang~|leav~ * to|for|with * a|another * different|new|other * bank|provider|supplier|insurer|network|company|carrier|broker|firm|lender|operator",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "get|find|got|found|getting * it|this|that|the_same|same * cheaper|for_less|for_half|better",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "everyone|everybody|others|other_companies|other_providers|your_competitors|the_others * else * is|are|offer|offers|do * cheaper|better|less",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "#n more|another * problem|issue|outage|mistake|time|thing * and * i_am|i_will|i'll|we_are|we_will * gone|off|out|leaving|done|cancelling|switching|walking",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "one more|another * problem|issue|outage|mistake|time|thing|excuse * and * i_am|i_will|i_will_be|we_are|we_will * gone|off|out|leaving|done|cancelling|switching|walking",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "want|wanna|get|getting|like * out of * this|the|my * contract|deal|agreement|plan|subscription",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "want|wanna * out",
+      sev: "medium",
+      cond: "dissatisfied",
+      maxWords: 12,
+    },
+    { type: "churn_threat", p: "last chance|straw", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "your|a * competitor|competitors|competition * offered|offering|offers|quoted|gave|giving|pay|charge|charges",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "calling|ringing|phoning|rang|called|here to cancel|leave|switch|terminate",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // Repeat contact with a repair: the product brought back for the same fault.
+    { type: "repeat_contact", p: "been in|back * twice", sev: "medium" },
+    { type: "repeat_contact", p: "been in|back * #n times", sev: "medium" },
+    { type: "repeat_contact", p: "had|taken|brought|sent|took * it * in|back * twice", sev: "medium" },
+    { type: "repeat_contact", p: "had|taken|brought|sent|took * it * in|back * #n times", sev: "medium" },
+    // Billing: a charge contested (not mine, after cancelling, more than agreed).
+    {
+      type: "billing_dispute",
+      p: "charge|charges|payment|payments|transaction|transactions|debit|debits|fee|fees|amount|item|line|entry ** not mine|ours",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "still|already * paying|charged|charging|billed|billing|being_charged|being_billed|debited|taking_money ** cancel~|closed|terminated|returned|ended|stopped",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "charged|billed|debited|took|taken|charging|billing * after|even_though|although|despite|when|though * i * cancel~|closed|returned|paid|terminated",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "more|higher|different than|from * what * agreed|quoted|promised|i_was_told|we_were_told|i_was_quoted|we_agreed|i_agreed|it_should_be|advertised",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "not what * i|we * agreed|signed_up_for|was_quoted|were_quoted|was_promised|were_promised|was_told",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "paying|charged|billed|charging|billing * for * something|things|services|a_service|stuff|an_item|items * i|we * not|never * ordered|use|used|asked|want|wanted|have|had|receive|received",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "that|which|it * is|are|was|were not mine|ours",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "paying|charged|billed|charging|billing|pay ** i|we * cancelled|canceled|closed|returned|terminated|ended",
+      sev: "high",
+    },
+    // Rudeness: demeaning the agent without swearing.
+    {
+      type: "rudeness",
+      p: "someone|somebody|anyone|a_person * who * actually|even|really * know~|understand~|has_a_clue|have_a_clue|is_competent|can_do_their_job",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "who|that * know~ * what * they|he|she * are|is * doing|talking_about",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "do|can|did * you * even * understand|speak|listen|know|hear|read|care|work_here",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "not rocket_science|brain_surgery|that_hard|that_difficult|complicated",
+      sev: "low",
+      neg: false,
+    },
+    { type: "rudeness", p: "take a rocket_scientist|genius|brain_surgeon", sev: "medium" },
+    { type: "rudeness", p: "well done|nice_one|good_job|bravo * sherlock|einstein|genius", sev: "medium" },
+    {
+      type: "rudeness",
+      p: "talk|speaking|talking * to * a|the * brick_wall|wall|robot|child",
+      sev: "medium",
+    },
+    // Agent: brushing the customer off.
+    {
+      type: "rudeness",
+      p: "as i|i_have * said|told_you|explained|mentioned|repeated * #n|several|multiple|many times",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "take it or leave it", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "that is just|simply * how it is|the_way_it_is|policy", sev: "low", who: "agent" },
+    {
+      type: "rudeness",
+      p: "you need|have|ought * to * read|learn|listen|pay_attention",
+      sev: "low",
+      who: "agent",
+    },
+    { type: "rudeness", p: "not * my|our * concern|issue|business", sev: "medium", who: "agent", neg: false },
+    // Long wait without its duration: trying to get through, nearly hanging up, a ringing line.
+    {
+      type: "long_wait",
+      p: "trying|tried|been_trying * to * get_through|reach_you|reach_someone|get_hold_of|get_someone|speak_to_someone|call_you",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "nearly|almost hung up|gave_up|put_the_phone_down", sev: "medium" },
+    { type: "long_wait", p: "rings and rings|rang_and_rang|rang_out|rings_out", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "on this call|the_line|hold for|over|nearly|almost * an|half_an hour",
+      sev: "high",
+    },
+    {
+      type: "long_wait",
+      p: "wait|waiting|queue|hold was|is|were * ridiculous|endless|insane|terrible|horrendous|unbelievable|a_joke|awful",
+      sev: "medium",
+    },
+    // Transfer loop: passed between several services, refusing another transfer.
+    {
+      type: "transfer_loop",
+      p: "passed|transferred|sent|put_through|bounced|shunted|handed|redirected|put|shuffled ** #n * different|departments|people|teams|agents|persons|services|lines|numbers|times",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "keep|keeps|kept|keep_on * sending|passing|putting|pushing|fobbing|palming|handing|transferring|shunting|bouncing * me|us",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "not * transfer|pass|put|send|bounce * me|us * again|elsewhere|somewhere_else|to_another|to_someone_else|one_more_time|anywhere",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "transfer_loop",
+      p: "another|yet_another * transfer|department|team",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
   ],
   agentTransfers: [
     "transfer~ you|your_call",
@@ -953,9 +1178,9 @@ export const EN: LangData = {
     // billing
     ["billing", "bill|billing|billed|invoice|invoices|invoiced", 0.8],
     ["billing", "charge|charges|charged", 0.55],
-    ["billing", "payment|payments|pay|paid|paying", 0.45],
+    ["billing", "payment|payments|pay|paid|paying", 0.3],
     ["billing", "refund~", 0.7],
-    ["billing", "price|prices|pricing|rate|tariff|cost|costs", 0.35],
+    ["billing", "price|prices|pricing|rate|tariff|cost|costs", 0.2],
     ["billing", "fee|fees", 0.5],
     ["billing", "direct_debit|standing_order|autopay|auto-pay", 0.6],
     ["billing", "statement|balance", 0.4],
@@ -963,7 +1188,7 @@ export const EN: LangData = {
     ["billing", "premium|premiums|deductible|excess", 0.4],
     ["billing", "renewal|renewal_price|renewal_quote", 0.5],
     ["billing", "meter_reading|estimated_bill|usage", 0.35],
-    ["billing", "credit|credited|expensive|overpriced|price_increase", 0.3],
+    ["billing", "credit|credited|expensive|overpriced|price_increase", 0.2],
     // technical issue
     [
       "technical_issue",
@@ -985,7 +1210,7 @@ export const EN: LangData = {
     ["technical_issue", "error|errors", 0.35],
     [
       "technical_issue",
-      "not * working|work|load|loading|connect|connecting|turn_on|charging|responding|starting|start",
+      "not * working|work|load|loading|connect|connecting|turn_on|charging|responding|starting|start|open|opening|save|saving|sync|syncing|print|printing|install|boot|pair|send|sending|upload|download|display|update|updating|heat|heating|drain|spin|cool|switch_on|power_on",
       0.8,
       { neg: false },
     ],
@@ -1001,11 +1226,33 @@ export const EN: LangData = {
     ],
     ["technical_issue", "tv_box|set-top_box|remote|channel|channels|tv|television", 0.35],
     ["technical_issue", "boiler|meter|leak|heating|hot_water|power|electricity|gas", 0.3],
+    // Faults outside telecom (issue 14), as fault states: the objects alone (a licence, a tyre)
+    // come up as much in sales and billing calls.
+    [
+      "technical_issue",
+      "stopped working|responding|syncing|charging|loading|connecting|printing|heating",
+      0.8,
+    ],
+    [
+      "technical_issue",
+      "packed_up|playing_up|acting_up|on_the_blink|glitchy|glitching|temperamental|keeps_crashing|keeps_freezing|keeps_restarting|keeps_rebooting|keeps_disconnecting|keeps_logging_me_out|keeps_cutting_out",
+      0.6,
+    ],
+    [
+      "technical_issue",
+      "warning_light|engine_light|check_engine_light|broke_down|broken_down|breakdown|puncture|flat_battery|error_screen|blue_screen",
+      0.5,
+    ],
     // cancellation
     ["cancellation", "cancel~", 0.75],
     ["cancellation", "terminat~", 0.7],
     ["cancellation", "close ** account", 0.8],
     ["cancellation", "end * contract|subscription|service|policy|membership", 0.7],
+    [
+      "cancellation",
+      "stop|stopping|end|ending * my|the|our * subscription|membership|box|plan|contract|policy|service|deliveries|direct_debit",
+      0.75,
+    ],
     ["cancellation", "unsubscrib~|opt_out", 0.6],
     ["cancellation", "cooling off|cooling-off", 0.8],
     ["cancellation", "right to cancel", 0.8],

@@ -384,8 +384,18 @@ export const FR: LangData = {
       sev: "medium",
       cond: "dissatisfied",
     },
-    { type: "churn_threat", p: "arrêter ** contrat|abonnement|forfait|assurance", sev: "medium" },
-    { type: "churn_threat", p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "arrêter ** contrat|abonnement|forfait|assurance",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "clôtur~|fermer|ferme ** compte|contrat|ligne|livret",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
     { type: "churn_threat", p: "vais|veux|compte|vais_devoir vous quitter", sev: "high" },
     {
       type: "churn_threat",
@@ -545,7 +555,12 @@ export const FR: LangData = {
       sev: "high",
       neg: false,
     },
-    { type: "billing_dispute", p: "fraude|frauduleux|frauduleuse|frauduleuses|frauduleusement", sev: "high" },
+    {
+      type: "billing_dispute",
+      p: "fraude|frauduleux|frauduleuse|frauduleuses|frauduleusement",
+      sev: "high",
+      ctx: "billing",
+    },
     // ---- Broader coverage: paraphrase families of each irritant (issue 14) ----
     // Unresolved: the problem persists (after a contact or a delay), anywhere in the call.
     {
@@ -781,7 +796,7 @@ export const FR: LangData = {
       who: "any",
     },
     { type: "rudeness", p: "vous êtes nul|nuls|nulle|nulles", sev: "medium", who: "any" },
-    { type: "rudeness", p: "merde|putain|bordel|chier|foutre|enfoiré", sev: "low", who: "any" },
+    { type: "rudeness", p: "merde|putain|bordel|chier|foutre|enfoiré", sev: "low", who: "agent" },
     {
       type: "rudeness",
       p: "vous * foutez|fichez|moquez * de moi|ma_gueule|nous|du_monde",
@@ -885,6 +900,217 @@ export const FR: LangData = {
     // Curt brush-offs: only a whole short turn ("Comme vous voulez. Au revoir.").
     { type: "rudeness", p: "comme|si vous voulez", sev: "low", who: "agent", maxWords: 5 },
     { type: "rudeness", p: "et alors", sev: "low", who: "agent", maxWords: 4 },
+    // ---- Familles de paraphrases, second passage (issue 14) : résiliation conditionnelle ou
+    // implicite, prélèvement contesté, propos méprisants, renvois — des familles larges.
+    // Départ : se demander s'il faut rester, comparer, poser un ultimatum.
+    {
+      type: "churn_threat",
+      p: "demande|demander|demandais|pose_la_question|pose_des_questions|réfléchis|réfléchir|réfléchi|hésite|hésiter|interroge|tâte ** rester|reste|resterai|renouveler|continuer_avec_vous|continuer_chez_vous",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "pourquoi * je * reste|resterais|resterai|continuerais|continue * chez|avec|client",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "pense|pensais|envisage|envisager|envisageais|songe|songer|songeais|tenté|tentée|compte|comptais ** partir|quitter|résilier|changer_de|aller_voir_ailleurs|aller_ailleurs|aller_à_la_concurrence|aller_chez",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "sérieusement|vraiment * à|de * partir|quitter|résilier|changer|aller_voir_ailleurs|aller_ailleurs",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "finir|finirai|finirais|finis * par * partir|résilier|changer|aller_voir_ailleurs|aller_ailleurs|vous_quitter|quitter|aller_à_la_concurrence",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "encore un|une * problème|souci|panne|coupure|erreur|fois|retard|incident * et * je|j'|on * pars|m'en_vais|résilie|change|vais_ailleurs|vais_voir_ailleurs|quitte|arrête",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "si ** ** pas|rien|continue|recommence|comme_ça|toujours|encore|plus ** je|j'|on * résilie|résilierai|pars|partirai|change|changerai|quitte|quitterai|m'en_vais|irai|vais_voir|vais_aller|vais_partir|vais_résilier|vais_changer",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "churn_threat",
+      p: "ailleurs ** moins cher|chers|chère|chères|mieux|plus_sérieux|plus_rapides",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "offre|devis|proposition|propose|proposé|proposée|tarif ** autre|autres * fournisseur|opérateur|banque|assureur|compagnie|assurance|mutuelle|prestataire|site|enseigne|agence|fournisseurs|opérateurs|banques|assureurs",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "concurrent|concurrence|concurrents * m'a|m'ont|me|propose|proposent|offre|offrent|fait|font|fait_moins_cher|moins_cher",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "dernière chance|fois_que_je_vous_laisse", sev: "medium" },
+    // Prélèvement contesté : non reconnu, après résiliation, différent de ce qui était convenu.
+    {
+      type: "billing_dispute",
+      p: "prélèvement|prélèvements|paiement|paiements|débit|débits|montant|somme|opération|opérations|frais|ligne|achat ** reconnais pas|reconnaissons_pas|reconnais_absolument_pas",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "encore|toujours|continue|continuez|continuent * à|de * pai~|pay~|factur~|prélev~|débit~ ** résilié|résiliée|annulé|annulée|clôturé|clôturée|arrêté|arrêtée|rendu|rendue|retourné|retournée|résilier",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "pai~|pay~|factur~|prélev~|débit~|prélève|prélevez * encore|toujours ** résilié|résiliée|annulé|annulée|clôturé|clôturée|arrêté|arrêtée|rendu|rendue|retourné|retournée",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "factur~|prélev~|débit~|compt~ ** alors que|après_que|même_si|pourtant * j'ai|je_l'ai|on_a|nous_avons|tout * résilié|payé|réglé|annulé|rendu|retourné",
+      sev: "high",
+    },
+    {
+      type: "billing_dispute",
+      p: "montant|facture|prélèvement|somme|tarif|prix|mensualité ** correspond|correspondent * pas",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "pas * ce qui * était|avait_été|a_été * prévu|convenu|annoncé|promis|signé|dit",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "plus|différent * que|de * ce qui * était|avait_été|a_été * prévu|convenu|annoncé|promis|signé",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "factur~|compt~|prélev~ * une|des|un * option|options|service|services|frais|appels|communications ** jamais|pas * demandé|demandée|demandées|commandé|souscrit|souscrite|utilisé|utilisés|passés",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "ce n'est|c'est_pas * pas * moi|à_moi|mon_achat",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "jamais|pas * activé|activée|activées|demandé|demandée|souscrit|souscrite|commandé|commandée|autorisé|autorisée|utilisé|utilisée",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "pas pourquoi * je|on|nous|j' * paierai|paierais|paierait|payerait|payerais|paie|paye|devrais_payer|devrait_payer|paierions",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "escalation_request", p: "porter|déposer|faire réclamation|plainte", sev: "medium" },
+    // Mépris envers l'interlocuteur, sans grossièreté.
+    {
+      type: "rudeness",
+      p: "vous êtes|t'es|tu_es * bête|bêtes|stupide|stupides|sourd|sourde|sourds|bouché|bouchée|bouchés|demeuré|demeurée|lent|lente|bornée|borné|stupides",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "quelqu'un * de compétent|sérieux|plus_compétent|qui_connaît_son_travail|qui_connaît_son_métier|qui_sait_ce_qu'il_fait|qui_comprend_quelque_chose|qui_sait_de_quoi_il_parle",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "quelqu'un qui * connaît|connait|sait * son|ce|de * métier|travail|qu'il_fait|quoi_il_parle",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "vous comprenez|parlez|entendez * le français|français * ou|quand|pas",
+      sev: "medium",
+    },
+    { type: "rudeness", p: "vous le faites exprès", sev: "low" },
+    {
+      type: "rudeness",
+      p: "c'est pas|ce_n'est_pas * sorcier|compliqué_à_comprendre",
+      sev: "low",
+      neg: false,
+    },
+    { type: "rudeness", p: "parler à un mur|robot|répondeur", sev: "medium" },
+    { type: "rudeness", p: "quel|quelle * génie|champion|perspicacité", sev: "medium", who: "customer" },
+    // L'agent qui expédie le client.
+    { type: "rudeness", p: "à prendre ou à laisser", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "il fallait|fallait|vous_n'aviez_qu'à|z'aviez_qu'à * lire|vérifier|faire_attention|réfléchir|regarder|appeler|demander",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "je vous l'ai * dit|expliqué|répété * #n|plusieurs fois",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "c'est comme ça", sev: "low", who: "agent" },
+    // Attente sans sa durée : joindre quelqu'un, raccrocher de guerre lasse, une ligne qui sonne.
+    { type: "long_wait", p: "sonne|sonnait dans le vide", sev: "medium" },
+    { type: "long_wait", p: "failli|presque|j'allais raccrocher", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "attendu|patienté * un temps fou|des_plombes|des_heures|une_éternité",
+      sev: "high",
+    },
+    {
+      type: "long_wait",
+      p: "essaie|essaye|essayé|tente|tenté * de * vous joindre|vous_avoir|joindre_quelqu'un|avoir_quelqu'un",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "attente * était|est|a_été * interminable|insupportable|délirante|scandaleuse|ridicule|énorme|trop_longue",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "attente interminable|insupportable|délirante|scandaleuse", sev: "medium" },
+    // Renvois : de service en service, refus d'un nouveau transfert.
+    {
+      type: "transfer_loop",
+      p: "passé|passée|transféré|transférée|renvoyé|renvoyée|baladé|baladée|redirigé|redirigée ** #n * services|personnes|conseillers|interlocuteurs|services_différents|fois",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "transférez|transférer|passez|renvoyez|renvoyer|baladez|redirigez * pas * encore|une_fois_de_plus|ailleurs|à_nouveau|à_quelqu'un_d'autre|un_autre_service",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "transfer_loop",
+      p: "on|vous|ils * me * renvoie|renvoyez|renvoient|balade|baladez|baladent|passe|passez|passent|transfère|transférez|transfèrent * sans_arrêt|tout_le_temps|à_chaque_fois|encore|toujours|partout",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "encore|un_autre|énième * service|transfert|conseiller",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
   ],
   agentTransfers: [
     "je vous transf~|transfère",
@@ -1003,10 +1229,11 @@ export const FR: LangData = {
     // billing
     ["billing", "factur~", 0.8],
     ["billing", "prélèvement|prélèvements|prélevé|prélevée|prélever", 0.8],
-    ["billing", "montant|somme", 0.45],
-    ["billing", "paiement|payer|payé|payée|réglé_la_facture|règlement", 0.45],
+    ["billing", "montant|somme", 0.3],
+    ["billing", "paiement|payer|payé|payée|règlement", 0.3],
+    ["billing", "réglé_la_facture|payé_la_facture", 0.6],
     ["billing", "rembours~", 0.7],
-    ["billing", "tarif|tarifs|prix|tarification", 0.4],
+    ["billing", "tarif|tarifs|prix|tarification", 0.25],
     ["billing", "frais", 0.5],
     ["billing", "échéance|échéances|mensualité|mensualités|échéancier", 0.6],
     ["billing", "débité|débitée|débiter", 0.6],
@@ -1022,8 +1249,9 @@ export const FR: LangData = {
     ["billing", "retard de paiement", 0.8],
     ["billing", "mise en demeure", 0.7],
     ["billing", "consommation|estimation|index|relevé_de_compteur", 0.3],
-    ["billing", "cher|chère|augmentation", 0.3],
-    ["billing", "avoir|geste_commercial", 0.3],
+    ["billing", "cher|chère|augmentation", 0.2],
+    ["billing", "un|votre|cet|l' avoir", 0.4],
+    ["billing", "geste_commercial", 0.3],
     ["billing", "cotisation|cotisations|prime", 0.4],
     // technical issue
     ["technical_issue", "panne|pannes|coupure|coupures|coupé|coupée", 0.8],
@@ -1048,6 +1276,20 @@ export const FR: LangData = {
     ["technical_issue", "compteur|linky|gazpar|disjoncteur|disjoncte|chaudière|fuite", 0.45],
     ["technical_issue", "courant|électricité|chauffage|eau_chaude", 0.3],
     ["technical_issue", "télé|télévision|chaînes", 0.3],
+    // Pannes hors télécoms (issue 14), comme états de panne : les objets seuls (une licence, un
+    // pneu) reviennent autant dans les appels de vente et de facturation.
+    [
+      "technical_issue",
+      "démarre|s'allume|s'ouvre|synchronise|imprime|chauffe|se_connecte|s'affiche|s'installe pas|plus",
+      0.7,
+      { neg: false },
+    ],
+    ["technical_issue", "a lâché|déconne|fait_des_siennes|capricieux|capricieuse|rame|rament", 0.5],
+    [
+      "technical_issue",
+      "tombé_en_panne|tombée_en_panne|voyant_allumé|voyant_moteur|crevaison|batterie_à_plat|écran_noir|écran_bleu",
+      0.5,
+    ],
     // cancellation
     ["cancellation", "résili~", 0.9],
     ["cancellation", "annul~", 0.65],
