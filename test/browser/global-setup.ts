@@ -47,18 +47,23 @@ export default async function setup({ provide }: { provide: (k: string, v: strin
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`dev server did not start in 120 s:\n${out.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      stop(); // a server left running keeps its port and state directory for the next run
+      throw new Error(`dev server did not start in 120 s:\n${out.slice(-4000)}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   provide("baseUrl", base);
   provide("idpPort", String(MOCK_IDP_PORT));
-  return async () => {
-    if (child?.pid) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
+  return async () => stop();
+}
+
+function stop() {
+  if (child?.pid) {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
     }
-  };
+  }
 }
