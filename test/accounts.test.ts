@@ -4,6 +4,7 @@ import { changeMemberRole, removeMember } from "../core/identity/members";
 import { deleteAccount } from "../core/identity/profile";
 import { signUp } from "../core/identity/signup";
 import type { PlatformCtx } from "../core/platform/context";
+import { t as tr } from "../core/platform/i18n";
 import { controlDb } from "../db/client";
 import { emailTokens, memberships, sessions, tenants, users } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
@@ -139,7 +140,11 @@ describe("account lifecycle (A1)", () => {
       .bind(`t:${fresh.result.tenantId}`)
       .all<{ action: string; seq: number }>();
     expect(created.results).toEqual([{ action: "tenant.created", seq: 1 }]);
-    expect((await lastMailTo(t.users.owner.email)).kind).toBe("signup_exists");
+    // Written to the address's owner in their own language (en), not the form's (fr).
+    const exists = await lastMailTo(t.users.owner.email);
+    expect(exists.kind).toBe("signup_exists");
+    expect(exists.locale).toBe("en");
+    expect(exists.subject).toBe(tr("en", "mail.signup_exists.subject"));
   });
 
   it("refuses short, common and malformed input with readable messages and keeps the fields", async () => {

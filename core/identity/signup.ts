@@ -9,7 +9,7 @@ import { appendAudit, newChainEntry } from "../platform/audit";
 import type { PlatformCtx } from "../platform/context";
 import { newId } from "../platform/crypto";
 import { checkTimeZone } from "../platform/dates";
-import { type Locale, t } from "../platform/i18n";
+import { isLocale, type Locale, t } from "../platform/i18n";
 import { afterOutboxInsert, outboxInsert } from "../platform/mail";
 import {
   consumeEmailToken,
@@ -64,12 +64,14 @@ export async function signUp(
   const passwordHash = await hashPassword(input.password);
   const existing = await db.query.users.findFirst({ where: eq(users.email, input.email) });
   if (existing) {
+    // The mail goes to the address's owner: in their language, whatever the form's was.
+    const locale = isLocale(existing.locale) ? existing.locale : input.locale;
     const mail = outboxInsert(env, {
       to: existing.email,
       kind: "signup_exists",
-      locale: (existing.locale as Locale) ?? input.locale,
-      subject: t(input.locale, "mail.signup_exists.subject"),
-      text: t(input.locale, "mail.signup_exists.body", { link: link(env, "/login") }),
+      locale,
+      subject: t(locale, "mail.signup_exists.subject"),
+      text: t(locale, "mail.signup_exists.body", { link: link(env, "/login") }),
     });
     await db.batch([mail.query]);
     await afterOutboxInsert(env, mail);
