@@ -15,7 +15,7 @@ import {
   users,
 } from "../db/schema/control";
 import { tenantMeta } from "../db/schema/data";
-import { appendAudit, newChainEntry } from "./audit";
+import { appendAudit, appendAuditMany, newChainEntry } from "./audit";
 import {
   checkPasswordPolicy,
   hashPassword,
@@ -768,6 +768,29 @@ export async function auditCtx(
     meta,
     result,
   });
+}
+
+/** Several entries of the context's tenant in one append (a bulk import's created calls). */
+export async function auditCtxMany(
+  ctx: Ctx,
+  entries: {
+    action: string;
+    targetType?: string;
+    targetId?: string;
+    meta?: Record<string, string | number | boolean | null>;
+  }[],
+) {
+  await appendAuditMany(
+    ctx.env,
+    entries.map((e) => ({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      result: "success" as const,
+      ...e,
+    })),
+  );
 }
 
 export interface MemberView {

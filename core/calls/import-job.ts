@@ -16,7 +16,7 @@ import {
   startJob,
 } from "../jobs";
 import { tenantById } from "../tenants";
-import { FORMAT_BY_EXT, type ImportItemResult, importOne, safeJson } from "./imports";
+import { FORMAT_BY_EXT, type ImportItemResult, importMany, safeJson } from "./imports";
 import { findUpload } from "./uploads";
 
 /**
@@ -27,7 +27,7 @@ import { findUpload } from "./uploads";
  *    through its central directory — into `import_items` rows (ids and offsets, never content).
  *    Limits are checked here, before any call exists: more than 10,000 items fails the import
  *    with nothing created. A line or entry over 5 MB is an item in error, not the whole file's.
- * 2. creates the calls, 25 items a step: one ranged read covers a step's NDJSON lines; a ZIP
+ * 2. creates the calls, 50 items a step: one ranged read covers a step's NDJSON lines; a ZIP
  *    entry is read through the directory with its declared size and CRC-32 checked. Every
  *    failure is the item's result. A re-sent import finds the existing calls (externalId, or the
  *    content for calls without one); a step run twice re-does only items still pending.
@@ -37,9 +37,8 @@ export const MAX_JOB_ITEMS = 10_000;
 const MAX_LINE_BYTES = 5 * 1024 * 1024;
 const SCAN_WINDOW = 8 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
-const ITEMS_PER_STEP = 25;
-/** Items of one step created side by side: their D1/R2 waits overlap. */
-const PARALLEL = 5;
+/** Items of one step, created together (`importMany`: one batch of reads and writes). */
+const ITEMS_PER_STEP = 50;
 /** `Prefer: wait=N` is honoured for imports this small. */
 export const MAX_WAIT_ITEMS = 50;
 const INSERT_ROWS = 10; // 10 columns × 10 rows: under D1's 100 bound parameters
@@ -484,14 +483,18 @@ async function createStep(s: StepState): Promise<StepOutcome> {
   if (!items.length) return finish(s, null);
   const bodies = await (s.imp.format === "zip" ? zipBodies(s, items) : ndjsonBodies(s, items));
   const results: ImportItemResult[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await one(s, items[i], bodies[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  const ok: number[] = [];
+  bodies.forEach((b, i) => {
+    if (b.ok) ok.push(i);
+    else results[i] = { item: items[i].item, externalId: null, result: "error", error: b.error };
+  });
+  const created = await importMany(
+    s.ctx,
+    ok.map((i) => ({ item: items[i].item, body: (bodies[i] as { value: unknown }).value })),
+  );
+  ok.forEach((i, k) => {
+    results[i] = created[k];
+  });
   await s.dp.d1.batch(
     items.map((it, i) =>
       s.dp.d1
@@ -514,34 +517,6 @@ async function createStep(s: StepState): Promise<StepOutcome> {
 }
 
 type Body = { ok: true; value: unknown } | { ok: false; error: ImportItemResult["error"] };
-
-async function one(s: StepState, it: ImportItemRow, body: Body): Promise<ImportItemResult> {
-  if (!body.ok) return { item: it.item, externalId: null, result: "error", error: body.error };
-  try {
-    return await importOne(s.ctx, it.item, body.value);
-  } catch (e) {
-    // importOne answers every client error; anything else is this item's, never the import's.
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "import item failed",
-        importId: s.imp.id,
-        seq: it.seq,
-        error: String(e),
-      }),
-    );
-    return {
-      item: it.item,
-      externalId: null,
-      result: "error",
-      error: {
-        status: 500,
-        title: "Internal error",
-        detail: `This item could not be imported (request ${s.ctx.requestId}); import it again`,
-      },
-    };
-  }
-}
 
 const malformed = (what: string): Body => ({
   ok: false,

@@ -107,18 +107,42 @@ function newFtsId(): number {
   );
 }
 
+/** The redacted transcript's object in R2 (our segment model, JSON). */
+async function store(ctx: Ctx, callId: string, p: PreparedTranscript) {
+  await dataPlane(ctx.env, ctx.tenant).bucket.put(transcriptKey(ctx, callId), JSON.stringify(p.transcript), {
+    httpMetadata: { contentType: "application/json" },
+  });
+}
+
+/** The text indexed for search: the segments' redacted text. */
+const ftsBody = (p: PreparedTranscript) => p.transcript.segments.map((s) => s.text).join("\n");
+
+/**
+ * The columns a transcript sets on its call; duration and language only where the call has none.
+ * A new call is inserted with them (one write), an existing one updated by `commit`.
+ */
+function columns(p: PreparedTranscript, ftsId: number, call: Pick<Call, "durationS" | "language">) {
+  return {
+    txFormat: p.format,
+    txSegments: p.transcript.segments.length,
+    txWords: p.transcript.wordCount,
+    txRedactions: p.redactions,
+    txRoleSource: p.transcript.roles?.source ?? null,
+    ftsId,
+    durationS: call.durationS ?? (p.transcript.durationS || null),
+    language: call.language ?? p.transcript.language ?? null,
+  } satisfies Partial<Call>;
+}
+
 /** Store in R2, replace the FTS entry, update the call row. */
 async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call> {
   const dp = dataPlane(ctx.env, ctx.tenant);
-  await dp.bucket.put(transcriptKey(ctx, call.id), JSON.stringify(p.transcript), {
-    httpMetadata: { contentType: "application/json" },
-  });
-  const body = p.transcript.segments.map((s) => s.text).join("\n");
+  await store(ctx, call.id, p);
   const ftsId = newFtsId();
   const now = Date.now();
   await dp.d1.batch([
     ...(call.ftsId !== null ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)] : []),
-    dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
+    dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, ftsBody(p)),
     dp.d1
       .prepare(
         `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,
@@ -146,7 +170,7 @@ async function commit(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call
   return updated;
 }
 
-export const storeTranscript = { prepare, commit };
+export const storeTranscript = { prepare, commit, store, columns, ftsBody, newFtsId };
 
 /** PUT …/transcript: replace the call's transcript (B2). */
 export async function putTranscript(
