@@ -19,6 +19,7 @@ const PART = 16 * 1024 * 1024;
 beforeAll(() => {
   vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
   vi.spyOn(E.ANALYZE_QUEUE, "send").mockResolvedValue(undefined as never);
+  vi.spyOn(E.ANALYZE_QUEUE, "sendBatch").mockResolvedValue(undefined as never);
   vi.spyOn(E.TRANSCRIBE_QUEUE, "send").mockResolvedValue(undefined as never);
 });
 afterAll(() => vi.restoreAllMocks());
