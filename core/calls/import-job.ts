@@ -495,11 +495,13 @@ async function createStep(s: StepState): Promise<StepOutcome> {
   ok.forEach((i, k) => {
     results[i] = created[k];
   });
+  // The first result recorded stays: a concurrent delivery of this step may find as "existing"
+  // the calls this one created.
   await s.dp.d1.batch(
     items.map((it, i) =>
       s.dp.d1
         .prepare(
-          "update import_items set result = ?, external_id = ?, call_id = ?, call_status = ?, error = ?, source = null where import_id = ? and seq = ?",
+          "update import_items set result = ?, external_id = ?, call_id = ?, call_status = ?, error = ?, source = null where import_id = ? and seq = ? and result = 'pending'",
         )
         .bind(
           results[i].result,
