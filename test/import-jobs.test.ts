@@ -293,36 +293,45 @@ describe("bulk import job: a step's calls created together (P9)", () => {
 
   it("a step delivered twice at once, and one that failed after writing its calls, delivered again: none twice", async () => {
     const t = await makeTenant();
-    const lines = Array.from({ length: 60 }, (_, i) => line({ externalId: `R-${i}`, transcript: tx(i) }));
-    const imp = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
-    const { job_id } = (await E.DATA_EU_1.prepare("select job_id from imports where id = ?")
-      .bind(imp.id)
-      .first<{ job_id: string }>())!;
-    const step = async () => {
-      const j = (await getJob(E, job_id))!;
-      return runJobStep(E, { jobId: j.id, step: j.steps });
+    const stepper = async (lines: string[]) => {
+      const imp = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
+      const { job_id } = (await E.DATA_EU_1.prepare("select job_id from imports where id = ?")
+        .bind(imp.id)
+        .first<{ job_id: string }>())!;
+      const step = async () => {
+        const j = (await getJob(E, job_id))!;
+        return runJobStep(E, { jobId: j.id, step: j.steps });
+      };
+      expect(await step()).toBe("ran"); // the scan
+      return { id: imp.id, step };
     };
-    expect(await step()).toBe("ran"); // scan: 60 items
-    // The first create step (items 1–50) delivered twice at once: both race to write the same calls.
-    expect((await Promise.all([step(), step()])).sort()).toEqual(["ran", "stale"]);
-    expect(await holdings(t)).toEqual({ calls: 50, ids: 50, fts: 50, objects: 50 });
-    // The next one (items 51–60) writes its calls, then cannot record their results.
+    // 60 items (two batches of one step) delivered twice at once: both race to write the same calls.
+    const a = await stepper(
+      Array.from({ length: 60 }, (_, i) => line({ externalId: `R-${i}`, transcript: tx(i) })),
+    );
+    expect((await Promise.all([a.step(), a.step()])).sort()).toEqual(["finished", "stale"]);
+    const doneA = await drive(a.id, t);
+    expect(doneA).toMatchObject({ status: "done", total: 60, processed: 60, errors: 0 });
+    expect(doneA.created + doneA.existing).toBe(60);
+    expect(new Set(doneA.items.data.map((x) => x.id)).size).toBe(60);
+    expect(await holdings(t)).toEqual({ calls: 60, ids: 60, fts: 60, objects: 60 });
+
+    // Another import's step writes its 10 calls, then cannot record their results…
+    const b = await stepper(
+      Array.from({ length: 10 }, (_, i) => line({ externalId: `S-${i}`, transcript: tx(i) })),
+    );
     await withTrigger(
       "p9_lost_results",
       "before update on import_items begin select raise(abort, 'results lost'); end",
       async () => {
-        await expect(step()).rejects.toThrow(/results lost/);
+        await expect(b.step()).rejects.toThrow(/results lost/);
       },
     );
-    expect(await holdings(t)).toEqual({ calls: 60, ids: 60, fts: 60, objects: 60 });
-    // Delivered again, it finds them.
-    const done = await drive(imp.id, t);
-    expect(done).toMatchObject({ status: "done", total: 60, processed: 60, errors: 0 });
-    expect(done.created + done.existing).toBe(60);
-    expect(done.existing).toBeGreaterThanOrEqual(10);
-    expect(done.items.data.slice(50).map((x) => x.result)).toEqual(Array(10).fill("existing"));
-    expect(new Set(done.items.data.map((x) => x.id)).size).toBe(60);
-    expect(await holdings(t)).toEqual({ calls: 60, ids: 60, fts: 60, objects: 60 });
+    expect(await holdings(t)).toEqual({ calls: 70, ids: 70, fts: 70, objects: 70 });
+    // …and delivered again, it finds them.
+    const doneB = await drive(b.id, t);
+    expect(doneB).toMatchObject({ status: "done", total: 10, created: 0, existing: 10, errors: 0 });
+    expect(await holdings(t)).toEqual({ calls: 70, ids: 70, fts: 70, objects: 70 });
   });
 });
 
