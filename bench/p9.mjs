@@ -153,7 +153,7 @@ export async function p9() {
     ],
   ];
   const markdown = [
-    `Fresh state, one NDJSON file of ${N.toLocaleString("en-US")} calls (each a ~${segments}-segment JSON transcript, as P2), uploaded through \`/api/v1/uploads\` in 16 MiB parts, then one \`POST /api/v1/imports\`; the clock runs from that POST until the import is \`done\` (the \`call_import\` job on the local \`ccr-jobs\` queue under \`wrangler dev\`: scan, then 25 items a step, 5 side by side). Import result: ${final ? `${final.status}, ${final.created} created, ${final.existing} existing, ${final.errors} errors` : "n/a"}. Call statuses at the end (analysis runs behind, on its own queue): ${statuses.map((s) => `${s.status} ${s.n}`).join(", ")}.`,
+    `Fresh state, one NDJSON file of ${N.toLocaleString("en-US")} calls (each a ~${segments}-segment JSON transcript, as P2), uploaded through \`/api/v1/uploads\` in 16 MiB parts, then one \`POST /api/v1/imports\`; the clock runs from that POST until the import is \`done\` (the \`call_import\` job on the local \`ccr-jobs\` queue under \`wrangler dev\`: scan, then 50 items a step created together). Import result: ${final ? `${final.status}, ${final.created} created, ${final.existing} existing, ${final.errors} errors` : "n/a"}. Call statuses at the end (analysis runs behind, on its own queue): ${statuses.map((s) => `${s.status} ${s.n}`).join(", ")}.`,
     "",
     table(
       [

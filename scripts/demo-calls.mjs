@@ -1,6 +1,7 @@
 // Demo calls for the dev seed: realistic call-center transcripts, generated deterministically and
-// loaded by scripts/dev.mjs through the real API (`POST /api/v1/imports`, NDJSON), so they are
-// parsed, redacted, indexed and stored in R2 exactly like a customer's calls.
+// loaded by scripts/dev.mjs through the real API (an upload, then `POST /api/v1/imports` and the
+// import job: scripts/demo-import.mjs), so they are parsed, redacted, indexed and stored in R2
+// exactly like a customer's calls.
 //
 //   - Assurances Horizon (`ten_demo_eu`, French insurer): 40 calls — sinistre auto, suivi de
 //     sinistre, bris de glace, dégât des eaux, attestation, résiliation, échéance contestée,

@@ -5,8 +5,10 @@
 //   3. the dev seed loaded once (scripts/seed.mjs; marker: tenant `ten_demo_eu` exists);
 //   4. `wrangler dev` in the foreground, signals forwarded;
 //   5. meanwhile, once `/healthz` answers, the demo calls (scripts/demo-calls.mjs) are imported
-//      through the API (`POST /api/v1/imports`) for every seeded tenant that has no call yet, so
-//      they are parsed, redacted, indexed and stored in R2 like real calls. In the background:
+//      through the API for every seeded tenant that has no call yet — uploaded with the multipart
+//      upload API, then `POST /api/v1/imports {uploadId}` and the import job, the path of a
+//      customer's bulk import (scripts/demo-import.mjs) — so they are parsed, redacted, indexed
+//      and stored in R2 like real calls. In the background:
 //      the server is usable at once, and a failed import is logged, never fatal.
 //   6. then, once the pipeline has analysed them, the daily cron is triggered once
 //      (`/cdn-cgi/local/scheduled`): its anonymised statistics build (F6) runs through the local
@@ -254,36 +256,18 @@ async function waitForHealthz(child) {
   }
 }
 
-/** Imports one tenant's demo calls if it has no call yet. Returns `null` when it already had some. */
+/**
+ * Imports one tenant's demo calls if it has no call yet, through the upload API and the import job
+ * (scripts/demo-import.mjs). Returns `null` when it already had some.
+ */
 async function loadTenantCalls(t, ndjsonFor) {
-  const headers = { authorization: `Bearer ${t.apiKey}` };
-  const probe = await fetchRetry(`${BASE_URL}/api/v1/calls?limit=1`, { headers });
-  if (probe.status === 401)
-    throw new Error(
-      "its API key is not in this local state (seeded by an older scripts/seed.mjs); `npm run dev -- --reset` reseeds",
-    );
-  if (!probe.ok) throw new Error(`GET /api/v1/calls → ${probe.status} ${(await probe.text()).slice(0, 500)}`);
-  if ((await probe.json()).data?.length) return null;
-
-  const lines = ndjsonFor(t.id)
-    .split("\n")
-    .filter((l) => l.trim());
-  const sum = { created: 0, existing: 0, errors: 0, failed: [] };
-  const t0 = Date.now();
-  for (let i = 0; i < lines.length; i += 500) {
-    const res = await fetchRetry(`${BASE_URL}/api/v1/imports`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/x-ndjson" },
-      body: `${lines.slice(i, i + 500).join("\n")}\n`,
-    });
-    if (!res.ok) throw new Error(`POST /api/v1/imports → ${res.status} ${(await res.text()).slice(0, 1000)}`);
-    const { summary, items } = await res.json();
-    sum.created += summary.created;
-    sum.existing += summary.existing;
-    sum.errors += summary.errors;
-    sum.failed.push(...items.filter((x) => x.result === "error"));
-  }
-  return { ...sum, total: lines.length, seconds: (Date.now() - t0) / 1000 };
+  const { importDemoCalls } = await import("./demo-import.mjs");
+  return importDemoCalls({
+    fetch: (p, init) => fetchRetry(`${BASE_URL}${p}`, init),
+    apiKey: t.apiKey,
+    ndjson: ndjsonFor(t.id),
+    sleep,
+  });
 }
 
 /**

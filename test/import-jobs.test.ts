@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { purgeOldImports } from "../core/calls/import-job";
+import { tenantChain, verifyAuditChain } from "../core/platform/audit";
 import { getJob, runJobStep } from "../core/platform/jobs";
 import { controlDb } from "../db/client";
 import { users } from "../db/schema/control";
@@ -210,6 +211,130 @@ function lieAboutCrc(zip: Uint8Array, name: string): Uint8Array {
   }
   return out;
 }
+
+/** What one tenant holds: calls (and distinct externalIds), search entries, transcript objects. */
+async function holdings(t: TestTenant) {
+  const c = (await E.DATA_EU_1.prepare(
+    `select count(*) as calls, count(distinct external_id) as ids,
+       (select count(*) from calls_fts where rowid in (select fts_id from calls where tenant_id = ?1)) as fts
+     from calls where tenant_id = ?1`,
+  )
+    .bind(t.tenant.id)
+    .first<{ calls: number; ids: number; fts: number }>())!;
+  const objects = (await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/calls/` })).objects.length;
+  return { ...c, objects };
+}
+
+/** A real D1 failure at a chosen place: a trigger that aborts (dropped after the test). */
+async function withTrigger<T>(name: string, ddl: string, f: () => Promise<T>): Promise<T> {
+  await E.DATA_EU_1.prepare(`create trigger ${name} ${ddl}`).run();
+  try {
+    return await f();
+  } finally {
+    await E.DATA_EU_1.prepare(`drop trigger if exists ${name}`).run();
+  }
+}
+
+describe("bulk import job: a step's calls created together (P9)", () => {
+  it("one batch: repeats, a conflict, an unknown agent and a failing write fail alone; the rest is created once", async () => {
+    const t = await makeTenant();
+    const lines = [
+      line({ externalId: "B-1", transcript: tx(1) }),
+      line({ externalId: "B-1", transcript: tx(1) }), // the same body again in the same batch
+      line({ externalId: "B-1", transcript: tx(2) }), // same externalId, other data
+      line({ externalId: "B-2", agentId: "agt_nobody" }),
+      line({ externalId: "boom", transcript: tx(3) }), // its row cannot be written (trigger)
+      line({ transcript: tx(4) }),
+      line({ transcript: tx(4) }), // no externalId: the same content twice is one call
+      line({ externalId: "B-3", agent: { externalId: "AG-1", team: "T" } }),
+      line({ externalId: "B-4", agent: { externalId: "AG-1", team: "T" }, transcript: tx(5) }),
+    ];
+    const done = await withTrigger(
+      "p9_boom",
+      "before insert on calls when new.external_id = 'boom' begin select raise(abort, 'no room for boom'); end",
+      async () => {
+        const imp = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
+        return drive(imp.id, t);
+      },
+    );
+    expect(done).toMatchObject({ status: "done", total: 9, created: 4, existing: 2, errors: 3 });
+    const r = done.items.data;
+    expect(r.map((x) => x.result)).toEqual([
+      "created",
+      "existing",
+      "error",
+      "error",
+      "error",
+      "created",
+      "existing",
+      "created",
+      "created",
+    ]);
+    expect(r[1].id).toBe(r[0].id);
+    expect(r[6].id).toBe(r[5].id);
+    expect(r[2].error).toMatchObject({ status: 409 });
+    expect(r[3].error?.detail).toContain("agentId");
+    expect(r[4].error).toMatchObject({ status: 500 });
+    // One agent for both calls that name it.
+    const agents = await E.DATA_EU_1.prepare("select count(*) as n from agents where tenant_id = ?")
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(agents!.n).toBe(1);
+    // Nothing left of the failed write: no row, no search entry, no transcript object.
+    expect(await holdings(t)).toEqual({ calls: 4, ids: 3, fts: 3, objects: 3 });
+    // One audit entry per created call, appended together, and the chain still verifies.
+    const audit = await E.CONTROL_DB.prepare(
+      "select count(*) as n from audit_log where tenant_id = ? and action = 'call.created'",
+    )
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(audit!.n).toBe(4);
+    expect(await verifyAuditChain(E, tenantChain(t.tenant.id))).toMatchObject({ ok: true });
+  });
+
+  it("a step delivered twice at once, and one that failed after writing its calls, delivered again: none twice", async () => {
+    const t = await makeTenant();
+    const stepper = async (lines: string[]) => {
+      const imp = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
+      const { job_id } = (await E.DATA_EU_1.prepare("select job_id from imports where id = ?")
+        .bind(imp.id)
+        .first<{ job_id: string }>())!;
+      const step = async () => {
+        const j = (await getJob(E, job_id))!;
+        return runJobStep(E, { jobId: j.id, step: j.steps });
+      };
+      expect(await step()).toBe("ran"); // the scan
+      return { id: imp.id, step };
+    };
+    // 60 items (two batches of one step) delivered twice at once: both race to write the same calls.
+    const a = await stepper(
+      Array.from({ length: 60 }, (_, i) => line({ externalId: `R-${i}`, transcript: tx(i) })),
+    );
+    expect((await Promise.all([a.step(), a.step()])).sort()).toEqual(["finished", "stale"]);
+    const doneA = await drive(a.id, t);
+    expect(doneA).toMatchObject({ status: "done", total: 60, processed: 60, errors: 0 });
+    expect(doneA.created + doneA.existing).toBe(60);
+    expect(new Set(doneA.items.data.map((x) => x.id)).size).toBe(60);
+    expect(await holdings(t)).toEqual({ calls: 60, ids: 60, fts: 60, objects: 60 });
+
+    // Another import's step writes its 10 calls, then cannot record their results…
+    const b = await stepper(
+      Array.from({ length: 10 }, (_, i) => line({ externalId: `S-${i}`, transcript: tx(i) })),
+    );
+    await withTrigger(
+      "p9_lost_results",
+      "before update on import_items begin select raise(abort, 'results lost'); end",
+      async () => {
+        await expect(b.step()).rejects.toThrow(/results lost/);
+      },
+    );
+    expect(await holdings(t)).toEqual({ calls: 70, ids: 70, fts: 70, objects: 70 });
+    // …and delivered again, it finds them.
+    const doneB = await drive(b.id, t);
+    expect(doneB).toMatchObject({ status: "done", total: 10, created: 0, existing: 10, errors: 0 });
+    expect(await holdings(t)).toEqual({ calls: 70, ids: 70, fts: 70, objects: 70 });
+  });
+});
 
 describe("bulk import job: ZIP through its central directory (17.4)", () => {
   it("manifest + transcript files; a CRC that lies and an over-limit entry fail alone", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
 import { getJob, runJobStep } from "../../core/platform/jobs";
 import { call, E, makeTenant } from "../../test/helpers";
 import "../../workers/job-handlers";
@@ -13,12 +13,13 @@ import { transcript } from "../lib/text.mjs";
  * (the queue is stubbed so the clock measures the job, and the analysis queue too: analysis is
  * P2's concern). Run: `npx vitest run --config bench/workerd/vitest.config.ts`.
  */
-const N = 300;
+const N = (inject as (k: string) => number)("p9Calls") || 300;
 const PART = 16 * 1024 * 1024;
 
 beforeAll(() => {
   vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
   vi.spyOn(E.ANALYZE_QUEUE, "send").mockResolvedValue(undefined as never);
+  vi.spyOn(E.ANALYZE_QUEUE, "sendBatch").mockResolvedValue(undefined as never);
   vi.spyOn(E.TRANSCRIBE_QUEUE, "send").mockResolvedValue(undefined as never);
 });
 afterAll(() => vi.restoreAllMocks());

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { dataPlane } from "../../db/resolver";
 import { calls } from "../../db/schema/data";
@@ -6,7 +6,7 @@ import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { ApiError, errorCodes, normalizeError } from "../platform/errors";
-import { type CreateCallInput, canonical, createCall, createCallSchema } from "./service";
+import { type CreateCallInput, canonical, createCall, createCallSchema, createCalls } from "./service";
 
 /**
  * Bulk import (B2): many calls in one request, a result per item, idempotent on each call's
@@ -32,62 +32,139 @@ export interface ImportItemResult {
 }
 
 /**
- * A call without externalId already created from the same body (a re-sent import): found by the
- * hash of its canonical creation body, as `createCall` stores it.
+ * Calls without externalId already created from the same bodies (a re-sent import): found by the
+ * hash of their canonical creation body, as `createCall` stores it — one read per 90 bodies.
  */
-async function existingByContent(ctx: Ctx, body: unknown) {
+async function existingByContent(ctx: Ctx, hashes: string[]) {
   const dp = dataPlane(ctx.env, ctx.tenant);
-  return dp.db.query.calls.findFirst({
-    where: and(
-      eq(calls.tenantId, ctx.tenant.id),
-      eq(calls.createHash, await sha256Hex(canonical(body))),
-      isNull(calls.externalId),
-    ),
-  });
+  const found = new Map<string, { id: string; status: string }>();
+  const unique = [...new Set(hashes)];
+  for (let k = 0; k < unique.length; k += 90) {
+    const rows = await dp.db
+      .select({ id: calls.id, status: calls.status, createHash: calls.createHash })
+      .from(calls)
+      .where(
+        and(
+          eq(calls.tenantId, ctx.tenant.id),
+          inArray(calls.createHash, unique.slice(k, k + 90)),
+          isNull(calls.externalId),
+        ),
+      );
+    for (const r of rows)
+      if (!found.has(r.createHash!)) found.set(r.createHash!, { id: r.id, status: r.status });
+  }
+  return found;
 }
+
+const externalIdOf = (body: unknown) =>
+  body && typeof body === "object" && typeof (body as { externalId?: unknown }).externalId === "string"
+    ? (body as { externalId: string }).externalId
+    : null;
 
 /** One call of an import: created, found existing (by externalId or content), or an error. */
 export async function importOne(ctx: Ctx, item: string, body: unknown): Promise<ImportItemResult> {
-  const externalId =
-    body && typeof body === "object" && typeof (body as { externalId?: unknown }).externalId === "string"
-      ? (body as { externalId: string }).externalId
-      : null;
-  try {
-    // Only a valid body is hashed (an invalid one fails in createCall with its field errors).
-    if (externalId === null && createCallSchema.safeParse(body).success) {
-      const same = await existingByContent(ctx, body);
-      if (same) return { item, externalId, result: "existing", id: same.id, status: same.status };
+  return (await importMany(ctx, [{ item, body }]))[0];
+}
+
+/**
+ * Calls of an import created together (`createCalls`: one batch of reads and writes), each with
+ * its own result; a body seen twice in the batch (same externalId, or same content without one)
+ * is one call. Every failure is the item's, a server-side one included (logged, answered 500).
+ */
+export async function importMany(
+  ctx: Ctx,
+  list: { item: string; body: unknown }[],
+): Promise<ImportItemResult[]> {
+  const out: ImportItemResult[] = new Array(list.length);
+  // Only a valid body is hashed (an invalid one fails in createCalls with its field errors).
+  const byContent = list.flatMap((x, i) =>
+    externalIdOf(x.body) === null && createCallSchema.safeParse(x.body).success ? [i] : [],
+  );
+  const hashes = new Map<number, string>();
+  await Promise.all(byContent.map(async (i) => hashes.set(i, await sha256Hex(canonical(list[i].body)))));
+  const found = await existingByContent(ctx, [...hashes.values()]);
+  const create: number[] = [];
+  const again: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    const h = hashes.get(i);
+    const same = h ? found.get(h) : undefined;
+    if (same) out[i] = { item: list[i].item, externalId: null, result: "existing", ...same };
+    else if (h && seen.has(h)) again.push(i);
+    else {
+      if (h) seen.add(h);
+      create.push(i);
     }
-    const r = await createCall(ctx, body as CreateCallInput);
-    return {
-      item,
-      externalId,
-      result: r.created ? "created" : "existing",
-      id: r.call.id,
-      status: r.call.status,
-    };
-  } catch (err) {
-    const e = normalizeError(err);
-    if (e.status >= 500) throw err;
-    // The failing fields by name: "durationS: Too small…", not only "The request has invalid fields".
-    const fields = e.errors?.length
-      ? e.errors.map((f) => `${f.pointer.replace(/^\//, "")}: ${f.detail}`)
-      : [];
+  }
+  const rs = await createCalls(
+    ctx,
+    create.map((i) => list[i].body),
+  );
+  create.forEach((i, k) => {
+    const r = rs[k];
+    const { item, body } = list[i];
+    out[i] =
+      "error" in r
+        ? itemError(ctx, item, externalIdOf(body), r.error)
+        : {
+            item,
+            externalId: externalIdOf(body),
+            result: r.created ? "created" : "existing",
+            id: r.call.id,
+            status: r.call.status,
+          };
+  });
+  if (again.length) {
+    const rs2 = await importMany(
+      ctx,
+      again.map((i) => list[i]),
+    );
+    again.forEach((i, k) => {
+      out[i] = rs2[k];
+    });
+  }
+  return out;
+}
+
+function itemError(ctx: Ctx, item: string, externalId: string | null, err: unknown): ImportItemResult {
+  const e = normalizeError(err);
+  if (e.status >= 500) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "import item failed",
+        requestId: ctx.requestId,
+        item,
+        error: String(err),
+      }),
+    );
     return {
       item,
       externalId,
       result: "error",
       error: {
-        status: e.status,
-        title: errorCodes[e.code].title,
-        detail:
-          fields.length && !fields.some((f) => e.message.includes(f))
-            ? `${e.message} (${fields.join("; ")})`
-            : e.message,
-        ...(e.errors?.length ? { errors: e.errors } : {}),
+        status: 500,
+        title: "Internal error",
+        detail: `This item could not be imported (request ${ctx.requestId}); import it again`,
       },
     };
   }
+  // The failing fields by name: "durationS: Too small…", not only "The request has invalid fields".
+  const fields = e.errors?.length ? e.errors.map((f) => `${f.pointer.replace(/^\//, "")}: ${f.detail}`) : [];
+  return {
+    item,
+    externalId,
+    result: "error",
+    error: {
+      status: e.status,
+      title: errorCodes[e.code].title,
+      detail:
+        fields.length && !fields.some((f) => e.message.includes(f))
+          ? `${e.message} (${fields.join("; ")})`
+          : e.message,
+      ...(e.errors?.length ? { errors: e.errors } : {}),
+    },
+  };
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {

@@ -10,7 +10,13 @@ import { emitEvent } from "../integrations/webhooks";
 import { appendAudit, SYSTEM_ACTOR } from "../platform/audit";
 import { newId, randomToken } from "../platform/crypto";
 import { providerObjected } from "../policy/objections";
-import { type CallSubjects, holdReasonOf, privacyFlags } from "../policy/privacy-guard";
+import {
+  type CallSubjects,
+  holdReasonOf,
+  type PrivacyFlags,
+  privacyFlags,
+  privacyFlagsMany,
+} from "../policy/privacy-guard";
 import { decideProcessing, type HoldReason } from "../policy/processing";
 import { ProviderError } from "../providers/errors";
 import { defaultRubricVersion, getRubricVersion, localeOf } from "../rubrics/service";
@@ -50,10 +56,36 @@ export async function admissionHold(
 ): Promise<HoldReason | null> {
   const flags = await privacyFlags(env, tenant, call, dp);
   const quotaExceeded = holdReasonOf(flags) ? false : await quotaBlocks(env, tenant.id, call.id);
+  const held = decideHold(tenant, flags, quotaExceeded);
+  if (held === "quota_exceeded") await markQuotaHeld(env, tenant.id);
+  return held;
+}
+
+/**
+ * The same for new calls created together (a bulk import's batch): privacy read once for all of
+ * them, and the quota once (a new call is never billed yet, so the answer is the tenant's).
+ */
+export async function admissionHolds(
+  env: Env,
+  tenant: Tenant,
+  list: CallSubjects[],
+  dp = dataPlane(env, tenant),
+): Promise<(HoldReason | null)[]> {
+  const flags = await privacyFlagsMany(env, tenant, list, dp);
+  // Read only if some call is not held for privacy already, as for one call.
+  const quota = flags.some((f) => !holdReasonOf(f)) ? await quotaBlocks(env, tenant.id) : false;
+  const out: (HoldReason | null)[] = [];
+  for (const f of flags) {
+    const quotaExceeded = holdReasonOf(f) ? false : quota;
+    out.push(decideHold(tenant, f, quotaExceeded));
+  }
+  if (out.includes("quota_exceeded")) await markQuotaHeld(env, tenant.id);
+  return out;
+}
+
+function decideHold(tenant: Tenant, flags: PrivacyFlags, quotaExceeded: boolean): HoldReason | null {
   const d = decideProcessing({ tenant, provider: "builtin", ...flags, quotaExceeded });
-  if (d.allowed) return null;
-  if (d.holdReason === "quota_exceeded") await markQuotaHeld(env, tenant.id);
-  return d.holdReason;
+  return d.allowed ? null : d.holdReason;
 }
 
 /** Starts (or restarts) processing of a call that has a transcript or a stored recording. */

@@ -5,24 +5,25 @@ import { CALIBRATION_TABLES, CALL_STATUSES, type Call, calls, recordingUploads }
 import { findOrCreateAgent, getAgent } from "../agents/service";
 import { recordAbuseEvent } from "../identity/abuse";
 import { markKpiDirty } from "../insights/kpis";
-import { auditCtx } from "../platform/audit";
+import { auditCtx, auditCtxMany } from "../platform/audit";
 import type { Ctx } from "../platform/context";
-import { newId, sha256Hex } from "../platform/crypto";
+import { newId, randomToken, sha256Hex } from "../platform/crypto";
 import { instantQuery, instantSchema, isoOrNull } from "../platform/dates";
 import { ApiError, notFound } from "../platform/errors";
 import { decodeCursor, encodeCursor } from "../platform/pagination";
 import { callScope } from "../policy/call-scope";
 import { restrictedCallsExclusion } from "../policy/privacy-guard";
+import type { HoldReason } from "../policy/processing";
 import { getRubricVersion } from "../rubrics/service";
 import { defaultCountryFor, protectPhone } from "./phone";
-import { admissionHold, startProcessing } from "./pipeline";
+import { admissionHold, admissionHolds, type PipelineMessage, startProcessing } from "./pipeline";
 import {
   prepareTranscript,
   storeTranscript,
   type TranscriptFormat,
   transcriptInputSchema,
 } from "./transcript";
-import { commitTranscript } from "./transcript-store";
+import { commitTranscript, type PreparedTranscript, transcriptKey } from "./transcript-store";
 
 export const createCallSchema = z
   .object({
@@ -191,29 +192,144 @@ export async function createCall(
   ctx: Ctx,
   raw: CreateCallInput,
 ): Promise<{ call: CallView; created: boolean }> {
-  const input = createCallSchema.parse(raw);
+  const [r] = await createCalls(ctx, [raw]);
+  if ("error" in r) throw r.error;
+  return r;
+}
+
+/** One call of `createCalls`: created or found, or what `createCall` would have thrown. */
+export type CreateOutcome = { call: CallView; created: boolean } | { error: unknown };
+
+/** A new call checked and built, not written yet. */
+interface Draft {
+  i: number;
+  row: Call;
+  prepared: PreparedTranscript | null;
+}
+
+/** R2 writes of one batch in flight together. */
+const STORE_PARALLEL = 8;
+
+/**
+ * Many calls created with the rules of `createCall` (which is this with one), each failing alone —
+ * a bulk import's batch (P9). What one call would read once per call is read once per batch: the
+ * existing externalIds, the agents, the privacy requests and the quota; the transcripts go to R2
+ * side by side; the rows and their search entries are written in one D1 batch, the analysis
+ * messages sent together and the audit entries appended together. Should that batch fail, each
+ * call is written on its own so that only the failing one fails. An externalId given twice is
+ * created once: the second body is compared with the first once it is written.
+ */
+export async function createCalls(ctx: Ctx, raws: unknown[]): Promise<CreateOutcome[]> {
   const dp = dataPlane(ctx.env, ctx.tenant);
-  const createHash = await sha256Hex(canonical(raw));
-  if (input.externalId) {
-    const existing = await dp.db.query.calls.findFirst({
-      where: and(eq(calls.tenantId, ctx.tenant.id), eq(calls.externalId, input.externalId)),
-    });
-    if (existing) return sameOrConflict(existing, createHash);
+  const out: CreateOutcome[] = new Array(raws.length);
+  const parsed = raws.map((r) => createCallSchema.safeParse(r));
+  const hashes = await Promise.all(raws.map((r, i) => (parsed[i].success ? sha256Hex(canonical(r)) : "")));
+  const existing = await callsByExternalId(
+    ctx,
+    parsed.flatMap((p) => (p.success && p.data.externalId ? [p.data.externalId] : [])),
+  );
+  const fresh: number[] = [];
+  const again: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < raws.length; i++) {
+    const p = parsed[i];
+    if (!p.success) {
+      out[i] = { error: p.error };
+      continue;
+    }
+    const ext = p.data.externalId;
+    const found = ext ? existing.get(ext) : undefined;
+    if (found) out[i] = outcome(() => sameOrConflict(found, hashes[i]));
+    else if (ext && seen.has(ext)) again.push(i);
+    else {
+      if (ext) seen.add(ext);
+      fresh.push(i);
+    }
   }
-  let agentId: string | null = null;
-  let team: string | null = null;
-  if (input.agentId) {
-    const a = await getAgent(ctx, input.agentId).catch(() => {
-      throw new ApiError("validation_failed", "unknown agentId", {
-        errors: [{ pointer: "/agentId", detail: "no such agent" }],
-      });
+  const agents = new Map<string, Promise<{ id: string; team: string | null }>>();
+  const drafts: Draft[] = [];
+  await Promise.all(
+    fresh.map(async (i) => {
+      try {
+        const input = parsed[i].data!;
+        drafts.push({ i, ...(await draftCall(ctx, input, hashes[i], agents)) });
+      } catch (e) {
+        out[i] = { error: e };
+      }
+    }),
+  );
+  drafts.sort((x, y) => x.i - y.i);
+  const holds = await admissionHolds(
+    ctx.env,
+    ctx.tenant,
+    drafts.map((d) => d.row),
+    dp,
+  );
+  for (const [k, d] of drafts.entries()) admit(d, holds[k]);
+  for (const [i, r] of await writeCalls(ctx, drafts)) out[i] = r;
+  if (again.length) {
+    const rs = await createCalls(
+      ctx,
+      again.map((i) => raws[i]),
+    );
+    again.forEach((i, k) => {
+      out[i] = rs[k];
     });
-    agentId = a.id;
-    team = a.team;
+  }
+  return out;
+}
+
+function outcome(f: () => { call: CallView; created: boolean }): CreateOutcome {
+  try {
+    return f();
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+/** The tenant's calls with these externalIds, one read per 90 ids. */
+async function callsByExternalId(ctx: Ctx, ids: string[]): Promise<Map<string, Call>> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const unique = [...new Set(ids)];
+  const found = new Map<string, Call>();
+  for (let k = 0; k < unique.length; k += 90) {
+    const rows = await dp.db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.tenantId, ctx.tenant.id), inArray(calls.externalId, unique.slice(k, k + 90))));
+    for (const r of rows) found.set(r.externalId!, r);
+  }
+  return found;
+}
+
+/** The new call's row (agent found or created, phone protected) and its parsed, redacted transcript. */
+async function draftCall(
+  ctx: Ctx,
+  input: z.output<typeof createCallSchema>,
+  createHash: string,
+  agents: Map<string, Promise<{ id: string; team: string | null }>>,
+): Promise<Omit<Draft, "i">> {
+  // One lookup per agent in a batch (calls of one agent share it).
+  const agentOf = (key: string, f: () => Promise<{ id: string; team: string | null }>) => {
+    const known = agents.get(key);
+    if (known) return known;
+    const a = f();
+    agents.set(key, a);
+    return a;
+  };
+  let agent: { id: string; team: string | null } | null = null;
+  if (input.agentId) {
+    const id = input.agentId;
+    agent = await agentOf(`id:${id}`, () =>
+      getAgent(ctx, id).catch(() => {
+        throw new ApiError("validation_failed", "unknown agentId", {
+          errors: [{ pointer: "/agentId", detail: "no such agent" }],
+        });
+      }),
+    );
   } else if (input.agent) {
-    const a = await findOrCreateAgent(ctx, input.agent);
-    agentId = a.id;
-    team = a.team;
+    const ref = input.agent;
+    agent = await agentOf(`ext:${ref.externalId}`, () => findOrCreateAgent(ctx, ref));
   }
   const phone = input.customerPhone
     ? await protectPhone(
@@ -223,29 +339,24 @@ export async function createCall(
         (input.phoneCountry as never) ?? defaultCountryFor(ctx.tenant.location),
       )
     : null;
-  // Every new call is checked against the suppression list and restrictions (F3) and the
-  // analysed-minutes quota (G3), through the policy function: a match is held at once, even before
-  // it has a transcript or a recording to process (`held`, with the reason in `holdReason`).
-  const privacyHold = await admissionHold(
-    ctx.env,
-    ctx.tenant,
-    { phoneHash: phone?.phoneHash ?? null, agentId },
-    dp,
-  );
+  // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
+  const prepared = input.transcript
+    ? await storeTranscript.prepare(ctx, input.transcript, { direction: input.direction ?? null })
+    : null;
   const now = Date.now();
   const row: Call = {
     id: newId("cal"),
     tenantId: ctx.tenant.id,
     externalId: input.externalId ?? null,
     createHash,
-    status: privacyHold ? "held" : "received",
-    holdReason: privacyHold,
+    status: "received",
+    holdReason: null,
     failureReason: null,
     direction: input.direction ?? null,
     startedAt: input.startedAt ?? now,
     durationS: input.durationS ?? null,
-    agentId,
-    team,
+    agentId: agent?.id ?? null,
+    team: agent?.team ?? null,
     queue: input.queue ?? null,
     campaign: input.campaign ?? null,
     language: input.language ?? null,
@@ -288,28 +399,138 @@ export async function createCall(
     createdAt: now,
     updatedAt: now,
   };
-  // Parse and redact before anything is written, so a bad transcript leaves nothing behind.
-  const prepared = input.transcript
-    ? await storeTranscript.prepare(ctx, input.transcript, { direction: input.direction ?? null })
-    : null;
-  const inserted = await dp.db.insert(calls).values(row).onConflictDoNothing().returning();
-  if (!inserted.length) {
-    // Lost a race on the same externalId.
-    const existing = await dp.db.query.calls.findFirst({
-      where: and(eq(calls.tenantId, ctx.tenant.id), eq(calls.externalId, row.externalId ?? "")),
+  return { row, prepared };
+}
+
+/**
+ * The status a new call starts in: held (F3 privacy, G3 quota — checked before anything is queued,
+ * even a call without transcript), else analysing when it has a transcript (with a fresh run id,
+ * as `startProcessing` draws), else received.
+ */
+function admit(d: Draft, hold: HoldReason | null) {
+  const tx = d.prepared ? storeTranscript.columns(d.prepared, storeTranscript.newFtsId(), d.row) : {};
+  d.row = {
+    ...d.row,
+    ...tx,
+    status: hold ? "held" : d.prepared ? "analyzing" : "received",
+    holdReason: hold,
+    runId: d.prepared ? randomToken(8) : null,
+  };
+}
+
+/**
+ * Transcripts to R2 (side by side), then every row and search entry in one D1 batch, then the
+ * analysis messages and the audit entries. A row that lost a race on its externalId is the other
+ * call's (its object removed); a batch that fails is retried call by call.
+ */
+async function writeCalls(ctx: Ctx, all: Draft[]): Promise<Map<number, CreateOutcome>> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const res = new Map<number, CreateOutcome>();
+  const drafts: Draft[] = [];
+  for (let k = 0; k < all.length; k += STORE_PARALLEL) {
+    const part = all.slice(k, k + STORE_PARALLEL);
+    const stored = await Promise.allSettled(
+      part.map((d) => (d.prepared ? storeTranscript.store(ctx, d.row.id, d.prepared) : null)),
+    );
+    part.forEach((d, j) => {
+      const s = stored[j];
+      if (s.status === "rejected") res.set(d.i, { error: s.reason });
+      else drafts.push(d);
     });
-    if (existing) return sameOrConflict(existing, createHash);
-    throw new ApiError("internal", "call could not be created");
   }
-  let call = inserted[0];
-  if (prepared) {
-    call = await storeTranscript.commit(ctx, call, prepared);
-    call = { ...call, status: await startProcessing(ctx.env, ctx.tenant, call) };
-  }
-  await auditCtx(ctx, "call.created", "call", call.id, {
-    segments: prepared?.transcript.segments.length ?? 0,
+  if (!drafts.length) return res;
+  const statements = drafts.flatMap((d) => {
+    const insert = dp.db
+      .insert(calls)
+      .values(d.row)
+      .onConflictDoNothing()
+      .returning({ id: calls.id })
+      .toSQL();
+    return [
+      dp.d1.prepare(insert.sql).bind(...insert.params),
+      // Only where the row went in (it may have lost a race on its externalId).
+      ...(d.prepared
+        ? [
+            dp.d1
+              .prepare(
+                "insert into calls_fts(rowid, body) select ?, ? where exists (select 1 from calls where id = ?)",
+              )
+              .bind(d.row.ftsId, storeTranscript.ftsBody(d.prepared), d.row.id),
+          ]
+        : []),
+    ];
   });
-  return { call: callView(call), created: true };
+  let results: D1Result[];
+  try {
+    results = await dp.d1.batch(statements);
+  } catch (e) {
+    if (drafts.length > 1) {
+      for (const d of drafts) for (const [i, r] of await writeCalls(ctx, [d])) res.set(i, r);
+      return res;
+    }
+    await dropObjects(ctx, drafts);
+    res.set(drafts[0].i, { error: e });
+    return res;
+  }
+  const written: Draft[] = [];
+  let at = 0;
+  const lost: Draft[] = [];
+  for (const d of drafts) {
+    const inserted = results[at].results.length > 0;
+    at += d.prepared ? 2 : 1;
+    if (inserted) written.push(d);
+    else lost.push(d);
+  }
+  if (lost.length) {
+    await dropObjects(ctx, lost);
+    const winners = await callsByExternalId(
+      ctx,
+      lost.map((d) => d.row.externalId ?? ""),
+    );
+    for (const d of lost) {
+      const w = winners.get(d.row.externalId ?? "");
+      res.set(
+        d.i,
+        w
+          ? outcome(() => sameOrConflict(w, d.row.createHash!))
+          : { error: new ApiError("internal", "call could not be created") },
+      );
+    }
+  }
+  await queueAnalyses(
+    ctx,
+    written.filter((d) => d.row.status === "analyzing"),
+  );
+  await auditCtxMany(
+    ctx,
+    written.map((d) => ({
+      action: "call.created",
+      targetType: "call",
+      targetId: d.row.id,
+      meta: { segments: d.prepared?.transcript.segments.length ?? 0 },
+    })),
+  );
+  for (const d of written) res.set(d.i, { call: callView(d.row), created: true });
+  return res;
+}
+
+async function dropObjects(ctx: Ctx, drafts: Draft[]) {
+  const keys = drafts.filter((d) => d.prepared).map((d) => transcriptKey(ctx, d.row.id));
+  if (keys.length) await dataPlane(ctx.env, ctx.tenant).bucket.delete(keys);
+}
+
+/** One message per call to analyse: sent alone for one call, 100 a batch for more. */
+async function queueAnalyses(ctx: Ctx, drafts: Draft[]) {
+  const msgs: PipelineMessage[] = drafts.map((d) => ({
+    step: "analyze",
+    tenantId: ctx.tenant.id,
+    callId: d.row.id,
+    runId: d.row.runId!,
+  }));
+  if (msgs.length === 1) await ctx.env.ANALYZE_QUEUE.send(msgs[0]);
+  else
+    for (let k = 0; k < msgs.length; k += 100)
+      await ctx.env.ANALYZE_QUEUE.sendBatch(msgs.slice(k, k + 100).map((body) => ({ body })));
 }
 
 function sameOrConflict(existing: Call, createHash: string) {

@@ -38,18 +38,46 @@ export function newFtsId(): number {
   );
 }
 
+/** The redacted transcript's object in R2 (our segment model, JSON). */
+export async function putTranscriptObject(ctx: Ctx, callId: string, p: PreparedTranscript) {
+  await dataPlane(ctx.env, ctx.tenant).bucket.put(transcriptKey(ctx, callId), JSON.stringify(p.transcript), {
+    httpMetadata: { contentType: "application/json" },
+  });
+}
+
+/** The text indexed for search: the segments' redacted text. */
+export const ftsBody = (p: PreparedTranscript) => p.transcript.segments.map((s) => s.text).join("\n");
+
+/**
+ * The columns a transcript sets on its call; duration and language only where the call has none.
+ * A new call is inserted with them (one write), an existing one updated by `commitTranscript`.
+ */
+export function transcriptColumns(
+  p: PreparedTranscript,
+  ftsId: number,
+  call: Pick<Call, "durationS" | "language">,
+) {
+  return {
+    txFormat: p.format,
+    txSegments: p.transcript.segments.length,
+    txWords: p.transcript.wordCount,
+    txRedactions: p.redactions,
+    txRoleSource: p.transcript.roles?.source ?? null,
+    ftsId,
+    durationS: call.durationS ?? (p.transcript.durationS || null),
+    language: call.language ?? p.transcript.language ?? null,
+  } satisfies Partial<Call>;
+}
+
 /** Store in R2, replace the FTS entry, update the call row. */
 export async function commitTranscript(ctx: Ctx, call: Call, p: PreparedTranscript): Promise<Call> {
   const dp = dataPlane(ctx.env, ctx.tenant);
-  await dp.bucket.put(transcriptKey(ctx, call.id), JSON.stringify(p.transcript), {
-    httpMetadata: { contentType: "application/json" },
-  });
-  const body = p.transcript.segments.map((s) => s.text).join("\n");
+  await putTranscriptObject(ctx, call.id, p);
   const ftsId = newFtsId();
   const now = Date.now();
   await dp.d1.batch([
     ...(call.ftsId !== null ? [dp.d1.prepare("delete from calls_fts where rowid = ?").bind(call.ftsId)] : []),
-    dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, body),
+    dp.d1.prepare("insert into calls_fts(rowid, body) values (?, ?)").bind(ftsId, ftsBody(p)),
     dp.d1
       .prepare(
         `update calls set tx_format = ?, tx_segments = ?, tx_words = ?, tx_redactions = ?, tx_role_source = ?,

@@ -7,7 +7,14 @@ import type { Ctx } from "../platform/context";
 import { ApiError } from "../platform/errors";
 import { jsonValueTooDeep, MAX_JSON_DEPTH } from "../platform/json-depth";
 import { resolveTranscriptRoles } from "../providers/speech/roles";
-import { commitTranscript, type PreparedTranscript } from "./transcript-store";
+import {
+  commitTranscript,
+  ftsBody,
+  newFtsId,
+  type PreparedTranscript,
+  putTranscriptObject,
+  transcriptColumns,
+} from "./transcript-store";
 
 export { TRANSCRIPT_FORMATS, type TranscriptFormat };
 /** A transcript body above this is refused (413) — a 10-hour call is about 1 MB of text. */
@@ -79,4 +86,11 @@ export async function prepareTranscript(
 }
 
 /** Parse and redact, then store: the two halves every way in (import, upload, speech-to-text) uses. */
-export const storeTranscript = { prepare: prepareTranscript, commit: commitTranscript };
+export const storeTranscript = {
+  prepare: prepareTranscript,
+  commit: commitTranscript,
+  store: putTranscriptObject,
+  columns: transcriptColumns,
+  ftsBody,
+  newFtsId,
+};

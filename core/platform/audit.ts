@@ -154,18 +154,40 @@ export async function appendAudit(
   env: Env,
   e: AuditInput,
 ): Promise<{ id: string; seq: number; hash: string }> {
-  const { chain, ts, fields } = entryFields(e);
+  return (await appendAuditMany(env, [e]))[0];
+}
+
+/**
+ * Entries of one chain appended in order with one read of the tip and one batch of inserts (a bulk
+ * import's `call.created` entries): the chain is the same as with one `appendAudit` per entry.
+ */
+export async function appendAuditMany(
+  env: Env,
+  list: AuditInput[],
+): Promise<{ id: string; seq: number; hash: string }[]> {
+  if (!list.length) return [];
+  const entries = list.map(entryFields);
+  const chain = entries[0].chain;
+  if (entries.some((x) => x.chain !== chain)) throw new Error("audit: appendAuditMany takes one chain");
   const db = controlDb(env);
   for (let attempt = 1; ; attempt++) {
     const tip = await chainTip(env, db, chain);
-    // Never before the tip's day: keeps `day` non-decreasing along the chain even with a
-    // back-dated ts or clock skew between isolates, so purging old days cuts a clean prefix.
-    const day = maxStr(utcDay(ts), tip.minDay);
-    const row = { id: newId("aud"), ...fields, seq: tip.seq + 1, day, prevHash: tip.hash };
-    const hash = await entryHash(row);
+    let { seq, hash: prevHash, minDay } = tip;
+    const rows: AuditRow[] = [];
+    for (const { ts, fields } of entries) {
+      // Never before the previous entry's day: keeps `day` non-decreasing along the chain even with
+      // a back-dated ts or clock skew between isolates, so purging old days cuts a clean prefix.
+      const day = maxStr(utcDay(ts), minDay);
+      const row = { id: newId("aud"), ...fields, seq: ++seq, day, prevHash };
+      const hash = await entryHash(row);
+      rows.push({ ...row, hash });
+      prevHash = hash;
+      minDay = day;
+    }
     try {
-      await db.insert(auditLog).values({ ...row, hash });
-      return { id: row.id, seq: row.seq, hash };
+      const [first, ...rest] = rows.map((r) => db.insert(auditLog).values(r));
+      await db.batch([first, ...rest]);
+      return rows.map((r) => ({ id: r.id, seq: r.seq, hash: r.hash }));
     } catch (err) {
       if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 4 * 2 ** attempt)));
@@ -665,4 +687,27 @@ export async function auditCtx(
     meta,
     result,
   });
+}
+
+/** Several entries of the context's tenant in one append (a bulk import's created calls). */
+export async function auditCtxMany(
+  ctx: Ctx,
+  entries: {
+    action: string;
+    targetType?: string;
+    targetId?: string;
+    meta?: Record<string, string | number | boolean | null>;
+  }[],
+) {
+  await appendAuditMany(
+    ctx.env,
+    entries.map((e) => ({
+      tenantId: ctx.tenant.id,
+      actor: ctx.actor,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      result: "success" as const,
+      ...e,
+    })),
+  );
 }
