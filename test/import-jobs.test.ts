@@ -27,6 +27,8 @@ type Imp = {
   existing: number;
   errors: number;
   error: string | null;
+  errorCode: string | null;
+  errorParams: Record<string, string | number> | null;
   items: {
     data: {
       seq: number;
@@ -34,7 +36,12 @@ type Imp = {
       result: string;
       externalId: string | null;
       id: string | null;
-      error: { status: number; detail: string } | null;
+      error: {
+        status: number;
+        detail: string;
+        code?: string;
+        params?: Record<string, string | number>;
+      } | null;
     }[];
     nextCursor: string | null;
   };
@@ -122,9 +129,15 @@ describe("bulk import job: NDJSON (17.4)", () => {
     const bySeq = new Map(done.items.data.map((x) => [x.item, x]));
     expect(bySeq.get("line 13")).toMatchObject({
       result: "error",
-      error: { status: 400, detail: "line 13 is not valid JSON" },
+      error: {
+        status: 400,
+        detail: "line 13 is not valid JSON",
+        code: "malformed_json",
+        params: { line: 13 },
+      },
     });
     expect(bySeq.get("line 14")?.error?.detail).toContain("durationS");
+    expect(bySeq.get("line 14")?.error?.code).toBe("validation_failed");
     expect(bySeq.get("line 16")).toMatchObject({ result: "created", externalId: null });
     expect(bySeq.has("line 15")).toBe(false); // a blank line is no item
     // Paging through the items, and only the errors.
@@ -174,6 +187,7 @@ describe("bulk import job: NDJSON (17.4)", () => {
     const done = await drive(imp.id, t);
     expect(done.status).toBe("failed");
     expect(done.error).toContain("more than 10000 calls");
+    expect(done).toMatchObject({ errorCode: "over_limit", errorParams: { max: 10_000, found: 10_001 } });
     expect(done.created).toBe(0);
     expect(await countCalls(t)).toBe(0);
   });
@@ -361,11 +375,22 @@ describe("bulk import job: ZIP through its central directory (17.4)", () => {
     const by = new Map(done.items.data.map((x) => [x.item, x]));
     expect(by.get("calls.ndjson line 1")).toMatchObject({ result: "created", externalId: "Z-1" });
     expect(by.get("calls.ndjson line 2")?.error?.detail).toContain("missing.vtt is not in the archive");
+    expect(by.get("calls.ndjson line 2")?.error).toMatchObject({
+      code: "transcript_file_missing",
+      params: { file: "missing.vtt" },
+    });
     expect(by.get("file Z-3.txt")).toMatchObject({ result: "created", externalId: "Z-3" });
     expect(by.get("file Z-4.txt")).toMatchObject({ result: "error", error: { status: 422 } });
     expect(by.get("file Z-4.txt")?.error?.detail).toMatch(/CRC/i);
-    expect(by.get("file big.txt")).toMatchObject({ result: "error", error: { status: 413 } });
-    expect(by.get("file notes.pdf")).toMatchObject({ result: "error", error: { status: 415 } });
+    expect(by.get("file Z-4.txt")?.error?.code).toBe("unreadable_entry");
+    expect(by.get("file big.txt")).toMatchObject({
+      result: "error",
+      error: { status: 413, code: "file_too_large", params: { file: "big.txt", maxMb: 5 } },
+    });
+    expect(by.get("file notes.pdf")).toMatchObject({
+      result: "error",
+      error: { status: 415, code: "unsupported_file", params: { file: "notes.pdf" } },
+    });
     const z1 = await call(`/api/v1/calls/${by.get("calls.ndjson line 1")?.id}/transcript`, { key: t.key });
     expect(z1.status).toBe(200);
   });
@@ -378,6 +403,7 @@ describe("bulk import job: ZIP through its central directory (17.4)", () => {
     const done = await drive(imp.id, t);
     expect(done.status).toBe("failed");
     expect(done.error).toContain("not a readable ZIP archive");
+    expect(done.errorCode).toBe("not_a_zip");
     expect(await countCalls(t)).toBe(0);
   });
 });
@@ -410,7 +436,8 @@ describe("bulk import job: the portal (17.4)", () => {
     expect(fr).toContain("Terminé");
     expect(fr).toContain("3 éléments sur 3");
     expect(fr).toContain("2 créés, 0 déjà présents, 1 en erreur");
-    expect(fr).toContain("line 2 is not valid JSON");
+    expect(fr).toContain("La ligne 2 n’est pas du JSON valide.");
+    expect(fr).not.toContain("is not valid JSON");
     const list = await (await call("/imports", { cookie })).text();
     expect(list).toContain("lot-1.ndjson");
     // No file: a readable message, in the user's language.
@@ -438,5 +465,100 @@ describe("bulk import job: the portal (17.4)", () => {
     // Whoever may import still follows them.
     const supervisor = await loginCookie(t.users.supervisor.email);
     expect(await (await call(url, { cookie: supervisor })).text()).toContain("OTHER-AGENT-CALL");
+  });
+});
+
+describe("bulk import job: its messages in the user's language (review)", () => {
+  const postFile = (cookie: string, body: string, name: string) =>
+    postMultipart("/imports", cookie, { file: new File([body], name, { type: "application/x-ndjson" }) });
+
+  /** A French-speaking admin's session. */
+  async function frenchAdmin(t: TestTenant) {
+    await controlDb(E).update(users).set({ locale: "fr" }).where(eq(users.id, t.users.admin.id));
+    return loginCookie(t.users.admin.email);
+  }
+
+  async function importThroughPortal(t: TestTenant, cookie: string, body: string, name: string) {
+    const res = await postFile(cookie, body, name);
+    expect(res.status).toBe(303);
+    const url = res.headers.get("location")!;
+    const api = await drive(url.split("/").pop()!, t);
+    return { url, api };
+  }
+
+  it("a French user reads a malformed line, an invalid field and an over-limit file in French; the API keeps English and the code", async () => {
+    const t = await makeTenant();
+    const cookie = await frenchAdmin(t);
+    const body = [
+      line({ externalId: "M-1", transcript: tx(1) }),
+      "{oops",
+      line({ externalId: "M-3", durationS: -5 }),
+    ];
+    const { url, api } = await importThroughPortal(t, cookie, body.join("\n"), "lot.ndjson");
+    const by = new Map(api.items.data.map((x) => [x.item, x]));
+    expect(by.get("line 2")?.error).toMatchObject({
+      detail: "line 2 is not valid JSON",
+      code: "malformed_json",
+      params: { line: 2 },
+    });
+    expect(by.get("line 3")?.error).toMatchObject({ code: "validation_failed" });
+    const page = await (await call(url, { cookie })).text();
+    expect(page).toContain("La ligne 2 n’est pas du JSON valide.");
+    expect(page).toContain("Champs invalides : durationS.");
+    expect(page).toContain("<td>ligne 2</td>");
+    expect(page).not.toContain("is not valid JSON");
+    expect(page).not.toContain("Malformed JSON");
+
+    const big = Array.from({ length: 10_001 }, (_, i) => line({ externalId: `O-${i}` })).join("\n");
+    const over = await importThroughPortal(t, cookie, big, "trop.ndjson");
+    expect(over.api).toMatchObject({ status: "failed", errorCode: "over_limit" });
+    expect(over.api.error).toContain("more than 10000 calls"); // the API's text stays English
+    const failed = await (await call(over.url, { cookie })).text();
+    expect(failed).toMatch(
+      /L’import a échoué.*Le fichier contient plus de 10\s000 appels \(10\s001 trouvés avant l’arrêt\) : découpez-le\. Rien n’a été importé\./su,
+    );
+    expect(failed).not.toContain("more than 10000 calls");
+    // The same pages in English for an English-speaking user.
+    await controlDb(E).update(users).set({ locale: "en" }).where(eq(users.id, t.users.admin.id));
+    expect(await (await call(url, { cookie })).text()).toContain("Line 2 is not valid JSON.");
+    expect(await (await call(over.url, { cookie })).text()).toMatch(/more than 10,000 calls \(10,001 found/);
+  });
+
+  it("rows stored before codes existed show their stored text; an unknown code is named as refused", async () => {
+    const t = await makeTenant();
+    const cookie = await frenchAdmin(t);
+    const body = ["{oops", line({ externalId: "R-2", transcript: tx(2) }), "{again"].join("\n");
+    const { url, api } = await importThroughPortal(t, cookie, body, "ancien.ndjson");
+    // As the job wrote them before this change: English title and detail only.
+    await E.DATA_EU_1.prepare("update import_items set error = ? where import_id = ? and seq = 1")
+      .bind(
+        JSON.stringify({ status: 400, title: "Malformed JSON", detail: "line 1 is not valid JSON" }),
+        api.id,
+      )
+      .run();
+    await E.DATA_EU_1.prepare("update import_items set error = ? where import_id = ? and seq = 3")
+      .bind(
+        JSON.stringify({
+          status: 409,
+          title: "Conflict",
+          detail: "Key reused",
+          code: "idempotency_conflict",
+        }),
+        api.id,
+      )
+      .run();
+    const page = await (await call(url, { cookie })).text();
+    expect(page).toContain("Malformed JSON: line 1 is not valid JSON");
+    expect(page).toContain("Cet élément a été refusé : idempotency_conflict.");
+    // An import failed before codes existed: its stored reason.
+    await E.DATA_EU_1.prepare(
+      "update imports set status = 'failed', error = ?, error_code = null where id = ?",
+    )
+      .bind("The file holds more than 10000 calls (found 10001 before stopping); split it.", api.id)
+      .run();
+    const failed = await (await call(url, { cookie })).text();
+    expect(failed).toContain(
+      "L’import a échoué : The file holds more than 10000 calls (found 10001 before stopping)",
+    );
   });
 });

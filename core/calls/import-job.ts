@@ -84,6 +84,9 @@ const view = (r: ImportRow) => ({
   existing: r.existing,
   errors: r.errors,
   error: r.error,
+  /** Machine-readable reason of a failed import (README "Bulk import"); null on old rows. */
+  errorCode: r.errorCode ?? null,
+  errorParams: r.errorParams ?? null,
   createdAt: new Date(r.createdAt).toISOString(),
   updatedAt: new Date(r.updatedAt).toISOString(),
   finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : null,
@@ -277,14 +280,60 @@ async function importStep(env: Env, job: Job): Promise<StepOutcome> {
     if (p.phase === "scan") return imp.format === "zip" ? await scanZip(s) : await scanNdjson(s);
     return await createStep(s);
   } catch (e) {
-    if (e instanceof ImportFailure) return finish(s, e.message);
+    if (e instanceof ImportFailure) return finish(s, e);
     throw e;
   }
 }
 registerJobHandler("call_import", importStep);
 
-/** The whole import cannot go on (over the limits, unreadable file); nothing more is created. */
-class ImportFailure extends Error {}
+/**
+ * The whole import cannot go on (over the limits, unreadable file); nothing more is created. The
+ * English message is the API's; the code and params let the portal word it in the user's language.
+ */
+class ImportFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: ImportFailureCode,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(message);
+  }
+}
+export type ImportFailureCode =
+  | "over_limit"
+  | "file_gone"
+  | "not_a_zip"
+  | "manifest_unreadable"
+  | "archive_changed";
+type ItemError = NonNullable<ImportItemResult["error"]>;
+
+/** An item's refusal: English title and detail for the API, a code and params for translation. */
+const itemError = (
+  status: number,
+  title: string,
+  detail: string,
+  code: string,
+  params: Record<string, string | number>,
+): ItemError => ({ status, title, detail, code, params });
+
+const lineTooLarge = (line: number) =>
+  itemError(413, "Payload too large", `line ${line} is larger than 5 MB`, "line_too_large", {
+    line,
+    maxMb: 5,
+  });
+const fileTooLarge = (file: string) =>
+  itemError(413, "Payload too large", `${file} is larger than 5 MB uncompressed`, "file_too_large", {
+    file,
+    maxMb: 5,
+  });
+const unsupportedFile = (file: string) =>
+  itemError(
+    415,
+    "Unsupported media type",
+    `${file}: only .json, .vtt, .srt and .txt transcripts are imported`,
+    "unsupported_file",
+    { file },
+  );
 
 async function setImport(s: StepState, set: Partial<ImportRow>) {
   await s.dp.db
@@ -309,18 +358,20 @@ const pending = (s: StepState, seq: number, item: string, source: Source) => ({
   result: "pending" as const,
   source: source as unknown as Record<string, unknown>,
 });
-const failed = (s: StepState, seq: number, item: string, status: number, title: string, detail: string) => ({
+const failed = (s: StepState, seq: number, item: string, error: ItemError) => ({
   tenantId: s.imp.tenantId,
   importId: s.imp.id,
   seq,
   item,
   result: "error" as const,
-  error: { status, title, detail },
+  error,
 });
 
 function overLimit(n: number): never {
   throw new ImportFailure(
     `The file holds more than ${MAX_JOB_ITEMS} calls (found ${n} before stopping); split it. Nothing was imported.`,
+    "over_limit",
+    { max: MAX_JOB_ITEMS, found: n },
   );
 }
 
@@ -329,7 +380,7 @@ async function scanNdjson(s: StepState): Promise<StepOutcome> {
   const p = { offset: 0, line: 0, seq: 0, skip: false, ...s.p };
   if (p.seq === 0 && p.offset === 0) await setImport(s, { status: "scanning" });
   const obj = await s.dp.bucket.get(s.imp.objectKey, { range: { offset: p.offset, length: SCAN_WINDOW } });
-  if (!obj) throw new ImportFailure("The uploaded file is gone");
+  if (!obj) throw new ImportFailure("The uploaded file is gone", "file_gone");
   const buf = new Uint8Array(await obj.arrayBuffer());
   const last = p.offset + buf.length >= s.imp.size;
   const rows: (typeof importItems.$inferInsert)[] = [];
@@ -342,9 +393,7 @@ async function scanNdjson(s: StepState): Promise<StepOutcome> {
       if (!p.skip) {
         p.line++;
         p.seq++;
-        rows.push(
-          failed(s, p.seq, `line ${p.line}`, 413, "Payload too large", `line ${p.line} is larger than 5 MB`),
-        );
+        rows.push(failed(s, p.seq, `line ${p.line}`, lineTooLarge(p.line)));
         p.skip = true;
       }
       at = buf.length;
@@ -364,14 +413,7 @@ async function scanNdjson(s: StepState): Promise<StepOutcome> {
         if (p.seq > MAX_JOB_ITEMS) overLimit(p.seq);
         rows.push(
           length > MAX_LINE_BYTES
-            ? failed(
-                s,
-                p.seq,
-                `line ${p.line}`,
-                413,
-                "Payload too large",
-                `line ${p.line} is larger than 5 MB`,
-              )
+            ? failed(s, p.seq, `line ${p.line}`, lineTooLarge(p.line))
             : pending(s, p.seq, `line ${p.line}`, { kind: "line", offset: start, length }),
         );
       }
@@ -394,7 +436,7 @@ async function scanZip(s: StepState): Promise<StepOutcome> {
     dir = await readZipDirectory(s.dp.bucket, s.imp.objectKey);
   } catch (e) {
     if (e instanceof ZipFormatError)
-      throw new ImportFailure(`The file is not a readable ZIP archive: ${e.message}`);
+      throw new ImportFailure(`The file is not a readable ZIP archive: ${e.message}`, "not_a_zip");
     throw e;
   }
   const entries = dir.entries.map((e, i) => ({ e, i })).filter(({ e }) => !isSkipped(e.name));
@@ -427,23 +469,9 @@ async function scanZip(s: StepState): Promise<StepOutcome> {
     const ext = e.name.split(".").pop()?.toLowerCase() ?? "";
     rows.push(
       !FORMAT_BY_EXT.has(ext)
-        ? failed(
-            s,
-            seq,
-            `file ${e.name}`,
-            415,
-            "Unsupported media type",
-            `${e.name}: only .json, .vtt, .srt and .txt transcripts are imported`,
-          )
+        ? failed(s, seq, `file ${e.name}`, unsupportedFile(e.name))
         : e.size > MAX_LINE_BYTES
-          ? failed(
-              s,
-              seq,
-              `file ${e.name}`,
-              413,
-              "Payload too large",
-              `${e.name} is larger than 5 MB uncompressed`,
-            )
+          ? failed(s, seq, `file ${e.name}`, fileTooLarge(e.name))
           : pending(s, seq, `file ${e.name}`, { kind: "entry", entry: i }),
     );
   }
@@ -460,7 +488,8 @@ async function manifestText(s: StepState, dir: Awaited<ReturnType<typeof readZip
       .replace(/^\uFEFF/, "")
       .replace(/\r/g, "");
   } catch (err) {
-    if (err instanceof ZipFormatError) throw new ImportFailure(`calls.ndjson cannot be read: ${err.message}`);
+    if (err instanceof ZipFormatError)
+      throw new ImportFailure(`calls.ndjson cannot be read: ${err.message}`, "manifest_unreadable");
     throw err;
   }
 }
@@ -546,9 +575,13 @@ async function createBatch(s: StepState): Promise<number | null> {
 
 type Body = { ok: true; value: unknown } | { ok: false; error: ImportItemResult["error"] };
 
-const malformed = (what: string): Body => ({
+/** `line`: 1-based, of the NDJSON file or (with `file`) of the ZIP's calls.ndjson. */
+const malformed = (what: string, line: number, file?: string): Body => ({
   ok: false,
-  error: { status: 400, title: "Malformed JSON", detail: `${what} is not valid JSON` },
+  error: itemError(400, "Malformed JSON", `${what} is not valid JSON`, "malformed_json", {
+    line,
+    ...(file ? { file } : {}),
+  }),
 });
 
 /** One ranged read covers the step's lines (they are consecutive in the file). */
@@ -559,7 +592,7 @@ async function ndjsonBodies(s: StepState, items: ImportItemRow[]): Promise<Body[
   const obj = await s.dp.bucket.get(s.imp.objectKey, {
     range: { offset: from, length: Math.max(1, to - from) },
   });
-  if (!obj) throw new ImportFailure("The uploaded file is gone");
+  if (!obj) throw new ImportFailure("The uploaded file is gone", "file_gone");
   const buf = new Uint8Array(await obj.arrayBuffer());
   const dec = new TextDecoder();
   return src.map((x, i) => {
@@ -567,7 +600,8 @@ async function ndjsonBodies(s: StepState, items: ImportItemRow[]): Promise<Body[
     try {
       return { ok: true, value: JSON.parse(text) };
     } catch {
-      return malformed(items[i].item);
+      // The item is "line N" (the scan names it so; the source keeps only offsets).
+      return malformed(items[i].item, Number(items[i].item.replace(/^line /, "")));
     }
   });
 }
@@ -579,7 +613,7 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
     dir = await readZipDirectory(s.dp.bucket, s.imp.objectKey);
   } catch (e) {
     if (e instanceof ZipFormatError)
-      throw new ImportFailure(`The archive changed or is unreadable: ${e.message}`);
+      throw new ImportFailure(`The archive changed or is unreadable: ${e.message}`, "archive_changed");
     throw e;
   }
   const srcs = items.map((it) => it.source as unknown as Source);
@@ -593,12 +627,7 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
   ): Promise<{ format: string; content: unknown } | ImportItemResult["error"]> => {
     const ext = e.name.split(".").pop()?.toLowerCase() ?? "";
     const format = FORMAT_BY_EXT.get(ext);
-    if (!format)
-      return {
-        status: 415,
-        title: "Unsupported media type",
-        detail: `${e.name}: only .json, .vtt, .srt and .txt transcripts are imported`,
-      };
+    if (!format) return unsupportedFile(e.name);
     try {
       const text = new TextDecoder()
         .decode(await readZipEntryBytes(s.dp.bucket, s.imp.objectKey, dir, e, MAX_LINE_BYTES))
@@ -606,7 +635,9 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
       return { format, content: format === "json" ? safeJson(text) : text };
     } catch (err) {
       if (err instanceof ZipFormatError)
-        return { status: 422, title: "Unprocessable content", detail: `${e.name}: ${err.message}` };
+        return itemError(422, "Unprocessable content", `${e.name}: ${err.message}`, "unreadable_entry", {
+          file: e.name,
+        });
       throw err;
     }
   };
@@ -636,7 +667,7 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
       meta = JSON.parse(manifest[x.line] ?? "");
       if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new Error("not an object");
     } catch {
-      out.push(malformed(items[i].item));
+      out.push(malformed(items[i].item, x.line + 1, "calls.ndjson"));
       continue;
     }
     const { transcriptFile, ...rest } = meta;
@@ -644,11 +675,13 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
       if (x.entry === null) {
         out.push({
           ok: false,
-          error: {
-            status: 422,
-            title: "Unprocessable content",
-            detail: `transcriptFile ${transcriptFile} is not in the archive`,
-          },
+          error: itemError(
+            422,
+            "Unprocessable content",
+            `transcriptFile ${transcriptFile} is not in the archive`,
+            "transcript_file_missing",
+            { file: transcriptFile },
+          ),
         });
         continue;
       }
@@ -665,7 +698,8 @@ async function zipBodies(s: StepState, items: ImportItemRow[]): Promise<Body[]> 
 }
 
 /** The import ends: counters final, the file deleted (it holds unredacted transcripts). */
-async function finish(s: StepState, error: string | null): Promise<StepOutcome> {
+async function finish(s: StepState, failure: ImportFailure | null): Promise<StepOutcome> {
+  const error = failure?.message ?? null;
   if (error)
     await s.dp.d1
       .prepare("delete from import_items where import_id = ? and result = 'pending'")
@@ -674,12 +708,21 @@ async function finish(s: StepState, error: string | null): Promise<StepOutcome> 
   const counts = await refreshCounts(s);
   await s.dp.bucket.delete(s.imp.objectKey);
   const now = Date.now();
-  await setImport(s, { status: error ? "failed" : "done", error, finishedAt: now });
+  await setImport(s, {
+    status: error ? "failed" : "done",
+    error,
+    errorCode: failure?.code ?? null,
+    errorParams: failure?.params ?? null,
+    finishedAt: now,
+  });
   await auditCtx(s.ctx, "calls.imported", "import", s.imp.id, {
     ...counts,
     ...(error ? { failed: true } : {}),
   });
-  return { progress: { phase: "create" }, result: { importId: s.imp.id, ...counts, error } };
+  return {
+    progress: { phase: "create" },
+    result: { importId: s.imp.id, ...counts, error, errorCode: failure?.code ?? null },
+  };
 }
 
 const KEEP_FINISHED_MS = 30 * 24 * 3600_000;

@@ -28,7 +28,20 @@ export interface ImportItemResult {
   result: "created" | "existing" | "error";
   id?: string;
   status?: string;
-  error?: { status: number; title: string; detail: string; errors?: { pointer: string; detail: string }[] };
+  /**
+   * English `title`/`detail` for the API; `code` (an ApiError's code, or the job's own:
+   * `malformed_json`, `line_too_large`…) with `params`, and `messageKey` when the error has its own
+   * message, for readers that translate (README "Bulk import" lists the codes).
+   */
+  error?: {
+    status: number;
+    title: string;
+    detail: string;
+    code?: string;
+    params?: Record<string, string | number>;
+    messageKey?: string;
+    errors?: { pointer: string; detail: string }[];
+  };
 }
 
 /**
@@ -146,6 +159,8 @@ function itemError(ctx: Ctx, item: string, externalId: string | null, err: unkno
         status: 500,
         title: "Internal error",
         detail: `This item could not be imported (request ${ctx.requestId}); import it again`,
+        code: "internal",
+        params: { requestId: ctx.requestId },
       },
     };
   }
@@ -162,6 +177,9 @@ function itemError(ctx: Ctx, item: string, externalId: string | null, err: unkno
         fields.length && !fields.some((f) => e.message.includes(f))
           ? `${e.message} (${fields.join("; ")})`
           : e.message,
+      code: e.code,
+      ...(e.params ? { params: e.params } : {}),
+      ...(e.messageKey ? { messageKey: e.messageKey } : {}),
       ...(e.errors?.length ? { errors: e.errors } : {}),
     },
   };

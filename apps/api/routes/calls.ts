@@ -531,6 +531,26 @@ export function registerCalls(api: OpenAPIHono<AppEnv>) {
   );
 }
 
+/** An item's refusal: English `title`/`detail`, and the code and values to word it otherwise. */
+const ImportItemError = z
+  .object({
+    status: z.number(),
+    title: z.string(),
+    detail: z.string(),
+    code: z.string().optional().openapi({
+      description:
+        'Stable code (README "Bulk import"): malformed_json, line_too_large, file_too_large, unsupported_file, unreadable_entry, transcript_file_missing, internal, or the refusal\'s problem code (validation_failed…); absent on results stored before codes',
+      example: "malformed_json",
+    }),
+    params: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .openapi({ description: "The code's values", example: { line: 12 } }),
+    messageKey: z.string().optional().openapi({ description: "The refusal's own message key, if any" }),
+    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+  })
+  .openapi("ImportItemError");
+
 const ImportResult = z
   .object({
     summary: z.object({ created: z.number(), existing: z.number(), errors: z.number() }),
@@ -541,14 +561,7 @@ const ImportResult = z
         result: z.enum(["created", "existing", "error"]),
         id: z.string().optional(),
         status: z.string().optional(),
-        error: z
-          .object({
-            status: z.number(),
-            title: z.string(),
-            detail: z.string(),
-            errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
-          })
-          .optional(),
+        error: ImportItemError.optional(),
       }),
     ),
   })
@@ -570,7 +583,15 @@ const ImportSchema = z
     error: z
       .string()
       .nullable()
-      .openapi({ description: "Why the whole import failed (over the limits, unreadable)" }),
+      .openapi({ description: "Why the whole import failed (over the limits, unreadable), in English" }),
+    errorCode: z
+      .enum(["over_limit", "file_gone", "not_a_zip", "manifest_unreadable", "archive_changed"])
+      .nullable()
+      .openapi({ description: "The failure's stable code (null when not failed, or failed before codes)" }),
+    errorParams: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .nullable()
+      .openapi({ description: "The code's values", example: { max: 10000, found: 10001 } }),
     createdAt: z.string(),
     updatedAt: z.string(),
     finishedAt: z.string().nullable(),
@@ -585,14 +606,7 @@ const ImportItemSchema = z
     externalId: z.string().nullable(),
     id: z.string().nullable().openapi({ description: "The call's id" }),
     status: z.string().nullable(),
-    error: z
-      .object({
-        status: z.number(),
-        title: z.string(),
-        detail: z.string(),
-        errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
-      })
-      .nullable(),
+    error: ImportItemError.nullable(),
   })
   .openapi("ImportItem");
 

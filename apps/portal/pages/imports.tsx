@@ -8,6 +8,7 @@ import {
 } from "../../../core/calls/import-job";
 import { storeImportFile } from "../../../core/calls/uploads";
 import { ApiError } from "../../../core/platform/errors";
+import type { MessageKey } from "../../../core/platform/i18n";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
@@ -35,6 +36,70 @@ function progressText(c: PortalContext, i: ImportView) {
   return i.total === null
     ? _("imports.progress_unknown")
     : _("imports.progress", { processed: i.processed, total: i.total });
+}
+
+type Translate = ReturnType<typeof tr>;
+type Params = Record<string, string | number>;
+type ItemError = NonNullable<Awaited<ReturnType<typeof listImportItems>>["data"][number]["error"]>;
+
+/**
+ * `key` in the user's language, or null when the table has no such string (`t` answers the key)
+ * or `params` lack one of its placeholders (a code stored without the values its string needs).
+ */
+function known(_: Translate, key: string, params: Params = {}): string | null {
+  const tpl = _(key as MessageKey);
+  if (tpl === key) return null;
+  const names = [...tpl.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  return names.every((n) => n in params) ? _(key as MessageKey, params) : null;
+}
+
+/** Numbers as the user's language writes them ("10 000" in French). */
+function localized(c: PortalContext, params: Params = {}): Params {
+  const nf = new Intl.NumberFormat(c.get("locale") === "en" ? "en-GB" : "fr-FR");
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, typeof v === "number" ? nf.format(v) : v]),
+  );
+}
+
+/** Why the import failed, from its code; rows failed before codes existed keep their stored text. */
+function failureText(c: PortalContext, imp: ImportView): string {
+  const _ = tr(c);
+  const text = imp.errorCode
+    ? known(_, `imports.failure.${imp.errorCode}`, localized(c, imp.errorParams ?? {}))
+    : null;
+  return _("imports.failed", { error: text ?? imp.error ?? "" });
+}
+
+/** The job's names for items ("line 12", "file a.vtt", "calls.ndjson line 3") in the user's words. */
+function itemLabel(_: Translate, item: string): string {
+  const m = /^(?:(calls\.ndjson )?line (\d+)|file (.+))$/s.exec(item);
+  if (!m) return item;
+  if (m[3] !== undefined) return _("imports.item.label.file", { file: m[3] });
+  return _(m[1] ? "imports.item.label.manifest_line" : "imports.item.label.line", { line: m[2] });
+}
+
+/**
+ * An item's error in the user's language: the job's codes and the usual ApiError codes have their
+ * string, an ApiError with its own message its `messageKey`; any other code is named as refused.
+ * Rows stored before codes existed show their English title and detail, as they were.
+ */
+function itemErrorText(c: PortalContext, e: ItemError): string {
+  const _ = tr(c);
+  if (!e.code) return `${e.title}: ${e.detail}`;
+  const params = localized(c, e.params);
+  if (e.messageKey) {
+    const own = known(_, e.messageKey, params);
+    if (own) return own;
+  }
+  if (e.code === "validation_failed" && e.errors?.length)
+    return _("imports.item.validation_failed", {
+      fields: e.errors.map((f) => f.pointer.replace(/^\//, "")).join(", "),
+    });
+  const key =
+    e.code === "malformed_json" && params.file !== undefined
+      ? "imports.item.malformed_json_in_file"
+      : `imports.item.${e.code}`;
+  return known(_, key, params) ?? _("imports.item.refused", { code: e.code });
 }
 
 async function listPage(c: PortalContext, error: string | null = null, status = 200) {
@@ -107,7 +172,7 @@ async function importPage(c: PortalContext, id: string) {
     c,
     {
       title: `${_("imports.title")} — ${imp.name ?? imp.id}`,
-      error: imp.status === "failed" ? _("imports.failed", { error: imp.error ?? "" }) : null,
+      error: imp.status === "failed" ? failureText(c, imp) : null,
     },
     <>
       <p>
@@ -145,7 +210,7 @@ async function importPage(c: PortalContext, id: string) {
           <tbody>
             {items.data.map((x) => (
               <tr>
-                <td>{x.item}</td>
+                <td>{itemLabel(_, x.item)}</td>
                 <td>{_(`imports.result.${x.result}`)}</td>
                 <td>
                   {x.id ? (
@@ -156,7 +221,7 @@ async function importPage(c: PortalContext, id: string) {
                     (x.externalId ?? "")
                   )}
                 </td>
-                <td>{x.error ? `${x.error.title}: ${x.error.detail}` : ""}</td>
+                <td>{x.error ? itemErrorText(c, x.error) : ""}</td>
               </tr>
             ))}
           </tbody>

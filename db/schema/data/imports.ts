@@ -33,6 +33,13 @@ export const imports = sqliteTable(
     errors: integer("errors").notNull().default(0),
     /** Why the whole import failed (over the limits, unreadable file); items fail one by one. */
     error: text("error"),
+    /**
+     * The failure as a stable code and its values (`over_limit` `{ max, found }`…), so each reader
+     * words it in its own language; `error` keeps the English text (the API's, and the only one
+     * of rows failed before the code existed).
+     */
+    errorCode: text("error_code"),
+    errorParams: text("error_params", { mode: "json" }).$type<Record<string, string | number>>(),
     createdBy: text("created_by"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -68,6 +75,11 @@ export const importItems = sqliteTable(
       status: number;
       title: string;
       detail: string;
+      /** Stable code (`malformed_json`, an ApiError's code…) and its values; absent on old rows. */
+      code?: string;
+      params?: Record<string, string | number>;
+      /** An ApiError's i18n key, when it has its own message. */
+      messageKey?: string;
       errors?: { pointer: string; detail: string }[];
     }>(),
   },

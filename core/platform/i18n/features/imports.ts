@@ -63,6 +63,33 @@ export const importsEn = {
   "imports.error.too_large":
     "The file is larger than {max}: send it through the API's multipart upload (POST /api/v1/uploads), then POST /api/v1/imports.",
   "imports.error.not_found": "This import does not exist.",
+  // An import's failure and its items' errors, by the code the job stores (README "Bulk import").
+  "imports.failure.over_limit":
+    "The file holds more than {max} calls ({found} found before stopping): split it. Nothing was imported.",
+  "imports.failure.file_gone": "The uploaded file is gone: send it again.",
+  "imports.failure.not_a_zip": "The file is not a readable ZIP archive.",
+  "imports.failure.manifest_unreadable": "The archive's calls.ndjson cannot be read.",
+  "imports.failure.archive_changed": "The archive changed or became unreadable during the import.",
+  "imports.item.label.line": "line {line}",
+  "imports.item.label.file": "file {file}",
+  "imports.item.label.manifest_line": "calls.ndjson line {line}",
+  "imports.item.malformed_json": "Line {line} is not valid JSON.",
+  "imports.item.malformed_json_in_file": "Line {line} of {file} is not valid JSON.",
+  "imports.item.line_too_large": "Line {line} is larger than {maxMb} MB.",
+  "imports.item.file_too_large": "{file} is larger than {maxMb} MB once uncompressed.",
+  "imports.item.unsupported_file": "{file}: only .json, .vtt, .srt and .txt transcripts are imported.",
+  "imports.item.unreadable_entry":
+    "{file} cannot be read: its content does not match the archive's directory (damaged or changed archive).",
+  "imports.item.transcript_file_missing": "The transcript file {file} is not in the archive.",
+  "imports.item.validation_failed": "Invalid fields: {fields}.",
+  "imports.item.unprocessable":
+    "This call's content cannot be used (an unreadable transcript, for instance).",
+  "imports.item.conflict": "This call conflicts with one already there.",
+  "imports.item.tenant_locked":
+    "The organisation's call data is being moved or deleted: import this item again later.",
+  "imports.item.internal":
+    "This item could not be imported because of an error on our side (reference {requestId}): import it again.",
+  "imports.item.refused": "This item was refused: {code}.",
   "uploads.error.part_size": "Part {part} must be exactly {expected} bytes; this one is {received} bytes.",
   "uploads.error.aborted":
     "The upload was cut off after {received} of {expected} bytes; nothing of it was kept. Send it again.",
@@ -135,6 +162,33 @@ export const importsFr: Record<keyof typeof importsEn, string> = {
   "imports.error.too_large":
     "Le fichier dépasse {max} : envoyez-le par l’envoi en plusieurs parties de l’API (POST /api/v1/uploads), puis POST /api/v1/imports.",
   "imports.error.not_found": "Cet import n’existe pas.",
+  "imports.failure.over_limit":
+    "Le fichier contient plus de {max} appels ({found} trouvés avant l’arrêt) : découpez-le. Rien n’a été importé.",
+  "imports.failure.file_gone": "Le fichier envoyé a disparu : envoyez-le à nouveau.",
+  "imports.failure.not_a_zip": "Le fichier n’est pas une archive ZIP lisible.",
+  "imports.failure.manifest_unreadable": "Le fichier calls.ndjson de l’archive est illisible.",
+  "imports.failure.archive_changed": "L’archive a changé ou est devenue illisible pendant l’import.",
+  "imports.item.label.line": "ligne {line}",
+  "imports.item.label.file": "fichier {file}",
+  "imports.item.label.manifest_line": "calls.ndjson ligne {line}",
+  "imports.item.malformed_json": "La ligne {line} n’est pas du JSON valide.",
+  "imports.item.malformed_json_in_file": "La ligne {line} de {file} n’est pas du JSON valide.",
+  "imports.item.line_too_large": "La ligne {line} dépasse {maxMb} Mo.",
+  "imports.item.file_too_large": "{file} dépasse {maxMb} Mo une fois décompressé.",
+  "imports.item.unsupported_file":
+    "{file} : seules les transcriptions .json, .vtt, .srt et .txt sont importées.",
+  "imports.item.unreadable_entry":
+    "{file} est illisible : son contenu ne correspond pas au répertoire de l’archive (archive abîmée ou modifiée).",
+  "imports.item.transcript_file_missing": "Le fichier de transcription {file} n’est pas dans l’archive.",
+  "imports.item.validation_failed": "Champs invalides : {fields}.",
+  "imports.item.unprocessable":
+    "Le contenu de cet appel est inutilisable (une transcription illisible, par exemple).",
+  "imports.item.conflict": "Cet appel entre en conflit avec un appel déjà présent.",
+  "imports.item.tenant_locked":
+    "Les données d’appels de l’organisation sont en cours de déplacement ou de suppression : importez cet élément plus tard.",
+  "imports.item.internal":
+    "Cet élément n’a pas pu être importé à cause d’une erreur de notre côté (référence {requestId}) : importez-le à nouveau.",
+  "imports.item.refused": "Cet élément a été refusé : {code}.",
   "uploads.error.part_size":
     "La partie {part} doit faire exactement {expected} octets ; celle-ci en fait {received}.",
   "uploads.error.aborted":

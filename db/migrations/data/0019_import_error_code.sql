@@ -1,0 +1,2 @@
+ALTER TABLE `imports` ADD `error_code` text;--> statement-breakpoint
+ALTER TABLE `imports` ADD `error_params` text;
