@@ -21,7 +21,7 @@ import {
   sendNextStep,
   startJob,
 } from "../platform/jobs";
-import { FORMAT_BY_EXT, type ImportItemResult, importMany, importOne, safeJson } from "./imports";
+import { FORMAT_BY_EXT, type ImportItemResult, importMany, safeJson } from "./imports";
 
 import { findUpload } from "./uploads";
 

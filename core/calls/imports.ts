@@ -6,7 +6,7 @@ import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { sha256Hex } from "../platform/crypto";
 import { ApiError, errorCodes, normalizeError } from "../platform/errors";
-import { type CreateCallInput, canonical, createCall, createCallSchema, createCalls } from "./service";
+import { canonical, createCallSchema, createCalls } from "./service";
 
 /**
  * Bulk import (B2): many calls in one request, a result per item, idempotent on each call's

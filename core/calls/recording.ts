@@ -1,7 +1,7 @@
 import { decodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, eq } from "drizzle-orm";
 import { dataPlane } from "../../db/resolver";
-import { type Call, calls, recordingUploadParts, recordingUploads } from "../../db/schema/data";
+import { type Call, calls } from "../../db/schema/data";
 import {
   AUDIO_MIME,
   type AudioFormat,

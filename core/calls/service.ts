@@ -16,7 +16,7 @@ import { restrictedCallsExclusion } from "../policy/privacy-guard";
 import type { HoldReason } from "../policy/processing";
 import { getRubricVersion } from "../rubrics/service";
 import { defaultCountryFor, protectPhone } from "./phone";
-import { admissionHold, admissionHolds, type PipelineMessage, startProcessing } from "./pipeline";
+import { admissionHolds, type PipelineMessage, startProcessing } from "./pipeline";
 import {
   prepareTranscript,
   storeTranscript,

@@ -9,7 +9,7 @@ import { appendAudit, newChainEntry } from "../platform/audit";
 import type { PlatformCtx } from "../platform/context";
 import { newId } from "../platform/crypto";
 import { checkTimeZone } from "../platform/dates";
-import { isLocale, type Locale, t } from "../platform/i18n";
+import { isLocale, t } from "../platform/i18n";
 import { afterOutboxInsert, outboxInsert } from "../platform/mail";
 import {
   consumeEmailToken,

@@ -13,7 +13,6 @@ import { holdReasonOf, privacyFlags } from "../policy/privacy-guard";
 import { localeOf } from "../rubrics/service";
 import type { AnalysisResult } from "../scoring/engine/types";
 import { callLanguage, judgeInLanguage, parseGridInput } from "../scoring/rubric-language";
-import { type RubricVersionContent, rubricVersionSchema } from "../scoring/rubric-model";
 
 /**
  * Dry run of a rubric (D4): the built-in engine on one stored call's transcript with content

@@ -12,10 +12,7 @@ import {
   type GridVersion,
   type RubricGrid,
   type RubricLanguage,
-  type RubricVersion,
-  type RubricVersionContent,
   rubricLanguage,
-  rubricVersionSchema,
 } from "../scoring/rubric-model";
 import { TEMPLATES } from "../scoring/templates";
 

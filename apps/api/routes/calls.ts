@@ -1,5 +1,4 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import {
   getImport,
   listImportItems,
