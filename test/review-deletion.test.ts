@@ -1,3 +1,5 @@
+import type { D1Migration } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
@@ -133,5 +135,33 @@ describe("reviews go with their call (C10, F1, F3)", () => {
     // A second run finds nothing more to purge and keeps the recent call's rows.
     await runRetention(t);
     expect(await left(t)).toEqual({ reviews: [recent], queue: [recent] });
+  });
+
+  it("the data migration removes the reviews and queue items that earlier deletions left behind", async () => {
+    const t = await makeTenant();
+    const [kept, gone] = await seedCalls(t, [
+      { agent: "M", disputed: true },
+      { agent: "M", disputed: true },
+    ]);
+    const dp = dataPlane(E, t.tenant);
+    for (const callId of [kept, gone])
+      await dp.db.insert(reviewQueue).values({
+        id: `rq_${callId}`,
+        tenantId: t.tenant.id,
+        week: "2026-11-02",
+        callId,
+        agentId: `ag_M_${t.tenant.id}`,
+        reviewerId: t.users.supervisor.id,
+        reason: "disputed",
+        assignedAt: Date.now(),
+      });
+    // What a deletion did before the fix: the call row went, its review and queue item stayed.
+    await dp.d1.prepare("delete from calls where tenant_id = ? and id = ?").bind(t.tenant.id, gone).run();
+    const migration = (env as unknown as { TEST_DATA_MIGRATIONS: D1Migration[] }).TEST_DATA_MIGRATIONS.find(
+      (m) => m.name.includes("drop_orphan_reviews"),
+    ) as D1Migration;
+    expect(migration).toBeDefined();
+    await dp.d1.batch(migration.queries.map((q) => dp.d1.prepare(q)));
+    expect(await left(t)).toEqual({ reviews: [kept], queue: [kept] });
   });
 });
