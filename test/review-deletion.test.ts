@@ -86,6 +86,7 @@ describe("reviews go with their call (C10, F1, F3)", () => {
     const zip = await call(access.export.downloadUrl, { key: t.key });
     const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
     const text = new TextDecoder().decode(files["reviews.json"]);
+    expect(new TextDecoder().decode(files["README.txt"])).toContain("reviews.json");
     const rows = JSON.parse(text) as Json[];
     expect(rows.map((r) => r.callId).sort()).toEqual([c1, c2].sort());
     const first = rows.find((r) => r.callId === c1) as Json;
