@@ -385,7 +385,7 @@ export async function agreement(ctx: Ctx, q: { from: number; to: number }) {
 
 /**
  * The reviews of an agent's calls, for the agent's access export (F3, art. 15): status, score,
- * the overrides with their comments, the AI's answers they replaced, the dispute and its
+ * the overrides with their comments, the AI's answers when it began, the dispute and its
  * resolution. Who reviewed, disputed or resolved is left out: those ids are other people's data
  * (art. 15(4)); by role, a reviewer (a member who may review) wrote the review, the call's agent
  * the dispute, a supervisor the resolution. Bounded like every export read.
