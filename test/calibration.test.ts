@@ -1,15 +1,13 @@
 import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import "../workers/job-handlers";
-import { startRetentionRun } from "../core/governance/retention-purge";
 import { createApiKey } from "../core/identity/api-keys";
-import { getJob, runJobStep } from "../core/platform/jobs";
 import { cohenKappa, fleissKappa, spread } from "../core/quality/agreement-stats";
 import { closeSession, getSession, results as resultsOf } from "../core/quality/calibration";
 import { saveReview } from "../core/quality/reviews";
 import { dataPlane } from "../db/resolver";
 import { calibrationAnswers, calibrationCalls, calibrationSessions } from "../db/schema/data";
+import { agentRequest, runRetention } from "./erasure-helpers";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 import { analysedCall, seedCalls } from "./review-queue-helpers";
 
@@ -432,26 +430,7 @@ describe("calibration sessions API (#16.6)", () => {
       }),
       201,
     );
-    const privacy = async (kind: string) => {
-      const r = await body(
-        await api("/privacy-requests", t.key, {
-          method: "POST",
-          json: { kind, subject: { type: "agent", agentId } },
-        }),
-        201,
-      );
-      const act = (json: unknown) =>
-        api(`/privacy-requests/${r.id}/actions`, t.key, { method: "POST", json });
-      await body(await act({ action: "verify_identity", method: "callback_known_number" }), 200);
-      await body(await act({ action: "execute" }), 200);
-      for (let i = 0; i < 200; i++) {
-        const now = await body(await api(`/privacy-requests/${r.id}`, t.key), 200);
-        if (now.status === "completed") return now;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      throw new Error(`${kind} request not completed`);
-    };
-    const access = await privacy("access");
+    const access = await agentRequest(t, "access", agentId);
     const files = unzipSync(
       new Uint8Array(await (await call(access.export.downloadUrl, { key: t.key })).arrayBuffer()),
     );
@@ -462,7 +441,7 @@ describe("calibration sessions API (#16.6)", () => {
     expect(rows[0].answers[x]).toEqual({ result: "fail", comment: "no greeting" });
     expect(text).not.toContain(owner.id);
 
-    await privacy("erasure");
+    await agentRequest(t, "erasure", agentId);
     const left = await dataPlane(E, t.tenant)
       .db.select()
       .from(calibrationAnswers)
@@ -498,13 +477,7 @@ describe("calibration sessions API (#16.6)", () => {
         submittedAt: now,
       });
     }
-    const { job } = await startRetentionRun(E, t.tenant, now);
-    for (let i = 0; i < 1000; i++) {
-      const j = await getJob(E, job.id);
-      if (!j || j.status === "done" || j.status === "failed") break;
-      await runJobStep(E, { jobId: job.id, step: j.steps });
-    }
-    expect((await getJob(E, job.id))?.status).toBe("done");
+    await runRetention(t, now);
     const left = async (table: typeof calibrationAnswers | typeof calibrationCalls) =>
       (await dp.db.select({ callId: table.callId }).from(table).where(eq(table.tenantId, t.tenant.id))).map(
         (r) => r.callId,

@@ -1,7 +1,14 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { dataPlane } from "../../db/resolver";
-import { CALIBRATION_TABLES, CALL_STATUSES, type Call, calls, recordingUploads } from "../../db/schema/data";
+import {
+  CALIBRATION_TABLES,
+  CALL_STATUSES,
+  type Call,
+  calls,
+  REVIEW_TABLES,
+  recordingUploads,
+} from "../../db/schema/data";
 import { findOrCreateAgent, getAgent } from "../agents/service";
 import { recordAbuseEvent } from "../identity/abuse";
 import { markKpiDirty } from "../insights/kpis";
@@ -717,8 +724,8 @@ export async function deleteCalls(
         .prepare("delete from call_labels where tenant_id = ? and call_id = ?")
         .bind(ctx.tenant.id, call.id),
       dp.d1.prepare("delete from analyses where tenant_id = ? and call_id = ?").bind(ctx.tenant.id, call.id),
-      // Calibration answers judge the call's agent (core/quality/calibration.ts): they go with it.
-      ...CALIBRATION_TABLES.map((table) =>
+      // Calibration answers and reviews judge the call's agent (core/quality): they go with it.
+      ...[...CALIBRATION_TABLES, ...REVIEW_TABLES].map((table) =>
         dp.d1
           .prepare(`delete from ${table} where tenant_id = ? and call_id = ?`)
           .bind(ctx.tenant.id, call.id),

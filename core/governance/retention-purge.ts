@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
 import { type Job, jobs, memberships, type Tenant, tenants, users } from "../../db/schema/control";
-import { analyses, CALIBRATION_TABLES, calls, recordingUploads } from "../../db/schema/data";
+import { analyses, CALIBRATION_TABLES, calls, REVIEW_TABLES, recordingUploads } from "../../db/schema/data";
 import { tenantById } from "../identity/tenants";
 import { markKpiDirty } from "../insights/kpis";
 import { appendAudit, purgeAuditDays, tenantChain } from "../platform/audit";
@@ -504,8 +504,9 @@ export async function deleteCallRows(
     dp.d1
       .prepare(`delete from recording_uploads where tenant_id = ? and call_id in (${marks})`)
       .bind(tenantId, ...ids),
-    // Calibration answers about these calls go with them (they judge the call's agent).
-    ...CALIBRATION_TABLES.map((table) =>
+    // Calibration answers, reviews and queue items of these calls go with them (they judge the
+    // call's agent); in the calls' batch, so a step re-run after a failure finds nothing left.
+    ...[...CALIBRATION_TABLES, ...REVIEW_TABLES].map((table) =>
       dp.d1
         .prepare(`delete from ${table} where tenant_id = ? and call_id in (${marks})`)
         .bind(tenantId, ...ids),

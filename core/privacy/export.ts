@@ -8,6 +8,7 @@ import { type CsvValue, csvRow } from "../platform/exports/csv";
 import { writeZipToR2, type ZipEntry } from "../platform/exports/zip";
 import { type Locale, t } from "../platform/i18n";
 import { calibrationAboutAgent } from "../quality/calibration";
+import { reviewsAboutAgent } from "../quality/reviews";
 
 /**
  * The access / portability export of one person (F3, GDPR art. 15 and 20): a ZIP in the tenant's
@@ -22,6 +23,8 @@ import { calibrationAboutAgent } from "../quality/calibration";
  *   calls/<id>/transcript.json           redacted transcript (segments, speakers, times)
  *   calls/<id>/analyses/<analysisId>.json  evaluations (access only: derived data is not "provided")
  *   recordings/<id>.<ext>                the audio as stored (access, caller subject)
+ *   reviews.json        human reviews of the agent's calls (access, agent subject; no reviewer ids)
+ *   calibration.json    calibration answers on the agent's calls (access, agent subject; idem)
  *
  * Calls are read in keyset pages of PAGE rows; bodies stream from R2 into the ZIP (flat memory).
  * An agent's export masks callers' numbers (art. 15(4): others' rights) and leaves out the
@@ -318,17 +321,21 @@ export async function buildSubjectExport(env: Env, plan: ExportPlan) {
     }
   }
 
-  // An agent's access export holds the evaluations of them: calibration answers on their calls too.
-  async function* withCalibration(): AsyncGenerator<ZipEntry> {
+  // An agent's access export holds the evaluations of them: reviews and calibration answers too.
+  async function* withEvaluations(): AsyncGenerator<ZipEntry> {
     yield* entries();
-    if (full && !caller)
-      yield {
-        name: "calibration.json",
-        data: JSON.stringify(await calibrationAboutAgent(env, tenant, r.subjectRef), null, 2),
-      };
+    if (!full || caller) return;
+    yield {
+      name: "reviews.json",
+      data: JSON.stringify(await reviewsAboutAgent(env, tenant, r.subjectRef), null, 2),
+    };
+    yield {
+      name: "calibration.json",
+      data: JSON.stringify(await calibrationAboutAgent(env, tenant, r.subjectRef), null, 2),
+    };
   }
 
-  return writeZipToR2(dp.bucket, exportKeyOf(dp, r.id), withCalibration(), {
+  return writeZipToR2(dp.bucket, exportKeyOf(dp, r.id), withEvaluations(), {
     mtime: now,
     customMetadata: { requestId: r.id, kind: r.kind },
   });

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
-import { tenants } from "../../db/schema/control";
+import { type Tenant, tenants } from "../../db/schema/control";
 import { calls, type Review, type ReviewOverride, reviews } from "../../db/schema/data";
 import { getAnalysis } from "../calls/analyses";
 import { findCall } from "../calls/service";
@@ -381,6 +381,32 @@ export async function agreement(ctx: Ctx, q: { from: number; to: number }) {
       }))
       .sort((a, b) => a.agreement - b.agreement),
   };
+}
+
+/**
+ * The reviews of an agent's calls, for the agent's access export (F3, art. 15): status, score,
+ * the overrides with their comments, the AI's answers when it began, the dispute and its
+ * resolution. Who reviewed, disputed or resolved is left out: those ids are other people's data
+ * (art. 15(4)); by role, a reviewer (a member who may review) wrote the review, the call's agent
+ * the dispute, a supervisor the resolution. Bounded like every export read.
+ */
+export async function reviewsAboutAgent(env: Env, tenant: Tenant, agentId: string) {
+  const rows = await dataPlane(env, tenant)
+    .db.select({ r: reviews })
+    .from(reviews)
+    .innerJoin(calls, and(eq(calls.tenantId, reviews.tenantId), eq(calls.id, reviews.callId)))
+    .where(and(eq(reviews.tenantId, tenant.id), eq(calls.agentId, agentId)))
+    .orderBy(reviews.createdAt, reviews.id)
+    .limit(5000);
+  return rows.map(({ r }) => {
+    const { reviewerId: _r, dispute, resolution, ...v } = reviewView(r);
+    return {
+      ...v,
+      aiResults: r.aiResults,
+      dispute: dispute && { at: dispute.at, reason: dispute.reason },
+      resolution: resolution && { at: resolution.at, text: resolution.text },
+    };
+  });
 }
 
 export const reviewSettingsSchema = z.object({ disputeWindowDays: z.number().int().min(0).max(90) }).strict();

@@ -86,6 +86,13 @@ export const reviewQueue = sqliteTable(
 export type ReviewQueueItem = typeof reviewQueue.$inferSelect;
 
 /**
+ * Tables holding rows per call about its review (reviews with their overrides, dispute and
+ * resolution; the queue item): deleted with the call (deletion, retention, erasure). The reviewed
+ * score lives on the call row, so nothing outlives the call.
+ */
+export const REVIEW_TABLES = ["reviews", "review_queue"] as const;
+
+/**
  * Daily KPI rollups (D1, P5) per tenant and day (the tenant's time zone), for one dimension:
  * `all` (value ""), `team`, `agent`, `queue` or `category`. Rebuilt for a (tenant, day) whenever
  * a call of that day changes (see core/insights/kpis.ts); dashboards sum a few hundred rows at most.
