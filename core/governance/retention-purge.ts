@@ -444,8 +444,8 @@ function transcriptKeys(key: (...parts: string[]) => string, callId: string): st
 }
 
 /**
- * Delete call rows and everything under them (R2 first, then one D1 batch). Also used by the
- * contract-end deletion. Returns how many call rows went.
+ * Delete call rows and everything under them (R2 first, then one D1 batch); the contract-end
+ * deletion wipes every tenant table instead. Returns how many call rows went.
  */
 export async function deleteCallRows(
   dp: ReturnType<typeof dataPlane>,
