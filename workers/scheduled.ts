@@ -38,6 +38,8 @@ export async function handleScheduled(
     case EVERY_10_MIN:
       await resumeStalledJobs(env, controller.scheduledTime);
       await sweepDirtyKpis(env, controller.scheduledTime);
+      // Scheduled reports are due at 06:00 in each tenant's zone: found within ten minutes of it.
+      await enqueueDueReports(env, controller.scheduledTime);
       await resendPendingMeterEvents(env, controller.scheduledTime);
       // SSO sessions: the identity provider still vouches for the person, or the session ends.
       await recheckSsoSessions(env, controller.scheduledTime);
@@ -58,7 +60,6 @@ export async function daily(env: Env, now: number): Promise<void> {
   await startRetentionRuns(env, now);
   // Bulk imports' outcomes are kept 30 days after they end.
   await purgeOldImports(env, now);
-  await enqueueDueReports(env, now);
   // Review queue (C10): once a week, each tenant's rule samples the week that has just ended.
   await enqueueDueSampling(env, now);
   await startStatsBuild(env, now);
