@@ -568,7 +568,12 @@ async function dropObjects(ctx: Ctx, drafts: Draft[]) {
   if (keys.length) await dataPlane(ctx.env, ctx.tenant).bucket.delete(keys);
 }
 
-/** One message per call to analyse: sent alone for one call, 100 a batch for more. */
+/**
+ * One message per call to analyse: sent alone for one call, 100 a batch for more. The rows are
+ * written already: should the queue refuse, the calls stay `analyzing` and the ten-minute sweep
+ * (`sweepStalledCalls`, core/calls/pipeline.ts) sends their message once they are stalled — the
+ * creation still succeeds (a retry by the client would only find them `existing`).
+ */
 async function queueAnalyses(ctx: Ctx, drafts: Draft[]) {
   const msgs: PipelineMessage[] = drafts.map((d) => ({
     step: "analyze",
@@ -576,10 +581,23 @@ async function queueAnalyses(ctx: Ctx, drafts: Draft[]) {
     callId: d.row.id,
     runId: d.row.runId!,
   }));
-  if (msgs.length === 1) await ctx.env.ANALYZE_QUEUE.send(msgs[0]);
-  else
-    for (let k = 0; k < msgs.length; k += 100)
-      await ctx.env.ANALYZE_QUEUE.sendBatch(msgs.slice(k, k + 100).map((body) => ({ body })));
+  for (let k = 0; k < msgs.length; k += 100) {
+    const part = msgs.slice(k, k + 100);
+    try {
+      if (part.length === 1) await ctx.env.ANALYZE_QUEUE.send(part[0]);
+      else await ctx.env.ANALYZE_QUEUE.sendBatch(part.map((body) => ({ body })));
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "analysis messages not sent; the stalled-call sweep will send them",
+          requestId: ctx.requestId,
+          calls: part.length,
+          error: String(err),
+        }),
+      );
+    }
+  }
 }
 
 function sameOrConflict(existing: Call, createHash: string) {

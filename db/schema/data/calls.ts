@@ -110,6 +110,8 @@ export const calls = sqliteTable(
     index("calls_rec_live_idx").on(t.tenantId, t.startedAt).where(sql`rec_key is not null`),
     index("calls_tx_live_idx").on(t.tenantId, t.startedAt).where(sql`tx_format is not null`),
     index("calls_an_live_idx").on(t.tenantId, t.startedAt).where(sql`analysis_id is not null`),
+    /** Calls whose pipeline message may be lost: the ten-minute sweep (core/calls/pipeline.ts). */
+    index("calls_stalled_idx").on(t.updatedAt, t.id).where(sql`status in ('analyzing', 'transcribing')`),
   ],
 );
 
