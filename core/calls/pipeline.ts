@@ -141,8 +141,10 @@ export async function sweepStalledCalls(
   let sent = 0;
   const tenantCache = new Map<string, Promise<Tenant | null>>();
   const tenantOf = (id: string) => {
-    let t = tenantCache.get(id);
-    if (!t) tenantCache.set(id, (t = tenantById(env, id)));
+    const known = tenantCache.get(id);
+    if (known) return known;
+    const t = tenantById(env, id);
+    tenantCache.set(id, t);
     return t;
   };
   for (const s of shardDatabases(env)) {
