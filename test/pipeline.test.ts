@@ -161,6 +161,19 @@ describe("pipeline (C1) through the real queues", () => {
     await sweep(Date.now() + 31 * 60_000);
     expect(spy).toHaveBeenCalled();
     for (const id of ids) expect((await waitForStatus(t, id, ["done", "failed"])).status).toBe("done");
+    spy.mockRestore();
+
+    // A reprocess (startProcessing) whose message the queue refuses: accepted, then swept the same way.
+    const refuse = vi.spyOn(E.ANALYZE_QUEUE, "send").mockImplementation(down);
+    const rp = await call(`/api/v1/calls/${single.id}/reprocess`, { method: "POST", key: t.key, json: {} });
+    expect(rp.status).toBe(202);
+    expect(refuse).toHaveBeenCalled();
+    refuse.mockRestore();
+    expect(((await (await call(`/api/v1/calls/${single.id}`, { key: t.key })).json()) as Json).status).toBe(
+      "analyzing",
+    );
+    await sweep(Date.now() + 31 * 60_000);
+    expect((await waitForStatus(t, single.id as string, ["done", "failed"])).status).toBe("done");
   }, 60_000);
 
   it("a message delivered twice gives one analysis; a stale run is ignored", async () => {

@@ -113,7 +113,20 @@ export async function startProcessing(env: Env, tenant: Tenant, call: Call): Pro
     callId: call.id,
     runId,
   };
-  await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
+  try {
+    await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
+  } catch (err) {
+    // The status is written: the stalled-call sweep below sends the message once it is due.
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "pipeline message not sent; the stalled-call sweep will send it",
+        callId: call.id,
+        step: msg.step,
+        error: String(err),
+      }),
+    );
+  }
   return next;
 }
 
@@ -166,7 +179,7 @@ export async function sweepStalledCalls(
         const tenant = await tenantOf(r.tenant_id);
         // A move or the contract end owns the data (its own messages come back); a suspended
         // tenant's calls wait until it is active again; rows left on a shard the tenant left are not its.
-        if (!tenant || tenant.status !== "active" || tenant.writeLock) continue;
+        if (tenant?.status !== "active" || tenant.writeLock) continue;
         if (tenant.location !== s.location || tenant.shard !== s.shard) continue;
         const runId = r.run_id ?? randomToken(8);
         const moved = await s.d1
