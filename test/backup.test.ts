@@ -15,6 +15,7 @@ import {
   verifyZipEntry,
 } from "../core/platform/exports/zip-read";
 import { getJob, runJobStep } from "../core/platform/jobs";
+import { saveReview } from "../core/quality/reviews";
 import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import {
@@ -28,7 +29,7 @@ import {
 } from "../db/schema/control";
 import { analyses, calls, privacyRestrictions, privacySuppressions } from "../db/schema/data";
 import { makeWav } from "./fixtures";
-import { call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { asRole, call, E, loginCookie, makeTenant, type TestTenant } from "./helpers";
 import { postMultipart } from "./multipart";
 
 type Json = Record<string, unknown>;
@@ -824,5 +825,39 @@ describe("restore: privacy follows the backup; erasures and retention are re-app
       expiredCalls: 1,
       sourceTenantId: src.tenant.id,
     });
+  });
+  it("a review of an analysis that expired is not restored either: nothing names an analysis the target lacks (review)", async () => {
+    const src = await makeTenant({ location: "eu" });
+    const day = 86_400_000;
+    const c = await newCall(src, {
+      startedAt: Date.now() - 5 * day,
+      transcript: { format: "text", content: "Agent: Bonjour.\nCustomer: Ma facture est fausse." },
+    });
+    for (let i = 0; i < 200; i++) {
+      if (((await (await get(src, `/calls/${c.id}`)).json()) as Json).status === "done") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await saveReview(asRole(src, "supervisor"), c.id, { overrides: {}, finalize: true, comment: "ok" });
+    // Evaluations kept 2 days (set after the call was reviewed: the source's own purge has not run).
+    const put = await call("/api/v1/settings/retention", {
+      method: "PUT",
+      key: src.key,
+      json: { analyses: 2 },
+    });
+    expect(put.status).toBe(200);
+    const zip = await backupOf(src);
+
+    const dst = await makeTenant({ location: "us" });
+    await restored(dst, zip);
+    expect((await call(`/api/v1/calls/${c.id}`, { key: dst.key })).status).toBe(200);
+    expect((await call(`/api/v1/calls/${c.id}/analysis`, { key: dst.key })).status).not.toBe(200);
+    const dp = dataPlane(E, dst.tenant);
+    const reviews = await dp.d1
+      .prepare("select analysis_id from reviews where tenant_id = ?")
+      .bind(dst.tenant.id)
+      .all<{ analysis_id: string }>();
+    expect(reviews.results).toEqual([]);
+    const row = await dp.db.query.calls.findFirst({ where: eq(calls.id, c.id) });
+    expect(row).toMatchObject({ analysisId: null, reviewedScore: null });
   });
 });

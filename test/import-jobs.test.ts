@@ -350,6 +350,70 @@ describe("bulk import job: a step's calls created together (P9)", () => {
   });
 });
 
+describe("bulk import job: calls without externalId are created once per item (review)", () => {
+  it("the same step delivered twice at once, or again after it lost its results: one call per item, enforced by D1", async () => {
+    const t = await makeTenant();
+    const stepper = async (lines: string[]) => {
+      const imp = (await (await startImport(t, await upload(t, strToU8(lines.join("\n"))))).json()) as Imp;
+      const { job_id } = (await E.DATA_EU_1.prepare("select job_id from imports where id = ?")
+        .bind(imp.id)
+        .first<{ job_id: string }>())!;
+      const step = async () => {
+        const j = (await getJob(E, job_id))!;
+        return runJobStep(E, { jobId: j.id, step: j.steps });
+      };
+      expect(await step()).toBe("ran"); // the scan
+      return { id: imp.id, step };
+    };
+    // 60 items with no externalId (there is no unique key but the item), half with a transcript.
+    const lines = Array.from({ length: 60 }, (_, i) =>
+      line(i % 2 ? { transcript: tx(100 + i), tags: [`n${i}`] } : { durationS: 60 + i, tags: [`n${i}`] }),
+    );
+    const a = await stepper(lines);
+    const twice = await Promise.all([a.step(), a.step()]);
+    expect(twice.sort()).toEqual(["finished", "stale"]);
+    const doneA = await drive(a.id, t);
+    expect(doneA).toMatchObject({ status: "done", total: 60, processed: 60, errors: 0 });
+    expect(doneA.created + doneA.existing).toBe(60);
+    expect(new Set(doneA.items.data.map((x) => x.id)).size).toBe(60);
+    expect(await countCalls(t)).toBe(60);
+    const objects = (await E.BLOB_EU.list({ prefix: `t/${t.tenant.id}/calls/` })).objects.length;
+    expect(objects).toBe(30); // the losing delivery's transcripts removed
+
+    // D1 itself refuses a second call for the same item of the same import, whatever the code does.
+    const row = (await E.DATA_EU_1.prepare(
+      "select import_key from calls where tenant_id = ? and import_key is not null limit 1",
+    )
+      .bind(t.tenant.id)
+      .first<{ import_key: string }>())!;
+    expect(row.import_key).toMatch(new RegExp(`^${a.id}:\\d+$`));
+    await expect(
+      E.DATA_EU_1.prepare(
+        "insert into calls (id, tenant_id, create_hash, status, started_at, import_key, created_at, updated_at) values ('cal_dup', ?, 'x', 'received', 0, ?, 0, 0)",
+      )
+        .bind(t.tenant.id, row.import_key)
+        .run(),
+    ).rejects.toThrow(/UNIQUE/);
+
+    // Another import whose step writes its calls, then cannot record their results, then runs
+    // again twice at once: still one call per item.
+    const more = Array.from({ length: 10 }, (_, i) => line({ transcript: tx(300 + i) }));
+    const b = await stepper(more);
+    await withTrigger(
+      "noext_lost_results",
+      "before update on import_items begin select raise(abort, 'results lost'); end",
+      async () => {
+        await expect(b.step()).rejects.toThrow(/results lost/);
+      },
+    );
+    expect(await countCalls(t)).toBe(70);
+    await Promise.all([b.step(), b.step()]);
+    const doneB = await drive(b.id, t);
+    expect(doneB).toMatchObject({ status: "done", total: 10, created: 0, existing: 10, errors: 0 });
+    expect(await countCalls(t)).toBe(70);
+  });
+});
+
 describe("bulk import job: ZIP through its central directory (17.4)", () => {
   it("manifest + transcript files; a CRC that lies and an over-limit entry fail alone", async () => {
     const t = await makeTenant();

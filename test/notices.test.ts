@@ -83,6 +83,56 @@ describe("promises kept: notices and mails (issue 16 point 4)", () => {
     expect(await noticesOf(t.users.admin.id)).toEqual([]);
   }, 60_000);
 
+  it("a tenant without supervisors: a dispute goes to the admins, and without admins to the owner (review)", async () => {
+    const t = await makeTenant();
+    const { id, agentId } = await analysedCall(t);
+    await controlDb(E)
+      .update(memberships)
+      .set({ agentId })
+      .where(eq(memberships.id, t.users.agent.membershipId));
+    const admin = await loginCookie(t.users.admin.email);
+    expect((await form(`/calls/${id}/review`, admin, { finalize: "on" })).status).toBe(303);
+    // The organisation has no supervisor at all.
+    await controlDb(E).delete(memberships).where(eq(memberships.id, t.users.supervisor.membershipId));
+    const agent = await loginCookie(t.users.agent.email);
+    const reviewId = async () =>
+      (
+        (await (await call(`/api/v1/calls/${id}/reviews`, { key: t.key })).json()) as {
+          data: { id: string; status: string }[];
+        }
+      ).data[0];
+    const r = await reviewId();
+    expect((await form(`/reviews/${r.id}/dispute`, agent, { reason: "I did it", callId: id })).status).toBe(
+      303,
+    );
+    expect((await reviewId()).status).toBe("disputed");
+    expect((await noticesOf(t.users.admin.id)).map((x) => x.kind)).toEqual(["review_disputed"]);
+    expect(await mailsTo(t, t.users.admin.email, "notice.review_disputed")).toHaveLength(1);
+    expect(await noticesOf(t.users.owner.id)).toEqual([]);
+
+    // Neither supervisors nor admins: the owner hears it.
+    const t2 = await makeTenant();
+    const c2 = await analysedCall(t2);
+    await controlDb(E)
+      .update(memberships)
+      .set({ agentId: c2.agentId })
+      .where(eq(memberships.id, t2.users.agent.membershipId));
+    const owner = await loginCookie(t2.users.owner.email);
+    expect((await form(`/calls/${c2.id}/review`, owner, { finalize: "on" })).status).toBe(303);
+    for (const m of [t2.users.supervisor.membershipId, t2.users.admin.membershipId])
+      await controlDb(E).delete(memberships).where(eq(memberships.id, m));
+    const reviews2 = (await (await call(`/api/v1/calls/${c2.id}/reviews`, { key: t2.key })).json()) as {
+      data: { id: string }[];
+    };
+    const agent2 = await loginCookie(t2.users.agent.email);
+    expect(
+      (await form(`/reviews/${reviews2.data[0].id}/dispute`, agent2, { reason: "Not me", callId: c2.id }))
+        .status,
+    ).toBe(303);
+    expect((await noticesOf(t2.users.owner.id)).map((x) => x.kind)).toEqual(["review_disputed"]);
+    expect(await mailsTo(t2, t2.users.owner.email, "notice.review_disputed")).toHaveLength(1);
+  }, 60_000);
+
   it("whoever started a long job hears when it ends, done or failed; a daily purge tells nobody", async () => {
     vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
     const t = await makeTenant();

@@ -1,10 +1,17 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import appWorker from "../apps/index";
 import { controlDb } from "../db/client";
 import { tenants } from "../db/schema/control";
+import { handleScheduled } from "../workers/scheduled";
 import { makeWav } from "./fixtures";
 import { call, E, makeTenant, type TestTenant, waitFor } from "./helpers";
 
@@ -76,6 +83,98 @@ describe("pipeline (C1) through the real queues", () => {
     };
     expect(byCat.data).toEqual([]);
   });
+
+  it("the analyze queue fails after the rows are written (one call, an import): the ten-minute sweep queues them again (review)", async () => {
+    const t = await makeTenant();
+    // The queue binding itself refuses (a Queues outage): nothing of ours is replaced.
+    const down = () => Promise.reject(new Error("Queue send failed: service unavailable"));
+    const send = vi.spyOn(E.ANALYZE_QUEUE, "send").mockImplementation(down);
+    const sendBatch = vi.spyOn(E.ANALYZE_QUEUE, "sendBatch").mockImplementation(down);
+    const one = await call("/api/v1/calls", {
+      method: "POST",
+      key: t.key,
+      json: { externalId: "Q-1", language: "fr", transcript: { format: "text", content: FR_CALL } },
+    });
+    // The call is written: the answer says so (it is recoverable), not a 500 that a retry answers "existing".
+    expect(one.status).toBe(201);
+    const single = (await one.json()) as Json;
+    expect(single.status).toBe("analyzing");
+    // A bulk import (the job, run in the request with Prefer: wait): its batch goes by sendBatch.
+    const ndjson = new TextEncoder().encode(
+      [1, 2, 3]
+        .map((i) =>
+          JSON.stringify({
+            language: "fr",
+            tags: [`q${i}`],
+            transcript: { format: "text", content: FR_CALL },
+          }),
+        )
+        .join("\n"),
+    );
+    const up = (await (
+      await call("/api/v1/uploads", { method: "POST", key: t.key, json: { size: ndjson.length } })
+    ).json()) as { uploadId: string };
+    const part = await call(`/api/v1/uploads/${up.uploadId}/parts/1`, {
+      method: "PUT",
+      key: t.key,
+      body: ndjson,
+      headers: { "content-type": "application/octet-stream" },
+    });
+    expect(part.status).toBe(200);
+    expect(
+      (await call(`/api/v1/uploads/${up.uploadId}/complete`, { method: "POST", key: t.key })).status,
+    ).toBe(200);
+    const imp = await call("/api/v1/imports", {
+      method: "POST",
+      key: t.key,
+      json: { uploadId: up.uploadId },
+      headers: { prefer: "wait=30" },
+    });
+    expect(imp.status).toBe(200);
+    const done = (await imp.json()) as { id: string; status: string; created: number };
+    expect(done).toMatchObject({ status: "done", created: 3 });
+    const listed = (await (await call(`/api/v1/imports/${done.id}?limit=10`, { key: t.key })).json()) as {
+      items: { data: { result: string; id: string }[] };
+    };
+    const items = listed.items.data;
+    expect(items.map((i) => i.result)).toEqual(["created", "created", "created"]);
+    expect(send).toHaveBeenCalled();
+    expect(sendBatch).toHaveBeenCalled();
+    send.mockRestore();
+    sendBatch.mockRestore();
+    const ids = [single.id as string, ...items.map((i) => i.id)];
+
+    const sweep = async (at: number) => {
+      const ctx = createExecutionContext();
+      await handleScheduled(createScheduledController({ cron: "*/10 * * * *", scheduledTime: at }), E, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    // Not yet stalled (a message may still be on its way): left alone.
+    const spy = vi.spyOn(E.ANALYZE_QUEUE, "sendBatch");
+    await sweep(Date.now() + 5 * 60_000);
+    expect(spy).not.toHaveBeenCalled();
+    for (const id of ids)
+      expect(((await (await call(`/api/v1/calls/${id}`, { key: t.key })).json()) as Json).status).toBe(
+        "analyzing",
+      );
+    // Past the threshold: queued again, and the real queue analyses them.
+    await sweep(Date.now() + 31 * 60_000);
+    expect(spy).toHaveBeenCalled();
+    for (const id of ids) expect((await waitForStatus(t, id, ["done", "failed"])).status).toBe("done");
+    spy.mockRestore();
+
+    // A reprocess (startProcessing) whose message the queue refuses: accepted, then swept the same way.
+    const refuse = vi.spyOn(E.ANALYZE_QUEUE, "send").mockImplementation(down);
+    const rp = await call(`/api/v1/calls/${single.id}/reprocess`, { method: "POST", key: t.key, json: {} });
+    expect(rp.status).toBe(202);
+    expect(refuse).toHaveBeenCalled();
+    refuse.mockRestore();
+    expect(((await (await call(`/api/v1/calls/${single.id}`, { key: t.key })).json()) as Json).status).toBe(
+      "analyzing",
+    );
+    await sweep(Date.now() + 31 * 60_000);
+    expect((await waitForStatus(t, single.id as string, ["done", "failed"])).status).toBe("done");
+  }, 60_000);
 
   it("a message delivered twice gives one analysis; a stale run is ignored", async () => {
     const t = await makeTenant();

@@ -1,9 +1,11 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it, vi } from "vitest";
 import { enqueueDueReports, sendScheduledReport } from "../core/insights/reports";
 import { controlDb } from "../db/client";
 import { mailOutbox, reportSchedules } from "../db/schema/control";
+import { handleScheduled } from "../workers/scheduled";
 import { call, E, loginCookie, makeTenant, type TestTenant, waitFor } from "./helpers";
 
 async function seed(t: TestTenant) {
@@ -134,5 +136,81 @@ describe("reports (D5)", () => {
     expect((await call(`/api/v1/reports/schedules/${s.id}`, { method: "DELETE", key: t.key })).status).toBe(
       204,
     );
+  }, 60_000);
+
+  it("a schedule goes out at 06:00 in the tenant's zone, and a change of zone (API or page) moves its pending run (DST-aware)", async () => {
+    const t = await makeTenant(); // Europe/Paris
+    const local = (ms: number, timeZone: string) =>
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        weekday: "short",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      }).format(ms);
+    const create = async (frequency: "weekly" | "monthly") => {
+      const res = await call("/api/v1/reports/schedules", {
+        method: "POST",
+        key: t.key,
+        json: { frequency, recipients: [t.users.supervisor.id] },
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; nextRunAt: string };
+    };
+    const weekly = await create("weekly");
+    const monthly = await create("monthly");
+    expect(local(Date.parse(weekly.nextRunAt), "Europe/Paris")).toMatch(/^Mon \d\d, 06:00$/);
+    expect(local(Date.parse(monthly.nextRunAt), "Europe/Paris")).toMatch(/^\w{3} 01, 06:00$/);
+
+    // Pending runs in spring 2027, when Paris (CET until 28 March) and New York (EDT from 14 March)
+    // are 5 hours apart instead of 6: Monday 22 March and Thursday 1 April, 06:00 in Paris.
+    const setNext = (id: string, iso: string) =>
+      controlDb(E)
+        .update(reportSchedules)
+        .set({ nextRunAt: Date.parse(iso) })
+        .where(eq(reportSchedules.id, id));
+    await setNext(weekly.id, "2027-03-22T05:00:00Z");
+    await setNext(monthly.id, "2027-04-01T04:00:00Z");
+    const nextOf = async (id: string) =>
+      new Date(
+        (await controlDb(E).query.reportSchedules.findFirst({ where: eq(reportSchedules.id, id) }))!
+          .nextRunAt,
+      ).toISOString();
+
+    const put = await call("/api/v1/settings/time-zone", {
+      method: "PUT",
+      key: t.key,
+      json: { timeZone: "America/New_York" },
+    });
+    expect(put.status).toBe(200);
+    expect(await nextOf(weekly.id)).toBe("2027-03-22T10:00:00.000Z"); // 06:00 EDT, same Monday
+    expect(await nextOf(monthly.id)).toBe("2027-04-01T10:00:00.000Z");
+
+    // Not sent at the old hour; sent by the ten-minute cron once it is 06:00 in New York.
+    const send = vi.spyOn(E.JOBS_QUEUE, "send").mockResolvedValue(undefined as never);
+    await enqueueDueReports(E, Date.parse("2027-03-22T09:59:00Z"));
+    expect(send).not.toHaveBeenCalledWith({ type: "report.send", scheduleId: weekly.id });
+    const ctx = createExecutionContext();
+    await handleScheduled(
+      createScheduledController({ cron: "*/10 * * * *", scheduledTime: Date.parse("2027-03-22T10:00:00Z") }),
+      E,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(send).toHaveBeenCalledWith({ type: "report.send", scheduleId: weekly.id });
+    expect(send).not.toHaveBeenCalledWith({ type: "report.send", scheduleId: monthly.id });
+    send.mockRestore();
+
+    // The settings page goes through the same core function: back to Paris, back to 06:00 there.
+    const admin = await loginCookie(t.users.admin.email);
+    const page = await call("/settings/time-zone", {
+      method: "POST",
+      cookie: admin,
+      form: { timeZone: "Europe/Paris" },
+    });
+    expect(page.status).toBe(303);
+    expect(await nextOf(weekly.id)).toBe("2027-03-22T05:00:00.000Z");
+    expect(await nextOf(monthly.id)).toBe("2027-04-01T04:00:00.000Z");
   }, 60_000);
 });

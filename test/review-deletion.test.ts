@@ -4,8 +4,10 @@ import { eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { agreement, disputeReview, resolveReview, saveReview } from "../core/quality/reviews";
+import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
-import { reviewQueue, reviews } from "../db/schema/data";
+import { tenants } from "../db/schema/control";
+import { calls, reviewQueue, reviews } from "../db/schema/data";
 import { agentRequest, runRetention } from "./erasure-helpers";
 import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
 import { analysedCall, seedCalls } from "./review-queue-helpers";
@@ -138,6 +140,80 @@ describe("reviews go with their call (C10, F1, F3)", () => {
     expect(await left(t)).toEqual({ reviews: [recent], queue: [recent] });
   });
 
+  it("analyses expiring before the call: its reviews and queue item go in the same batch, none points at a removed analysis (review)", async () => {
+    const t = await makeTenant();
+    const DAY = 86_400_000;
+    const post = async (ext: string, startedAt: number) => {
+      const res = await call("/api/v1/calls", {
+        method: "POST",
+        key: t.key,
+        json: {
+          externalId: ext,
+          startedAt,
+          agent: { externalId: "ag-x", name: "Alice Martin" },
+          transcript: {
+            format: "text",
+            content:
+              "Agent: Bonjour, service client, Alice à l'appareil.\nClient: Ma facture est fausse.\nAgent: Je vous rembourse aujourd'hui. Bonne journée.",
+          },
+        },
+      });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      for (let i = 0; i < 300 && (await get(t, `/calls/${id}`)).status !== "done"; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      return id;
+    };
+    const old = await post("AX-1", Date.now() - 5 * DAY);
+    const recent = await post("AX-2", Date.now());
+    await reviewed(t, [old, recent]);
+    const dp = dataPlane(E, t.tenant);
+    // The old call was started last week: queue it by hand as the sampling would have.
+    await dp.db
+      .insert(reviewQueue)
+      .values({
+        id: `rq_ax_${t.tenant.id}`,
+        tenantId: t.tenant.id,
+        week: "2026-11-02",
+        callId: old,
+        agentId: (await get(t, `/calls/${old}`)).agentId as string,
+        reviewerId: t.users.supervisor.id,
+        reason: "random",
+        assignedAt: Date.now(),
+      })
+      .onConflictDoNothing();
+    expect(await left(t)).toEqual({ reviews: [old, recent].sort(), queue: [old, recent].sort() });
+    // Evaluations (analyses and reviews, SPEC F1) kept 2 days; transcripts keep the call row.
+    const put = await call("/api/v1/settings/retention", {
+      method: "PUT",
+      key: t.key,
+      json: { analyses: 2 },
+    });
+    expect(put.status).toBe(200);
+    t.tenant = (await controlDb(E).query.tenants.findFirst({ where: eq(tenants.id, t.tenant.id) }))!;
+    await runRetention(t);
+
+    const [oldRow] = await dp.db.select().from(calls).where(eq(calls.id, old));
+    expect(oldRow).toMatchObject({ analysisId: null, score: null, reviewedScore: null });
+    expect(oldRow.anPurgedAt).not.toBeNull();
+    expect(oldRow.txFormat).not.toBeNull(); // the call and its transcript stay
+    expect(await left(t)).toEqual({ reviews: [recent], queue: [recent] });
+    // Nothing left that names an analysis that no longer exists.
+    const dangling = await dp.d1
+      .prepare(
+        "select count(*) as n from reviews r where r.tenant_id = ? and not exists (select 1 from analyses a where a.id = r.analysis_id)",
+      )
+      .bind(t.tenant.id)
+      .first<{ n: number }>();
+    expect(dangling!.n).toBe(0);
+    expect((await get(t, `/calls/${old}/reviews`)).data).toEqual([]);
+    expect((await get(t, "/review-queue?limit=50")).data.map((i: Json) => i.callId)).toEqual([recent]);
+    // The recent call keeps everything.
+    const [recentRow] = await dp.db.select().from(calls).where(eq(calls.id, recent));
+    expect(typeof recentRow.reviewedScore).toBe("number");
+    expect(recentRow.analysisId).not.toBeNull();
+  });
+
   it("the data migration removes the reviews and queue items that earlier deletions left behind", async () => {
     const t = await makeTenant();
     const [kept, gone] = await seedCalls(t, [
@@ -164,5 +240,31 @@ describe("reviews go with their call (C10, F1, F3)", () => {
     expect(migration).toBeDefined();
     await dp.d1.batch(migration.queries.map((q) => dp.d1.prepare(q)));
     expect(await left(t)).toEqual({ reviews: [kept], queue: [kept] });
+  });
+  it("the data migration removes what earlier analyses purges left: reviews of a removed analysis, queue item, reviewed score", async () => {
+    const t = await makeTenant();
+    const [purged, kept] = [await analysedCall(t, "MA-1"), await analysedCall(t, "MA-2")];
+    await reviewed(t, [purged, kept]);
+    const dp = dataPlane(E, t.tenant);
+    // What the analyses phase did before the fix: analyses and labels gone, the rest left behind.
+    await dp.d1.batch([
+      dp.d1.prepare("delete from analyses where tenant_id = ? and call_id = ?").bind(t.tenant.id, purged),
+      dp.d1
+        .prepare(
+          "update calls set analysis_id = null, score = null, an_purged_at = ? where tenant_id = ? and id = ?",
+        )
+        .bind(Date.now(), t.tenant.id, purged),
+    ]);
+    expect(await left(t)).toEqual({ reviews: [purged, kept].sort(), queue: [purged, kept].sort() });
+    const migration = (env as unknown as { TEST_DATA_MIGRATIONS: D1Migration[] }).TEST_DATA_MIGRATIONS.find(
+      (m) => m.name.includes("drop_reviews_of_purged_analyses"),
+    ) as D1Migration;
+    expect(migration).toBeDefined();
+    await dp.d1.batch(migration.queries.map((q) => dp.d1.prepare(q)));
+    expect(await left(t)).toEqual({ reviews: [kept], queue: [kept] });
+    const score = async (id: string) =>
+      (await dp.db.select({ s: calls.reviewedScore }).from(calls).where(eq(calls.id, id)))[0].s;
+    expect(await score(purged)).toBeNull();
+    expect(typeof (await score(kept))).toBe("number");
   });
 });

@@ -1,6 +1,7 @@
 import { enqueueQuotaResumes } from "../core/billing/account";
 import { purgeStripeEvents, resendPendingMeterEvents } from "../core/billing/metering";
 import { purgeOldImports } from "../core/calls/import-job";
+import { sweepStalledCalls } from "../core/calls/pipeline";
 import { sweepAbandonedUploads } from "../core/calls/uploads";
 import { startRetentionRuns } from "../core/governance/retention-purge";
 import { purgeEmailTokens } from "../core/identity/account-base";
@@ -22,6 +23,8 @@ import { enqueueDueSampling } from "../core/quality/review-queue";
  * removed; yesterday's audit day heads written to R2; the anonymised statistics build (F6)
  * started as a durable job (one per UTC day); retention runs started (F1); privacy-request deadline
  * reminders (F3); review-queue sampling of the week just ended (Mondays, core/quality/review-queue.ts).
+ * Every 10 minutes: stalled jobs resumed, dirty KPI days rebuilt, due report schedules and stalled
+ * calls (pipeline message lost) enqueued, SSO sessions rechecked, reads flushed, uploads swept.
  */
 export const DAILY = "15 3 * * *";
 export const EVERY_10_MIN = "*/10 * * * *";
@@ -38,6 +41,10 @@ export async function handleScheduled(
     case EVERY_10_MIN:
       await resumeStalledJobs(env, controller.scheduledTime);
       await sweepDirtyKpis(env, controller.scheduledTime);
+      // Calls whose pipeline message was lost (the queue refused it after the row was written).
+      await sweepStalledCalls(env, controller.scheduledTime);
+      // Scheduled reports are due at 06:00 in each tenant's zone: found within ten minutes of it.
+      await enqueueDueReports(env, controller.scheduledTime);
       await resendPendingMeterEvents(env, controller.scheduledTime);
       // SSO sessions: the identity provider still vouches for the person, or the session ends.
       await recheckSsoSessions(env, controller.scheduledTime);
@@ -58,7 +65,6 @@ export async function daily(env: Env, now: number): Promise<void> {
   await startRetentionRuns(env, now);
   // Bulk imports' outcomes are kept 30 days after they end.
   await purgeOldImports(env, now);
-  await enqueueDueReports(env, now);
   // Review queue (C10): once a week, each tenant's rule samples the week that has just ended.
   await enqueueDueSampling(env, now);
   await startStatsBuild(env, now);

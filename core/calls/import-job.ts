@@ -545,7 +545,12 @@ async function createBatch(s: StepState): Promise<number | null> {
   });
   const created = await importMany(
     s.ctx,
-    ok.map((i) => ({ item: items[i].item, body: (bodies[i] as { value: unknown }).value })),
+    // The item's key makes its creation idempotent across deliveries of this step (calls.import_key).
+    ok.map((i) => ({
+      item: items[i].item,
+      body: (bodies[i] as { value: unknown }).value,
+      key: `${s.imp.id}:${items[i].seq}`,
+    })),
   );
   ok.forEach((i, k) => {
     results[i] = created[k];

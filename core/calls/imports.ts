@@ -86,7 +86,7 @@ export async function importOne(ctx: Ctx, item: string, body: unknown): Promise<
  */
 export async function importMany(
   ctx: Ctx,
-  list: { item: string; body: unknown }[],
+  list: { item: string; body: unknown; key?: string }[],
 ): Promise<ImportItemResult[]> {
   const out: ImportItemResult[] = new Array(list.length);
   // Only a valid body is hashed (an invalid one fails in createCalls with its field errors).
@@ -112,6 +112,7 @@ export async function importMany(
   const rs = await createCalls(
     ctx,
     create.map((i) => list[i].body),
+    { importKeys: create.map((i) => list[i].key ?? null) },
   );
   create.forEach((i, k) => {
     const r = rs[k];

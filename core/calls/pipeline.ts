@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { dataPlane } from "../../db/resolver";
+import { dataPlane, shardDatabases } from "../../db/resolver";
 import type { Tenant } from "../../db/schema/control";
 import { analyses, type Call, callLabels, calls } from "../../db/schema/data";
 import { markQuotaHeld, quotaBlocks } from "../billing/account";
@@ -113,8 +113,114 @@ export async function startProcessing(env: Env, tenant: Tenant, call: Call): Pro
     callId: call.id,
     runId,
   };
-  await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
+  try {
+    await (next === "analyzing" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE).send(msg);
+  } catch (err) {
+    // The status is written: the stalled-call sweep below sends the message once it is due.
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "pipeline message not sent; the stalled-call sweep will send it",
+        callId: call.id,
+        step: msg.step,
+        error: String(err),
+      }),
+    );
+  }
   return next;
+}
+
+/**
+ * A call analysing or transcribing that has not changed for this long has lost its message: the
+ * queue refused it after the row was written (`createCalls`, `startProcessing`), or it was dropped.
+ * Longer than any honest wait: retries are 4 × 15–30 s, and a step runs at most 15 minutes.
+ */
+export const STALLED_AFTER_MS = 30 * 60_000;
+const SWEEP_PAGE = 200;
+const SWEEP_PAGES = 5;
+
+/**
+ * Every ten minutes (workers/scheduled.ts): stalled calls of active, unlocked tenants get their
+ * message again, with their current run id — a message that was only late finds the analysis of
+ * that run already there and adds nothing (`analyzeStep`). The row's `updated_at` moves first
+ * (compare-and-set), so two sweeps do not both send, and a queue still down is tried again
+ * `STALLED_AFTER_MS` later. Returns the number of messages sent.
+ */
+export async function sweepStalledCalls(
+  env: Env,
+  now: number,
+  stalledMs = STALLED_AFTER_MS,
+): Promise<number> {
+  let sent = 0;
+  const tenantCache = new Map<string, Promise<Tenant | null>>();
+  const tenantOf = (id: string) => {
+    const known = tenantCache.get(id);
+    if (known) return known;
+    const t = tenantById(env, id);
+    tenantCache.set(id, t);
+    return t;
+  };
+  for (const s of shardDatabases(env)) {
+    const msgs: PipelineMessage[] = [];
+    let after = { at: -1, id: "" };
+    for (let page = 0; page < SWEEP_PAGES; page++) {
+      const rows = (
+        await s.d1
+          .prepare(
+            `select id, tenant_id, status, run_id, updated_at from calls
+             where status in ('analyzing', 'transcribing') and updated_at < ?
+               and (updated_at > ? or (updated_at = ? and id > ?))
+             order by updated_at, id limit ?`,
+          )
+          .bind(now - stalledMs, after.at, after.at, after.id, SWEEP_PAGE)
+          .all<{ id: string; tenant_id: string; status: string; run_id: string | null; updated_at: number }>()
+      ).results;
+      for (const r of rows) {
+        const tenant = await tenantOf(r.tenant_id);
+        // A move or the contract end owns the data (its own messages come back); a suspended
+        // tenant's calls wait until it is active again; rows left on a shard the tenant left are not its.
+        if (tenant?.status !== "active" || tenant.writeLock) continue;
+        if (tenant.location !== s.location || tenant.shard !== s.shard) continue;
+        const runId = r.run_id ?? randomToken(8);
+        const moved = await s.d1
+          .prepare(
+            "update calls set run_id = ?, updated_at = ? where id = ? and tenant_id = ? and status = ? and updated_at = ?",
+          )
+          .bind(runId, now, r.id, r.tenant_id, r.status, r.updated_at)
+          .run();
+        if (!moved.meta.changes) continue;
+        msgs.push({
+          step: r.status === "analyzing" ? "analyze" : "transcribe",
+          tenantId: r.tenant_id,
+          callId: r.id,
+          runId,
+        });
+      }
+      if (rows.length < SWEEP_PAGE) break;
+      const last = rows[rows.length - 1];
+      after = { at: last.updated_at, id: last.id };
+    }
+    for (const step of ["analyze", "transcribe"] as const) {
+      const queue = step === "analyze" ? env.ANALYZE_QUEUE : env.TRANSCRIBE_QUEUE;
+      const list = msgs.filter((m) => m.step === step);
+      for (let k = 0; k < list.length; k += 100) {
+        try {
+          await queue.sendBatch(list.slice(k, k + 100).map((body) => ({ body })));
+          sent += Math.min(100, list.length - k);
+        } catch (err) {
+          // Still down: these calls are tried again at the next threshold.
+          console.error(
+            JSON.stringify({ level: "error", msg: "stalled calls not re-queued", step, error: String(err) }),
+          );
+        }
+      }
+    }
+    if (msgs.length)
+      console.log(
+        JSON.stringify({ level: "info", msg: "stalled calls re-queued", shard: s.shard, count: msgs.length }),
+      );
+  }
+  return sent;
 }
 
 async function load(env: Env, msg: PipelineMessage) {

@@ -225,15 +225,29 @@ const STORE_PARALLEL = 8;
  * messages sent together and the audit entries appended together. Should that batch fail, each
  * call is written on its own so that only the failing one fails. An externalId given twice is
  * created once: the second body is compared with the first once it is written.
+ *
+ * `importKeys[i]` (a bulk import's `<import id>:<item seq>`) makes the i-th creation idempotent
+ * even without externalId: a call already holding that key is the answer (`created: false`), and
+ * the unique index `calls_tenant_import_key_idx` refuses a second row for it when two deliveries of
+ * the same import step race, the loser answering with the winner's call.
  */
-export async function createCalls(ctx: Ctx, raws: unknown[]): Promise<CreateOutcome[]> {
+export async function createCalls(
+  ctx: Ctx,
+  raws: unknown[],
+  opts: { importKeys?: (string | null)[] } = {},
+): Promise<CreateOutcome[]> {
   const dp = dataPlane(ctx.env, ctx.tenant);
   const out: CreateOutcome[] = new Array(raws.length);
   const parsed = raws.map((r) => createCallSchema.safeParse(r));
+  const keyOf = (i: number) => opts.importKeys?.[i] ?? null;
   const hashes = await Promise.all(raws.map((r, i) => (parsed[i].success ? sha256Hex(canonical(r)) : "")));
   const existing = await callsByExternalId(
     ctx,
     parsed.flatMap((p) => (p.success && p.data.externalId ? [p.data.externalId] : [])),
+  );
+  const imported = await callsByImportKey(
+    ctx,
+    raws.flatMap((_, i) => (parsed[i].success && keyOf(i) ? [keyOf(i)!] : [])),
   );
   const fresh: number[] = [];
   const again: number[] = [];
@@ -246,7 +260,9 @@ export async function createCalls(ctx: Ctx, raws: unknown[]): Promise<CreateOutc
     }
     const ext = p.data.externalId;
     const found = ext ? existing.get(ext) : undefined;
-    if (found) out[i] = outcome(() => sameOrConflict(found, hashes[i]));
+    const same = keyOf(i) ? imported.get(keyOf(i)!) : undefined;
+    if (same && !found) out[i] = { call: callView(same), created: false };
+    else if (found) out[i] = outcome(() => sameOrConflict(found, hashes[i]));
     else if (ext && seen.has(ext)) again.push(i);
     else {
       if (ext) seen.add(ext);
@@ -259,7 +275,7 @@ export async function createCalls(ctx: Ctx, raws: unknown[]): Promise<CreateOutc
     fresh.map(async (i) => {
       try {
         const input = parsed[i].data!;
-        drafts.push({ i, ...(await draftCall(ctx, input, hashes[i], agents)) });
+        drafts.push({ i, ...(await draftCall(ctx, input, hashes[i], agents, keyOf(i))) });
       } catch (e) {
         out[i] = { error: e };
       }
@@ -278,6 +294,7 @@ export async function createCalls(ctx: Ctx, raws: unknown[]): Promise<CreateOutc
     const rs = await createCalls(
       ctx,
       again.map((i) => raws[i]),
+      { importKeys: again.map(keyOf) },
     );
     again.forEach((i, k) => {
       out[i] = rs[k];
@@ -309,12 +326,28 @@ async function callsByExternalId(ctx: Ctx, ids: string[]): Promise<Map<string, C
   return found;
 }
 
+/** The tenant's calls holding these import keys (`<import id>:<item seq>`), one read per 90. */
+async function callsByImportKey(ctx: Ctx, keys: string[]): Promise<Map<string, Call>> {
+  const dp = dataPlane(ctx.env, ctx.tenant);
+  const unique = [...new Set(keys)];
+  const found = new Map<string, Call>();
+  for (let k = 0; k < unique.length; k += 90) {
+    const rows = await dp.db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.tenantId, ctx.tenant.id), inArray(calls.importKey, unique.slice(k, k + 90))));
+    for (const r of rows) found.set(r.importKey!, r);
+  }
+  return found;
+}
+
 /** The new call's row (agent found or created, phone protected) and its parsed, redacted transcript. */
 async function draftCall(
   ctx: Ctx,
   input: z.output<typeof createCallSchema>,
   createHash: string,
   agents: Map<string, Promise<{ id: string; team: string | null }>>,
+  importKey: string | null = null,
 ): Promise<Omit<Draft, "i">> {
   // One lookup per agent in a batch (calls of one agent share it).
   const agentOf = (key: string, f: () => Promise<{ id: string; team: string | null }>) => {
@@ -356,6 +389,7 @@ async function draftCall(
     tenantId: ctx.tenant.id,
     externalId: input.externalId ?? null,
     createHash,
+    importKey,
     status: "received",
     holdReason: null,
     failureReason: null,
@@ -492,15 +526,23 @@ async function writeCalls(ctx: Ctx, all: Draft[]): Promise<Map<number, CreateOut
     await dropObjects(ctx, lost);
     const winners = await callsByExternalId(
       ctx,
-      lost.map((d) => d.row.externalId ?? ""),
+      lost.flatMap((d) => (d.row.externalId ? [d.row.externalId] : [])),
+    );
+    // Lost on its import key: the same item of the same import, created by another delivery.
+    const sameItem = await callsByImportKey(
+      ctx,
+      lost.flatMap((d) => (!d.row.externalId && d.row.importKey ? [d.row.importKey] : [])),
     );
     for (const d of lost) {
-      const w = winners.get(d.row.externalId ?? "");
+      const w = d.row.externalId ? winners.get(d.row.externalId) : undefined;
+      const item = d.row.importKey ? sameItem.get(d.row.importKey) : undefined;
       res.set(
         d.i,
         w
           ? outcome(() => sameOrConflict(w, d.row.createHash!))
-          : { error: new ApiError("internal", "call could not be created") },
+          : item
+            ? { call: callView(item), created: false }
+            : { error: new ApiError("internal", "call could not be created") },
       );
     }
   }
@@ -526,7 +568,12 @@ async function dropObjects(ctx: Ctx, drafts: Draft[]) {
   if (keys.length) await dataPlane(ctx.env, ctx.tenant).bucket.delete(keys);
 }
 
-/** One message per call to analyse: sent alone for one call, 100 a batch for more. */
+/**
+ * One message per call to analyse: sent alone for one call, 100 a batch for more. The rows are
+ * written already: should the queue refuse, the calls stay `analyzing` and the ten-minute sweep
+ * (`sweepStalledCalls`, core/calls/pipeline.ts) sends their message once they are stalled — the
+ * creation still succeeds (a retry by the client would only find them `existing`).
+ */
 async function queueAnalyses(ctx: Ctx, drafts: Draft[]) {
   const msgs: PipelineMessage[] = drafts.map((d) => ({
     step: "analyze",
@@ -534,10 +581,23 @@ async function queueAnalyses(ctx: Ctx, drafts: Draft[]) {
     callId: d.row.id,
     runId: d.row.runId!,
   }));
-  if (msgs.length === 1) await ctx.env.ANALYZE_QUEUE.send(msgs[0]);
-  else
-    for (let k = 0; k < msgs.length; k += 100)
-      await ctx.env.ANALYZE_QUEUE.sendBatch(msgs.slice(k, k + 100).map((body) => ({ body })));
+  for (let k = 0; k < msgs.length; k += 100) {
+    const part = msgs.slice(k, k + 100);
+    try {
+      if (part.length === 1) await ctx.env.ANALYZE_QUEUE.send(part[0]);
+      else await ctx.env.ANALYZE_QUEUE.sendBatch(part.map((body) => ({ body })));
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "analysis messages not sent; the stalled-call sweep will send them",
+          requestId: ctx.requestId,
+          calls: part.length,
+          error: String(err),
+        }),
+      );
+    }
+  }
 }
 
 function sameOrConflict(existing: Call, createHash: string) {

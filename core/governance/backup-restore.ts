@@ -334,6 +334,7 @@ function withRetention(s: Step, r: Row): Row | null {
       score: null,
       passed: null,
       critical_fail: null,
+      reviewed_score: null,
       an_purged_at: now,
     });
     n.analyses++;
@@ -484,7 +485,9 @@ export const TABLE_RULES: Record<string, TableEntryRule> = {
   calls: { identity: ["id"], rewrite: rewriteCalls },
   analyses: { identity: ["id"], rewrite: underCall("analyses", (r) => `analysis-${String(r.id)}.json`) },
   call_labels: { identity: ["call_id", "kind", "label"], rewrite: underCall("analyses") },
-  reviews: { identity: ["id"], rewrite: underCall() },
+  // A review is the same retention category as the analysis it judges (SPEC F1): not restored
+  // when that analysis expired, as the purge deletes them together.
+  reviews: { identity: ["id"], rewrite: underCall("analyses") },
   privacy_suppressions: { identity: [], merge: true, rewrite: rekeyed("phone_hash", "phone_enc") },
   privacy_restrictions: {
     identity: [],

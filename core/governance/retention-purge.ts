@@ -16,7 +16,8 @@ import { effectiveRetention, type RetentionCategory } from "./retention";
  * tenant and day (dedupe key `retention:<tenant>:<day>`); the job then works in bounded steps,
  * one phase after the other:
  *
- *   recordings → transcripts (+ raw provider responses, FTS) → analyses (+ labels, R2 results)
+ *   recordings → transcripts (+ raw provider responses, FTS) → analyses (+ labels, R2 results,
+ *   and the reviews, review-queue items and calibration answers that judged them)
  *   → calls (rows whose every category expired, with everything left under them)
  *   → exports (R2 objects under `exports/`) → support (closed tickets: attachments in R2 and the
  *   data plane, then messages, grants, grant read log and the ticket in the control plane)
@@ -51,6 +52,8 @@ export interface PurgeCounts {
   transcripts: number;
   providerResponses: number;
   analyses: number;
+  /** Reviews (with their queue items and calibration answers) gone with their call's analyses. */
+  reviews: number;
   calls: number;
   objects: number;
   exports: number;
@@ -66,6 +69,7 @@ const zero = (): PurgeCounts => ({
   transcripts: 0,
   providerResponses: 0,
   analyses: 0,
+  reviews: 0,
   calls: 0,
   objects: 0,
   exports: 0,
@@ -249,7 +253,14 @@ async function purgeTranscripts({ tenant, dp, p, b, c, now, live }: PhaseStep): 
   return rows.length < CHUNK;
 }
 
-// Analyses: results (R2), then rows and labels; the dashboards' days are marked to recompute.
+/**
+ * Analyses: results (R2), then rows and labels; the dashboards' days are marked to recompute.
+ * Reviews are the same retention category as the analyses they judge (SPEC F1: "analyses and
+ * reviews", "analyses/evaluations 12 months"): a review names its analysis (`analysis_id`, not
+ * null) and holds the overrides of its answers, so it goes with it, in the same D1 batch — with the
+ * call's review-queue item and its calibration rows (other evaluations of the same call) — and the
+ * reviewed score on the call row is cleared. Nothing is left pointing at a removed analysis.
+ */
 async function purgeAnalyses({ env, tenant, dp, p, b, c, now, live }: PhaseStep): Promise<boolean> {
   const rows = await dp.db
     .select({ id: calls.id, startedAt: calls.startedAt })
@@ -277,15 +288,22 @@ async function purgeAnalyses({ env, tenant, dp, p, b, c, now, live }: PhaseStep)
     dp.d1
       .prepare(`delete from call_labels where tenant_id = ? and call_id in (${marks})`)
       .bind(tenant.id, ...ids),
+    ...[...REVIEW_TABLES, ...CALIBRATION_TABLES].map((table) =>
+      dp.d1
+        .prepare(`delete from ${table} where tenant_id = ? and call_id in (${marks})`)
+        .bind(tenant.id, ...ids),
+    ),
     dp.d1
       .prepare(
         `update calls set analysis_id = null, score = null, passed = null, critical_fail = null,
-         an_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${marks})`,
+         reviewed_score = null, an_purged_at = ?, updated_at = ? where tenant_id = ? and id in (${marks})`,
       )
       .bind(now, now, tenant.id, ...ids),
   ]);
   b.d1++;
   p.counts.analyses += out[0].meta.changes ?? 0;
+  // (A run saved before this count existed resumes with it missing.)
+  p.counts.reviews = (p.counts.reviews ?? 0) + (out[2].meta.changes ?? 0);
   p.counts.objects += an.length;
   await markKpiDirty(
     env,

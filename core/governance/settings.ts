@@ -6,6 +6,7 @@ import { tenants } from "../../db/schema/control";
 import { compileTenantPatterns, MAX_TENANT_PATTERNS, RedactionPatternError } from "../content/redaction";
 import { ssoReady } from "../identity/sso";
 import { markAllKpiDaysDirty } from "../insights/kpis";
+import { rescheduleReports } from "../insights/reports";
 import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { decryptString, encryptString } from "../platform/crypto";
@@ -262,6 +263,8 @@ export async function updateTimeZone(ctx: Ctx, raw: { timeZone?: unknown }) {
     // The daily figures were summed over the old zone's days: every day is rebuilt in the new one.
     await markAllKpiDaysDirty(dataPlane(ctx.env, ctx.tenant));
     await enqueueJob(ctx.env, { type: "kpi.rollup", tenantId: ctx.tenant.id });
+    // Scheduled reports go out at 06:00 local: their pending runs move to the new zone's 06:00.
+    await rescheduleReports(ctx.env, ctx.tenant.id, before, timeZone);
   }
   return { timeZone };
 }

@@ -54,19 +54,27 @@ export function dayOf(ms: number, tz: string): string {
   return `${p.y}-${String(p.m).padStart(2, "0")}-${String(p.d).padStart(2, "0")}`;
 }
 
+/**
+ * The instant a wall clock in `tz` shows `hour`:00 on `day` (YYYY-MM-DD). The offset is found by
+ * iterating, so the day's own daylight-saving offset is the one used.
+ */
+export function wallClockAt(day: string, hour: number, tz: string): number {
+  const [y, m, d] = day.split("-").map(Number);
+  const guess = Date.UTC(y, m - 1, d, hour);
+  let t = guess;
+  for (let i = 0; i < 3; i++) {
+    const p = parts(t, tz);
+    const wall = Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s);
+    t += guess - wall;
+  }
+  return t;
+}
+
 /** [start, end) of a calendar day in a time zone, in ms (DST days are 23 or 25 hours). */
 export function dayBounds(day: string, tz: string): [number, number] {
   const [y, m, d] = day.split("-").map(Number);
-  const startOf = (yy: number, mm: number, dd: number) => {
-    const guess = Date.UTC(yy, mm - 1, dd);
-    let t = guess;
-    for (let i = 0; i < 3; i++) {
-      const p = parts(t, tz);
-      const wall = Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s);
-      t += guess - wall;
-    }
-    return t;
-  };
+  const startOf = (yy: number, mm: number, dd: number) =>
+    wallClockAt(`${yy}-${String(mm).padStart(2, "0")}-${String(dd).padStart(2, "0")}`, 0, tz);
   const next = new Date(Date.UTC(y, m - 1, d + 1));
   return [startOf(y, m, d), startOf(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate())];
 }

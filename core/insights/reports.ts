@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte } from "drizzle-orm";
+import { and, eq, gt, inArray, lte } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/client";
 import { dataPlane } from "../../db/resolver";
@@ -28,6 +28,7 @@ import {
   periodCalls,
   ROLLUP_SUMS,
   type RollupSums,
+  wallClockAt,
   zeroSums,
 } from "./kpis";
 
@@ -232,13 +233,49 @@ export const scheduleSchema = z
   })
   .strict();
 
+/** Scheduled reports go out at this hour of the tenant's wall clock (its time zone, DST included). */
+export const REPORT_HOUR = 6;
+
 function nextRun(frequency: "weekly" | "monthly", now: number, tz: string): number {
-  // 06:00 UTC the next Monday (weekly) or the 1st of next month (monthly), in the tenant's days.
+  // 06:00 in the tenant's zone, the next Monday (weekly) or the 1st of next month (monthly), in its days.
   const today = dayOf(now, tz);
-  const d = new Date(`${today}T06:00:00Z`);
+  const d = new Date(`${today}T00:00:00Z`);
   if (frequency === "weekly") d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7 || 7));
   else d.setUTCMonth(d.getUTCMonth() + 1, 1);
-  return d.getTime();
+  return wallClockAt(d.toISOString().slice(0, 10), REPORT_HOUR, tz);
+}
+
+/**
+ * The tenant's time zone changed (core/governance/settings.ts `updateTimeZone`, for the API and the
+ * settings page alike): each pending run keeps its day — the Monday or the 1st it was set for in the
+ * old zone — and moves to 06:00 of that day in the new one, so the report goes out at the new local
+ * hour (daylight-saving offsets of both zones on that day included). A run already due is left to
+ * the sender, which computes the next one in the new zone. Compare-and-set: a send racing this wins.
+ */
+export async function rescheduleReports(
+  env: Env,
+  tenantId: string,
+  fromTz: string,
+  toTz: string,
+  now = Date.now(),
+): Promise<number> {
+  const db = controlDb(env);
+  const rows = await db
+    .select({ id: reportSchedules.id, nextRunAt: reportSchedules.nextRunAt })
+    .from(reportSchedules)
+    .where(and(eq(reportSchedules.tenantId, tenantId), gt(reportSchedules.nextRunAt, now)));
+  let moved = 0;
+  for (const r of rows) {
+    const next = wallClockAt(dayOf(r.nextRunAt, fromTz), REPORT_HOUR, toTz);
+    if (next === r.nextRunAt) continue;
+    const res = await db
+      .update(reportSchedules)
+      .set({ nextRunAt: next })
+      .where(and(eq(reportSchedules.id, r.id), eq(reportSchedules.nextRunAt, r.nextRunAt)))
+      .returning({ id: reportSchedules.id });
+    moved += res.length;
+  }
+  return moved;
 }
 
 export async function createSchedule(ctx: Ctx, raw: unknown) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { controlDb } from "../../db/client";
 import {
   apiKeys,
@@ -38,9 +38,17 @@ async function recipients(env: Env, tenantId: string, where: ReturnType<typeof a
 export const membersOfAgent = (env: Env, tenantId: string, agentId: string) =>
   recipients(env, tenantId, and(eq(memberships.agentId, agentId)));
 
-/** The tenant's supervisors (they resolve disputes). */
-export const supervisorsOf = (env: Env, tenantId: string) =>
-  recipients(env, tenantId, and(inArray(memberships.role, ["supervisor"])));
+/**
+ * Who hears of a dispute: the supervisors (they resolve it); a tenant without any (active) supervisor
+ * falls back to its admins, then to its owner — a dispute is never sent to nobody.
+ */
+export async function disputeHandlersOf(env: Env, tenantId: string): Promise<Recipient[]> {
+  for (const role of ["supervisor", "admin", "owner"] as const) {
+    const to = await recipients(env, tenantId, and(eq(memberships.role, role)));
+    if (to.length) return to;
+  }
+  return [];
+}
 
 /** Whoever started a job: the user, or the creator of the API key that did. */
 async function starterOf(env: Env, job: Job): Promise<Recipient[]> {

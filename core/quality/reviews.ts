@@ -12,7 +12,7 @@ import { auditCtx } from "../platform/audit";
 import type { Ctx } from "../platform/context";
 import { newId } from "../platform/crypto";
 import { ApiError, notFound } from "../platform/errors";
-import { membersOfAgent, notify, supervisorsOf } from "../platform/notices";
+import { disputeHandlersOf, membersOfAgent, notify } from "../platform/notices";
 import { getRubricVersion } from "../rubrics/service";
 import { computeScore } from "../scoring/engine/score";
 import { rubricForLanguage } from "../scoring/rubric-language";
@@ -292,7 +292,7 @@ export async function disputeReview(ctx: Ctx, reviewId: string, raw: unknown, no
   await auditCtx(ctx, "review.disputed", "call", r.callId, { review: r.id });
   await notify(ctx.env, {
     tenantId: ctx.tenant.id,
-    to: await supervisorsOf(ctx.env, ctx.tenant.id),
+    to: await disputeHandlersOf(ctx.env, ctx.tenant.id),
     kind: "review_disputed",
     params: { callId: r.callId },
     link: `/calls/${r.callId}`,

@@ -19,6 +19,12 @@ export const calls = sqliteTable(
     externalId: text("external_id"),
     /** SHA-256 of the canonical creation body: same externalId + other body → 409. */
     createHash: text("create_hash").notNull(),
+    /**
+     * `<import id>:<item seq>` for a call a bulk import created (core/calls/import-job.ts): unique per
+     * tenant, so two deliveries of one import step cannot create an item twice, with or without
+     * externalId. Null for calls created otherwise.
+     */
+    importKey: text("import_key"),
     status: text("status", { enum: CALL_STATUSES }).notNull(),
     holdReason: text("hold_reason"),
     failureReason: text("failure_reason"),
@@ -88,6 +94,7 @@ export const calls = sqliteTable(
   },
   (t) => [
     uniqueIndex("calls_tenant_external_idx").on(t.tenantId, t.externalId),
+    uniqueIndex("calls_tenant_import_key_idx").on(t.tenantId, t.importKey),
     index("calls_tenant_started_idx").on(t.tenantId, t.startedAt, t.id),
     // Each filter's index ends with (started_at, id): the list's order, so a page reads limit + 1 rows.
     index("calls_tenant_agent_started_idx").on(t.tenantId, t.agentId, t.startedAt, t.id),
@@ -103,6 +110,8 @@ export const calls = sqliteTable(
     index("calls_rec_live_idx").on(t.tenantId, t.startedAt).where(sql`rec_key is not null`),
     index("calls_tx_live_idx").on(t.tenantId, t.startedAt).where(sql`tx_format is not null`),
     index("calls_an_live_idx").on(t.tenantId, t.startedAt).where(sql`analysis_id is not null`),
+    /** Calls whose pipeline message may be lost: the ten-minute sweep (core/calls/pipeline.ts). */
+    index("calls_stalled_idx").on(t.updatedAt, t.id).where(sql`status in ('analyzing', 'transcribing')`),
   ],
 );
 

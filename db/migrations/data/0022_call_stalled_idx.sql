@@ -1,0 +1,1 @@
+CREATE INDEX `calls_stalled_idx` ON `calls` (`updated_at`,`id`) WHERE status in ('analyzing', 'transcribing');
