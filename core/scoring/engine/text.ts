@@ -32,6 +32,9 @@ export interface Tokens {
   words: number;
   /** An exclamation mark, or two or more words in capitals (shouting), occurs. */
   emphatic: boolean;
+  /** The lexicons' word ids of `t` (`lexicon.ts`, filled on the first scan) and the table size then. */
+  ids?: Int32Array;
+  idv?: number;
 }
 
 export const PLACEHOLDER = "\u0001";
