@@ -516,10 +516,10 @@ let presentOf: Tokens | null = null;
  * The word ids of a segment's tokens (-1: no pattern's word), computed once per segment (and
  * again only if a lexicon compiled since has new words), and its words marked in PRESENT.
  */
-function present(tok: Tokens): Int32Array {
+function present(tok: Tokens): number[] {
   let ids = tok.ids;
   const fresh = ids === undefined || tok.idv !== WORDS.size;
-  if (!fresh && presentOf === tok) return ids as Int32Array;
+  if (!fresh && presentOf === tok) return ids as number[];
   if (PRESENT.length < WORDS.size) {
     PRESENT = new Uint32Array(Math.max(WORDS.size, PRESENT.length * 2));
     presentGen = 0;
@@ -531,20 +531,20 @@ function present(tok: Tokens): Int32Array {
   const gen = ++presentGen;
   const t = tok.t;
   if (fresh) {
-    ids = new Int32Array(t.length);
+    ids = [];
     for (let i = 0; i < t.length; i++) {
       const id = WORDS.get(t[i]);
-      ids[i] = id === undefined ? -1 : id;
+      ids.push(id === undefined ? -1 : id);
       if (id !== undefined) PRESENT[id] = gen;
     }
     tok.ids = ids;
     tok.idv = WORDS.size;
   } else {
-    const known = ids as Int32Array;
+    const known = ids as number[];
     for (let i = 0; i < known.length; i++) if (known[i] >= 0) PRESENT[known[i]] = gen;
   }
   presentOf = tok;
-  return ids as Int32Array;
+  return ids as number[];
 }
 
 /** What can start at one word (a word of some pattern, or a number word). */
