@@ -37,7 +37,14 @@ const countries = new Set(codes.flatMap((c) => full.country_calling_codes[c]));
 const out = {
   version: full.version,
   country_calling_codes: Object.fromEntries(codes.map((c) => [c, full.country_calling_codes[c]])),
-  countries: Object.fromEntries(Object.entries(full.countries).filter(([k]) => countries.has(k))),
+  // Without the national formatting rules (position 4 of a country's entry, half the bytes): the
+  // platform parses, checks possibility and reads the calling code and national number, never
+  // formats a number (maskPhone builds its own display).
+  countries: Object.fromEntries(
+    Object.entries(full.countries)
+      .filter(([k]) => countries.has(k))
+      .map(([k, v]) => [k, v.map((x, i) => (i === 4 ? [] : x))]),
+  ),
   nonGeographic: {},
 };
 writeFileSync(path.join(root, "core/calls/phone-metadata.json"), `${JSON.stringify(out)}\n`);
