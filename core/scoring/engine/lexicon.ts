@@ -2,8 +2,10 @@ import { PLACEHOLDER, phraseTokens, stem, type Tokens, tokenSet } from "./text";
 
 /**
  * Phrase matching on token sequences. Patterns are compiled once (per module or per rubric) into
- * steps and indexed by their first token, so scanning a segment costs one or two `Map` lookups
- * per token plus the few candidate patterns that start there — no regular expression per word.
+ * steps and indexed by their first token (or first two), so scanning a segment costs one array
+ * slot per token (words are ids shared by every lexicon, computed once per segment) plus the few
+ * candidate patterns that start there and whose required words all occur in the segment — no
+ * regular expression per word, and a cost that grows with what can match, not with the lexicon.
  *
  * Pattern syntax (internal lexicons; rubric phrases are literal, see `literal`):
  * - words separated by spaces, written naturally (accents, apostrophes: `j'attends`);
