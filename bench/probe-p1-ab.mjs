@@ -62,6 +62,9 @@ for (const lang of ["fr", "en"]) {
       const c = process.cpuUsage(c0);
       cpu[k].push((c.user + c.system) / 1000 / PER_CHUNK);
     }
-  const f = (k) => `median ${median(times[k]).toFixed(3)} ms, cpu/call (median chunk) ${median(cpu[k]).toFixed(3)} ms`;
-  console.log(`${lang}  A ${f(0)}\n${lang}  B ${f(1)}   B/A ${(median(times[1]) / median(times[0])).toFixed(2)}`);
+  const f = (k) =>
+    `median ${median(times[k]).toFixed(3)} ms, cpu/call (median chunk) ${median(cpu[k]).toFixed(3)} ms`;
+  console.log(
+    `${lang}  A ${f(0)}\n${lang}  B ${f(1)}   B/A ${(median(times[1]) / median(times[0])).toFixed(2)}`,
+  );
 }

@@ -6,8 +6,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { root } from "./lib/common.mjs";
-import { rubric20, toModel } from "./p1.mjs";
 import { transcript } from "./lib/text.mjs";
+import { rubric20, toModel } from "./p1.mjs";
 
 const lang = process.argv[2] ?? "fr";
 const runs = Number(process.argv[3] ?? 3000);

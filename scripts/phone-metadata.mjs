@@ -3,7 +3,7 @@
 // and Central Africa's French-speaking countries, the French overseas departments). The full
 // metadata weighs ~89 KB and would push the Worker past its bundle budget (P6); numbers of other
 // countries are still accepted in international form (core/calls/phone.ts). Re-run after
-// upgrading libphonenumber-js: `node scripts/phone-metadata.mjs`.
+// upgrading libphonenumber-js: `node scripts/phone-metadata.mjs && npx biome format --write core/calls/phone-metadata.json`.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

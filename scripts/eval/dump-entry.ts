@@ -16,7 +16,11 @@ export function dumpCall(call: LabelledCall) {
   // A tenant lexicon too (loose literal phrases), so the tenant path is covered.
   const tenant = {
     irritants: [
-      { type: "delivery_damage", phrases: ["colis abîmé", "damaged parcel", "carton"], severity: "high" as const },
+      {
+        type: "delivery_damage",
+        phrases: ["colis abîmé", "damaged parcel", "carton"],
+        severity: "high" as const,
+      },
       { type: "app_bug", phrases: ["application plante", "app crashes", "bug"] },
     ],
     categories: [

@@ -34,7 +34,9 @@ const eng = await import(`${pathToFileURL(bundle).href}?t=${Date.now()}`);
 
 const calls = [];
 const corpus = path.join(root, "..", "shared", "corpus-dev");
-for (const f of readdirSync(corpus).filter((f) => f.endsWith(".json")).sort()) {
+for (const f of readdirSync(corpus)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   const c = JSON.parse(readFileSync(path.join(corpus, f), "utf8"));
   if (c && Array.isArray(c.segments)) calls.push(c);
 }

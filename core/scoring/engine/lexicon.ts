@@ -399,7 +399,8 @@ export class Lexicon<P> {
     for (const l of this.numThen.values()) collect(l);
     collect(this.ordStart);
     // Every word the index refers to gets an id first.
-    for (const c of all) for (const st of c.steps) if (st.k === "alt") for (const a of st.alts) wordId(a.toks[0]);
+    for (const c of all)
+      for (const st of c.steps) if (st.k === "alt") for (const a of st.alts) wordId(a.toks[0]);
     for (const m of this.pairs.values()) for (const w of m.keys()) wordId(w);
     for (const w of this.numThen.keys()) wordId(w);
     for (const w of NUMBER_WORDS.keys()) wordId(w);
@@ -413,7 +414,7 @@ export class Lexicon<P> {
       const id = wordId(w);
       let x = info[id];
       if (x === NO_INFO) {
-        x = { exact: null, pairs: null, prefix: null, num: false, then: null };
+        x = { exact: null, pairs: null, prefix: null, num: false, after: null };
         info[id] = x;
       }
       return x;
@@ -424,7 +425,7 @@ export class Lexicon<P> {
       for (const [n, l] of m) pm.set(wordId(n), list(l) as Cand<P>[]);
       own(w).pairs = pm;
     }
-    for (const [w, l] of this.numThen) own(w).then = list(l);
+    for (const [w, l] of this.numThen) own(w).after = list(l);
     for (const w of NUMBER_WORDS.keys()) own(w).num = true;
     const prefix = new Map<number, Map<number, Cand<P>[]>>();
     for (const [p, l] of this.prefix) {
@@ -484,7 +485,7 @@ export class Lexicon<P> {
         tryAll(numStart, toks, i, n, out, stamp, gen);
         if (i + 1 < n) {
           const next = ids[i + 1];
-          const then = next >= 0 && next < known ? info[next].then : null;
+          const then = next >= 0 && next < known ? info[next].after : null;
           if (then !== null) tryAll(then, toks, i, n, out, stamp, gen);
         }
       }
@@ -559,11 +560,17 @@ interface TokInfo<P> {
   /** A number word. */
   num: boolean;
   /** Patterns "#n <this word> …". */
-  then: Cand<P>[] | null;
+  after: Cand<P>[] | null;
 }
 
 /** The slot of a word that starts nothing in a lexicon (shared). */
-const NO_INFO: TokInfo<never> = Object.freeze({ exact: null, pairs: null, prefix: null, num: false, then: null });
+const NO_INFO: TokInfo<never> = Object.freeze({
+  exact: null,
+  pairs: null,
+  prefix: null,
+  num: false,
+  after: null,
+});
 
 /**
  * A candidate pattern and what it needs: groups of word ids `[count, id…, count, id…]`, one
