@@ -38,7 +38,7 @@ async function loadEngine() {
 }
 
 /** Exactly 20 criteria: the template's, topped up with phrase checks, weights rescaled to 100. */
-function rubric20(template, lang) {
+export function rubric20(template, lang) {
   const v = structuredClone(template.versions[lang]);
   const all = v.sections.flatMap((s) => s.criteria);
   let n = 0;
@@ -72,7 +72,7 @@ function rubric20(template, lang) {
   return { ...v, rubricId: "rub_bench", version: 1 };
 }
 
-function toModel(tr) {
+export function toModel(tr) {
   const segments = tr.segments.map((s, i) => ({
     id: `s${i + 1}`,
     speaker: s.speaker,

@@ -3,7 +3,7 @@
 // and Central Africa's French-speaking countries, the French overseas departments). The full
 // metadata weighs ~89 KB and would push the Worker past its bundle budget (P6); numbers of other
 // countries are still accepted in international form (core/calls/phone.ts). Re-run after
-// upgrading libphonenumber-js: `node scripts/phone-metadata.mjs`.
+// upgrading libphonenumber-js: `node scripts/phone-metadata.mjs && npx biome format --write core/calls/phone-metadata.json`.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,14 @@ const countries = new Set(codes.flatMap((c) => full.country_calling_codes[c]));
 const out = {
   version: full.version,
   country_calling_codes: Object.fromEntries(codes.map((c) => [c, full.country_calling_codes[c]])),
-  countries: Object.fromEntries(Object.entries(full.countries).filter(([k]) => countries.has(k))),
+  // Without the national formatting rules (position 4 of a country's entry, half the bytes): the
+  // platform parses, checks possibility and reads the calling code and national number, never
+  // formats a number (maskPhone builds its own display).
+  countries: Object.fromEntries(
+    Object.entries(full.countries)
+      .filter(([k]) => countries.has(k))
+      .map(([k, v]) => [k, v.map((x, i) => (i === 4 ? [] : x))]),
+  ),
   nonGeographic: {},
 };
 writeFileSync(path.join(root, "core/calls/phone-metadata.json"), `${JSON.stringify(out)}\n`);

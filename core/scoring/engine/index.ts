@@ -19,7 +19,9 @@ import type { AnalysisResult, EngineInput, Metrics } from "./types";
  *
  * Cost: every segment is tokenised once and scanned once against the language's precompiled
  * lexicon (cached per isolate), once against the rubric's phrases (cached per rubric version
- * object) and, when given, the tenant's lexicon.
+ * object) and, when given, the tenant's lexicon. A scan costs one array slot per token (words are
+ * ids shared by every lexicon) plus the candidates whose required words are all in the segment,
+ * so it grows with the patterns that can match, not with the size of the lexicons.
  */
 export const ENGINE_NAME = "builtin";
 

@@ -2,8 +2,10 @@ import { PLACEHOLDER, phraseTokens, stem, type Tokens, tokenSet } from "./text";
 
 /**
  * Phrase matching on token sequences. Patterns are compiled once (per module or per rubric) into
- * steps and indexed by their first token, so scanning a segment costs one or two `Map` lookups
- * per token plus the few candidate patterns that start there — no regular expression per word.
+ * steps and indexed by their first token (or first two), so scanning a segment costs one array
+ * slot per token (words are ids shared by every lexicon, computed once per segment) plus the few
+ * candidate patterns that start there and whose required words all occur in the segment — no
+ * regular expression per word, and a cost that grows with what can match, not with the lexicon.
  *
  * Pattern syntax (internal lexicons; rubric phrases are literal, see `literal`):
  * - words separated by spaces, written naturally (accents, apostrophes: `j'attends`);
@@ -304,6 +306,7 @@ export class Lexicon<P> {
     if (!c) return;
     const first = c.steps[0];
     this.size++;
+    this.ix = null;
     if (first.k === "num") {
       const next = c.steps[1];
       if (next?.k === "alt" && !next.opt && next.alts.every((a) => !a.prefix || a.toks.length > 1))
@@ -369,39 +372,238 @@ export class Lexicon<P> {
     this.add(compilePattern(pattern, payload));
   }
 
+  // -------------------------------------------------------------------------------------------
+  // The scan index, built from the maps above on the first scan after an `add` (once per
+  // isolate for the language lexicons). Words are ids (`WORDS`, shared by every lexicon), so a
+  // segment costs one `Map` lookup per token whatever the number of lexicons; what can start at
+  // a word is an array slot, and each candidate carries the words it needs further on, checked
+  // against the words present in the segment before any matching is tried.
+
+  private ix: ScanIndex<P> | null = null;
+
+  private index(): ScanIndex<P> {
+    if (this.ix) return this.ix;
+    const all: Compiled<P>[] = [];
+    const seen = new Set<Compiled<P>>();
+    const collect = (l: Compiled<P>[]) => {
+      for (const c of l)
+        if (!seen.has(c)) {
+          seen.add(c);
+          all.push(c);
+        }
+    };
+    for (const l of this.exact.values()) collect(l);
+    for (const m of this.pairs.values()) for (const l of m.values()) collect(l);
+    for (const l of this.prefix.values()) collect(l);
+    collect(this.numStart);
+    for (const l of this.numThen.values()) collect(l);
+    collect(this.ordStart);
+    // Every word the index refers to gets an id first.
+    for (const c of all)
+      for (const st of c.steps) if (st.k === "alt") for (const a of st.alts) wordId(a.toks[0]);
+    for (const m of this.pairs.values()) for (const w of m.keys()) wordId(w);
+    for (const w of this.numThen.keys()) wordId(w);
+    for (const w of NUMBER_WORDS.keys()) wordId(w);
+    const cands = new Map<Compiled<P>, Cand<P>>();
+    for (const c of all) cands.set(c, { c, req: requirements(c) });
+    const list = (l: Compiled<P>[] | undefined): Cand<P>[] | null =>
+      l ? l.map((c) => cands.get(c) as Cand<P>) : null;
+    // One slot per word known now; a word that gets an id later belongs to no pattern here.
+    const info: TokInfo<P>[] = new Array(WORDS.size).fill(NO_INFO);
+    const own = (w: string): TokInfo<P> => {
+      const id = wordId(w);
+      let x = info[id];
+      if (x === NO_INFO) {
+        x = { exact: null, pairs: null, prefix: null, num: false, after: null };
+        info[id] = x;
+      }
+      return x;
+    };
+    for (const [w, l] of this.exact) own(w).exact = list(l);
+    for (const [w, m] of this.pairs) {
+      const pm = new Map<number, Cand<P>[]>();
+      for (const [n, l] of m) pm.set(wordId(n), list(l) as Cand<P>[]);
+      own(w).pairs = pm;
+    }
+    for (const [w, l] of this.numThen) own(w).after = list(l);
+    for (const w of NUMBER_WORDS.keys()) own(w).num = true;
+    const prefix = new Map<number, Map<number, Cand<P>[]>>();
+    for (const [p, l] of this.prefix) {
+      const k = (p.charCodeAt(0) << 16) | p.charCodeAt(1);
+      let m = prefix.get(k);
+      if (!m) {
+        m = new Map();
+        prefix.set(k, m);
+      }
+      m.set(p.charCodeAt(2), list(l) as Cand<P>[]);
+    }
+    if (this.prefix.size)
+      for (const [w, id] of WORDS)
+        if (w.length >= 3 && id < info.length) {
+          const l = this.prefix.get(w.slice(0, 3));
+          if (l) own(w).prefix = list(l);
+        }
+    this.ix = {
+      info,
+      prefix: prefix.size ? prefix : null,
+      numStart: list(this.numStart) as Cand<P>[],
+      ordStart: list(this.ordStart) as Cand<P>[],
+      numbers: this.numStart.length > 0 || this.numThen.size > 0,
+    };
+    return this.ix;
+  }
+
   /** Every match in `tok` (all patterns at every start; overlapping matches are all reported). */
   scan(tok: Tokens, out: Hit<P>[] = []): Hit<P>[] {
+    const ix = this.ix ?? this.index();
     const toks = tok.t;
     const n = toks.length;
-    const numbers = this.numStart.length > 0 || this.numThen.size > 0;
-    const ordinals = this.ordStart.length > 0;
-    const prefixes = this.prefix.size > 0;
+    if (n === 0) return out;
+    const ids = present(tok);
+    const { info, prefix, numStart, ordStart, numbers } = ix;
+    const known = info.length;
+    const stamp = PRESENT;
+    const gen = presentGen;
     for (let i = 0; i < n; i++) {
       const w = toks[i];
-      const ex = this.exact.get(w);
-      if (ex) for (const c of ex) tryAt(c, toks, i, n, out);
-      if (i + 1 < n) {
-        const m = this.pairs.get(w);
-        if (m) {
-          const pr = m.get(toks[i + 1]);
-          if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
+      const id = ids[i];
+      const x = id >= 0 && id < known ? info[id] : null;
+      if (x !== null) {
+        if (x.exact !== null) tryAll(x.exact, toks, i, n, out, stamp, gen);
+        if (x.pairs !== null && i + 1 < n) {
+          const pr = x.pairs.get(ids[i + 1]);
+          if (pr !== undefined) tryAll(pr, toks, i, n, out, stamp, gen);
         }
-      }
-      if (prefixes && w.length >= 3) {
-        const pr = this.prefix.get(w.slice(0, 3));
-        if (pr) for (const c of pr) tryAt(c, toks, i, n, out);
+        if (x.prefix !== null) tryAll(x.prefix, toks, i, n, out, stamp, gen);
+      } else if (prefix !== null && w.length >= 3) {
+        const pr = prefix.get((w.charCodeAt(0) << 16) | w.charCodeAt(1))?.get(w.charCodeAt(2));
+        if (pr !== undefined) tryAll(pr, toks, i, n, out, stamp, gen);
       }
       const c0 = w.charCodeAt(0);
       const digit = c0 >= 48 && c0 <= 57;
-      if (numbers && (digit || NUMBER_WORDS.has(w))) {
-        for (const c of this.numStart) tryAt(c, toks, i, n, out);
-        const then = i + 1 < n ? this.numThen.get(toks[i + 1]) : undefined;
-        if (then) for (const c of then) tryAt(c, toks, i, n, out);
+      if (numbers && (digit || (x !== null && x.num))) {
+        tryAll(numStart, toks, i, n, out, stamp, gen);
+        if (i + 1 < n) {
+          const next = ids[i + 1];
+          const then = next >= 0 && next < known ? info[next].after : null;
+          if (then !== null) tryAll(then, toks, i, n, out, stamp, gen);
+        }
       }
-      if (ordinals && digit && isOrdinal(w)) for (const c of this.ordStart) tryAt(c, toks, i, n, out);
+      if (digit && ordStart.length > 0 && isOrdinal(w)) tryAll(ordStart, toks, i, n, out, stamp, gen);
     }
     return out;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word ids: every word some pattern refers to, numbered once per isolate (a word that no pattern
+// uses has none: the table only grows with the lexicons, never with the text scanned).
+
+const WORDS = new Map<string, number>();
+
+function wordId(w: string): number {
+  let id = WORDS.get(w);
+  if (id === undefined) {
+    id = WORDS.size;
+    WORDS.set(w, id);
+  }
+  return id;
+}
+
+/** PRESENT[id] === presentGen: the word is in the segment last passed to `present`. */
+let PRESENT = new Uint32Array(1024);
+let presentGen = 0;
+let presentOf: Tokens | null = null;
+
+/**
+ * The word ids of a segment's tokens (-1: no pattern's word), computed once per segment (and
+ * again only if a lexicon compiled since has new words), and its words marked in PRESENT.
+ */
+function present(tok: Tokens): number[] {
+  let ids = tok.ids;
+  const fresh = ids === undefined || tok.idv !== WORDS.size;
+  if (!fresh && presentOf === tok) return ids as number[];
+  if (PRESENT.length < WORDS.size) {
+    PRESENT = new Uint32Array(Math.max(WORDS.size, PRESENT.length * 2));
+    presentGen = 0;
+  }
+  if (presentGen === 0xffffffff) {
+    PRESENT.fill(0);
+    presentGen = 0;
+  }
+  const gen = ++presentGen;
+  const t = tok.t;
+  if (fresh) {
+    ids = [];
+    for (let i = 0; i < t.length; i++) {
+      const id = WORDS.get(t[i]);
+      ids.push(id === undefined ? -1 : id);
+      if (id !== undefined) PRESENT[id] = gen;
+    }
+    tok.ids = ids;
+    tok.idv = WORDS.size;
+  } else {
+    const known = ids as number[];
+    for (let i = 0; i < known.length; i++) if (known[i] >= 0) PRESENT[known[i]] = gen;
+  }
+  presentOf = tok;
+  return ids as number[];
+}
+
+/** What can start at one word (a word of some pattern, or a number word). */
+interface TokInfo<P> {
+  exact: Cand<P>[] | null;
+  /** By the next word's id. */
+  pairs: Map<number, Cand<P>[]> | null;
+  /** The patterns whose start is a prefix of this word. */
+  prefix: Cand<P>[] | null;
+  /** A number word. */
+  num: boolean;
+  /** Patterns "#n <this word> …". */
+  after: Cand<P>[] | null;
+}
+
+/** The slot of a word that starts nothing in a lexicon (shared). */
+const NO_INFO: TokInfo<never> = Object.freeze({
+  exact: null,
+  pairs: null,
+  prefix: null,
+  num: false,
+  after: null,
+});
+
+/**
+ * A candidate pattern and what it needs: groups of word ids `[count, id…, count, id…]`, one
+ * group per required position (a fixed word, or fixed alternatives), one word of each group
+ * present in the segment — a necessary condition, so skipping a candidate that fails it changes
+ * nothing but the time.
+ */
+interface Cand<P> {
+  c: Compiled<P>;
+  req: Int32Array | null;
+}
+
+interface ScanIndex<P> {
+  /** By word id (the ids known when the index was built). */
+  info: TokInfo<P>[];
+  /** Prefix starts of words without a slot: first two char codes → third → patterns. */
+  prefix: Map<number, Map<number, Cand<P>[]>> | null;
+  numStart: Cand<P>[];
+  ordStart: Cand<P>[];
+  numbers: boolean;
+}
+
+/** The required word groups of a pattern past its first step (which the index already ensures). */
+function requirements<P>(c: Compiled<P>): Int32Array | null {
+  const out: number[] = [];
+  for (let k = 1; k < c.steps.length; k++) {
+    const st = c.steps[k];
+    if (st.k !== "alt" || st.opt || st.num) continue;
+    if (st.alts.some((a) => a.prefix && a.toks.length === 1)) continue;
+    const ids = [...new Set(st.alts.map((a) => wordId(a.toks[0])))];
+    out.push(ids.length, ...ids);
+  }
+  return out.length ? Int32Array.from(out) : null;
 }
 
 function push<P>(m: Map<string, Compiled<P>[]>, k: string, c: Compiled<P>): void {
@@ -411,9 +613,30 @@ function push<P>(m: Map<string, Compiled<P>[]>, k: string, c: Compiled<P>): void
   } else m.set(k, [c]);
 }
 
-function tryAt<P>(c: Compiled<P>, toks: string[], i: number, n: number, out: Hit<P>[]): void {
-  const e = matchFrom(c.steps, 0, toks, i, n);
-  if (e > i) out.push({ p: c, s: i, e });
+function tryAll<P>(
+  l: Cand<P>[],
+  toks: string[],
+  i: number,
+  n: number,
+  out: Hit<P>[],
+  stamp: Uint32Array,
+  gen: number,
+): void {
+  for (let j = 0; j < l.length; j++) {
+    const { c, req } = l[j];
+    if (req !== null) {
+      let ok = true;
+      for (let k = 0; k < req.length && ok; ) {
+        const cnt = req[k++];
+        ok = false;
+        for (let m = 0; m < cnt; m++) if (stamp[req[k + m]] === gen) ok = true;
+        k += cnt;
+      }
+      if (!ok) continue;
+    }
+    const e = matchFrom(c.steps, 0, toks, i, n);
+    if (e > i) out.push({ p: c, s: i, e });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "2acb2f0b5d10",
-  inputs: "85ecf6ce41cb",
+  inputs: "62816db88f65",
   models: {
     category: {
       classes: [

@@ -32,6 +32,9 @@ export interface Tokens {
   words: number;
   /** An exclamation mark, or two or more words in capitals (shouting), occurs. */
   emphatic: boolean;
+  /** The lexicons' word ids of `t` (`lexicon.ts`, filled on the first scan) and the table size then. */
+  ids?: number[];
+  idv?: number;
 }
 
 export const PLACEHOLDER = "\u0001";
@@ -60,10 +63,50 @@ function isWordCode(c: number): boolean {
 
 /** The text folded with its length kept, or null. */
 function foldText(text: string): string | null {
-  let f = text.toLowerCase();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII fast path
-  if (!/^[\x00-\x7f]*$/.test(f)) f = f.normalize("NFD").replace(MARKS, "");
-  return f.length === text.length ? f : null;
+  lastLower = null;
+  const f = text.toLowerCase();
+  // Character by character when every non-ASCII character folds to exactly one (é → e): the same
+  // result as decomposing the whole text (marks only ever reorder among themselves, and go).
+  let out: string | null = null;
+  let from = 0;
+  for (let i = 0; i < f.length; i++) {
+    const c = f.charCodeAt(i);
+    if (c < 128) continue;
+    let k = FOLD_CODE[c];
+    if (k === 0) {
+      k = foldCode(c);
+      FOLD_CODE[c] = k;
+    }
+    if (k === 0xffff) return foldWhole(text, f);
+    if (k !== c) {
+      out = out === null ? f.slice(0, i) : out + f.slice(from, i);
+      out += String.fromCharCode(k);
+      from = i + 1;
+    }
+  }
+  const r = out === null ? f : out + f.slice(from);
+  if (r.length !== text.length) return null;
+  lastLower = f;
+  return r;
+}
+
+/**
+ * The lower-case text of the last `foldText` that folded character by character (else null): a
+ * flat string whose codes, through FOLD_CODE above 127, are the folded text's.
+ */
+let lastLower: string | null = null;
+
+function foldWhole(text: string, f: string): string | null {
+  const r = f.normalize("NFD").replace(MARKS, "");
+  return r.length === text.length ? r : null;
+}
+
+/** Per UTF-16 code unit (lower case): what it folds to, 0xffff when not exactly one character (0: not known yet). */
+const FOLD_CODE = new Uint16Array(65536);
+function foldCode(c: number): number {
+  if (c >= 0xd800 && c <= 0xdfff) return 0xffff;
+  const d = String.fromCharCode(c).normalize("NFD").replace(MARKS, "");
+  return d.length === 1 && d.charCodeAt(0) !== 0xffff ? d.charCodeAt(0) : 0xffff;
 }
 
 /** Folding of one character (fallback path). */
@@ -199,27 +242,38 @@ export function stem(w: string): string {
   return w;
 }
 
+/**
+ * What folded pieces become, cached per isolate (the same words come back in every call): one
+ * lookup per word instead of the rules below, and every occurrence of a word is the same string.
+ * Bounded: emptied when full.
+ */
+const PIECES = new Map<string, string | string[]>();
+const PIECES_MAX = 50_000;
+const NOTHING: string[] = [];
+
 /** Emit the tokens of one folded piece (no apostrophes or hyphens left in it). */
 function emitPiece(piece: string, out: string[]): void {
+  let r = PIECES.get(piece);
+  if (r === undefined) {
+    r = pieceTokens(piece);
+    if (PIECES.size >= PIECES_MAX) PIECES.clear();
+    PIECES.set(piece, r);
+  }
+  if (typeof r === "string") out.push(r);
+  else for (let k = 0; k < r.length; k++) out.push(r[k]);
+}
+
+function pieceTokens(piece: string): string | string[] {
   const mapped = WORD_MAP.get(piece);
-  if (mapped) {
-    for (const m of mapped) out.push(m);
-    return;
-  }
+  if (mapped) return mapped;
   const ord = ORDINAL_WORDS.get(piece);
-  if (ord !== undefined) {
-    out.push(`${ord}e`);
-    return;
-  }
+  if (ord !== undefined) return `${ord}e`;
   const c0 = piece.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57) {
     const d = DIGIT_ORDINAL.exec(piece);
-    if (d) {
-      out.push(`${Number(d[1])}e`);
-      return;
-    }
+    if (d) return `${Number(d[1])}e`;
   }
-  if (piece) out.push(stem(piece));
+  return piece ? stem(piece) : NOTHING;
 }
 
 /**
@@ -271,6 +325,60 @@ function emitWord(parts: string[], seps: string[], out: string[]): void {
   if (cur) emitPiece(cur, out);
 }
 
+// A word without apostrophe or hyphen (most words) is looked up by its folded characters in an
+// open-addressing table, per isolate: no string is cut from the text nor hashed again for a word
+// seen before. Bounded: emptied when half full.
+const FNV_BASIS = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+const WT_SIZE = 1 << 15;
+const WT_MASK = WT_SIZE - 1;
+/** The folded word (before ligatures are spelled out), its hash, its tokens, whether one is a number word. */
+const WT_KEY: (string | undefined)[] = new Array(WT_SIZE).fill(undefined);
+const WT_HASH = new Int32Array(WT_SIZE);
+const WT_TOKS: (string | string[])[] = new Array(WT_SIZE).fill(NOTHING);
+const WT_NUM = new Uint8Array(WT_SIZE);
+let wtCount = 0;
+
+/** Emit the tokens of the simple word folded[a, b) of hash h; true when one is a number word. */
+function emitWordAt(lower: string, folded: string, a: number, b: number, h: number, out: string[]): boolean {
+  const len = b - a;
+  let slot = h & WT_MASK;
+  for (;;) {
+    const key = WT_KEY[slot];
+    if (key === undefined) break;
+    if (WT_HASH[slot] === h && key.length === len) {
+      let k = 0;
+      for (; k < len; k++) {
+        const fc = lower.charCodeAt(a + k);
+        if (key.charCodeAt(k) !== (fc < 128 ? fc : FOLD_CODE[fc])) break;
+      }
+      if (k === len) {
+        const r = WT_TOKS[slot];
+        if (typeof r === "string") out.push(r);
+        else for (let j = 0; j < r.length; j++) out.push(r[j]);
+        return WT_NUM[slot] === 1;
+      }
+    }
+    slot = (slot + 1) & WT_MASK;
+  }
+  const raw = folded.slice(a, b);
+  const r = pieceTokens(unligature(raw));
+  const num = typeof r === "string" ? NUM.has(r) : r.some((x) => NUM.has(x));
+  if (wtCount >= WT_SIZE >> 1) {
+    WT_KEY.fill(undefined);
+    wtCount = 0;
+    slot = h & WT_MASK;
+  }
+  WT_KEY[slot] = raw;
+  WT_HASH[slot] = h;
+  WT_TOKS[slot] = r;
+  WT_NUM[slot] = num ? 1 : 0;
+  wtCount++;
+  if (typeof r === "string") out.push(r);
+  else for (let j = 0; j < r.length; j++) out.push(r[j]);
+  return num;
+}
+
 const PLACEHOLDER_BODY = /^[A-Za-z][A-Za-z0-9_]*(?::[^[\]]{1,60})?$/;
 
 /** Tokenise `text` (see the module comment). Linear in the text length. */
@@ -284,8 +392,10 @@ export function tokenize(text: string): Tokens {
   let words = 0;
   let emphatic = false;
   let caps = 0;
+  let numbers = false;
   const n = text.length;
   const folded = foldText(text);
+  const lower = lastLower;
   let i = 0;
   while (i < n) {
     const code = text.charCodeAt(i);
@@ -325,11 +435,16 @@ export function tokenize(text: string): Tokens {
     let partStart = i;
     let upper = 0;
     let letters = 0;
+    let h = FNV_BASIS;
     while (i < n) {
       const cc = text.charCodeAt(i);
       if (isWordCode(cc)) {
         if (cc >= 65 && cc <= 90) upper++;
         letters++;
+        if (lower !== null) {
+          const fc = lower.charCodeAt(i);
+          h = Math.imul(h ^ (fc < 128 ? fc : FOLD_CODE[fc]), FNV_PRIME);
+        }
         i++;
         continue;
       }
@@ -349,11 +464,16 @@ export function tokenize(text: string): Tokens {
     words++;
     if (letters >= 4 && upper === letters) caps++;
     const before = t.length;
-    const last = foldedSlice(text, folded, partStart, i);
-    if (parts === null || seps === null) emitPiece(last, t);
-    else {
-      parts.push(last);
-      emitWord(parts, seps, t);
+    if ((parts === null || seps === null) && folded !== null && lower !== null) {
+      if (emitWordAt(lower, folded, start, i, h, t)) numbers = true;
+    } else {
+      const last = foldedSlice(text, folded, partStart, i);
+      if (parts === null || seps === null) emitPiece(last, t);
+      else {
+        parts.push(last);
+        emitWord(parts, seps, t);
+      }
+      for (let k = before; k < t.length && !numbers; k++) numbers = NUM.has(t[k]);
     }
     for (let k = before; k < t.length; k++) {
       s.push(start);
@@ -362,7 +482,7 @@ export function tokenize(text: string): Tokens {
     }
   }
   if (caps >= 2) emphatic = true;
-  composeNumbers(t, s, e, c);
+  if (numbers) composeNumbers(t, s, e, c);
   return { t, s, e, c, questions, words, emphatic };
 }
 
