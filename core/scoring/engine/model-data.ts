@@ -13,8 +13,8 @@ export const MODEL_DATA: {
   models: Record<string, LinearModelData>;
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
-  version: "2acb2f0b5d10",
-  inputs: "85ecf6ce41cb",
+  version: "f875c4a0fd56",
+  inputs: "782a598e5170",
   models: {
     category: {
       classes: [
@@ -37,20 +37,20 @@ export const MODEL_DATA: {
     sentimentStart: {
       classes: ["negative", "neutral", "positive"],
       features:
-        "dim\nemph\nirr\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:long_wait\nirr:repeat_contact\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nneg\npos\nq\nw:#\nw:abonnement\nw:about\nw:account\nw:actually\nw:after\nw:afternoon\nw:again\nw:agence\nw:ago\nw:ah\nw:ai\nw:all\nw:allez\nw:allo\nw:alor\nw:already\nw:am\nw:an\nw:and\nw:anything\nw:app\nw:appartement\nw:appele\nw:appeler\nw:appelle\nw:are\nw:arobase\nw:arrive\nw:at\nw:attend\nw:attendez\nw:attente\nw:au\nw:august\nw:automated\nw:avait\nw:avant\nw:avec\nw:away\nw:back\nw:be\nw:because\nw:been\nw:before\nw:ben\nw:bill\nw:bit\nw:bloque\nw:bon\nw:bonjour\nw:both\nw:bought\nw:box\nw:bravo\nw:but\nw:by\nw:ca\nw:call\nw:called\nw:calling\nw:came\nw:can\nw:cancel\nw:car\nw:card\nw:carte\nw:ce\nw:cette\nw:change\nw:chez\nw:close\nw:co\nw:code\nw:coli\nw:com\nw:come\nw:commande\nw:comme\nw:complaint\nw:comprendre\nw:compte\nw:connecter\nw:conteste\nw:cotisation\nw:coupe\nw:croi\nw:dan\nw:day\nw:de\nw:debrancher\nw:deja\nw:delivered\nw:demande\nw:department\nw:depui\nw:dernier\nw:derniere\nw:des\nw:devait\nw:did\nw:dit\nw:do\nw:doing\nw:donc\nw:dot\nw:double\nw:du\nw:ecoutez\nw:elle\nw:email\nw:en\nw:encore\nw:enfin\nw:engineer\nw:espere\nw:est\nw:et\nw:etai\nw:etait\nw:etre\nw:euh\nw:euro\nw:every\nw:facture\nw:faire\nw:fait\nw:finally\nw:fine\nw:fixe\nw:foi\nw:for\nw:fr\nw:franchement\nw:friday\nw:from\nw:get\nw:getting\nw:goe\nw:going\nw:gone\nw:good\nw:got\nw:guy\nw:had\nw:half\nw:have\nw:he\nw:hein\nw:hello\nw:here\nw:heure\nw:hi\nw:hier\nw:hiya\nw:hold\nw:home\nw:honest\nw:honestly\nw:hour\nw:if\nw:il\nw:ils\nw:in\nw:insurance\nw:internet\nw:into\nw:is\nw:it\nw:jamai\nw:je\nw:jour\nw:juin\nw:just\nw:juste\nw:justement\nw:keep\nw:kid\nw:know\nw:la\nw:last\nw:le\nw:les\nw:letter\nw:ligne\nw:like\nw:livre\nw:login\nw:love\nw:lundi\nw:ma\nw:madame\nw:mai\nw:make\nw:mar\nw:marcu\nw:marque\nw:marsh\nw:matin\nw:may\nw:me\nw:membership\nw:meme\nw:mes\nw:meter\nw:minute\nw:moi\nw:mon\nw:monday\nw:monsieur\nw:month\nw:morning\nw:moving\nw:mrs\nw:music\nw:musique\nw:my\nw:ne\nw:need\nw:never\nw:new\nw:next\nw:night\nw:no\nw:nobody\nw:non\nw:not\nw:nothing\nw:now\nw:numero\nw:of\nw:off\nw:office\nw:oh\nw:ok\nw:old\nw:on\nw:one\nw:online\nw:ont\nw:or\nw:ou\nw:oui\nw:our\nw:out\nw:over\nw:papier\nw:par\nw:parce\nw:pardon\nw:part\nw:pas\nw:passe\nw:password\nw:personne\nw:petit\nw:petite\nw:peu\nw:phone\nw:pin\nw:plan\nw:please\nw:plu\nw:point\nw:pound\nw:pour\nw:pouvez\nw:priya\nw:pui\nw:put\nw:quand\nw:quart\nw:que\nw:quelque\nw:question\nw:qui\nw:quoi\nw:quote\nw:rang\nw:rappeler\nw:reading\nw:really\nw:recu\nw:regle\nw:renvoie\nw:renvoye\nw:resilier\nw:rien\nw:right\nw:ring\nw:robot\nw:round\nw:rue\nw:run\nw:rung\nw:said\nw:same\nw:samedi\nw:sat\nw:saturday\nw:savoir\nw:say\nw:se\nw:semaine\nw:sent\nw:service\nw:si\nw:since\nw:site\nw:so\nw:soir\nw:son\nw:sorry\nw:sorted\nw:souci\nw:station\nw:still\nw:straight\nw:sui\nw:suite\nw:super\nw:sur\nw:sure\nw:telephone\nw:temp\nw:that\nw:the\nw:then\nw:there\nw:they\nw:thi\nw:thing\nw:think\nw:through\nw:time\nw:tiret\nw:to\nw:today\nw:told\nw:tou\nw:toujour\nw:tout\nw:tuesday\nw:twelfth\nw:uh\nw:uk\nw:um\nw:un\nw:une\nw:up\nw:us\nw:vai\nw:ver\nw:very\nw:veux\nw:vien\nw:voila\nw:voir\nw:votre\nw:vou\nw:voudrai\nw:voulai\nw:voyant\nw:vu\nw:want\nw:was\nw:way\nw:we\nw:week\nw:well\nw:went\nw:what\nw:when\nw:which\nw:whole\nw:wife\nw:will\nw:with\nw:work\nw:working\nw:would\nw:yeah\nw:yes\nw:yesterday\nw:you\nw:your\nw:zero",
-      w: "Mdr1+eUif6Dh8Rb6Iun19gv+Srz6Tr/0HuT9JuT27QsI3xcKuC8ZIffoCfEG+RP0EQvk5h39IvLtE/b3+Av97hv2Fu39Gun8A/0AEfH+Ge75J+fyDvn6Cff/FO3/F/by/Af9GAbiCgD29xD5+Az8D/X81S79E+7/BPwA3yX8GMUj/wT9Bf/83jHxD/L/EvP7Fez//Qf8xkL4/gX9FO3/CPgA+gr8+gr8P8j5Mtb33yP+NN3w+Av9I9/+5iH5M9X3E+/+Ocn++xjuDfX+6hr8CvcAE+7/FPP5Fe79NdX26h35EfH+6hn9Bvv/HMIiH+v2AQb6CPn/CPr+DAPxAwD9DvP/Huj6+gr8EvD+Kdn+H+L+7hf8C/v6Gej/A/0A/wT+6Bn/9gz+FO3/7xP+8w7/B/oAAAH+Wqn8AwD96yH0BfwANc3+Bfz/DvP/9gz+IOT9D/L+/wP/7hb8I97/5h38EPP+CQD3K9n8zDj9Cfz7/Qb9EvP7DPX/Fe39Cf753ij6C/f/Gej/DPX/D/H/JOzvIO7y+An/MtD+FO3/wEz0AQT86xj91i79Cff/Ktv7Cvj+6Pch+Qj/DvX92xsKCPn+DvIAEPH/Kdr9Cfv83Sj7Ger9AQP8+A37I+f2Md7xE+/+EPj4I+D8IPzk8RH+DPj8EPb6Ger9Gej/Dg/jCvj+4yT5CPn/zzT9IuH9FvL5IeP93AQgBgT27BX/ARTrCvr8EfD/4yL7Agn1CAT08BH/7yXsFur/9gz+vVPx9A7+6Rn+xEP6E/P6BQL5CQT08R3y0T3y7xX8IOP97xP/IO306xb/EPH/AgL8A/0ADvb82ir8EfH+8RH+/QX//Qb9/wT9/wP9Jtz/6/ElaKru/Ab+D/L/F+r/B/r/M9f29w/69Rb1EvH9+Qz7CPz84wYX8hH9Bvv/Cvj+DPX/7BQB5h/78Bj48RP86xv6+Qz7Dc0l4ivzCPn/B/v+IM4S/Aj7FO7++wb/4BAQ8w/+EPL+rUMQCfj/6xj8KNQEHeX+BP3/EfH+tS4e5xr/8CDw+eAm5/wdB//6Av8A5B/84iH97hT+8hD+Ge76C/n88xH8AgD/7BX+/gP/+Ar+AAn3/gj6/wb88hj2Ktn9/wP9+g/3Agf38g//+wj9Gen+8Bj4B/r+DvL/+xD18g//9g78B/v+5xv9AQP86Bv9FO3/+Qn9CPn/7hb8Av4ABPwAEfD/6hn9JOD9FPX3Av4ADvP/Cfj/7RX+DvP/DfT+Dfj7Fuz+Av4ADfT/9A7++wf+Dfr4/wT9OMv99A/8Eu//B/r/AwH8EfD/1hgSEPD/Cfn+LN33BP3/AAL+8BT9Dvn5CPn+D/X8DPX/A/4AIuD+5Cf1Cfn+G+b/2hMTJt78Dvb89BL6Fu/6NtD5GO37/An7+w73RMT46Rn+ItwCC/b/EvD+Bfv/E+7/JeD7C/f+yhge0jT6EvD+1iIJF/jxzzf7EvX57u4kB/v+D/IADfT/+Ar++wX/4yj27xL/DvL/Agn1xUD77xL+Cvf/9wv+Lt31DgHx7u4k9ecj9xH5AwH8AwH8BgL46h36DvP/D/L/DfT+Fu79CwD19g399wv+9RjzDgjqHcoZHOf+H8sVDtIgKfzb",
-      scale: 0.004623,
-      bias: [0.1566, 1.1987, -1.5067],
-      temperature: 1.3,
+        "cue:anger\ncue:anger~\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:long_wait\nirr:repeat_contact\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\nposS\nposW\nq\nsarcpos",
+      w: "8Okn1zH5/LxI/hvn4x/+Gez8xicVL9n4bJr68LlXCA7pEPr26h74f5TtcaPpGej/M9D8HvrovxYr2g0ZvCMkH/br+Qr99LRYBuQW9f4NCv35",
+      scale: 0.0174038,
+      bias: [1.4421, 1.8619, -2.2339],
+      temperature: 1.2,
     },
     sentimentEnd: {
       classes: ["negative", "neutral", "positive"],
       features:
-        "call:churn_threat\ncall:unresolved\ndim\nemph\nirr\nmax\nmean\nmin\nneg\npending\npos\nq\nresolvedAgent\nresolvedCustomer\nterse\nw:#\nw:all\nw:alor\nw:au\nw:avez\nw:beaucoup\nw:been\nw:ben\nw:bien\nw:bon\nw:bonne\nw:brilliant\nw:bye\nw:ca\nw:ce\nw:cheer\nw:claire\nw:comment\nw:de\nw:est\nw:et\nw:etait\nw:ete\nw:everything\nw:goodbye\nw:have\nw:hein\nw:helpful\nw:ira\nw:is\nw:it\nw:je\nw:journe\nw:la\nw:le\nw:les\nw:love\nw:madame\nw:me\nw:meme\nw:merci\nw:moi\nw:monsieur\nw:much\nw:no\nw:non\nw:on\nw:ouai\nw:parfait\nw:plu\nw:quand\nw:que\nw:really\nw:revoir\nw:sera\nw:so\nw:soire\nw:thank\nw:that\nw:the\nw:think\nw:too\nw:tout\nw:tre\nw:un\nw:vai\nw:very\nw:votre\nw:vou\nw:vraiment\nw:was\nw:will\nw:you",
-      w: "EizCdwiBAwj0+sc/Ltb86O0s3QEjzikKK+XwDg7l3MxYDPb+0S0DA+cVD/r3JdQGDwjp+BL26A8K9usf7+Mt9+8b/AEDAvoEOA66/+oX/fsI0OtFAvkF7OUvBy3MAP4CE/f2H/Hw9gIIHeP/8AYJ+vQSxR4d3w4T9Nc0+Av99/MW8zfW3wsW6gQSDBDkAfkF+gj+GuQCI+D96yfu/Qv4Ic8QJ+bzsRQ6Agf29hD7/vcLCe4JvSsYAAj4EvX59fgTE+7/HPDzEfX7//sG6h359wAJM97vA+cX+tsrzyQNG9cO7hT+5O8t2QkeDu0FDgbrDPb+9+QmEfL8CtQi+vAX/OcdJu7swRQr",
-      scale: 0.00981426,
-      bias: [0.3218, 0.5913, -0.6663],
-      temperature: 1.2,
+        "L:cue:anger\nL:cue:praise\nL:cue:relief\nL:cue:resign\nL:cue:ritual\nL:emph\nL:irr:churn_threat\nL:irr:unresolved\nL:max\nL:mean\nL:min\nL:negS\nL:negW\nL:posS\nL:posW\ncall:churn_threat\ncall:unresolved\ncue:anger\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\npending\nposS\nposW\nq\nresolvedAgent\nresolvedCustomer\nsarcpos\nterse",
+      w: "HtwG8d8w/gACFPzx6Czs/foIFuoAB/v++PcR7QAT9QkCB/UE8BAA+RH1BOYW2y/2JBXIIMwUAoF2+Ar++vURQOba2y36BP3//v4FAuQa9QcEIt4AE/3xEPb7MdD+P9Hw1vU02gwasDwT7w0F3zPuE/zx9NYy2e43GN8J9w38+A36FO3/7CLx",
+      scale: 0.0205907,
+      bias: [1.4047, -0.0961, -1.1056],
+      temperature: 0.85,
     },
   },
   calibration: {
