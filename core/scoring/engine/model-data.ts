@@ -13,8 +13,8 @@ export const MODEL_DATA: {
   models: Record<string, LinearModelData>;
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
-  version: "f875c4a0fd56",
-  inputs: "782a598e5170",
+  version: "ec8c6a2a0c6c",
+  inputs: "c980b701a2bb",
   models: {
     category: {
       classes: [
@@ -38,18 +38,18 @@ export const MODEL_DATA: {
       classes: ["negative", "neutral", "positive"],
       features:
         "cue:anger\ncue:anger~\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:long_wait\nirr:repeat_contact\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\nposS\nposW\nq\nsarcpos",
-      w: "8Okn1zH5/LxI/hvn4x/+Gez8xicVL9n4bJr68LlXCA7pEPr26h74f5TtcaPpGej/M9D8HvrovxYr2g0ZvCMkH/br+Qr99LRYBuQW9f4NCv35",
-      scale: 0.0174038,
-      bias: [1.4421, 1.8619, -2.2339],
-      temperature: 1.2,
+      w: "3gAi2TD4ALlH/B3o5B7/Gev8xyYULtr4aZ368blWBxDpD/v27xn4f5brbqXrGej/MtL8IPbqwBUr2g0YviIjJPDs+gf+9LVXB+QV+PsNCv34",
+      scale: 0.0177825,
+      bias: [1.4559, 1.8636, -2.25],
+      temperature: 1.15,
     },
     sentimentEnd: {
       classes: ["negative", "neutral", "positive"],
       features:
         "L:cue:anger\nL:cue:praise\nL:cue:relief\nL:cue:resign\nL:cue:ritual\nL:emph\nL:irr:churn_threat\nL:irr:unresolved\nL:max\nL:mean\nL:min\nL:negS\nL:negW\nL:posS\nL:posW\ncall:churn_threat\ncall:unresolved\ncue:anger\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\npending\nposS\nposW\nq\nresolvedAgent\nresolvedCustomer\nsarcpos\nterse",
-      w: "HtwG8d8w/gACFPzx6Czs/foIFuoAB/v++PcR7QAT9QkCB/UE8BAA+RH1BOYW2y/2JBXIIMwUAoF2+Ar++vURQOba2y36BP3//v4FAuQa9QcEIt4AE/3xEPb7MdD+P9Hw1vU02gwasDwT7w0F3zPuE/zx9NYy2e43GN8J9w38+A36FO3/7CLx",
-      scale: 0.0205907,
-      bias: [1.4047, -0.0961, -1.1056],
+      w: "HtwG79s3/gADE/vx6Cvt/foIFuoACPv99/UU7f4V9QkCBvQG8BAA+BL1A+UY2i/3IxLMIcsUAIF3+Ar++fQSQOPc2i76A/wB/f0GAeMb9QYFIt4AE/vzD/X7MtD+QdDu1fQ22gwbrz4T7Q0G3zTsFwHo8dI43fUuGeAH+BD49wz9FesA7iTu",
+      scale: 0.0202908,
+      bias: [1.3461, -0.1812, -1.0503],
       temperature: 0.85,
     },
   },

@@ -2,7 +2,7 @@ import type { LangModule, ModP } from "./compile";
 import type { CallFeatures, Feats } from "./features";
 import { type Resolution, validIrritantHit } from "./irritants";
 import { type CueKind, SENTIMENT_CUES } from "./lang/sentiment-cues";
-import { type Hit, isNegated, Lexicon } from "./lexicon";
+import { type Hit, isNegated, Lexicon, NEGATORS } from "./lexicon";
 import { model, predict } from "./model";
 import type { PSeg } from "./prepare";
 import type { Irritant, Metrics } from "./types";
@@ -206,8 +206,11 @@ function turnFeatures(
   const kinds = new Set<string>();
   for (const h of cueLexicon(p.mod.lang).scan(tok)) {
     let k: string = h.p.payload.k;
+    // A cue that carries its own negation ("not happy", "veux pas être désagréable") is not flipped.
+    const own = [...h.p.literals].some((w) => NEGATORS.has(w));
     if (
       (k === "praise" || k === "relief" || k === "stress" || k === "anger") &&
+      !own &&
       isNegated(tok, h.s, h.e, h.p.literals)
     )
       k = k === "praise" || k === "relief" ? "anger" : `${k}~`;
@@ -216,10 +219,20 @@ function turnFeatures(
   for (const k of kinds) addTo(f, `${prefix}cue:${k}`, wt);
   let sarcasticPos = false;
   let cue = false;
+  // Polarity words as the turn's score reads them: longest match first, no overlaps.
+  const sent: Hit<ModP>[] = [];
   for (const h of p.hits) {
-    const pl = h.p.payload;
-    if (pl.g === "sarc") cue = true;
-    if (pl.g !== "sent" || pl.v === 0) continue;
+    if (h.p.payload.g === "sarc") cue = true;
+    if (h.p.payload.g === "sent" && h.p.payload.v !== 0) sent.push(h);
+  }
+  sent.sort((a, b) => b.e - b.s - (a.e - a.s) || a.s - b.s);
+  const taken = new Uint8Array(tok.t.length);
+  for (const h of sent) {
+    let free = true;
+    for (let i = h.s; i < h.e; i++) if (taken[i]) free = false;
+    if (!free) continue;
+    for (let i = h.s; i < h.e; i++) taken[i] = 1;
+    const pl = h.p.payload as Extract<ModP, { g: "sent" }>;
     const negated = !pl.selfNeg && isNegated(tok, h.s, h.e, h.p.literals);
     const v = negated ? (pl.v > 0 ? -0.75 * pl.v : -0.3 * pl.v) : pl.v;
     const tier = v >= 1.5 ? "posS" : v > 0 ? "posW" : v <= -2 ? "negS" : "negW";
