@@ -26,10 +26,13 @@ const one = (text: string, lang: "fr" | "en") =>
 
 describe("sentiment cue families (customer words, by kind)", () => {
   it("a problem stated calmly is a problem, not an emotion", () => {
-    expect(one("My internet keeps cutting out and I've been charged twice this month.", "en")).toEqual([
-      "problem",
-    ]);
-    expect(one("bonjour ma box est en panne et j'ai été prélevée deux fois", "fr")).toEqual(["problem"]);
+    for (const x of [
+      one("My internet keeps cutting out and I've been charged twice this month.", "en"),
+      one("bonjour ma box est en panne et j'ai été prélevée deux fois", "fr"),
+    ]) {
+      expect(x).toContain("problem");
+      expect(x.filter((k) => k !== "problem" && k !== "ritual")).toEqual([]);
+    }
   });
 
   it("irritation, polite irritation, stress and sarcasm have their own kinds", () => {
