@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "ec8c6a2a0c6c",
-  inputs: "c980b701a2bb",
+  inputs: "57f34a423cbc",
   models: {
     category: {
       classes: [

@@ -155,6 +155,17 @@ function cueLexicon(lang: "fr" | "en"): Lexicon<Cue> {
   return lex;
 }
 
+/** A turn's cue matches, scanned once (a turn can be in a window and be its last turn). */
+const CUE_HITS = new WeakMap<PSeg, Hit<Cue>[]>();
+function cueHits(p: PSeg): Hit<Cue>[] {
+  let hits = CUE_HITS.get(p);
+  if (!hits) {
+    hits = cueLexicon(p.mod.lang).scan(p.tok);
+    CUE_HITS.set(p, hits);
+  }
+  return hits;
+}
+
 /**
  * Where the windows are. Start: the customer's turns of the first quarter of the call (by time;
  * always the first two), fading out over the next fifth — "roughly the first quarter", and the
@@ -204,7 +215,7 @@ function turnFeatures(
 ) {
   const tok = p.tok;
   const kinds = new Set<string>();
-  for (const h of cueLexicon(p.mod.lang).scan(tok)) {
+  for (const h of cueHits(p)) {
     let k: string = h.p.payload.k;
     // A cue that carries its own negation ("not happy", "veux pas être désagréable") is not flipped.
     const own = [...h.p.literals].some((w) => NEGATORS.has(w));
@@ -263,9 +274,7 @@ function turnFeatures(
 /** Whether a turn says something on its own: a polarity word or a cue beyond ritual politeness. */
 function says(p: PSeg): boolean {
   if (p.hits.some((h) => h.p.payload.g === "sent" && h.p.payload.v !== 0)) return true;
-  return cueLexicon(p.mod.lang)
-    .scan(p.tok)
-    .some((h) => h.p.payload.k !== "ritual");
+  return cueHits(p).some((h) => h.p.payload.k !== "ritual");
 }
 
 /** A window's features: `turns` with their weights (1 inside, fading towards its edge). */
