@@ -28,6 +28,8 @@ const SENTIMENT_OPTIONS = { minGroups: 3, l2: 0.003, iterations: 300, learningRa
  * that express something (CV on dev unchanged, held-out written calls 75.7 → 87.1%).
  */
 const SENTIMENT_START_BALANCE = 0.5;
+/** Weight of a written call in the sentiment models (a corpus-dev call weighs 1); see `buildDatasets`. */
+const SENTIMENT_WRITTEN_WEIGHT = 0.2;
 /** Total weight of the Banking77 utterances against the calls (1 each). */
 const BANKING_SHARE = 0.3;
 /** Class balance of the corpus calls (see `balanced`). */
@@ -62,6 +64,8 @@ export interface Explore {
   margin?: number;
   /** Class balance of the start sentiment model (default `SENTIMENT_START_BALANCE`). */
   sentimentBalance?: number;
+  /** Weight of the written calls in the sentiment models (0 = measured as unseen only). */
+  sentimentWritten?: number;
 }
 let explore: Explore = {};
 export function setExplore(e: Explore): void {
@@ -191,11 +195,18 @@ export function buildDatasets(
   const dev = [...calls.filter((c) => !inCheckSplit(c.id)).sort(byId), ...[...written].sort(byId)];
   const folds = scenarioFolds(dev);
   const all = callExamples(dev, (i) => folds.get(dev[i].id) ?? 0);
-  // Written calls train the categories only: their sentiment labels are the writer's intent, not
-  // an independent judgement, and the sentiment models fit the team's corpus worse with them.
+  // Written calls train the sentiment models at a fifth of a corpus call's weight: their labels
+  // are another labeller's (more "negative" calm complaints, more "positive" mild thanks), so the
+  // corpus-dev calls lead; their phrasings add what 108 calls lack. Chosen on clustered CV: with
+  // weight 0.2 both corpus-dev and written held-out figures are at least those of 0 or 1.
   const { category } = all;
-  const sentimentStart = all.sentimentStart.filter((e) => isCorpusDev(e.group));
-  const sentimentEnd = all.sentimentEnd.filter((e) => isCorpusDev(e.group));
+  const ww = explore.sentimentWritten ?? SENTIMENT_WRITTEN_WEIGHT;
+  const sentimentSet = (xs: Example[]) =>
+    xs
+      .filter((e) => isCorpusDev(e.group) || ww > 0)
+      .map((e) => (isCorpusDev(e.group) ? e : { ...e, weight: e.weight * ww }));
+  const sentimentStart = sentimentSet(all.sentimentStart);
+  const sentimentEnd = sentimentSet(all.sentimentEnd);
   const check = callExamples(calls.filter((c) => inCheckSplit(c.id)).sort(byId), () => -1);
   const cats = [...DEFAULT_CATEGORIES] as string[];
   const mapped = banking.map((r, i) => ({ ...r, i })).filter((r) => BANKING77_CATEGORY[r.intent]);
@@ -208,9 +219,10 @@ export function buildDatasets(
       y: cats.indexOf(BANKING77_CATEGORY[r.intent]),
       weight: w,
     });
+  // Without written calls in training, they are measured as unseen calls.
   const writtenSentiment = {
-    sentimentStart: all.sentimentStart.filter((e) => e.group.startsWith("w-")),
-    sentimentEnd: all.sentimentEnd.filter((e) => e.group.startsWith("w-")),
+    sentimentStart: ww > 0 ? [] : all.sentimentStart.filter((e) => e.group.startsWith("w-")),
+    sentimentEnd: ww > 0 ? [] : all.sentimentEnd.filter((e) => e.group.startsWith("w-")),
   };
   return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length, check, writtenSentiment };
 }
