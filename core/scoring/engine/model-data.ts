@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "31d07caf1855",
-  inputs: "a25a64f733e7",
+  inputs: "31944eedd170",
   models: {
     category: {
       classes: [

@@ -123,9 +123,9 @@ export function sentimentValue(p: number[]): number {
 }
 
 /**
- * Start and end of the customer's sentiment from the learned models (`model.ts`) over the words
- * and lexicon signals of the first quarter and of the last customer turns (`features.ts`): the
- * lexicon alone reads "describing a problem calmly" as negative and a terse "ok" as positive.
+ * Start and end of the customer's sentiment from the learned models (`model.ts`) over what the
+ * customer's turns of the start and end windows express (`sentimentFeatures` below): the lexicon
+ * alone reads "describing a problem calmly" as negative and a terse "ok" as positive.
  * Without a trained model, or with too few customer turns (null), the lexicon trend stays.
  */
 export function learnedSentiment(metrics: Metrics, f: CallFeatures): void {
