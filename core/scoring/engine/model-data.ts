@@ -13,8 +13,8 @@ export const MODEL_DATA: {
   models: Record<string, LinearModelData>;
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
-  version: "31d07caf1855",
-  inputs: "31944eedd170",
+  version: "68a55f99a4e4",
+  inputs: "1641fdb76c3d",
   models: {
     category: {
       classes: [
@@ -38,18 +38,18 @@ export const MODEL_DATA: {
       classes: ["negative", "neutral", "positive"],
       features:
         "cue:anger\ncue:anger~\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:long_wait\nirr:repeat_contact\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\nposS\nposW\nq\nsarcpos",
-      w: "FdkS6B76/uQeAhzj9g79D/f57jThKOXzX63036J/AxDtHvjq8hb3aq/nZ7LlEvH9MNn3EwXo0x8O1BUXny45DwPtARPt+sJEDPEDCAjwBvgC",
-      scale: 0.0180126,
-      bias: [-0.0332, 1.0017, -0.5262],
+      w: "Et4Q8Bj4/+MeAhzi9g79DALy7TTiKOXzX6304KF/AxDtHvjq8hf3a67naLLlEvD9MNn3FATo0x8O1BUXny85EQLtABPt+sJEC/IDCAjwBvgC",
+      scale: 0.0179881,
+      bias: [-0.0315, 0.9945, -0.5257],
       temperature: 0.85,
     },
     sentimentEnd: {
       classes: ["negative", "neutral", "positive"],
       features:
         "L:cue:anger\nL:cue:praise\nL:cue:problem\nL:cue:relief\nL:cue:resign\nL:cue:ritual\nL:cue:sarcasm\nL:emph\nL:irr:churn_threat\nL:irr:escalation_request\nL:irr:unresolved\nL:max\nL:mean\nL:min\nL:negS\nL:negW\nL:posS\nL:posW\nL:q\nL:sarcpos\ncall:churn_threat\ncall:unresolved\ncue:anger\ncue:anger~\ncue:praise\ncue:problem\ncue:relief\ncue:resign\ncue:ritual\ncue:sarcasm\ncue:stress\nemph\nirr:billing_dispute\nirr:churn_threat\nirr:escalation_request\nirr:long_wait\nirr:repeat_contact\nirr:rudeness\nirr:transfer_loop\nirr:unresolved\nmax\nmean\nmin\nnegS\nnegW\npending\nposS\nposW\nq\nresolvedAgent\nresolvedCustomer\nsarcpos\nterse",
-      w: "L8EQ7ewnA//+/PoLJ/Hn1yv9Ef3y+/sLEPEABfsAAgX58vQa7/0U/Qn5BfUH6wkN/Rfs8+At9gv/Efzz2iUBGxTRF9cS+wEE+4F8DAPx8+0fUuDN3B4HEvj25wcSBc0u6xEEKs8IJ+zuBP7//wr3C/r7MtzyNeDr3uBA0xQaqUUS6w4H6SD3F/zuAMY32PwrB98a9RP47wwFF+cCAPcJ",
-      scale: 0.0165624,
-      bias: [1.344, 1.5336, -1.8329],
+      w: "Mb0S7uwnA//+/PoKLO/l1yz9Ef3y+/sKEfAABPwAAgX58/Ma8P0T/Qr5BPQI6goM/Rfs9N8t9wr/Efvz1SgDHBPRHdsI+wEE/IF8DAPx9OwgU9XY3RwHEvf25QYVB8su7BAEJNQIIfLtBfz//wv2DPn7M9vyN9/q3uBB1BIaqkMS6w0I5iP3F/zt/8Y31v0sCN4a8xb37wsGGeYBAPcI",
+      scale: 0.0165276,
+      bias: [1.2915, 1.5799, -1.8125],
       temperature: 1.1,
     },
   },
