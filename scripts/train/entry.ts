@@ -20,7 +20,16 @@ import { type Example, fitPlatt, fitTemperature, quantize, scores, softmax, type
  */
 export const FOLDS = 5;
 const CATEGORY_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate: 0.05 };
-const SENTIMENT_OPTIONS = { minGroups: 3, l2: 0.01, iterations: 300, learningRate: 0.05 };
+/** Sentiment: few dense features (`sentimentFeatures`), so lighter regularisation (CV: 0.003–0.005 flat). */
+const SENTIMENT_OPTIONS = { minGroups: 3, l2: 0.003, iterations: 300, learningRate: 0.05 };
+/**
+ * Class balance of the start model (power, see `balanced`): the dev calls open negative 70% of the
+ * time, so unbalanced the model reads "no sign of calm" as negative; half-balanced it needs words
+ * that express something (CV on dev unchanged, held-out written calls 75.7 → 87.1%).
+ */
+const SENTIMENT_START_BALANCE = 0.5;
+/** Weight of a written call in the sentiment models (a corpus-dev call weighs 1); see `buildDatasets`. */
+const SENTIMENT_WRITTEN_WEIGHT = 0.2;
 /** Total weight of the Banking77 utterances against the calls (1 each). */
 const BANKING_SHARE = 0.3;
 /** Class balance of the corpus calls (see `balanced`). */
@@ -38,6 +47,8 @@ export interface Datasets {
   corpusCalls: number;
   /** The check split's calls: never trained on, only measured (the figure that counts). */
   check: { category: Example[]; sentimentStart: Example[]; sentimentEnd: Example[] };
+  /** The written calls' sentiment: never trained on (another labeller), measured as unseen calls. */
+  writtenSentiment: { sentimentStart: Example[]; sentimentEnd: Example[] };
 }
 
 /** Exploration knobs (`scripts/train-engine.mjs --explore '{…}'`): never used for the shipped file. */
@@ -51,6 +62,10 @@ export interface Explore {
   drop?: string;
   only?: string[];
   margin?: number;
+  /** Class balance of the start sentiment model (default `SENTIMENT_START_BALANCE`). */
+  sentimentBalance?: number;
+  /** Weight of the written calls in the sentiment models (0 = measured as unseen only). */
+  sentimentWritten?: number;
 }
 let explore: Explore = {};
 export function setExplore(e: Explore): void {
@@ -180,11 +195,18 @@ export function buildDatasets(
   const dev = [...calls.filter((c) => !inCheckSplit(c.id)).sort(byId), ...[...written].sort(byId)];
   const folds = scenarioFolds(dev);
   const all = callExamples(dev, (i) => folds.get(dev[i].id) ?? 0);
-  // Written calls train the categories only: their sentiment labels are the writer's intent, not
-  // an independent judgement, and the sentiment models fit the team's corpus worse with them.
+  // Written calls train the sentiment models at a fifth of a corpus call's weight: their labels
+  // are another labeller's (more "negative" calm complaints, more "positive" mild thanks), so the
+  // corpus-dev calls lead; their phrasings add what 108 calls lack. Chosen on clustered CV: with
+  // weight 0.2 both corpus-dev and written held-out figures are at least those of 0 or 1.
   const { category } = all;
-  const sentimentStart = all.sentimentStart.filter((e) => isCorpusDev(e.group));
-  const sentimentEnd = all.sentimentEnd.filter((e) => isCorpusDev(e.group));
+  const ww = explore.sentimentWritten ?? SENTIMENT_WRITTEN_WEIGHT;
+  const sentimentSet = (xs: Example[]) =>
+    xs
+      .filter((e) => isCorpusDev(e.group) || ww > 0)
+      .map((e) => (isCorpusDev(e.group) ? e : { ...e, weight: e.weight * ww }));
+  const sentimentStart = sentimentSet(all.sentimentStart);
+  const sentimentEnd = sentimentSet(all.sentimentEnd);
   const check = callExamples(calls.filter((c) => inCheckSplit(c.id)).sort(byId), () => -1);
   const cats = [...DEFAULT_CATEGORIES] as string[];
   const mapped = banking.map((r, i) => ({ ...r, i })).filter((r) => BANKING77_CATEGORY[r.intent]);
@@ -197,7 +219,12 @@ export function buildDatasets(
       y: cats.indexOf(BANKING77_CATEGORY[r.intent]),
       weight: w,
     });
-  return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length, check };
+  // Without written calls in training, they are measured as unseen calls.
+  const writtenSentiment = {
+    sentimentStart: ww > 0 ? [] : all.sentimentStart.filter((e) => e.group.startsWith("w-")),
+    sentimentEnd: ww > 0 ? [] : all.sentimentEnd.filter((e) => e.group.startsWith("w-")),
+  };
+  return { category, sentimentStart, sentimentEnd, corpusCalls: dev.length, check, writtenSentiment };
 }
 
 /**
@@ -333,9 +360,14 @@ export function trainAll(data: Datasets): {
     ["sentimentEnd", data.sentimentEnd, { ...SENTIMENT_OPTIONS, ...explore.sentiment }, sent],
   ];
   for (const [name, rawExamples, o, classes] of jobs) {
-    // Balanced classes for categories only: the sentiment classes are skewed in real calls too.
+    // Balanced classes for categories; half for the start sentiment; the end classes are left as
+    // they come (balancing them lowered every held-out figure).
     const examples =
-      name === "category" ? balanced(rawExamples, explore.balance ?? BALANCE, classes.length) : rawExamples;
+      name === "category"
+        ? balanced(rawExamples, explore.balance ?? BALANCE, classes.length)
+        : name === "sentimentStart"
+          ? balanced(rawExamples, explore.sentimentBalance ?? SENTIMENT_START_BALANCE, classes.length)
+          : rawExamples;
     if (explore.only && !explore.only.includes(name)) continue;
     const folds = crossValidate(examples, o, classes);
     const t = fitTemperature(folds.filter((f) => !f.group.startsWith("b77-")));
@@ -371,6 +403,12 @@ export function trainAll(data: Datasets): {
     if (examples.some((e) => e.group.startsWith("b77-")))
       report.push(`  ${summary("Banking77 utterances", folds, t, (f) => f.group.startsWith("b77-"))}`);
     const m = train(examples, { ...o, classes });
+    const unseen = data.writtenSentiment[name as keyof Datasets["writtenSentiment"]];
+    if (unseen?.length) {
+      const index = new Map(m.features.map((f, i) => [f, i]));
+      const folds = unseen.map((e) => ({ z: scores(m, e.x, index), y: e.y, group: e.group, x: e.x }));
+      report.push(`  ${summary("written calls (never trained on)", folds, t, () => true)}`);
+    }
     const held = data.check[name as keyof Datasets["check"]];
     if (held?.length) {
       const index = new Map(m.features.map((f, i) => [f, i]));

@@ -2,6 +2,7 @@ import type { ModP } from "./compile";
 import type { Resolution } from "./irritants";
 import { isNegated } from "./lexicon";
 import type { PSeg } from "./prepare";
+import { sentimentFeatures } from "./sentiment";
 import type { Irritant } from "./types";
 
 /**
@@ -45,59 +46,6 @@ function words(p: PSeg, prefix: string, into: Feats, bigrams: boolean): void {
 
 const add = (f: Feats, k: string, v: number) => f.set(k, (f.get(k) ?? 0) + v);
 
-/** Sentiment words of a turn: positive and negative sums (negation flips), and the cues. */
-function polarity(p: PSeg): { pos: number; neg: number } {
-  let pos = 0;
-  let neg = 0;
-  for (const h of p.hits) {
-    const pl = h.p.payload as ModP;
-    if (pl.g !== "sent" || pl.v === 0) continue;
-    const negated = !pl.selfNeg && isNegated(p.tok, h.s, h.e, h.p.literals);
-    const v = negated ? -pl.v * 0.5 : pl.v;
-    if (v > 0) pos += v;
-    else neg -= v;
-  }
-  return { pos, neg };
-}
-
-function turnSignals(turns: PSeg[], prefix: string, f: Feats, irritantSegs: Map<number, Set<string>>): void {
-  let pos = 0;
-  let neg = 0;
-  let min = 0;
-  let max = 0;
-  let n = 0;
-  for (const p of turns) {
-    const x = polarity(p);
-    pos += x.pos;
-    neg += x.neg;
-    const s = p.sentiment ?? 0;
-    min = Math.min(min, s);
-    max = Math.max(max, s);
-    n++;
-    if (p.tok.emphatic) f.set(`${prefix}emph`, 1);
-    if (p.tok.questions.size) f.set(`${prefix}q`, 1);
-    for (const h of p.hits) {
-      const g = h.p.payload.g;
-      if (g === "sarc") f.set(`${prefix}sarc`, 1);
-      if (g === "dim") f.set(`${prefix}dim`, 1);
-    }
-    for (const type of irritantSegs.get(p.idx) ?? []) add(f, `${prefix}irr:${type}`, 1);
-    words(p, `${prefix}w:`, f, false);
-  }
-  if (n === 0) {
-    f.set(`${prefix}none`, 1);
-    return;
-  }
-  f.set(`${prefix}pos`, Math.log1p(pos));
-  f.set(`${prefix}neg`, Math.log1p(neg));
-  f.set(`${prefix}min`, min);
-  f.set(`${prefix}max`, max);
-  f.set(`${prefix}mean`, turns.reduce((a, p) => a + (p.sentiment ?? 0), 0) / n);
-  let irr = 0;
-  for (const p of turns) irr += irritantSegs.get(p.idx)?.size ?? 0;
-  f.set(`${prefix}irr`, Math.log1p(irr));
-}
-
 export function callFeatures(
   psegs: PSeg[],
   irritants: Irritant[],
@@ -107,17 +55,6 @@ export function callFeatures(
 ): CallFeatures {
   const customer = psegs.filter((p) => p.seg.speaker === "customer");
   const agent = psegs.filter((p) => p.seg.speaker === "agent");
-  const irritantSegs = new Map<number, Set<string>>();
-  const byId = new Map(psegs.map((p) => [p.seg.id, p.idx]));
-  for (const i of irritants)
-    if (i.speaker === "customer" && !i.uncertain)
-      for (const e of i.evidence) {
-        const idx = byId.get(e.segmentId);
-        if (idx === undefined) continue;
-        const set = irritantSegs.get(idx) ?? new Set<string>();
-        set.add(i.type);
-        irritantSegs.set(idx, set);
-      }
 
   // ---- Category: keyword strengths (opening / whole call / agent), irritants, opening words.
   const category: Feats = new Map([["bias", 1]]);
@@ -176,25 +113,7 @@ export function callFeatures(
   category.set("questions", Math.log1p(questions));
   if (agentTalkRatio !== null) category.set("agentRatio", agentTalkRatio);
 
-  // ---- Sentiment at the start (the first quarter, at least two customer turns) and at the end.
-  const t0 = psegs.length ? Math.min(...psegs.map((p) => p.seg.startS)) : 0;
-  const tEnd = psegs.length ? Math.max(...psegs.map((p) => p.seg.endS)) : 0;
-  const speaking = customer.filter((p) => p.tok.words >= 1);
-  let start = speaking.filter((p) => p.seg.startS < t0 + 0.25 * (tEnd - t0));
-  if (start.length < 2) start = speaking.slice(0, 2);
-  const sentimentStart: Feats = new Map([["bias", 1]]);
-  turnSignals(start, "", sentimentStart, irritantSegs);
-
-  const end = speaking.slice(-2);
-  const sentimentEnd: Feats = new Map([["bias", 1]]);
-  turnSignals(end, "", sentimentEnd, irritantSegs);
-  const last = end[end.length - 1];
-  if (last && last.tok.words <= 3) sentimentEnd.set("terse", 1);
-  for (const i of irritants)
-    if (i.speaker === "customer" && !i.uncertain && (i.type === "unresolved" || i.type === "churn_threat"))
-      sentimentEnd.set(`call:${i.type}`, 1);
-  if (resolution.customer) sentimentEnd.set("resolvedCustomer", 1);
-  if (resolution.agent) sentimentEnd.set("resolvedAgent", 1);
-  if (resolution.pending) sentimentEnd.set("pending", 1);
+  // ---- Sentiment at the start and at the end (`sentiment.ts`, customer turns only).
+  const { sentimentStart, sentimentEnd } = sentimentFeatures(psegs, irritants, resolution);
   return { category, sentimentStart, sentimentEnd };
 }

@@ -40,6 +40,12 @@ export const EN: LangData = {
       -1.3,
     ],
     ["not working|work|load|loading|connect|connecting|responding|charging|turn_on|start", -1.5],
+    // ASR output without apostrophes ("isnt working", "wasnt happy"): the negation is one word.
+    [
+      "isnt|doesnt|wont|cant|dont|didnt|wasnt|aint|arent working|work|load|loading|connect|connecting|charging|start",
+      -1.5,
+    ],
+    ["wasnt|isnt|arent|werent|wont_be|dont_feel happy|pleased|satisfied|impressed|helpful", -1.5],
     ["still not", -1.2],
     ["disappoint~", -2],
     ["let down", -2],
