@@ -1,4 +1,5 @@
 import { findings } from "../../core/scoring/engine";
+import { ENQUIRY_YIELDS } from "../../core/scoring/engine/categories";
 import type { CallFeatures } from "../../core/scoring/engine/features";
 import type { LinearModelData } from "../../core/scoring/engine/model";
 import { SENTIMENT_CLASSES } from "../../core/scoring/engine/sentiment";
@@ -55,6 +56,8 @@ export interface Explore {
   scale?: Record<string, number>;
   /** Whether keywords at ≥ 0.85 keep the first place against a less sure model (default no). */
   sure?: boolean;
+  /** Whether the keywords' enquiry keeps the first place against a model below ENQUIRY_YIELDS (default yes). */
+  enquiry?: boolean;
   /** List the held-out calls the category model gets wrong. */
   errors?: boolean;
 }
@@ -324,7 +327,14 @@ function blendLine(xs: Fold[], t: number, classes: string[]): string {
         const lx = lexTop(f);
         const sure =
           explore.sure === true && lx >= 0 && (f.x.get(`lx:${classes[lx]}`) ?? 0) >= 0.85 && p[c] < 0.85;
-        const pick = lx < 0 || (p[c] >= th && p[c] - p[lx] >= (explore.margin ?? 0) && !sure) ? c : lx;
+        // An enquiry without a problem (the keywords' convention) yields only to a sure model.
+        const enquiry =
+          explore.enquiry !== false &&
+          classes[lx] === "information_request" &&
+          f.x.has("noProblem") &&
+          p[c] < ENQUIRY_YIELDS;
+        const pick =
+          lx < 0 || (p[c] >= th && p[c] - p[lx] >= (explore.margin ?? 0) && !sure && !enquiry) ? c : lx;
         if (pick === f.y) right++;
       }
       return `${th}: ${((right / xs.length) * 100).toFixed(1)}%`;

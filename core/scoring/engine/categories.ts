@@ -31,12 +31,17 @@ const THRESHOLD = 0.5;
 const OPENING_TURNS = 4;
 const LATER = 0.4;
 const ENQUIRY = 0.6;
+/** Weight of the agent's sales words once the customer has asked to cancel (retention offers). */
+const RETENTION = 0.3;
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
 /** Strong enough to outweigh what the caller asked for by mistake ("une pizza", "a tow truck"). */
 const WRONG_NUMBER_STRENGTH = 3;
 const WRONG_NUMBER_MARK = "~wrong_number";
+const ENQUIRY_MARK = "~enquiry";
+/** The model's probability that overrules an enquiry without a problem. */
+export const ENQUIRY_YIELDS = 0.85;
 
 interface Acc {
   strength: number;
@@ -70,12 +75,17 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
     a.strength += w;
     if (ev) a.ev.push({ ev, w });
   };
+  // Who drives the call: an agent's offers after the customer asked to cancel are a retention
+  // attempt (the call stays a cancellation), not a sale the agent opened with.
+  let cancelAsked = false;
   const mult = (sp: string, id: string) =>
     sp === "customer"
       ? 1
       : sp === "agent"
         ? id === "sales"
-          ? 0.8
+          ? cancelAsked
+            ? RETENTION
+            : 0.8
           : id === "information_request"
             ? 0.2
             : 0.5
@@ -107,6 +117,8 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
       if (pl.g === "cat") {
         fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
         if (pl.id === "information_request" && sp === "customer" && at === 1 && pl.w >= 0.5) enquiry = true;
+        if (pl.id === "cancellation" && sp === "customer" && at === 1 && pl.w >= 0.5 && !acc.has("sales"))
+          cancelAsked = true;
       } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
     }
@@ -140,7 +152,10 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
   // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
   const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
-  if (enquiry && !problem && !worst) addTo("information_request", ENQUIRY, null);
+  if (enquiry && !problem && !worst) {
+    addTo("information_request", ENQUIRY, null);
+    addTo(ENQUIRY_MARK, 0, null);
+  }
   // The labelling convention: a short call to the wrong number is an information request,
   // whatever the caller wanted from the company they meant to reach (so the keywords decide).
   if (wrong && customerTurns <= WRONG_NUMBER_TURNS) {
@@ -185,7 +200,11 @@ function rank(
   if (learned && psegs.some((p) => p.seg.speaker === "customer" && p.tok.words > 0)) {
     const probs = predict(learned, feats as Feats);
     const best = probs.indexOf(Math.max(...probs));
-    if (probs[best] >= MODEL_DECIDES && learned.classes[best] !== kept[0].id) {
+    // The labelling convention "a question without a problem is an information request" (the
+    // enquiry rule above) yields only to a sure model.
+    const enquiry =
+      acc.has(ENQUIRY_MARK) && kept[0].id === "information_request" && probs[best] < ENQUIRY_YIELDS;
+    if (probs[best] >= MODEL_DECIDES && learned.classes[best] !== kept[0].id && !enquiry) {
       const id = learned.classes[best];
       const top: CategoryResult = {
         id,

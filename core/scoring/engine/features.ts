@@ -182,6 +182,16 @@ function reasonFeatures(opening: PSeg[], agent: PSeg[], customer: PSeg[], f: Fea
     f.set("needTurn", 1);
     for (const c of catHits(need)) add(f, `nd:${c.id}`, c.w);
   }
+  // The category the reason is said in most strongly (one-hot: learnable from few calls).
+  const reasonBy = new Map<string, number>();
+  for (const [k, v] of f)
+    if (k.startsWith("o1:") || k.startsWith("rs:") || k.startsWith("nd:")) {
+      const id = k.slice(3);
+      reasonBy.set(id, (reasonBy.get(id) ?? 0) + v);
+    }
+  let top: string | null = null;
+  for (const [id, v] of reasonBy) if (top === null || v > (reasonBy.get(top) ?? 0)) top = id;
+  if (top !== null) f.set(`rtop:${top}`, 1);
   const needOrFirst = need ?? opening[0];
   if (needOrFirst) words(needOrFirst, "n:", f, false);
   const outbound = f.has("outbound");

@@ -1398,6 +1398,38 @@ export const FR: LangData = {
     ["sales", "première souscription|premier_contrat|nouveau_client|nouvelle_cliente", 0.6],
     ["sales", "emménag~|déménag~", 0.3],
     ["sales", "je suis intéressé|intéressée", 0.7],
+    // Demandes de renseignement autrement dites (issue 14) : garantie, droits, démarches, suites.
+    [
+      "information_request",
+      "suis-je|je_suis|est-ce_que_je_suis|serais-je|mon|ma|c'est * couvert|couverte|garanti|garantie",
+      0.55,
+    ],
+    ["information_request", "comment ça|cela * se passe|marche|fonctionne", 0.5],
+    ["information_request", "qu'est-ce qui se passe si|quand|après", 0.5],
+    ["information_request", "ce qui se passe si|quand|après", 0.5],
+    ["information_request", "ai-je|j'ai|aurais-je|j'aurais * droit", 0.5],
+    ["information_request", "éligible|éligibles", 0.5],
+    ["information_request", "quels|quelles * documents|papiers|justificatifs|pièces", 0.55],
+    ["information_request", "combien de temps", 0.45],
+    // Acheter autrement dit : comparer, visiter, essayer, donner suite à une offre.
+    ["sales", "comparer|comparaison|faire_jouer_la_concurrence|mise_en_concurrence|je_fais_le_tour", 0.5],
+    [
+      "sales",
+      "réserver|programmer|organiser|prévoir|caler * une|un * visite|essai|démonstration|rendez-vous_de_visite",
+      0.6,
+    ],
+    ["sales", "essai routier|sur_route", 0.7],
+    ["sales", "visiter * appartement|maison|logement|bien|studio", 0.6],
+    ["sales", "catalogue|brochure|plaquette|showroom|grille_tarifaire", 0.45],
+    ["sales", "encore|toujours disponible|disponibles", 0.4],
+    ["sales", "en stock", 0.4],
+    ["sales", "je cherche|cherchais|cherchons * à * acheter|louer|souscrire|m'équiper|m'abonner", 0.7],
+    [
+      "sales",
+      "je pense|pensais|envisage|envisageais|compte|songe * prendre|acheter|souscrire|m'abonner|ajouter|commander",
+      0.6,
+    ],
+    ["sales", "quel * prix|tarif|coût", 0.4],
   ],
   wrongNumber: [
     "mauvais|faux numéro|numéros",
