@@ -103,6 +103,8 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
     // The reason for the call is said at its start: keywords first heard later weigh less.
     const at = spoken <= OPENING_TURNS ? 1 : LATER;
     const onceHere = new Set<Compiled<unknown>>();
+    let asksHere = false;
+    let buysHere = false;
     const fire = (c: Compiled<unknown>, id: string, w: number, neg: boolean, s: number, e: number) => {
       if (onceHere.has(c)) return;
       if (neg && isNegated(p.tok, s, e, c.literals)) return;
@@ -116,12 +118,17 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
       const pl = h.p.payload;
       if (pl.g === "cat") {
         fire(h.p as Compiled<unknown>, pl.id, pl.w, pl.neg, h.s, h.e);
-        if (pl.id === "information_request" && sp === "customer" && at === 1 && pl.w >= 0.5) enquiry = true;
+        if (sp === "customer" && at === 1 && pl.w >= 0.5) {
+          if (pl.id === "information_request") asksHere = true;
+          if (pl.id === "sales" && !(pl.neg && isNegated(p.tok, h.s, h.e, h.p.literals))) buysHere = true;
+        }
         if (pl.id === "cancellation" && sp === "customer" && at === 1 && pl.w >= 0.5 && !acc.has("sales"))
           cancelAsked = true;
       } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
     }
+    // An enquiry about prices or offers to buy is a sale ("je voulais savoir vos prix").
+    if (asksHere && !buysHere) enquiry = true;
     for (const h of p.thits) {
       const pl = h.p.payload;
       if (pl.g === "cat") fire(h.p as Compiled<unknown>, pl.id, 0.8, true, h.s, h.e);

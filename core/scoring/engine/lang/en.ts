@@ -1387,6 +1387,9 @@ export const EN: LangData = {
     ["sales", "what would * cost", 0.5],
     ["sales", "looking for a|an|some|new", 0.4],
     ["sales", "thinking of|about * getting|buying|upgrading|adding|taking_out|signing_up|ordering", 0.6],
+    ["sales", "what do you offer|have|propose", 0.5],
+    ["sales", "do you do * deals|discounts|prices|packages|offers|rates", 0.55],
+    ["sales", "your prices|rates|packages|offers|deals", 0.5],
   ],
   wrongNumber: [
     "wrong number|numbers|company|office|line",

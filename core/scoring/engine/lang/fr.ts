@@ -1430,6 +1430,13 @@ export const FR: LangData = {
       0.6,
     ],
     ["sales", "quel * prix|tarif|coût", 0.4],
+    ["sales", "ce que vous proposez|pourriez_proposer|avez_à_proposer", 0.55],
+    [
+      "sales",
+      "vous faites|faites-vous|vous_proposez * des|un * prix|tarifs|tarif|remises|réductions|devis",
+      0.6,
+    ],
+    ["sales", "vos prix|tarifs|offres|formules", 0.5],
   ],
   wrongNumber: [
     "mauvais|faux numéro|numéros",
