@@ -1390,6 +1390,18 @@ export const EN: LangData = {
     ["sales", "what do you offer|have|propose", 0.5],
     ["sales", "do you do * deals|discounts|prices|packages|offers|rates", 0.55],
     ["sales", "your prices|rates|packages|offers|deals", 0.5],
+    // Access in other words: codes that never come, details not recognised, a swapped SIM.
+    [
+      "account_access",
+      "details|information|credentials * do_not|dont|does_not|doesnt|did_not|didnt|not * match|recognised|recognized",
+      0.6,
+    ],
+    [
+      "account_access",
+      "code|codes|passcode * never|not * came|arrived|arrive|come|received|sent|through",
+      0.65,
+    ],
+    ["account_access", "sim swap|swapped|was_changed|changed_without", 0.55],
   ],
   wrongNumber: [
     "wrong number|numbers|company|office|line",

@@ -1437,6 +1437,12 @@ export const FR: LangData = {
       0.6,
     ],
     ["sales", "vos prix|tarifs|offres|formules", 0.5],
+    // L'accès autrement dit : codes qui n'arrivent pas, informations non reconnues, connexion.
+    ["account_access", "code|codes * activation|usage_unique|confidentiel|sms", 0.6],
+    ["account_access", "trompé * de * code|mot_de_passe", 0.6],
+    ["account_access", "me connecter|m'identifier|me_reconnecter|m'authentifier", 0.6],
+    ["account_access", "informations|identifiants|données * correspondent|reconnues|reconnus", 0.55],
+    ["account_access", "accès en ligne|à_distance", 0.6],
   ],
   wrongNumber: [
     "mauvais|faux numéro|numéros",
