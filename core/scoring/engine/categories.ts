@@ -153,9 +153,10 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
             : null;
     if (!target) continue;
     const w = i.severity === "high" ? 0.5 : i.severity === "medium" ? 0.35 : 0.2;
-    addTo(target, w, i.evidence[0] ?? null);
+    // Irritants are how the call went, less often why it was made: half as much for complaint.
+    addTo(target, target === "complaint" ? w * 0.5 : w, i.evidence[0] ?? null);
   }
-  if (worst) addTo("complaint", 0.3, evidence(worst));
+  if (worst) addTo("complaint", 0.15, evidence(worst));
   // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
   // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
   const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
