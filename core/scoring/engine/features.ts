@@ -7,8 +7,8 @@ import type { Irritant } from "./types";
 /**
  * Features of a call for the engine's small learned models (`model.ts`): what the lexicons found
  * (category keyword strengths, irritants, sentiment words, resolution cues), where in the call
- * (the opening, where the reason is said; the last customer turns), and the words of those
- * turns. The same function feeds training (`scripts/train-engine.mjs`) and analysis, so the two
+ * (the opening, where the reason is said — see `reasonFeatures`; the last customer turns), and the
+ * words of the customer's need turn (categories) or of the turns concerned (sentiment). The same function feeds training (`scripts/train-engine.mjs`) and analysis, so the two
  * can never disagree. Sparse: name → value (1 for a present word).
  *
  * Words are the stemmed tokens (`text.ts`), numbers folded to `#`; single letters are left out.

@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "33294a784918",
-  inputs: "66f2180bd6f8",
+  inputs: "8c3835301566",
   models: {
     category: {
       classes: [
