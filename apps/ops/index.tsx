@@ -23,9 +23,9 @@ import {
 } from "../../core/privacy/subprocessors";
 import { access } from "../middleware/access";
 import { clientIp, platformCtx } from "../middleware/request";
-import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
+import { AuditTable, VerifyLine } from "../ui/audit";
+import { Pager, TableOrNone } from "../ui/common";
 import { messageFor, readForm, safeNext } from "../ui/forms";
 import { Alerts, page, tr } from "../ui/layout";
 import { registerOpsBilling } from "./billing";
@@ -78,42 +78,35 @@ async function legalPage(
     <>
       <Alerts error={msg.error} notice={msg.notice} />
       <h2>{_("ops.objections.title")}</h2>
-      {objections.length === 0 ? (
-        <p class="muted">{_("ops.objections.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("ops.objections.tenant"),
-              _("ops.objections.subprocessor"),
-              _("ops.objections.reason"),
-              _("ops.objections.resolution"),
-            ]}
-          />
-          <tbody>
-            {objections.map(({ objection: o, name }) => (
-              <tr>
-                <td>
-                  <code>{o.tenantId}</code>
-                </td>
-                <td>{name}</td>
-                <td>{o.reason}</td>
-                <td>
-                  <form method="post" action={`/ops/legal/objections/${o.id}/resolve`} class="inline">
-                    <input
-                      name="resolution"
-                      required
-                      maxlength={2000}
-                      aria-label={_("ops.objections.resolution")}
-                    />{" "}
-                    <button type="submit">{_("ops.objections.resolve")}</button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("ops.objections.none")}
+        cols={[
+          _("ops.objections.tenant"),
+          _("ops.objections.subprocessor"),
+          _("ops.objections.reason"),
+          _("ops.objections.resolution"),
+        ]}
+        rows={objections.map(({ objection: o, name }) => (
+          <tr>
+            <td>
+              <code>{o.tenantId}</code>
+            </td>
+            <td>{name}</td>
+            <td>{o.reason}</td>
+            <td>
+              <form method="post" action={`/ops/legal/objections/${o.id}/resolve`} class="inline">
+                <input
+                  name="resolution"
+                  required
+                  maxlength={2000}
+                  aria-label={_("ops.objections.resolution")}
+                />{" "}
+                <button type="submit">{_("ops.objections.resolve")}</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      />
       <h2>{_("ops.legal.publish")}</h2>
       <form method="post" action="/ops/legal/policies" class="stack">
         <label>
@@ -253,38 +246,31 @@ export function registerOps(app: Hono<AppEnv>) {
       _("ops.tenants.title"),
       <>
         <p class="muted">{_("ops.tenants.note")}</p>
-        {rows.length === 0 ? (
-          <p class="muted">{_("ops.tenants.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("ops.tenants.name"),
-                _("ops.tenants.id"),
-                _("ops.tenants.location"),
-                _("ops.tenants.status"),
-                _("ops.tenants.created"),
-              ]}
-            />
-            <tbody>
-              {rows.map((t) => (
-                <tr>
-                  <td>
-                    <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
-                  </td>
-                  <td>
-                    <code>{t.id}</code>
-                  </td>
-                  <td>
-                    {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
-                  </td>
-                  <td>{_(`ops.tenant_status.${t.status}`)}</td>
-                  <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("ops.tenants.none")}
+          cols={[
+            _("ops.tenants.name"),
+            _("ops.tenants.id"),
+            _("ops.tenants.location"),
+            _("ops.tenants.status"),
+            _("ops.tenants.created"),
+          ]}
+          rows={rows.map((t) => (
+            <tr>
+              <td>
+                <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
+              </td>
+              <td>
+                <code>{t.id}</code>
+              </td>
+              <td>
+                {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
+              </td>
+              <td>{_(`ops.tenant_status.${t.status}`)}</td>
+              <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
+            </tr>
+          ))}
+        />
       </>,
     );
   });

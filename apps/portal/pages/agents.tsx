@@ -26,14 +26,15 @@ import {
   Head,
   invalid,
   orNull,
+  Pager,
   type PortalContext,
   portalPage,
+  TableOrNone,
   tenantZone,
   userCtx,
 } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Pager } from "./audit";
 import { DAY_RE, dayStart } from "./calls/shared";
 
 /**
@@ -372,32 +373,25 @@ async function listPage(
         </label>{" "}
         <button type="submit">{_("portal.agents.show")}</button>
       </form>
-      {page.data.length === 0 ? (
-        <p class="muted">{_("portal.agents.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("portal.agents.name"),
-              _("portal.agents.external_id"),
-              _("portal.agents.team"),
-              ...(links ? [_("portal.agents.member")] : []),
-            ]}
-          />
-          <tbody>
-            {page.data.map((a) => (
-              <tr>
-                <td>
-                  <a href={`/agents/${encodeURIComponent(a.id)}`}>{a.name}</a>
-                </td>
-                <td>{a.externalId ? <code>{a.externalId}</code> : "—"}</td>
-                <td>{a.team ?? "—"}</td>
-                {links ? <td>{linked.get(a.id)?.email ?? "—"}</td> : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("portal.agents.none")}
+        cols={[
+          _("portal.agents.name"),
+          _("portal.agents.external_id"),
+          _("portal.agents.team"),
+          ...(links ? [_("portal.agents.member")] : []),
+        ]}
+        rows={page.data.map((a) => (
+          <tr>
+            <td>
+              <a href={`/agents/${encodeURIComponent(a.id)}`}>{a.name}</a>
+            </td>
+            <td>{a.externalId ? <code>{a.externalId}</code> : "—"}</td>
+            <td>{a.team ?? "—"}</td>
+            {links ? <td>{linked.get(a.id)?.email ?? "—"}</td> : null}
+          </tr>
+        ))}
+      />
       <Pager
         c={c}
         newest={cursor ? `/agents${qs({ team })}` : null}
@@ -659,30 +653,25 @@ export function registerAgents(app: Hono<AppEnv>) {
           <>
             <TimelineTable c={c} tl={r.value.tl} />
             <h2>{_("portal.me.calls")}</h2>
-            {r.value.calls.data.length ? (
-              <table>
-                <Head cols={[_("portal.me.call_date"), _("portal.agents.avg_auto"), _("portal.me.result")]} />
-                <tbody>
-                  {r.value.calls.data.map((k) => (
-                    <tr>
-                      <td>
-                        <a href={`/calls/${encodeURIComponent(k.id)}`}>{fmtDate(c, k.startedAt)}</a>
-                      </td>
-                      <td class="num">{score(c, k.score)}</td>
-                      <td>
-                        {k.passed == null
-                          ? "—"
-                          : k.passed
-                            ? _("portal.rubric.verdict.pass")
-                            : _("portal.rubric.verdict.fail")}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p class="muted">{_("portal.me.no_calls")}</p>
-            )}
+            <TableOrNone
+              none={_("portal.me.no_calls")}
+              cols={[_("portal.me.call_date"), _("portal.agents.avg_auto"), _("portal.me.result")]}
+              rows={r.value.calls.data.map((k) => (
+                <tr>
+                  <td>
+                    <a href={`/calls/${encodeURIComponent(k.id)}`}>{fmtDate(c, k.startedAt)}</a>
+                  </td>
+                  <td class="num">{score(c, k.score)}</td>
+                  <td>
+                    {k.passed == null
+                      ? "—"
+                      : k.passed
+                        ? _("portal.rubric.verdict.pass")
+                        : _("portal.rubric.verdict.fail")}
+                  </td>
+                </tr>
+              ))}
+            />
             {r.value.calls.more ? (
               <p>
                 <a href={`/calls${qs({ from: r.p.from, to: r.p.to })}`}>{_("portal.me.all_calls")}</a>

@@ -8,10 +8,10 @@ import {
   doneUrl,
   fmtDate,
   formError,
-  Head,
   invalid,
   type PortalContext,
   portalPage,
+  TableOrNone,
   userCtx,
 } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
@@ -53,73 +53,66 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
 
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">{_("apikeys.list.title")}</h2>
-        {keys.length === 0 ? (
-          <p class="muted">{_("apikeys.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("apikeys.name"),
-                _("apikeys.prefix"),
-                _("apikeys.scopes"),
-                _("apikeys.created"),
-                _("apikeys.expires"),
-                _("apikeys.last_used"),
-                _("apikeys.status"),
-                _("common.actions"),
-              ]}
-            />
-            <tbody>
-              {keys.map((k) => {
-                const expired = k.expiresAt !== null && k.expiresAt <= now;
-                const active = !k.revokedAt && !expired;
-                return (
-                  <tr>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.prefix}…</code>
-                    </td>
-                    <td>{k.scopes.join(", ")}</td>
-                    <td>{fmtDate(c, k.createdAt)}</td>
-                    <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
-                    <td>
-                      {k.lastUsedAt
-                        ? _("apikeys.used_from", {
-                            date: fmtDate(c, k.lastUsedAt),
-                            ip: k.lastUsedIp ?? _("common.unknown"),
-                          })
-                        : _("apikeys.never_used")}
-                    </td>
-                    <td>
-                      {k.revokedAt
-                        ? _("apikeys.status.revoked", { date: fmtDate(c, k.revokedAt) })
-                        : expired
-                          ? _("apikeys.status.expired")
-                          : _("apikeys.status.active")}
-                    </td>
-                    <td>
-                      {active ? (
-                        <form
-                          method="post"
-                          action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}
-                          class="inline"
-                        >
-                          <button
-                            type="submit"
-                            class="danger"
-                            aria-label={_("apikeys.revoke_label", { name: k.name })}
-                          >
-                            {_("apikeys.revoke")}
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("apikeys.none")}
+          cols={[
+            _("apikeys.name"),
+            _("apikeys.prefix"),
+            _("apikeys.scopes"),
+            _("apikeys.created"),
+            _("apikeys.expires"),
+            _("apikeys.last_used"),
+            _("apikeys.status"),
+            _("common.actions"),
+          ]}
+          rows={keys.map((k) => {
+            const expired = k.expiresAt !== null && k.expiresAt <= now;
+            const active = !k.revokedAt && !expired;
+            return (
+              <tr>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>{k.scopes.join(", ")}</td>
+                <td>{fmtDate(c, k.createdAt)}</td>
+                <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
+                <td>
+                  {k.lastUsedAt
+                    ? _("apikeys.used_from", {
+                        date: fmtDate(c, k.lastUsedAt),
+                        ip: k.lastUsedIp ?? _("common.unknown"),
+                      })
+                    : _("apikeys.never_used")}
+                </td>
+                <td>
+                  {k.revokedAt
+                    ? _("apikeys.status.revoked", { date: fmtDate(c, k.revokedAt) })
+                    : expired
+                      ? _("apikeys.status.expired")
+                      : _("apikeys.status.active")}
+                </td>
+                <td>
+                  {active ? (
+                    <form
+                      method="post"
+                      action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}
+                      class="inline"
+                    >
+                      <button
+                        type="submit"
+                        class="danger"
+                        aria-label={_("apikeys.revoke_label", { name: k.name })}
+                      >
+                        {_("apikeys.revoke")}
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        />
       </section>
 
       <section aria-labelledby="create-h">

@@ -29,16 +29,16 @@ import type { AppEnv } from "../../types";
 import {
   fmtDate,
   formError,
-  Head,
   invalid,
+  Pager,
   type PortalContext,
   portalPage,
+  TableOrNone,
   trOr,
   userCtx,
 } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import {
   bytes,
@@ -291,59 +291,52 @@ async function listPage(c: PortalContext) {
         </span>
       </form>
 
-      {result.data.length === 0 ? (
-        <p class="muted">{hasFilters || cursor ? _("calls.none_match") : _("calls.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("calls.col.start"),
-              _("calls.col.duration"),
-              _("calls.col.agent"),
-              _("calls.col.status"),
-              _("calls.col.phone"),
-              _("calls.col.content"),
-            ]}
-          />
-          <tbody>
-            {result.data.map((x) => {
-              const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
-              const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
-              return (
-                <tr>
-                  <td>
-                    <a href={`/calls/${encodeURIComponent(x.id)}`}>{started}</a>
-                    {x.externalId ? <div class="muted">{x.externalId}</div> : null}
-                  </td>
-                  <td class="num">{clock(x.durationS)}</td>
-                  <td>
-                    {agent}
-                    {x.team ? <div class="muted">{x.team}</div> : null}
-                  </td>
-                  <td>
-                    {statusLabel(c, x)}
-                    {x.score !== null ? (
-                      <div class="muted" data-score-coverage>
-                        {_("calls.score_value", { score: num(locale, x.score) })}
-                        {scoreCoverage(_, locale, x) ? ` · ${scoreCoverage(_, locale, x)}` : ""}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>{x.customerPhone ?? ""}</td>
-                  <td>
-                    {[
-                      x.recording ? _("calls.has_recording") : null,
-                      x.transcript ? _("calls.has_transcript") : null,
-                    ]
-                      .filter(Boolean)
-                      .join(" · ") || <span class="muted">{_("calls.no_content")}</span>}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={hasFilters || cursor ? _("calls.none_match") : _("calls.none")}
+        cols={[
+          _("calls.col.start"),
+          _("calls.col.duration"),
+          _("calls.col.agent"),
+          _("calls.col.status"),
+          _("calls.col.phone"),
+          _("calls.col.content"),
+        ]}
+        rows={result.data.map((x) => {
+          const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
+          const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
+          return (
+            <tr>
+              <td>
+                <a href={`/calls/${encodeURIComponent(x.id)}`}>{started}</a>
+                {x.externalId ? <div class="muted">{x.externalId}</div> : null}
+              </td>
+              <td class="num">{clock(x.durationS)}</td>
+              <td>
+                {agent}
+                {x.team ? <div class="muted">{x.team}</div> : null}
+              </td>
+              <td>
+                {statusLabel(c, x)}
+                {x.score !== null ? (
+                  <div class="muted" data-score-coverage>
+                    {_("calls.score_value", { score: num(locale, x.score) })}
+                    {scoreCoverage(_, locale, x) ? ` · ${scoreCoverage(_, locale, x)}` : ""}
+                  </div>
+                ) : null}
+              </td>
+              <td>{x.customerPhone ?? ""}</td>
+              <td>
+                {[
+                  x.recording ? _("calls.has_recording") : null,
+                  x.transcript ? _("calls.has_transcript") : null,
+                ]
+                  .filter(Boolean)
+                  .join(" · ") || <span class="muted">{_("calls.no_content")}</span>}
+              </td>
+            </tr>
+          );
+        })}
+      />
       <Pager
         c={c}
         newest={cursor ? `/calls${qs(f)}` : null}

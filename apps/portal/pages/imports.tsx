@@ -11,7 +11,15 @@ import { ApiError } from "../../../core/platform/errors";
 import type { MessageKey } from "../../../core/platform/i18n";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  formError,
+  Head,
+  type PortalContext,
+  portalPage,
+  TableOrNone,
+  userCtx,
+} from "../../ui/common";
 import { tr } from "../../ui/layout";
 import { bytes } from "./calls/shared";
 
@@ -121,32 +129,25 @@ async function listPage(c: PortalContext, error: string | null = null, status = 
       </form>
       <section aria-labelledby="latest-h">
         <h2 id="latest-h">{_("imports.latest")}</h2>
-        {rows.length ? (
-          <table>
-            <Head
-              cols={[
-                _("imports.col.file"),
-                _("imports.col.status"),
-                _("imports.col.progress"),
-                _("imports.col.started"),
-              ]}
-            />
-            <tbody>
-              {rows.map((i) => (
-                <tr>
-                  <td>
-                    <a href={`/imports/${encodeURIComponent(i.id)}`}>{i.name ?? i.id}</a>
-                  </td>
-                  <td>{_(`imports.status.${i.status}`)}</td>
-                  <td>{progressText(c, i)}</td>
-                  <td>{fmtDate(c, Date.parse(i.createdAt))}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p class="muted">{_("imports.none")}</p>
-        )}
+        <TableOrNone
+          none={_("imports.none")}
+          cols={[
+            _("imports.col.file"),
+            _("imports.col.status"),
+            _("imports.col.progress"),
+            _("imports.col.started"),
+          ]}
+          rows={rows.map((i) => (
+            <tr>
+              <td>
+                <a href={`/imports/${encodeURIComponent(i.id)}`}>{i.name ?? i.id}</a>
+              </td>
+              <td>{_(`imports.status.${i.status}`)}</td>
+              <td>{progressText(c, i)}</td>
+              <td>{fmtDate(c, Date.parse(i.createdAt))}</td>
+            </tr>
+          ))}
+        />
       </section>
     </>,
     status,

@@ -9,7 +9,7 @@ import {
 import { updateReviewSettings } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { doneUrl, invalid, orErrorPage, type PortalContext, portalPage, userCtx } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { TimeZoneSelect } from "../time-zone";
@@ -154,55 +154,59 @@ export function registerSettings(app: Hono<AppEnv>) {
 
   app.post("/settings/location", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
-      // The location is never sent from here: moving data is a migration job, not a setting.
-      await updateLocationSettings(userCtx(c).ctx, {
-        processingScope: f.processingScope,
-        confirmName: f.confirmName,
-      });
-      return c.redirect(doneUrl("/settings", "location"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
+        // The location is never sent from here: moving data is a migration job, not a setting.
+        await updateLocationSettings(userCtx(c).ctx, {
+          processingScope: f.processingScope,
+          confirmName: f.confirmName,
+        });
+        return c.redirect(doneUrl("/settings", "location"), 303);
+      },
+      (error, status) => settingsPage(c, { error }, status),
+    );
   });
 
   app.post("/settings/reviews", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      const n = Number(f.disputeWindowDays);
-      if (!Number.isInteger(n) || n < 0 || n > 90)
-        throw invalid("review.settings.invalid", "/disputeWindowDays");
-      await updateReviewSettings(userCtx(c).ctx, { disputeWindowDays: n });
-      return c.redirect(doneUrl("/settings", "reviews"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, disputeWindowDays: f.disputeWindowDays }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const n = Number(f.disputeWindowDays);
+        if (!Number.isInteger(n) || n < 0 || n > 90)
+          throw invalid("review.settings.invalid", "/disputeWindowDays");
+        await updateReviewSettings(userCtx(c).ctx, { disputeWindowDays: n });
+        return c.redirect(doneUrl("/settings", "reviews"), 303);
+      },
+      (error, status) => settingsPage(c, { error, disputeWindowDays: f.disputeWindowDays }, status),
+    );
   });
 
   app.post("/settings/time-zone", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      await updateTimeZone(userCtx(c).ctx, { timeZone: f.timeZone });
-      return c.redirect(doneUrl("/settings", "time_zone"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, timeZone: f.timeZone }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateTimeZone(userCtx(c).ctx, { timeZone: f.timeZone });
+        return c.redirect(doneUrl("/settings", "time_zone"), 303);
+      },
+      (error, status) => settingsPage(c, { error, timeZone: f.timeZone }, status),
+    );
   });
 
   app.post("/settings/security", manage, async (c) => {
     const f = await readForm(c);
     // An unticked checkbox is absent from the form.
     const requireMfa = f.requireMfa === "on";
-    try {
-      await updateSecuritySettings(userCtx(c).ctx, { requireMfa });
-      return c.redirect(doneUrl("/settings", "security"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, requireMfa }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateSecuritySettings(userCtx(c).ctx, { requireMfa });
+        return c.redirect(doneUrl("/settings", "security"), 303);
+      },
+      (error, status) => settingsPage(c, { error, requireMfa }, status),
+    );
   });
 }
