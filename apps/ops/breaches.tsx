@@ -9,8 +9,8 @@ import {
 } from "../../core/ops/breaches";
 import { formatDateTime } from "../../core/platform/i18n";
 import type { AppEnv } from "../types";
-import { TableOrNone } from "../ui/common";
-import { messageFor, readForm } from "../ui/forms";
+import { orErrorPage, TableOrNone } from "../ui/common";
+import { readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
 import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
@@ -119,29 +119,30 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
 
   app.post("/ops/breaches", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const tenantIds =
-        f.allTenants === "on"
-          ? (await listTenantsForOperator(c.env)).filter((t) => t.status !== "closed").map((t) => t.id)
-          : ids(f.tenantIds);
-      const { breach } = await recordBreach(c.env, operatorRef(c), {
-        title: f.title ?? "",
-        description: f.description ?? "",
-        occurredAt: utc(f.occurredAt),
-        discoveredAt: utc(f.discoveredAt),
-        dataCategories: f.dataCategories ?? "",
-        approxSubjects: optInt(f.approxSubjects),
-        approxRecords: optInt(f.approxRecords),
-        consequences: f.consequences ?? "",
-        measures: f.measures ?? "",
-        contact: f.contact ?? "",
-        tenantIds,
-      });
-      return c.redirect(`/ops/breaches/${breach.id}`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return listPage(c, message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const tenantIds =
+          f.allTenants === "on"
+            ? (await listTenantsForOperator(c.env)).filter((t) => t.status !== "closed").map((t) => t.id)
+            : ids(f.tenantIds);
+        const { breach } = await recordBreach(c.env, operatorRef(c), {
+          title: f.title ?? "",
+          description: f.description ?? "",
+          occurredAt: utc(f.occurredAt),
+          discoveredAt: utc(f.discoveredAt),
+          dataCategories: f.dataCategories ?? "",
+          approxSubjects: optInt(f.approxSubjects),
+          approxRecords: optInt(f.approxRecords),
+          consequences: f.consequences ?? "",
+          measures: f.measures ?? "",
+          contact: f.contact ?? "",
+          tenantIds,
+        });
+        return c.redirect(`/ops/breaches/${breach.id}`, 303);
+      },
+      (error, status) => listPage(c, error, status),
+    );
   });
 
   app.get("/ops/breaches/:breachId", ops, async (c) => {

@@ -25,7 +25,7 @@ import { access } from "../middleware/access";
 import { clientIp, platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
 import { AuditTable, VerifyLine } from "../ui/audit";
-import { Pager, TableOrNone } from "../ui/common";
+import { orErrorPage, Pager, TableOrNone } from "../ui/common";
 import { messageFor, readForm, safeNext } from "../ui/forms";
 import { Alerts, page, tr } from "../ui/layout";
 import { registerOpsBilling } from "./billing";
@@ -323,66 +323,69 @@ export function registerOps(app: Hono<AppEnv>) {
 
   app.post("/ops/legal/policies", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const { version, mailed } = await publishPolicyVersion(c.env, c.get("operator").id, {
-        version: f.version ?? "",
-        effectiveAt: dayStart(f.effectiveAt),
-        substantial: f.substantial === "on",
-        bodyFr: f.bodyFr ?? "",
-        bodyEn: f.bodyEn ?? "",
-      });
-      await auditOperator(c, "operator.policy_published", {
-        targetType: "policy_version",
-        targetId: version.id,
-      });
-      return c.redirect(`/ops/legal?done=published&mailed=${mailed}`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { version, mailed } = await publishPolicyVersion(c.env, c.get("operator").id, {
+          version: f.version ?? "",
+          effectiveAt: dayStart(f.effectiveAt),
+          substantial: f.substantial === "on",
+          bodyFr: f.bodyFr ?? "",
+          bodyEn: f.bodyEn ?? "",
+        });
+        await auditOperator(c, "operator.policy_published", {
+          targetType: "policy_version",
+          targetId: version.id,
+        });
+        return c.redirect(`/ops/legal?done=published&mailed=${mailed}`, 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/legal/subprocessors", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const provider = (SUBPROCESSOR_PROVIDERS as readonly string[]).includes(f.providerKey ?? "")
-        ? (f.providerKey as (typeof SUBPROCESSOR_PROVIDERS)[number])
-        : null;
-      const row = await addSubprocessor(c.env, {
-        name: f.name ?? "",
-        purposeFr: f.purposeFr ?? "",
-        purposeEn: f.purposeEn ?? "",
-        dataCategories: f.dataCategories ?? "",
-        location: f.location ?? "",
-        transferMechanism: f.transferMechanism ?? "",
-        providerKey: provider,
-        effectiveAt: dayStart(f.effectiveAt),
-      });
-      await auditOperator(c, "operator.subprocessor_announced", {
-        targetType: "subprocessor",
-        targetId: row.id,
-      });
-      return c.redirect("/ops/legal?done=added", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const provider = (SUBPROCESSOR_PROVIDERS as readonly string[]).includes(f.providerKey ?? "")
+          ? (f.providerKey as (typeof SUBPROCESSOR_PROVIDERS)[number])
+          : null;
+        const row = await addSubprocessor(c.env, {
+          name: f.name ?? "",
+          purposeFr: f.purposeFr ?? "",
+          purposeEn: f.purposeEn ?? "",
+          dataCategories: f.dataCategories ?? "",
+          location: f.location ?? "",
+          transferMechanism: f.transferMechanism ?? "",
+          providerKey: provider,
+          effectiveAt: dayStart(f.effectiveAt),
+        });
+        await auditOperator(c, "operator.subprocessor_announced", {
+          targetType: "subprocessor",
+          targetId: row.id,
+        });
+        return c.redirect("/ops/legal?done=added", 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/legal/objections/:objectionId/resolve", ops, async (c) => {
     const f = await readForm(c);
     const id = c.req.param("objectionId");
-    try {
-      await resolveObjection(c.env, id, f.resolution ?? "");
-      await auditOperator(c, "operator.objection_resolved", {
-        targetType: "subprocessor_objection",
-        targetId: id,
-      });
-      return c.redirect("/ops/legal?done=resolved", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await resolveObjection(c.env, id, f.resolution ?? "");
+        await auditOperator(c, "operator.objection_resolved", {
+          targetType: "subprocessor_objection",
+          targetId: id,
+        });
+        return c.redirect("/ops/legal?done=resolved", 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/logout", ops, async (c) => {

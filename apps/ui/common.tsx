@@ -191,6 +191,48 @@ export async function orErrorPage(
   }
 }
 
+/**
+ * A checkbox (or radio) with its label and, under them, the muted help line it is described by; in
+ * a paragraph. The id names the help (`<id>-help`); a checkbox's name is its id and its value "on".
+ */
+export function ChoiceWithHelp({
+  type = "checkbox",
+  id,
+  name = id,
+  value = "on",
+  checked,
+  label,
+  help,
+}: {
+  type?: "checkbox" | "radio";
+  id: string;
+  name?: string;
+  value?: string;
+  checked: boolean;
+  label: string;
+  help: string;
+}) {
+  return (
+    <p>
+      <input
+        type={type}
+        id={id}
+        name={name}
+        value={value}
+        checked={checked}
+        aria-describedby={`${id}-help`}
+      />{" "}
+      <label for={id} class="inline">
+        {label}
+      </label>
+      <br />
+      <span id={`${id}-help`} class="muted">
+        {help}
+      </span>
+    </p>
+  );
+}
+
 /** Empty optional text fields are stored as null, not "". */
 export const orNull = (v: string | undefined) => (v?.trim() ? v.trim() : null);
 

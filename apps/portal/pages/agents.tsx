@@ -25,6 +25,7 @@ import {
   formError,
   Head,
   invalid,
+  orErrorPage,
   orNull,
   Pager,
   type PortalContext,
@@ -525,13 +526,15 @@ export function registerAgents(app: Hono<AppEnv>) {
 
   app.post("/agents", write, async (c) => {
     const f = await readForm(c);
-    try {
-      const a = await createAgent(userCtx(c).ctx, agentInput(f));
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(a.id)}`, "agent_created"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("portal.agents.name") });
-      return listPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const a = await createAgent(userCtx(c).ctx, agentInput(f));
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(a.id)}`, "agent_created"), 303);
+      },
+      (error, status) => listPage(c, { error, values: f }, status),
+      { fields: tr(c)("portal.agents.name") },
+    );
   });
 
   // Static paths before `/agents/:agentId`.
@@ -602,31 +605,34 @@ export function registerAgents(app: Hono<AppEnv>) {
   app.post("/agents/:agentId", write, async (c) => {
     const id = c.req.param("agentId");
     const f = await readForm(c);
-    try {
-      await updateAgent(userCtx(c).ctx, id, agentInput(f));
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_saved"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("portal.agents.name") });
-      return agentPage(c, id, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateAgent(userCtx(c).ctx, id, agentInput(f));
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_saved"), 303);
+      },
+      (error, status) => agentPage(c, id, { error, values: f }, status),
+      { fields: tr(c)("portal.agents.name") },
+    );
   });
 
   app.post("/agents/:agentId/member", link, async (c) => {
     const id = c.req.param("agentId");
     const f = await readForm(c);
-    try {
-      const { ctx } = userCtx(c);
-      await getAgent(ctx, id); // another tenant's agent: 404
-      const current = await memberOfAgent(ctx, id);
-      const target = (f.membershipId ?? "").trim();
-      if (current && current.membershipId !== target)
-        await linkMemberToAgent(ctx, current.membershipId, null);
-      if (target && current?.membershipId !== target) await linkMemberToAgent(ctx, target, id);
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_linked"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return agentPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        await getAgent(ctx, id); // another tenant's agent: 404
+        const current = await memberOfAgent(ctx, id);
+        const target = (f.membershipId ?? "").trim();
+        if (current && current.membershipId !== target)
+          await linkMemberToAgent(ctx, current.membershipId, null);
+        if (target && current?.membershipId !== target) await linkMemberToAgent(ctx, target, id);
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_linked"), 303);
+      },
+      (error, status) => agentPage(c, id, { error }, status),
+    );
   });
 
   /** The agent's own view (D3): their figures and calls; nobody else's, whatever the query says. */

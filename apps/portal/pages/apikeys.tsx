@@ -7,8 +7,8 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
   TableOrNone,
@@ -175,35 +175,38 @@ export function registerApiKeys(app: Hono<AppEnv>) {
 
   app.post("/api-keys", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
-      const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === s);
-      if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
-      let expiresAt: number | null = null;
-      const day = (f.expiresAt ?? "").trim();
-      if (day) {
-        // End of the chosen day, UTC: the key works through the whole date shown.
-        if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
-        expiresAt = Date.parse(`${day}T23:59:59.999Z`);
-        if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
-      }
-      const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
-      // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
-      await showOnce(c, "/api-keys", { key: created.key, name: created.name });
-      return c.redirect("/api-keys", 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("apikeys.name") });
-      return keysPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
+        const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === s);
+        if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
+        let expiresAt: number | null = null;
+        const day = (f.expiresAt ?? "").trim();
+        if (day) {
+          // End of the chosen day, UTC: the key works through the whole date shown.
+          if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
+          expiresAt = Date.parse(`${day}T23:59:59.999Z`);
+          if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
+        }
+        const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
+        // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
+        await showOnce(c, "/api-keys", { key: created.key, name: created.name });
+        return c.redirect("/api-keys", 303);
+      },
+      (error, status) => keysPage(c, { error, values: f }, status),
+      { fields: tr(c)("apikeys.name") },
+    );
   });
 
   app.post("/api-keys/:keyId/revoke", manage, async (c) => {
-    try {
-      await revokeApiKey(userCtx(c).ctx, c.req.param("keyId"));
-      return c.redirect(doneUrl("/api-keys", "key_revoked"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return keysPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await revokeApiKey(userCtx(c).ctx, c.req.param("keyId"));
+        return c.redirect(doneUrl("/api-keys", "key_revoked"), 303);
+      },
+      (error, status) => keysPage(c, { error }, status),
+    );
   });
 }

@@ -30,6 +30,7 @@ import {
   fmtDate,
   formError,
   invalid,
+  orErrorPage,
   Pager,
   type PortalContext,
   portalPage,
@@ -702,27 +703,31 @@ export function registerCalls(app: Hono<AppEnv>) {
   app.post("/calls/:callId/speakers", access({ kind: "portal", perm: "calls:write" }), async (c) => {
     const { ctx } = userCtx(c);
     const row = await findCall(ctx, c.req.param("callId"));
-    try {
-      await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
-      return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
+        return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
+      },
+      (error, status) => detailPage(c, { error }, status),
+    );
   });
 
   /** Run the pipeline again (C1): after a failure or a hold, or to refresh the analysis. */
   app.post("/calls/:callId/reprocess", access({ kind: "portal", perm: "calls:write" }), async (c) => {
     const { ctx } = userCtx(c);
     const id = c.req.param("callId");
-    try {
-      await reprocessCall(ctx, id);
-      return c.redirect(`/calls/${encodeURIComponent(id)}?done=call_reprocessed`, 303);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await reprocessCall(ctx, id);
+        return c.redirect(`/calls/${encodeURIComponent(id)}?done=call_reprocessed`, 303);
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   });
 
   // Reviews (C10): save/finalise, dispute (the call's agent), resolve (supervisors).
@@ -731,19 +736,22 @@ export function registerCalls(app: Hono<AppEnv>) {
   app.post("/calls/:callId/review", access({ kind: "portal", perm: "reviews:write" }), async (c) => {
     const id = c.req.param("callId") as string;
     const f = await readForm(c);
-    try {
-      await saveReview(userCtx(c).ctx, id, {
-        overrides: overridesFromForm(f, "o"),
-        comment: f.comment?.trim() ? f.comment : null,
-        finalize: f.finalize === "on",
-        ...(f.version ? { version: Number(f.version) } : {}),
-      });
-      return backTo(c, id, f.finalize === "on" ? "review_final" : "review_saved");
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await saveReview(userCtx(c).ctx, id, {
+          overrides: overridesFromForm(f, "o"),
+          comment: f.comment?.trim() ? f.comment : null,
+          finalize: f.finalize === "on",
+          ...(f.version ? { version: Number(f.version) } : {}),
+        });
+        return backTo(c, id, f.finalize === "on" ? "review_final" : "review_saved");
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   });
   const reviewAction = (kind: "dispute" | "resolve") => async (c: PortalContext) => {
     const rid = c.req.param("reviewId") as string;
@@ -781,19 +789,22 @@ export function registerCalls(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "settings:manage" });
   const hold = (lift: boolean) => async (c: PortalContext) => {
     const id = c.req.param("callId") as string;
-    try {
-      const f = lift ? {} : await readForm(c);
-      if (!lift && !f.reason?.trim()) throw invalid("gov.error.reason", "/reason");
-      await setCallLegalHold(userCtx(c).ctx, id, lift ? null : (f.reason as string));
-      return c.redirect(
-        `/calls/${encodeURIComponent(id)}?done=${lift ? "legal_hold_lifted" : "legal_hold_set"}`,
-        303,
-      );
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const f = lift ? {} : await readForm(c);
+        if (!lift && !f.reason?.trim()) throw invalid("gov.error.reason", "/reason");
+        await setCallLegalHold(userCtx(c).ctx, id, lift ? null : (f.reason as string));
+        return c.redirect(
+          `/calls/${encodeURIComponent(id)}?done=${lift ? "legal_hold_lifted" : "legal_hold_set"}`,
+          303,
+        );
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   };
   app.post("/calls/:callId/legal-hold", manage, hold(false));
   app.post("/calls/:callId/legal-hold/lift", manage, hold(true));

@@ -24,9 +24,9 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
   TableOrNone,
@@ -281,13 +281,14 @@ export function registerGovernance(app: Hono<AppEnv>) {
     ) =>
     async (c: PortalContext) => {
       const f = await readForm(c);
-      try {
-        await fn(c, f);
-        return c.redirect(doneUrl("/governance", done), 303);
-      } catch (err) {
-        const { message, status } = formError(c, err);
-        return governancePage(c, { error: message, form: f }, status); // what was typed stays
-      }
+      return orErrorPage(
+        c,
+        async () => {
+          await fn(c, f);
+          return c.redirect(doneUrl("/governance", done), 303);
+        },
+        (error, status) => governancePage(c, { error, form: f }, status), // what was typed stays
+      );
     };
 
   app.post(

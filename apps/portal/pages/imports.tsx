@@ -13,8 +13,8 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import {
   fmtDate,
-  formError,
   Head,
+  orErrorPage,
   type PortalContext,
   portalPage,
   TableOrNone,
@@ -243,37 +243,38 @@ export function registerImportPages(app: Hono<AppEnv>) {
   app.get("/imports", importers, (c) => listPage(c));
 
   app.post("/imports", importers, async (c) => {
-    try {
-      const len = c.req.header("content-length");
-      const max = bytes(c.get("locale") ?? "fr", MAX_FORM_FILE);
-      const tooLarge = new ApiError("payload_too_large", "import file too large", {
-        messageKey: "imports.error.too_large",
-        params: { max },
-      });
-      if (len === undefined || !/^\d+$/.test(len))
-        throw new ApiError("length_required", "Send Content-Length", {
-          messageKey: "calls.upload.error.length_required",
+    return orErrorPage(
+      c,
+      async () => {
+        const len = c.req.header("content-length");
+        const max = bytes(c.get("locale") ?? "fr", MAX_FORM_FILE);
+        const tooLarge = new ApiError("payload_too_large", "import file too large", {
+          messageKey: "imports.error.too_large",
+          params: { max },
         });
-      if (Number(len) > MAX_FORM_FILE + FORM_OVERHEAD) throw tooLarge;
-      if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data"))
-        throw new ApiError("unsupported_media_type", "multipart/form-data only", {
-          messageKey: "imports.error.no_file",
-        });
-      const file = (await c.req.parseBody()).file;
-      if (!(file instanceof File) || file.size === 0)
-        throw new ApiError("validation_failed", "no file", {
-          errors: [{ pointer: "/file", detail: "required" }],
-          messageKey: "imports.error.no_file",
-        });
-      if (file.size > MAX_FORM_FILE) throw tooLarge;
-      const { ctx } = userCtx(c);
-      const up = await storeImportFile(ctx, file);
-      const { imp } = await startImport(ctx, { uploadId: up.uploadId, name: file.name || undefined });
-      return c.redirect(`/imports/${encodeURIComponent(imp.id)}`, 303);
-    } catch (err) {
-      const e = formError(c, err);
-      return listPage(c, e.message, e.status);
-    }
+        if (len === undefined || !/^\d+$/.test(len))
+          throw new ApiError("length_required", "Send Content-Length", {
+            messageKey: "calls.upload.error.length_required",
+          });
+        if (Number(len) > MAX_FORM_FILE + FORM_OVERHEAD) throw tooLarge;
+        if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data"))
+          throw new ApiError("unsupported_media_type", "multipart/form-data only", {
+            messageKey: "imports.error.no_file",
+          });
+        const file = (await c.req.parseBody()).file;
+        if (!(file instanceof File) || file.size === 0)
+          throw new ApiError("validation_failed", "no file", {
+            errors: [{ pointer: "/file", detail: "required" }],
+            messageKey: "imports.error.no_file",
+          });
+        if (file.size > MAX_FORM_FILE) throw tooLarge;
+        const { ctx } = userCtx(c);
+        const up = await storeImportFile(ctx, file);
+        const { imp } = await startImport(ctx, { uploadId: up.uploadId, name: file.name || undefined });
+        return c.redirect(`/imports/${encodeURIComponent(imp.id)}`, 303);
+      },
+      (error, status) => listPage(c, error, status),
+    );
   });
 
   app.get("/imports/:importId", importers, async (c) => {

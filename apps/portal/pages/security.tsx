@@ -15,8 +15,8 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import {
   fmtDate,
-  formError,
   Head,
+  orErrorPage,
   type PortalContext,
   portalPage,
   TableOrNone,
@@ -283,14 +283,17 @@ export function registerSecurityPage(app: Hono<AppEnv>) {
   app.get("/security", manage, (c) => securityPage(c));
   const act = (path: string, ok: (typeof OK)[number], run: (c: PortalContext) => Promise<unknown>) =>
     app.post(path, manage, async (c) => {
-      try {
-        await run(c);
-        return c.redirect(`/security?ok=${ok}`, 303);
-      } catch (err) {
-        const { message, status } = formError(c, err);
-        if (status === 404) throw err;
-        return securityPage(c, message, status);
-      }
+      return orErrorPage(
+        c,
+        async () => {
+          await run(c);
+          return c.redirect(`/security?ok=${ok}`, 303);
+        },
+        (error, status, err) => {
+          if (status === 404) throw err;
+          return securityPage(c, error, status);
+        },
+      );
     });
   act("/security/sso", "sso", async (c) => {
     const f = await readForm(c);

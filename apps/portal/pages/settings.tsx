@@ -9,7 +9,15 @@ import {
 import { updateReviewSettings } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { doneUrl, invalid, orErrorPage, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  ChoiceWithHelp,
+  doneUrl,
+  invalid,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { TimeZoneSelect } from "../time-zone";
@@ -64,23 +72,15 @@ async function settingsPage(
           <fieldset>
             <legend>{_("settings.scope.legend")}</legend>
             {SCOPES.map((s) => (
-              <p>
-                <input
-                  type="radio"
-                  id={`scope-${s}`}
-                  name="processingScope"
-                  value={s}
-                  checked={scope === s}
-                  aria-describedby={`scope-${s}-help`}
-                />{" "}
-                <label for={`scope-${s}`} class="inline">
-                  {_(`settings.scope.${s}`)}
-                </label>
-                <br />
-                <span id={`scope-${s}-help`} class="muted">
-                  {_(`settings.scope.${s}_help`)}
-                </span>
-              </p>
+              <ChoiceWithHelp
+                type="radio"
+                id={`scope-${s}`}
+                name="processingScope"
+                value={s}
+                checked={scope === s}
+                label={_(`settings.scope.${s}`)}
+                help={_(`settings.scope.${s}_help`)}
+              />
             ))}
           </fieldset>
           {/* Opening international processing for EU data is a transfer: the owner confirms it. */}
@@ -122,23 +122,12 @@ async function settingsPage(
       <section aria-labelledby="security-h">
         <h2 id="security-h">{_("settings.security.title")}</h2>
         <form method="post" action="/settings/security" class="stack">
-          <p>
-            <input
-              type="checkbox"
-              id="requireMfa"
-              name="requireMfa"
-              value="on"
-              checked={requireMfa}
-              aria-describedby="requireMfa-help"
-            />{" "}
-            <label for="requireMfa" class="inline">
-              {_("settings.security.require_mfa")}
-            </label>
-            <br />
-            <span id="requireMfa-help" class="muted">
-              {_("settings.security.require_mfa_help")}
-            </span>
-          </p>
+          <ChoiceWithHelp
+            id="requireMfa"
+            checked={requireMfa}
+            label={_("settings.security.require_mfa")}
+            help={_("settings.security.require_mfa_help")}
+          />
           <button type="submit">{_("settings.security.submit")}</button>
         </form>
       </section>
