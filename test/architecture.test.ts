@@ -258,7 +258,8 @@ describe("architecture (issue 13)", () => {
       "core/loose.ts": "export const x = 1;",
       "apps/page.tsx":
         'import { eq } from "drizzle-orm";\nimport { calls } from "../db/schema/data";\nimport type { Call } from "../db/schema/data";\nimport type { Loc } from "../db/resolver";\nimport { type A, type B } from "../db/schema/control";',
-      "apps/ops/console.tsx": 'import { Pager } from "../portal/pages/audit";\nimport { Head } from "../ui/common";',
+      "apps/ops/console.tsx":
+        'import { Pager } from "../portal/pages/audit";\nimport { Head } from "../ui/common";',
       "db/schema/data/index.ts": "",
       "db/schema/control/index.ts": "",
       "db/resolver.ts": 'const x = "DATA_EU_1";',
