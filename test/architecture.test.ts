@@ -139,6 +139,17 @@ function appsViolations(imports: Import[]): string[] {
     .map((i) => `${i.from} imports ${i.spec}${i.typeOnly ? " (types)" : ""}`);
 }
 
+/**
+ * The operator console and the page kit taking something from the portal: what both apps show
+ * (tables, pager, audit pieces) lives in apps/ui, so neither reaches into the portal's pages.
+ */
+function portalReachViolations(imports: Import[]): string[] {
+  return imports
+    .filter((i) => i.from.startsWith("apps/ops/") || i.from.startsWith("apps/ui/"))
+    .filter((i) => i.to?.startsWith("apps/portal/"))
+    .map((i) => `${i.from} imports ${i.to}`);
+}
+
 /** A dynamic import off DYNAMIC_IMPORTS. */
 function dynamicViolations(imports: Import[]): string[] {
   return imports
@@ -223,6 +234,10 @@ describe("architecture (issue 13)", () => {
     expect(appsViolations(imports)).toEqual([]);
   });
 
+  it("apps/ops/ and apps/ui/ import nothing from apps/portal/", () => {
+    expect(portalReachViolations(imports)).toEqual([]);
+  });
+
   it("only db/resolver.ts names a data-plane binding", () => {
     expect(bindingViolations(sources)).toEqual([]);
   });
@@ -243,6 +258,8 @@ describe("architecture (issue 13)", () => {
       "core/loose.ts": "export const x = 1;",
       "apps/page.tsx":
         'import { eq } from "drizzle-orm";\nimport { calls } from "../db/schema/data";\nimport type { Call } from "../db/schema/data";\nimport type { Loc } from "../db/resolver";\nimport { type A, type B } from "../db/schema/control";',
+      "apps/ops/console.tsx":
+        'import { Pager } from "../portal/pages/audit";\nimport { Head } from "../ui/common";',
       "db/schema/data/index.ts": "",
       "db/schema/control/index.ts": "",
       "db/resolver.ts": 'const x = "DATA_EU_1";',
@@ -259,6 +276,7 @@ describe("architecture (issue 13)", () => {
       "apps/page.tsx imports ../db/schema/data",
       "apps/page.tsx imports ../db/resolver (types)",
     ]);
+    expect(portalReachViolations(i)).toEqual(["apps/ops/console.tsx imports apps/portal/pages/audit"]);
     expect(dynamicViolations(i)).toEqual(["core/platform/a.ts -> core/ops/c.ts"]);
     expect(bindingViolations(bad)).toEqual(["core/ops/c.ts"]);
     expect(purityViolations(i)).toEqual([

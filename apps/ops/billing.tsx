@@ -6,8 +6,8 @@ import { listTenantsForOperator } from "../../core/identity/operators";
 import { tenantById } from "../../core/identity/tenants";
 import { ApiError } from "../../core/platform/errors";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
-import { messageFor, readForm } from "../ui/forms";
+import { Head, orErrorPage } from "../ui/common";
+import { readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./kit";
 
@@ -87,19 +87,25 @@ export function registerOpsBilling(app: Hono<AppEnv>, ops: MiddlewareHandler<App
   app.post("/ops/billing/:tenantId/plan", ops, async (c) => {
     const tenantId = c.req.param("tenantId");
     const f = await readForm(c);
-    try {
-      if (!(await tenantById(c.env, tenantId))) throw new ApiError("not_found", "Tenant not found");
-      if (!isPlanId(f.plan))
-        throw new ApiError("validation_failed", "unknown plan", {
-          errors: [{ pointer: "/plan", detail: "unknown" }],
+    return orErrorPage(
+      c,
+      async () => {
+        if (!(await tenantById(c.env, tenantId))) throw new ApiError("not_found", "Tenant not found");
+        if (!isPlanId(f.plan))
+          throw new ApiError("validation_failed", "unknown plan", {
+            errors: [{ pointer: "/plan", detail: "unknown" }],
+          });
+        await assignPlan(c.env, tenantId, f.plan, c.get("operator").id);
+        await auditOperator(c, "operator.billing_plan_assigned", {
+          targetType: "tenant",
+          targetId: tenantId,
         });
-      await assignPlan(c.env, tenantId, f.plan, c.get("operator").id);
-      await auditOperator(c, "operator.billing_plan_assigned", { targetType: "tenant", targetId: tenantId });
-      return c.redirect("/ops/billing?done=assigned", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      if (status === 404) throw err;
-      return billingPage(c, { error: message }, status);
-    }
+        return c.redirect("/ops/billing?done=assigned", 303);
+      },
+      (error, status, err) => {
+        if (status === 404) throw err;
+        return billingPage(c, { error }, status);
+      },
+    );
   });
 }

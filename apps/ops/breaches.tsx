@@ -9,8 +9,8 @@ import {
 } from "../../core/ops/breaches";
 import { formatDateTime } from "../../core/platform/i18n";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
-import { messageFor, readForm } from "../ui/forms";
+import { orErrorPage, TableOrNone } from "../ui/common";
+import { readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
 import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
@@ -39,30 +39,19 @@ async function listPage(c: OpsContext, error: string | null = null, status = 200
     <>
       <Alerts error={error} />
       <p class="muted">{_("ops.breaches.intro")}</p>
-      {rows.length === 0 ? (
-        <p class="muted">{_("ops.breaches.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("ops.breaches.field.title"),
-              _("ops.breaches.field.discovered"),
-              _("ops.breaches.status"),
-            ]}
-          />
-          <tbody>
-            {rows.map((b) => (
-              <tr>
-                <td>
-                  <a href={`/ops/breaches/${b.id}`}>{b.title}</a>
-                </td>
-                <td>{formatDateTime(locale, b.discoveredAt, "UTC")}</td>
-                <td>{_(`ops.breaches.status.${b.status}`)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("ops.breaches.none")}
+        cols={[_("ops.breaches.field.title"), _("ops.breaches.field.discovered"), _("ops.breaches.status")]}
+        rows={rows.map((b) => (
+          <tr>
+            <td>
+              <a href={`/ops/breaches/${b.id}`}>{b.title}</a>
+            </td>
+            <td>{formatDateTime(locale, b.discoveredAt, "UTC")}</td>
+            <td>{_(`ops.breaches.status.${b.status}`)}</td>
+          </tr>
+        ))}
+      />
       <h2>{_("ops.breaches.record")}</h2>
       <form method="post" action="/ops/breaches" class="stack">
         <label>
@@ -130,29 +119,30 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
 
   app.post("/ops/breaches", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const tenantIds =
-        f.allTenants === "on"
-          ? (await listTenantsForOperator(c.env)).filter((t) => t.status !== "closed").map((t) => t.id)
-          : ids(f.tenantIds);
-      const { breach } = await recordBreach(c.env, operatorRef(c), {
-        title: f.title ?? "",
-        description: f.description ?? "",
-        occurredAt: utc(f.occurredAt),
-        discoveredAt: utc(f.discoveredAt),
-        dataCategories: f.dataCategories ?? "",
-        approxSubjects: optInt(f.approxSubjects),
-        approxRecords: optInt(f.approxRecords),
-        consequences: f.consequences ?? "",
-        measures: f.measures ?? "",
-        contact: f.contact ?? "",
-        tenantIds,
-      });
-      return c.redirect(`/ops/breaches/${breach.id}`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return listPage(c, message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const tenantIds =
+          f.allTenants === "on"
+            ? (await listTenantsForOperator(c.env)).filter((t) => t.status !== "closed").map((t) => t.id)
+            : ids(f.tenantIds);
+        const { breach } = await recordBreach(c.env, operatorRef(c), {
+          title: f.title ?? "",
+          description: f.description ?? "",
+          occurredAt: utc(f.occurredAt),
+          discoveredAt: utc(f.discoveredAt),
+          dataCategories: f.dataCategories ?? "",
+          approxSubjects: optInt(f.approxSubjects),
+          approxRecords: optInt(f.approxRecords),
+          consequences: f.consequences ?? "",
+          measures: f.measures ?? "",
+          contact: f.contact ?? "",
+          tenantIds,
+        });
+        return c.redirect(`/ops/breaches/${breach.id}`, 303);
+      },
+      (error, status) => listPage(c, error, status),
+    );
   });
 
   app.get("/ops/breaches/:breachId", ops, async (c) => {
@@ -209,32 +199,25 @@ export function registerOpsBreaches(app: Hono<AppEnv>, ops: MiddlewareHandler<Ap
           </button>
         </form>
         <h2>{_("ops.breaches.notifications")}</h2>
-        {notifications.length === 0 ? (
-          <p class="muted">{_("ops.breaches.no_notifications")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("ops.tenants.name"),
-                _("ops.breaches.recipients"),
-                _("ops.breaches.notified_at"),
-                _("ops.breaches.delay"),
-              ]}
-            />
-            <tbody>
-              {notifications.map((n) => (
-                <tr>
-                  <td class={n.tenantName === null ? "muted" : undefined}>
-                    {n.tenantName ?? _("ops.breaches.tenant_ended")}
-                  </td>
-                  <td>{n.recipients}</td>
-                  <td>{formatDateTime(locale, n.notifiedAt, "UTC")}</td>
-                  <td class={n.delayHours > 24 ? "error" : undefined}>{n.delayHours} h</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("ops.breaches.no_notifications")}
+          cols={[
+            _("ops.tenants.name"),
+            _("ops.breaches.recipients"),
+            _("ops.breaches.notified_at"),
+            _("ops.breaches.delay"),
+          ]}
+          rows={notifications.map((n) => (
+            <tr>
+              <td class={n.tenantName === null ? "muted" : undefined}>
+                {n.tenantName ?? _("ops.breaches.tenant_ended")}
+              </td>
+              <td>{n.recipients}</td>
+              <td>{formatDateTime(locale, n.notifiedAt, "UTC")}</td>
+              <td class={n.delayHours > 24 ? "error" : undefined}>{n.delayHours} h</td>
+            </tr>
+          ))}
+        />
         <form method="post" action={`/ops/breaches/${b.id}/tenants`} class="stack">
           <label>
             {_("ops.breaches.field.tenants")}

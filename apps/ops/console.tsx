@@ -3,7 +3,7 @@ import { listAllAlerts } from "../../core/identity/abuse";
 import { queueHealth, replayDeadLetter, tenantUsage } from "../../core/ops/health";
 import { formatDateTime } from "../../core/platform/i18n";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
+import { Head, TableOrNone } from "../ui/common";
 import { tr } from "../ui/layout";
 import { auditOperator, opsPage } from "./kit";
 import { operatorRef } from "./support";
@@ -25,42 +25,35 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
           <li>{_("ops.health.webhooks", { n: h.webhooksFailed24h })}</li>
         </ul>
         <h2>{_("ops.health.dead_title")}</h2>
-        {h.deadLetters.length === 0 ? (
-          <p class="muted">{_("ops.health.dead_none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("ops.health.when"),
-                _("ops.health.queue"),
-                _("ops.health.message"),
-                _("ops.health.attempts"),
-                "",
-              ]}
-            />
-            <tbody>
-              {h.deadLetters.map((d) => (
-                <tr>
-                  <td>{formatDateTime(locale, d.createdAt, "UTC")}</td>
-                  <td>{d.queue}</td>
-                  <td>
-                    <code>{JSON.stringify(d.body)}</code>
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td>
-                    {d.replayedAt ? (
-                      _("ops.health.replayed", { when: formatDateTime(locale, d.replayedAt, "UTC") })
-                    ) : (
-                      <form method="post" action={`/ops/health/dead-letters/${d.id}/replay`} class="inline">
-                        <button type="submit">{_("ops.health.replay")}</button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("ops.health.dead_none")}
+          cols={[
+            _("ops.health.when"),
+            _("ops.health.queue"),
+            _("ops.health.message"),
+            _("ops.health.attempts"),
+            "",
+          ]}
+          rows={h.deadLetters.map((d) => (
+            <tr>
+              <td>{formatDateTime(locale, d.createdAt, "UTC")}</td>
+              <td>{d.queue}</td>
+              <td>
+                <code>{JSON.stringify(d.body)}</code>
+              </td>
+              <td>{d.attempts}</td>
+              <td>
+                {d.replayedAt ? (
+                  _("ops.health.replayed", { when: formatDateTime(locale, d.replayedAt, "UTC") })
+                ) : (
+                  <form method="post" action={`/ops/health/dead-letters/${d.id}/replay`} class="inline">
+                    <button type="submit">{_("ops.health.replay")}</button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        />
         <h2>{_("ops.health.jobs_title")}</h2>
         <table>
           <Head cols={[_("ops.health.kind"), _("ops.health.status"), _("ops.health.count")]} />
@@ -103,44 +96,37 @@ export function registerOpsConsole(app: Hono<AppEnv>, ops: MiddlewareHandler<App
     return opsPage(
       c,
       _("ops.alerts.title"),
-      rows.length === 0 ? (
-        <p class="muted">{_("abuse.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("abuse.when"),
-              _("ops.tenants.name"),
-              _("abuse.what"),
-              _("abuse.detail"),
-              _("abuse.acknowledged"),
-            ]}
-          />
-          <tbody>
-            {rows.map(({ a, tenantName }) => (
-              <tr>
-                <td>{formatDateTime(locale, a.createdAt, "UTC")}</td>
-                <td>
-                  {a.tenantId ? (
-                    <a href={`/ops/tenants/${a.tenantId}`}>{tenantName ?? a.tenantId}</a>
-                  ) : (
-                    <span class="muted">{_("abuse.platform")}</span>
-                  )}
-                </td>
-                <td>{_(`abuse.kind.${a.kind}`)}</td>
-                <td>
-                  <code>
-                    {Object.entries(a.detail)
-                      .map(([k, v]) => `${k}=${v}`)
-                      .join(" ")}
-                  </code>
-                </td>
-                <td>{a.acknowledgedAt ? formatDateTime(locale, a.acknowledgedAt, "UTC") : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ),
+      <TableOrNone
+        none={_("abuse.none")}
+        cols={[
+          _("abuse.when"),
+          _("ops.tenants.name"),
+          _("abuse.what"),
+          _("abuse.detail"),
+          _("abuse.acknowledged"),
+        ]}
+        rows={rows.map(({ a, tenantName }) => (
+          <tr>
+            <td>{formatDateTime(locale, a.createdAt, "UTC")}</td>
+            <td>
+              {a.tenantId ? (
+                <a href={`/ops/tenants/${a.tenantId}`}>{tenantName ?? a.tenantId}</a>
+              ) : (
+                <span class="muted">{_("abuse.platform")}</span>
+              )}
+            </td>
+            <td>{_(`abuse.kind.${a.kind}`)}</td>
+            <td>
+              <code>
+                {Object.entries(a.detail)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(" ")}
+              </code>
+            </td>
+            <td>{a.acknowledgedAt ? formatDateTime(locale, a.acknowledgedAt, "UTC") : "—"}</td>
+          </tr>
+        ))}
+      />,
     );
   });
 

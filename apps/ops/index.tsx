@@ -23,9 +23,9 @@ import {
 } from "../../core/privacy/subprocessors";
 import { access } from "../middleware/access";
 import { clientIp, platformCtx } from "../middleware/request";
-import { AuditTable, Pager, VerifyLine } from "../portal/pages/audit";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
+import { AuditTable, VerifyLine } from "../ui/audit";
+import { orErrorPage, Pager, TableOrNone } from "../ui/common";
 import { messageFor, readForm, safeNext } from "../ui/forms";
 import { Alerts, page, tr } from "../ui/layout";
 import { registerOpsBilling } from "./billing";
@@ -78,42 +78,35 @@ async function legalPage(
     <>
       <Alerts error={msg.error} notice={msg.notice} />
       <h2>{_("ops.objections.title")}</h2>
-      {objections.length === 0 ? (
-        <p class="muted">{_("ops.objections.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("ops.objections.tenant"),
-              _("ops.objections.subprocessor"),
-              _("ops.objections.reason"),
-              _("ops.objections.resolution"),
-            ]}
-          />
-          <tbody>
-            {objections.map(({ objection: o, name }) => (
-              <tr>
-                <td>
-                  <code>{o.tenantId}</code>
-                </td>
-                <td>{name}</td>
-                <td>{o.reason}</td>
-                <td>
-                  <form method="post" action={`/ops/legal/objections/${o.id}/resolve`} class="inline">
-                    <input
-                      name="resolution"
-                      required
-                      maxlength={2000}
-                      aria-label={_("ops.objections.resolution")}
-                    />{" "}
-                    <button type="submit">{_("ops.objections.resolve")}</button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("ops.objections.none")}
+        cols={[
+          _("ops.objections.tenant"),
+          _("ops.objections.subprocessor"),
+          _("ops.objections.reason"),
+          _("ops.objections.resolution"),
+        ]}
+        rows={objections.map(({ objection: o, name }) => (
+          <tr>
+            <td>
+              <code>{o.tenantId}</code>
+            </td>
+            <td>{name}</td>
+            <td>{o.reason}</td>
+            <td>
+              <form method="post" action={`/ops/legal/objections/${o.id}/resolve`} class="inline">
+                <input
+                  name="resolution"
+                  required
+                  maxlength={2000}
+                  aria-label={_("ops.objections.resolution")}
+                />{" "}
+                <button type="submit">{_("ops.objections.resolve")}</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      />
       <h2>{_("ops.legal.publish")}</h2>
       <form method="post" action="/ops/legal/policies" class="stack">
         <label>
@@ -253,38 +246,31 @@ export function registerOps(app: Hono<AppEnv>) {
       _("ops.tenants.title"),
       <>
         <p class="muted">{_("ops.tenants.note")}</p>
-        {rows.length === 0 ? (
-          <p class="muted">{_("ops.tenants.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("ops.tenants.name"),
-                _("ops.tenants.id"),
-                _("ops.tenants.location"),
-                _("ops.tenants.status"),
-                _("ops.tenants.created"),
-              ]}
-            />
-            <tbody>
-              {rows.map((t) => (
-                <tr>
-                  <td>
-                    <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
-                  </td>
-                  <td>
-                    <code>{t.id}</code>
-                  </td>
-                  <td>
-                    {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
-                  </td>
-                  <td>{_(`ops.tenant_status.${t.status}`)}</td>
-                  <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("ops.tenants.none")}
+          cols={[
+            _("ops.tenants.name"),
+            _("ops.tenants.id"),
+            _("ops.tenants.location"),
+            _("ops.tenants.status"),
+            _("ops.tenants.created"),
+          ]}
+          rows={rows.map((t) => (
+            <tr>
+              <td>
+                <a href={`/ops/tenants/${t.id}`}>{t.name}</a>
+              </td>
+              <td>
+                <code>{t.id}</code>
+              </td>
+              <td>
+                {_(`settings.location.value.${t.location}`)} <span class="muted">({t.shard})</span>
+              </td>
+              <td>{_(`ops.tenant_status.${t.status}`)}</td>
+              <td>{formatDateTime(locale, t.createdAt, "UTC")}</td>
+            </tr>
+          ))}
+        />
       </>,
     );
   });
@@ -337,66 +323,69 @@ export function registerOps(app: Hono<AppEnv>) {
 
   app.post("/ops/legal/policies", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const { version, mailed } = await publishPolicyVersion(c.env, c.get("operator").id, {
-        version: f.version ?? "",
-        effectiveAt: dayStart(f.effectiveAt),
-        substantial: f.substantial === "on",
-        bodyFr: f.bodyFr ?? "",
-        bodyEn: f.bodyEn ?? "",
-      });
-      await auditOperator(c, "operator.policy_published", {
-        targetType: "policy_version",
-        targetId: version.id,
-      });
-      return c.redirect(`/ops/legal?done=published&mailed=${mailed}`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { version, mailed } = await publishPolicyVersion(c.env, c.get("operator").id, {
+          version: f.version ?? "",
+          effectiveAt: dayStart(f.effectiveAt),
+          substantial: f.substantial === "on",
+          bodyFr: f.bodyFr ?? "",
+          bodyEn: f.bodyEn ?? "",
+        });
+        await auditOperator(c, "operator.policy_published", {
+          targetType: "policy_version",
+          targetId: version.id,
+        });
+        return c.redirect(`/ops/legal?done=published&mailed=${mailed}`, 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/legal/subprocessors", ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const provider = (SUBPROCESSOR_PROVIDERS as readonly string[]).includes(f.providerKey ?? "")
-        ? (f.providerKey as (typeof SUBPROCESSOR_PROVIDERS)[number])
-        : null;
-      const row = await addSubprocessor(c.env, {
-        name: f.name ?? "",
-        purposeFr: f.purposeFr ?? "",
-        purposeEn: f.purposeEn ?? "",
-        dataCategories: f.dataCategories ?? "",
-        location: f.location ?? "",
-        transferMechanism: f.transferMechanism ?? "",
-        providerKey: provider,
-        effectiveAt: dayStart(f.effectiveAt),
-      });
-      await auditOperator(c, "operator.subprocessor_announced", {
-        targetType: "subprocessor",
-        targetId: row.id,
-      });
-      return c.redirect("/ops/legal?done=added", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const provider = (SUBPROCESSOR_PROVIDERS as readonly string[]).includes(f.providerKey ?? "")
+          ? (f.providerKey as (typeof SUBPROCESSOR_PROVIDERS)[number])
+          : null;
+        const row = await addSubprocessor(c.env, {
+          name: f.name ?? "",
+          purposeFr: f.purposeFr ?? "",
+          purposeEn: f.purposeEn ?? "",
+          dataCategories: f.dataCategories ?? "",
+          location: f.location ?? "",
+          transferMechanism: f.transferMechanism ?? "",
+          providerKey: provider,
+          effectiveAt: dayStart(f.effectiveAt),
+        });
+        await auditOperator(c, "operator.subprocessor_announced", {
+          targetType: "subprocessor",
+          targetId: row.id,
+        });
+        return c.redirect("/ops/legal?done=added", 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/legal/objections/:objectionId/resolve", ops, async (c) => {
     const f = await readForm(c);
     const id = c.req.param("objectionId");
-    try {
-      await resolveObjection(c.env, id, f.resolution ?? "");
-      await auditOperator(c, "operator.objection_resolved", {
-        targetType: "subprocessor_objection",
-        targetId: id,
-      });
-      return c.redirect("/ops/legal?done=resolved", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return legalPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await resolveObjection(c.env, id, f.resolution ?? "");
+        await auditOperator(c, "operator.objection_resolved", {
+          targetType: "subprocessor_objection",
+          targetId: id,
+        });
+        return c.redirect("/ops/legal?done=resolved", 303);
+      },
+      (error, status) => legalPage(c, { error }, status),
+    );
   });
 
   app.post("/ops/logout", ops, async (c) => {

@@ -12,7 +12,8 @@ import {
 import { PRIVACY_CHANNELS, requestView } from "../../core/privacy/requests";
 import { clientIp } from "../middleware/request";
 import type { AppEnv } from "../types";
-import { messageFor, readForm } from "../ui/forms";
+import { orErrorPage } from "../ui/common";
+import { readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
 import { actionFromForm, CreateChoice, exportDownload, RequestDetail, RequestTable } from "../ui/privacy";
 import { auditOperator, opsPage } from "./kit";
@@ -97,18 +98,19 @@ export function registerOpsPrivacy(app: Hono<AppEnv>, ops: MiddlewareHandler<App
 
   app.post(OPS_BASE, ops, async (c) => {
     const f = await readForm(c);
-    try {
-      const r = await createAccountRequest(c.env, operatorOf(c), {
-        email: f.email ?? "",
-        kind: f.kind as never,
-        channel: (f.channel || undefined) as never,
-        note: f.note?.trim() || undefined,
-      });
-      return c.redirect(`${OPS_BASE}/${encodeURIComponent(r.id)}?ok=1`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return listPage(c, { error: message, email: f.email }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await createAccountRequest(c.env, operatorOf(c), {
+          email: f.email ?? "",
+          kind: f.kind as never,
+          channel: (f.channel || undefined) as never,
+          note: f.note?.trim() || undefined,
+        });
+        return c.redirect(`${OPS_BASE}/${encodeURIComponent(r.id)}?ok=1`, 303);
+      },
+      (error, status) => listPage(c, { error, email: f.email }, status),
+    );
   });
 
   app.get(`${OPS_BASE}/:privacyRequestId`, ops, (c) => detailPage(c, c.req.param("privacyRequestId")));
@@ -116,14 +118,17 @@ export function registerOpsPrivacy(app: Hono<AppEnv>, ops: MiddlewareHandler<App
   app.post(`${OPS_BASE}/:privacyRequestId/actions`, ops, async (c) => {
     const id = c.req.param("privacyRequestId");
     const f = await readForm(c);
-    try {
-      await actOnAccountRequest(c.env, operatorOf(c), id, actionFromForm(f));
-      return c.redirect(`${OPS_BASE}/${encodeURIComponent(id)}?ok=1`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      if (status === 404) throw err;
-      return detailPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await actOnAccountRequest(c.env, operatorOf(c), id, actionFromForm(f));
+        return c.redirect(`${OPS_BASE}/${encodeURIComponent(id)}?ok=1`, 303);
+      },
+      (error, status, err) => {
+        if (status === 404) throw err;
+        return detailPage(c, id, { error }, status);
+      },
+    );
   });
 
   app.get(`${OPS_BASE}/:privacyRequestId/export`, ops, (c) => {

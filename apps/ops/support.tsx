@@ -15,8 +15,8 @@ import {
 import { formatDateTime } from "../../core/platform/i18n";
 import { clientIp } from "../middleware/request";
 import type { AppEnv } from "../types";
-import { Head } from "../ui/common";
-import { messageFor, readForm } from "../ui/forms";
+import { Head, orErrorPage, TableOrNone } from "../ui/common";
+import { readForm } from "../ui/forms";
 import { Alerts, tr } from "../ui/layout";
 import { Lines } from "../ui/text";
 import { auditOperator, opsPage } from "./kit";
@@ -115,36 +115,29 @@ export function registerOpsSupport(app: Hono<AppEnv>, ops: MiddlewareHandler<App
       _("ops.support.title"),
       <>
         <p class="muted">{_("ops.support.intro")}</p>
-        {rows.length === 0 ? (
-          <p class="muted">{_("support.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("support.subject"),
-                _("ops.tenants.name"),
-                _("support.status"),
-                _("support.priority"),
-                _("support.waiting_on"),
-                _("support.last_message"),
-              ]}
-            />
-            <tbody>
-              {rows.map((t) => (
-                <tr>
-                  <td>
-                    <a href={`/ops/support/${t.id}`}>{t.subject}</a>
-                  </td>
-                  <td>{t.tenantName}</td>
-                  <td>{_(`support.status.${t.status}`)}</td>
-                  <td>{_(`support.priority.${t.priority}`)}</td>
-                  <td>{_(`support.waiting.${t.waitingOn}`)}</td>
-                  <td>{when(c, t.lastMessageAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("support.none")}
+          cols={[
+            _("support.subject"),
+            _("ops.tenants.name"),
+            _("support.status"),
+            _("support.priority"),
+            _("support.waiting_on"),
+            _("support.last_message"),
+          ]}
+          rows={rows.map((t) => (
+            <tr>
+              <td>
+                <a href={`/ops/support/${t.id}`}>{t.subject}</a>
+              </td>
+              <td>{t.tenantName}</td>
+              <td>{_(`support.status.${t.status}`)}</td>
+              <td>{_(`support.priority.${t.priority}`)}</td>
+              <td>{_(`support.waiting.${t.waitingOn}`)}</td>
+              <td>{when(c, t.lastMessageAt)}</td>
+            </tr>
+          ))}
+        />
       </>,
     );
   });
@@ -154,14 +147,17 @@ export function registerOpsSupport(app: Hono<AppEnv>, ops: MiddlewareHandler<App
   app.post("/ops/support/:ticketId/reply", ops, async (c) => {
     const id = c.req.param("ticketId");
     const f = await readForm(c);
-    try {
-      await operatorReply(c.env, operatorRef(c), id, { body: f.body ?? "", status: f.status });
-      return c.redirect(`/ops/support/${id}`, 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      if (status === 404) throw err;
-      return ticketPage(c, message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await operatorReply(c.env, operatorRef(c), id, { body: f.body ?? "", status: f.status });
+        return c.redirect(`/ops/support/${id}`, 303);
+      },
+      (error, status, err) => {
+        if (status === 404) throw err;
+        return ticketPage(c, error, status);
+      },
+    );
   });
 
   app.post("/ops/support/:ticketId/status", ops, async (c) => {

@@ -16,6 +16,7 @@ import { isLocale } from "../../core/platform/i18n";
 import { access, loadPortalCtx } from "../middleware/access";
 import { platformCtx } from "../middleware/request";
 import type { AppEnv } from "../types";
+import { orErrorPage } from "../ui/common";
 import { messageFor, readForm, safeNext } from "../ui/forms";
 import { page, tr } from "../ui/layout";
 import { TimeZoneSelect } from "./time-zone";
@@ -121,14 +122,15 @@ export function registerAuthPages(app: Hono<AppEnv>) {
     const f = await readForm(c);
     const pending = getCookie(c, MFA_COOKIE);
     if (!pending) return c.redirect("/login", 303);
-    try {
-      const r = await completeMfa(pctx(c), pending, f.code ?? "");
-      if (r.kind !== "session") return c.redirect("/login", 303);
-      return startSession(c, r, c.req.query("next") ?? "/");
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return totpForm(c, message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await completeMfa(pctx(c), pending, f.code ?? "");
+        if (r.kind !== "session") return c.redirect("/login", 303);
+        return startSession(c, r, c.req.query("next") ?? "/");
+      },
+      (error, status) => totpForm(c, error, status),
+    );
   });
 
   app.post("/logout", pub, async (c) => {
@@ -307,13 +309,14 @@ export function registerAuthPages(app: Hono<AppEnv>) {
   app.get("/reset-password", pub, (c) => resetForm(c, c.req.query("token") ?? ""));
   app.post("/reset-password", pub, async (c) => {
     const f = await readForm(c);
-    try {
-      await resetPassword(pctx(c), f.token ?? "", f.password ?? "");
-      return c.redirect("/login?reset=1", 303);
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return resetForm(c, f.token ?? "", message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await resetPassword(pctx(c), f.token ?? "", f.password ?? "");
+        return c.redirect("/login?reset=1", 303);
+      },
+      (error, status) => resetForm(c, f.token ?? "", error, status),
+    );
   });
 
   const acceptForm = async (c: Context<AppEnv>, token: string, error?: string, status = 200) => {
@@ -375,23 +378,24 @@ export function registerAuthPages(app: Hono<AppEnv>) {
   app.get("/invitations/accept", pub, (c) => acceptForm(c, c.req.query("token") ?? ""));
   app.post("/invitations/accept", pub, async (c) => {
     const f = await readForm(c);
-    try {
-      const r = await acceptInvitation(pctx(c), f as never);
-      if (r.kind === "mfa") {
-        setCookie(c, MFA_COOKIE, r.token, {
-          path: "/",
-          secure: true,
-          httpOnly: true,
-          sameSite: "Lax",
-          maxAge: 600,
-        });
-        return c.redirect("/login/totp", 303);
-      }
-      return startSession(c, r, "/");
-    } catch (err) {
-      const { message, status } = messageFor(c, err);
-      return acceptForm(c, f.token ?? "", message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await acceptInvitation(pctx(c), f as never);
+        if (r.kind === "mfa") {
+          setCookie(c, MFA_COOKIE, r.token, {
+            path: "/",
+            secure: true,
+            httpOnly: true,
+            sameSite: "Lax",
+            maxAge: 600,
+          });
+          return c.redirect("/login/totp", 303);
+        }
+        return startSession(c, r, "/");
+      },
+      (error, status) => acceptForm(c, f.token ?? "", error, status),
+    );
   });
 
   app.post("/lang", pub, async (c) => {

@@ -6,7 +6,7 @@ import { formatDateTime, type MessageKey, t } from "../../core/platform/i18n";
 import { RUBRIC_LANGUAGES } from "../../core/scoring/rubric-model";
 import type { AppEnv } from "../types";
 import { messageFor } from "./forms";
-import { page, type tr } from "./layout";
+import { page, tr } from "./layout";
 import { navFor } from "./nav";
 
 export type PortalContext = Context<AppEnv>;
@@ -141,6 +141,95 @@ export function Head({ cols }: { cols: string[] }) {
         ))}
       </tr>
     </thead>
+  );
+}
+
+/** A table of rows under its column heads, or the muted line saying there are none. */
+export function TableOrNone({ cols, rows, none }: { cols: string[]; rows: Child[]; none: string }) {
+  if (rows.length === 0) return <p class="muted">{none}</p>;
+  return (
+    <table>
+      <Head cols={cols} />
+      <tbody>{rows}</tbody>
+    </table>
+  );
+}
+
+/** "Newest" and "next page" links of a cursor-paginated table; nothing when there is one page. */
+export function Pager({ c, newest, next }: { c: PortalContext; newest: string | null; next: string | null }) {
+  const _ = tr(c);
+  if (!newest && !next) return null;
+  return (
+    <p>
+      {newest ? <a href={newest}>{_("common.newest")}</a> : null}{" "}
+      {next ? (
+        <a href={next} rel="next">
+          {_("common.next_page")}
+        </a>
+      ) : null}
+    </p>
+  );
+}
+
+/**
+ * Run a form's action (it answers with a redirect, or a page); on failure, `again` renders the page
+ * again with the readable error (in the user's language) and its status. `again` gets the error
+ * itself too, to rethrow what should not be shown on the page (a 404). `params` fills the names a
+ * service message leaves open (see formError).
+ */
+export async function orErrorPage(
+  c: PortalContext,
+  action: () => Promise<Response>,
+  again: (error: string, status: number, err: unknown) => Response | Promise<Response>,
+  params?: Record<string, string>,
+): Promise<Response> {
+  try {
+    return await action();
+  } catch (err) {
+    const { message, status } = formError(c, err, params);
+    return again(message, status, err);
+  }
+}
+
+/**
+ * A checkbox (or radio) with its label and, under them, the muted help line it is described by; in
+ * a paragraph. The id names the help (`<id>-help`); a checkbox's name is its id and its value "on".
+ */
+export function ChoiceWithHelp({
+  type = "checkbox",
+  id,
+  name = id,
+  value = "on",
+  checked,
+  label,
+  help,
+}: {
+  type?: "checkbox" | "radio";
+  id: string;
+  name?: string;
+  value?: string;
+  checked: boolean;
+  label: string;
+  help: string;
+}) {
+  return (
+    <p>
+      <input
+        type={type}
+        id={id}
+        name={name}
+        value={value}
+        checked={checked}
+        aria-describedby={`${id}-help`}
+      />{" "}
+      <label for={id} class="inline">
+        {label}
+      </label>
+      <br />
+      <span id={`${id}-help`} class="muted">
+        {help}
+      </span>
+    </p>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { go, launchBrowser, newPage as newPageWith } from "./lib";
+import { go, launchBrowser, login, newPage as newPageWith } from "./lib";
 
 /**
  * The quality journey in Chromium against `wrangler dev` with the dev seed (issue #6):
@@ -108,13 +108,6 @@ async function seededCall(): Promise<string> {
   throw new Error("the call was not analysed in time");
 }
 
-async function login(page: Page, email: string) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Mot de passe").fill("ccr-demo-2026!");
-  await go(page, page.getByRole("button", { name: "Se connecter" }));
-}
-
 async function measureJs(page: Page, name: string) {
   const bytes = await page.evaluate(() =>
     performance
@@ -132,7 +125,7 @@ describe("quality journey in Chromium", () => {
   it("dashboard → filter → evidence → override → dispute → resolution", async () => {
     const callId = await seededCall();
     const sup = await newPage();
-    await login(sup, "supervisor@horizon.example");
+    await login(sup, base, "supervisor@horizon.example");
     await go(sup, sup.getByRole("link", { name: "Tableau de bord" }));
     expect(await sup.locator("h1").textContent()).toBe("Tableau de bord");
     expect(await sup.locator("svg[data-chart=chart-score]").count()).toBe(1);
@@ -191,7 +184,7 @@ describe("quality journey in Chromium", () => {
 
     // The agent (linked to HZ-1001) disputes it.
     const agent = await newPage();
-    await login(agent, "agent@horizon.example");
+    await login(agent, base, "agent@horizon.example");
     await agent.goto(`${base}/calls/${callId}`);
     await agent
       .locator("textarea[name=reason]")
@@ -209,7 +202,7 @@ describe("quality journey in Chromium", () => {
 
   it("governance settings, a report exported and checked, the language switch", async () => {
     const admin = await newPage();
-    await login(admin, "owner@horizon.example");
+    await login(admin, base, "owner@horizon.example");
     await admin.goto(`${base}/governance`);
     await measureJs(admin, "/governance");
     await admin.locator("#ret-recordings").fill("200");

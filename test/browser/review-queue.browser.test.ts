@@ -1,6 +1,6 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { go, launchBrowser, newPage } from "./lib";
+import { analysedTextCall, go, launchBrowser, login, myName, newPage } from "./lib";
 
 /**
  * The review queue in Chromium against `wrangler dev` with the dev seed (issue 16 point 6): a
@@ -20,49 +20,20 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function login(page: Page, email: string) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Mot de passe").fill("ccr-demo-2026!");
-  await go(page, page.getByRole("button", { name: "Se connecter" }));
-}
-
 /** A call of this week, analysed by the built-in engine. */
-async function callThisWeek(): Promise<string> {
-  const res = await fetch(`${base}/api/v1/calls`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      externalId: `queue-${Date.now()}`,
-      // An agent of its own: with one call per agent, this one is the agent's sample.
-      agent: { externalId: `queue-agent-${Date.now()}`, name: "Agent File", team: "Nord" },
-      transcript: {
-        format: "text",
-        content:
-          "Agent: Bonjour, service client, Alice à l'appareil.\nClient: Ma facture est fausse.\nAgent: Je vérifie et je corrige aujourd'hui. Bonne journée.",
-      },
-    }),
+const callThisWeek = () =>
+  analysedTextCall(base, KEY, {
+    externalId: `queue-${Date.now()}`,
+    // An agent of its own: with one call per agent, this one is the agent's sample.
+    agent: { externalId: `queue-agent-${Date.now()}`, name: "Agent File", team: "Nord" },
   });
-  const { id } = (await res.json()) as { id: string };
-  for (let i = 0; i < 200; i++) {
-    const c = (await (
-      await fetch(`${base}/api/v1/calls/${id}`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as { status: string };
-    if (c.status === "done") return id;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`call ${id} not analysed`);
-}
 
 describe("review queue (#16.6)", () => {
   it("rule → next call → review → done", async () => {
     const callId = await callThisWeek();
     const page = await newPage(browser, errors);
-    await login(page, "supervisor@horizon.example");
-    await page.goto(`${base}/account`);
-    const me = `${await page.locator("input[name=firstName]").inputValue()} ${await page
-      .locator("input[name=lastName]")
-      .inputValue()}`.trim();
+    await login(page, base, "supervisor@horizon.example");
+    const me = await myName(page, base);
 
     await page.goto(`${base}/review-queue`);
     expect(await page.locator("h1").textContent()).toBe("File d’évaluation");

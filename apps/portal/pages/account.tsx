@@ -21,9 +21,9 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   orNull,
   type PortalContext,
   portalPage,
@@ -352,76 +352,81 @@ export function registerAccount(app: Hono<AppEnv>) {
       values.firstName.trim() ? null : _("field.firstName"),
       values.lastName.trim() ? null : _("field.lastName"),
     ].filter((x): x is string => x !== null);
-    try {
-      if (missing.length) throw invalid("error.field_required", "/firstName");
-      const { ctx } = userCtx(c);
-      const locale = isLocale(values.locale) ? values.locale : undefined;
-      await updateProfile(ctx, {
-        firstName: values.firstName,
-        lastName: values.lastName,
-        phone: orNull(values.phone),
-        company: orNull(values.company),
-        jobTitle: orNull(values.jobTitle),
-        locale,
-      });
-      // Keep the language cookie in step, so the sign-in page after a logout speaks it too.
-      if (locale)
-        setCookie(c, "lang", locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
-      return c.redirect(doneUrl("/account", "profile"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: missing.join(", ") });
-      return accountPage(c, { error: message, profile: values }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (missing.length) throw invalid("error.field_required", "/firstName");
+        const { ctx } = userCtx(c);
+        const locale = isLocale(values.locale) ? values.locale : undefined;
+        await updateProfile(ctx, {
+          firstName: values.firstName,
+          lastName: values.lastName,
+          phone: orNull(values.phone),
+          company: orNull(values.company),
+          jobTitle: orNull(values.jobTitle),
+          locale,
+        });
+        // Keep the language cookie in step, so the sign-in page after a logout speaks it too.
+        if (locale)
+          setCookie(c, "lang", locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86400 });
+        return c.redirect(doneUrl("/account", "profile"), 303);
+      },
+      (error, status) => accountPage(c, { error, profile: values }, status),
+      { fields: missing.join(", ") },
+    );
   });
 
   app.post("/account/password", member, async (c) => {
     const f = await readForm(c);
-    try {
-      const { ctx } = userCtx(c);
-      // Every session of the user ends (A2), this one included; the browser gets a fresh one.
-      const r = await changePassword(ctx, f.currentPassword ?? "", f.newPassword ?? "");
-      if (r.kind !== "session") return c.redirect("/login", 303);
-      c.header("Set-Cookie", sessionCookie("user", r.token, r.expiresAt), { append: true });
-      return c.redirect(doneUrl("/account", "password"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return accountPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        // Every session of the user ends (A2), this one included; the browser gets a fresh one.
+        const r = await changePassword(ctx, f.currentPassword ?? "", f.newPassword ?? "");
+        if (r.kind !== "session") return c.redirect("/login", 303);
+        c.header("Set-Cookie", sessionCookie("user", r.token, r.expiresAt), { append: true });
+        return c.redirect(doneUrl("/account", "password"), 303);
+      },
+      (error, status) => accountPage(c, { error }, status),
+    );
   });
 
   // The session id travels in the form, not the path: it is not a tenant object (see the route sweep).
   app.post("/account/sessions/end", member, async (c) => {
     const { ctx, actor } = userCtx(c);
     const id = (await readForm(c)).sessionId ?? "";
-    try {
-      // Only the user's own sessions: looked up among them, so another person's id is simply not found.
-      const mine = await listSessions(c.env, "user", actor.id);
-      const target = mine.find((s) => s.id === id);
-      if (!target) throw notFound("Session");
-      await invalidateSession(c.env, target.id);
-      await auditCtx(ctx, "session.ended", "session", target.id, { own: target.id === actor.sessionId });
-      if (target.id === actor.sessionId) {
-        c.header("Set-Cookie", clearSessionCookie("user"), { append: true });
-        return c.redirect("/login", 303);
-      }
-      return c.redirect(doneUrl("/account", "session_ended"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return accountPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        // Only the user's own sessions: looked up among them, so another person's id is simply not found.
+        const mine = await listSessions(c.env, "user", actor.id);
+        const target = mine.find((s) => s.id === id);
+        if (!target) throw notFound("Session");
+        await invalidateSession(c.env, target.id);
+        await auditCtx(ctx, "session.ended", "session", target.id, { own: target.id === actor.sessionId });
+        if (target.id === actor.sessionId) {
+          c.header("Set-Cookie", clearSessionCookie("user"), { append: true });
+          return c.redirect("/login", 303);
+        }
+        return c.redirect(doneUrl("/account", "session_ended"), 303);
+      },
+      (error, status) => accountPage(c, { error }, status),
+    );
   });
 
   app.post("/account/delete", member, async (c) => {
     const f = await readForm(c);
     const { ctx } = userCtx(c);
-    try {
-      await deleteAccount(ctx, f.password ?? "");
-      c.header("Set-Cookie", clearSessionCookie("user"), { append: true });
-      return c.redirect("/login", 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return accountPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await deleteAccount(ctx, f.password ?? "");
+        c.header("Set-Cookie", clearSessionCookie("user"), { append: true });
+        return c.redirect("/login", 303);
+      },
+      (error, status) => accountPage(c, { error }, status),
+    );
   });
 
   // Post → redirect → get for both steps: the pending key is read back from the account (it is
@@ -433,38 +438,43 @@ export function registerAccount(app: Hono<AppEnv>) {
   });
 
   app.post("/account/totp/start", memberNoMfa, async (c) => {
-    try {
-      await startTotpEnrollment(userCtx(c).ctx);
-      return c.redirect("/account/totp", 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return totpPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await startTotpEnrollment(userCtx(c).ctx);
+        return c.redirect("/account/totp", 303);
+      },
+      (error, status) => totpPage(c, { error }, status),
+    );
   });
 
   app.post("/account/totp/confirm", memberNoMfa, async (c) => {
     const f = await readForm(c);
     const { ctx } = userCtx(c);
-    try {
-      const { recoveryCodes } = await confirmTotpEnrollment(ctx, f.code ?? "");
-      await showOnce(c, "/account/totp", recoveryCodes);
-      return c.redirect(doneUrl("/account/totp", "totp_enabled"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      // Show the same key again: the person has most likely added it to their app already.
-      return totpPage(c, { error: message, setup: await pendingSetup(c) }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { recoveryCodes } = await confirmTotpEnrollment(ctx, f.code ?? "");
+        await showOnce(c, "/account/totp", recoveryCodes);
+        return c.redirect(doneUrl("/account/totp", "totp_enabled"), 303);
+      },
+      async (error, status) => {
+        // Show the same key again: the person has most likely added it to their app already.
+        return totpPage(c, { error, setup: await pendingSetup(c) }, status);
+      },
+    );
   });
 
   app.post("/account/totp/disable", memberNoMfa, async (c) => {
     const f = await readForm(c);
-    try {
-      const { ctx } = userCtx(c);
-      await disableTotp(ctx, f.password ?? "");
-      return c.redirect(doneUrl("/account/totp", "totp_disabled"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return totpPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        await disableTotp(ctx, f.password ?? "");
+        return c.redirect(doneUrl("/account/totp", "totp_disabled"), 303);
+      },
+      (error, status) => totpPage(c, { error }, status),
+    );
   });
 }

@@ -25,15 +25,17 @@ import {
   formError,
   Head,
   invalid,
+  orErrorPage,
   orNull,
+  Pager,
   type PortalContext,
   portalPage,
+  TableOrNone,
   tenantZone,
   userCtx,
 } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Pager } from "./audit";
 import { DAY_RE, dayStart } from "./calls/shared";
 
 /**
@@ -372,32 +374,25 @@ async function listPage(
         </label>{" "}
         <button type="submit">{_("portal.agents.show")}</button>
       </form>
-      {page.data.length === 0 ? (
-        <p class="muted">{_("portal.agents.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("portal.agents.name"),
-              _("portal.agents.external_id"),
-              _("portal.agents.team"),
-              ...(links ? [_("portal.agents.member")] : []),
-            ]}
-          />
-          <tbody>
-            {page.data.map((a) => (
-              <tr>
-                <td>
-                  <a href={`/agents/${encodeURIComponent(a.id)}`}>{a.name}</a>
-                </td>
-                <td>{a.externalId ? <code>{a.externalId}</code> : "—"}</td>
-                <td>{a.team ?? "—"}</td>
-                {links ? <td>{linked.get(a.id)?.email ?? "—"}</td> : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("portal.agents.none")}
+        cols={[
+          _("portal.agents.name"),
+          _("portal.agents.external_id"),
+          _("portal.agents.team"),
+          ...(links ? [_("portal.agents.member")] : []),
+        ]}
+        rows={page.data.map((a) => (
+          <tr>
+            <td>
+              <a href={`/agents/${encodeURIComponent(a.id)}`}>{a.name}</a>
+            </td>
+            <td>{a.externalId ? <code>{a.externalId}</code> : "—"}</td>
+            <td>{a.team ?? "—"}</td>
+            {links ? <td>{linked.get(a.id)?.email ?? "—"}</td> : null}
+          </tr>
+        ))}
+      />
       <Pager
         c={c}
         newest={cursor ? `/agents${qs({ team })}` : null}
@@ -531,13 +526,15 @@ export function registerAgents(app: Hono<AppEnv>) {
 
   app.post("/agents", write, async (c) => {
     const f = await readForm(c);
-    try {
-      const a = await createAgent(userCtx(c).ctx, agentInput(f));
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(a.id)}`, "agent_created"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("portal.agents.name") });
-      return listPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const a = await createAgent(userCtx(c).ctx, agentInput(f));
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(a.id)}`, "agent_created"), 303);
+      },
+      (error, status) => listPage(c, { error, values: f }, status),
+      { fields: tr(c)("portal.agents.name") },
+    );
   });
 
   // Static paths before `/agents/:agentId`.
@@ -608,31 +605,34 @@ export function registerAgents(app: Hono<AppEnv>) {
   app.post("/agents/:agentId", write, async (c) => {
     const id = c.req.param("agentId");
     const f = await readForm(c);
-    try {
-      await updateAgent(userCtx(c).ctx, id, agentInput(f));
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_saved"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("portal.agents.name") });
-      return agentPage(c, id, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateAgent(userCtx(c).ctx, id, agentInput(f));
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_saved"), 303);
+      },
+      (error, status) => agentPage(c, id, { error, values: f }, status),
+      { fields: tr(c)("portal.agents.name") },
+    );
   });
 
   app.post("/agents/:agentId/member", link, async (c) => {
     const id = c.req.param("agentId");
     const f = await readForm(c);
-    try {
-      const { ctx } = userCtx(c);
-      await getAgent(ctx, id); // another tenant's agent: 404
-      const current = await memberOfAgent(ctx, id);
-      const target = (f.membershipId ?? "").trim();
-      if (current && current.membershipId !== target)
-        await linkMemberToAgent(ctx, current.membershipId, null);
-      if (target && current?.membershipId !== target) await linkMemberToAgent(ctx, target, id);
-      return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_linked"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return agentPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        await getAgent(ctx, id); // another tenant's agent: 404
+        const current = await memberOfAgent(ctx, id);
+        const target = (f.membershipId ?? "").trim();
+        if (current && current.membershipId !== target)
+          await linkMemberToAgent(ctx, current.membershipId, null);
+        if (target && current?.membershipId !== target) await linkMemberToAgent(ctx, target, id);
+        return c.redirect(doneUrl(`/agents/${encodeURIComponent(id)}`, "agent_linked"), 303);
+      },
+      (error, status) => agentPage(c, id, { error }, status),
+    );
   });
 
   /** The agent's own view (D3): their figures and calls; nobody else's, whatever the query says. */
@@ -659,30 +659,25 @@ export function registerAgents(app: Hono<AppEnv>) {
           <>
             <TimelineTable c={c} tl={r.value.tl} />
             <h2>{_("portal.me.calls")}</h2>
-            {r.value.calls.data.length ? (
-              <table>
-                <Head cols={[_("portal.me.call_date"), _("portal.agents.avg_auto"), _("portal.me.result")]} />
-                <tbody>
-                  {r.value.calls.data.map((k) => (
-                    <tr>
-                      <td>
-                        <a href={`/calls/${encodeURIComponent(k.id)}`}>{fmtDate(c, k.startedAt)}</a>
-                      </td>
-                      <td class="num">{score(c, k.score)}</td>
-                      <td>
-                        {k.passed == null
-                          ? "—"
-                          : k.passed
-                            ? _("portal.rubric.verdict.pass")
-                            : _("portal.rubric.verdict.fail")}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p class="muted">{_("portal.me.no_calls")}</p>
-            )}
+            <TableOrNone
+              none={_("portal.me.no_calls")}
+              cols={[_("portal.me.call_date"), _("portal.agents.avg_auto"), _("portal.me.result")]}
+              rows={r.value.calls.data.map((k) => (
+                <tr>
+                  <td>
+                    <a href={`/calls/${encodeURIComponent(k.id)}`}>{fmtDate(c, k.startedAt)}</a>
+                  </td>
+                  <td class="num">{score(c, k.score)}</td>
+                  <td>
+                    {k.passed == null
+                      ? "—"
+                      : k.passed
+                        ? _("portal.rubric.verdict.pass")
+                        : _("portal.rubric.verdict.fail")}
+                  </td>
+                </tr>
+              ))}
+            />
             {r.value.calls.more ? (
               <p>
                 <a href={`/calls${qs({ from: r.p.from, to: r.p.to })}`}>{_("portal.me.all_calls")}</a>

@@ -7,11 +7,11 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
-  Head,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
+  TableOrNone,
   userCtx,
 } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
@@ -53,73 +53,66 @@ async function keysPage(c: PortalContext, state: KeysState = {}, status = 200) {
 
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">{_("apikeys.list.title")}</h2>
-        {keys.length === 0 ? (
-          <p class="muted">{_("apikeys.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("apikeys.name"),
-                _("apikeys.prefix"),
-                _("apikeys.scopes"),
-                _("apikeys.created"),
-                _("apikeys.expires"),
-                _("apikeys.last_used"),
-                _("apikeys.status"),
-                _("common.actions"),
-              ]}
-            />
-            <tbody>
-              {keys.map((k) => {
-                const expired = k.expiresAt !== null && k.expiresAt <= now;
-                const active = !k.revokedAt && !expired;
-                return (
-                  <tr>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.prefix}…</code>
-                    </td>
-                    <td>{k.scopes.join(", ")}</td>
-                    <td>{fmtDate(c, k.createdAt)}</td>
-                    <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
-                    <td>
-                      {k.lastUsedAt
-                        ? _("apikeys.used_from", {
-                            date: fmtDate(c, k.lastUsedAt),
-                            ip: k.lastUsedIp ?? _("common.unknown"),
-                          })
-                        : _("apikeys.never_used")}
-                    </td>
-                    <td>
-                      {k.revokedAt
-                        ? _("apikeys.status.revoked", { date: fmtDate(c, k.revokedAt) })
-                        : expired
-                          ? _("apikeys.status.expired")
-                          : _("apikeys.status.active")}
-                    </td>
-                    <td>
-                      {active ? (
-                        <form
-                          method="post"
-                          action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}
-                          class="inline"
-                        >
-                          <button
-                            type="submit"
-                            class="danger"
-                            aria-label={_("apikeys.revoke_label", { name: k.name })}
-                          >
-                            {_("apikeys.revoke")}
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("apikeys.none")}
+          cols={[
+            _("apikeys.name"),
+            _("apikeys.prefix"),
+            _("apikeys.scopes"),
+            _("apikeys.created"),
+            _("apikeys.expires"),
+            _("apikeys.last_used"),
+            _("apikeys.status"),
+            _("common.actions"),
+          ]}
+          rows={keys.map((k) => {
+            const expired = k.expiresAt !== null && k.expiresAt <= now;
+            const active = !k.revokedAt && !expired;
+            return (
+              <tr>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>{k.scopes.join(", ")}</td>
+                <td>{fmtDate(c, k.createdAt)}</td>
+                <td>{k.expiresAt ? fmtDate(c, k.expiresAt) : _("common.never")}</td>
+                <td>
+                  {k.lastUsedAt
+                    ? _("apikeys.used_from", {
+                        date: fmtDate(c, k.lastUsedAt),
+                        ip: k.lastUsedIp ?? _("common.unknown"),
+                      })
+                    : _("apikeys.never_used")}
+                </td>
+                <td>
+                  {k.revokedAt
+                    ? _("apikeys.status.revoked", { date: fmtDate(c, k.revokedAt) })
+                    : expired
+                      ? _("apikeys.status.expired")
+                      : _("apikeys.status.active")}
+                </td>
+                <td>
+                  {active ? (
+                    <form
+                      method="post"
+                      action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}
+                      class="inline"
+                    >
+                      <button
+                        type="submit"
+                        class="danger"
+                        aria-label={_("apikeys.revoke_label", { name: k.name })}
+                      >
+                        {_("apikeys.revoke")}
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        />
       </section>
 
       <section aria-labelledby="create-h">
@@ -182,35 +175,38 @@ export function registerApiKeys(app: Hono<AppEnv>) {
 
   app.post("/api-keys", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
-      const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === s);
-      if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
-      let expiresAt: number | null = null;
-      const day = (f.expiresAt ?? "").trim();
-      if (day) {
-        // End of the chosen day, UTC: the key works through the whole date shown.
-        if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
-        expiresAt = Date.parse(`${day}T23:59:59.999Z`);
-        if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
-      }
-      const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
-      // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
-      await showOnce(c, "/api-keys", { key: created.key, name: created.name });
-      return c.redirect("/api-keys", 303);
-    } catch (err) {
-      const { message, status } = formError(c, err, { fields: tr(c)("apikeys.name") });
-      return keysPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!(f.name ?? "").trim()) throw invalid("error.field_required", "/name");
+        const scopes = SCOPE_NAMES.filter((s) => f[scopeField(s)] === s);
+        if (scopes.length === 0) throw invalid("error.scopes_required", "/scopes");
+        let expiresAt: number | null = null;
+        const day = (f.expiresAt ?? "").trim();
+        if (day) {
+          // End of the chosen day, UTC: the key works through the whole date shown.
+          if (!isCalendarDay(day)) throw invalid("error.date_range", "/expiresAt");
+          expiresAt = Date.parse(`${day}T23:59:59.999Z`);
+          if (expiresAt <= Date.now()) throw invalid("error.expiry_invalid", "/expiresAt");
+        }
+        const created = await createApiKey(userCtx(c).ctx, { name: f.name ?? "", scopes, expiresAt });
+        // Post → redirect → get: a reload makes no second key; the key rides to the page once (A6).
+        await showOnce(c, "/api-keys", { key: created.key, name: created.name });
+        return c.redirect("/api-keys", 303);
+      },
+      (error, status) => keysPage(c, { error, values: f }, status),
+      { fields: tr(c)("apikeys.name") },
+    );
   });
 
   app.post("/api-keys/:keyId/revoke", manage, async (c) => {
-    try {
-      await revokeApiKey(userCtx(c).ctx, c.req.param("keyId"));
-      return c.redirect(doneUrl("/api-keys", "key_revoked"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return keysPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await revokeApiKey(userCtx(c).ctx, c.req.param("keyId"));
+        return c.redirect(doneUrl("/api-keys", "key_revoked"), 303);
+      },
+      (error, status) => keysPage(c, { error }, status),
+    );
   });
 }

@@ -3,116 +3,14 @@ import { listApiKeys } from "../../../core/identity/api-keys";
 import { listConnections } from "../../../core/identity/connection-log";
 import { listMembers } from "../../../core/identity/members";
 import { parseUserAgent } from "../../../core/identity/user-agent";
-import {
-  type AuditRow,
-  exportAudit,
-  tenantChain,
-  type VerifyResult,
-  verifyAuditChain,
-} from "../../../core/platform/audit";
+import { exportAudit, tenantChain, verifyAuditChain } from "../../../core/platform/audit";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import { AuditTable, VerifyLine } from "../../ui/audit";
+import { fmtDate, formError, Pager, portalPage, TableOrNone, trOr, userCtx } from "../../ui/common";
 import { tr } from "../../ui/layout";
 
 const PAGE_SIZE = 50;
-
-/** The integrity line shown above an audit table (tenant or platform chain). */
-export function VerifyLine({ c, v }: { c: PortalContext; v: VerifyResult }) {
-  const _ = tr(c);
-  return v.ok ? (
-    <p class="notice" role="status">
-      {_("audit.verify.ok", { count: v.checked })}
-    </p>
-  ) : (
-    <p class="error" role="alert">
-      {_("audit.verify.bad", { seq: v.firstBadSeq ?? "?", reason: v.reason ?? "" })}
-    </p>
-  );
-}
-
-/** Meta as `key: value` pairs (it never holds secrets or call content, see core/platform/audit). */
-export function metaText(meta: string | null): string {
-  if (!meta) return "";
-  try {
-    const o = JSON.parse(meta) as Record<string, unknown>;
-    return Object.entries(o)
-      .filter(([k]) => k !== "requestId")
-      .map(([k, v]) => `${k}: ${String(v)}`)
-      .join(", ");
-  } catch {
-    return "";
-  }
-}
-
-/** One table of audit entries; `who` names the actor of a row. */
-export function AuditTable({
-  c,
-  rows,
-  who,
-}: {
-  c: PortalContext;
-  rows: AuditRow[];
-  who: (r: AuditRow) => string;
-}) {
-  const _ = tr(c);
-  if (rows.length === 0) return <p class="muted">{_("audit.none")}</p>;
-  return (
-    <table>
-      <Head
-        cols={[
-          _("audit.seq"),
-          _("audit.when"),
-          _("audit.actor"),
-          _("audit.action"),
-          _("audit.target"),
-          _("audit.result"),
-          _("audit.ip"),
-        ]}
-      />
-      <tbody>
-        {rows.map((r) => {
-          const meta = metaText(r.meta);
-          return (
-            <tr>
-              <td>{r.seq}</td>
-              <td>{fmtDate(c, r.ts)}</td>
-              <td>{who(r)}</td>
-              <td>
-                <code>{r.action}</code>
-                {meta ? (
-                  <>
-                    <br />
-                    <span class="muted">{meta}</span>
-                  </>
-                ) : null}
-              </td>
-              <td>{r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : ""}</td>
-              <td>{_(`audit.result.${r.result}`)}</td>
-              <td>{r.ip ?? ""}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-/** "Newest" and "next page" links of a cursor-paginated table; nothing when there is one page. */
-export function Pager({ c, newest, next }: { c: PortalContext; newest: string | null; next: string | null }) {
-  const _ = tr(c);
-  if (!newest && !next) return null;
-  return (
-    <p>
-      {newest ? <a href={newest}>{_("common.newest")}</a> : null}{" "}
-      {next ? (
-        <a href={next} rel="next">
-          {_("common.next_page")}
-        </a>
-      ) : null}
-    </p>
-  );
-}
 
 function qs(params: Record<string, string | null | undefined>): string {
   const u = new URLSearchParams();
@@ -179,36 +77,29 @@ export function registerAudit(app: Hono<AppEnv>) {
 
         <section aria-labelledby="conn-h">
           <h2 id="conn-h">{_("audit.connections.title")}</h2>
-          {connections.data.length === 0 ? (
-            <p class="muted">{_("audit.connections.none")}</p>
-          ) : (
-            <table>
-              <Head
-                cols={[
-                  _("audit.when"),
-                  _("audit.connections.event"),
-                  _("audit.connections.subject"),
-                  _("audit.ip"),
-                  _("audit.connections.client"),
-                ]}
-              />
-              <tbody>
-                {connections.data.map((x) => {
-                  const ua = parseUserAgent(x.userAgent);
-                  const client = [ua.browser, ua.os].filter(Boolean).join(" · ") || (x.userAgent ?? "");
-                  return (
-                    <tr>
-                      <td>{fmtDate(c, x.ts)}</td>
-                      <td>{trOr(c, `connlog.event.${x.event}`, x.event)}</td>
-                      <td>{nameOf(x.subjectType, x.subjectId)}</td>
-                      <td>{x.ip ?? ""}</td>
-                      <td>{client}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )}
+          <TableOrNone
+            none={_("audit.connections.none")}
+            cols={[
+              _("audit.when"),
+              _("audit.connections.event"),
+              _("audit.connections.subject"),
+              _("audit.ip"),
+              _("audit.connections.client"),
+            ]}
+            rows={connections.data.map((x) => {
+              const ua = parseUserAgent(x.userAgent);
+              const client = [ua.browser, ua.os].filter(Boolean).join(" · ") || (x.userAgent ?? "");
+              return (
+                <tr>
+                  <td>{fmtDate(c, x.ts)}</td>
+                  <td>{trOr(c, `connlog.event.${x.event}`, x.event)}</td>
+                  <td>{nameOf(x.subjectType, x.subjectId)}</td>
+                  <td>{x.ip ?? ""}</td>
+                  <td>{client}</td>
+                </tr>
+              );
+            })}
+          />
           <Pager
             c={c}
             newest={conn ? `/audit${qs({ cursor })}#conn-h` : null}

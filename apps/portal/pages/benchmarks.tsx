@@ -22,7 +22,17 @@ import type { MessageKey } from "../../../core/platform/i18n";
 import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { formError, Head, invalid, type PortalContext, portalPage, trOr, userCtx } from "../../ui/common";
+import {
+  ChoiceWithHelp,
+  formError,
+  Head,
+  invalid,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  trOr,
+  userCtx,
+} from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 
@@ -205,23 +215,12 @@ function OptOutForm({ c, optOut }: { c: PortalContext; optOut: boolean }) {
     <section aria-labelledby="optout-h">
       <h2 id="optout-h">{_("stats.optout.title")}</h2>
       <form method="post" action="/benchmarks/participation" class="stack">
-        <p>
-          <input
-            type="checkbox"
-            id="optOut"
-            name="optOut"
-            value="on"
-            checked={optOut}
-            aria-describedby="optOut-help"
-          />{" "}
-          <label for="optOut" class="inline">
-            {_("stats.optout.label")}
-          </label>
-          <br />
-          <span id="optOut-help" class="muted">
-            {_("stats.optout.help")}
-          </span>
-        </p>
+        <ChoiceWithHelp
+          id="optOut"
+          checked={optOut}
+          label={_("stats.optout.label")}
+          help={_("stats.optout.help")}
+        />
         <button type="submit">{_("stats.optout.submit")}</button>
       </form>
     </section>
@@ -336,12 +335,13 @@ export function registerBenchmarks(app: Hono<AppEnv>) {
     const f = await readForm(c);
     // An unticked checkbox is absent from the form.
     const optOut = f.optOut === "on";
-    try {
-      await updateStatsSettings(userCtx(c).ctx, { optOut });
-      return c.redirect(`/benchmarks?done=${optOut ? "out" : "in"}`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return benchmarksPage(c, { period: ROLLING, dimension: "all" }, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateStatsSettings(userCtx(c).ctx, { optOut });
+        return c.redirect(`/benchmarks?done=${optOut ? "out" : "in"}`, 303);
+      },
+      (error, status) => benchmarksPage(c, { period: ROLLING, dimension: "all" }, { error }, status),
+    );
   });
 }

@@ -1,5 +1,4 @@
 import type { Hono } from "hono";
-import type { Child } from "hono/jsx";
 import {
   type BillingOverview,
   billingOverview,
@@ -21,12 +20,13 @@ import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
 import {
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   orNull,
   type PortalContext,
   portalPage,
+  TableOrNone,
   trOr,
   userCtx,
 } from "../../ui/common";
@@ -446,17 +446,6 @@ function ContactSection({ v }: { v: BillingView }) {
   );
 }
 
-/** A table of rows under its column heads, or the muted line saying there are none. */
-function TableOrNone({ cols, rows, none }: { cols: string[]; rows: Child[]; none: string }) {
-  if (rows.length === 0) return <p class="muted">{none}</p>;
-  return (
-    <table>
-      <Head cols={cols} />
-      <tbody>{rows}</tbody>
-    </table>
-  );
-}
-
 /** The invoices, with links to Stripe's hosted page and PDF where it gave them. */
 function InvoicesSection({ c, invoices }: { c: PortalContext; invoices: InvoiceRow[] }) {
   const _ = tr(c);
@@ -529,14 +518,8 @@ function HistorySection({ c, history }: { c: PortalContext; history: HistoryRow[
 }
 
 /** Run a form's action (it answers with a redirect); on failure, the page again with the readable error. */
-async function orErrorPage(c: PortalContext, action: () => Promise<Response>): Promise<Response> {
-  try {
-    return await action();
-  } catch (err) {
-    const { message, status } = formError(c, err);
-    return billingPage(c, { error: message }, status);
-  }
-}
+const orBillingError = (c: PortalContext, action: () => Promise<Response>) =>
+  orErrorPage(c, action, (error, status) => billingPage(c, { error }, status));
 
 /** The billing contact from its form: blanks are null, lengths capped as the inputs cap them. */
 function contactOf(f: Form) {
@@ -558,19 +541,19 @@ export function registerBilling(app: Hono<AppEnv>) {
   // Subscribe or switch plan: off to Stripe's Checkout page (303, the browser follows).
   app.post("/billing/checkout", manage, async (c) => {
     const f = await readForm(c);
-    return orErrorPage(c, async () => {
+    return orBillingError(c, async () => {
       if (!isPlanId(f.plan)) throw invalid("error.validation", "/plan");
       return c.redirect((await createCheckoutSession(userCtx(c).ctx, f.plan)).url, 303);
     });
   });
 
   app.post("/billing/portal", manage, (c) =>
-    orErrorPage(c, async () => c.redirect((await createPortalSession(userCtx(c).ctx)).url, 303)),
+    orBillingError(c, async () => c.redirect((await createPortalSession(userCtx(c).ctx)).url, 303)),
   );
 
   app.post("/billing/quota", manage, async (c) => {
     const f = await readForm(c);
-    return orErrorPage(c, async () => {
+    return orBillingError(c, async () => {
       const overQuota = f.overQuota === "overage" ? "overage" : "hold";
       await updateBillingSettings(userCtx(c).ctx, { overQuota });
       return c.redirect("/billing?done=quota", 303);
@@ -579,7 +562,7 @@ export function registerBilling(app: Hono<AppEnv>) {
 
   app.post("/billing/contact", manage, async (c) => {
     const f = await readForm(c);
-    return orErrorPage(c, async () => {
+    return orBillingError(c, async () => {
       await updateBillingSettings(userCtx(c).ctx, { contact: contactOf(f) });
       return c.redirect("/billing?done=contact", 303);
     });

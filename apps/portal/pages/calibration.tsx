@@ -16,7 +16,15 @@ import { listQueue, reviewerChoices } from "../../../core/quality/review-queue";
 import { listRubrics } from "../../../core/rubrics/service";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  formError,
+  Head,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 
@@ -559,13 +567,14 @@ export function registerCalibrationPages(app: Hono<AppEnv>) {
   app.get("/calibration/new", review, (c) => newPage(c));
   app.post("/calibration", review, async (c) => {
     const f = await readForm(c);
-    try {
-      const s = await createSession(userCtx(c).ctx, createFromForm(f));
-      return c.redirect(sessionUrl(s.id, "?done=created"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return newPage(c, { error: message, form: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const s = await createSession(userCtx(c).ctx, createFromForm(f));
+        return c.redirect(sessionUrl(s.id, "?done=created"), 303);
+      },
+      (error, status) => newPage(c, { error, form: f }, status),
+    );
   });
   app.get("/calibration/:sessionId", review, (c) => sessionPage(c));
   app.get("/calibration/:sessionId/calls/:callId", review, (c) => scorePage(c));
@@ -573,32 +582,38 @@ export function registerCalibrationPages(app: Hono<AppEnv>) {
     const f = await readForm(c);
     const { ctx } = userCtx(c);
     const id = c.req.param("sessionId");
-    try {
-      await submitAnswers(ctx, id, c.req.param("callId"), { answers: answersFromForm(f) });
-      const next = (await getSession(ctx, id)).calls.find((x) => !x.mine);
-      return c.redirect(
-        next
-          ? sessionUrl(id, `/calls/${enc(next.callId)}?done=submitted`)
-          : sessionUrl(id, "?done=submitted"),
-        303,
-      );
-    } catch (err) {
-      rethrowNotFound(err);
-      const { message, status } = formError(c, err);
-      return scorePage(c, { error: message, form: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await submitAnswers(ctx, id, c.req.param("callId"), { answers: answersFromForm(f) });
+        const next = (await getSession(ctx, id)).calls.find((x) => !x.mine);
+        return c.redirect(
+          next
+            ? sessionUrl(id, `/calls/${enc(next.callId)}?done=submitted`)
+            : sessionUrl(id, "?done=submitted"),
+          303,
+        );
+      },
+      (error, status, err) => {
+        rethrowNotFound(err);
+        return scorePage(c, { error, form: f }, status);
+      },
+    );
   });
   app.get("/calibration/:sessionId/results", review, (c) => resultsPage(c));
   app.post("/calibration/:sessionId/close", review, async (c) => {
     const f = await readForm(c);
     const id = c.req.param("sessionId");
-    try {
-      await closeSession(userCtx(c).ctx, id, { version: Number(f.version), agreed: agreedFromForm(f) });
-      return c.redirect(sessionUrl(id, "/results?done=closed"), 303);
-    } catch (err) {
-      rethrowNotFound(err);
-      const { message, status } = formError(c, err);
-      return resultsPage(c, { error: message, form: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await closeSession(userCtx(c).ctx, id, { version: Number(f.version), agreed: agreedFromForm(f) });
+        return c.redirect(sessionUrl(id, "/results?done=closed"), 303);
+      },
+      (error, status, err) => {
+        rethrowNotFound(err);
+        return resultsPage(c, { error, form: f }, status);
+      },
+    );
   });
 }

@@ -29,16 +29,17 @@ import type { AppEnv } from "../../types";
 import {
   fmtDate,
   formError,
-  Head,
   invalid,
+  orErrorPage,
+  Pager,
   type PortalContext,
   portalPage,
+  TableOrNone,
   trOr,
   userCtx,
 } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
-import { Pager } from "./audit";
 import { AnalysisSection, overridesFromForm, ReviewsSection } from "./calls/analysis";
 import {
   bytes,
@@ -291,59 +292,52 @@ async function listPage(c: PortalContext) {
         </span>
       </form>
 
-      {result.data.length === 0 ? (
-        <p class="muted">{hasFilters || cursor ? _("calls.none_match") : _("calls.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("calls.col.start"),
-              _("calls.col.duration"),
-              _("calls.col.agent"),
-              _("calls.col.status"),
-              _("calls.col.phone"),
-              _("calls.col.content"),
-            ]}
-          />
-          <tbody>
-            {result.data.map((x) => {
-              const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
-              const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
-              return (
-                <tr>
-                  <td>
-                    <a href={`/calls/${encodeURIComponent(x.id)}`}>{started}</a>
-                    {x.externalId ? <div class="muted">{x.externalId}</div> : null}
-                  </td>
-                  <td class="num">{clock(x.durationS)}</td>
-                  <td>
-                    {agent}
-                    {x.team ? <div class="muted">{x.team}</div> : null}
-                  </td>
-                  <td>
-                    {statusLabel(c, x)}
-                    {x.score !== null ? (
-                      <div class="muted" data-score-coverage>
-                        {_("calls.score_value", { score: num(locale, x.score) })}
-                        {scoreCoverage(_, locale, x) ? ` · ${scoreCoverage(_, locale, x)}` : ""}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>{x.customerPhone ?? ""}</td>
-                  <td>
-                    {[
-                      x.recording ? _("calls.has_recording") : null,
-                      x.transcript ? _("calls.has_transcript") : null,
-                    ]
-                      .filter(Boolean)
-                      .join(" · ") || <span class="muted">{_("calls.no_content")}</span>}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={hasFilters || cursor ? _("calls.none_match") : _("calls.none")}
+        cols={[
+          _("calls.col.start"),
+          _("calls.col.duration"),
+          _("calls.col.agent"),
+          _("calls.col.status"),
+          _("calls.col.phone"),
+          _("calls.col.content"),
+        ]}
+        rows={result.data.map((x) => {
+          const started = fmtDate(c, Date.parse(x.startedAt ?? ""));
+          const agent = x.agentId ? (names.get(x.agentId) ?? _("common.unknown")) : "";
+          return (
+            <tr>
+              <td>
+                <a href={`/calls/${encodeURIComponent(x.id)}`}>{started}</a>
+                {x.externalId ? <div class="muted">{x.externalId}</div> : null}
+              </td>
+              <td class="num">{clock(x.durationS)}</td>
+              <td>
+                {agent}
+                {x.team ? <div class="muted">{x.team}</div> : null}
+              </td>
+              <td>
+                {statusLabel(c, x)}
+                {x.score !== null ? (
+                  <div class="muted" data-score-coverage>
+                    {_("calls.score_value", { score: num(locale, x.score) })}
+                    {scoreCoverage(_, locale, x) ? ` · ${scoreCoverage(_, locale, x)}` : ""}
+                  </div>
+                ) : null}
+              </td>
+              <td>{x.customerPhone ?? ""}</td>
+              <td>
+                {[
+                  x.recording ? _("calls.has_recording") : null,
+                  x.transcript ? _("calls.has_transcript") : null,
+                ]
+                  .filter(Boolean)
+                  .join(" · ") || <span class="muted">{_("calls.no_content")}</span>}
+              </td>
+            </tr>
+          );
+        })}
+      />
       <Pager
         c={c}
         newest={cursor ? `/calls${qs(f)}` : null}
@@ -709,27 +703,31 @@ export function registerCalls(app: Hono<AppEnv>) {
   app.post("/calls/:callId/speakers", access({ kind: "portal", perm: "calls:write" }), async (c) => {
     const { ctx } = userCtx(c);
     const row = await findCall(ctx, c.req.param("callId"));
-    try {
-      await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
-      return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await correctSpeakers(ctx, row, speakersInputFromForm(await readForm(c)));
+        return c.redirect(`/calls/${encodeURIComponent(row.id)}?done=speakers_corrected`, 303);
+      },
+      (error, status) => detailPage(c, { error }, status),
+    );
   });
 
   /** Run the pipeline again (C1): after a failure or a hold, or to refresh the analysis. */
   app.post("/calls/:callId/reprocess", access({ kind: "portal", perm: "calls:write" }), async (c) => {
     const { ctx } = userCtx(c);
     const id = c.req.param("callId");
-    try {
-      await reprocessCall(ctx, id);
-      return c.redirect(`/calls/${encodeURIComponent(id)}?done=call_reprocessed`, 303);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await reprocessCall(ctx, id);
+        return c.redirect(`/calls/${encodeURIComponent(id)}?done=call_reprocessed`, 303);
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   });
 
   // Reviews (C10): save/finalise, dispute (the call's agent), resolve (supervisors).
@@ -738,19 +736,22 @@ export function registerCalls(app: Hono<AppEnv>) {
   app.post("/calls/:callId/review", access({ kind: "portal", perm: "reviews:write" }), async (c) => {
     const id = c.req.param("callId") as string;
     const f = await readForm(c);
-    try {
-      await saveReview(userCtx(c).ctx, id, {
-        overrides: overridesFromForm(f, "o"),
-        comment: f.comment?.trim() ? f.comment : null,
-        finalize: f.finalize === "on",
-        ...(f.version ? { version: Number(f.version) } : {}),
-      });
-      return backTo(c, id, f.finalize === "on" ? "review_final" : "review_saved");
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await saveReview(userCtx(c).ctx, id, {
+          overrides: overridesFromForm(f, "o"),
+          comment: f.comment?.trim() ? f.comment : null,
+          finalize: f.finalize === "on",
+          ...(f.version ? { version: Number(f.version) } : {}),
+        });
+        return backTo(c, id, f.finalize === "on" ? "review_final" : "review_saved");
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   });
   const reviewAction = (kind: "dispute" | "resolve") => async (c: PortalContext) => {
     const rid = c.req.param("reviewId") as string;
@@ -788,19 +789,22 @@ export function registerCalls(app: Hono<AppEnv>) {
   const manage = access({ kind: "portal", perm: "settings:manage" });
   const hold = (lift: boolean) => async (c: PortalContext) => {
     const id = c.req.param("callId") as string;
-    try {
-      const f = lift ? {} : await readForm(c);
-      if (!lift && !f.reason?.trim()) throw invalid("gov.error.reason", "/reason");
-      await setCallLegalHold(userCtx(c).ctx, id, lift ? null : (f.reason as string));
-      return c.redirect(
-        `/calls/${encodeURIComponent(id)}?done=${lift ? "legal_hold_lifted" : "legal_hold_set"}`,
-        303,
-      );
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return detailPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const f = lift ? {} : await readForm(c);
+        if (!lift && !f.reason?.trim()) throw invalid("gov.error.reason", "/reason");
+        await setCallLegalHold(userCtx(c).ctx, id, lift ? null : (f.reason as string));
+        return c.redirect(
+          `/calls/${encodeURIComponent(id)}?done=${lift ? "legal_hold_lifted" : "legal_hold_set"}`,
+          303,
+        );
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return detailPage(c, { error }, status);
+      },
+    );
   };
   app.post("/calls/:callId/legal-hold", manage, hold(false));
   app.post("/calls/:callId/legal-hold/lift", manage, hold(true));

@@ -24,11 +24,12 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
+  TableOrNone,
   userCtx,
 } from "../../ui/common";
 import { readForm } from "../../ui/forms";
@@ -140,30 +141,25 @@ async function governancePage(
 
       <section aria-labelledby="runs-h">
         <h2 id="runs-h">{_("gov.runs.title")}</h2>
-        {runs.length === 0 ? (
-          <p class="muted">{_("gov.runs.none")}</p>
-        ) : (
-          <table>
-            <Head cols={[_("gov.runs.col.started"), _("gov.runs.col.status"), _("gov.runs.col.deleted")]} />
-            <tbody>
-              {runs.map((j) => {
-                const out = (j.result ?? j.progress) as { counts?: Record<string, number>; skipped?: string };
-                const parts = Object.entries(out.counts ?? {})
-                  .filter(([, n]) => n > 0)
-                  .map(([k, n]) => `${_(`retention.count.${k}` as never)}: ${n}`);
-                // A held tenant's run deleted nothing because it was told not to: say so.
-                if (out.skipped === "legal hold") parts.unshift(_("gov.runs.skipped_hold"));
-                return (
-                  <tr>
-                    <td>{fmtDate(c, j.createdAt)}</td>
-                    <td>{_(`gov.job.${j.status}`)}</td>
-                    <td>{parts.length ? parts.join(" · ") : _("gov.runs.nothing")}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("gov.runs.none")}
+          cols={[_("gov.runs.col.started"), _("gov.runs.col.status"), _("gov.runs.col.deleted")]}
+          rows={runs.map((j) => {
+            const out = (j.result ?? j.progress) as { counts?: Record<string, number>; skipped?: string };
+            const parts = Object.entries(out.counts ?? {})
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${_(`retention.count.${k}` as never)}: ${n}`);
+            // A held tenant's run deleted nothing because it was told not to: say so.
+            if (out.skipped === "legal hold") parts.unshift(_("gov.runs.skipped_hold"));
+            return (
+              <tr>
+                <td>{fmtDate(c, j.createdAt)}</td>
+                <td>{_(`gov.job.${j.status}`)}</td>
+                <td>{parts.length ? parts.join(" · ") : _("gov.runs.nothing")}</td>
+              </tr>
+            );
+          })}
+        />
         <form method="post" action="/governance/retention/run">
           <button type="submit">{_("gov.runs.now")}</button>
         </form>
@@ -285,13 +281,14 @@ export function registerGovernance(app: Hono<AppEnv>) {
     ) =>
     async (c: PortalContext) => {
       const f = await readForm(c);
-      try {
-        await fn(c, f);
-        return c.redirect(doneUrl("/governance", done), 303);
-      } catch (err) {
-        const { message, status } = formError(c, err);
-        return governancePage(c, { error: message, form: f }, status); // what was typed stays
-      }
+      return orErrorPage(
+        c,
+        async () => {
+          await fn(c, f);
+          return c.redirect(doneUrl("/governance", done), 303);
+        },
+        (error, status) => governancePage(c, { error, form: f }, status), // what was typed stays
+      );
     };
 
   app.post(

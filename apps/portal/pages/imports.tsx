@@ -11,7 +11,15 @@ import { ApiError } from "../../../core/platform/errors";
 import type { MessageKey } from "../../../core/platform/i18n";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  Head,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  TableOrNone,
+  userCtx,
+} from "../../ui/common";
 import { tr } from "../../ui/layout";
 import { bytes } from "./calls/shared";
 
@@ -121,32 +129,25 @@ async function listPage(c: PortalContext, error: string | null = null, status = 
       </form>
       <section aria-labelledby="latest-h">
         <h2 id="latest-h">{_("imports.latest")}</h2>
-        {rows.length ? (
-          <table>
-            <Head
-              cols={[
-                _("imports.col.file"),
-                _("imports.col.status"),
-                _("imports.col.progress"),
-                _("imports.col.started"),
-              ]}
-            />
-            <tbody>
-              {rows.map((i) => (
-                <tr>
-                  <td>
-                    <a href={`/imports/${encodeURIComponent(i.id)}`}>{i.name ?? i.id}</a>
-                  </td>
-                  <td>{_(`imports.status.${i.status}`)}</td>
-                  <td>{progressText(c, i)}</td>
-                  <td>{fmtDate(c, Date.parse(i.createdAt))}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p class="muted">{_("imports.none")}</p>
-        )}
+        <TableOrNone
+          none={_("imports.none")}
+          cols={[
+            _("imports.col.file"),
+            _("imports.col.status"),
+            _("imports.col.progress"),
+            _("imports.col.started"),
+          ]}
+          rows={rows.map((i) => (
+            <tr>
+              <td>
+                <a href={`/imports/${encodeURIComponent(i.id)}`}>{i.name ?? i.id}</a>
+              </td>
+              <td>{_(`imports.status.${i.status}`)}</td>
+              <td>{progressText(c, i)}</td>
+              <td>{fmtDate(c, Date.parse(i.createdAt))}</td>
+            </tr>
+          ))}
+        />
       </section>
     </>,
     status,
@@ -242,37 +243,38 @@ export function registerImportPages(app: Hono<AppEnv>) {
   app.get("/imports", importers, (c) => listPage(c));
 
   app.post("/imports", importers, async (c) => {
-    try {
-      const len = c.req.header("content-length");
-      const max = bytes(c.get("locale") ?? "fr", MAX_FORM_FILE);
-      const tooLarge = new ApiError("payload_too_large", "import file too large", {
-        messageKey: "imports.error.too_large",
-        params: { max },
-      });
-      if (len === undefined || !/^\d+$/.test(len))
-        throw new ApiError("length_required", "Send Content-Length", {
-          messageKey: "calls.upload.error.length_required",
+    return orErrorPage(
+      c,
+      async () => {
+        const len = c.req.header("content-length");
+        const max = bytes(c.get("locale") ?? "fr", MAX_FORM_FILE);
+        const tooLarge = new ApiError("payload_too_large", "import file too large", {
+          messageKey: "imports.error.too_large",
+          params: { max },
         });
-      if (Number(len) > MAX_FORM_FILE + FORM_OVERHEAD) throw tooLarge;
-      if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data"))
-        throw new ApiError("unsupported_media_type", "multipart/form-data only", {
-          messageKey: "imports.error.no_file",
-        });
-      const file = (await c.req.parseBody()).file;
-      if (!(file instanceof File) || file.size === 0)
-        throw new ApiError("validation_failed", "no file", {
-          errors: [{ pointer: "/file", detail: "required" }],
-          messageKey: "imports.error.no_file",
-        });
-      if (file.size > MAX_FORM_FILE) throw tooLarge;
-      const { ctx } = userCtx(c);
-      const up = await storeImportFile(ctx, file);
-      const { imp } = await startImport(ctx, { uploadId: up.uploadId, name: file.name || undefined });
-      return c.redirect(`/imports/${encodeURIComponent(imp.id)}`, 303);
-    } catch (err) {
-      const e = formError(c, err);
-      return listPage(c, e.message, e.status);
-    }
+        if (len === undefined || !/^\d+$/.test(len))
+          throw new ApiError("length_required", "Send Content-Length", {
+            messageKey: "calls.upload.error.length_required",
+          });
+        if (Number(len) > MAX_FORM_FILE + FORM_OVERHEAD) throw tooLarge;
+        if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data"))
+          throw new ApiError("unsupported_media_type", "multipart/form-data only", {
+            messageKey: "imports.error.no_file",
+          });
+        const file = (await c.req.parseBody()).file;
+        if (!(file instanceof File) || file.size === 0)
+          throw new ApiError("validation_failed", "no file", {
+            errors: [{ pointer: "/file", detail: "required" }],
+            messageKey: "imports.error.no_file",
+          });
+        if (file.size > MAX_FORM_FILE) throw tooLarge;
+        const { ctx } = userCtx(c);
+        const up = await storeImportFile(ctx, file);
+        const { imp } = await startImport(ctx, { uploadId: up.uploadId, name: file.name || undefined });
+        return c.redirect(`/imports/${encodeURIComponent(imp.id)}`, 303);
+      },
+      (error, status) => listPage(c, error, status),
+    );
   });
 
   app.get("/imports/:importId", importers, async (c) => {

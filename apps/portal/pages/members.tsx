@@ -8,11 +8,12 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
+  TableOrNone,
   userCtx,
 } from "../../ui/common";
 import { readForm } from "../../ui/forms";
@@ -139,48 +140,41 @@ async function membersPage(
 
       <section aria-labelledby="invitations-h">
         <h2 id="invitations-h">{_("members.invitations.title")}</h2>
-        {invitations.length === 0 ? (
-          <p class="muted">{_("members.invitations.none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("members.email"),
-                _("members.role"),
-                _("members.invitations.sent"),
-                _("members.invitations.expires"),
-                ...(canManage ? [_("common.actions")] : []),
-              ]}
-            />
-            <tbody>
-              {invitations.map((i) => (
-                <tr>
-                  <td>{i.email}</td>
-                  <td>{_(`role.${i.role}`)}</td>
-                  <td>{fmtDate(c, i.createdAt)}</td>
-                  <td>{fmtDate(c, i.expiresAt)}</td>
-                  {canManage ? (
-                    <td>
-                      <form
-                        method="post"
-                        action={`/members/invitations/${encodeURIComponent(i.id)}/revoke`}
-                        class="inline"
-                      >
-                        <button
-                          type="submit"
-                          class="secondary"
-                          aria-label={_("members.invitations.revoke_label", { email: i.email })}
-                        >
-                          {_("members.invitations.revoke")}
-                        </button>
-                      </form>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("members.invitations.none")}
+          cols={[
+            _("members.email"),
+            _("members.role"),
+            _("members.invitations.sent"),
+            _("members.invitations.expires"),
+            ...(canManage ? [_("common.actions")] : []),
+          ]}
+          rows={invitations.map((i) => (
+            <tr>
+              <td>{i.email}</td>
+              <td>{_(`role.${i.role}`)}</td>
+              <td>{fmtDate(c, i.createdAt)}</td>
+              <td>{fmtDate(c, i.expiresAt)}</td>
+              {canManage ? (
+                <td>
+                  <form
+                    method="post"
+                    action={`/members/invitations/${encodeURIComponent(i.id)}/revoke`}
+                    class="inline"
+                  >
+                    <button
+                      type="submit"
+                      class="secondary"
+                      aria-label={_("members.invitations.revoke_label", { email: i.email })}
+                    >
+                      {_("members.invitations.revoke")}
+                    </button>
+                  </form>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        />
       </section>
     </>,
     status,
@@ -196,46 +190,50 @@ export function registerMembers(app: Hono<AppEnv>) {
   app.post("/members/invite", manage, async (c) => {
     const f = await readForm(c);
     const values = { email: f.email ?? "", role: f.role ?? "" };
-    try {
-      if (!emailSchema.safeParse(values.email).success) throw invalid("error.email_invalid", "/email");
-      if (!isRole(values.role)) throw invalid("error.role_invalid", "/role");
-      await inviteMember(userCtx(c).ctx, { email: values.email, role: values.role });
-      return c.redirect(doneUrl("/members", "invited"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return membersPage(c, { error: message, invite: values }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!emailSchema.safeParse(values.email).success) throw invalid("error.email_invalid", "/email");
+        if (!isRole(values.role)) throw invalid("error.role_invalid", "/role");
+        await inviteMember(userCtx(c).ctx, { email: values.email, role: values.role });
+        return c.redirect(doneUrl("/members", "invited"), 303);
+      },
+      (error, status) => membersPage(c, { error, invite: values }, status),
+    );
   });
 
   app.post("/members/:memberId/role", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      if (!isRole(f.role)) throw invalid("error.role_invalid", "/role");
-      await changeMemberRole(userCtx(c).ctx, c.req.param("memberId"), f.role);
-      return c.redirect(doneUrl("/members", "role_changed"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return membersPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!isRole(f.role)) throw invalid("error.role_invalid", "/role");
+        await changeMemberRole(userCtx(c).ctx, c.req.param("memberId"), f.role);
+        return c.redirect(doneUrl("/members", "role_changed"), 303);
+      },
+      (error, status) => membersPage(c, { error }, status),
+    );
   });
 
   app.post("/members/:memberId/remove", manage, async (c) => {
-    try {
-      await removeMember(userCtx(c).ctx, c.req.param("memberId"));
-      return c.redirect(doneUrl("/members", "member_removed"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return membersPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await removeMember(userCtx(c).ctx, c.req.param("memberId"));
+        return c.redirect(doneUrl("/members", "member_removed"), 303);
+      },
+      (error, status) => membersPage(c, { error }, status),
+    );
   });
 
   app.post("/members/invitations/:invitationId/revoke", manage, async (c) => {
-    try {
-      await revokeInvitation(userCtx(c).ctx, c.req.param("invitationId"));
-      return c.redirect(doneUrl("/members", "invitation_revoked"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return membersPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await revokeInvitation(userCtx(c).ctx, c.req.param("invitationId"));
+        return c.redirect(doneUrl("/members", "invitation_revoked"), 303);
+      },
+      (error, status) => membersPage(c, { error }, status),
+    );
   });
 }

@@ -13,7 +13,7 @@ import {
 } from "../../../core/privacy/requests";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { formError, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { invalid, orErrorPage, type PortalContext, portalPage, userCtx } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import {
@@ -181,35 +181,36 @@ export function registerPrivacy(app: Hono<AppEnv>) {
 
   app.post(BASE, manage, async (c) => {
     const f = await readForm(c);
-    try {
-      const subject =
-        f.subjectType === "agent"
-          ? { type: "agent" as const, agentId: f.agentId ?? "" }
-          : { type: "caller" as const, phone: f.phone ?? "" };
-      if (subject.type === "agent" && !subject.agentId)
-        throw invalid("privacy.error.agent", "/subject/agentId");
-      if (subject.type === "caller" && !(f.phone ?? "").trim())
-        throw invalid("privacy.error.phone", "/subject/phone");
-      const day = (f.receivedAt ?? "").trim();
-      let receivedAt: number | undefined;
-      if (day) {
-        // Noon UTC of the chosen day: the same calendar day in every European time zone.
-        receivedAt = DAY_RE.test(day) ? Date.parse(`${day}T12:00:00Z`) : Number.NaN;
-        if (!Number.isFinite(receivedAt)) throw invalid("privacy.error.received_at", "/receivedAt");
-        receivedAt = Math.min(receivedAt, Date.now());
-      }
-      const r = await createPrivacyRequest(userCtx(c).ctx, {
-        kind: f.kind as PrivacyKind,
-        subject,
-        channel: (f.channel || undefined) as never,
-        receivedAt,
-        note: opt(f.note),
-      });
-      return c.redirect(`${BASE}/${encodeURIComponent(r.id)}?ok=created`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return listPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const subject =
+          f.subjectType === "agent"
+            ? { type: "agent" as const, agentId: f.agentId ?? "" }
+            : { type: "caller" as const, phone: f.phone ?? "" };
+        if (subject.type === "agent" && !subject.agentId)
+          throw invalid("privacy.error.agent", "/subject/agentId");
+        if (subject.type === "caller" && !(f.phone ?? "").trim())
+          throw invalid("privacy.error.phone", "/subject/phone");
+        const day = (f.receivedAt ?? "").trim();
+        let receivedAt: number | undefined;
+        if (day) {
+          // Noon UTC of the chosen day: the same calendar day in every European time zone.
+          receivedAt = DAY_RE.test(day) ? Date.parse(`${day}T12:00:00Z`) : Number.NaN;
+          if (!Number.isFinite(receivedAt)) throw invalid("privacy.error.received_at", "/receivedAt");
+          receivedAt = Math.min(receivedAt, Date.now());
+        }
+        const r = await createPrivacyRequest(userCtx(c).ctx, {
+          kind: f.kind as PrivacyKind,
+          subject,
+          channel: (f.channel || undefined) as never,
+          receivedAt,
+          note: opt(f.note),
+        });
+        return c.redirect(`${BASE}/${encodeURIComponent(r.id)}?ok=created`, 303);
+      },
+      (error, status) => listPage(c, { error, values: f }, status),
+    );
   });
 
   app.get(`${BASE}/:privacyRequestId`, manage, (c) => detailPage(c, c.req.param("privacyRequestId")));
@@ -217,14 +218,15 @@ export function registerPrivacy(app: Hono<AppEnv>) {
   app.post(`${BASE}/:privacyRequestId/actions`, manage, async (c) => {
     const id = c.req.param("privacyRequestId");
     const f = await readForm(c);
-    try {
-      const r = await actOnPrivacyRequest(userCtx(c).ctx, id, actionFromForm(f));
-      const ok = r.execution.jobId && r.status !== "completed" ? "executing" : "updated";
-      return c.redirect(`${BASE}/${encodeURIComponent(id)}?ok=${ok}`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return detailPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await actOnPrivacyRequest(userCtx(c).ctx, id, actionFromForm(f));
+        const ok = r.execution.jobId && r.status !== "completed" ? "executing" : "updated";
+        return c.redirect(`${BASE}/${encodeURIComponent(id)}?ok=${ok}`, 303);
+      },
+      (error, status) => detailPage(c, id, { error }, status),
+    );
   });
 
   app.get(`${BASE}/:privacyRequestId/export`, manage, (c) => {

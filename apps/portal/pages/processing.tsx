@@ -10,7 +10,16 @@ import { ApiError } from "../../../core/platform/errors";
 import { decideProcessing, type ProviderId } from "../../../core/policy/processing";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { doneUrl, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  doneUrl,
+  formError,
+  Head,
+  invalid,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 
@@ -205,43 +214,44 @@ export function registerProcessing(app: Hono<AppEnv>) {
   app.post("/settings/processing/redaction", manage, async (c) => {
     const f = await readForm(c);
     const patterns = patternsOf(f);
-    try {
-      const seen = new Set<string>();
-      for (const [i, p] of patterns.entries()) {
-        if (!NAME_RE.test(p.name))
-          throw new ApiError("validation_failed", "invalid name", {
-            errors: [{ pointer: `/patterns/${i}/name`, detail: "invalid" }],
-            messageKey: "portal.redaction.error.name",
-            params: { name: p.name || "—" },
-          });
-        if (seen.has(p.name))
-          throw new ApiError("validation_failed", "name used twice", {
-            errors: [{ pointer: `/patterns/${i}/name`, detail: "duplicate" }],
-            messageKey: "portal.redaction.error.duplicate",
-            params: { name: p.name },
-          });
-        seen.add(p.name);
-      }
-      if (patterns.length > MAX_TENANT_PATTERNS)
-        throw invalid("portal.redaction.error.too_many", "/patterns");
-      try {
-        await updateRedactionSettings(userCtx(c).ctx, { patterns });
-      } catch (err) {
-        // The service names the refused pattern by its pointer (/patterns/<i>/pattern).
-        const ptr = err instanceof ApiError ? err.errors?.[0]?.pointer : undefined;
-        const i = ptr ? Number(/^\/patterns\/(\d+)/.exec(ptr)?.[1]) : Number.NaN;
-        if (err instanceof ApiError && err.code === "validation_failed")
-          throw new ApiError("validation_failed", err.message, {
-            errors: err.errors,
-            messageKey: "portal.redaction.error.pattern",
-            params: { name: patterns[i]?.name ?? "—" },
-          });
-        throw err;
-      }
-      return c.redirect(doneUrl("/settings/processing", "redaction"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return processingPage(c, { error: message, patterns }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const seen = new Set<string>();
+        for (const [i, p] of patterns.entries()) {
+          if (!NAME_RE.test(p.name))
+            throw new ApiError("validation_failed", "invalid name", {
+              errors: [{ pointer: `/patterns/${i}/name`, detail: "invalid" }],
+              messageKey: "portal.redaction.error.name",
+              params: { name: p.name || "—" },
+            });
+          if (seen.has(p.name))
+            throw new ApiError("validation_failed", "name used twice", {
+              errors: [{ pointer: `/patterns/${i}/name`, detail: "duplicate" }],
+              messageKey: "portal.redaction.error.duplicate",
+              params: { name: p.name },
+            });
+          seen.add(p.name);
+        }
+        if (patterns.length > MAX_TENANT_PATTERNS)
+          throw invalid("portal.redaction.error.too_many", "/patterns");
+        try {
+          await updateRedactionSettings(userCtx(c).ctx, { patterns });
+        } catch (err) {
+          // The service names the refused pattern by its pointer (/patterns/<i>/pattern).
+          const ptr = err instanceof ApiError ? err.errors?.[0]?.pointer : undefined;
+          const i = ptr ? Number(/^\/patterns\/(\d+)/.exec(ptr)?.[1]) : Number.NaN;
+          if (err instanceof ApiError && err.code === "validation_failed")
+            throw new ApiError("validation_failed", err.message, {
+              errors: err.errors,
+              messageKey: "portal.redaction.error.pattern",
+              params: { name: patterns[i]?.name ?? "—" },
+            });
+          throw err;
+        }
+        return c.redirect(doneUrl("/settings/processing", "redaction"), 303);
+      },
+      (error, status) => processingPage(c, { error, patterns }, status),
+    );
   });
 }

@@ -24,6 +24,7 @@ import {
   formError,
   invalid,
   LanguageFilter,
+  orErrorPage,
   type PortalContext,
   portalPage,
   userCtx,
@@ -264,13 +265,14 @@ export function registerReportPages(app: Hono<AppEnv>) {
   });
   app.post("/reports/schedules", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      await createSchedule(userCtx(c).ctx, { frequency: f.frequency, groupBy: f.groupBy || "team" });
-      return c.redirect("/reports?done=report_scheduled", 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return reportsPage(c, message, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await createSchedule(userCtx(c).ctx, { frequency: f.frequency, groupBy: f.groupBy || "team" });
+        return c.redirect("/reports?done=report_scheduled", 303);
+      },
+      (error, status) => reportsPage(c, error, status),
+    );
   });
   app.post("/reports/schedules/:scheduleId/delete", manage, async (c) => {
     await deleteSchedule(userCtx(c).ctx, c.req.param("scheduleId"));

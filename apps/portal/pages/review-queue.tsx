@@ -18,7 +18,16 @@ import {
 } from "../../../core/quality/review-queue";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  formError,
+  Head,
+  invalid,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 
@@ -369,15 +378,16 @@ export function registerReviewQueuePage(app: Hono<AppEnv>) {
   app.get("/review-queue", review, (c) => queuePage(c));
   app.post("/review-queue/rule", review, async (c) => {
     const f = await readForm(c);
-    try {
-      const rule = ruleFromForm(f);
-      if (!rule.reviewers.length) throw invalid("queue.error.reviewer", "/reviewers");
-      const { sampled } = await saveRule(userCtx(c).ctx, rule);
-      return c.redirect(`/review-queue?done=rule&n=${sampled}`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return queuePage(c, { error: message, form: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const rule = ruleFromForm(f);
+        if (!rule.reviewers.length) throw invalid("queue.error.reviewer", "/reviewers");
+        const { sampled } = await saveRule(userCtx(c).ctx, rule);
+        return c.redirect(`/review-queue?done=rule&n=${sampled}`, 303);
+      },
+      (error, status) => queuePage(c, { error, form: f }, status),
+    );
   });
   app.post("/review-queue/rule/delete", review, async (c) => {
     await deleteRule(userCtx(c).ctx);
@@ -385,13 +395,14 @@ export function registerReviewQueuePage(app: Hono<AppEnv>) {
   });
   app.post("/review-queue/assign", review, async (c) => {
     const f = await readForm(c);
-    try {
-      const r = await sampleNow(userCtx(c).ctx, { week: f.week });
-      return c.redirect(`/review-queue?week=${r.week}&done=assigned&n=${r.queued}`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return queuePage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await sampleNow(userCtx(c).ctx, { week: f.week });
+        return c.redirect(`/review-queue?week=${r.week}&done=assigned&n=${r.queued}`, 303);
+      },
+      (error, status) => queuePage(c, { error }, status),
+    );
   });
   // The reviewer's next call opens in the call page, where the review form is (core/quality/reviews.ts).
   app.post("/review-queue/next", review, async (c) => {
@@ -406,13 +417,18 @@ export function registerReviewQueuePage(app: Hono<AppEnv>) {
   });
   app.post("/review-queue/:itemId/reassign", review, async (c) => {
     const f = await readForm(c);
-    try {
-      const item = await reassign(userCtx(c).ctx, c.req.param("itemId"), { reviewerId: f.reviewerId ?? "" });
-      return c.redirect(`/review-queue?week=${item.week}&done=reassigned`, 303);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "not_found") throw err;
-      const { message, status } = formError(c, err);
-      return queuePage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const item = await reassign(userCtx(c).ctx, c.req.param("itemId"), {
+          reviewerId: f.reviewerId ?? "",
+        });
+        return c.redirect(`/review-queue?week=${item.week}&done=reassigned`, 303);
+      },
+      (error, status, err) => {
+        if (err instanceof ApiError && err.code === "not_found") throw err;
+        return queuePage(c, { error }, status);
+      },
+    );
   });
 }

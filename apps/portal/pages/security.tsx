@@ -13,7 +13,15 @@ import { breachesForTenant } from "../../../core/ops/breaches";
 import { ApiError } from "../../../core/platform/errors";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  fmtDate,
+  Head,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  TableOrNone,
+  userCtx,
+} from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { Lines } from "../../ui/text";
@@ -154,39 +162,34 @@ async function securityPage(c: PortalContext, error: string | null = null, statu
           <button type="submit">{_("abuse.save")}</button>
         </form>
         <h3>{_("abuse.alerts")}</h3>
-        {alerts.length === 0 ? (
-          <p class="muted">{_("abuse.none")}</p>
-        ) : (
-          <table>
-            <Head cols={[_("abuse.when"), _("abuse.what"), _("abuse.detail"), ""]} />
-            <tbody>
-              {alerts.map((a) => (
-                <tr>
-                  <td>{fmtDate(c, Date.parse(a.createdAt))}</td>
-                  <td>{_(`abuse.kind.${a.kind}`)}</td>
-                  <td>
-                    <code>
-                      {Object.entries(a.detail)
-                        .map(([k, v]) => `${k}=${v}`)
-                        .join(" ")}
-                    </code>
-                  </td>
-                  <td>
-                    {a.acknowledgedAt ? (
-                      _("abuse.acknowledged")
-                    ) : (
-                      <form method="post" action={`/security/alerts/${a.id}/acknowledge`} class="inline">
-                        <button type="submit" class="secondary">
-                          {_("abuse.acknowledge")}
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("abuse.none")}
+          cols={[_("abuse.when"), _("abuse.what"), _("abuse.detail"), ""]}
+          rows={alerts.map((a) => (
+            <tr>
+              <td>{fmtDate(c, Date.parse(a.createdAt))}</td>
+              <td>{_(`abuse.kind.${a.kind}`)}</td>
+              <td>
+                <code>
+                  {Object.entries(a.detail)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(" ")}
+                </code>
+              </td>
+              <td>
+                {a.acknowledgedAt ? (
+                  _("abuse.acknowledged")
+                ) : (
+                  <form method="post" action={`/security/alerts/${a.id}/acknowledge`} class="inline">
+                    <button type="submit" class="secondary">
+                      {_("abuse.acknowledge")}
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        />
       </section>
       <section aria-labelledby="backup-h">
         <h2 id="backup-h">{_("backup.title")}</h2>
@@ -280,14 +283,17 @@ export function registerSecurityPage(app: Hono<AppEnv>) {
   app.get("/security", manage, (c) => securityPage(c));
   const act = (path: string, ok: (typeof OK)[number], run: (c: PortalContext) => Promise<unknown>) =>
     app.post(path, manage, async (c) => {
-      try {
-        await run(c);
-        return c.redirect(`/security?ok=${ok}`, 303);
-      } catch (err) {
-        const { message, status } = formError(c, err);
-        if (status === 404) throw err;
-        return securityPage(c, message, status);
-      }
+      return orErrorPage(
+        c,
+        async () => {
+          await run(c);
+          return c.redirect(`/security?ok=${ok}`, 303);
+        },
+        (error, status, err) => {
+          if (status === 404) throw err;
+          return securityPage(c, error, status);
+        },
+      );
     });
   act("/security/sso", "sso", async (c) => {
     const f = await readForm(c);

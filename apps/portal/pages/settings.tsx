@@ -9,7 +9,15 @@ import {
 import { updateReviewSettings } from "../../../core/quality/reviews";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { doneUrl, formError, invalid, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import {
+  ChoiceWithHelp,
+  doneUrl,
+  invalid,
+  orErrorPage,
+  type PortalContext,
+  portalPage,
+  userCtx,
+} from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { TimeZoneSelect } from "../time-zone";
@@ -64,23 +72,15 @@ async function settingsPage(
           <fieldset>
             <legend>{_("settings.scope.legend")}</legend>
             {SCOPES.map((s) => (
-              <p>
-                <input
-                  type="radio"
-                  id={`scope-${s}`}
-                  name="processingScope"
-                  value={s}
-                  checked={scope === s}
-                  aria-describedby={`scope-${s}-help`}
-                />{" "}
-                <label for={`scope-${s}`} class="inline">
-                  {_(`settings.scope.${s}`)}
-                </label>
-                <br />
-                <span id={`scope-${s}-help`} class="muted">
-                  {_(`settings.scope.${s}_help`)}
-                </span>
-              </p>
+              <ChoiceWithHelp
+                type="radio"
+                id={`scope-${s}`}
+                name="processingScope"
+                value={s}
+                checked={scope === s}
+                label={_(`settings.scope.${s}`)}
+                help={_(`settings.scope.${s}_help`)}
+              />
             ))}
           </fieldset>
           {/* Opening international processing for EU data is a transfer: the owner confirms it. */}
@@ -122,23 +122,12 @@ async function settingsPage(
       <section aria-labelledby="security-h">
         <h2 id="security-h">{_("settings.security.title")}</h2>
         <form method="post" action="/settings/security" class="stack">
-          <p>
-            <input
-              type="checkbox"
-              id="requireMfa"
-              name="requireMfa"
-              value="on"
-              checked={requireMfa}
-              aria-describedby="requireMfa-help"
-            />{" "}
-            <label for="requireMfa" class="inline">
-              {_("settings.security.require_mfa")}
-            </label>
-            <br />
-            <span id="requireMfa-help" class="muted">
-              {_("settings.security.require_mfa_help")}
-            </span>
-          </p>
+          <ChoiceWithHelp
+            id="requireMfa"
+            checked={requireMfa}
+            label={_("settings.security.require_mfa")}
+            help={_("settings.security.require_mfa_help")}
+          />
           <button type="submit">{_("settings.security.submit")}</button>
         </form>
       </section>
@@ -154,55 +143,59 @@ export function registerSettings(app: Hono<AppEnv>) {
 
   app.post("/settings/location", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
-      // The location is never sent from here: moving data is a migration job, not a setting.
-      await updateLocationSettings(userCtx(c).ctx, {
-        processingScope: f.processingScope,
-        confirmName: f.confirmName,
-      });
-      return c.redirect(doneUrl("/settings", "location"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        if (!isScope(f.processingScope)) throw invalid("error.scope_invalid", "/processingScope");
+        // The location is never sent from here: moving data is a migration job, not a setting.
+        await updateLocationSettings(userCtx(c).ctx, {
+          processingScope: f.processingScope,
+          confirmName: f.confirmName,
+        });
+        return c.redirect(doneUrl("/settings", "location"), 303);
+      },
+      (error, status) => settingsPage(c, { error }, status),
+    );
   });
 
   app.post("/settings/reviews", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      const n = Number(f.disputeWindowDays);
-      if (!Number.isInteger(n) || n < 0 || n > 90)
-        throw invalid("review.settings.invalid", "/disputeWindowDays");
-      await updateReviewSettings(userCtx(c).ctx, { disputeWindowDays: n });
-      return c.redirect(doneUrl("/settings", "reviews"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, disputeWindowDays: f.disputeWindowDays }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const n = Number(f.disputeWindowDays);
+        if (!Number.isInteger(n) || n < 0 || n > 90)
+          throw invalid("review.settings.invalid", "/disputeWindowDays");
+        await updateReviewSettings(userCtx(c).ctx, { disputeWindowDays: n });
+        return c.redirect(doneUrl("/settings", "reviews"), 303);
+      },
+      (error, status) => settingsPage(c, { error, disputeWindowDays: f.disputeWindowDays }, status),
+    );
   });
 
   app.post("/settings/time-zone", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      await updateTimeZone(userCtx(c).ctx, { timeZone: f.timeZone });
-      return c.redirect(doneUrl("/settings", "time_zone"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, timeZone: f.timeZone }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateTimeZone(userCtx(c).ctx, { timeZone: f.timeZone });
+        return c.redirect(doneUrl("/settings", "time_zone"), 303);
+      },
+      (error, status) => settingsPage(c, { error, timeZone: f.timeZone }, status),
+    );
   });
 
   app.post("/settings/security", manage, async (c) => {
     const f = await readForm(c);
     // An unticked checkbox is absent from the form.
     const requireMfa = f.requireMfa === "on";
-    try {
-      await updateSecuritySettings(userCtx(c).ctx, { requireMfa });
-      return c.redirect(doneUrl("/settings", "security"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return settingsPage(c, { error: message, requireMfa }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await updateSecuritySettings(userCtx(c).ctx, { requireMfa });
+        return c.redirect(doneUrl("/settings", "security"), 303);
+      },
+      (error, status) => settingsPage(c, { error, requireMfa }, status),
+    );
   });
 }

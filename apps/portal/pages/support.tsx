@@ -18,7 +18,7 @@ import { ApiError } from "../../../core/platform/errors";
 import { roleAllows } from "../../../core/platform/rbac";
 import { access } from "../../middleware/access";
 import type { AppEnv } from "../../types";
-import { fmtDate, formError, Head, type PortalContext, portalPage, userCtx } from "../../ui/common";
+import { fmtDate, orErrorPage, type PortalContext, portalPage, TableOrNone, userCtx } from "../../ui/common";
 import { readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { Lines } from "../../ui/text";
@@ -43,32 +43,20 @@ async function listPage(
     { title: _("support.title"), error: state.error, notice: okNotice(c) },
     <>
       <p class="muted">{_("support.intro")}</p>
-      {list.data.length === 0 ? (
-        <p class="muted">{_("support.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("support.subject"),
-              _("support.status"),
-              _("support.waiting_on"),
-              _("support.last_message"),
-            ]}
-          />
-          <tbody>
-            {list.data.map((t) => (
-              <tr>
-                <td>
-                  <a href={`/support/${t.id}`}>{t.subject}</a>
-                </td>
-                <td>{_(`support.status.${t.status}`)}</td>
-                <td>{_(`support.waiting.${t.waitingOn}`)}</td>
-                <td>{iso(c, t.lastMessageAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("support.none")}
+        cols={[_("support.subject"), _("support.status"), _("support.waiting_on"), _("support.last_message")]}
+        rows={list.data.map((t) => (
+          <tr>
+            <td>
+              <a href={`/support/${t.id}`}>{t.subject}</a>
+            </td>
+            <td>{_(`support.status.${t.status}`)}</td>
+            <td>{_(`support.waiting.${t.waitingOn}`)}</td>
+            <td>{iso(c, t.lastMessageAt)}</td>
+          </tr>
+        ))}
+      />
       {list.nextCursor ? (
         <p>
           <a href={`/support?cursor=${encodeURIComponent(list.nextCursor)}`}>{_("common.next_page")}</a>
@@ -109,42 +97,35 @@ function GrantSection({ c, t, canGrant }: { c: PortalContext; t: TicketDetail; c
     <section aria-labelledby="grants-h">
       <h2 id="grants-h">{_("support.grants.title")}</h2>
       <p class="muted">{_("support.grants.intro")}</p>
-      {t.grants.length ? (
-        <table>
-          <Head
-            cols={[_("support.grants.scope"), _("support.grants.until"), _("support.grants.state"), ""]}
-          />
-          <tbody>
-            {t.grants.map((g) => (
-              <tr>
-                <td>
-                  {g.scope === "all_calls" ? _("support.grants.all_calls") : g.callIds.join(", ")}
-                  {g.includeRecordings ? ` · ${_("support.grants.with_recordings")}` : ""}
-                </td>
-                <td>{iso(c, g.expiresAt)}</td>
-                <td>
-                  {g.active
-                    ? _("support.grants.active")
-                    : g.revokedAt
-                      ? _("support.grants.revoked")
-                      : _("support.grants.expired")}
-                </td>
-                <td>
-                  {g.active && canGrant ? (
-                    <form method="post" action={`/support/${t.id}/grants/${g.id}/revoke`} class="inline">
-                      <button type="submit" class="secondary">
-                        {_("support.grants.revoke")}
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p class="muted">{_("support.grants.none")}</p>
-      )}
+      <TableOrNone
+        none={_("support.grants.none")}
+        cols={[_("support.grants.scope"), _("support.grants.until"), _("support.grants.state"), ""]}
+        rows={t.grants.map((g) => (
+          <tr>
+            <td>
+              {g.scope === "all_calls" ? _("support.grants.all_calls") : g.callIds.join(", ")}
+              {g.includeRecordings ? ` · ${_("support.grants.with_recordings")}` : ""}
+            </td>
+            <td>{iso(c, g.expiresAt)}</td>
+            <td>
+              {g.active
+                ? _("support.grants.active")
+                : g.revokedAt
+                  ? _("support.grants.revoked")
+                  : _("support.grants.expired")}
+            </td>
+            <td>
+              {g.active && canGrant ? (
+                <form method="post" action={`/support/${t.id}/grants/${g.id}/revoke`} class="inline">
+                  <button type="submit" class="secondary">
+                    {_("support.grants.revoke")}
+                  </button>
+                </form>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      />
       {canGrant && t.status !== "closed" ? (
         <form method="post" action={`/support/${t.id}/grants`} class="stack">
           <label>
@@ -164,26 +145,19 @@ function GrantSection({ c, t, canGrant }: { c: PortalContext; t: TicketDetail; c
         </form>
       ) : null}
       <h3>{_("support.access_log.title")}</h3>
-      {t.accessLog.length ? (
-        <table>
-          <Head
-            cols={[_("support.access_log.when"), _("support.access_log.who"), _("support.access_log.what")]}
-          />
-          <tbody>
-            {t.accessLog.map((r) => (
-              <tr>
-                <td>{iso(c, r.at)}</td>
-                <td>{r.operatorName}</td>
-                <td>
-                  {_(`support.access_log.${r.what}`)} {r.callId ? <code>{r.callId}</code> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p class="muted">{_("support.access_log.none")}</p>
-      )}
+      <TableOrNone
+        none={_("support.access_log.none")}
+        cols={[_("support.access_log.when"), _("support.access_log.who"), _("support.access_log.what")]}
+        rows={t.accessLog.map((r) => (
+          <tr>
+            <td>{iso(c, r.at)}</td>
+            <td>{r.operatorName}</td>
+            <td>
+              {_(`support.access_log.${r.what}`)} {r.callId ? <code>{r.callId}</code> : null}
+            </td>
+          </tr>
+        ))}
+      />
     </section>
   );
 }
@@ -257,49 +231,53 @@ export function registerSupport(app: Hono<AppEnv>) {
   app.get("/support", use, (c) => listPage(c));
   app.post("/support", use, async (c) => {
     const f = await readForm(c);
-    try {
-      const { ticket } = await createTicket(userCtx(c).ctx, {
-        subject: f.subject ?? "",
-        body: f.body ?? "",
-        priority: (TICKET_PRIORITIES as readonly string[]).includes(f.priority ?? "")
-          ? (f.priority as "normal")
-          : "normal",
-      });
-      return c.redirect(`/support/${ticket.id}?ok=created`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return listPage(c, { error: message, subject: f.subject, body: f.body }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ticket } = await createTicket(userCtx(c).ctx, {
+          subject: f.subject ?? "",
+          body: f.body ?? "",
+          priority: (TICKET_PRIORITIES as readonly string[]).includes(f.priority ?? "")
+            ? (f.priority as "normal")
+            : "normal",
+        });
+        return c.redirect(`/support/${ticket.id}?ok=created`, 303);
+      },
+      (error, status) => listPage(c, { error, subject: f.subject, body: f.body }, status),
+    );
   });
   app.get("/support/:ticketId", use, (c) => ticketPage(c));
   app.post("/support/:ticketId/messages", use, async (c) => {
     const id = c.req.param("ticketId");
     const { ctx } = userCtx(c);
-    try {
-      const ct = c.req.header("content-type") ?? "";
-      if (!ct.startsWith("multipart/form-data") && !ct.startsWith("application/x-www-form-urlencoded"))
-        throw new ApiError("unsupported_media_type", "Forms only");
-      const len = Number(c.req.header("content-length") ?? 0);
-      if (len > MAX_ATTACHMENT_BYTES + 64 * 1024)
-        throw new ApiError("payload_too_large", "attachment too large", {
-          messageKey: "support.error.too_large",
-          params: { mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 },
-        });
-      const body = await c.req.parseBody();
-      const msg = await addMessage(ctx, id, { body: typeof body.body === "string" ? body.body : "" });
-      const file = body.file;
-      if (file instanceof File && file.size > 0)
-        await addAttachment(ctx, id, msg.id, {
-          name: file.name,
-          type: file.type,
-          bytes: new Uint8Array(await file.arrayBuffer()),
-        });
-      return c.redirect(`/support/${id}?ok=sent`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      if (status === 404) throw err;
-      return ticketPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const ct = c.req.header("content-type") ?? "";
+        if (!ct.startsWith("multipart/form-data") && !ct.startsWith("application/x-www-form-urlencoded"))
+          throw new ApiError("unsupported_media_type", "Forms only");
+        const len = Number(c.req.header("content-length") ?? 0);
+        if (len > MAX_ATTACHMENT_BYTES + 64 * 1024)
+          throw new ApiError("payload_too_large", "attachment too large", {
+            messageKey: "support.error.too_large",
+            params: { mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 },
+          });
+        const body = await c.req.parseBody();
+        const msg = await addMessage(ctx, id, { body: typeof body.body === "string" ? body.body : "" });
+        const file = body.file;
+        if (file instanceof File && file.size > 0)
+          await addAttachment(ctx, id, msg.id, {
+            name: file.name,
+            type: file.type,
+            bytes: new Uint8Array(await file.arrayBuffer()),
+          });
+        return c.redirect(`/support/${id}?ok=sent`, 303);
+      },
+      (error, status, err) => {
+        if (status === 404) throw err;
+        return ticketPage(c, { error }, status);
+      },
+    );
   });
   app.post("/support/:ticketId/status", use, async (c) => {
     const id = c.req.param("ticketId");
@@ -319,19 +297,22 @@ export function registerSupport(app: Hono<AppEnv>) {
       .split(/[\s,;]+/)
       .map((s) => s.trim())
       .filter(Boolean);
-    try {
-      await grantSupportAccess(userCtx(c).ctx, id, {
-        hours: Number(f.hours),
-        scope: callIds.length ? "listed_calls" : "all_calls",
-        callIds,
-        includeRecordings: f.includeRecordings === "on",
-      });
-      return c.redirect(`/support/${id}?ok=granted`, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      if (status === 404) throw err;
-      return ticketPage(c, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await grantSupportAccess(userCtx(c).ctx, id, {
+          hours: Number(f.hours),
+          scope: callIds.length ? "listed_calls" : "all_calls",
+          callIds,
+          includeRecordings: f.includeRecordings === "on",
+        });
+        return c.redirect(`/support/${id}?ok=granted`, 303);
+      },
+      (error, status, err) => {
+        if (status === 404) throw err;
+        return ticketPage(c, { error }, status);
+      },
+    );
   });
   app.post("/support/:ticketId/grants/:grantId/revoke", grant, async (c) => {
     const id = c.req.param("ticketId");

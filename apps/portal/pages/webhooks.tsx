@@ -18,17 +18,17 @@ import type { AppEnv } from "../../types";
 import {
   doneUrl,
   fmtDate,
-  formError,
-  Head,
   invalid,
+  orErrorPage,
+  Pager,
   type PortalContext,
   portalPage,
+  TableOrNone,
   userCtx,
 } from "../../ui/common";
 import { type Form, readForm } from "../../ui/forms";
 import { tr } from "../../ui/layout";
 import { showOnce, takeOnce } from "../once";
-import { Pager } from "./audit";
 
 /**
  * Outgoing webhooks in the portal (D6, E4): endpoints (list, create, edit, turn off, delete), the
@@ -136,33 +136,26 @@ async function listPage(
     { title: _("portal.webhooks.title"), error: state.error },
     <>
       <p>{_("portal.webhooks.intro")}</p>
-      {endpoints.length === 0 ? (
-        <p class="muted">{_("portal.webhooks.none")}</p>
-      ) : (
-        <table>
-          <Head
-            cols={[
-              _("portal.webhooks.url"),
-              _("portal.webhooks.events"),
-              _("portal.webhooks.status"),
-              _("portal.webhooks.created"),
-            ]}
-          />
-          <tbody>
-            {endpoints.map((e) => (
-              <tr>
-                <td>
-                  <a href={`/webhooks/${encodeURIComponent(e.id)}`}>{e.url}</a>
-                  {e.description ? <span class="muted"> — {e.description}</span> : null}
-                </td>
-                <td>{e.events.join(", ")}</td>
-                <td>{e.active ? _("portal.webhooks.active") : _("portal.webhooks.inactive")}</td>
-                <td>{fmtDate(c, e.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TableOrNone
+        none={_("portal.webhooks.none")}
+        cols={[
+          _("portal.webhooks.url"),
+          _("portal.webhooks.events"),
+          _("portal.webhooks.status"),
+          _("portal.webhooks.created"),
+        ]}
+        rows={endpoints.map((e) => (
+          <tr>
+            <td>
+              <a href={`/webhooks/${encodeURIComponent(e.id)}`}>{e.url}</a>
+              {e.description ? <span class="muted"> — {e.description}</span> : null}
+            </td>
+            <td>{e.events.join(", ")}</td>
+            <td>{e.active ? _("portal.webhooks.active") : _("portal.webhooks.inactive")}</td>
+            <td>{fmtDate(c, e.createdAt)}</td>
+          </tr>
+        ))}
+      />
       <section aria-labelledby="new-hook-h">
         <h2 id="new-hook-h">{_("portal.webhooks.create")}</h2>
         <form method="post" action="/webhooks" class="stack">
@@ -227,51 +220,44 @@ async function endpointPage(
       </section>
       <section aria-labelledby="log-h">
         <h2 id="log-h">{_("portal.webhooks.log")}</h2>
-        {log.data.length === 0 ? (
-          <p class="muted">{_("portal.webhooks.log_none")}</p>
-        ) : (
-          <table>
-            <Head
-              cols={[
-                _("portal.webhooks.log.when"),
-                _("portal.webhooks.log.event"),
-                _("portal.webhooks.status"),
-                _("portal.webhooks.log.attempts"),
-                _("portal.webhooks.log.answer"),
-                _("common.actions"),
-              ]}
-            />
-            <tbody>
-              {log.data.map((d) => (
-                <tr data-delivery={d.id}>
-                  <td>{fmtDate(c, d.createdAt)}</td>
-                  <td>
-                    <code>{d.eventType}</code>
-                  </td>
-                  <td>{_(`portal.webhooks.delivery.${d.status}`)}</td>
-                  <td class="num">{d.attempts}</td>
-                  <td>
-                    {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : ""}
-                    {d.lastError ? <span class="muted"> {d.lastError.slice(0, 120)}</span> : null}
-                  </td>
-                  <td>
-                    {d.status !== "succeeded" ? (
-                      <form
-                        method="post"
-                        action={`${base}/deliveries/${encodeURIComponent(d.id)}/redeliver`}
-                        class="inline"
-                      >
-                        <button type="submit" class="secondary">
-                          {_("portal.webhooks.redeliver")}
-                        </button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TableOrNone
+          none={_("portal.webhooks.log_none")}
+          cols={[
+            _("portal.webhooks.log.when"),
+            _("portal.webhooks.log.event"),
+            _("portal.webhooks.status"),
+            _("portal.webhooks.log.attempts"),
+            _("portal.webhooks.log.answer"),
+            _("common.actions"),
+          ]}
+          rows={log.data.map((d) => (
+            <tr data-delivery={d.id}>
+              <td>{fmtDate(c, d.createdAt)}</td>
+              <td>
+                <code>{d.eventType}</code>
+              </td>
+              <td>{_(`portal.webhooks.delivery.${d.status}`)}</td>
+              <td class="num">{d.attempts}</td>
+              <td>
+                {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : ""}
+                {d.lastError ? <span class="muted"> {d.lastError.slice(0, 120)}</span> : null}
+              </td>
+              <td>
+                {d.status !== "succeeded" ? (
+                  <form
+                    method="post"
+                    action={`${base}/deliveries/${encodeURIComponent(d.id)}/redeliver`}
+                    class="inline"
+                  >
+                    <button type="submit" class="secondary">
+                      {_("portal.webhooks.redeliver")}
+                    </button>
+                  </form>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        />
         <Pager
           c={c}
           newest={cursor ? base : null}
@@ -299,15 +285,16 @@ export function registerWebhookPages(app: Hono<AppEnv>) {
 
   app.post("/webhooks", manage, async (c) => {
     const f = await readForm(c);
-    try {
-      const created = await createEndpoint(userCtx(c).ctx, checkInput(c, f));
-      const page = `/webhooks/${encodeURIComponent(created.id)}`;
-      await showOnce(c, page, created.secret);
-      return c.redirect(page, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return listPage(c, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const created = await createEndpoint(userCtx(c).ctx, checkInput(c, f));
+        const page = `/webhooks/${encodeURIComponent(created.id)}`;
+        await showOnce(c, page, created.secret);
+        return c.redirect(page, 303);
+      },
+      (error, status) => listPage(c, { error, values: f }, status),
+    );
   });
 
   app.get("/webhooks/:webhookId", manage, async (c) => {
@@ -319,63 +306,71 @@ export function registerWebhookPages(app: Hono<AppEnv>) {
   app.post("/webhooks/:webhookId", manage, async (c) => {
     const id = c.req.param("webhookId");
     const f = await readForm(c);
-    try {
-      const { ctx } = userCtx(c);
-      await getEndpoint(ctx, id);
-      await updateEndpoint(ctx, id, { ...checkInput(c, f), active: f.active === "on" });
-      return c.redirect(doneUrl(`/webhooks/${encodeURIComponent(id)}`, "webhook_saved"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return endpointPage(c, id, { error: message, values: f }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        await getEndpoint(ctx, id);
+        await updateEndpoint(ctx, id, { ...checkInput(c, f), active: f.active === "on" });
+        return c.redirect(doneUrl(`/webhooks/${encodeURIComponent(id)}`, "webhook_saved"), 303);
+      },
+      (error, status) => endpointPage(c, id, { error, values: f }, status),
+    );
   });
 
   app.post("/webhooks/:webhookId/rotate", manage, async (c) => {
     const id = c.req.param("webhookId");
-    try {
-      const r = await rotateSecret(userCtx(c).ctx, id);
-      const page = `/webhooks/${encodeURIComponent(id)}`;
-      await showOnce(c, page, r.secret);
-      return c.redirect(page, 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return endpointPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const r = await rotateSecret(userCtx(c).ctx, id);
+        const page = `/webhooks/${encodeURIComponent(id)}`;
+        await showOnce(c, page, r.secret);
+        return c.redirect(page, 303);
+      },
+      (error, status) => endpointPage(c, id, { error }, status),
+    );
   });
 
   app.post("/webhooks/:webhookId/test", manage, async (c) => {
     const id = c.req.param("webhookId");
-    try {
-      await sendTestEvent(userCtx(c).ctx, id);
-      return c.redirect(doneUrl(`/webhooks/${encodeURIComponent(id)}`, "webhook_test"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return endpointPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await sendTestEvent(userCtx(c).ctx, id);
+        return c.redirect(doneUrl(`/webhooks/${encodeURIComponent(id)}`, "webhook_test"), 303);
+      },
+      (error, status) => endpointPage(c, id, { error }, status),
+    );
   });
 
   app.post("/webhooks/:webhookId/delete", manage, async (c) => {
     const id = c.req.param("webhookId");
-    try {
-      await deleteEndpoint(userCtx(c).ctx, id);
-      return c.redirect(doneUrl("/webhooks", "webhook_deleted"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return endpointPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        await deleteEndpoint(userCtx(c).ctx, id);
+        return c.redirect(doneUrl("/webhooks", "webhook_deleted"), 303);
+      },
+      (error, status) => endpointPage(c, id, { error }, status),
+    );
   });
 
   app.post("/webhooks/:webhookId/deliveries/:deliveryId/redeliver", manage, async (c) => {
     const id = c.req.param("webhookId");
-    try {
-      const { ctx } = userCtx(c);
-      await getEndpoint(ctx, id); // another tenant's endpoint: 404
-      // The tenant's delivery is re-queued (redeliver checks the tenant); the page shown is its endpoint's.
-      const d = await redeliver(ctx, c.req.param("deliveryId"));
-      return c.redirect(doneUrl(`/webhooks/${encodeURIComponent(d.endpointId)}`, "webhook_redelivered"), 303);
-    } catch (err) {
-      const { message, status } = formError(c, err);
-      return endpointPage(c, id, { error: message }, status);
-    }
+    return orErrorPage(
+      c,
+      async () => {
+        const { ctx } = userCtx(c);
+        await getEndpoint(ctx, id); // another tenant's endpoint: 404
+        // The tenant's delivery is re-queued (redeliver checks the tenant); the page shown is its endpoint's.
+        const d = await redeliver(ctx, c.req.param("deliveryId"));
+        return c.redirect(
+          doneUrl(`/webhooks/${encodeURIComponent(d.endpointId)}`, "webhook_redelivered"),
+          303,
+        );
+      },
+      (error, status) => endpointPage(c, id, { error }, status),
+    );
   });
 }

@@ -17,9 +17,9 @@ import type { RubricGrid } from "../../../../core/scoring/rubric-model";
 import {
   doneUrl,
   fmtDate,
-  formError,
   Head,
   invalid,
+  orErrorPage,
   type PortalContext,
   portalPage,
   userCtx,
@@ -233,20 +233,21 @@ export async function versionPage(c: PortalContext, rubricId: string, version: s
 /** `POST /rubrics`: a new rubric from a template, or the list again with the error. */
 export async function createFromTemplate(c: PortalContext) {
   const f = await readForm(c);
-  try {
-    if (!listTemplates().some((t) => t.id === f.templateId))
-      throw invalid("portal.rubrics.error.template", "/templateId");
-    const r = await createRubric(userCtx(c).ctx, {
-      templateId: f.templateId,
-      language: f.language === "en" ? "en" : "fr",
-      ...(f.name?.trim() ? { name: f.name.trim() } : {}),
-      isDefault: f.isDefault === "on",
-    });
-    return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(r.id)}`, "rubric_created"), 303);
-  } catch (err) {
-    const { message, status } = formError(c, err);
-    return listPage(c, { error: message, values: f }, status);
-  }
+  return orErrorPage(
+    c,
+    async () => {
+      if (!listTemplates().some((t) => t.id === f.templateId))
+        throw invalid("portal.rubrics.error.template", "/templateId");
+      const r = await createRubric(userCtx(c).ctx, {
+        templateId: f.templateId,
+        language: f.language === "en" ? "en" : "fr",
+        ...(f.name?.trim() ? { name: f.name.trim() } : {}),
+        isDefault: f.isDefault === "on",
+      });
+      return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(r.id)}`, "rubric_created"), 303);
+    },
+    (error, status) => listPage(c, { error, values: f }, status),
+  );
 }
 
 /**
@@ -263,42 +264,45 @@ export async function editRubric(c: PortalContext, rubricId: string) {
     c.set("postRendersPage", "unsaved draft reshaped; nothing stored");
     return rubricPage(c, rubricId, { draft, dryCall });
   }
-  try {
-    const content = validDraft(c, draft);
-    const { ctx } = userCtx(c);
-    if (op === "dry_run") {
-      const callId = dryCall.paste || dryCall.pick;
-      if (!callId) throw invalid("portal.rubric.error.dry_run_call", "/callId");
-      const dry = await dryRunRubric(ctx, { callId, content, rubricId }).catch((e: unknown) => {
-        // A pasted id that is not one of the user's calls: say so in words, not "not found".
-        if (e instanceof ApiError && e.code === "not_found")
-          throw invalid("portal.rubric.error.dry_run_not_found", "/callId");
-        throw e;
-      });
-      c.set("postRendersPage", "dry run; nothing stored");
-      return rubricPage(c, rubricId, { draft, dry, dryCall });
-    }
-    await createRubricVersion(ctx, rubricId, content);
-    return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(rubricId)}`, "rubric_version"), 303);
-  } catch (err) {
-    const { message, status } = formError(c, err);
-    return rubricPage(c, rubricId, { error: message, draft, dryCall }, status);
-  }
+  return orErrorPage(
+    c,
+    async () => {
+      const content = validDraft(c, draft);
+      const { ctx } = userCtx(c);
+      if (op === "dry_run") {
+        const callId = dryCall.paste || dryCall.pick;
+        if (!callId) throw invalid("portal.rubric.error.dry_run_call", "/callId");
+        const dry = await dryRunRubric(ctx, { callId, content, rubricId }).catch((e: unknown) => {
+          // A pasted id that is not one of the user's calls: say so in words, not "not found".
+          if (e instanceof ApiError && e.code === "not_found")
+            throw invalid("portal.rubric.error.dry_run_not_found", "/callId");
+          throw e;
+        });
+        c.set("postRendersPage", "dry run; nothing stored");
+        return rubricPage(c, rubricId, { draft, dry, dryCall });
+      }
+      await createRubricVersion(ctx, rubricId, content);
+      return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(rubricId)}`, "rubric_version"), 303);
+    },
+    (error, status) => rubricPage(c, rubricId, { error, draft, dryCall }, status),
+  );
 }
 
 /** `POST /rubrics/:rubricId/settings`: name and default flag. */
 export async function saveSettings(c: PortalContext, rubricId: string) {
   const f = await readForm(c);
-  try {
-    if (!f.name?.trim()) throw invalid("error.field_required", "/name");
-    // Unticking "default" is not offered: a tenant always has a default (make another one instead).
-    await updateRubric(userCtx(c).ctx, rubricId, {
-      name: f.name.trim(),
-      ...(f.isDefault === "on" ? { isDefault: true } : {}),
-    });
-    return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(rubricId)}`, "rubric_updated"), 303);
-  } catch (err) {
-    const { message, status } = formError(c, err, { fields: tr(c)("portal.rubrics.name") });
-    return rubricPage(c, rubricId, { error: message }, status);
-  }
+  return orErrorPage(
+    c,
+    async () => {
+      if (!f.name?.trim()) throw invalid("error.field_required", "/name");
+      // Unticking "default" is not offered: a tenant always has a default (make another one instead).
+      await updateRubric(userCtx(c).ctx, rubricId, {
+        name: f.name.trim(),
+        ...(f.isDefault === "on" ? { isDefault: true } : {}),
+      });
+      return c.redirect(doneUrl(`/rubrics/${encodeURIComponent(rubricId)}`, "rubric_updated"), 303);
+    },
+    (error, status) => rubricPage(c, rubricId, { error }, status),
+    { fields: tr(c)("portal.rubrics.name") },
+  );
 }
