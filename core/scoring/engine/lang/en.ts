@@ -197,12 +197,6 @@ export const EN: LangData = {
     { type: "long_wait", p: "wait~ * ages|forever|hours", sev: "medium" },
     { type: "unresolved", p: "wait~ * #n days|weeks|months", sev: "medium" },
     { type: "unresolved", p: "still waiting", sev: "medium" },
-    {
-      type: "long_wait",
-      p: "still * not * received|arrived|got|come|shown_up|turned_up",
-      sev: "low",
-      neg: false,
-    },
     { type: "long_wait", p: "long wait|hold|queue|waits|delay", sev: "medium" },
     { type: "long_wait", p: "wait|waiting|hold time|times", sev: "low" },
     {
@@ -398,9 +392,13 @@ export const EN: LangData = {
     { type: "escalation_request", p: "formal complaint", sev: "medium" },
     {
       type: "escalation_request",
-      p: "lawyer|lawyers|attorney|attorneys|solicitor|solicitors|lawsuit|sue|suing|court|legal_action|small_claims",
+      p: "lawyer|lawyers|attorney|attorneys|solicitor|solicitors|lawsuit|suing|legal_action|small_claims",
       sev: "high",
     },
+    // "Sue" is also a name, "court" an address ("Elm Court"): only as legal action.
+    { type: "escalation_request", p: "sue you|them|your|the_company|the_lot|over|for", sev: "high" },
+    { type: "escalation_request", p: "take|taking|see|drag * you|this|them|it * to|in court", sev: "high" },
+    { type: "escalation_request", p: "court action|case|claim|proceedings|order", sev: "high" },
     {
       type: "escalation_request",
       p: "ombudsman|regulator|better_business_bureau|bbb|ofcom|ofgem|fca|fcc|cfpb|trading_standards|attorney_general|consumer_protection|watchdog",
@@ -574,7 +572,7 @@ export const EN: LangData = {
     { type: "unresolved", p: "been told * #n times|again_and_again|every_time|that_before", sev: "medium" },
     {
       type: "unresolved",
-      p: "still|yet * not|no * sorted|fixed|resolved|working|arrived|here|done|sign",
+      p: "still|yet * not|no * sorted|fixed|resolved|working|arrived|here|done|sign|received|come|turned_up|shown_up",
       sev: "medium",
       neg: false,
     },
@@ -767,7 +765,6 @@ export const EN: LangData = {
       who: "any",
     },
     { type: "rudeness", p: "are you even listening", sev: "low", who: "any" },
-    { type: "rudeness", p: "you people", sev: "low", who: "customer" },
     { type: "rudeness", p: "do your job", sev: "medium", who: "customer" },
     { type: "rudeness", p: "what is wrong with you|you_people", sev: "medium", who: "any" },
     { type: "rudeness", p: "you are lying|a_liar|liars", sev: "medium", who: "any" },
@@ -1075,6 +1072,59 @@ export const EN: LangData = {
     {
       type: "transfer_loop",
       p: "another|yet_another * transfer|department|team",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // ---- Third pass (issue 14, branch irr): classes of misses on unseen calls, FR/EN alike. ----
+    // ASR without apostrophes ("it still isnt fixed", "it doesnt work"), an oath in the middle
+    // ("it's still bloody doing it").
+    {
+      type: "unresolved",
+      p: "still|yet * isnt|hasnt|havent|doesnt|dont|didnt|wont|aint|wasnt|cant * work~|fix~|sort~|resolv~|solv~|right|there|arrived|come|here|done|changed|connect~|load~",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "still * doing_it|doing_that|happening|broken|playing_up|not_working|dropping|cutting_out|the_same",
+      sev: "medium",
+    },
+    // The wait in the contact told by what the customer heard ("stuck listening to that jingle forever").
+    {
+      type: "long_wait",
+      p: "listening|listened|listen * to * music|jingle|hold_music|that_music|the_music|that_tune|the_tune|that_song|the_same_song|that_jingle|the_jingle|recorded_message|recording",
+      sev: "medium",
+    },
+    // A bill against what it usually is ("it's normally twenty"), one that "can't be right".
+    {
+      type: "billing_dispute",
+      p: "normally|usually|typically|always_been * about|around|only|just|under|less_than * #n",
+      sev: "medium",
+      ctx: "billing",
+    },
+    { type: "billing_dispute", p: "can not|cannot|could_not be right|correct", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "am|will|are * not * paying|pay * #n|for_something|for_a|for_calls|for_roaming|for_data|for_that|for_this",
+      sev: "medium",
+      neg: false,
+    },
+    // Churn: said as what the customer would have done ("we'd have left you years ago"), as a
+    // preference ("I'd rather just go"), or by comparing with what others pay elsewhere.
+    {
+      type: "churn_threat",
+      p: "would have * left|switched|moved|gone|quit|cancelled|canceled * you|years_ago|long_ago|ages_ago|by_now|already|elsewhere|a_long_time_ago",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "rather * just|simply * go|leave|cancel|switch|move|end_it|be_done",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "on|with another|a_different|other * provider|supplier|network|company|insurer|bank|operator|carrier ** paying|pay|pays|charges|charge * half|less|a_lot_less|much_less|way_less",
       sev: "medium",
       cond: "dissatisfied",
     },

@@ -412,7 +412,7 @@ export const FR: LangData = {
     // Escalation request
     {
       type: "escalation_request",
-      p: "parler|parle|discuter * à|avec * responsable|supérieur|supérieure|chef|manager|directeur|directrice|direction|hiérarchie|superviseur|superviseuse|humain|quelqu'un_d'autre|quelqu'un_de_compétent",
+      p: "parler|parle|discuter * à|avec|au|aux * responsable|supérieur|supérieure|chef|manager|directeur|directrice|direction|hiérarchie|superviseur|superviseuse|humain|quelqu'un_d'autre|quelqu'un_de_compétent",
       sev: "medium",
     },
     {
@@ -441,7 +441,8 @@ export const FR: LangData = {
       p: "publier|poster|mettre|laisser * avis|commentaire|twitter|facebook|internet|trustpilot",
       sev: "medium",
     },
-    { type: "escalation_request", p: "lettre recommandée|recommandé", sev: "medium" },
+    // A registered letter is how a contract is ended, not an escalation; a formal notice is.
+    { type: "escalation_request", p: "mise|mettre|mets en demeure", sev: "high" },
     {
       type: "escalation_request",
       p: "escalader|escalade|remonter|remontez * dossier|réclamation|plainte|hiérarchie|demande",
@@ -1108,6 +1109,45 @@ export const FR: LangData = {
     {
       type: "transfer_loop",
       p: "encore|un_autre|énième * service|transfert|conseiller",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // ---- Troisième passe (issue 14, branche irr) : classes d'oublis sur des appels jamais vus. ----
+    // Le même problème qui revient, rien de nouveau depuis (après un contact ou un délai).
+    {
+      type: "unresolved",
+      p: "toujours|encore * le|la|les * même|mêmes * erreur|erreurs|problème|problèmes|souci|soucis|panne|message|bug|bugs|chose",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "toujours|encore aucun|aucune|rien|pas_de * date|nouvelle|nouvelles|appel|réponse|retour|solution|technicien|livraison|remboursement",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "et toujours rien", sev: "medium", neg: false },
+    // Le client a déjà appelé : le jour avant le verbe ("lundi, j'ai appelé").
+    {
+      type: "repeat_contact",
+      p: "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|avant-hier|la_semaine_dernière|le_mois_dernier|ce_matin * j'ai|je_vous_ai|on_a|j'avais * appelé|téléphoné|écrit|rappelé|contacté|envoyé_un_mail|envoyé_un_message|relancé",
+      sev: "medium",
+    },
+    // Renvoyé d'un interlocuteur à l'autre : la navette, encore renvoyé.
+    { type: "transfer_loop", p: "fais|fait|faire|faisais|faites la navette", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "me|m'a|m'ont|on_me|on_m'a renvoie|renvoient|renvoyé|renvoyée|renvoyer|balade|baladé * encore|toujours|à_nouveau|de_nouveau|une_fois_de_plus",
+      sev: "high",
+    },
+    // Résilier : ce que le client aurait fait ("si j'avais le choix, je serais parti depuis longtemps").
+    {
+      type: "churn_threat",
+      p: "serais|serions|aurais|aurions * déjà|depuis_longtemps * parti|partie|partis|résilié|changé|allé_ailleurs|allée_ailleurs",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "préfère|préférerais|aime_mieux|aimerais_mieux * encore * partir|résilier|arrêter|changer|aller_ailleurs|aller_voir_ailleurs",
       sev: "medium",
       cond: "dissatisfied",
     },
