@@ -24,7 +24,8 @@ const LEVEL: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 const SEV: Severity[] = ["low", "medium", "high"];
 
 /** Who an insult can be aimed at: the other side (pronouns, "bande de", "espèce de", "what a"). */
-const ADDRESSEE = tokenSet("vous tu te toi you ya yall bande espèce sale quel quelle what such");
+// "ya" is added as is: the tokenizer reads it as French "(il) y a", and "a" would aim every clause.
+const ADDRESSEE = new Set([...tokenSet("vous tu te toi you yall bande espèce sale quel quelle what such"), "ya"]);
 /** A possessive aims an insult only at people ("your staff are useless", not "your app is useless"). */
 const POSSESSIVES = tokenSet("vos votre ton ta tes your");
 const PEOPLE = tokenSet(
@@ -38,7 +39,7 @@ const PEOPLE = tokenSet(
 const JUDGEMENTS = tokenSet(
   "useless joke pathetic incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
 );
-const PERSONAL = tokenSet("vous tu toi you ya yall");
+const PERSONAL = new Set([...tokenSet("vous tu toi you yall"), "ya"]);
 const SELF = tokenSet("suis am feel sens trouve");
 const MINUTES = new Map<string, number>();
 for (const [w, m] of [

@@ -1095,6 +1095,66 @@ export const EN: LangData = {
       p: "listening|listened|listen * to * music|jingle|hold_music|that_music|the_music|that_tune|the_tune|that_song|the_same_song|that_jingle|the_jingle|recorded_message|recording",
       sev: "medium",
     },
+    // Churn, said other ways: off to another provider, time to find a new bank, jumping ship,
+    // wanting to leave, gonna switch, cancel the whole thing.
+    {
+      type: "churn_threat",
+      p: "off to * another|a_different|a_new|the_competition|a_competitor|someone_else|the_other * provider|supplier|bank|insurer|network|company|carrier|one|lot|crowd",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "time * i|we * found|find|got|looked_for|look_for * a|another * new|different|better * bank|provider|supplier|insurer|network|company|carrier|broker",
+      sev: "medium",
+    },
+    { type: "churn_threat", p: "jump|jumping|jumped ship", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "want|wanna|going|decided|ready|planning|deciding to leave|go_elsewhere",
+      sev: "medium",
+      cond: "dissatisfied",
+      unless: "a message the note review feedback voicemail it them early work now home here details",
+    },
+    {
+      type: "churn_threat",
+      p: "gonna|gunna|wanna|just * switch|leave|cancel|go_elsewhere|move_elsewhere",
+      sev: "medium",
+      cond: "dissatisfied",
+      unless: "order booking appointment payment direct debit card method plan tariff delivery",
+    },
+    {
+      type: "churn_threat",
+      p: "cancel~ * the_whole_thing|the_lot|the_whole_lot|all_of_it|the_whole_account|everything",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // Passed around: "they sent me to you and you're sending me back", "they just pass me on",
+    // "every department says it's the other department".
+    {
+      type: "transfer_loop",
+      p: "sending|passing|putting|transferring|redirecting|shunting|bouncing me|us * back|to|on|over|round",
+      sev: "medium",
+      minCount: 2,
+    },
+    { type: "transfer_loop", p: "pass|passing|passed|palm|palming|palmed * me|us on|along|off_to", sev: "medium" },
+    {
+      type: "transfer_loop",
+      p: "says|say|said|told_me|tell_me * it_is|its|that_is * the|another * other * department|team|service|one|lot",
+      sev: "medium",
+    },
+    // What cannot be done, said by the customer ("so basically nothing can be done today").
+    {
+      type: "unresolved",
+      p: "nothing|nothing_else * can|could * be_done|you_can_do|anyone_can_do|be_sorted",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "you|so * can not|cannot|can't * do * anything|a_thing", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "still without|with_no * internet|broadband|power|electricity|heating|hot_water|water|a_signal|signal|a_phone|a_car|my_money|a_working",
+      sev: "medium",
+    },
     // A bill against what it usually is ("it's normally twenty"), one that "can't be right".
     {
       type: "billing_dispute",

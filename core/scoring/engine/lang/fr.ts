@@ -716,7 +716,7 @@ export const FR: LangData = {
     { type: "transfer_loop", p: "d'un service|interlocuteur|conseiller à l'autre", sev: "high" },
     {
       type: "transfer_loop",
-      p: "#o personne|service|conseiller|conseillère|interlocuteur * à qui|que|qui|auquel|en",
+      p: "#o personne|service|conseiller|conseillère|interlocuteur|interlocutrice * à_qui|que|qui|auquel|en|avec_qui",
       sev: "high",
     },
     { type: "transfer_loop", p: "encore un * transfert|autre_service", sev: "medium" },
@@ -1139,6 +1139,29 @@ export const FR: LangData = {
       p: "me|m'a|m'ont|on_me|on_m'a renvoie|renvoient|renvoyé|renvoyée|renvoyer|balade|baladé * encore|toujours|à_nouveau|de_nouveau|une_fois_de_plus",
       sev: "high",
     },
+    // Chaque service renvoie à l'autre ("chacun dit que c'est l'autre service").
+    {
+      type: "transfer_loop",
+      p: "dit|disent|répond|répondent|explique * que * c'est|ce_n'est|c'est_pas * l'autre|un_autre|les_autres|pas_eux * service|services|équipe|département",
+      sev: "medium",
+    },
+    // Ce qui ne peut pas être réglé aujourd'hui, dit par le client.
+    {
+      type: "unresolved",
+      p: "vous|on * ne * pouvez|peut|pourrez|pourra * rien * faire|régler|me_proposer",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "rien ne peut * être * fait|réglé", sev: "medium", neg: false },
+    { type: "unresolved", p: "toujours|encore sans * connexion|internet|réseau|électricité|eau|chauffage|téléphone|ligne|nouvelles", sev: "medium" },
+    // Prélevé / facturé de trop.
+    {
+      type: "billing_dispute",
+      p: "factur~|prélev~|débit~|compt~|pris|payé|payée ** de_trop|en_trop",
+      sev: "medium",
+    },
+    // Churn : perdre le client, dit autrement.
+    { type: "churn_threat", p: "allez|aller|risquez|risquer * me|nous * perdre", sev: "high" },
     // Résilier : ce que le client aurait fait ("si j'avais le choix, je serais parti depuis longtemps").
     {
       type: "churn_threat",
