@@ -1,7 +1,7 @@
 import type { LangModule, ModP, TenantP } from "./compile";
 import type { IrritantRule, Severity } from "./lang/types";
 import { type Hit, isNegated, numberValue } from "./lexicon";
-import { calibration, hasCalibration } from "./model";
+import { calibration, hasCalibration, model, predict } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import { stem, type Tokens, tokenSet } from "./text";
 import type { Evidence, Irritant } from "./types";
@@ -319,7 +319,27 @@ interface Found {
   level: number;
   segs: Map<number, { p: PSeg; ev: Evidence; level: number }>;
   first: number;
+  how: How;
 }
+
+/** How a finding was reached (the verifier's features, `irritantFeatures`). */
+interface How {
+  /** Highest base severity of the patterns (0 low … 2 high). */
+  base: number;
+  /** Which kinds of evidence: a plain pattern, a conditional one (cancellation + dissatisfied), a counted one, a structural rule. */
+  plain: boolean;
+  cond: boolean;
+  counted: boolean;
+  struct: boolean;
+  question: boolean;
+  polite: boolean;
+  emphatic: boolean;
+  patterns: Set<string>;
+}
+type HowHit = Partial<Omit<How, "patterns">> & { pattern?: string };
+
+/** The verifier's features of each irritant found (read by `withConfidence`; never in the output). */
+const FEATURES = new WeakMap<Irritant, Map<string, number>>();
 
 export interface IrritantContext {
   sentimentEnd: number | null;
@@ -339,13 +359,41 @@ export function detectIrritants(
     level: number,
     s?: number,
     e?: number,
+    hh: HowHit = {},
   ) => {
     const key = `${type}|${speaker}`;
     let f = found.get(key);
     if (!f) {
-      f = { type, speaker, level, segs: new Map(), first: p.seg.startS };
+      f = {
+        type,
+        speaker,
+        level,
+        segs: new Map(),
+        first: p.seg.startS,
+        how: {
+          base: 0,
+          plain: false,
+          cond: false,
+          counted: false,
+          struct: false,
+          question: false,
+          polite: false,
+          emphatic: false,
+          patterns: new Set(),
+        },
+      };
       found.set(key, f);
     }
+    const how = f.how;
+    how.base = Math.max(how.base, hh.base ?? level);
+    if (hh.cond) how.cond = true;
+    else if (hh.counted) how.counted = true;
+    else if (hh.struct) how.struct = true;
+    else how.plain = true;
+    if (hh.question) how.question = true;
+    if (hh.polite) how.polite = true;
+    if (hh.emphatic) how.emphatic = true;
+    if (hh.pattern) how.patterns.add(hh.pattern);
     const prev = f.segs.get(p.idx);
     if (!prev) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
     else if (level > prev.level) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
@@ -362,6 +410,7 @@ export function detectIrritants(
     level: number;
     s: number;
     e: number;
+    hh: HowHit;
   }[] = [];
   const transfers: PSeg[] = [];
 
@@ -414,9 +463,16 @@ export function detectIrritants(
       )
         level--;
       const lvl = Math.max(0, Math.min(2, level));
+      const hh: HowHit = {
+        base: LEVEL[r.sev],
+        question: tok.questions.has(tok.c[h.s]),
+        polite: softened && !emphatic,
+        emphatic,
+        pattern: r.p,
+      };
       if (r.cond || r.minCount || (r.type === "unresolved" && !r.end && sp === "customer"))
-        deferred.push({ r, sp, p, level: lvl, s: h.s, e: h.e });
-      else add(r.type, sp, p, lvl, h.s, h.e);
+        deferred.push({ r, sp, p, level: lvl, s: h.s, e: h.e, hh });
+      else add(r.type, sp, p, lvl, h.s, h.e, hh);
       if (r.type === "rudeness" && sp === "agent") agentRudeness.push({ p, s: h.s, e: h.e });
     }
     for (const h of p.thits) {
@@ -432,7 +488,7 @@ export function detectIrritants(
   for (const p of transfers)
     if (!moments.length || p.seg.startS - moments[moments.length - 1].seg.startS >= 45) moments.push(p);
   if (moments.length >= 2)
-    for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0);
+    for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0, undefined, undefined, { struct: true });
 
   // Counted patterns: a loop is told by at least two redirections ("billing sent me to tech, tech
   // sent me back to billing"); a single transfer the customer accepts is none.
@@ -445,7 +501,7 @@ export function detectIrritants(
   for (const list of counted.values()) {
     const places = new Set(list.map((d) => `${d.p.idx}:${d.s}`));
     if (places.size >= (list[0].r.minCount ?? 1))
-      for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+      for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e, { ...d.hh, counted: true });
   }
   // A problem that persists ("still not working", "rien du tout") said where the customer states
   // the problem, on a first contact, is the problem statement — unresolved once the customer has
@@ -456,7 +512,7 @@ export function detectIrritants(
   for (const d of deferred)
     if (d.r.type === "unresolved" && !d.r.cond && !d.r.minCount)
       if (contacted || !opening.has(d.p.idx) || delaySaid(d.p.tok))
-        add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+        add(d.r.type, d.sp, d.p, d.level, d.s, d.e, d.hh);
 
   // Conditional patterns: a cancellation is a threat only when the customer is dissatisfied — with
   // the service, not with the queue they just waited in — and gives no neutral reason for leaving
@@ -468,7 +524,7 @@ export function detectIrritants(
   const neutralReason = psegs.some((p) => p.seg.speaker === "customer" && neutralLeaving(p.tok));
   for (const d of deferred)
     if (d.r.cond === "dissatisfied" && dissatisfied && !neutralReason)
-      add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+      add(d.r.type, d.sp, d.p, d.level, d.s, d.e, { ...d.hh, cond: true });
 
   // Structural unresolved: the customer ends negative, nothing resolves or schedules a follow-up.
   if (
@@ -483,10 +539,11 @@ export function detectIrritants(
     const last = psegs
       .filter((p) => p.seg.speaker === "customer" && p.end && (p.sentiment ?? 0) < 0)
       .slice(-2);
-    for (const p of last) add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0);
+    for (const p of last)
+      add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0, undefined, undefined, { struct: true });
   }
 
-  const out: (Irritant & { first: number; lvl: number })[] = [];
+  const out: (Irritant & { first: number; lvl: number; f: Found })[] = [];
   for (const f of found.values()) {
     const n = f.segs.size;
     const lvl = Math.min(2, n >= 3 ? 2 : n >= 2 ? f.level + 1 : f.level);
@@ -498,14 +555,70 @@ export function detectIrritants(
       evidence: ev.map((x) => x.ev),
       first: f.first,
       lvl,
+      f,
     });
   }
   out.sort((a, b) => b.lvl - a.lvl || a.first - b.first);
-  return {
-    irritants: out.map(({ first: _f, lvl: _l, ...i }) => i),
-    resolution,
-    agentRudeness,
-  };
+  const t0 = psegs.length ? psegs[0].seg.startS : 0;
+  const span = Math.max(1, (psegs.length ? psegs[psegs.length - 1].seg.endS : 0) - t0);
+  const customerTypes = new Set([...found.values()].filter((f) => f.speaker === "customer").map((f) => f.type));
+  const irritants = out.map(({ first: _f, lvl: _l, f, ...i }) => {
+    FEATURES.set(i, verifierFeatures(f, mod.lang, (f.first - t0) / span, opening, customerTypes));
+    return i;
+  });
+  return { irritants, resolution, agentRudeness };
+}
+
+/**
+ * The verifier's features of a finding: its type and side, how many turns voice it, how it was
+ * reached (plain pattern, conditional, counted, structural), the patterns' base severity, where
+ * in the call (position, opening, closing part), the register of its turns (question, polite,
+ * emphatic, very negative) and the other irritants of the call.
+ */
+function verifierFeatures(
+  f: Found,
+  lang: string,
+  pos: number,
+  opening: Set<number>,
+  customerTypes: Set<string>,
+): Map<string, number> {
+  const x = new Map<string, number>();
+  const h = f.how;
+  const n = Math.min(3, f.segs.size);
+  const key = `${f.type}@${f.speaker}`;
+  x.set(`type:${key}`, 1);
+  x.set(`lang:${lang}`, 1);
+  x.set(`turns:${n}`, 1);
+  if (n >= 2) x.set(`type:${key}:several`, 1);
+  x.set(`base:${h.base}`, 1);
+  if (h.plain) x.set("how:plain", 1);
+  if (h.cond && !h.plain) x.set("how:onlyCond", 1);
+  if (h.counted) x.set("how:counted", 1);
+  if (h.struct && !h.plain) x.set("how:onlyStruct", 1);
+  if (h.patterns.size >= 2) x.set("patterns:2+", 1);
+  if (h.question) x.set("question", 1);
+  if (h.polite) x.set("polite", 1);
+  if (h.emphatic) x.set("emphatic", 1);
+  x.set("pos", Math.round(Math.max(0, Math.min(1, pos)) * 100) / 100);
+  let minSent = 0;
+  let inOpening = false;
+  let inClosing = false;
+  for (const { p } of f.segs.values()) {
+    if (p.sentiment !== null && p.sentiment < minSent) minSent = p.sentiment;
+    if (opening.has(p.idx)) inOpening = true;
+    if (p.end) inClosing = true;
+  }
+  if (inOpening) x.set("opening", 1);
+  if (inClosing) x.set("closing", 1);
+  if (minSent <= -0.4) x.set("veryNegative", 1);
+  const others = [...customerTypes].filter((t) => t !== f.type).length;
+  x.set("otherTypes", Math.min(3, others) / 3);
+  return x;
+}
+
+/** The verifier's features of an irritant returned by `detectIrritants` (training, confidence). */
+export function irritantFeatures(i: Irritant): Map<string, number> | undefined {
+  return FEATURES.get(i);
 }
 
 export type { ModP };
@@ -519,7 +632,14 @@ export const IRRITANT_UNCERTAIN_BELOW = 0.5;
  * returned `uncertain`. Tenant irritants and pairs without calibration data keep none.
  */
 export function withConfidence(irritants: Irritant[]): Irritant[] {
+  const verifier = model("irritant");
   return irritants.map((i) => {
+    const x = verifier ? FEATURES.get(i) : undefined;
+    if (verifier && x) {
+      const p = predict(verifier, x)[verifier.classes.indexOf("right")];
+      const confidence = Math.min(0.99, Math.round(p * 100) / 100);
+      return { ...i, confidence, ...(confidence < IRRITANT_UNCERTAIN_BELOW ? { uncertain: true } : {}) };
+    }
     const key = `irritant:${i.type}@${i.speaker}`;
     if (!hasCalibration(key)) return i;
     const confidence = calibration(key)(Math.min(3, i.evidence.length), true);
