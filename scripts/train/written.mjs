@@ -83,13 +83,16 @@ export function parseWritten(text, language) {
   return calls;
 }
 
-/** Every written call, sorted by id. */
+/** Every written call (`xx.txt` and `xx-*.txt`, language = the two letters), sorted by id. */
 export function writtenCalls(dir = path.join(here, "written-calls")) {
-  return readdirSync(dir)
-    .filter((f) => /^[a-z]{2}\.txt$/.test(f))
+  const calls = readdirSync(dir)
+    .filter((f) => /^[a-z]{2}(?:-[A-Za-z0-9_-]+)?\.txt$/.test(f))
     .sort()
     .flatMap((f) => parseWritten(readFileSync(path.join(dir, f), "utf8"), f.slice(0, 2)))
     .sort((a, b) => a.id.localeCompare(b.id));
+  for (let i = 1; i < calls.length; i++)
+    if (calls[i].id === calls[i - 1].id) throw new Error(`duplicate written call id ${calls[i].id}`);
+  return calls;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
