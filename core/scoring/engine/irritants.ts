@@ -229,10 +229,15 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
   if (HYPOTHETICAL_TYPES.has(r.type) && r.who !== "agent" && hypothetical(tok, h.s)) return false;
   if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;
+  // "logged in", "logged on": signing in, not logging a complaint.
+  if (r.type === "repeat_contact")
+    for (let i = h.s; i < h.e; i++) if (/^log/.test(tok.t[i]) && /^(in|on|into|out|back)$/.test(tok.t[i + 1] ?? "")) return false;
   if (r.type === "long_wait" && awaitedNotContact(tok, h.s)) return false;
   if (r.type === "transfer_loop") {
     // "il se passe que…" (happens), "it keeps sending me a code" (a system, a thing sent).
     if (tok.t[h.s - 1] === "se" && tok.t[h.s].startsWith("pass")) return false;
+    // "mot de passe" (password): no one passed on.
+    for (let i = h.s; i < h.e; i++) if (tok.t[i] === "passe" && tok.t[i - 1] === "de" && tok.t[i - 2] === "mot") return false;
     for (let i = h.e; i < tok.t.length && i < h.e + 2; i++) if (SENT_THINGS.has(tok.t[i])) return false;
   }
   // "Ma facture est fausse ?", "is that charge right?": asking to understand a bill is no dispute.

@@ -520,7 +520,7 @@ export const EN: LangData = {
     },
     {
       type: "billing_dispute",
-      p: "ridiculous|outrageous|unacceptable|scandalous|insane|daylight_robbery|extortionate|absurd|crazy|mistake|error|wrong",
+      p: "ridiculous|outrageous|unacceptable|scandalous|insane|daylight_robbery|extortionate|absurd|crazy|mistake|error|wrong|a_joke|robbery|a_rip_off|a_ripoff|a_scam",
       sev: "medium",
       ctx: "billing",
     },
@@ -794,7 +794,7 @@ export const EN: LangData = {
     { type: "rudeness", p: "calm down", sev: "low", who: "agent" },
     {
       type: "rudeness",
-      p: "not my problem|my_fault|my_department|my_job|my_responsibility",
+      p: "not my problem|fault|department|job|responsibility|area|team",
       sev: "medium",
       who: "agent",
       neg: false,
@@ -840,6 +840,7 @@ export const EN: LangData = {
     },
     { type: "rudeness", p: "everyone|everybody|they_all * says|say * that", sev: "low", who: "agent" },
     { type: "rudeness", p: "what do you want me to do", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "what|what_else you want|expect me to do|say", sev: "medium", who: "agent" },
     {
       type: "rudeness",
       p: "not much|nothing i can do about_that|about_it",
@@ -1153,6 +1154,67 @@ export const EN: LangData = {
     {
       type: "unresolved",
       p: "still without|with_no * internet|broadband|power|electricity|heating|hot_water|water|a_signal|signal|a_phone|a_car|my_money|a_working",
+      sev: "medium",
+    },
+    // Insults without swearing, at the person (vultures, leeches, sharks).
+    {
+      type: "rudeness",
+      p: "vultures|leeches|sharks|parasites|bloodsuckers|crooks|gangsters|cowboys|chancers",
+      sev: "medium",
+      who: "any",
+      insult: true,
+    },
+    { type: "rudeness", p: "bunch|pack|load * of * vultures|leeches|sharks|parasites|bloodsuckers|gangsters|chancers", sev: "high", who: "any" },
+    // The agent brushing off: not something I deal with, how it works, should have, don't come back.
+    {
+      type: "rudeness",
+      p: "not something * i|we * deal_with|handle|do|cover|look_after",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "just telling you how it works|is", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "not our problem|fault|concern", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "you should|ought_to have * used|kept|changed|chosen|picked|set|backed_up|saved|written", sev: "low", who: "agent" },
+    { type: "rudeness", p: "everyone|everybody knows that", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "read the terms|small_print|contract|manual", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "do not|dont come|call * back * asking|crying|complaining|moaning", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "nothing * i * can do", sev: "low", who: "agent", neg: false, maxWords: 8 },
+    // The wait told other ways: on this line for very long, on this phone long enough, before
+    // somebody picked up, the best part of my lunch break to get through, cut off in the queue.
+    {
+      type: "long_wait",
+      p: "waiting|waited|been|sat|stuck * on|in * this|the * line|phone|queue|hold ** long|ages|forever|eternity|hours|while",
+      sev: "medium",
+    },
+    { type: "long_wait", p: "on this|the phone|line * long_enough|till|until|all_day|all_morning|all_afternoon", sev: "medium" },
+    { type: "long_wait", p: "before * somebody|someone|anyone|anybody|a_person|you * picked_up|answered|answer|picks_up", sev: "medium" },
+    { type: "long_wait", p: "taken|took|taking * ** to * get_through|reach_anyone|reach_someone|get_hold_of|speak_to_someone", sev: "medium" },
+    { type: "long_wait", p: "tried|trying|tryin * tae|to * get_through|get_hold_of|reach_you|get_you", sev: "medium" },
+    { type: "long_wait", p: "cut off|dropped|disconnected * in|from|on * the queue|hold|line", sev: "medium" },
+    // Earlier contacts: "I rang on Thursday", "I phoned two hours ago", "both times I was told",
+    // "the last two people told me".
+    {
+      type: "repeat_contact",
+      p: "i|we rang|phoned|called|rung|emailed * on|last|this|after|about * monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|morning|afternoon|the_second|the_first",
+      sev: "medium",
+    },
+    { type: "repeat_contact", p: "i|we rang|phoned|called|rung|emailed * ** ago", sev: "medium" },
+    { type: "repeat_contact", p: "both|all * times * i|we * was|were|have|had|got", sev: "medium" },
+    { type: "repeat_contact", p: "the last #n * people|agents|advisers|advisors|times|calls", sev: "medium" },
+    { type: "repeat_contact", p: "when i * rang|called|phoned|rung", sev: "medium" },
+    // Contested bills: "I don't think it's right", "not fair", "not my debt", "I was told the price was fixed".
+    {
+      type: "billing_dispute",
+      p: "dont|do_not think * its|it_is|that_is|thats|this_is * right|fair|correct",
+      sev: "medium",
+      ctx: "billing",
+    },
+    { type: "billing_dispute", p: "not|isnt|is_not * fair", sev: "medium", ctx: "billing", neg: false },
+    { type: "billing_dispute", p: "not my debt|bill|charge", sev: "medium", neg: false },
+    {
+      type: "billing_dispute",
+      p: "was told * the|my|it * price|rate|bill|tariff * was|would_be|is * fixed|the_same|locked|frozen",
       sev: "medium",
     },
     // A bill against what it usually is ("it's normally twenty"), one that "can't be right".

@@ -429,7 +429,7 @@ export const FR: LangData = {
     { type: "escalation_request", p: "médiateur|médiatrice|médiation", sev: "high" },
     {
       type: "escalation_request",
-      p: "avocat|avocate|tribunal|tribunaux|justice|procès|poursuites",
+      p: "avocat|avocate|tribunal|tribunaux|justice|procès|poursuites_judiciaires",
       sev: "high",
     },
     { type: "escalation_request", p: "que choisir", sev: "high" },
@@ -792,7 +792,7 @@ export const FR: LangData = {
     },
     {
       type: "rudeness",
-      p: "bande|tas de * incapables|incompétents|voleurs|escrocs|nuls|idiots|guignols|clowns|branquignols|abrutis|charlots",
+      p: "bande|tas de * incapables|incompétents|voleurs|escrocs|nuls|idiots|guignols|clowns|branquignols|abrutis|charlots|vautours|sangsues|rapaces|requins|parasites|bras_cassés",
       sev: "high",
       who: "any",
     },
@@ -834,7 +834,7 @@ export const FR: LangData = {
     { type: "rudeness", p: "calmez-vous|calmez_vous", sev: "low", who: "agent" },
     {
       type: "rudeness",
-      p: "ce n'est pas mon problème|mon_souci|mon_affaire",
+      p: "ce n'est pas mon|notre problème|souci|affaire|faute",
       sev: "medium",
       who: "agent",
       neg: false,
@@ -1162,6 +1162,75 @@ export const FR: LangData = {
     },
     // Churn : perdre le client, dit autrement.
     { type: "churn_threat", p: "allez|aller|risquez|risquer * me|nous * perdre", sev: "high" },
+    // Des poursuites engagées (l'« office des poursuites » suisse est un service, pas une menace).
+    {
+      type: "escalation_request",
+      p: "engager|engage|lancer|lance|entamer|entame|intenter des|une * poursuites|procédure|action_en_justice",
+      sev: "high",
+    },
+    { type: "escalation_request", p: "vous|les * poursuivre * en justice", sev: "high" },
+    // Insultes sans gros mot, visant la personne.
+    {
+      type: "rudeness",
+      p: "branquignol|branquignols|vautours|sangsues|rapaces|parasites|pignoufs|bras_cassés|amateurs",
+      sev: "medium",
+      who: "any",
+      insult: true,
+    },
+    {
+      type: "rudeness",
+      p: "vous êtes * d'une * arrogance|incompétence|mauvaise_foi|bêtise|malhonnêteté|grossièreté",
+      sev: "medium",
+    },
+    // Conseiller qui écarte le client : ce n'est pas lui, il n'y peut rien, c'est la procédure.
+    {
+      type: "rudeness",
+      p: "ce n'est|c'est * pas * moi|nous * qui * gère|gérons|gèrent|m'occupe|nous_occupons|décide|décidons|fais|fait",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "je ne peux pas tout faire", sev: "medium", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "je ne vois pas ce que * je * peux|pourrais|vais * faire|vous_dire|y_faire",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "ça|cela ne changera|servira * rien|pas_grand-chose|pas_grand_chose", sev: "low", who: "agent", neg: false },
+    { type: "rudeness", p: "vous n'avez qu'à|z'avez_qu'à|t'as_qu'à", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "il fallait|fallait * surveiller|prévoir|penser|faire|lire|vérifier", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "c'est écrit noir sur blanc", sev: "low", who: "agent" },
+    { type: "rudeness", p: "j'applique * les|la * règles|règle|procédure|consignes", sev: "low", who: "agent" },
+    { type: "rudeness", p: "c'est la procédure|règle|consigne", sev: "low", who: "agent", maxWords: 6 },
+    { type: "rudeness", p: "interprétez|pensez|croyez * comme|ce_que * vous voulez", sev: "medium", who: "agent" },
+    // L'attente dite autrement : un temps fou, avant que quelqu'un décroche, longtemps au téléphone.
+    {
+      type: "long_wait",
+      p: "temps fou|des_plombes|une_éternité|des_heures * que * je|j' * essaie|essaye|attends|patiente|appelle",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "avant que * quelqu'un|on|vous|quelqu'un_me * décroche|réponde|répondiez|décrochiez",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "attendu|attends|attendre|patienté|poireauté * longtemps|très_longtemps|un_bon_moment|des_heures * au|en * téléphone|ligne|attente",
+      sev: "medium",
+    },
+    // Le client a déjà appelé : "quand j'ai appelé", "la dernière fois que j'ai appelé".
+    {
+      type: "repeat_contact",
+      p: "quand|lorsque|la_dernière_fois_que * j'ai|je_vous_ai|on_a * appelé|téléphoné|rappelé|écrit",
+      sev: "medium",
+    },
+    // Facture contestée : je ne l'accepte pas, pas sérieux, pas ma dette.
+    { type: "billing_dispute", p: "je ne l'accepte|l'accepte|n'accepte pas", sev: "medium", ctx: "billing", neg: false },
+    { type: "billing_dispute", p: "pas sérieux|honnête|juste", sev: "medium", ctx: "billing", neg: false },
+    { type: "billing_dispute", p: "pas ma dette|ma_facture|mon_achat", sev: "medium", neg: false },
     // Résilier : ce que le client aurait fait ("si j'avais le choix, je serais parti depuis longtemps").
     {
       type: "churn_threat",
