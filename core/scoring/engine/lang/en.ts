@@ -543,7 +543,7 @@ export const EN: LangData = {
     { type: "unresolved", p: "nothing happened|changed|moved|arrived|came", sev: "medium", neg: false },
     {
       type: "unresolved",
-      p: "nobody|no_one * came|come|turned_up|showed_up|shown_up|been|got_back|bothered|turned|showed",
+      p: "nobody|no_one|noone|naebody|nobody_has|nobody_has_ever * came|come|turned_up|showed_up|shown_up|been|got_back|bothered|turned|showed",
       sev: "medium",
       neg: false,
     },
@@ -1217,6 +1217,28 @@ export const EN: LangData = {
       p: "was told * the|my|it * price|rate|bill|tariff * was|would_be|is * fixed|the_same|locked|frozen",
       sev: "medium",
     },
+    // Still unable: "I still can't send an invoice", "still haven't got my paint", "still won't send".
+    {
+      type: "unresolved",
+      p: "still can|will|have|has|do|does|did|cant|wont|havent|hasnt|dont|doesnt|didnt * not * send|get|got|use|log|access|connect|work|call|pay|see|receive|received|had|heard|make|open",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "still cant|wont|havent|hasnt|dont|doesnt|didnt|cannot * send|get|got|use|log|access|connect|work|call|pay|see|receive|received|had|heard|make|open",
+      sev: "medium",
+      neg: false,
+    },
+    // Told again and again it is being dealt with; promises heard before.
+    {
+      type: "unresolved",
+      p: "told * it_is|its|it_was|it_would_be * being|been * looked_at|looked_into|dealt_with|investigated|escalated|handled|chased",
+      sev: "medium",
+    },
+    { type: "unresolved", p: "believe it when i see it", sev: "medium" },
+    { type: "unresolved", p: "had|heard * promises|that|it * all_week|before|#n_times|every_time|#o_time", sev: "low" },
+    { type: "unresolved", p: "here we are again|and_here_we_are", sev: "medium" },
     // A bill against what it usually is ("it's normally twenty"), one that "can't be right".
     {
       type: "billing_dispute",

@@ -577,7 +577,7 @@ export const FR: LangData = {
     },
     {
       type: "unresolved",
-      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu",
+      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu|été_remboursé|été_corrigé|été_réparé|été_envoyé|été_livré",
       sev: "medium",
       neg: false,
     },
@@ -1231,6 +1231,12 @@ export const FR: LangData = {
     { type: "billing_dispute", p: "je ne l'accepte|l'accepte|n'accepte pas", sev: "medium", ctx: "billing", neg: false },
     { type: "billing_dispute", p: "pas sérieux|honnête|juste", sev: "medium", ctx: "billing", neg: false },
     { type: "billing_dispute", p: "pas ma dette|ma_facture|mon_achat", sev: "medium", neg: false },
+    // On lui a dit que c'était en cours, encore et encore.
+    {
+      type: "unresolved",
+      p: "on_m'a|vous_m'avez|ils_m'ont|on_me * dit|répondu|assuré * que * c'était|c'est|c'était_en|ça_allait_être * en_cours|en_traitement|pris_en_charge|transmis|remonté|réglé",
+      sev: "medium",
+    },
     // Résilier : ce que le client aurait fait ("si j'avais le choix, je serais parti depuis longtemps").
     {
       type: "churn_threat",
