@@ -59,8 +59,10 @@ const calibration = { ...trained.calibration, ...t.irritantConfidences(calls, wr
 report.push(
   `irritant confidences (Platt on the turns voicing it): ${Object.keys(calibration).filter((k) => k.startsWith("irritant:")).length} type/side pairs`,
 );
-// The irritant verifier is cross-validated and reported, not shipped (see scripts/train/irritants.ts).
-report.push(...t.irritantVerifier(calls, written).report);
+// The irritant verifier (scripts/train/irritants.ts): its probability is the irritant's confidence.
+const verifier = t.irritantVerifier(calls, written);
+models.irritant = verifier.model;
+report.push(...verifier.report);
 for (const line of report) process.stdout.write(`${line}\n`);
 
 if (exploreAt > 0) process.exit(0); // exploration: figures only, the shipped file stays

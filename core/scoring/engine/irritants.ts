@@ -4,7 +4,7 @@ import { type Hit, isNegated, numberValue } from "./lexicon";
 import { calibration, hasCalibration, model, predict } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import { stem, type Tokens, tokenSet } from "./text";
-import type { Evidence, Irritant } from "./types";
+import { type Evidence, IRRITANT_TYPES, type Irritant } from "./types";
 
 /**
  * Irritants (C6). Lexicon patterns per type (`lang/fr.ts`, `lang/en.ts`), looked for in the speech
@@ -628,18 +628,21 @@ export function irritantFeatures(i: Irritant): Map<string, number> | undefined {
 
 export type { ModP };
 
+const DEFAULT_TYPES = new Set<string>(IRRITANT_TYPES);
+
 /** An irritant below this confidence is returned `uncertain`: shown, never counted as found. */
 export const IRRITANT_UNCERTAIN_BELOW = 0.5;
 
 /**
- * Confidences of the irritants found (the probability the customer really voiced it, calibrated
- * by the training script per type and side on how many turns voiced it); those below 0.5 are
- * returned `uncertain`. Tenant irritants and pairs without calibration data keep none.
+ * Confidences of the irritants found: the probability that the irritant is really there, from the
+ * verifier (`irritant` in model-data.ts, trained by scripts/train/irritants.ts on how the finding
+ * was reached — `verifierFeatures`), else the per type and side Platt calibration on the turns
+ * voicing it. Those below 0.5 are returned `uncertain`. Tenant irritants keep none.
  */
 export function withConfidence(irritants: Irritant[]): Irritant[] {
   const verifier = model("irritant");
   return irritants.map((i) => {
-    const x = verifier ? FEATURES.get(i) : undefined;
+    const x = verifier && DEFAULT_TYPES.has(i.type) ? FEATURES.get(i) : undefined;
     if (verifier && x) {
       const p = predict(verifier, x)[verifier.classes.indexOf("right")];
       const confidence = Math.min(0.99, Math.round(p * 100) / 100);
