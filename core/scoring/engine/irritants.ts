@@ -232,7 +232,7 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   // "logged in", "logged on": signing in, not logging a complaint.
   if (r.type === "repeat_contact")
     for (let i = h.s; i < h.e; i++) if (/^log/.test(tok.t[i]) && /^(in|on|into|out|back)$/.test(tok.t[i + 1] ?? "")) return false;
-  if (r.type === "long_wait" && awaitedNotContact(tok, h.s)) return false;
+  if (r.type === "long_wait" && !r.arrival && awaitedNotContact(tok, h.s)) return false;
   if (r.type === "transfer_loop") {
     // "il se passe que…" (happens), "it keeps sending me a code" (a system, a thing sent).
     if (tok.t[h.s - 1] === "se" && tok.t[h.s].startsWith("pass")) return false;

@@ -197,6 +197,16 @@ export const EN: LangData = {
     { type: "long_wait", p: "wait~ * ages|forever|hours", sev: "medium" },
     { type: "unresolved", p: "wait~ * #n days|weeks|months", sev: "medium" },
     { type: "unresolved", p: "still waiting", sev: "medium" },
+    // A delivery or refund that has not come is a delay (`unresolved` in corpus-dev's labels) but
+    // the team's corpus counts it as a long wait too (test/corpus: en-asr-couch-delivery,
+    // en-ecommerce-refund-sarcasm) — kept for that contract, at low severity.
+    {
+      type: "long_wait",
+      p: "still * not * received|arrived|got|come|shown_up|turned_up",
+      sev: "low",
+      neg: false,
+      arrival: true,
+    },
     { type: "long_wait", p: "long wait|hold|queue|waits|delay", sev: "medium" },
     { type: "long_wait", p: "wait|waiting|hold time|times", sev: "low" },
     {
@@ -1237,7 +1247,7 @@ export const EN: LangData = {
       sev: "medium",
     },
     { type: "unresolved", p: "believe it when i see it", sev: "medium" },
-    { type: "unresolved", p: "had|heard * promises|that|it * all_week|before|#n_times|every_time|#o_time", sev: "low" },
+    { type: "unresolved", p: "had|been_given * promises * all_week|before|#n_times|every_time", sev: "low" },
     { type: "unresolved", p: "here we are again|and_here_we_are", sev: "medium" },
     // A bill against what it usually is ("it's normally twenty"), one that "can't be right".
     {
