@@ -25,7 +25,10 @@ const CLASSES = ["wrong", "right"];
 /** Weight of a written call's findings against a corpus-dev call's (they are closer to unseen calls). */
 const WRITTEN_WEIGHT = 2;
 /** Exploration only (`CCR_VERIFIER_KEEP=regex`): the features kept. */
-const KEEP = typeof process !== "undefined" && process.env?.CCR_VERIFIER_KEEP ? new RegExp(process.env.CCR_VERIFIER_KEEP) : null;
+const KEEP =
+  typeof process !== "undefined" && process.env?.CCR_VERIFIER_KEEP
+    ? new RegExp(process.env.CCR_VERIFIER_KEEP)
+    : null;
 
 function examplesOf(calls: LabelledCall[], folds: Map<string, number>): Example[] {
   const out: Example[] = [];
@@ -39,7 +42,9 @@ function examplesOf(calls: LabelledCall[], folds: Map<string, number>): Example[
       // An agent-side finding of a customer type (the structural transfer loop) is right when the
       // call has that type, as the evaluation counts it.
       const right =
-        i.speaker === "agent" && i.type !== "rudeness" ? types.has(i.type) : truth.has(`${i.type}@${i.speaker}`);
+        i.speaker === "agent" && i.type !== "rudeness"
+          ? types.has(i.type)
+          : truth.has(`${i.type}@${i.speaker}`);
       out.push({
         group: call.id,
         fold: folds.get(call.id) ?? 0,
@@ -61,7 +66,13 @@ function line(name: string, held: { p: number; y: number }[]): string {
   const brier = held.reduce((a, h) => a + (h.p - h.y) ** 2, 0) / Math.max(1, n);
   let pairs = 0;
   let wins = 0;
-  for (const a of held) if (a.y === 1) for (const b of held) if (b.y === 0) { pairs++; wins += a.p > b.p ? 1 : a.p === b.p ? 0.5 : 0; }
+  for (const a of held)
+    if (a.y === 1)
+      for (const b of held)
+        if (b.y === 0) {
+          pairs++;
+          wins += a.p > b.p ? 1 : a.p === b.p ? 0.5 : 0;
+        }
   return `${name}: AUC ${(wins / Math.max(1, pairs)).toFixed(2)}, ${n} findings, ${((right / Math.max(1, n)) * 100).toFixed(1)}% right; confidence ≥ 0.8: ${hi.length}, ${((hiRight / Math.max(1, hi.length)) * 100).toFixed(1)}% right; < 0.5 (uncertain): ${unsure.length} (${unsure.filter((h) => h.y === 1).length} of them right); Brier ${brier.toFixed(3)}`;
 }
 
@@ -88,14 +99,29 @@ export function irritantVerifier(
   // The corpus-dev findings are right more often than on unseen calls (the lexicons were written
   // on them): one offset of the "right" score, fitted on the held-out written calls alone, brings
   // the probabilities to the rate of calls the lexicons were not written on.
-  const shift = fitShift(held.filter((h) => h.group.startsWith("w-")), t);
+  const shift = fitShift(
+    held.filter((h) => h.group.startsWith("w-")),
+    t,
+  );
   const probs = held.map((h) => ({ p: sigmoid((h.z[1] - h.z[0]) / t + shift), y: h.y, group: h.group }));
   const report = [
     `irritant verifier (${FOLDS}-fold by scenario cluster, temperature ${t}, offset ${shift} fitted on the written calls):`,
-    `  before the offset — ${line("corpus-dev calls", before.filter((h) => !h.group.startsWith("w-")))}`,
-    `  before the offset — ${line("written calls", before.filter((h) => h.group.startsWith("w-")))}`,
-    `  ${line("corpus-dev calls", probs.filter((h) => !h.group.startsWith("w-")))}`,
-    `  ${line("written calls", probs.filter((h) => h.group.startsWith("w-")))}`,
+    `  before the offset — ${line(
+      "corpus-dev calls",
+      before.filter((h) => !h.group.startsWith("w-")),
+    )}`,
+    `  before the offset — ${line(
+      "written calls",
+      before.filter((h) => h.group.startsWith("w-")),
+    )}`,
+    `  ${line(
+      "corpus-dev calls",
+      probs.filter((h) => !h.group.startsWith("w-")),
+    )}`,
+    `  ${line(
+      "written calls",
+      probs.filter((h) => h.group.startsWith("w-")),
+    )}`,
   ];
   const m = train(examples, { ...OPTIONS, classes: CLASSES });
   // softmax((z + shift·t on "right") / t) = σ((z1 − z0) / t + shift).
@@ -144,7 +170,9 @@ export function irritantConfidences(
     for (const i of findings(engineInput(call, EVAL_RUBRICS[call.language])).irritants) {
       const key = `irritant:${i.type}@${i.speaker}`;
       const right =
-        i.speaker === "agent" && i.type !== "rudeness" ? types.has(i.type) : truth.has(`${i.type}@${i.speaker}`);
+        i.speaker === "agent" && i.type !== "rudeness"
+          ? types.has(i.type)
+          : truth.has(`${i.type}@${i.speaker}`);
       const list = pairs.get(key) ?? [];
       const times = call.id.startsWith("w-") ? WRITTEN_WEIGHT : 1;
       for (let k = 0; k < times; k++) list.push({ x: Math.min(3, i.evidence.length), y: right ? 1 : 0 });

@@ -25,7 +25,10 @@ const SEV: Severity[] = ["low", "medium", "high"];
 
 /** Who an insult can be aimed at: the other side (pronouns, "bande de", "espèce de", "what a"). */
 // "ya" is added as is: the tokenizer reads it as French "(il) y a", and "a" would aim every clause.
-const ADDRESSEE = new Set([...tokenSet("vous tu te toi you yall bande espèce sale quel quelle what such"), "ya"]);
+const ADDRESSEE = new Set([
+  ...tokenSet("vous tu te toi you yall bande espèce sale quel quelle what such"),
+  "ya",
+]);
 /** A possessive aims an insult only at people ("your staff are useless", not "your app is useless"). */
 const POSSESSIVES = tokenSet("vos votre ton ta tes your");
 const PEOPLE = tokenSet(
@@ -157,7 +160,8 @@ const HYPOTHETICAL_TYPES = new Set(["unresolved", "repeat_contact", "long_wait",
  * I'm leaving" is a threat).
  */
 function hypothetical(tok: Tokens, s: number): boolean {
-  for (let i = s - 1; i >= 0 && i >= s - 4 && tok.c[i] === tok.c[s]; i--) if (HYPOTHETICAL.has(tok.t[i])) return true;
+  for (let i = s - 1; i >= 0 && i >= s - 4 && tok.c[i] === tok.c[s]; i--)
+    if (HYPOTHETICAL.has(tok.t[i])) return true;
   return false;
 }
 
@@ -181,7 +185,11 @@ function notCustomersContact(tok: Tokens, s: number, e: number): boolean {
     if (t.startsWith("telephon") && DETERMINERS.has(prev)) others++;
     else if ((prev === "me" || prev === "nous") && CALLER_OTHER.has(tok.t[i - 2] ?? "")) others++;
     else if ((next === "me" || next === "us") && CALLER_OTHER.has(tok.t[i - 1] ?? "")) others++;
-    else if ((next === "me" || next === "us") && AUXILIARIES.has(prev) && CALLER_OTHER.has(tok.t[i - 2] ?? ""))
+    else if (
+      (next === "me" || next === "us") &&
+      AUXILIARIES.has(prev) &&
+      CALLER_OTHER.has(tok.t[i - 2] ?? "")
+    )
       others++;
   }
   return verbs > 0 && others === verbs;
@@ -209,7 +217,9 @@ function awaitedNotContact(tok: Tokens, s: number): boolean {
 }
 
 /** Things a system sends ("it keeps sending me a code"): no person passing the customer on. */
-const SENT_THINGS = tokenSet("code codes sms text texts email emails link links notification notifications message messages letter letters bill bills invoice invoices reminder reminders mail mails courrier courriers facture factures");
+const SENT_THINGS = tokenSet(
+  "code codes sms text texts email emails link links notification notifications message messages letter letters bill bills invoice invoices reminder reminders mail mails courrier courriers facture factures",
+);
 
 /**
  * Does an irritant pattern hit count, whoever said it: not negated (unless the pattern carries its
@@ -231,24 +241,21 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;
   // "logged in", "logged on": signing in, not logging a complaint.
   if (r.type === "repeat_contact")
-    for (let i = h.s; i < h.e; i++) if (/^log/.test(tok.t[i]) && /^(in|on|into|out|back)$/.test(tok.t[i + 1] ?? "")) return false;
+    for (let i = h.s; i < h.e; i++)
+      if (/^log/.test(tok.t[i]) && /^(in|on|into|out|back)$/.test(tok.t[i + 1] ?? "")) return false;
   if (r.type === "long_wait" && !r.arrival && awaitedNotContact(tok, h.s)) return false;
   if (r.type === "transfer_loop") {
     // "il se passe que…" (happens), "it keeps sending me a code" (a system, a thing sent).
     if (tok.t[h.s - 1] === "se" && tok.t[h.s].startsWith("pass")) return false;
     // "mot de passe" (password): no one passed on.
-    for (let i = h.s; i < h.e; i++) if (tok.t[i] === "passe" && tok.t[i - 1] === "de" && tok.t[i - 2] === "mot") return false;
+    for (let i = h.s; i < h.e; i++)
+      if (tok.t[i] === "passe" && tok.t[i - 1] === "de" && tok.t[i - 2] === "mot") return false;
     for (let i = h.e; i < tok.t.length && i < h.e + 2; i++) if (SENT_THINGS.has(tok.t[i])) return false;
   }
   // "Ma facture est fausse ?", "is that charge right?": asking to understand a bill is no dispute.
   // The question mark ends the sentence, so the clause after the match counts too ("do I lose the
   // month I've already paid for, and can I still share it?").
-  if (
-    r.type === "billing_dispute" &&
-    r.sev !== "high" &&
-    askedAbout(tok, h.s, h.e)
-  )
-    return false;
+  if (r.type === "billing_dispute" && r.sev !== "high" && askedAbout(tok, h.s, h.e)) return false;
   if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   // Only a pattern that counts (`#n`, `#o`) is about a count: elsewhere "un" is an article
@@ -493,7 +500,8 @@ export function detectIrritants(
   for (const p of transfers)
     if (!moments.length || p.seg.startS - moments[moments.length - 1].seg.startS >= 45) moments.push(p);
   if (moments.length >= 2)
-    for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0, undefined, undefined, { struct: true });
+    for (const p of moments)
+      add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0, undefined, undefined, { struct: true });
 
   // Counted patterns: a loop is told by at least two redirections ("billing sent me to tech, tech
   // sent me back to billing"); a single transfer the customer accepts is none.
@@ -545,7 +553,9 @@ export function detectIrritants(
       .filter((p) => p.seg.speaker === "customer" && p.end && (p.sentiment ?? 0) < 0)
       .slice(-2);
     for (const p of last)
-      add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0, undefined, undefined, { struct: true });
+      add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0, undefined, undefined, {
+        struct: true,
+      });
   }
 
   const out: (Irritant & { first: number; lvl: number; f: Found })[] = [];
@@ -566,7 +576,9 @@ export function detectIrritants(
   out.sort((a, b) => b.lvl - a.lvl || a.first - b.first);
   const t0 = psegs.length ? psegs[0].seg.startS : 0;
   const span = Math.max(1, (psegs.length ? psegs[psegs.length - 1].seg.endS : 0) - t0);
-  const customerTypes = new Set([...found.values()].filter((f) => f.speaker === "customer").map((f) => f.type));
+  const customerTypes = new Set(
+    [...found.values()].filter((f) => f.speaker === "customer").map((f) => f.type),
+  );
   const irritants = out.map(({ first: _f, lvl: _l, f, ...i }) => {
     FEATURES.set(i, verifierFeatures(f, mod.lang, (f.first - t0) / span, opening, customerTypes));
     return i;

@@ -1147,7 +1147,11 @@ export const EN: LangData = {
       sev: "medium",
       minCount: 2,
     },
-    { type: "transfer_loop", p: "pass|passing|passed|palm|palming|palmed * me|us on|along|off_to", sev: "medium" },
+    {
+      type: "transfer_loop",
+      p: "pass|passing|passed|palm|palming|palmed * me|us on|along|off_to",
+      sev: "medium",
+    },
     {
       type: "transfer_loop",
       p: "says|say|said|told_me|tell_me * it_is|its|that_is * the|another * other * department|team|service|one|lot",
@@ -1160,7 +1164,12 @@ export const EN: LangData = {
       sev: "medium",
       neg: false,
     },
-    { type: "unresolved", p: "you|so * can not|cannot|can't * do * anything|a_thing", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "you|so * can not|cannot|can't * do * anything|a_thing",
+      sev: "medium",
+      neg: false,
+    },
     {
       type: "unresolved",
       p: "still without|with_no * internet|broadband|power|electricity|heating|hot_water|water|a_signal|signal|a_phone|a_car|my_money|a_working",
@@ -1174,7 +1183,12 @@ export const EN: LangData = {
       who: "any",
       insult: true,
     },
-    { type: "rudeness", p: "bunch|pack|load * of * vultures|leeches|sharks|parasites|bloodsuckers|gangsters|chancers", sev: "high", who: "any" },
+    {
+      type: "rudeness",
+      p: "bunch|pack|load * of * vultures|leeches|sharks|parasites|bloodsuckers|gangsters|chancers",
+      sev: "high",
+      who: "any",
+    },
     // The agent brushing off: not something I deal with, how it works, should have, don't come back.
     {
       type: "rudeness",
@@ -1185,10 +1199,21 @@ export const EN: LangData = {
     },
     { type: "rudeness", p: "just telling you how it works|is", sev: "medium", who: "agent" },
     { type: "rudeness", p: "not our problem|fault|concern", sev: "medium", who: "agent", neg: false },
-    { type: "rudeness", p: "you should|ought_to have * used|kept|changed|chosen|picked|set|backed_up|saved|written", sev: "low", who: "agent" },
+    {
+      type: "rudeness",
+      p: "you should|ought_to have * used|kept|changed|chosen|picked|set|backed_up|saved|written",
+      sev: "low",
+      who: "agent",
+    },
     { type: "rudeness", p: "everyone|everybody knows that", sev: "medium", who: "agent" },
     { type: "rudeness", p: "read the terms|small_print|contract|manual", sev: "medium", who: "agent" },
-    { type: "rudeness", p: "do not|dont come|call * back * asking|crying|complaining|moaning", sev: "medium", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "do not|dont come|call * back * asking|crying|complaining|moaning",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
     { type: "rudeness", p: "nothing * i * can do", sev: "low", who: "agent", neg: false, maxWords: 8 },
     // The wait told other ways: on this line for very long, on this phone long enough, before
     // somebody picked up, the best part of my lunch break to get through, cut off in the queue.
@@ -1197,11 +1222,31 @@ export const EN: LangData = {
       p: "waiting|waited|been|sat|stuck * on|in * this|the * line|phone|queue|hold ** long|ages|forever|eternity|hours|while",
       sev: "medium",
     },
-    { type: "long_wait", p: "on this|the phone|line * long_enough|till|until|all_day|all_morning|all_afternoon", sev: "medium" },
-    { type: "long_wait", p: "before * somebody|someone|anyone|anybody|a_person|you * picked_up|answered|answer|picks_up", sev: "medium" },
-    { type: "long_wait", p: "taken|took|taking * ** to * get_through|reach_anyone|reach_someone|get_hold_of|speak_to_someone", sev: "medium" },
-    { type: "long_wait", p: "tried|trying|tryin * tae|to * get_through|get_hold_of|reach_you|get_you", sev: "medium" },
-    { type: "long_wait", p: "cut off|dropped|disconnected * in|from|on * the queue|hold|line", sev: "medium" },
+    {
+      type: "long_wait",
+      p: "on this|the phone|line * long_enough|till|until|all_day|all_morning|all_afternoon",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "before * somebody|someone|anyone|anybody|a_person|you * picked_up|answered|answer|picks_up",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "taken|took|taking * ** to * get_through|reach_anyone|reach_someone|get_hold_of|speak_to_someone",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "tried|trying|tryin * tae|to * get_through|get_hold_of|reach_you|get_you",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "cut off|dropped|disconnected * in|from|on * the queue|hold|line",
+      sev: "medium",
+    },
     // Earlier contacts: "I rang on Thursday", "I phoned two hours ago", "both times I was told",
     // "the last two people told me".
     {
@@ -1256,7 +1301,12 @@ export const EN: LangData = {
       sev: "medium",
       ctx: "billing",
     },
-    { type: "billing_dispute", p: "can not|cannot|could_not be right|correct", sev: "medium", ctx: "billing" },
+    {
+      type: "billing_dispute",
+      p: "can not|cannot|could_not be right|correct",
+      sev: "medium",
+      ctx: "billing",
+    },
     {
       type: "billing_dispute",
       p: "am|will|are * not * paying|pay * #n|for_something|for_a|for_calls|for_roaming|for_data|for_that|for_this",

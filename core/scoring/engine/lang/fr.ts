@@ -1153,7 +1153,11 @@ export const FR: LangData = {
       neg: false,
     },
     { type: "unresolved", p: "rien ne peut * être * fait|réglé", sev: "medium", neg: false },
-    { type: "unresolved", p: "toujours|encore sans * connexion|internet|réseau|électricité|eau|chauffage|téléphone|ligne|nouvelles", sev: "medium" },
+    {
+      type: "unresolved",
+      p: "toujours|encore sans * connexion|internet|réseau|électricité|eau|chauffage|téléphone|ligne|nouvelles",
+      sev: "medium",
+    },
     // Prélevé / facturé de trop.
     {
       type: "billing_dispute",
@@ -1198,13 +1202,34 @@ export const FR: LangData = {
       who: "agent",
       neg: false,
     },
-    { type: "rudeness", p: "ça|cela ne changera|servira * rien|pas_grand-chose|pas_grand_chose", sev: "low", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "ça|cela ne changera|servira * rien|pas_grand-chose|pas_grand_chose",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
     { type: "rudeness", p: "vous n'avez qu'à|z'avez_qu'à|t'as_qu'à", sev: "medium", who: "agent" },
-    { type: "rudeness", p: "il fallait|fallait * surveiller|prévoir|penser|faire|lire|vérifier", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "il fallait|fallait * surveiller|prévoir|penser|faire|lire|vérifier",
+      sev: "medium",
+      who: "agent",
+    },
     { type: "rudeness", p: "c'est écrit noir sur blanc", sev: "low", who: "agent" },
-    { type: "rudeness", p: "j'applique * les|la * règles|règle|procédure|consignes", sev: "low", who: "agent" },
+    {
+      type: "rudeness",
+      p: "j'applique * les|la * règles|règle|procédure|consignes",
+      sev: "low",
+      who: "agent",
+    },
     { type: "rudeness", p: "c'est la procédure|règle|consigne", sev: "low", who: "agent", maxWords: 6 },
-    { type: "rudeness", p: "interprétez|pensez|croyez * comme|ce_que * vous voulez", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "interprétez|pensez|croyez * comme|ce_que * vous voulez",
+      sev: "medium",
+      who: "agent",
+    },
     // L'attente dite autrement : un temps fou, avant que quelqu'un décroche, longtemps au téléphone.
     {
       type: "long_wait",
@@ -1228,7 +1253,13 @@ export const FR: LangData = {
       sev: "medium",
     },
     // Facture contestée : je ne l'accepte pas, pas sérieux, pas ma dette.
-    { type: "billing_dispute", p: "je ne l'accepte|l'accepte|n'accepte pas", sev: "medium", ctx: "billing", neg: false },
+    {
+      type: "billing_dispute",
+      p: "je ne l'accepte|l'accepte|n'accepte pas",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
     { type: "billing_dispute", p: "pas sérieux|honnête|juste", sev: "medium", ctx: "billing", neg: false },
     { type: "billing_dispute", p: "pas ma dette|ma_facture|mon_achat", sev: "medium", neg: false },
     // On lui a dit que c'était en cours, encore et encore.
