@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "5122dcce37fa",
-  inputs: "812e4acb47a1",
+  inputs: "a6111296cda3",
   models: {
     category: {
       classes: [
