@@ -27,7 +27,7 @@ const outfile = path.join(outdir, "train-entry.mjs");
 await build({
   stdin: {
     contents:
-      'export * from "./scripts/train/entry.ts"; export { parseBanking77 } from "./scripts/eval/banking77.ts";',
+      'export * from "./scripts/train/entry.ts"; export { parseBanking77 } from "./scripts/eval/banking77.ts"; export { irritantConfidences, irritantVerifier } from "./scripts/train/irritants.ts";',
     resolveDir: root,
     loader: "ts",
   },
@@ -55,10 +55,14 @@ process.stdout.write(
 );
 const trained = t.trainAll(data);
 const { models, report } = trained;
-const calibration = { ...trained.calibration, ...t.irritantCalibration(calls) };
+const calibration = { ...trained.calibration, ...t.irritantConfidences(calls, written) };
 report.push(
   `irritant confidences (Platt on the turns voicing it): ${Object.keys(calibration).filter((k) => k.startsWith("irritant:")).length} type/side pairs`,
 );
+// The irritant verifier (scripts/train/irritants.ts): its probability is the irritant's confidence.
+const verifier = t.irritantVerifier(calls, written);
+models.irritant = verifier.model;
+report.push(...verifier.report);
 for (const line of report) process.stdout.write(`${line}\n`);
 
 if (exploreAt > 0) process.exit(0); // exploration: figures only, the shipped file stays

@@ -1,10 +1,10 @@
 import type { LangModule, ModP, TenantP } from "./compile";
 import type { IrritantRule, Severity } from "./lang/types";
 import { type Hit, isNegated, numberValue } from "./lexicon";
-import { calibration, hasCalibration } from "./model";
+import { calibration, hasCalibration, model, predict } from "./model";
 import { evidence, type PSeg } from "./prepare";
 import { stem, type Tokens, tokenSet } from "./text";
-import type { Evidence, Irritant } from "./types";
+import { type Evidence, IRRITANT_TYPES, type Irritant } from "./types";
 
 /**
  * Irritants (C6). Lexicon patterns per type (`lang/fr.ts`, `lang/en.ts`), looked for in the speech
@@ -23,9 +23,26 @@ import type { Evidence, Irritant } from "./types";
 const LEVEL: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 const SEV: Severity[] = ["low", "medium", "high"];
 
-const ADDRESSEE = tokenSet(
-  "vous tu te toi vos votre ton ta tes you your ya yall bande espèce sale quel quelle what such",
+/** Who an insult can be aimed at: the other side (pronouns, "bande de", "espèce de", "what a"). */
+// "ya" is added as is: the tokenizer reads it as French "(il) y a", and "a" would aim every clause.
+const ADDRESSEE = new Set([
+  ...tokenSet("vous tu te toi you yall bande espèce sale quel quelle what such"),
+  "ya",
+]);
+/** A possessive aims an insult only at people ("your staff are useless", not "your app is useless"). */
+const POSSESSIVES = tokenSet("vos votre ton ta tes your");
+const PEOPLE = tokenSet(
+  "people staff team teams agents agent colleagues colleague lot guys company firm employees staffs manager managers gens équipe équipes collègues conseillers conseiller conseillère employés personnel société boîte techniciens technicien service",
 );
+/**
+ * Words that judge rather than name ("useless", "a joke", "pathetic"): an insult only when said
+ * of a person ("you are useless", "vous êtes nuls"), never of a thing or the situation ("what a
+ * joke", "this is pathetic", "votre appli est nulle") — frustration is no rudeness.
+ */
+const JUDGEMENTS = tokenSet(
+  "useless joke pathetic incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
+);
+const PERSONAL = new Set([...tokenSet("vous tu toi you yall"), "ya"]);
 const SELF = tokenSet("suis am feel sens trouve");
 const MINUTES = new Map<string, number>();
 for (const [w, m] of [
@@ -70,14 +87,19 @@ function numbersIn(tok: Tokens, s: number, e: number): { n: number | null; minut
 
 function aimed(tok: Tokens, s: number): boolean {
   const clause = tok.c[s];
+  const judgement = JUDGEMENTS.has(tok.t[s]);
   let size = 0;
   let addressee = false;
+  let personal = false;
   for (let i = 0; i < tok.t.length; i++) {
     if (tok.c[i] !== clause) continue;
     size++;
-    if (ADDRESSEE.has(tok.t[i])) addressee = true;
+    const t = tok.t[i];
+    if (PERSONAL.has(t)) personal = true;
+    if (ADDRESSEE.has(t) || (POSSESSIVES.has(t) && PEOPLE.has(tok.t[i + 1] ?? ""))) addressee = true;
   }
   for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === clause; i--) if (SELF.has(tok.t[i])) return false;
+  if (judgement) return personal || (addressee && !/^(what|such|quel|quelle)$/.test(tok.t[s - 2] ?? ""));
   return addressee || size <= 3;
 }
 
@@ -127,6 +149,78 @@ function quotedThirdParty(tok: Tokens, s: number): boolean {
   return false;
 }
 
+/** "if", "si", "au cas où", "whether": what might happen is no irritant voiced. */
+const HYPOTHETICAL = tokenSet("if si whether cas suppose supposing imagine");
+const HYPOTHETICAL_TYPES = new Set(["unresolved", "repeat_contact", "long_wait", "transfer_loop"]);
+
+/**
+ * Is the match said of what might happen ("if nobody comes, who do I ring?", "si jamais ça
+ * recommence, je rappelle ?")? A hypothetical, in the clause just before the match, is no
+ * irritant the customer lives; churn and escalation keep their conditionals ("if it's not fixed
+ * I'm leaving" is a threat).
+ */
+function hypothetical(tok: Tokens, s: number): boolean {
+  for (let i = s - 1; i >= 0 && i >= s - 4 && tok.c[i] === tok.c[s]; i--)
+    if (HYPOTHETICAL.has(tok.t[i])) return true;
+  return false;
+}
+
+const CALL_VERB = /^(appel|rappel|telephon|call|rang|rung|ring|phon)/;
+const CALLER_OTHER = tokenSet("vous you they ils your");
+const DETERMINERS = tokenSet("de du mon ma le un une nouveau nouvel son au par ce mes les my new the a");
+
+/**
+ * A repeat contact is the customer's own: "ça fait trois fois que vous m'appelez", "you've called
+ * me twice" (the company calling) and "j'ai changé de téléphone" (the noun) are not.
+ */
+function notCustomersContact(tok: Tokens, s: number, e: number): boolean {
+  let verbs = 0;
+  let others = 0;
+  for (let i = s; i < e; i++) {
+    const t = tok.t[i];
+    if (!CALL_VERB.test(t)) continue;
+    verbs++;
+    const prev = tok.t[i - 1] ?? "";
+    const next = tok.t[i + 1] ?? "";
+    if (t.startsWith("telephon") && DETERMINERS.has(prev)) others++;
+    else if ((prev === "me" || prev === "nous") && CALLER_OTHER.has(tok.t[i - 2] ?? "")) others++;
+    else if ((next === "me" || next === "us") && CALLER_OTHER.has(tok.t[i - 1] ?? "")) others++;
+    else if (
+      (next === "me" || next === "us") &&
+      AUXILIARIES.has(prev) &&
+      CALLER_OTHER.has(tok.t[i - 2] ?? "")
+    )
+      others++;
+  }
+  return verbs > 0 && others === verbs;
+}
+
+/**
+ * What the customer waits for when it is not the contact itself — a tow truck, a technician, a
+ * parcel, a refund, an answer to an e-mail — is a delay (`unresolved` when it lasts), not a long
+ * wait in the queue: unless the clause also speaks of the line, the hold or reaching someone.
+ */
+const AWAITED = tokenSet(
+  "dépanneuse dépanneur technicien technicienne réparateur plombier livreur livraison colis commande remboursement courrier mail mails email emails lettre réponse engineer technician plumber courier parcel package delivery refund tow truck email emails letter letters reply replacement remplacement",
+);
+const CONTACT_WAIT = tokenSet(
+  "ligne téléphone telephone attente standard musique conseiller conseillère quelqu'un joindre hold queue line phone music agent someone somebody human switchboard through",
+);
+function awaitedNotContact(tok: Tokens, s: number): boolean {
+  let awaited = false;
+  for (let i = 0; i < tok.t.length; i++) {
+    if (tok.c[i] !== tok.c[s]) continue;
+    if (CONTACT_WAIT.has(tok.t[i])) return false;
+    if (AWAITED.has(tok.t[i])) awaited = true;
+  }
+  return awaited;
+}
+
+/** Things a system sends ("it keeps sending me a code"): no person passing the customer on. */
+const SENT_THINGS = tokenSet(
+  "code codes sms text texts email emails link links notification notifications message messages letter letters bill bills invoice invoices reminder reminders mail mails courrier courriers facture factures",
+);
+
 /**
  * Does an irritant pattern hit count, whoever said it: not negated (unless the pattern carries its
  * own negation), no exception word right after it, an insult aimed at someone, and a counted
@@ -143,15 +237,25 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (r.insult && !aimed(tok, h.s)) return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
+  if (HYPOTHETICAL_TYPES.has(r.type) && r.who !== "agent" && hypothetical(tok, h.s)) return false;
+  if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;
+  // "logged in", "logged on": signing in, not logging a complaint.
+  if (r.type === "repeat_contact")
+    for (let i = h.s; i < h.e; i++)
+      if (/^log/.test(tok.t[i]) && /^(in|on|into|out|back)$/.test(tok.t[i + 1] ?? "")) return false;
+  if (r.type === "long_wait" && !r.arrival && awaitedNotContact(tok, h.s)) return false;
+  if (r.type === "transfer_loop") {
+    // "il se passe que…" (happens), "it keeps sending me a code" (a system, a thing sent).
+    if (tok.t[h.s - 1] === "se" && tok.t[h.s].startsWith("pass")) return false;
+    // "mot de passe" (password): no one passed on.
+    for (let i = h.s; i < h.e; i++)
+      if (tok.t[i] === "passe" && tok.t[i - 1] === "de" && tok.t[i - 2] === "mot") return false;
+    for (let i = h.e; i < tok.t.length && i < h.e + 2; i++) if (SENT_THINGS.has(tok.t[i])) return false;
+  }
   // "Ma facture est fausse ?", "is that charge right?": asking to understand a bill is no dispute.
   // The question mark ends the sentence, so the clause after the match counts too ("do I lose the
   // month I've already paid for, and can I still share it?").
-  if (
-    r.type === "billing_dispute" &&
-    r.sev !== "high" &&
-    (tok.questions.has(tok.c[h.s]) || tok.questions.has(tok.c[h.s] + 1))
-  )
-    return false;
+  if (r.type === "billing_dispute" && r.sev !== "high" && askedAbout(tok, h.s, h.e)) return false;
   if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   // Only a pattern that counts (`#n`, `#o`) is about a count: elsewhere "un" is an article
@@ -166,12 +270,51 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   return true;
 }
 
+/** A question in the clauses of the match or the one right after ("ma facture, alors, elle est fausse ?"). */
+function askedAbout(tok: Tokens, s: number, e: number): boolean {
+  for (let c = tok.c[s]; c <= tok.c[Math.max(s, e - 1)] + 1; c++) if (tok.questions.has(c)) return true;
+  return false;
+}
+
 /** Does the turn carry a keyword of the category with a weight ≥ 0.45 (not negated)? */
 function hasCategory(hits: Hit<ModP>[], id: string): boolean {
   return hits.some((x) => {
     const pl = x.p.payload;
     return pl.g === "cat" && pl.id === id && pl.w >= 0.45;
   });
+}
+
+/**
+ * A neutral reason for leaving, in the customer's words: moving (abroad, house, away), a death, a
+ * retirement home, selling the house or the car, no longer needing it, a change of employer.
+ * Token sequences on the normalised text (no diacritics, stems), language-independent.
+ */
+const NEUTRAL_LEAVING =
+  /(?:^| )(?:demenag\w*|(?:moving|move|moved|relocat\w*) (?:abroad|away|overseas|house|out|back|in with)|emigrat\w*|expatri\w*|(?:pass|passed) away|died|decede|dece|veuf|veuve|widow\w*|maison de retraite|ehpad|care home|nursing home|retirement home|(?:sold|selling|sell|vendu|vend|vendre) (?:the|my|our|la|ma|notre|le|mon) (?:house|home|flat|car|maison|appartement|voiture)|(?:no longer|not) (?:need|use|using|needing) (?:it|the|them|this)|plu besoin|(?:partir|pars|part|installer|installe) a le etranger|(?:vivre|habiter|installer) a le etranger|new job|nouvel employeur|mon employeur|my employer)(?: |$)/;
+function neutralLeaving(tok: Tokens): boolean {
+  return NEUTRAL_LEAVING.test(tok.t.join(" "));
+}
+
+/** The customer's opening: their first two turns of four words or more (where a problem is stated). */
+function openingTurns(psegs: PSeg[]): Set<number> {
+  const out = new Set<number>();
+  for (const p of psegs) {
+    if (p.seg.speaker !== "customer" || p.tok.words < 4) continue;
+    out.add(p.idx);
+    if (out.size >= 2) break;
+  }
+  return out;
+}
+
+const SINCE = tokenSet("depuis since ago already déjà");
+/** A delay in the turn: a duration of a day or more, or "depuis / since / ago / already" with a number. */
+function delaySaid(tok: Tokens): boolean {
+  for (let i = 0; i < tok.t.length; i++) {
+    const unit = MINUTES.get(tok.t[i]);
+    if (unit !== undefined && unit >= 1440) return true;
+    if (SINCE.has(tok.t[i])) return true;
+  }
+  return false;
 }
 
 /** Closing cues: who voiced a resolution (after the opening), and the agent's follow-up promises. */
@@ -188,7 +331,27 @@ interface Found {
   level: number;
   segs: Map<number, { p: PSeg; ev: Evidence; level: number }>;
   first: number;
+  how: How;
 }
+
+/** How a finding was reached (the verifier's features, `irritantFeatures`). */
+interface How {
+  /** Highest base severity of the patterns (0 low … 2 high). */
+  base: number;
+  /** Which kinds of evidence: a plain pattern, a conditional one (cancellation + dissatisfied), a counted one, a structural rule. */
+  plain: boolean;
+  cond: boolean;
+  counted: boolean;
+  struct: boolean;
+  question: boolean;
+  polite: boolean;
+  emphatic: boolean;
+  patterns: Set<string>;
+}
+type HowHit = Partial<Omit<How, "patterns">> & { pattern?: string };
+
+/** The verifier's features of each irritant found (read by `withConfidence`; never in the output). */
+const FEATURES = new WeakMap<Irritant, Map<string, number>>();
 
 export interface IrritantContext {
   sentimentEnd: number | null;
@@ -208,13 +371,41 @@ export function detectIrritants(
     level: number,
     s?: number,
     e?: number,
+    hh: HowHit = {},
   ) => {
     const key = `${type}|${speaker}`;
     let f = found.get(key);
     if (!f) {
-      f = { type, speaker, level, segs: new Map(), first: p.seg.startS };
+      f = {
+        type,
+        speaker,
+        level,
+        segs: new Map(),
+        first: p.seg.startS,
+        how: {
+          base: 0,
+          plain: false,
+          cond: false,
+          counted: false,
+          struct: false,
+          question: false,
+          polite: false,
+          emphatic: false,
+          patterns: new Set(),
+        },
+      };
       found.set(key, f);
     }
+    const how = f.how;
+    how.base = Math.max(how.base, hh.base ?? level);
+    if (hh.cond) how.cond = true;
+    else if (hh.counted) how.counted = true;
+    else if (hh.struct) how.struct = true;
+    else how.plain = true;
+    if (hh.question) how.question = true;
+    if (hh.polite) how.polite = true;
+    if (hh.emphatic) how.emphatic = true;
+    if (hh.pattern) how.patterns.add(hh.pattern);
     const prev = f.segs.get(p.idx);
     if (!prev) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
     else if (level > prev.level) f.segs.set(p.idx, { p, ev: evidence(p, s, e), level });
@@ -231,6 +422,7 @@ export function detectIrritants(
     level: number;
     s: number;
     e: number;
+    hh: HowHit;
   }[] = [];
   const transfers: PSeg[] = [];
 
@@ -283,8 +475,16 @@ export function detectIrritants(
       )
         level--;
       const lvl = Math.max(0, Math.min(2, level));
-      if (r.cond || r.minCount) deferred.push({ r, sp, p, level: lvl, s: h.s, e: h.e });
-      else add(r.type, sp, p, lvl, h.s, h.e);
+      const hh: HowHit = {
+        base: LEVEL[r.sev],
+        question: tok.questions.has(tok.c[h.s]),
+        polite: softened && !emphatic,
+        emphatic,
+        pattern: r.p,
+      };
+      if (r.cond || r.minCount || (r.type === "unresolved" && !r.end && sp === "customer"))
+        deferred.push({ r, sp, p, level: lvl, s: h.s, e: h.e, hh });
+      else add(r.type, sp, p, lvl, h.s, h.e, hh);
       if (r.type === "rudeness" && sp === "agent") agentRudeness.push({ p, s: h.s, e: h.e });
     }
     for (const h of p.thits) {
@@ -300,7 +500,8 @@ export function detectIrritants(
   for (const p of transfers)
     if (!moments.length || p.seg.startS - moments[moments.length - 1].seg.startS >= 45) moments.push(p);
   if (moments.length >= 2)
-    for (const p of moments) add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0);
+    for (const p of moments)
+      add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0, undefined, undefined, { struct: true });
 
   // Counted patterns: a loop is told by at least two redirections ("billing sent me to tech, tech
   // sent me back to billing"); a single transfer the customer accepts is none.
@@ -313,14 +514,30 @@ export function detectIrritants(
   for (const list of counted.values()) {
     const places = new Set(list.map((d) => `${d.p.idx}:${d.s}`));
     if (places.size >= (list[0].r.minCount ?? 1))
-      for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+      for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e, { ...d.hh, counted: true });
   }
-  // Conditional patterns: a cancellation is a threat only when the customer is dissatisfied.
-  const dissatisfied =
-    [...found.values()].some((f) => f.speaker === "customer" && f.type !== "churn_threat") ||
-    psegs.some((p) => p.seg.speaker === "customer" && (p.sentiment ?? 0) <= -0.4);
+  // A problem that persists ("still not working", "rien du tout") said where the customer states
+  // the problem, on a first contact, is the problem statement — unresolved once the customer has
+  // been in contact before (a repeat contact), after a delay said in the turn ("depuis trois
+  // semaines", "for two weeks"), or later in the call (past their opening turns).
+  const opening = openingTurns(psegs);
+  const contacted = found.has("repeat_contact|customer");
   for (const d of deferred)
-    if (d.r.cond === "dissatisfied" && dissatisfied) add(d.r.type, d.sp, d.p, d.level, d.s, d.e);
+    if (d.r.type === "unresolved" && !d.r.cond && !d.r.minCount)
+      if (contacted || !opening.has(d.p.idx) || delaySaid(d.p.tok))
+        add(d.r.type, d.sp, d.p, d.level, d.s, d.e, d.hh);
+
+  // Conditional patterns: a cancellation is a threat only when the customer is dissatisfied — with
+  // the service, not with the queue they just waited in — and gives no neutral reason for leaving
+  // (moving abroad, a death, no longer needed).
+  const dissatisfied =
+    [...found.values()].some(
+      (f) => f.speaker === "customer" && f.type !== "churn_threat" && f.type !== "long_wait",
+    ) || psegs.some((p) => p.seg.speaker === "customer" && (p.sentiment ?? 0) <= -0.4);
+  const neutralReason = psegs.some((p) => p.seg.speaker === "customer" && neutralLeaving(p.tok));
+  for (const d of deferred)
+    if (d.r.cond === "dissatisfied" && dissatisfied && !neutralReason)
+      add(d.r.type, d.sp, d.p, d.level, d.s, d.e, { ...d.hh, cond: true });
 
   // Structural unresolved: the customer ends negative, nothing resolves or schedules a follow-up.
   if (
@@ -335,10 +552,13 @@ export function detectIrritants(
     const last = psegs
       .filter((p) => p.seg.speaker === "customer" && p.end && (p.sentiment ?? 0) < 0)
       .slice(-2);
-    for (const p of last) add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0);
+    for (const p of last)
+      add("unresolved", "customer", p, ctx.sentimentEnd <= -0.5 ? 1 : 0, undefined, undefined, {
+        struct: true,
+      });
   }
 
-  const out: (Irritant & { first: number; lvl: number })[] = [];
+  const out: (Irritant & { first: number; lvl: number; f: Found })[] = [];
   for (const f of found.values()) {
     const n = f.segs.size;
     const lvl = Math.min(2, n >= 3 ? 2 : n >= 2 ? f.level + 1 : f.level);
@@ -350,28 +570,96 @@ export function detectIrritants(
       evidence: ev.map((x) => x.ev),
       first: f.first,
       lvl,
+      f,
     });
   }
   out.sort((a, b) => b.lvl - a.lvl || a.first - b.first);
-  return {
-    irritants: out.map(({ first: _f, lvl: _l, ...i }) => i),
-    resolution,
-    agentRudeness,
-  };
+  const t0 = psegs.length ? psegs[0].seg.startS : 0;
+  const span = Math.max(1, (psegs.length ? psegs[psegs.length - 1].seg.endS : 0) - t0);
+  const customerTypes = new Set(
+    [...found.values()].filter((f) => f.speaker === "customer").map((f) => f.type),
+  );
+  const irritants = out.map(({ first: _f, lvl: _l, f, ...i }) => {
+    FEATURES.set(i, verifierFeatures(f, mod.lang, (f.first - t0) / span, opening, customerTypes));
+    return i;
+  });
+  return { irritants, resolution, agentRudeness };
+}
+
+/**
+ * The verifier's features of a finding: its type and side, how many turns voice it, how it was
+ * reached (plain pattern, conditional, counted, structural), the patterns' base severity, where
+ * in the call (position, opening, closing part), the register of its turns (question, polite,
+ * emphatic, very negative) and the other irritants of the call.
+ */
+function verifierFeatures(
+  f: Found,
+  lang: string,
+  pos: number,
+  opening: Set<number>,
+  customerTypes: Set<string>,
+): Map<string, number> {
+  const x = new Map<string, number>();
+  const h = f.how;
+  const n = Math.min(3, f.segs.size);
+  const key = `${f.type}@${f.speaker}`;
+  x.set(`type:${key}`, 1);
+  x.set(`lang:${lang}`, 1);
+  x.set(`turns:${n}`, 1);
+  if (n >= 2) x.set(`type:${key}:several`, 1);
+  x.set(`base:${h.base}`, 1);
+  if (h.plain) x.set("how:plain", 1);
+  if (h.cond && !h.plain) x.set("how:onlyCond", 1);
+  if (h.counted) x.set("how:counted", 1);
+  if (h.struct && !h.plain) x.set("how:onlyStruct", 1);
+  if (h.patterns.size >= 2) x.set("patterns:2+", 1);
+  if (h.question) x.set("question", 1);
+  if (h.polite) x.set("polite", 1);
+  if (h.emphatic) x.set("emphatic", 1);
+  x.set("pos", Math.round(Math.max(0, Math.min(1, pos)) * 100) / 100);
+  let minSent = 0;
+  let inOpening = false;
+  let inClosing = false;
+  for (const { p } of f.segs.values()) {
+    if (p.sentiment !== null && p.sentiment < minSent) minSent = p.sentiment;
+    if (opening.has(p.idx)) inOpening = true;
+    if (p.end) inClosing = true;
+  }
+  if (inOpening) x.set("opening", 1);
+  if (inClosing) x.set("closing", 1);
+  if (minSent <= -0.4) x.set("veryNegative", 1);
+  const others = [...customerTypes].filter((t) => t !== f.type).length;
+  x.set("otherTypes", Math.min(3, others) / 3);
+  return x;
+}
+
+/** The verifier's features of an irritant returned by `detectIrritants` (training, confidence). */
+export function irritantFeatures(i: Irritant): Map<string, number> | undefined {
+  return FEATURES.get(i);
 }
 
 export type { ModP };
+
+const DEFAULT_TYPES = new Set<string>(IRRITANT_TYPES);
 
 /** An irritant below this confidence is returned `uncertain`: shown, never counted as found. */
 export const IRRITANT_UNCERTAIN_BELOW = 0.5;
 
 /**
- * Confidences of the irritants found (the probability the customer really voiced it, calibrated
- * by the training script per type and side on how many turns voiced it); those below 0.5 are
- * returned `uncertain`. Tenant irritants and pairs without calibration data keep none.
+ * Confidences of the irritants found: the probability that the irritant is really there, from the
+ * verifier (`irritant` in model-data.ts, trained by scripts/train/irritants.ts on how the finding
+ * was reached — `verifierFeatures`), else the per type and side Platt calibration on the turns
+ * voicing it. Those below 0.5 are returned `uncertain`. Tenant irritants keep none.
  */
 export function withConfidence(irritants: Irritant[]): Irritant[] {
+  const verifier = model("irritant");
   return irritants.map((i) => {
+    const x = verifier && DEFAULT_TYPES.has(i.type) ? FEATURES.get(i) : undefined;
+    if (verifier && x) {
+      const p = predict(verifier, x)[verifier.classes.indexOf("right")];
+      const confidence = Math.min(0.99, Math.round(p * 100) / 100);
+      return { ...i, confidence, ...(confidence < IRRITANT_UNCERTAIN_BELOW ? { uncertain: true } : {}) };
+    }
     const key = `irritant:${i.type}@${i.speaker}`;
     if (!hasCalibration(key)) return i;
     const confidence = calibration(key)(Math.min(3, i.evidence.length), true);

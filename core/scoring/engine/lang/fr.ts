@@ -412,7 +412,7 @@ export const FR: LangData = {
     // Escalation request
     {
       type: "escalation_request",
-      p: "parler|parle|discuter * à|avec * responsable|supérieur|supérieure|chef|manager|directeur|directrice|direction|hiérarchie|superviseur|superviseuse|humain|quelqu'un_d'autre|quelqu'un_de_compétent",
+      p: "parler|parle|discuter * à|avec|au|aux * responsable|supérieur|supérieure|chef|manager|directeur|directrice|direction|hiérarchie|superviseur|superviseuse|humain|quelqu'un_d'autre|quelqu'un_de_compétent",
       sev: "medium",
     },
     {
@@ -429,7 +429,7 @@ export const FR: LangData = {
     { type: "escalation_request", p: "médiateur|médiatrice|médiation", sev: "high" },
     {
       type: "escalation_request",
-      p: "avocat|avocate|tribunal|tribunaux|justice|procès|poursuites",
+      p: "avocat|avocate|tribunal|tribunaux|justice|procès|poursuites_judiciaires",
       sev: "high",
     },
     { type: "escalation_request", p: "que choisir", sev: "high" },
@@ -441,7 +441,8 @@ export const FR: LangData = {
       p: "publier|poster|mettre|laisser * avis|commentaire|twitter|facebook|internet|trustpilot",
       sev: "medium",
     },
-    { type: "escalation_request", p: "lettre recommandée|recommandé", sev: "medium" },
+    // A registered letter is how a contract is ended, not an escalation; a formal notice is.
+    { type: "escalation_request", p: "mise|mettre|mets en demeure", sev: "high" },
     {
       type: "escalation_request",
       p: "escalader|escalade|remonter|remontez * dossier|réclamation|plainte|hiérarchie|demande",
@@ -576,7 +577,7 @@ export const FR: LangData = {
     },
     {
       type: "unresolved",
-      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu",
+      p: "rien n'a bougé|changé|avancé|été_fait|été_réglé|été_résolu|été_remboursé|été_corrigé|été_réparé|été_envoyé|été_livré",
       sev: "medium",
       neg: false,
     },
@@ -715,7 +716,7 @@ export const FR: LangData = {
     { type: "transfer_loop", p: "d'un service|interlocuteur|conseiller à l'autre", sev: "high" },
     {
       type: "transfer_loop",
-      p: "#o personne|service|conseiller|conseillère|interlocuteur * à qui|que|qui|auquel|en",
+      p: "#o personne|service|conseiller|conseillère|interlocuteur|interlocutrice * à_qui|que|qui|auquel|en|avec_qui",
       sev: "high",
     },
     { type: "transfer_loop", p: "encore un * transfert|autre_service", sev: "medium" },
@@ -791,7 +792,7 @@ export const FR: LangData = {
     },
     {
       type: "rudeness",
-      p: "bande|tas de * incapables|incompétents|voleurs|escrocs|nuls|idiots|guignols|clowns|branquignols|abrutis|charlots",
+      p: "bande|tas de * incapables|incompétents|voleurs|escrocs|nuls|idiots|guignols|clowns|branquignols|abrutis|charlots|vautours|sangsues|rapaces|requins|parasites|bras_cassés",
       sev: "high",
       who: "any",
     },
@@ -833,7 +834,7 @@ export const FR: LangData = {
     { type: "rudeness", p: "calmez-vous|calmez_vous", sev: "low", who: "agent" },
     {
       type: "rudeness",
-      p: "ce n'est pas mon problème|mon_souci|mon_affaire",
+      p: "ce n'est pas mon|notre problème|souci|affaire|faute",
       sev: "medium",
       who: "agent",
       neg: false,
@@ -1108,6 +1109,174 @@ export const FR: LangData = {
     {
       type: "transfer_loop",
       p: "encore|un_autre|énième * service|transfert|conseiller",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    // ---- Troisième passe (issue 14, branche irr) : classes d'oublis sur des appels jamais vus. ----
+    // Le même problème qui revient, rien de nouveau depuis (après un contact ou un délai).
+    {
+      type: "unresolved",
+      p: "toujours|encore * le|la|les * même|mêmes * erreur|erreurs|problème|problèmes|souci|soucis|panne|message|bug|bugs|chose",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "toujours|encore aucun|aucune|rien|pas_de * date|nouvelle|nouvelles|appel|réponse|retour|solution|technicien|livraison|remboursement",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "et toujours rien", sev: "medium", neg: false },
+    // Le client a déjà appelé : le jour avant le verbe ("lundi, j'ai appelé").
+    {
+      type: "repeat_contact",
+      p: "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|avant-hier|la_semaine_dernière|le_mois_dernier|ce_matin * j'ai|je_vous_ai|on_a|j'avais * appelé|téléphoné|écrit|rappelé|contacté|envoyé_un_mail|envoyé_un_message|relancé",
+      sev: "medium",
+    },
+    // Renvoyé d'un interlocuteur à l'autre : la navette, encore renvoyé.
+    { type: "transfer_loop", p: "fais|fait|faire|faisais|faites la navette", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "me|m'a|m'ont|on_me|on_m'a renvoie|renvoient|renvoyé|renvoyée|renvoyer|balade|baladé * encore|toujours|à_nouveau|de_nouveau|une_fois_de_plus",
+      sev: "high",
+    },
+    // Chaque service renvoie à l'autre ("chacun dit que c'est l'autre service").
+    {
+      type: "transfer_loop",
+      p: "dit|disent|répond|répondent|explique * que * c'est|ce_n'est|c'est_pas * l'autre|un_autre|les_autres|pas_eux * service|services|équipe|département",
+      sev: "medium",
+    },
+    // Ce qui ne peut pas être réglé aujourd'hui, dit par le client.
+    {
+      type: "unresolved",
+      p: "vous|on * ne * pouvez|peut|pourrez|pourra * rien * faire|régler|me_proposer",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "unresolved", p: "rien ne peut * être * fait|réglé", sev: "medium", neg: false },
+    {
+      type: "unresolved",
+      p: "toujours|encore sans * connexion|internet|réseau|électricité|eau|chauffage|téléphone|ligne|nouvelles",
+      sev: "medium",
+    },
+    // Prélevé / facturé de trop.
+    {
+      type: "billing_dispute",
+      p: "factur~|prélev~|débit~|compt~|pris|payé|payée ** de_trop|en_trop",
+      sev: "medium",
+    },
+    // Churn : perdre le client, dit autrement.
+    { type: "churn_threat", p: "allez|aller|risquez|risquer * me|nous * perdre", sev: "high" },
+    // Des poursuites engagées (l'« office des poursuites » suisse est un service, pas une menace).
+    {
+      type: "escalation_request",
+      p: "engager|engage|lancer|lance|entamer|entame|intenter des|une * poursuites|procédure|action_en_justice",
+      sev: "high",
+    },
+    { type: "escalation_request", p: "vous|les * poursuivre * en justice", sev: "high" },
+    // Insultes sans gros mot, visant la personne.
+    {
+      type: "rudeness",
+      p: "branquignol|branquignols|vautours|sangsues|rapaces|parasites|pignoufs|bras_cassés|amateurs",
+      sev: "medium",
+      who: "any",
+      insult: true,
+    },
+    {
+      type: "rudeness",
+      p: "vous êtes * d'une * arrogance|incompétence|mauvaise_foi|bêtise|malhonnêteté|grossièreté",
+      sev: "medium",
+    },
+    // Conseiller qui écarte le client : ce n'est pas lui, il n'y peut rien, c'est la procédure.
+    {
+      type: "rudeness",
+      p: "ce n'est|c'est * pas * moi|nous * qui * gère|gérons|gèrent|m'occupe|nous_occupons|décide|décidons|fais|fait",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "je ne peux pas tout faire", sev: "medium", who: "agent", neg: false },
+    {
+      type: "rudeness",
+      p: "je ne vois pas ce que * je * peux|pourrais|vais * faire|vous_dire|y_faire",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "ça|cela ne changera|servira * rien|pas_grand-chose|pas_grand_chose",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "vous n'avez qu'à|z'avez_qu'à|t'as_qu'à", sev: "medium", who: "agent" },
+    {
+      type: "rudeness",
+      p: "il fallait|fallait * surveiller|prévoir|penser|faire|lire|vérifier",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "c'est écrit noir sur blanc", sev: "low", who: "agent" },
+    {
+      type: "rudeness",
+      p: "j'applique * les|la * règles|règle|procédure|consignes",
+      sev: "low",
+      who: "agent",
+    },
+    { type: "rudeness", p: "c'est la procédure|règle|consigne", sev: "low", who: "agent", maxWords: 6 },
+    {
+      type: "rudeness",
+      p: "interprétez|pensez|croyez * comme|ce_que * vous voulez",
+      sev: "medium",
+      who: "agent",
+    },
+    // L'attente dite autrement : un temps fou, avant que quelqu'un décroche, longtemps au téléphone.
+    {
+      type: "long_wait",
+      p: "temps fou|des_plombes|une_éternité|des_heures * que * je|j' * essaie|essaye|attends|patiente|appelle",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "avant que * quelqu'un|on|vous|quelqu'un_me * décroche|réponde|répondiez|décrochiez",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "attendu|attends|attendre|patienté|poireauté * longtemps|très_longtemps|un_bon_moment|des_heures * au|en * téléphone|ligne|attente",
+      sev: "medium",
+    },
+    // Le client a déjà appelé : "quand j'ai appelé", "la dernière fois que j'ai appelé".
+    {
+      type: "repeat_contact",
+      p: "quand|lorsque|la_dernière_fois_que * j'ai|je_vous_ai|on_a * appelé|téléphoné|rappelé|écrit",
+      sev: "medium",
+    },
+    // Facture contestée : je ne l'accepte pas, pas sérieux, pas ma dette.
+    {
+      type: "billing_dispute",
+      p: "je ne l'accepte|l'accepte|n'accepte pas",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    { type: "billing_dispute", p: "pas sérieux|honnête|juste", sev: "medium", ctx: "billing", neg: false },
+    { type: "billing_dispute", p: "pas ma dette|ma_facture|mon_achat", sev: "medium", neg: false },
+    // On lui a dit que c'était en cours, encore et encore.
+    {
+      type: "unresolved",
+      p: "on_m'a|vous_m'avez|ils_m'ont|on_me * dit|répondu|assuré * que * c'était|c'est|c'était_en|ça_allait_être * en_cours|en_traitement|pris_en_charge|transmis|remonté|réglé",
+      sev: "medium",
+    },
+    // Résilier : ce que le client aurait fait ("si j'avais le choix, je serais parti depuis longtemps").
+    {
+      type: "churn_threat",
+      p: "serais|serions|aurais|aurions * déjà|depuis_longtemps * parti|partie|partis|résilié|changé|allé_ailleurs|allée_ailleurs",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "préfère|préférerais|aime_mieux|aimerais_mieux * encore * partir|résilier|arrêter|changer|aller_ailleurs|aller_voir_ailleurs",
       sev: "medium",
       cond: "dissatisfied",
     },

@@ -64,6 +64,8 @@ export interface IrritantRule {
   cond?: "dissatisfied" | "afterContact";
   /** Counts when said in at least this many places of the customer's speech (a loop is two redirections). */
   minCount?: number;
+  /** A long wait told by what has not arrived (the team corpus's convention): no check that the clause is about the contact. */
+  arrival?: true;
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
