@@ -16,21 +16,25 @@ const RUNS = 3000;
 const WARMUP = 300;
 const BUDGET_MS = 2;
 
-async function loadEngine() {
+/**
+ * The engine bundled as a deploy would (esbuild, minified by default) from a source tree, and
+ * imported: what P1 times, and what the probes (`probe-p1.mjs`, `probe-p1-ab.mjs`) reuse.
+ */
+export async function loadEngine({ tree = root, name = "p1-engine", minify = true } = {}) {
   const outdir = path.join(root, ".wrangler", "bench-out");
   mkdirSync(outdir, { recursive: true });
-  const outfile = path.join(outdir, "p1-engine.mjs");
+  const outfile = path.join(outdir, `${name}.mjs`);
   await build({
     stdin: {
       contents:
         'export { analyze } from "./core/scoring/engine/index.ts"; export { TEMPLATES } from "./core/scoring/templates.ts";',
-      resolveDir: root,
+      resolveDir: path.resolve(tree),
       loader: "ts",
     },
     bundle: true,
     format: "esm",
     platform: "neutral",
-    minify: true,
+    minify,
     outfile,
     logLevel: "error",
   });

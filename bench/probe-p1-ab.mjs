@@ -2,38 +2,17 @@
 // the same machine load (a shared machine is noisy): `node bench/probe-p1-ab.mjs <rootA> <rootB> [chunks]`.
 // Same calls, rubric and bundling as bench/p1.mjs. Reports per tree and language the median of
 // the per-analysis wall times and the process CPU per analysis.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import { transcript } from "./lib/text.mjs";
-import { rubric20, toModel } from "./p1.mjs";
+import { loadEngine, rubric20, toModel } from "./p1.mjs";
 
 const [rootA, rootB, chunksArg] = process.argv.slice(2);
 const CHUNKS = Number(chunksArg ?? 20);
 const PER_CHUNK = 100;
 
-async function load(root, name) {
-  const outfile = path.resolve(".wrangler", "bench-out", `ab-${name}.mjs`);
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  await build({
-    stdin: {
-      contents:
-        'export { analyze } from "./core/scoring/engine/index.ts"; export { TEMPLATES } from "./core/scoring/templates.ts";',
-      resolveDir: path.resolve(root),
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    minify: true,
-    outfile,
-    logLevel: "error",
-  });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
-}
-
-const engines = [await load(rootA, "a"), await load(rootB, "b")];
+const engines = [
+  await loadEngine({ tree: rootA, name: "ab-a" }),
+  await loadEngine({ tree: rootB, name: "ab-b" }),
+];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];

@@ -1,33 +1,12 @@
 // Profiling helper for P1: bundles the engine like bench/p1.mjs (unminified, for readable
 // profiles) and runs analyze() over the benchmark's calls N times.
 //   node --cpu-prof --cpu-prof-dir=.wrangler/prof bench/probe-p1.mjs [fr|en] [runs] [--min]
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { root } from "./lib/common.mjs";
 import { transcript } from "./lib/text.mjs";
-import { rubric20, toModel } from "./p1.mjs";
+import { loadEngine, rubric20, toModel } from "./p1.mjs";
 
 const lang = process.argv[2] ?? "fr";
 const runs = Number(process.argv[3] ?? 3000);
-const outfile = path.join(root, ".wrangler", "bench-out", "probe-p1.mjs");
-mkdirSync(path.dirname(outfile), { recursive: true });
-await build({
-  stdin: {
-    contents:
-      'export { analyze } from "./core/scoring/engine/index.ts"; export { TEMPLATES } from "./core/scoring/templates.ts";',
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  minify: process.argv.includes("--min"),
-  outfile,
-  logLevel: "error",
-});
-const { analyze, TEMPLATES } = await import(pathToFileURL(outfile).href);
+const { analyze, TEMPLATES } = await loadEngine({ name: "probe-p1", minify: process.argv.includes("--min") });
 const rubric = rubric20(TEMPLATES[0], lang);
 const calls = Array.from({ length: 20 }, (_, i) => toModel(transcript(700 + i, { language: lang })));
 const input = (i) => ({

@@ -93,33 +93,6 @@ const dropped = (f: Map<string, number>) => {
   return out;
 };
 
-/**
- * Irritant confidences: per type and speaker side, Platt scaling of "the type is labelled" on how
- * many turns voiced it (1, 2, 3+), over the corpus calls the lexicons were tuned on — optimistic
- * there; the evaluation's check split says how it holds.
- */
-export function irritantCalibration(calls: LabelledCall[]): Record<string, { a: number; b: number }> {
-  const pairs = new Map<string, { x: number; y: 0 | 1 }[]>();
-  for (const call of calls.filter((c) => !inCheckSplit(c.id))) {
-    const truth = new Set(call.labels.irritants.map((i) => `${i.type}@${i.speaker ?? "customer"}`));
-    const types = new Set(call.labels.irritants.map((i) => i.type));
-    for (const i of findings(engineInput(call, EVAL_RUBRICS[call.language])).irritants) {
-      const key = `irritant:${i.type}@${i.speaker}`;
-      const right =
-        i.speaker === "agent" && i.type !== "rudeness"
-          ? types.has(i.type)
-          : truth.has(`${i.type}@${i.speaker}`);
-      const list = pairs.get(key) ?? [];
-      list.push({ x: Math.min(3, i.evidence.length), y: right ? 1 : 0 });
-      pairs.set(key, list);
-    }
-  }
-  const out: Record<string, { a: number; b: number }> = {};
-  for (const [k, list] of [...pairs].sort(([a], [b]) => a.localeCompare(b)))
-    if (list.length >= 5) out[k] = fitPlatt(list);
-  return out;
-}
-
 function callExamples(calls: LabelledCall[], fold: (i: number) => number) {
   const category: Example[] = [];
   const sentimentStart: Example[] = [];
