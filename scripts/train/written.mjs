@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Calls written for training (scripts/train/written-calls/*.txt, format in its README) as
 // labelled-call JSON in the corpus-dev shape:
-//   node scripts/train/written.mjs [outDir]   (default .wrangler/eval/written-calls)
+//   node scripts/train/written.mjs [outDir] [--from dir]   (default .wrangler/eval/written-calls;
+//   --from reads another folder of *.txt, e.g. a batch kept unseen, instead of written-calls/)
 // Also imported by scripts/train-engine.mjs (`writtenCalls`). Deterministic: timings come from the
 // words, so the same text always gives the same calls.
 
@@ -96,10 +97,13 @@ export function writtenCalls(dir = path.join(here, "written-calls")) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = path.resolve(process.argv[2] ?? path.join(here, "../../.wrangler/eval/written-calls"));
+  const args = process.argv.slice(2);
+  const fromAt = args.indexOf("--from");
+  const from = fromAt >= 0 ? path.resolve(args.splice(fromAt, 2)[1] ?? "") : undefined;
+  const out = path.resolve(args[0] ?? path.join(here, "../../.wrangler/eval/written-calls"));
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const calls = writtenCalls();
+  const calls = writtenCalls(from);
   for (const c of calls) writeFileSync(path.join(out, `${c.id}.json`), `${JSON.stringify(c, null, 1)}\n`);
   process.stdout.write(`${calls.length} calls written to ${path.relative(process.cwd(), out) || "."}\n`);
 }
