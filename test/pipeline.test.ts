@@ -176,6 +176,46 @@ describe("pipeline (C1) through the real queues", () => {
     expect((await waitForStatus(t, single.id as string, ["done", "failed"])).status).toBe("done");
   }, 60_000);
 
+  it("a recording whose transcribe message the queue refuses stays `transcribing`, then the sweep sends it to the transcribe queue", async () => {
+    const t = await makeTenant();
+    const created = (await (
+      await call("/api/v1/calls", { method: "POST", key: t.key, json: {} })
+    ).json()) as Json;
+    const refuse = vi
+      .spyOn(E.TRANSCRIBE_QUEUE, "send")
+      .mockImplementation(() => Promise.reject(new Error("Queue send failed: service unavailable")));
+    const put = await call(`/api/v1/calls/${created.id}/recording`, {
+      method: "PUT",
+      key: t.key,
+      body: makeWav(1),
+      headers: { "content-type": "audio/wav" },
+    });
+    expect(put.status).toBeLessThan(300);
+    expect(refuse).toHaveBeenCalled();
+    refuse.mockRestore();
+    const stuck = (await (await call(`/api/v1/calls/${created.id}`, { key: t.key })).json()) as Json;
+    expect(stuck.status).toBe("transcribing");
+    const sent = vi.spyOn(E.TRANSCRIBE_QUEUE, "sendBatch");
+    const analyze = vi.spyOn(E.ANALYZE_QUEUE, "sendBatch");
+    const ctx = createExecutionContext();
+    await handleScheduled(
+      createScheduledController({ cron: "*/10 * * * *", scheduledTime: Date.now() + 31 * 60_000 }),
+      E,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const bodies = sent.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body as Json));
+    expect(bodies).toContainEqual(
+      expect.objectContaining({ step: "transcribe", tenantId: t.tenant.id, callId: created.id }),
+    );
+    expect(
+      analyze.mock.calls.flatMap(([batch]) => [...batch].map((m) => (m.body as Json).callId)),
+    ).not.toContain(created.id);
+    // The real transcribe step ran: without a speech provider it fails with its reason.
+    const failed = await waitForStatus(t, created.id as string, ["failed", "done"]);
+    expect(failed.failureReason).toMatch(/speech-to-text provider/);
+  });
+
   it("a message delivered twice gives one analysis; a stale run is ignored", async () => {
     const t = await makeTenant();
     const created = (await (
