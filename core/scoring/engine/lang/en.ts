@@ -373,7 +373,12 @@ export const EN: LangData = {
     },
     { type: "churn_threat", p: "leave your company|bank|service|network", sev: "high" },
     { type: "churn_threat", p: "lost|lose|losing * customer|my_business|me_as_a_customer", sev: "high" },
-    { type: "churn_threat", p: "done with you|your_company|this_company|your_service|you_guys", sev: "high" },
+    // "Done with you" needs its subject: "does it have to be done with you" is no threat.
+    {
+      type: "churn_threat",
+      p: "i_am|we_are|im|i_will_be|we_will_be|i_have_been|me|just|so|really|completely done with you|your_company|this_company|your_service|you_guys",
+      sev: "high",
+    },
     {
       type: "churn_threat",
       p: "never * use|buy_from|deal_with|do_business_with|order_from * you|your_company|again",
@@ -1337,6 +1342,271 @@ export const EN: LangData = {
       p: "on|with another|a_different|other * provider|supplier|network|company|insurer|bank|operator|carrier ** paying|pay|pays|charges|charge * half|less|a_lot_less|much_less|way_less",
       sev: "medium",
       cond: "dissatisfied",
+    },
+    // ---- Third pass (branch irr3): phrasings of each family never seen in the dev calls ----
+    // Transfer loop: regional ("fae one department tae another"), counted without "times"
+    // ("transferred twice"), "round and round", handed / fobbed off.
+    { type: "transfer_loop", p: "fae|frae|from one * tae|to|till another|the_next|the_other", sev: "high" },
+    {
+      type: "transfer_loop",
+      p: "transferred|bounced|passed|shunted|redirected|handed_over|put_through * twice|thrice",
+      sev: "medium",
+    },
+    { type: "transfer_loop", p: "round and round|round_in_circles|around_in_circles", sev: "medium" },
+    {
+      type: "transfer_loop",
+      p: "handing|handed|fobbing|fobbed|palming|palmed * me|us * off|on|over",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "#o person|agent|adviser|advisor|department|team|one * i have|i_am|i_have_been * spoken|spoke|talking|talked|spoken_to|been_through|put_through|transferred",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "nobody|no_one|noone * knows|seems_to_know|can_tell_me * who|which * deals|handles|is_responsible|department|team",
+      sev: "medium",
+      neg: false,
+    },
+    // Churn: walking away, "I'm out of here", tempted to move, at the end of the
+    // contract.
+    { type: "churn_threat", p: "walk|walking|walked away|off", sev: "high", cond: "dissatisfied" },
+    { type: "churn_threat", p: "i am|we_are|i_will_be|we_will_be out of here|outta_here", sev: "high" },
+    {
+      type: "churn_threat",
+      p: "tempted|inclined|half_a_mind|of_a_mind|minded * to * move|switch|leave|go|cancel|walk|take_my",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "when|once|the_minute|the_moment|as_soon_as * my|the|this * contract|plan|deal|policy|term|fixed_term * is|ends|finishes|runs_out|expires|up ** leaving|gone|out|off|switching|moving|cancelling|done|going",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "take|taking * my|our * business|custom|money|account * somewhere_else|someplace_else|elsewhere|down_the_road|across_the_road",
+      sev: "high",
+    },
+    { type: "churn_threat", p: "vote with my feet|take_my_custom", sev: "high" },
+    // Unresolved: "none the wiser", "back where I started", "no help at all", "no further on".
+    { type: "unresolved", p: "none the wiser", sev: "medium", end: true },
+    {
+      type: "unresolved",
+      p: "back|exactly|right * where i|we * started|began|was|were",
+      sev: "medium",
+      end: true,
+    },
+    { type: "unresolved", p: "back to the drawing_board|start", sev: "medium", end: true },
+    {
+      type: "unresolved",
+      p: "no|not_much|not_any|not_a_lot_of|not_really_any help|use * at_all|whatsoever|really|then|to_me",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    { type: "unresolved", p: "no further on|ahead|forward|along", sev: "medium", end: true, neg: false },
+    {
+      type: "unresolved",
+      p: "nothing * has|is|has_been|is_been|have * been * sorted|fixed|resolved|solved|done|sorted_out",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "i|we * will * have|need * to * call|ring|phone|try * back|again|another_day|tomorrow",
+      sev: "low",
+      end: true,
+    },
+    {
+      type: "unresolved",
+      p: "so * you|you_guys|nobody|no_one * can not|cannot|can't|not_able_to * do|fix|help|sort * anything|it|a_thing|nothing|me",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    // Repeat contact: "rung", "on the phone to you lot on Monday", "onto you about this",
+    // "keep having to chase".
+    {
+      type: "repeat_contact",
+      p: "#o time * i|we * have|had * rung|rang|called|phoned|contacted|emailed|written|been_on|been_in_touch",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "was|were|been on the phone|line|blower * to|with * you|you_lot|your_lot|your_people|your_team|someone|somebody|one_of_you|your_colleague|one_of_your",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "been onto|on_to|in_touch_with|chasing|after * you|you_lot|your_lot|your_people|your_team|this|them",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "keep|kept|keeps * having * to * chase|call|ring|phone|email|contact|chase_up",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "last_week|last_month|the_other_day|on_monday|on_tuesday|on_wednesday|on_thursday|on_friday|yesterday * i|we * called|rang|rung|phoned|spoke|was_told|were_told|was_on_the_phone",
+      sev: "medium",
+    },
+    // Long wait: hanging on, your queue, "about time someone picked up".
+    {
+      type: "long_wait",
+      p: "hanging|hung on|about * for * #n|an|half_an|ages|forever|hours",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "in|on * your|this * queue|hold|phone_queue|waiting_line ** ages|forever|#n|an_hour|half_an_hour|hours|long_enough|all_morning|all_day",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "about|high|not_before * time * someone|somebody|anyone|you|you_lot * answered|picked_up|answer~|pick_up|got_back",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "trying|tried|been_trying * to * get_through|call|reach|ring|get_hold * all|since|for * morning|day|week|afternoon|ages|hours|days|#n",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "had|kept|left * me|us * on_hold|holding|hanging|waiting|in_the_queue ** #n|ages|forever|an_hour|half_an_hour|for_ages|for_ever",
+      sev: "medium",
+    },
+    // Billing: taken without asking, a bill "way off", a promised discount not applied.
+    {
+      type: "billing_dispute",
+      p: "took|taken|take|debited|charged|billed|deducted|withdrew|withdrawn ** without * asking|permission|my_permission|consent|my_consent|authorisation|authorization|telling_me|warning|notice",
+      sev: "high",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "bill|charge|amount|invoice|statement|total|figure * is|was|looks|seems * way|miles|completely|totally|well * off|out|over",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "promised|told|offered|agreed|quoted * a|the|my * discount|credit|rebate|refund|reduction|lower_price|price|rate ** not * on|applied|there|showing|given|taken_off|come_off",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "used|use|using * hardly|barely * anything|any|nothing",
+      sev: "medium",
+      ctx: "billing",
+    },
+    // Escalation: someone more senior, above you.
+    {
+      type: "escalation_request",
+      p: "someone|somebody|anyone|a_person * more senior|higher_up|above_you|with_authority|in_authority|in_charge",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "speak|talk|put_me_through|transfer_me|get_me|pass_me * to * your|the * superior|line_manager|team_leader|senior|head",
+      sev: "medium",
+    },
+    // Agent rudeness: "deal with it", cutting the customer off, "let me finish".
+    {
+      type: "rudeness",
+      p: "have|got|need * to * deal|live|put_up * with * it|that",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "let me finish|speak|talk", sev: "low", who: "agent" },
+    { type: "rudeness", p: "stop talking|interrupting_me|cutting_me_off", sev: "medium", who: "agent" },
+    { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
+    {
+      type: "escalation_request",
+      p: "go|goes|going|passed|passed_on|sent|referred|escalated|looked_at|taken * to|by * a|the|your * manager|supervisor|team_leader|superior|complaints_team|complaints_department",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "someone|somebody|anyone senior|more_senior|in_management|from_management",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "me|i_am|we_are done * ordering|buying|shopping|dealing|banking * from|with * you|you_lot|your_company",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "buy|get|order|shop|buying|getting|ordering|take * it|them|one|my_business ** somewhere_else|elsewhere|from_someone_else|from_another_shop|from_a_competitor",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "told|said|says|say|tell|tells * me * ** nothing to do with them|their_department|their_side|us",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "not agree|accept * with * this|that|the|these|those * charge|charges|fee|fees|bill|amount|price|penalty",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "not going to|gonna * go_over_it|go_over_that|go_through_it|explain_it_again|explain_again|keep_repeating|repeat_myself",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "transfer_loop",
+      p: "says|say|said|tell|tells|told|telling * ** someone|somebody|another_department|another_team|a_different_department else|department|team * job|problem|department|responsibility|area|issue|remit",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "spoken|spoke|talked|been_through|been_passed * to|through * #n * different * people|departments|agents|teams|advisers|advisors|persons|lines",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "each|every * one|person|time|department * sends|sent|passes|passed|puts|put|transfers|transferred|refers|referred * me|us",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "going|go|switching|moving|went|signing_up * with|over_to * bt|sky|virgin|vodafone|o2|ee|three|talktalk|plusnet|octopus|eon|edf|british_gas|ovo|verizon|at&t|t-mobile|comcast|xfinity|spectrum|geico|progressive|allstate|aviva|direct_line|admiral|monzo|revolut|barclays|hsbc|lloyds|natwest|santander|another_provider|another_company|another_bank|another_insurer|a_competitor|the_competition|someone_else",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "if * not|nothing|isnt|is_not|aint ** i_am|i_will|we_are|we_will * cancelling|leaving|switching|going_elsewhere|off|gone|done|out|walking",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "this|that|so close|about|on_the_verge_of|on_the_point_of|ready * to|of * leaving|leave|cancelling|cancel|switching|switch|walking_away|walk_away",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "unresolved",
+      p: "still * got|have|had|with|left_with * no|nothing|not_got * heating|internet|broadband|power|electricity|hot_water|water|signal|phone|car|money|refund|date|engineer|answer|news|update|word|response|fix|solution",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "charged|billed|paying|charging|pay|invoiced * for * ** when|while|i|we * was|were|am|are * not|never * even|there|here|in|using|home|living",
+      sev: "medium",
+      neg: false,
     },
   ],
   agentTransfers: [

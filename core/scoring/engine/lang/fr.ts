@@ -155,7 +155,7 @@ export const FR: LangData = {
     },
     {
       type: "repeat_contact",
-      p: "appel~|rappel~ * hier|avant-hier|la_semaine_dernière|le_mois_dernier|ce_matin|déjà",
+      p: "appelé|appelée|rappelé|rappelée|appelais|appel|appels|téléphoné * hier|avant-hier|la_semaine_dernière|le_mois_dernier|ce_matin|déjà",
       sev: "medium",
     },
     { type: "repeat_contact", p: "chaque|à_chaque|toutes_les fois que * appel~|rappel~", sev: "medium" },
@@ -664,7 +664,7 @@ export const FR: LangData = {
     // Repeat contact: the customer's own earlier contacts (call, e-mail, chat, shop, letter).
     {
       type: "repeat_contact",
-      p: "j'ai|je_vous_ai|on_a * déjà * appelé|téléphoné|écrit|envoyé|signalé|contacté|fait|essayé|relancé|rappelé|déclaré",
+      p: "j'ai|je_vous_ai|on_a * déjà * appelé|téléphoné|écrit|envoyé|signalé|contacté|relancé|rappelé|déclaré|réclamé",
       sev: "medium",
     },
     {
@@ -1279,6 +1279,286 @@ export const FR: LangData = {
       p: "préfère|préférerais|aime_mieux|aimerais_mieux * encore * partir|résilier|arrêter|changer|aller_ailleurs|aller_voir_ailleurs",
       sev: "medium",
       cond: "dissatisfied",
+    },
+    // ---- Troisième passe (branche irr3) : des tournures jamais vues dans les appels de dev ----
+    // Transferts en boucle : refilé, trimballé, "personne ne sait qui s'en occupe", la énième
+    // personne au bout du fil (québécois compris : "on me garroche").
+    {
+      type: "transfer_loop",
+      p: "refile|refilé|refilée|refilent|trimball~|trimbal~|garroch~|promène|promené|promenée|promènent",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "d'un|d'une * personne|conseillère|département|numéro|bureau|guichet|agence|plateforme|standard|équipe * à l'autre",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "personne * ne * sait|sais|savent * qui|à_qui|quel_service * s'en|s'occupe|gère|m'adresser|traite",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "transfer_loop",
+      p: "#o personne|conseiller|conseillère|interlocuteur|interlocutrice|service|agent * que|à_qui|qu'on|avec_qui|au_bout_du_fil|que_j'ai|que_j'ai_au_bout_du_fil",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "tourner|tourne|tourné en rond|bourrique ** service|services|standard|conseillers",
+      sev: "high",
+    },
+    // Churn : "je m'en vais", envie de partir, à la fin du contrat, "je me casse", "changer de crèmerie".
+    {
+      type: "churn_threat",
+      p: "je|moi m'en vais|me_casse|me_tire|me_barre|décâlisse|crisse_mon_camp|m'en_irai",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "envie|bien_envie|fort_envie|la_tentation|tenté|tentée * de * partir|résilier|changer|vous_quitter|aller_voir_ailleurs|aller_ailleurs|tout_arrêter|aller_chez",
+      sev: "medium",
+    },
+    {
+      type: "churn_threat",
+      p: "fin|échéance|terme|bout * de|du * mon|du|le * contrat|engagement|abonnement|forfait ** pars|m'en_vais|résilie|change|quitte|partirai|résilierai|changerai|ailleurs|terminé|fini",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "regarder|regarde|voir|aller_voir|jeter_un_œil|me_renseigner|comparer * ailleurs|la_concurrence|chez_les_autres|les_autres_offres",
+      sev: "medium",
+    },
+    { type: "churn_threat", p: "changer|change de crèmerie|crémerie|boutique|maison", sev: "high" },
+    { type: "churn_threat", p: "vous pouvez me dire adieu|dire_au_revoir", sev: "high" },
+    // Non résolu : la case départ, le même point, "ça m'avance à rien", "je rappellerai".
+    {
+      type: "unresolved",
+      p: "au même point|à_la_case_départ|retour_à_la_case_départ|toujours_au_même_endroit",
+      sev: "medium",
+      end: true,
+    },
+    { type: "unresolved", p: "on|je tourne|tournons en rond", sev: "medium", end: true },
+    {
+      type: "unresolved",
+      p: "ça|cela|vous * m'avance|m'aide|m'a_aidé|m'a_avancé * à rien|pas",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    {
+      type: "unresolved",
+      p: "il_faudra|faudra|va_falloir|je_vais_devoir|je_devrai * que * je * rappelle|rappeler|recommencer",
+      sev: "low",
+      end: true,
+    },
+    {
+      type: "unresolved",
+      p: "je|j' * vais|vais_devoir|devrai * rappeler|recommencer",
+      sev: "low",
+      end: true,
+      cond: "afterContact",
+    },
+    {
+      type: "unresolved",
+      p: "bref|bon|enfin * rien|aucune * de réglé|solution|de_fait",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    // Rappel : "j'ai eu une de vos collègues", "on s'est déjà parlé", la semaine passée (belge,
+    // suisse), "je vous ai écrit".
+    {
+      type: "repeat_contact",
+      p: "j'ai|j'avais|on_a eu * une|un * de vos|de_chez_vous * collègue|collègues|conseiller|conseillère|conseillers|agents|services",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "j'ai|j'avais eu * quelqu'un|une_personne|une_dame|un_monsieur|votre_collègue|un_conseiller|une_conseillère * hier|avant-hier|lundi|mardi|mercredi|jeudi|vendredi|samedi|la_semaine|le_mois|ce_matin|déjà|au_téléphone",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "on|nous s'est|nous_sommes * déjà * parlé|parlés|eus|eu|appelés",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "appelé|téléphoné|écrit|rappelé|contacté * la semaine|le_mois * passée|passé|d'avant",
+      sev: "medium",
+    },
+    // Attente : pas trop tôt, "un bail", "mis en attente pendant", la matinée à essayer de joindre.
+    { type: "long_wait", p: "c'est|ben_c'est|enfin_c'est pas trop tôt", sev: "medium", neg: false },
+    {
+      type: "long_wait",
+      p: "un bail|des_plombes|une_plombe|des_heures|une_heure * que * j'attends|je_patiente|j'essaie|j'essaye|je_poireaute|je_suis_au_téléphone|je_suis_en_ligne|j'appelle",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "mis|mise|laissé|laissée|laissez|mettez * en attente ** #n|longtemps|des_heures|une_éternité|pendant",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "passé|perdu * la|ma|toute_la|une * matinée|journée|après-midi|heure|soirée * à|au * essayer|attendre|téléphone|vous_appeler|appeler|vous_joindre",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "ça|cela fait|fait * #n|une|une_demi|plus_d'une * heure|heures|minutes|demi-heure|quart_d'heure * que * j'essaie|j'essaye|je_rappelle|j'appelle|je_tente",
+      sev: "medium",
+    },
+    // Facture : facturé à tort, des frais qui n'ont rien à faire là, débité sans prévenir.
+    {
+      type: "billing_dispute",
+      p: "factur~|prélev~|débit~|compt~ * à tort|pour_rien|sans_raison|par_erreur|sans_me_prévenir|sans_prévenir|sans_m'avertir",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "frais|ligne|montant|option|somme|prélèvement * qui * n'ont|n'a|ont_rien|a_rien * rien * à_faire|à_voir",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "on|vous * m'avait|m'aviez|m'a|m'avez * promis|dit|annoncé|proposé * une|la|un * remise|réduction|ristourne|geste|promo|promotion|tarif|prix ** pas|toujours_pas|rien",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "facture|montant|prélèvement * complètement|totalement|vraiment * à_côté|délirant|hors_de_prix|n'importe_quoi|pas_normal|fou",
+      sev: "medium",
+    },
+    // Escalade : la direction, le siège, le service consommateurs, "plus haut".
+    {
+      type: "escalation_request",
+      p: "écrire|écrirai|écris|plainte|courrier|lettre * à|au|auprès_de * la|le * direction|siège|service_consommateurs|service_clients_national|pdg|directeur",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "quelqu'un|une_personne * de plus haut|au-dessus|de_plus_haut_placé|de_responsable|qui_a_le_pouvoir|qui_peut_décider",
+      sev: "medium",
+    },
+    { type: "escalation_request", p: "remonter|monter|aller plus haut", sev: "medium" },
+    // Impolitesse du conseiller : laissez-moi parler, vous n'aviez qu'à, "je vais pas y passer la journée".
+    {
+      type: "rudeness",
+      p: "laissez-moi|laisse-moi|laissez_moi * parler|finir|terminer|en_placer_une",
+      sev: "low",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "vous n'aviez|z'aviez|aviez * qu'à * lire|faire|vérifier|regarder|écouter|demander|appeler|réfléchir",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "vais pas y passer la journée|la_nuit|des_heures",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "j'y peux rien moi|rien_moi|pas_grand-chose_moi",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "pas moi qui * décide|décide_moi|fais_les_règles",
+      sev: "low",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "vous me coupez|m'interrompez * tout_le_temps|sans_arrêt|encore",
+      sev: "low",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "je ne|je * vais pas * recommencer|tout_réexpliquer|vous_réexpliquer|répéter|me_répéter|redire",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    { type: "rudeness", p: "je vous ai déjà * dit|expliqué|répété", sev: "low", who: "agent" },
+    {
+      type: "escalation_request",
+      p: "remonté|remontée|transmis|transmise|remonter|transmettre|passé|passée * à|au * un|une|votre|mon|la|le * responsable|supérieur|hiérarchie|direction|chef|manager|service_réclamations",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "il n'y a|y_a|y'a * rien à faire",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    { type: "unresolved", p: "je|on ne * peux|peut * rien faire", sev: "medium", end: true, neg: false },
+    {
+      type: "billing_dispute",
+      p: "je ne suis|suis * pas d'accord",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "dette|facture|somme|montant|mensualité * que * j'ai|je_l'ai|on_a * déjà * réglée|payée|réglé|payé|remboursé|remboursée",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "j'ai|je_l'ai|on_a déjà payé|réglé|payée|réglée",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "transfer_loop",
+      p: "dit|disent|répond|répondent|expliqué * que * ça|ce * n'a * rien à voir avec * eux|leur_service|nous",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "churn_threat",
+      p: "acheter|commander|prendre|trouver * ailleurs|chez_un_concurrent|chez_quelqu'un_d'autre",
+      sev: "high",
+    },
+    {
+      type: "transfer_loop",
+      p: "dit|disent|répond|répondent|explique|expliquent * que * c'est|ce_n'est * pas * chez_eux|leur_service|de_leur_ressort|leur_rayon|leur_boulot|leur_travail|eux",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "churn_threat",
+      p: "à deux|un * doigts|doigt * de|d' * partir|résilier|vous_quitter|changer|aller_voir_ailleurs|aller_ailleurs|tout_arrêter|claquer_la_porte|tout_résilier",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "sur le point|prêt|prête * de|d'|à * partir|résilier|vous_quitter|changer_de|aller_voir_ailleurs|aller_ailleurs|tout_arrêter|claquer_la_porte|tout_résilier",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "billing_dispute",
+      p: "factur~|prélev~|débit~|compt~|payer|paye|payé ** où|alors_que|quand|pendant_que * j'étais|je_n'étais|on_était|on_n'était|j'étais_même * pas|même_pas|absent|absente|parti|partie|en_vacances",
+      sev: "medium",
+      neg: false,
     },
   ],
   agentTransfers: [
