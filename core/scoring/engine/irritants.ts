@@ -40,7 +40,7 @@ const PEOPLE = tokenSet(
  * joke", "this is pathetic", "votre appli est nulle") — frustration is no rudeness.
  */
 const JUDGEMENTS = tokenSet(
-  "useless joke pathetic incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
+  "useless joke pathetic hopeless disgrace incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
 );
 const PERSONAL = new Set([...tokenSet("vous tu toi you yall"), "ya"]);
 const SELF = tokenSet("suis am feel sens trouve");
@@ -149,6 +149,12 @@ function quotedThirdParty(tok: Tokens, s: number): boolean {
   return false;
 }
 
+function thirdPartySubject(tok: Tokens, s: number): boolean {
+  for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === tok.c[s]; i--)
+    if (THIRD_PARTIES.has(tok.t[i])) return true;
+  return false;
+}
+
 /** "if", "si", "au cas où", "whether": what might happen is no irritant voiced. */
 const HYPOTHETICAL = tokenSet(
   "if si whether cas suppose supposing imagine worried afraid scared feared fearing hoping peur crainte craignais",
@@ -248,6 +254,8 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
+  // "My friend switched to you from BT", "ma voisine est partie chez Free": someone else's move.
+  if (r.type === "churn_threat" && thirdPartySubject(tok, h.s)) return false;
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
   if (HYPOTHETICAL_TYPES.has(r.type) && r.who !== "agent" && hypothetical(tok, h.s)) return false;
   if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;

@@ -1526,6 +1526,60 @@ export const EN: LangData = {
     { type: "rudeness", p: "stop talking|interrupting_me|cutting_me_off", sev: "medium", who: "agent" },
     { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
     {
+      type: "rudeness",
+      p: "that|it is * just|simply * the way it is|goes|works",
+      sev: "low",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "hopeless|a_disgrace|a_waste_of_space|a_shambles|an_embarrassment",
+      sev: "medium",
+      who: "any",
+      insult: true,
+    },
+    {
+      type: "long_wait",
+      p: "keep|keeping|kept|leave|leaving|left * people|customers|everyone|folk * waiting|hanging|on_hold",
+      sev: "medium",
+    },
+    {
+      type: "long_wait",
+      p: "took|taken|taking * you|yous|ya|ye|you_guys|you_lot|yall|someone|somebody|anyone * long_enough|a_while|ages|forever|an_age",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "both|all (already) phoned|called|rang|rung|contacted|emailed|written|been_on_to_you",
+      sev: "medium",
+    },
+    {
+      type: "repeat_contact",
+      p: "came|come|popped|went|been|dropped * in|into|to|by|round * the|your|a * branch|store|shop|office|dealership|garage|counter|showroom ** about * this|it|the_same",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "complaints address|procedure|process|form|department|team|email|line|policy",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "put|putting * this|it|a_complaint * in writing",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "another|more|a_whole * day|week|night|weekend|evening|month|days|weeks|nights|weekends * without|with_no|of_no",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "charged|billed|invoiced|charging|billing ** #n ** i|we * only * have|had|got|ordered|use|used|bought|need",
+      sev: "medium",
+      neg: false,
+    },
+    {
       type: "escalation_request",
       p: "go|goes|going|passed|passed_on|sent|referred|escalated|looked_at|taken * to|by * a|the|your * manager|supervisor|team_leader|superior|complaints_team|complaints_department",
       sev: "medium",

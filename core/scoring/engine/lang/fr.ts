@@ -1496,6 +1496,29 @@ export const FR: LangData = {
     },
     { type: "rudeness", p: "je vous ai déjà * dit|expliqué|répété", sev: "low", who: "agent" },
     {
+      type: "long_wait",
+      p: "cru|croyais|pensais|pensé * que * personne|on * allait|n'allait|ne_va|va * décrocher|répondre|me_répondre",
+      sev: "medium",
+      neg: false,
+    },
+    { type: "repeat_contact", p: "sais * combien de fois", sev: "medium", neg: false },
+    {
+      type: "repeat_contact",
+      p: "déjà * passé|passée|allé|allée|venu|venue|rendu|rendue|été * en|à_l'|au|à_la * agence|boutique|magasin|guichet|concession|garage",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "factur~|compt~|prélev~ ** alors que * j'en|je_n'en|on_en|nous_n'en|j'ai_qu'une|j'ai_qu'un",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "que * ces|les|ce|cette|ses * frais|montant|prélèvement|ligne|somme|pénalités|pénalité * soient|soit|me_soient|me_soit * retirés|retiré|retirée|annulés|annulé|annulée|remboursés|remboursé|enlevés|enlevé|déduits",
+      sev: "medium",
+    },
+    {
       type: "escalation_request",
       p: "remonté|remontée|transmis|transmise|remonter|transmettre|passé|passée * à|au * un|une|votre|mon|la|le * responsable|supérieur|hiérarchie|direction|chef|manager|service_réclamations",
       sev: "medium",
