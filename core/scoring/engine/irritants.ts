@@ -253,6 +253,8 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
     for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
+  // "Pas mal" is "quite a lot", no negation: "ça m'aide pas mal".
+  if (tok.t[h.e - 1] === "pas" && tok.t[h.e] === "mal") return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
   // "My friend switched to you from BT", "ma voisine est partie chez Free": someone else's move.
   if (r.type === "churn_threat" && thirdPartySubject(tok, h.s)) return false;

@@ -1346,16 +1346,15 @@ export const EN: LangData = {
     // ---- Third pass (branch irr3): phrasings of each family never seen in the dev calls ----
     // Transfer loop: regional ("fae one department tae another"), counted without "times"
     // ("transferred twice"), "round and round", handed / fobbed off.
-    { type: "transfer_loop", p: "fae|frae|from one * tae|to|till another|the_next|the_other", sev: "high" },
+    { type: "transfer_loop", p: "fae|frae one * tae|to|till another|the_next|the_other", sev: "high" },
     {
       type: "transfer_loop",
       p: "transferred|bounced|passed|shunted|redirected|handed_over|put_through * twice|thrice",
       sev: "medium",
     },
-    { type: "transfer_loop", p: "round and round|round_in_circles|around_in_circles", sev: "medium" },
     {
       type: "transfer_loop",
-      p: "handing|handed|fobbing|fobbed|palming|palmed * me|us * off|on|over",
+      p: "me|us|been|keep_going|i_am_going|we_are_going|going round and round|round_in_circles|around_in_circles",
       sev: "medium",
     },
     {
@@ -1372,16 +1371,22 @@ export const EN: LangData = {
     // Churn: walking away, "I'm out of here", tempted to move, at the end of the
     // contract.
     { type: "churn_threat", p: "walk|walking|walked away|off", sev: "high", cond: "dissatisfied" },
-    { type: "churn_threat", p: "i am|we_are|i_will_be|we_will_be out of here|outta_here", sev: "high" },
     {
       type: "churn_threat",
-      p: "tempted|inclined|half_a_mind|of_a_mind|minded * to * move|switch|leave|go|cancel|walk|take_my",
+      p: "i am|we_are|i_will_be|we_will_be out of here|outta_here",
+      sev: "high",
+      cond: "dissatisfied",
+      unless: "at by in before after tomorrow today tonight for on",
+    },
+    {
+      type: "churn_threat",
+      p: "tempted|inclined|half_a_mind|of_a_mind|minded * to * move|switch|leave|cancel|walk|take_my",
       sev: "medium",
       cond: "dissatisfied",
     },
     {
       type: "churn_threat",
-      p: "when|once|the_minute|the_moment|as_soon_as * my|the|this * contract|plan|deal|policy|term|fixed_term * is|ends|finishes|runs_out|expires|up ** leaving|gone|out|off|switching|moving|cancelling|done|going",
+      p: "when|once|the_minute|the_moment|as_soon_as * my|the|this * contract|plan|deal|policy|term|fixed_term * is|ends|finishes|runs_out|expires|up ** leaving|gone|out_of_here|switching|moving|cancelling|off_elsewhere",
       sev: "high",
     },
     {
@@ -1394,7 +1399,7 @@ export const EN: LangData = {
     { type: "unresolved", p: "none the wiser", sev: "medium", end: true },
     {
       type: "unresolved",
-      p: "back|exactly|right * where i|we * started|began|was|were",
+      p: "back|exactly|right * where i|we * started|began|begun",
       sev: "medium",
       end: true,
     },
@@ -1416,7 +1421,7 @@ export const EN: LangData = {
     },
     {
       type: "unresolved",
-      p: "i|we * will * have|need * to * call|ring|phone|try * back|again|another_day|tomorrow",
+      p: "will * have|need * to * call|ring|phone|try * again|back_again|another_day",
       sev: "low",
       end: true,
     },
@@ -1436,12 +1441,12 @@ export const EN: LangData = {
     },
     {
       type: "repeat_contact",
-      p: "was|were|been on the phone|line|blower * to|with * you|you_lot|your_lot|your_people|your_team|someone|somebody|one_of_you|your_colleague|one_of_your",
+      p: "was|were|been on the phone|line|blower * to|with * you|you_lot|your_lot|your_people|your_team|one_of_you|your_colleague|one_of_your",
       sev: "medium",
     },
     {
       type: "repeat_contact",
-      p: "been onto|on_to|in_touch_with|chasing|after * you|you_lot|your_lot|your_people|your_team|this|them",
+      p: "been onto|on_to|in_touch_with|chasing * you|you_lot|your_lot|your_people|your_team|this|them",
       sev: "medium",
     },
     {
@@ -1467,7 +1472,7 @@ export const EN: LangData = {
     },
     {
       type: "long_wait",
-      p: "about|high|not_before * time * someone|somebody|anyone|you|you_lot * answered|picked_up|answer~|pick_up|got_back",
+      p: "about|high|not_before * time * someone|somebody|anyone|you|you_lot * answered|picked_up|answer~|pick_up",
       sev: "medium",
     },
     {
@@ -1489,7 +1494,7 @@ export const EN: LangData = {
     },
     {
       type: "billing_dispute",
-      p: "bill|charge|amount|invoice|statement|total|figure * is|was|looks|seems * way|miles|completely|totally|well * off|out|over",
+      p: "bill|charge|amount|invoice|statement|total|figure * is|was|looks|seems * way|miles|completely|totally|well off|out|over",
       sev: "medium",
     },
     {
@@ -1518,11 +1523,10 @@ export const EN: LangData = {
     // Agent rudeness: "deal with it", cutting the customer off, "let me finish".
     {
       type: "rudeness",
-      p: "have|got|need * to * deal|live|put_up * with * it|that",
+      p: "you * have|got|need * to * deal|live|put_up with it|that",
       sev: "medium",
       who: "agent",
     },
-    { type: "rudeness", p: "let me finish|speak|talk", sev: "low", who: "agent" },
     { type: "rudeness", p: "stop talking|interrupting_me|cutting_me_off", sev: "medium", who: "agent" },
     { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
     {
@@ -1532,7 +1536,7 @@ export const EN: LangData = {
     },
     {
       type: "transfer_loop",
-      p: "going to|gonna * transfer|pass|put|send|bounce|fob * me|us * again|elsewhere|somewhere_else|off_again",
+      p: "going to|gonna * transfer|pass|bounce|fob * me|us * again|elsewhere|somewhere_else|off_again",
       sev: "low",
       neg: false,
     },
@@ -1583,7 +1587,7 @@ export const EN: LangData = {
       sev: "medium",
       end: true,
     },
-    { type: "unresolved", p: "wait and hope|see|pray", sev: "low", end: true },
+    { type: "unresolved", p: "wait and hope|pray", sev: "low", end: true },
     { type: "unresolved", p: "once again|yet_again|again * nothing", sev: "medium", end: true, neg: false },
     { type: "unresolved", p: "i am|we_are|i_have_been|we_have_been * still without|with_no", sev: "medium" },
     {
@@ -1606,7 +1610,7 @@ export const EN: LangData = {
     },
     {
       type: "long_wait",
-      p: "took|taken|taking * you|yous|ya|ye|you_guys|you_lot|yall|someone|somebody|anyone * long_enough|a_while|ages|forever|an_age",
+      p: "took|taken|taking * you|yous|ya|ye|you_guys|you_lot|yall|someone|somebody|anyone * long_enough",
       sev: "medium",
     },
     {
@@ -1691,22 +1695,34 @@ export const EN: LangData = {
     },
     {
       type: "transfer_loop",
-      p: "each|every * one|person|time|department * sends|sent|passes|passed|puts|put|transfers|transferred|refers|referred * me|us",
+      p: "each|every * one|person|time|department * sends|sent|passes|passed|transfers|transferred|refers|referred * me|us",
       sev: "medium",
     },
     {
       type: "churn_threat",
-      p: "going|go|switching|moving|went|signing_up * with|over_to * bt|sky|virgin|vodafone|o2|ee|three|talktalk|plusnet|octopus|eon|edf|british_gas|ovo|verizon|at&t|t-mobile|comcast|xfinity|spectrum|geico|progressive|allstate|aviva|direct_line|admiral|monzo|revolut|barclays|hsbc|lloyds|natwest|santander|another_provider|another_company|another_bank|another_insurer|a_competitor|the_competition|someone_else",
+      p: "going|go|switching|moving|went|signing_up * with|over_to * bt|sky|virgin|vodafone|o2|talktalk|plusnet|octopus|eon|edf|british_gas|ovo|verizon|at&t|t-mobile|comcast|xfinity|spectrum|geico|progressive|allstate|aviva|direct_line|admiral|monzo|revolut|barclays|hsbc|lloyds|natwest|santander|another_provider|another_company|another_bank|another_insurer|a_competitor|the_competition",
       sev: "high",
     },
     {
       type: "churn_threat",
-      p: "if * not|nothing|isnt|is_not|aint ** i_am|i_will|we_are|we_will * cancelling|leaving|switching|going_elsewhere|off|gone|done|out|walking",
+      p: "if * not|nothing|isnt|is_not|aint ** i_am|i_will|we_are|we_will * cancelling|leaving|switching|going_elsewhere|walking",
       sev: "high",
     },
     {
       type: "churn_threat",
-      p: "this|that|so close|about|on_the_verge_of|on_the_point_of|ready * to|of * leaving|leave|cancelling|cancel|switching|switch|walking_away|walk_away",
+      p: "this|that|so close to|of * leaving|cancelling|switching|walking_away|closing",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "on the verge|point of * leaving|cancelling|switching|walking_away",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "ready to * cancel|switch|walk_away|leave_you",
       sev: "high",
       cond: "dissatisfied",
     },

@@ -1285,7 +1285,7 @@ export const FR: LangData = {
     // personne au bout du fil (québécois compris : "on me garroche").
     {
       type: "transfer_loop",
-      p: "refile|refilé|refilée|refilent|trimball~|trimbal~|garroch~|promène|promené|promenée|promènent",
+      p: "me|m'a|m'ont|on_me|on_m'a|vous_me * refile|refilé|refilée|refilent|refilez|trimballe|trimballé|trimballée|trimbalé|trimbalée|garroche|garroché|garrochée|promène|promené|promenée|promènent|promenez",
       sev: "medium",
     },
     {
@@ -1315,23 +1315,25 @@ export const FR: LangData = {
       p: "je|moi m'en vais|me_casse|me_tire|me_barre|décâlisse|crisse_mon_camp|m'en_irai",
       sev: "high",
       cond: "dissatisfied",
+      unless: "en au à aux demain ce cette dans pour travailler",
     },
     {
       type: "churn_threat",
       p: "envie|bien_envie|fort_envie|la_tentation|tenté|tentée * de * partir|résilier|changer|vous_quitter|aller_voir_ailleurs|aller_ailleurs|tout_arrêter|aller_chez",
       sev: "medium",
+      unless: "en au à aux demain ce cette dans pour de d' la le les travailler",
     },
     {
       type: "churn_threat",
-      p: "fin|échéance|terme|bout * de|du * mon|du|le * contrat|engagement|abonnement|forfait ** pars|m'en_vais|résilie|change|quitte|partirai|résilierai|changerai|ailleurs|terminé|fini",
+      p: "fin|échéance|terme|bout * de|du * mon|du|le * contrat|engagement|abonnement|forfait ** pars|m'en_vais|résilie|change|quitte|partirai|résilierai|changerai|ailleurs",
       sev: "high",
     },
     {
       type: "churn_threat",
-      p: "regarder|regarde|voir|aller_voir|jeter_un_œil|me_renseigner|comparer * ailleurs|la_concurrence|chez_les_autres|les_autres_offres",
+      p: "regarder|regarde|voir|aller_voir|jeter_un_œil|me_renseigner|comparer * ailleurs|la_concurrence|chez_les_autres",
       sev: "medium",
     },
-    { type: "churn_threat", p: "changer|change de crèmerie|crémerie|boutique|maison", sev: "high" },
+    { type: "churn_threat", p: "changer|change de crèmerie|crémerie", sev: "high" },
     { type: "churn_threat", p: "vous pouvez me dire adieu|dire_au_revoir", sev: "high" },
     // Non résolu : la case départ, le même point, "ça m'avance à rien", "je rappellerai".
     {
@@ -1347,19 +1349,13 @@ export const FR: LangData = {
       sev: "medium",
       end: true,
       neg: false,
+      unless: "mal",
     },
     {
       type: "unresolved",
-      p: "il_faudra|faudra|va_falloir|je_vais_devoir|je_devrai * que * je * rappelle|rappeler|recommencer",
+      p: "il_faudra|faudra|va_falloir|je_vais_devoir|je_devrai * recommencer|rappeler_encore|encore_rappeler|encore_appeler|tout_recommencer",
       sev: "low",
       end: true,
-    },
-    {
-      type: "unresolved",
-      p: "je|j' * vais|vais_devoir|devrai * rappeler|recommencer",
-      sev: "low",
-      end: true,
-      cond: "afterContact",
     },
     {
       type: "unresolved",
@@ -1391,7 +1387,7 @@ export const FR: LangData = {
       sev: "medium",
     },
     // Attente : pas trop tôt, "un bail", "mis en attente pendant", la matinée à essayer de joindre.
-    { type: "long_wait", p: "c'est|ben_c'est|enfin_c'est pas trop tôt", sev: "medium", neg: false },
+    { type: "long_wait", p: "enfin|ben|bah|eh_ben|bon_ben * c'est pas trop tôt", sev: "medium", neg: false },
     {
       type: "long_wait",
       p: "un bail|des_plombes|une_plombe|des_heures|une_heure * que * j'attends|je_patiente|j'essaie|j'essaye|je_poireaute|je_suis_au_téléphone|je_suis_en_ligne|j'appelle",
@@ -1399,7 +1395,7 @@ export const FR: LangData = {
     },
     {
       type: "long_wait",
-      p: "mis|mise|laissé|laissée|laissez|mettez * en attente ** #n|longtemps|des_heures|une_éternité|pendant",
+      p: "mis|mise|laissé|laissée|laissez|mettez * en attente ** #n|longtemps|des_heures|une_éternité",
       sev: "medium",
     },
     {
@@ -1438,7 +1434,7 @@ export const FR: LangData = {
     // Escalade : la direction, le siège, le service consommateurs, "plus haut".
     {
       type: "escalation_request",
-      p: "écrire|écrirai|écris|plainte|courrier|lettre * à|au|auprès_de * la|le * direction|siège|service_consommateurs|service_clients_national|pdg|directeur",
+      p: "écrire|écrirai|écris|plainte * à|au|auprès_de * la|le * direction|siège|service_consommateurs|service_clients_national|pdg|directeur",
       sev: "medium",
     },
     {
@@ -1451,6 +1447,7 @@ export const FR: LangData = {
     {
       type: "rudeness",
       p: "laissez-moi|laisse-moi|laissez_moi * parler|finir|terminer|en_placer_une",
+      unless: "de d' la le les votre cette ce avec à au",
       sev: "low",
       who: "agent",
     },
@@ -1489,7 +1486,7 @@ export const FR: LangData = {
     },
     {
       type: "rudeness",
-      p: "je ne|je * vais pas * recommencer|tout_réexpliquer|vous_réexpliquer|répéter|me_répéter|redire",
+      p: "je ne|je * vais pas * recommencer|tout_réexpliquer|vous_réexpliquer|me_répéter|redire_encore",
       sev: "medium",
       who: "agent",
       neg: false,
@@ -1503,13 +1500,13 @@ export const FR: LangData = {
     },
     {
       type: "transfer_loop",
-      p: "#n * services|personnes|conseillers|conseillères|interlocuteurs|agents * différents|différentes",
+      p: "#n services|personnes|conseillers|conseillères|interlocuteurs|agents * différents|différentes * que|qu'|à_qui|avec_qui|au_téléphone|au_bout_du_fil",
       sev: "medium",
     },
     { type: "transfer_loop", p: "patate chaude", sev: "high" },
     {
       type: "transfer_loop",
-      p: "passer|fait_passer|passe|passé|renvoie|renvoyé|balade|baladé|transfère|transféré|envoie|envoyé ** de l'un à l'autre",
+      p: "fait_passer|me_passe|on_me_passe|m'a_passé|passé|passée|renvoie|renvoyé|balade|baladé|transfère|transféré|envoie|envoyé ** de l'un à l'autre",
       sev: "high",
     },
     {
@@ -1522,9 +1519,9 @@ export const FR: LangData = {
       p: "je vais|veux|compte|préfère partir|m'en_aller",
       sev: "medium",
       cond: "dissatisfied",
-      unless: "en au à aux pour demain ce cette le la de chez dans travailler",
+      unless: "en au à aux pour demain ce cette le la de dans travailler",
     },
-    { type: "churn_threat", p: "résiliez|annulez|arrêtez tout", sev: "high", cond: "dissatisfied" },
+    { type: "churn_threat", p: "résiliez tout", sev: "high", cond: "dissatisfied" },
     {
       type: "rudeness",
       p: "vous * savez|êtes * même * pas * faire|capable_de_faire|capables_de_faire * votre|son|leur * travail|boulot|métier",
@@ -1541,7 +1538,7 @@ export const FR: LangData = {
     },
     {
       type: "rudeness",
-      p: "je ne sais|sais * pas * quoi * vous * dire|faire * de plus|d'autre|moi",
+      p: "je ne sais|sais * pas * quoi * vous * dire|faire * moi",
       sev: "low",
       who: "agent",
       neg: false,
@@ -1550,11 +1547,11 @@ export const FR: LangData = {
     // "Je dois croiser les doigts" (nothing else to do), not "on croise les doigts ! merci".
     {
       type: "unresolved",
-      p: "dois|faut|qu'à|devoir|reste * croiser|croise|prier|espérer",
+      p: "dois|faut|qu'à|devoir|reste * croiser|croise|prier",
       sev: "medium",
       end: true,
     },
-    { type: "unresolved", p: "attendre et espérer|prier|voir", sev: "low", end: true },
+    { type: "unresolved", p: "attendre et espérer|prier", sev: "low", end: true },
     {
       type: "unresolved",
       p: "encore une fois|une_fois_de_plus rien|pas_de_solution|aucune_solution|sans_solution",
@@ -1568,7 +1565,18 @@ export const FR: LangData = {
       sev: "medium",
       neg: false,
     },
-    { type: "repeat_contact", p: "sais * combien de fois", sev: "medium", neg: false },
+    {
+      type: "repeat_contact",
+      p: "appelé|téléphoné|rappelé|écrit|relancé|contacté ** sais * combien de fois",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "repeat_contact",
+      p: "sais * combien de fois * je_vous_ai|j'ai|on_a|je * appelé|téléphoné|rappelé|écrit|relancé|appelle|rappelle",
+      sev: "medium",
+      neg: false,
+    },
     {
       type: "repeat_contact",
       p: "déjà * passé|passée|allé|allée|venu|venue|rendu|rendue|été * en|à_l'|au|à_la * agence|boutique|magasin|guichet|concession|garage",
@@ -1587,7 +1595,7 @@ export const FR: LangData = {
     },
     {
       type: "escalation_request",
-      p: "remonté|remontée|transmis|transmise|remonter|transmettre|passé|passée * à|au * un|une|votre|mon|la|le * responsable|supérieur|hiérarchie|direction|chef|manager|service_réclamations",
+      p: "remonté|remontée|transmis|transmise|remonter|transmettre * à|au * un|une|votre|mon|la|le * responsable|supérieur|hiérarchie|direction|chef|manager|service_réclamations",
       sev: "medium",
     },
     {
@@ -1643,6 +1651,7 @@ export const FR: LangData = {
       p: "sur le point|prêt|prête * de|d'|à * partir|résilier|vous_quitter|changer_de|aller_voir_ailleurs|aller_ailleurs|tout_arrêter|claquer_la_porte|tout_résilier",
       sev: "medium",
       cond: "dissatisfied",
+      unless: "en au à aux demain ce cette dans pour travailler",
     },
     {
       type: "billing_dispute",
