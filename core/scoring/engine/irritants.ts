@@ -149,6 +149,14 @@ function quotedThirdParty(tok: Tokens, s: number): boolean {
   return false;
 }
 
+const FEES = tokenSet(
+  "frais pénalité pénalités indemnité indemnités fee fees charge charges penalty penalties cost costs",
+);
+function feeNamed(tok: Tokens, s: number, e: number): boolean {
+  if (tok.t[s - 1] === "de" && FEES.has(tok.t[s - 2] ?? "")) return true;
+  return FEES.has(tok.t[e] ?? "");
+}
+
 function thirdPartySubject(tok: Tokens, s: number): boolean {
   for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === tok.c[s]; i--)
     if (THIRD_PARTIES.has(tok.t[i])) return true;
@@ -256,6 +264,8 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   // "Pas mal" is "quite a lot", no negation: "ça m'aide pas mal".
   if (tok.t[h.e - 1] === "pas" && tok.t[h.e] === "mal") return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
+  // "Frais de résiliation", "cancellation fee": a fee named, no threat.
+  if (r.type === "churn_threat" && feeNamed(tok, h.s, h.e)) return false;
   // "My friend switched to you from BT", "ma voisine est partie chez Free": someone else's move.
   if (r.type === "churn_threat" && thirdPartySubject(tok, h.s)) return false;
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;

@@ -1529,6 +1529,29 @@ export const EN: LangData = {
     },
     { type: "rudeness", p: "stop talking|interrupting_me|cutting_me_off", sev: "medium", who: "agent" },
     { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
+    // Indian English "since three days I am calling", "kindly connect me to your senior".
+    {
+      type: "repeat_contact",
+      p: "since|for #n|two|three|several|many * days|weeks|months|day|week * i_am|i_have_been|we_are|we_have_been|am * calling|ringing|phoning|trying|contacting|following_up|chasing|emailing",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "not * resolving|solving|fixing|sorting|addressing * my|the|this * complaint|problem|issue|query|case",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "escalation_request",
+      p: "connect|transfer|put|pass * me * to|through_to|with * your|a|the|some * senior|seniors|superior|supervisor|manager|boss|higher_authority|higher_up|higher_official",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "fee|fees|charge|charges|penalty|penalties|surcharge ** nobody|no_one|noone|never * told|warned|informed|mentioned|said|explained",
+      sev: "medium",
+      neg: false,
+    },
     {
       type: "transfer_loop",
       p: "saying|says|say|said|telling_me|tells_me * it is|it_was|its * them|theirs|their_job|their_problem|their_department|the_other_department|the_other_lot|the_shop|the_manufacturer",

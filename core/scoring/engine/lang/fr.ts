@@ -1493,6 +1493,25 @@ export const FR: LangData = {
     },
     { type: "rudeness", p: "je vous ai déjà * dit|expliqué|répété", sev: "low", who: "agent" },
     {
+      type: "repeat_contact",
+      p: "depuis * #n|plusieurs|des * jours|semaines|mois|jour|semaine * j'appelle|je_rappelle|je_vous_appelle|je_relance|j'essaie|j'essaye|je_vous_écris",
+      sev: "medium",
+    },
+    {
+      type: "escalation_request",
+      p: "parler|parle|passez-moi|passer * à|au|avec * votre|le|ton|vot' * boss|patron|n+1",
+      sev: "medium",
+    },
+    { type: "rudeness", p: "me|nous niaisez|niaisez-tu|niaises|niaiser|niaise", sev: "medium" },
+    { type: "transfer_loop", p: "tourner|tourne|fait_tourner|faites_tourner en bourrique", sev: "medium" },
+    { type: "unresolved", p: "j'y|je_n'y crois plus", sev: "medium", end: true, neg: false },
+    {
+      type: "billing_dispute",
+      p: "frais|pénalité|pénalités|supplément|montant ** dont|que * personne|on * ne * m'a|m'avait * parlé|prévenu|prévenue|informé|informée|dit",
+      sev: "medium",
+      neg: false,
+    },
+    {
       type: "transfer_loop",
       p: "me|m'a|m'ont|on_m'a|on_me * dit|dites|disent|demandé|demandez * de|d' * appeler|rappeler|contacter|voir|joindre|écrire",
       sev: "medium",
