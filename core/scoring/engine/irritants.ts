@@ -272,6 +272,8 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (HYPOTHETICAL_TYPES.has(r.type) && r.who !== "agent" && hypothetical(tok, h.s)) return false;
   if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;
   if (r.type === "repeat_contact" && futureContact(tok, h.s)) return false;
+  // "No better off than when I rang": the start of this call, no earlier contact.
+  if (r.type === "repeat_contact" && (tok.t[h.s - 1] === "than" || tok.t[h.s - 1] === "qu'au")) return false;
   // "logged in", "logged on": signing in, not logging a complaint.
   if (r.type === "repeat_contact")
     for (let i = h.s; i < h.e; i++)

@@ -1529,6 +1529,19 @@ export const EN: LangData = {
     },
     { type: "rudeness", p: "stop talking|interrupting_me|cutting_me_off", sev: "medium", who: "agent" },
     { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
+    {
+      type: "unresolved",
+      p: "no|not|none * better off|further_forward|closer",
+      sev: "medium",
+      end: true,
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "if you would|you_had|you_would_have * read|listened|checked|looked|paid_attention|bothered",
+      sev: "medium",
+      who: "agent",
+    },
     // Indian English "since three days I am calling", "kindly connect me to your senior".
     {
       type: "repeat_contact",

@@ -1493,6 +1493,23 @@ export const FR: LangData = {
     },
     { type: "rudeness", p: "je vous ai déjà * dit|expliqué|répété", sev: "low", who: "agent" },
     {
+      type: "escalation_request",
+      p: "remonté|remontée|transmis|transmise|remonter|transmettre|escaladé * à|au * quelqu'un * qui|de * peut|peux|compétent|responsable|plus_haut|décide",
+      sev: "medium",
+    },
+    {
+      type: "billing_dispute",
+      p: "jamais|pas * donné * mon|notre * accord|autorisation|consentement|feu_vert",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "qu'on|que_vous * me|nous * les|le|la|l' * retire|retiriez|rembourse|remboursiez|enlève|enleviez|recrédite|recréditiez",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
       type: "repeat_contact",
       p: "depuis * #n|plusieurs|des * jours|semaines|mois|jour|semaine * j'appelle|je_rappelle|je_vous_appelle|je_relance|j'essaie|j'essaye|je_vous_écris",
       sev: "medium",
