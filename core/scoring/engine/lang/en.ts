@@ -1531,6 +1531,46 @@ export const EN: LangData = {
     { type: "rudeness", p: "not my|our * call|decision|choice * is_it", sev: "low", who: "agent" },
     {
       type: "unresolved",
+      p: "exact|very|same * same|thing * thing|fault|problem|issue ** again|still|back",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "told|promised|said|assured * ** would|will * be * sorted|fixed|resolved|done|ready|here|back|working ** and|but * nothing|still|never|not",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "repeat_contact",
+      p: "i|we * was|were|got|had_been|have_been * told * on|over|via * the * phone|chat|line|webchat|email",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "without|with_no ** for * #n|over_a|more_than_a|nearly_a|almost_a * days|weeks|months|day|week|month",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "why * you * are|were * getting|so * worked_up|upset|angry|excited|het_up|wound_up|worked",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "no need to * get|be * worked_up|so_upset|angry|so_angry|het_up|dramatic|rude",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "rudeness",
+      p: "most people|everyone_else|everybody_else|other_customers * manage|manages|cope|do_it|figure_it_out|understand|get_it",
+      sev: "medium",
+      who: "agent",
+    },
+    {
+      type: "unresolved",
       p: "no|not|none * better off|further_forward|closer",
       sev: "medium",
       end: true,

@@ -1493,6 +1493,43 @@ export const FR: LangData = {
     },
     { type: "rudeness", p: "je vous ai déjà * dit|expliqué|répété", sev: "low", who: "agent" },
     {
+      type: "unresolved",
+      p: "ça|il|elle|ils refait|refont|recommence|recommencent * pareil|la_même_chose|le_même_problème|exactement_pareil|le_même_bruit|encore",
+      sev: "medium",
+    },
+    {
+      type: "unresolved",
+      p: "dit|assuré|promis|répondu ** que * ** serait|sera|allait_être|serait_bien * réglé|réparé|fait|livré|résolu|traité|remboursé|rétabli ** et|mais * rien|toujours|jamais",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "repeat_contact",
+      p: "on_m'a|on_nous_a|votre_collègue_m'a|vous_m'avez * dit|répondu|assuré|promis * au|par|sur * téléphone|chat|tchat|mail",
+      sev: "medium",
+    },
+    {
+      type: "rudeness",
+      p: "pourquoi vous vous * énervez|emportez|fâchez|mettez_dans_cet_état",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "pas la peine de * vous * énerver|emporter|fâcher|crier",
+      sev: "medium",
+      who: "agent",
+      neg: false,
+    },
+    {
+      type: "rudeness",
+      p: "tout le monde * y arrive|comprend|s'en_sort|sait_faire",
+      sev: "medium",
+      who: "agent",
+    },
+    { type: "rudeness", p: "c'est simple|facile pourtant", sev: "medium", who: "agent" },
+    {
       type: "escalation_request",
       p: "remonté|remontée|transmis|transmise|remonter|transmettre|escaladé * à|au * quelqu'un * qui|de * peut|peux|compétent|responsable|plus_haut|décide",
       sev: "medium",
