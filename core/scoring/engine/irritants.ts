@@ -40,7 +40,7 @@ const PEOPLE = tokenSet(
  * joke", "this is pathetic", "votre appli est nulle") — frustration is no rudeness.
  */
 const JUDGEMENTS = tokenSet(
-  "useless joke pathetic incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
+  "useless joke pathetic hopeless disgrace incompetent clueless amateur amateurs incompétent incompétente incompétents incapable incapables minable minables nuls",
 );
 const PERSONAL = new Set([...tokenSet("vous tu toi you yall"), "ya"]);
 const SELF = tokenSet("suis am feel sens trouve");
@@ -128,7 +128,7 @@ const THIRD_PARTIES = tokenSet(
   "fille fils mari femme voisin voisine ami amie copain copine frère soeur mère père maman papa beau-frère belle-soeur collègue daughter son husband wife neighbour neighbor friend mate brother sister mum mom mother dad father colleague",
 );
 const SAYS = tokenSet(
-  "dit disait dis conseillé conseille suggéré says said told tells reckons reckoned suggested",
+  "dit disait dis conseillé conseille suggéré trouve trouvait pense pensait says said told tells reckons reckoned suggested thinks thought",
 );
 const QUOTE_ENDS = tokenSet("mais but moi myself");
 /** How far back a quotation reaches (tokens), and how close the speaker is to its verb. */
@@ -149,8 +149,24 @@ function quotedThirdParty(tok: Tokens, s: number): boolean {
   return false;
 }
 
+const FEES = tokenSet(
+  "frais pénalité pénalités indemnité indemnités fee fees charge charges penalty penalties cost costs",
+);
+function feeNamed(tok: Tokens, s: number, e: number): boolean {
+  if (tok.t[s - 1] === "de" && FEES.has(tok.t[s - 2] ?? "")) return true;
+  return FEES.has(tok.t[e] ?? "");
+}
+
+function thirdPartySubject(tok: Tokens, s: number): boolean {
+  for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === tok.c[s]; i--)
+    if (THIRD_PARTIES.has(tok.t[i])) return true;
+  return false;
+}
+
 /** "if", "si", "au cas où", "whether": what might happen is no irritant voiced. */
-const HYPOTHETICAL = tokenSet("if si whether cas suppose supposing imagine");
+const HYPOTHETICAL = tokenSet(
+  "if si whether cas suppose supposing imagine worried afraid scared feared fearing hoping peur crainte craignais",
+);
 const HYPOTHETICAL_TYPES = new Set(["unresolved", "repeat_contact", "long_wait", "transfer_loop"]);
 
 /**
@@ -162,6 +178,16 @@ const HYPOTHETICAL_TYPES = new Set(["unresolved", "repeat_contact", "long_wait",
 function hypothetical(tok: Tokens, s: number): boolean {
   for (let i = s - 1; i >= 0 && i >= s - 4 && tok.c[i] === tok.c[s]; i--)
     if (HYPOTHETICAL.has(tok.t[i])) return true;
+  return false;
+}
+
+/** A contact still to come ("I'll ring back tomorrow", "je vous rappellerai") is no repeat contact. */
+const FUTURE = tokenSet("will shall gonna going vais va faudra devrai pourrai");
+const FUTURE_VERB = /^(rappellerai|rappelerai|reappellerai|appellerai|recontacterai|ecrirai|renverrai)$/;
+function futureContact(tok: Tokens, s: number): boolean {
+  if (FUTURE_VERB.test(tok.t[s])) return true;
+  for (let i = s - 1; i >= 0 && i >= s - 3 && tok.c[i] === tok.c[s]; i--)
+    if (FUTURE.has(tok.t[i])) return true;
   return false;
 }
 
@@ -201,7 +227,7 @@ function notCustomersContact(tok: Tokens, s: number, e: number): boolean {
  * wait in the queue: unless the clause also speaks of the line, the hold or reaching someone.
  */
 const AWAITED = tokenSet(
-  "dépanneuse dépanneur technicien technicienne réparateur plombier livreur livraison colis commande remboursement courrier mail mails email emails lettre réponse engineer technician plumber courier parcel package delivery refund tow truck email emails letter letters reply replacement remplacement",
+  "dépanneuse dépanneur technicien technicienne réparateur plombier livreur livraison colis commande remboursement courrier mail mails email emails lettre réponse engineer technician plumber courier parcel package delivery refund tow truck email emails emailed mailed wrote written letter letters reply replacement remplacement écrit envoyé",
 );
 const CONTACT_WAIT = tokenSet(
   "ligne téléphone telephone attente standard musique conseiller conseillère quelqu'un joindre hold queue line phone music agent someone somebody human switchboard through",
@@ -235,10 +261,19 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
     for (let i = h.e; i < tok.t.length && i < h.e + 3 && tok.c[i] === tok.c[h.s]; i++)
       if (pl.unless.has(tok.t[i])) return false;
   if (r.insult && !aimed(tok, h.s)) return false;
+  // "Pas mal" is "quite a lot", no negation: "ça m'aide pas mal".
+  if (tok.t[h.e - 1] === "pas" && tok.t[h.e] === "mal") return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
+  // "Frais de résiliation", "cancellation fee": a fee named, no threat.
+  if (r.type === "churn_threat" && feeNamed(tok, h.s, h.e)) return false;
+  // "My friend switched to you from BT", "ma voisine est partie chez Free": someone else's move.
+  if (r.type === "churn_threat" && thirdPartySubject(tok, h.s)) return false;
   if (r.who !== "agent" && quotedThirdParty(tok, h.s)) return false;
   if (HYPOTHETICAL_TYPES.has(r.type) && r.who !== "agent" && hypothetical(tok, h.s)) return false;
   if (r.type === "repeat_contact" && notCustomersContact(tok, h.s, h.e)) return false;
+  if (r.type === "repeat_contact" && futureContact(tok, h.s)) return false;
+  // "No better off than when I rang": the start of this call, no earlier contact.
+  if (r.type === "repeat_contact" && (tok.t[h.s - 1] === "than" || tok.t[h.s - 1] === "qu'au")) return false;
   // "logged in", "logged on": signing in, not logging a complaint.
   if (r.type === "repeat_contact")
     for (let i = h.s; i < h.e; i++)
@@ -256,6 +291,15 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   // The question mark ends the sentence, so the clause after the match counts too ("do I lose the
   // month I've already paid for, and can I still share it?").
   if (r.type === "billing_dispute" && r.sev !== "high" && askedAbout(tok, h.s, h.e)) return false;
+  // "My bill went up and I just wanted to know why", "prices have gone up, I'm not disputing that":
+  // asking to understand or accepting a rise is no dispute (the weak, context patterns only).
+  if (
+    r.type === "billing_dispute" &&
+    r.sev !== "high" &&
+    (r.ctx || r.sev === "low" || riseIn(tok, h.s, h.e)) &&
+    ACCEPTS_OR_ASKS.test(tok.t.join(" "))
+  )
+    return false;
   if (r.maxWords !== undefined && tok.words > r.maxWords) return false;
   if (r.ctx && !hasCategory(hits, r.ctx)) return false;
   // Only a pattern that counts (`#n`, `#o`) is about a count: elsewhere "un" is an article
@@ -269,6 +313,17 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   }
   return true;
 }
+
+/** Words of a price rise ("gone up", "a augmenté", "doubled"). */
+const RISE = tokenSet(
+  "up augmenté augmente augmentée doublé doublée explosé grimpé increased increase doubled tripled risen rose hiked jumped",
+);
+function riseIn(tok: Tokens, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (RISE.has(tok.t[i])) return true;
+  return false;
+}
+const ACCEPTS_OR_ASKS =
+  /(?:^| )(?:(?:want|wanted|like|wanting|wondering) (?:to )?(?:know|understand) (?:why|what|how)|just (?:want|wanted|like) to (?:know|understand|check)|(?:can|could) you (?:explain|tell me why)|not disputing|not contesting|not complaining|fair enough|(?:voudrai|voulai|veux|veut|aimerai|souhaite|souhaiterai) (?:juste |simplement |bien )?comprendre|(?:pouvez|pourriez) vou (?:me )?expliquer|je conteste pa|ne conteste pa|je comprend que|ce est normal|je ne me plain pa)(?: |$)/;
 
 /** A question in the clauses of the match or the one right after ("ma facture, alors, elle est fausse ?"). */
 function askedAbout(tok: Tokens, s: number, e: number): boolean {
@@ -290,7 +345,7 @@ function hasCategory(hits: Hit<ModP>[], id: string): boolean {
  * Token sequences on the normalised text (no diacritics, stems), language-independent.
  */
 const NEUTRAL_LEAVING =
-  /(?:^| )(?:demenag\w*|(?:moving|move|moved|relocat\w*) (?:abroad|away|overseas|house|out|back|in with)|emigrat\w*|expatri\w*|(?:pass|passed) away|died|decede|dece|veuf|veuve|widow\w*|maison de retraite|ehpad|care home|nursing home|retirement home|(?:sold|selling|sell|vendu|vend|vendre) (?:the|my|our|la|ma|notre|le|mon) (?:house|home|flat|car|maison|appartement|voiture)|(?:no longer|not) (?:need|use|using|needing) (?:it|the|them|this)|plu besoin|(?:partir|pars|part|installer|installe) a le etranger|(?:vivre|habiter|installer) a le etranger|new job|nouvel employeur|mon employeur|my employer)(?: |$)/;
+  /(?:^| )(?:demenag\w*|(?:moving|move|moved|relocat\w*) (?:abroad|away|overseas|house|out|back|in with)|emigrat\w*|expatri\w*|(?:pass|passed) away|died|decede|dece|veuf|veuve|widow\w*|maison de retraite|ehpad|care home|nursing home|retirement home|(?:sold|selling|sell|vendu|vend|vendre) (?:the|my|our|la|ma|notre|le|mon) (?:house|home|flat|car|maison|appartement|voiture)|(?:no longer|not) (?:need|use|using|needing) (?:it|the|them|this)|plu besoin|(?:partir|pars|part|installer|installe) a le etranger|(?:vivre|habiter|installer) a le etranger|new job|nouvel employeur|mon employeur|my employer|(?:rentre|rentrer|retourne|retourner|repars|repart|repartir) (?:au|en|a|dans) (?:\S+ ){0,3}definitivement|(?:moving|going|gone) back (?:home|to)|retir\w* (?:to|abroad))(?: |$)/;
 function neutralLeaving(tok: Tokens): boolean {
   return NEUTRAL_LEAVING.test(tok.t.join(" "));
 }
@@ -512,8 +567,21 @@ export function detectIrritants(
       counted.set(k, [...(counted.get(k) ?? []), d]);
     }
   for (const list of counted.values()) {
-    const places = new Set(list.map((d) => `${d.p.idx}:${d.s}`));
-    if (places.size >= (list[0].r.minCount ?? 1))
+    // Overlapping matches are one place ("on m'a transféré" matches at "on" and at "m'a").
+    const sorted = [...list].sort((a, b) => a.p.idx - b.p.idx || a.s - b.s);
+    let places = 0;
+    let lastIdx = -1;
+    let lastEnd = -1;
+    for (const d of sorted) {
+      if (d.p.idx === lastIdx && d.s < lastEnd) {
+        lastEnd = Math.max(lastEnd, d.e);
+        continue;
+      }
+      places++;
+      lastIdx = d.p.idx;
+      lastEnd = d.e;
+    }
+    if (places >= (list[0].r.minCount ?? 1))
       for (const d of list) add(d.r.type, d.sp, d.p, d.level, d.s, d.e, { ...d.hh, counted: true });
   }
   // A problem that persists ("still not working", "rien du tout") said where the customer states

@@ -100,6 +100,23 @@ const NUMBERS: [string, number][] = [
   ["few", 2],
   ["couple", 2],
   ["dozen", 12],
+  // Belgian / Swiss French tens, English teens and tens (irr3).
+  ["septante", 70],
+  ["huitante", 80],
+  ["octante", 80],
+  ["nonante", 90],
+  ["treize", 13],
+  ["quatorze", 14],
+  ["seize", 16],
+  ["thirteen", 13],
+  ["fourteen", 14],
+  ["sixteen", 16],
+  ["seventeen", 17],
+  ["eighteen", 18],
+  ["nineteen", 19],
+  ["seventy", 70],
+  ["eighty", 80],
+  ["ninety", 90],
 ];
 /** Number words (stemmed, like text tokens) → value; vague quantities get a typical value. */
 export const NUMBER_WORDS = new Map<string, number>(NUMBERS.map(([w, v]) => [stem(w), v]));
