@@ -40,7 +40,8 @@ function parseArgs(argv) {
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else rest.push(a);
   }
-  if (rest.length !== 2) throw new Error("usage: asrify.mjs <inDir> <outDir> [--seed N] [--split all|dev|check]");
+  if (rest.length !== 2)
+    throw new Error("usage: asrify.mjs <inDir> <outDir> [--seed N] [--split all|dev|check]");
   [o.inDir, o.outDir] = rest;
   return o;
 }
@@ -75,8 +76,8 @@ const SLIPS = {
     know: "no",
     four: "for",
     right: "write",
-    then: "than",
     buy: "by",
+    than: "then",
     here: "hear",
     wait: "weight",
     would: "wood",
@@ -110,12 +111,14 @@ const DROPPABLE = {
   en: new Set(["a", "the", "to", "of", "and", "is", "an", "i", "it"]),
   fr: new Set(["le", "la", "de", "un", "une", "les", "des", "du", "et", "je", "il"]),
 };
-const EN_NUM = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(
-  " ",
-);
-const FR_NUM = "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt".split(
-  " ",
-);
+const EN_NUM =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(
+    " ",
+  );
+const FR_NUM =
+  "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt".split(
+    " ",
+  );
 /** French elisions glued when the apostrophe is dropped (the rest get a space). */
 const FR_GLUE = new Set([
   "j'ai",
@@ -179,7 +182,8 @@ function asrText(text, lang, r, o) {
     if (out.length > 0 && r() < o.fillers) out.push(FILLERS[lang][Math.floor(r() * FILLERS[lang].length)]);
     out.push(w);
   }
-  if (out.length > 2 && r() < o.fillers * 2) out.unshift(FILLERS[lang][Math.floor(r() * FILLERS[lang].length)]);
+  if (out.length > 2 && r() < o.fillers * 2)
+    out.unshift(FILLERS[lang][Math.floor(r() * FILLERS[lang].length)]);
   words = out;
   return words.join(" ");
 }
