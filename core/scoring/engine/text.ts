@@ -345,7 +345,12 @@ const UNAPOSTROPHED =
   "where's how's she's should've could've would've might've " +
   "j'ai j'avais j'aurai j'aurais j'étais j'appelle j'appelais j'attends j'attendais j'arrive j'essaie j'espère j'habite j'en j'y " +
   "j'suis j'sais j'peux j'veux j'crois j'pense j'comprends j'sens c'est c'était qu'il qu'ils qu'on l'ai s'il d'accord n'importe " +
-  "j'te j'vous j'me he's";
+  "j'te j'vous j'me he's s'est s'ils quelqu'un jusqu'à " +
+  // Elided articles and "de" glued to the call-centre words they most often precede.
+  "l'attente l'appel l'adresse l'agence l'abonnement l'application l'appli l'argent l'erreur l'envoi l'offre l'heure " +
+  "l'autre l'instant l'ordre l'accès l'assurance l'achat l'article l'avance l'écran l'électricité l'eau l'état " +
+  "d'attente d'avoir d'abord d'ailleurs d'ici d'un d'une d'autres d'habitude d'appel d'être d'aider d'erreur d'heure " +
+  "d'argent d'euros d'abonnement m'avez m'avait m'avaient";
 for (const form of UNAPOSTROPHED.split(" ")) {
   const raw = form.normalize("NFD").replace(MARKS, "");
   const parts: string[] = [];
