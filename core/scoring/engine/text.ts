@@ -760,10 +760,14 @@ function isVowelStart(w: string): boolean {
   return k === 97 || k === 101 || k === 105 || k === 111 || k === 117 || k === 121 || k === 104;
 }
 
+/** Insertions of one `contextual` pass: token index → the tokens it becomes (reused). */
+const INS = new Map<number, string[]>();
+
 function contextual(t: string[], s: number[], e: number[], c: number[]): void {
   const n = t.length;
   /** Insertions: token index → the tokens it becomes. */
-  const ins = new Map<number, string[]>();
+  const ins = INS;
+  if (ins.size) ins.clear();
   for (let i = 0; i < n; i++) {
     const w = t[i];
     if (!CTX.has(w)) continue;
