@@ -213,7 +213,17 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
  * between any two of their words.
  */
 const FILLERS = tokenSet(
-  "vraiment très sincèrement tellement bien tout vous euh heu hum ben bon really so very truly terribly extremely just sincerely deeply completely totally um uh er",
+  "vraiment très sincèrement tellement bien tout vous euh heu hum ben bon bah genre really so very truly terribly extremely just sincerely deeply completely totally um uh er like",
+);
+/** Two-word fillers of speech ("so just to make sure, you know, I've got this right"): first word → second. */
+const FILLER_PAIRS = new Map(
+  [
+    ["you", "know"],
+    ["i", "mean"],
+    ["en", "fait"],
+    ["tu", "sais"],
+    ["vous", "savez"],
+  ].map(([a, b]) => [stem(a), stem(b)]),
 );
 
 /**
@@ -277,7 +287,15 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
     case "fill": {
       const r = matchFrom(steps, si + 1, toks, i, end);
       if (r >= 0) return r;
-      return i < end && FILLERS.has(toks[i]) ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
+      if (i >= end) return -1;
+      if (FILLERS.has(toks[i])) {
+        const r1 = matchFrom(steps, si + 1, toks, i + 1, end);
+        if (r1 >= 0) return r1;
+      }
+      const pair = FILLER_PAIRS.get(toks[i]);
+      return pair !== undefined && i + 1 < end && toks[i + 1] === pair
+        ? matchFrom(steps, si + 1, toks, i + 2, end)
+        : -1;
     }
     case "num":
       return i < end && numberValue(toks[i]) !== null ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
@@ -332,7 +350,7 @@ export class Lexicon<P> {
           ? [...second.alts.map((a) => a.toks[0]), ...third.alts.map((a) => a.toks[0])]
           : null
       : second?.k === "fill" && fixed(third) && !third.opt
-        ? [...third.alts.map((a) => a.toks[0]), ...FILLERS]
+        ? [...third.alts.map((a) => a.toks[0]), ...FILLERS, ...FILLER_PAIRS.keys()]
         : null;
     // Group the start's alternatives by head word: a head is pair-indexed only if all its paths are.
     const byHead = new Map<string, [string, string][] | null>();
