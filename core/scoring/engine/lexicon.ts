@@ -227,6 +227,21 @@ const FILLER_PAIRS = new Map(
 );
 
 /**
+ * Fillers of speech that ASR keeps ("like", "genre", "you know", "en fait"): skipped between the
+ * words of any pattern, and not counted as a word of a negation window. (Hesitations — euh, um —
+ * give no token at all, `text.ts`.) A pattern that has the word itself matches it first.
+ */
+const SOFT_FILLERS = tokenSet("like genre bah ben hein");
+
+/** How many tokens at i are a filler of speech (0, 1, or 2 for "you know"). */
+function softFiller(toks: string[], i: number, end: number): number {
+  const w = toks[i];
+  if (SOFT_FILLERS.has(w)) return 1;
+  const pair = FILLER_PAIRS.get(w);
+  return pair !== undefined && i + 1 < end && toks[i + 1] === pair ? 2 : 0;
+}
+
+/**
  * A rubric phrase or tenant phrase: plain words only, no syntax. Between two of its words, one
  * filler word is tolerated (`loose` = false, rubric phrases: precise), or any two words (`loose`,
  * tenant lexicons: "colis abîmé" also finds "colis arrivé abîmé").
@@ -273,7 +288,16 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
           if (r >= 0) return r;
         }
       }
-      return st.opt ? matchFrom(steps, si + 1, toks, i, end) : -1;
+      if (st.opt) {
+        const r = matchFrom(steps, si + 1, toks, i, end);
+        if (r >= 0) return r;
+      }
+      // A filler of speech between two words of a pattern ("i like rang last week") is skipped.
+      if (si > 0 && i < end) {
+        const w = softFiller(toks, i, end);
+        if (w > 0) return matchFrom(steps, si, toks, i + w, end);
+      }
+      return -1;
     }
     case "gap": {
       for (let skip = 0; skip <= st.max && i + skip <= end; skip++) {
@@ -687,8 +711,11 @@ export function isNegated(tok: Tokens, s: number, e: number, literals: Set<strin
   const t = tok.t;
   const clause = tok.c[s];
   if (!SUBJECTS.has(t[s])) {
-    for (let i = s - 1; i >= 0 && i >= s - 3; i--) {
+    // Three words before the match, fillers of speech not counted ("i dont like want to").
+    for (let i = s - 1, n = 0; i >= 0 && n < 3; i--) {
       if (tok.c[i] !== clause || BARRIERS.has(t[i])) break;
+      if (SOFT_FILLERS.has(t[i])) continue;
+      n++;
       if (NEGATORS.has(t[i])) {
         if (t[i] !== PLUS) return true;
         // "plus" negates only with a "ne" before it ("je n'en veux plus"), else it means "more".

@@ -350,7 +350,7 @@ const UNAPOSTROPHED =
   "l'attente l'appel l'adresse l'agence l'abonnement l'application l'appli l'argent l'erreur l'envoi l'offre l'heure " +
   "l'autre l'instant l'ordre l'accès l'assurance l'achat l'article l'avance l'écran l'électricité l'eau l'état " +
   "d'attente d'avoir d'abord d'ailleurs d'ici d'un d'une d'autres d'habitude d'appel d'être d'aider d'erreur d'heure " +
-  "d'argent d'euros d'abonnement m'avez m'avait m'avaient";
+  "d'argent d'euros d'abonnement m'avez m'avait m'avaient m'ont";
 for (const form of UNAPOSTROPHED.split(" ")) {
   const raw = form.normalize("NFD").replace(MARKS, "");
   const parts: string[] = [];
@@ -753,7 +753,17 @@ const NT_SPLIT = new Map(
   }),
 );
 const EN_PRONOUN = new Set("i you we they he she it that there who".split(" "));
-const CTX = new Set(["dont", "y", "t", "re", "ve", "ll", ...ELIDED_ALONE.keys()]);
+/**
+ * "ma" is "m'a" (→ "me a") after a subject ("on ma dit", "il ma passé") or before a past
+ * participle that is no noun ("le technique ma renvoyé"); else the possessive ("ma facture").
+ */
+const MA_SUBJECT = new Set("on il elle qui ca cela personne".split(" "));
+const MA_PARTICIPLE = new Set(
+  "dit fait mis pris passe renvoye transfere propose raccroche repondu promis assure envoye appele rappele conseille explique oriente redirige donne confirme indique annonce bloque coupe debite rembourse raconte affirme jure certifie parle ecrit".split(
+    " ",
+  ),
+);
+const CTX = new Set(["dont", "y", "t", "re", "ve", "ll", "ma", ...ELIDED_ALONE.keys()]);
 
 function isVowelStart(w: string): boolean {
   const k = w.charCodeAt(0);
@@ -792,6 +802,11 @@ function contextual(t: string[], s: number[], e: number[], c: number[]): void {
         t[i] = "is";
         continue;
       }
+    }
+    if (w === "ma") {
+      if ((prev !== null && MA_SUBJECT.has(prev)) || (next !== null && MA_PARTICIPLE.has(next)))
+        ins.set(i, ["me", "a"]);
+      continue;
     }
     if (w === "y") {
       if (next !== null && Y_A_NEXT.has(next) && (prev === null || !Y_A_PREV.has(prev)))
