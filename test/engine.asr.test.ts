@@ -17,6 +17,7 @@ describe("ASR text: contractions without apostrophes, hesitations", () => {
     ["j ai appelé qu il vienne l adresse", "je ai appele que il vienne le adresse"],
     ["y a un problème c pas normal", "il y a un probleme ce est pas normal"],
     ["euh je um voudrais uh hum résilier", "je voudrai resilier"],
+    ["on ma dit ma facture ils mont renvoyé", "on me a dit ma facture ils me ont renvoye"],
   ])("%s", (asr, tokens) => {
     expect(tokenize(asr).t.join(" ")).toBe(tokens);
   });
@@ -63,6 +64,9 @@ describe("ASR calls: irritants, negation, criteria", () => {
     ["fr", "billing_dispute", "jai été prélevé deux fois cest pas normal"],
     ["fr", "long_wait", "ça fait trente euh minutes que j attends au téléphone"],
     ["en", "billing_dispute", "i dont accept that charge i didnt make those calls"],
+    ["en", "repeat_contact", "i already like called you twice about this"],
+    ["fr", "escalation_request", "je voudrais faire une genre réclamation"],
+    ["fr", "transfer_loop", "le technique ma renvoyé au commercial et le commercial ma renvoyé au technique"],
   ] as const)("%s %s: %s", (lang, type, text) => {
     expect(types(lang, text)).toContain(type);
   });
