@@ -230,8 +230,33 @@ export function compilePattern<P>(pattern: string, payload: P): Compiled<P> {
  * between any two of their words.
  */
 const FILLERS = tokenSet(
-  "vraiment très sincèrement tellement bien tout vous euh heu hum ben bon really so very truly terribly extremely just sincerely deeply completely totally um uh er",
+  "vraiment très sincèrement tellement bien tout vous euh heu hum ben bon bah genre really so very truly terribly extremely just sincerely deeply completely totally um uh er like",
 );
+/** Two-word fillers of speech ("so just to make sure, you know, I've got this right"): first word → second. */
+const FILLER_PAIRS = new Map(
+  [
+    ["you", "know"],
+    ["i", "mean"],
+    ["en", "fait"],
+    ["tu", "sais"],
+    ["vous", "savez"],
+  ].map(([a, b]) => [stem(a), stem(b)]),
+);
+
+/**
+ * Fillers of speech that ASR keeps ("like", "genre", "you know", "en fait"): skipped between the
+ * words of any pattern, and not counted as a word of a negation window. (Hesitations — euh, um —
+ * give no token at all, `text.ts`.) A pattern that has the word itself matches it first.
+ */
+const SOFT_FILLERS = tokenSet("like genre bah ben hein");
+
+/** How many tokens at i are a filler of speech (0, 1, or 2 for "you know"). */
+function softFiller(toks: string[], i: number, end: number): number {
+  const w = toks[i];
+  if (SOFT_FILLERS.has(w)) return 1;
+  const pair = FILLER_PAIRS.get(w);
+  return pair !== undefined && i + 1 < end && toks[i + 1] === pair ? 2 : 0;
+}
 
 /**
  * A rubric phrase or tenant phrase: plain words only, no syntax. Between two of its words, one
@@ -280,7 +305,16 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
           if (r >= 0) return r;
         }
       }
-      return st.opt ? matchFrom(steps, si + 1, toks, i, end) : -1;
+      if (st.opt) {
+        const r = matchFrom(steps, si + 1, toks, i, end);
+        if (r >= 0) return r;
+      }
+      // A filler of speech between two words of a pattern ("i like rang last week") is skipped.
+      if (si > 0 && i < end) {
+        const w = softFiller(toks, i, end);
+        if (w > 0) return matchFrom(steps, si, toks, i + w, end);
+      }
+      return -1;
     }
     case "gap": {
       for (let skip = 0; skip <= st.max && i + skip <= end; skip++) {
@@ -294,7 +328,15 @@ function matchFrom(steps: Step[], si: number, toks: string[], i: number, end: nu
     case "fill": {
       const r = matchFrom(steps, si + 1, toks, i, end);
       if (r >= 0) return r;
-      return i < end && FILLERS.has(toks[i]) ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
+      if (i >= end) return -1;
+      if (FILLERS.has(toks[i])) {
+        const r1 = matchFrom(steps, si + 1, toks, i + 1, end);
+        if (r1 >= 0) return r1;
+      }
+      const pair = FILLER_PAIRS.get(toks[i]);
+      return pair !== undefined && i + 1 < end && toks[i + 1] === pair
+        ? matchFrom(steps, si + 1, toks, i + 2, end)
+        : -1;
     }
     case "num":
       return i < end && numberValue(toks[i]) !== null ? matchFrom(steps, si + 1, toks, i + 1, end) : -1;
@@ -349,7 +391,7 @@ export class Lexicon<P> {
           ? [...second.alts.map((a) => a.toks[0]), ...third.alts.map((a) => a.toks[0])]
           : null
       : second?.k === "fill" && fixed(third) && !third.opt
-        ? [...third.alts.map((a) => a.toks[0]), ...FILLERS]
+        ? [...third.alts.map((a) => a.toks[0]), ...FILLERS, ...FILLER_PAIRS.keys()]
         : null;
     // Group the start's alternatives by head word: a head is pair-indexed only if all its paths are.
     const byHead = new Map<string, [string, string][] | null>();
@@ -686,8 +728,11 @@ export function isNegated(tok: Tokens, s: number, e: number, literals: Set<strin
   const t = tok.t;
   const clause = tok.c[s];
   if (!SUBJECTS.has(t[s])) {
-    for (let i = s - 1; i >= 0 && i >= s - 3; i--) {
+    // Three words before the match, fillers of speech not counted ("i dont like want to").
+    for (let i = s - 1, n = 0; i >= 0 && n < 3; i--) {
       if (tok.c[i] !== clause || BARRIERS.has(t[i])) break;
+      if (SOFT_FILLERS.has(t[i])) continue;
+      n++;
       if (NEGATORS.has(t[i])) {
         if (t[i] !== PLUS) return true;
         // "plus" negates only with a "ne" before it ("je n'en veux plus"), else it means "more".

@@ -185,13 +185,19 @@ const WORD_MAP = new Map<string, string[]>(
     gotta: ["got", "to"],
     okay: ["ok"],
     okey: ["ok"],
-    chuis: ["je", "suis"],
     ya: ["il", "y", "a"],
     courriel: ["email"],
     mail: ["email"],
     mails: ["email"],
     emails: ["email"],
   }),
+);
+/**
+ * Hesitation sounds (ASR writes them): no token at all, so they neither break a pattern ("i want
+ * to um cancel") nor count as a word in a negation window. They still count as spoken words.
+ */
+const HESITATIONS = new Set(
+  "euh euhh euuh heu heuu hum humm hmm hm um umm uh uhh uhm er erm ehm em".split(" "),
 );
 const ORDINAL_WORDS = new Map(
   Object.entries({
@@ -264,6 +270,7 @@ function emitPiece(piece: string, out: string[]): void {
 }
 
 function pieceTokens(piece: string): string | string[] {
+  if (HESITATIONS.has(piece)) return NOTHING;
   const mapped = WORD_MAP.get(piece);
   if (mapped) return mapped;
   const ord = ORDINAL_WORDS.get(piece);
@@ -325,6 +332,53 @@ function emitWord(parts: string[], seps: string[], out: string[]): void {
   if (cur) emitPiece(cur, out);
 }
 
+/**
+ * Contractions written without their apostrophe (ASR output, quick typing): "dont" → "do not",
+ * "jai" → "je ai", "cest" → "ce est". Each becomes exactly what its apostrophe form gives. Only
+ * forms that are no other word; left out: "dont" (French "dont", decided by the next word in
+ * `contextual`), "were", "ill", "id", "well", "hell", "shell", "wed", "lets", "tes", "tas", "ma",
+ * "nest". "its" always reads "it is" (in speech the possessive rarely precedes a pattern word).
+ */
+const UNAPOSTROPHED =
+  "it's isn't aren't wasn't weren't doesn't didn't haven't hasn't hadn't can't won't wouldn't couldn't shouldn't mustn't needn't ain't " +
+  "i'm i've you're you've you'll you'd they're they've they'll they'd we've it'll it'd that's that'll what's there's here's who's " +
+  "where's how's she's should've could've would've might've " +
+  "j'ai j'avais j'aurai j'aurais j'étais j'appelle j'appelais j'attends j'attendais j'arrive j'essaie j'espère j'habite j'en j'y " +
+  "j'suis j'sais j'peux j'veux j'crois j'pense j'comprends j'sens c'est c'était qu'il qu'ils qu'on l'ai s'il d'accord n'importe " +
+  "j'te j'vous j'me he's s'est s'ils quelqu'un jusqu'à " +
+  // Elided articles and "de" glued to the call-centre words they most often precede.
+  "l'attente l'appel l'adresse l'agence l'abonnement l'application l'appli l'argent l'erreur l'envoi l'offre l'heure " +
+  "l'autre l'instant l'ordre l'accès l'assurance l'achat l'article l'avance l'écran l'électricité l'eau l'état " +
+  "d'attente d'avoir d'abord d'ailleurs d'ici d'un d'une d'autres d'habitude d'appel d'être d'aider d'erreur d'heure " +
+  "d'argent d'euros d'abonnement m'avez m'avait m'avaient m'ont";
+for (const form of UNAPOSTROPHED.split(" ")) {
+  const raw = form.normalize("NFD").replace(MARKS, "");
+  const parts: string[] = [];
+  const seps: string[] = [];
+  let cur = "";
+  for (const ch of raw) {
+    if (ch === "'" || ch === "-") {
+      parts.push(cur);
+      seps.push(ch);
+      cur = "";
+    } else cur += ch;
+  }
+  parts.push(cur);
+  const toks: string[] = [];
+  emitWord(parts, seps, toks);
+  WORD_MAP.set(parts.join(""), toks);
+}
+/** Spoken forms: "chuis", "chais" (je suis, je sais), "ptet" (peut-être). */
+for (const [w, as] of [
+  ["chuis", "jsuis"],
+  ["chais", "jsais"],
+]) {
+  const toks = WORD_MAP.get(as);
+  if (toks) WORD_MAP.set(w, toks);
+}
+WORD_MAP.set("ptet", ["peut", "etre"]);
+WORD_MAP.set("ptetre", ["peut", "etre"]);
+
 // A word without apostrophe or hyphen (most words) is looked up by its folded characters in an
 // open-addressing table, per isolate: no string is cut from the text nor hashed again for a word
 // seen before. Bounded: emptied when half full.
@@ -339,8 +393,8 @@ const WT_TOKS: (string | string[])[] = new Array(WT_SIZE).fill(NOTHING);
 const WT_NUM = new Uint8Array(WT_SIZE);
 let wtCount = 0;
 
-/** Emit the tokens of the simple word folded[a, b) of hash h; true when one is a number word. */
-function emitWordAt(lower: string, folded: string, a: number, b: number, h: number, out: string[]): boolean {
+/** Emit the tokens of the simple word folded[a, b) of hash h; its flags (F_NUM, F_CTX). */
+function emitWordAt(lower: string, folded: string, a: number, b: number, h: number, out: string[]): number {
   const len = b - a;
   let slot = h & WT_MASK;
   for (;;) {
@@ -356,14 +410,14 @@ function emitWordAt(lower: string, folded: string, a: number, b: number, h: numb
         const r = WT_TOKS[slot];
         if (typeof r === "string") out.push(r);
         else for (let j = 0; j < r.length; j++) out.push(r[j]);
-        return WT_NUM[slot] === 1;
+        return WT_NUM[slot];
       }
     }
     slot = (slot + 1) & WT_MASK;
   }
   const raw = folded.slice(a, b);
   const r = pieceTokens(unligature(raw));
-  const num = typeof r === "string" ? NUM.has(r) : r.some((x) => NUM.has(x));
+  const flags = tokenFlags(r);
   if (wtCount >= WT_SIZE >> 1) {
     WT_KEY.fill(undefined);
     wtCount = 0;
@@ -372,11 +426,20 @@ function emitWordAt(lower: string, folded: string, a: number, b: number, h: numb
   WT_KEY[slot] = raw;
   WT_HASH[slot] = h;
   WT_TOKS[slot] = r;
-  WT_NUM[slot] = num ? 1 : 0;
+  WT_NUM[slot] = flags;
   wtCount++;
   if (typeof r === "string") out.push(r);
   else for (let j = 0; j < r.length; j++) out.push(r[j]);
-  return num;
+  return flags;
+}
+
+const F_NUM = 1;
+const F_CTX = 2;
+function tokenFlags(r: string | string[]): number {
+  let f = 0;
+  if (typeof r === "string") return (NUM.has(r) ? F_NUM : 0) | (CTX.has(r) ? F_CTX : 0);
+  for (const x of r) f |= (NUM.has(x) ? F_NUM : 0) | (CTX.has(x) ? F_CTX : 0);
+  return f;
 }
 
 const PLACEHOLDER_BODY = /^[A-Za-z][A-Za-z0-9_]*(?::[^[\]]{1,60})?$/;
@@ -393,6 +456,7 @@ export function tokenize(text: string): Tokens {
   let emphatic = false;
   let caps = 0;
   let numbers = false;
+  let ctx = false;
   const n = text.length;
   const folded = foldText(text);
   const lower = lastLower;
@@ -465,7 +529,9 @@ export function tokenize(text: string): Tokens {
     if (letters >= 4 && upper === letters) caps++;
     const before = t.length;
     if ((parts === null || seps === null) && folded !== null && lower !== null) {
-      if (emitWordAt(lower, folded, start, i, h, t)) numbers = true;
+      const f = emitWordAt(lower, folded, start, i, h, t);
+      if (f & F_NUM) numbers = true;
+      if (f & F_CTX) ctx = true;
     } else {
       const last = foldedSlice(text, folded, partStart, i);
       if (parts === null || seps === null) emitPiece(last, t);
@@ -473,7 +539,10 @@ export function tokenize(text: string): Tokens {
         parts.push(last);
         emitWord(parts, seps, t);
       }
-      for (let k = before; k < t.length && !numbers; k++) numbers = NUM.has(t[k]);
+      for (let k = before; k < t.length; k++) {
+        if (NUM.has(t[k])) numbers = true;
+        if (CTX.has(t[k])) ctx = true;
+      }
     }
     for (let k = before; k < t.length; k++) {
       s.push(start);
@@ -482,6 +551,7 @@ export function tokenize(text: string): Tokens {
     }
   }
   if (caps >= 2) emphatic = true;
+  if (ctx) contextual(t, s, e, c);
   if (numbers) composeNumbers(t, s, e, c);
   return { t, s, e, c, questions, words, emphatic };
 }
@@ -616,6 +686,162 @@ function composeNumbers(t: string[], s: number[], e: number[], c: number[]): voi
   s.length = w;
   e.length = w;
   c.length = w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contractions that only the next (or previous) word decides, as ASR writes them — apostrophe
+// dropped ("dont") or turned into a space ("j ai", "c est", "qu il", "don t", "i m"):
+// - "dont" is "do not" unless a French clause follows ("la facture dont je parle");
+// - a lone French elided word before a vowel or h is the full word ("j ai" → "je ai", "l adresse"
+//   → "le adresse"; "j" before any word: "j suis"); "c pas", "c bon" → "ce est pas", "ce est bon";
+// - "y a", "y avait" without "il" → "il y a" (spoken French drops it);
+// - English split contractions: "don t" → "do not", "i m" → "i am", "it s" → "it is",
+//   "you re" / "i ve" / "i ll" / "i d" → are / have / will / would.
+// Runs only on segments holding one of these tokens (flag set per word at tokenisation).
+
+/** French words that follow the relative "dont" (pronouns, determiners), stemmed. */
+const DONT_FR_NEXT = new Set(
+  "je j tu il elle on nous vous ils elles le la les l un une des du de d ce c cet cette ces mon ma mes ton ta tes son sa ses notre votre nos vos leur leurs plusieurs certains quelques deux trois moi lui eux personne tout tous chacun aucun"
+    .split(" ")
+    .map(stem),
+);
+const ELIDED_ALONE = new Map(
+  Object.entries({
+    j: "je",
+    l: "le",
+    m: "me",
+    t: "te",
+    s: "se",
+    n: "ne",
+    c: "ce",
+    d: "de",
+    qu: "que",
+    jusqu: "jusque",
+    lorsqu: "lorsque",
+    puisqu: "puisque",
+    presqu: "presque",
+    quelqu: "quelque",
+  }),
+);
+/** "c" + one of these is "c'est" ("c pas normal", "c bon"). */
+const C_EST_NEXT = new Set(
+  "pas plus bon bien vrai normal sur quoi ca tout fini juste ok bizarre dingue grave".split(" ").map(stem),
+);
+const Y_A_NEXT = new Set(["a", "avait", "aura", "aurait"]);
+/** Before "y a", the subject is there or the "y" belongs to another verb. */
+const Y_A_PREV = new Set("il ne n on je j tu vous nous elle elles ils en me te se".split(" ").map(stem));
+/** English words before a split "n t" and what they become. */
+const NT_SPLIT = new Map(
+  Object.entries({
+    don: "do",
+    doesn: "does",
+    didn: "did",
+    isn: "is",
+    wasn: "was",
+    aren: "are",
+    weren: "were",
+    haven: "have",
+    hasn: "has",
+    hadn: "had",
+    can: "can",
+    won: "will",
+    wouldn: "would",
+    couldn: "could",
+    shouldn: "should",
+    ain: "is",
+    mustn: "must",
+  }),
+);
+const EN_PRONOUN = new Set("i you we they he she it that there who".split(" "));
+/**
+ * "ma" is "m'a" (→ "me a") after a subject ("on ma dit", "il ma passé") or before a past
+ * participle that is no noun ("le technique ma renvoyé"); else the possessive ("ma facture").
+ */
+const MA_SUBJECT = new Set("on il elle qui ca cela personne".split(" "));
+const MA_PARTICIPLE = new Set(
+  "dit fait mis pris passe renvoye transfere propose raccroche repondu promis assure envoye appele rappele conseille explique oriente redirige donne confirme indique annonce bloque coupe debite rembourse raconte affirme jure certifie parle ecrit".split(
+    " ",
+  ),
+);
+const CTX = new Set(["dont", "y", "t", "re", "ve", "ll", "ma", ...ELIDED_ALONE.keys()]);
+
+function isVowelStart(w: string): boolean {
+  const k = w.charCodeAt(0);
+  return k === 97 || k === 101 || k === 105 || k === 111 || k === 117 || k === 121 || k === 104;
+}
+
+/** Insertions of one `contextual` pass: token index → the tokens it becomes (reused). */
+const INS = new Map<number, string[]>();
+
+function contextual(t: string[], s: number[], e: number[], c: number[]): void {
+  const n = t.length;
+  /** Insertions: token index → the tokens it becomes. */
+  const ins = INS;
+  if (ins.size) ins.clear();
+  for (let i = 0; i < n; i++) {
+    const w = t[i];
+    if (!CTX.has(w)) continue;
+    const next = i + 1 < n && c[i + 1] === c[i] ? t[i + 1] : null;
+    const prev = i > 0 && c[i - 1] === c[i] ? t[i - 1] : null;
+    if (w === "dont") {
+      if (next === null || !DONT_FR_NEXT.has(next)) ins.set(i, ["do", "not"]);
+      continue;
+    }
+    if (w === "t" && prev !== null && NT_SPLIT.has(prev)) {
+      t[i - 1] = NT_SPLIT.get(prev) as string;
+      t[i] = "not";
+      continue;
+    }
+    if (prev !== null && EN_PRONOUN.has(prev)) {
+      const suf = EN_SUFFIX.get(w);
+      if (suf !== undefined && (w !== "m" || prev === "i")) {
+        t[i] = suf;
+        continue;
+      }
+      if (w === "s" && S_IS.has(prev)) {
+        t[i] = "is";
+        continue;
+      }
+    }
+    if (w === "ma") {
+      if ((prev !== null && MA_SUBJECT.has(prev)) || (next !== null && MA_PARTICIPLE.has(next)))
+        ins.set(i, ["me", "a"]);
+      continue;
+    }
+    if (w === "y") {
+      if (next !== null && Y_A_NEXT.has(next) && (prev === null || !Y_A_PREV.has(prev)))
+        ins.set(i, ["il", "y"]);
+      continue;
+    }
+    const full = ELIDED_ALONE.get(w);
+    if (full === undefined || next === null) continue;
+    if (w === "c" && C_EST_NEXT.has(next)) ins.set(i, ["ce", "est"]);
+    else if (isVowelStart(next) || (w === "j" && next.length > 1)) t[i] = full;
+  }
+  if (ins.size === 0) return;
+  const t2: string[] = [];
+  const s2: number[] = [];
+  const e2: number[] = [];
+  const c2: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = ins.get(i);
+    const k = r === undefined ? 1 : r.length;
+    for (let j = 0; j < k; j++) {
+      t2.push(r === undefined ? t[i] : r[j]);
+      s2.push(s[i]);
+      e2.push(e[i]);
+      c2.push(c[i]);
+    }
+  }
+  for (const [a, b] of [
+    [t, t2],
+    [s, s2],
+    [e, e2],
+    [c, c2],
+  ] as [unknown[], unknown[]][]) {
+    a.length = 0;
+    for (let j = 0; j < b.length; j++) a.push(b[j]);
+  }
 }
 
 function foldedSlice(text: string, folded: string | null, a: number, b: number): string {
