@@ -148,7 +148,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
         ? "cancellation"
         : i.type === "billing_dispute"
           ? "billing"
-          : i.type === "escalation_request" || i.type === "unresolved" || i.type === "rudeness"
+          : i.type === "escalation_request" || i.type === "rudeness"
             ? "complaint"
             : null;
     if (!target) continue;
