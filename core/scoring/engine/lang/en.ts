@@ -1780,6 +1780,33 @@ export const EN: LangData = {
     ["sales", "become|becoming * a * customer|member|client", 0.6],
     ["sales", "available in my area|available_at_my_address|do_you_cover|can_i_get_it", 0.45],
     ["sales", "get|getting|have * a * quote|price|estimate", 0.6],
+    // A service that failed the customer (no-show, refusal, a stay or visit not as paid for, feedback).
+    ["complaint", "i have|ive|i_have_got|got|with|raise|make * a * complaint|complaint_about|complaint_regarding", 0.6],
+    ["complaint", "feedback|give_feedback|leave_feedback|some_feedback|you_should_know|thought_you_should_know", 0.5],
+    [
+      "complaint",
+      "nobody|no_one|noone|nobody_ever|no-one * came|turned_up|showed_up|showed|called_back|rang_back|got_back|bothered|knocked",
+      0.5,
+    ],
+    ["complaint", "took|taken|take * a|the * day|morning|afternoon * off", 0.5],
+    ["complaint", "waited in|stayed_in|stayed_home * all|the_whole * day|morning|afternoon", 0.5],
+    ["complaint", "refused|refusing|would_not_let_me|wouldnt_let_me|turned_away|turned_me_away", 0.35],
+    ["complaint", "not * what * i|we * paid_for|booked|ordered|were_promised|was_promised|expected", 0.5],
+    ["complaint", "left * a_mess|in_a_mess|a_right_state|in_a_state|mess_everywhere|damage|damaged", 0.4],
+    // The agent's pitch on a call it placed or an offer it opens with: the reason is a sale.
+    [
+      "sales",
+      "do|did|would * you * have|got * a * minute|moment|couple_of_minutes|two_minutes|few_minutes",
+      0.5,
+    ],
+    [
+      "sales",
+      "calling|ringing|reaching_out * to * offer|tell_you_about|let_you_know_about|talk_about|talk_to_you_about|see_if_you|see_whether_you",
+      0.6,
+    ],
+    ["sales", "would|might * you * be * interested|keen", 0.6],
+    ["sales", "special|exclusive|limited|introductory|launch|loyalty|new_customer * offer|price|rate|deal|discount", 0.55],
+    ["sales", "what * would|will|does|do|did * cost|costs", 0.5],
   ],
   wrongNumber: [
     "wrong number|numbers|company|office|line",

@@ -1708,6 +1708,33 @@ export const FR: LangData = {
     ["sales", "passer|venir * chez * vous", 0.6],
     ["sales", "devenir * client|cliente|adhérent|adhérente|membre", 0.6],
     ["sales", "avoir|obtenir|faire * un * devis|prix|tarif", 0.6],
+    // Un service qui a manqué le client (personne n'est venu, un refus, une prestation non conforme, un avis).
+    ["complaint", "j'ai|je_voudrais_faire|je_veux_faire|faire * une * réclamation|plainte|remarque", 0.6],
+    ["complaint", "donner mon avis|faire_un_retour|vous_faire_part|vous_signaler_le_comportement|que_vous_sachiez", 0.5],
+    [
+      "complaint",
+      "personne n'est|n'est_jamais * venu|venue|passé|passée|rappelé|rappelée",
+      0.5,
+    ],
+    ["complaint", "posé|pris * une|un * journée|jour|matinée|après-midi|congé", 0.5],
+    ["complaint", "attendu * toute * la * journée|matinée|après-midi", 0.5],
+    ["complaint", "refusé|refusée|a_refusé|ont_refusé|refuse_de", 0.35],
+    ["complaint", "pas * ce|le|la * que * j'ai|nous_avons|on_a * payé|réservé|commandé", 0.5],
+    // L'offre de l'agent sur un appel qu'il passe : le motif est une vente.
+    ["sales", "vous avez|auriez|avez-vous * deux|une|quelques * minutes|minute|instant", 0.5],
+    [
+      "sales",
+      "je vous appelle|je_me_permets_de_vous_appeler|je_vous_contacte * pour * vous * proposer|présenter|parler|informer",
+      0.6,
+    ],
+    ["sales", "seriez-vous|vous_seriez|êtes-vous|vous_êtes * intéressé|intéressée|intéressés", 0.6],
+    ["sales", "offre * spéciale|exclusive|de_bienvenue|de_lancement|découverte|promotionnelle|fidélité", 0.55],
+    [
+      "sales",
+      "on|nous * voudrait|voudrions|aimerait|aimerions|souhaiterait|souhaiterions|veut|voulait|cherche * réserver|acheter|commander|souscrire|prendre|louer|s'abonner|ajouter",
+      0.8,
+    ],
+    ["sales", "je|on * voudrais|voudrait|aimerais|veux * un|une * devis|prix|tarif|estimation|simulation", 0.6],
   ],
   wrongNumber: [
     "mauvais|faux numéro|numéros",
