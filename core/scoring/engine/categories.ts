@@ -97,6 +97,8 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   let customerTurns = 0;
   let spoken = 0;
   let enquiry = false;
+  // The agent placed the call (an offer, a debt, a follow-up): the customer's questions answer it.
+  let outbound = false;
   for (const p of psegs) {
     const sp = p.seg.speaker;
     if (sp === "customer" && p.tok.words >= 2) spoken++;
@@ -126,6 +128,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
           cancelAsked = true;
       } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
+      else if (pl.g === "fam" && pl.f === "outbound" && sp === "agent") outbound = true;
     }
     // An enquiry about prices or offers to buy is a sale ("je voulais savoir vos prix").
     if (asksHere && !buysHere) enquiry = true;
@@ -160,7 +163,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
   // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
   const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
-  if (enquiry && !problem && !worst) {
+  if (enquiry && !problem && !worst && !outbound) {
     addTo("information_request", ENQUIRY, null);
     addTo(ENQUIRY_MARK, 0, null);
   }
