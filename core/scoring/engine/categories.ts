@@ -30,7 +30,7 @@ const THRESHOLD = 0.5;
  */
 const OPENING_TURNS = 4;
 const LATER = 0.4;
-const ENQUIRY = 0.6;
+const ENQUIRY = 1.0;
 /** Weight of the agent's sales words once the customer has asked to cancel (retention offers). */
 const RETENTION = 0.3;
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
