@@ -1809,6 +1809,8 @@ export const EN: LangData = {
     ["sales", "what * would|will|does|do|did * cost|costs", 0.5],
   ],
   wrongNumber: [
+    "no sorry|im_afraid|i_am_afraid * this is|you_have_reached|youve_reached|you_are_through_to|youre_through_to * a|an",
+    "is that not|isnt_that|is_this|is_that * the * dentist|doctor|surgery|garage|restaurant|pizzeria|pizza|taxi|cab|cabs|takeaway|hotel|hospital|vet|school|bank|police|council|plumber|salon",
     "wrong number|numbers|company|office|line",
     "misdial~",
     "dialled|dialed|rang|phoned|called * wrong",

@@ -1737,6 +1737,8 @@ export const FR: LangData = {
     ["sales", "je|on * voudrais|voudrait|aimerais|veux * un|une * devis|prix|tarif|estimation|simulation", 0.6],
   ],
   wrongNumber: [
+    "non désolé|désolée|je_suis_désolé|je_suis_désolée|ah_non * ici * c'est|vous_êtes_chez|vous_êtes_à",
+    "c'est pas|ce_n'est_pas|vous_êtes_pas|vous_n'êtes_pas * le|la|les|un|une * taxi|taxis|dentiste|médecin|garage|restaurant|pizzeria|pharmacie|mairie|école|cabinet|hôpital|plombier|coiffeur|vétérinaire",
     "mauvais|faux numéro|numéros",
     "trompé|trompée|trompés|trompez|trompe * numéro|endroit|société|entreprise",
     "me suis trompé|trompée",
