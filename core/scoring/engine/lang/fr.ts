@@ -1382,6 +1382,13 @@ export const FR: LangData = {
     ["je vois|constate que", 1],
   ],
   requests: [
+    "on_voudrait|on_aimerait|on_souhaiterait|nous_voudrions|nous_souhaitons|nous_aimerions|on_veut|on_voulait|on_cherche|je_cherche",
+    "je me demandais",
+    "est-ce que * je|on * peux|peut|pourrais|pourrait|dois|doit",
+    "alors voilà|bon_voilà|voilà * je|j'ai|on|mon|ma|mes",
+    "je viens|on_vient de",
+    "comment * faire|on_fait|je_fais|ça_marche|ça_se_passe",
+    "savez-vous|vous_savez * si|quand|comment|où",
     "je voudrais|voudrai|souhaite|souhaiterais|aimerais|veux|voulais|désire|souhaitais",
     "j'appelle|je_vous_appelle|je_vous_contacte|je_téléphone pour|car|parce|au_sujet|concernant|suite|à_propos|rapport",
     "c'est pour|au_sujet|concernant|à_propos",
