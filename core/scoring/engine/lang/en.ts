@@ -1794,7 +1794,7 @@ export const EN: LangData = {
     [
       "complaint",
       "nobody|no_one|noone|nobody_ever|no-one * came|turned_up|showed_up|showed|called_back|rang_back|got_back|bothered|knocked",
-      0.5,
+      0.35,
     ],
     ["complaint", "took|taken|take * a|the * day|morning|afternoon * off", 0.5],
     ["complaint", "waited in|stayed_in|stayed_home * all|the_whole * day|morning|afternoon", 0.5],
@@ -1818,7 +1818,7 @@ export const EN: LangData = {
   ],
   wrongNumber: [
     "no sorry|im_afraid|i_am_afraid * this is|you_have_reached|youve_reached|you_are_through_to|youre_through_to * a|an",
-    "is that not|isnt_that|is_this|is_that * the * dentist|doctor|surgery|garage|restaurant|pizzeria|pizza|taxi|cab|cabs|takeaway|hotel|hospital|vet|school|bank|police|council|plumber|salon",
+    "is that not|isnt_that|is_this|is_that * the * dentist|doctor|surgery|garage|restaurant|pizzeria|pizza|taxi|cab|cabs|takeaway|hotel|hospital|vet|plumber|salon",
     "wrong number|numbers|company|office|line",
     "misdial~",
     "dialled|dialed|rang|phoned|called * wrong",

@@ -1721,7 +1721,7 @@ export const FR: LangData = {
     [
       "complaint",
       "personne n'est|n'est_jamais * venu|venue|passé|passée|rappelé|rappelée",
-      0.5,
+      0.35,
     ],
     ["complaint", "posé|pris * une|un * journée|jour|matinée|après-midi|congé", 0.5],
     ["complaint", "attendu * toute * la * journée|matinée|après-midi", 0.5],
@@ -1745,7 +1745,7 @@ export const FR: LangData = {
   ],
   wrongNumber: [
     "non désolé|désolée|je_suis_désolé|je_suis_désolée|ah_non * ici * c'est|vous_êtes_chez|vous_êtes_à",
-    "c'est pas|ce_n'est_pas|vous_êtes_pas|vous_n'êtes_pas * le|la|les|un|une * taxi|taxis|dentiste|médecin|garage|restaurant|pizzeria|pharmacie|mairie|école|cabinet|hôpital|plombier|coiffeur|vétérinaire",
+    "c'est pas|ce_n'est_pas|vous_êtes_pas|vous_n'êtes_pas * le|la|les|un|une * taxi|taxis|dentiste|médecin|garage|restaurant|pizzeria|pharmacie|cabinet|hôpital|plombier|coiffeur|vétérinaire",
     "mauvais|faux numéro|numéros",
     "trompé|trompée|trompés|trompez|trompe * numéro|endroit|société|entreprise",
     "me suis trompé|trompée",
