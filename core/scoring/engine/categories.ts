@@ -162,8 +162,13 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   if (worst) addTo("complaint", 0.15, evidence(worst));
   // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
   // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
-  const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
-  if (enquiry && !problem && !worst && !outbound) {
+  // How the contact itself went (a wait, transfers) is no problem with what the call is about.
+  const problem = irritants.some(
+    (i) => i.speaker === "customer" && !i.uncertain && !CONTACT_ONLY.has(i.type),
+  );
+  const contactTurns = contactOnlyTurns(irritants);
+  const upset = worst !== null && !contactTurns.has((worst as PSeg).seg.id);
+  if (enquiry && !problem && !upset && !outbound) {
     addTo("information_request", ENQUIRY, null);
     addTo(ENQUIRY_MARK, 0, null);
   }
@@ -175,6 +180,18 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   }
   if (questions > 0) addTo("information_request", Math.min(0.24, 0.08 * questions), null);
   return acc;
+}
+
+/** Irritants about the contact itself (the queue, transfers), not about the reason for the call. */
+export const CONTACT_ONLY = new Set(["long_wait", "transfer_loop"]);
+
+/** The customer segments that voice only such irritants. */
+export function contactOnlyTurns(irritants: Irritant[]): Set<string> {
+  const out = new Set<string>();
+  for (const i of irritants)
+    if (i.speaker === "customer" && CONTACT_ONLY.has(i.type))
+      for (const e of i.evidence) out.add(e.segmentId);
+  return out;
 }
 
 function rank(
