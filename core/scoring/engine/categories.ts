@@ -33,6 +33,8 @@ const LATER = 0.4;
 const ENQUIRY = 1.0;
 /** Weight of the agent's sales words once the customer has asked to cancel (retention offers). */
 const RETENTION = 0.3;
+/** Categories that are a problem the customer reports (after which the agent's offers are a remedy). */
+const PROBLEMS = new Set(["complaint", "technical_issue", "billing", "delivery", "account_access"]);
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
@@ -78,12 +80,15 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   // Who drives the call: an agent's offers after the customer asked to cancel are a retention
   // attempt (the call stays a cancellation), not a sale the agent opened with.
   let cancelAsked = false;
+  // Likewise once the customer has opened with a problem (a complaint, a fault, a bill, a parcel,
+  // an access): the agent's offers are a remedy or a goodwill gesture, not the reason for the call.
+  let problemTold = false;
   const mult = (sp: string, id: string) =>
     sp === "customer"
       ? 1
       : sp === "agent"
         ? id === "sales"
-          ? cancelAsked
+          ? cancelAsked || problemTold
             ? RETENTION
             : 0.8
           : id === "information_request"
@@ -126,6 +131,15 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
         }
         if (pl.id === "cancellation" && sp === "customer" && at === 1 && pl.w >= 0.5 && !acc.has("sales"))
           cancelAsked = true;
+        if (
+          PROBLEMS.has(pl.id) &&
+          sp === "customer" &&
+          at === 1 &&
+          pl.w >= 0.5 &&
+          !acc.has("sales") &&
+          !(pl.neg && isNegated(p.tok, h.s, h.e, h.p.literals))
+        )
+          problemTold = true;
       } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
       else if (pl.g === "fam" && pl.f === "outbound" && sp === "agent") outbound = true;
