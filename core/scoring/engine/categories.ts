@@ -30,9 +30,11 @@ const THRESHOLD = 0.5;
  */
 const OPENING_TURNS = 4;
 const LATER = 0.4;
-const ENQUIRY = 0.6;
+const ENQUIRY = 1.0;
 /** Weight of the agent's sales words once the customer has asked to cancel (retention offers). */
 const RETENTION = 0.3;
+/** Categories that are a problem the customer reports (after which the agent's offers are a remedy). */
+const PROBLEMS = new Set(["complaint", "technical_issue", "billing", "delivery", "account_access"]);
 /** A wrong-number call: at most this many customer turns, and its category is decided here. */
 const WRONG_NUMBER_TURNS = 4;
 const WRONG_NUMBER = "information_request";
@@ -78,12 +80,15 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   // Who drives the call: an agent's offers after the customer asked to cancel are a retention
   // attempt (the call stays a cancellation), not a sale the agent opened with.
   let cancelAsked = false;
+  // Likewise once the customer has opened with a problem (a complaint, a fault, a bill, a parcel,
+  // an access): the agent's offers are a remedy or a goodwill gesture, not the reason for the call.
+  let problemTold = false;
   const mult = (sp: string, id: string) =>
     sp === "customer"
       ? 1
       : sp === "agent"
         ? id === "sales"
-          ? cancelAsked
+          ? cancelAsked || problemTold
             ? RETENTION
             : 0.8
           : id === "information_request"
@@ -97,6 +102,8 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   let customerTurns = 0;
   let spoken = 0;
   let enquiry = false;
+  // The agent placed the call (an offer, a debt, a follow-up): the customer's questions answer it.
+  let outbound = false;
   for (const p of psegs) {
     const sp = p.seg.speaker;
     if (sp === "customer" && p.tok.words >= 2) spoken++;
@@ -124,8 +131,18 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
         }
         if (pl.id === "cancellation" && sp === "customer" && at === 1 && pl.w >= 0.5 && !acc.has("sales"))
           cancelAsked = true;
+        if (
+          PROBLEMS.has(pl.id) &&
+          sp === "customer" &&
+          at === 1 &&
+          pl.w >= 0.5 &&
+          !acc.has("sales") &&
+          !(pl.neg && isNegated(p.tok, h.s, h.e, h.p.literals))
+        )
+          problemTold = true;
       } else if (pl.g === "wrong" && !wrong && !isNegated(p.tok, h.s, h.e, h.p.literals))
         wrong = evidence(p, h.s, h.e);
+      else if (pl.g === "fam" && pl.f === "outbound" && sp === "agent") outbound = true;
     }
     // An enquiry about prices or offers to buy is a sale ("je voulais savoir vos prix").
     if (asksHere && !buysHere) enquiry = true;
@@ -148,7 +165,7 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
         ? "cancellation"
         : i.type === "billing_dispute"
           ? "billing"
-          : i.type === "escalation_request" || i.type === "unresolved" || i.type === "rudeness"
+          : i.type === "escalation_request" || i.type === "rudeness"
             ? "complaint"
             : null;
     if (!target) continue;
@@ -159,8 +176,13 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   if (worst) addTo("complaint", 0.15, evidence(worst));
   // A customer who opens with a question ("je voulais savoir…", "quick question") and voices no
   // problem anywhere is asking for information, whatever topic words (a price, a bill) come up.
-  const problem = irritants.some((i) => i.speaker === "customer" && !i.uncertain);
-  if (enquiry && !problem && !worst) {
+  // How the contact itself went (a wait, transfers) is no problem with what the call is about.
+  const problem = irritants.some(
+    (i) => i.speaker === "customer" && !i.uncertain && !CONTACT_ONLY.has(i.type),
+  );
+  const contactTurns = contactOnlyTurns(irritants);
+  const upset = worst !== null && !contactTurns.has((worst as PSeg).seg.id);
+  if (enquiry && !problem && !upset && !outbound) {
     addTo("information_request", ENQUIRY, null);
     addTo(ENQUIRY_MARK, 0, null);
   }
@@ -172,6 +194,18 @@ function keywords(psegs: PSeg[], irritants: Irritant[]): Map<string, Acc> {
   }
   if (questions > 0) addTo("information_request", Math.min(0.24, 0.08 * questions), null);
   return acc;
+}
+
+/** Irritants about the contact itself (the queue, transfers), not about the reason for the call. */
+export const CONTACT_ONLY = new Set(["long_wait", "transfer_loop"]);
+
+/** The customer segments that voice only such irritants. */
+export function contactOnlyTurns(irritants: Irritant[]): Set<string> {
+  const out = new Set<string>();
+  for (const i of irritants)
+    if (i.speaker === "customer" && CONTACT_ONLY.has(i.type))
+      for (const e of i.evidence) out.add(e.segmentId);
+  return out;
 }
 
 function rank(

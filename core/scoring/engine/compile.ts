@@ -72,7 +72,7 @@ function build(lang: Lang, d: LangData): LangModule {
       g: "cat",
       id: c[0],
       w: c[2],
-      neg: (c[0] === "complaint" || c[0] === "sales") && c[3]?.neg !== false,
+      neg: c[3]?.neg ?? (c[0] === "complaint" || c[0] === "sales"),
     });
   for (const p of d.wrongNumber) lex.addPattern(p, { g: "wrong" });
   for (const list of Object.keys(d.lists) as BuiltinList[])

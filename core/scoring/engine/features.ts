@@ -1,3 +1,4 @@
+import { CONTACT_ONLY, contactOnlyTurns } from "./categories";
 import type { ModP } from "./compile";
 import type { Resolution } from "./irritants";
 import { isNegated, Lexicon } from "./lexicon";
@@ -210,7 +211,13 @@ export function callFeatures(
   let worst = 0;
   for (const p of opening) worst = Math.min(worst, p.sentiment ?? 0);
   category.set("openingWorst", worst);
-  if (kinds === 0 && !customer.some((p) => (p.sentiment ?? 0) <= -0.6)) category.set("noProblem", 1);
+  // No problem voiced (an enquiry): how the contact itself went (a wait, transfers) does not count.
+  const contactTurns = contactOnlyTurns(irritants);
+  const problems = irritants.filter(
+    (i) => !i.uncertain && i.speaker === "customer" && !CONTACT_ONLY.has(i.type),
+  ).length;
+  if (problems === 0 && !customer.some((p) => (p.sentiment ?? 0) <= -0.6 && !contactTurns.has(p.seg.id)))
+    category.set("noProblem", 1);
   reasonFeatures(opening, agent, customer, category);
   let questions = 0;
   for (const p of customer) questions += p.tok.questions.size;

@@ -69,7 +69,12 @@ export interface IrritantRule {
 }
 
 /** A category keyword: pattern and weight (strength added when it fires in customer speech). */
-export type CategoryRule = [Category, string, number] | [Category, string, number, { neg: false }];
+/**
+ * `neg`: whether a negation cancels the keyword (default: complaint and sales words yes, topic
+ * words no — "I haven't got my refund" is about a refund; an intent such as "je veux résilier" is
+ * cancelled by "je ne veux pas résilier").
+ */
+export type CategoryRule = [Category, string, number] | [Category, string, number, { neg: boolean }];
 
 export interface LangData {
   /** Words and phrases with a polarity in [−3, 3]; longer phrases win over the words inside them. */
