@@ -8,7 +8,7 @@ import { saveReview } from "../core/quality/reviews";
 import { dataPlane } from "../db/resolver";
 import { calibrationAnswers, calibrationCalls, calibrationSessions } from "../db/schema/data";
 import { agentRequest, runRetention } from "./erasure-helpers";
-import { asRole, call, E, makeTenant, type TestTenant } from "./helpers";
+import { asRole, call, E, makeTenant, type TestTenant, tenantToday } from "./helpers";
 import { analysedCall, seedCalls } from "./review-queue-helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
@@ -94,7 +94,7 @@ describe("calibration sessions API (#16.6)", () => {
       }),
       200,
     );
-    const today = new Date().toISOString().slice(0, 10);
+    const today = tenantToday();
     const create = (json: unknown, headers: Record<string, string> = {}) =>
       api("/calibration-sessions", t.key, { method: "POST", json, headers });
     const created = await create(

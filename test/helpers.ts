@@ -180,3 +180,16 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * Today (YYYY-MM-DD) in a tenant's time zone — what the product's day and week parameters mean.
+ * UTC's date is a day behind Paris between 22:00/23:00 and midnight UTC.
+ */
+export function tenantToday(timeZone = "Europe/Paris", ms = Date.now()): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(ms);
+}

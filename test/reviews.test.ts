@@ -5,7 +5,7 @@ import { controlDb } from "../db/client";
 import { dataPlane } from "../db/resolver";
 import { memberships } from "../db/schema/control";
 import { calls } from "../db/schema/data";
-import { asRole, call, loginCookie, makeTenant, type TestTenant } from "./helpers";
+import { asRole, call, loginCookie, makeTenant, type TestTenant, tenantToday } from "./helpers";
 
 type Json = Record<string, unknown>;
 type Criterion = {
@@ -153,7 +153,7 @@ describe("reviews and disputes (C10)", () => {
     expect(cal.reviewers).toBe(2);
     expect(cal.disagreements).toContain(target.id);
     // Agreement per criterion over the period: the flipped criterion is below 1.
-    const today = new Date().toISOString().slice(0, 10);
+    const today = tenantToday();
     const ag = (await (
       await call(`/api/v1/reports/agreement?from=2000-01-01&to=${today}`, { key: t.key })
     ).json()) as { reviews: number; criteria: { id: string; agreement: number }[] };
