@@ -694,7 +694,8 @@ function composeNumbers(t: string[], s: number[], e: number[], c: number[]): voi
 // - "dont" is "do not" unless a French clause follows ("la facture dont je parle");
 // - a lone French elided word before a vowel or h is the full word ("j ai" → "je ai", "l adresse"
 //   → "le adresse"; "j" before any word: "j suis"); "c pas", "c bon" → "ce est pas", "ce est bon";
-// - "y a", "y avait" without "il" → "il y a" (spoken French drops it);
+// - "y a", "y avait" without "il" → "il y a" (spoken French drops it); "ma dit" → "me a dit"
+//   (after a subject or before a participle); "aujourd hui" → "aujourdhui";
 // - English split contractions: "don t" → "do not", "i m" → "i am", "it s" → "it is",
 //   "you re" / "i ve" / "i ll" / "i d" → are / have / will / would.
 // Runs only on segments holding one of these tokens (flag set per word at tokenisation).
@@ -763,7 +764,7 @@ const MA_PARTICIPLE = new Set(
     " ",
   ),
 );
-const CTX = new Set(["dont", "y", "t", "re", "ve", "ll", "ma", ...ELIDED_ALONE.keys()]);
+const CTX = new Set(["dont", "y", "t", "re", "ve", "ll", "ma", "aujourd", ...ELIDED_ALONE.keys()]);
 
 function isVowelStart(w: string): boolean {
   const k = w.charCodeAt(0);
@@ -802,6 +803,15 @@ function contextual(t: string[], s: number[], e: number[], c: number[]): void {
         t[i] = "is";
         continue;
       }
+    }
+    if (w === "aujourd") {
+      // "aujourd hui" (apostrophe turned into a space) is "aujourd'hui".
+      if (next === "hui") {
+        t[i] = "aujourdhui";
+        e[i] = e[i + 1];
+        ins.set(i + 1, []);
+      }
+      continue;
     }
     if (w === "ma") {
       if ((prev !== null && MA_SUBJECT.has(prev)) || (next !== null && MA_PARTICIPLE.has(next)))
