@@ -14,7 +14,7 @@ export const MODEL_DATA: {
   calibration?: Record<string, { a: number; b: number; a2?: number; b2?: number }>;
 } = {
   version: "a695ed369758",
-  inputs: "6d2c16fb06c7",
+  inputs: "7e12a612f21b",
   models: {
     category: {
       classes: [
