@@ -71,8 +71,10 @@ export interface Explore {
   scale?: Record<string, number>;
   /** Whether keywords at ≥ 0.85 keep the first place against a less sure model (default no). */
   sure?: boolean;
-  /** Whether the keywords' enquiry keeps the first place against a model below ENQUIRY_YIELDS (default yes). */
+  /** Whether the keywords' enquiry keeps the first place against a model below ENQUIRY_YIELDS (default no since cat4). */
   enquiry?: boolean;
+  /** The model's probability that overrules the keywords' enquiry (with `enquiry: true`). */
+  enquiryYields?: number;
   /** List the held-out calls the category model gets wrong. */
   errors?: boolean;
 }
@@ -329,10 +331,10 @@ function blendLine(xs: Fold[], t: number, classes: string[]): string {
           explore.sure === true && lx >= 0 && (f.x.get(`lx:${classes[lx]}`) ?? 0) >= 0.85 && p[c] < 0.85;
         // An enquiry without a problem (the keywords' convention) yields only to a sure model.
         const enquiry =
-          explore.enquiry !== false &&
+          explore.enquiry === true &&
           classes[lx] === "information_request" &&
           f.x.has("noProblem") &&
-          p[c] < ENQUIRY_YIELDS;
+          p[c] < (explore.enquiryYields ?? ENQUIRY_YIELDS);
         const pick =
           lx < 0 || (p[c] >= th && p[c] - p[lx] >= (explore.margin ?? 0) && !sure && !enquiry) ? c : lx;
         if (pick === f.y) right++;
