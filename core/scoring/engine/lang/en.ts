@@ -470,6 +470,7 @@ export const EN: LangData = {
       type: "billing_dispute",
       p: "never|not * ordered|authoriz~|authoris~|agreed|approved|consented|purchased|bought|signed|sign_up|signed_up",
       sev: "medium",
+      unless: "yet",
       neg: false,
     },
     {
@@ -1890,7 +1891,7 @@ export const EN: LangData = {
     },
     {
       type: "transfer_loop",
-      p: "said|says|told_me it is|was ** and * said|says|told_me * it is|was",
+      p: "said|says|told_me it is|was ** said|says|told_me * it is|was",
       sev: "medium",
     },
     {
@@ -2015,6 +2016,60 @@ export const EN: LangData = {
     { type: "rudeness", p: "too much to ask", sev: "medium", who: "agent" },
     { type: "rudeness", p: "waste|wasting * my time", sev: "medium", who: "agent", neg: false },
     { type: "rudeness", p: "want * me * to ** or not", sev: "medium", who: "agent" },
+    {
+      type: "transfer_loop",
+      p: "sending|send|sent|pushing|passing * me|us * back to * them|they|him|her|there|the|where",
+      sev: "medium",
+    },
+    {
+      type: "transfer_loop",
+      p: "said|says|told_me|tell_me * call|ring|contact|try|see|phone|go_to",
+      sev: "medium",
+      minCount: 2,
+    },
+    {
+      type: "transfer_loop",
+      p: "you * will * tell|telling * me * to * call|ring|go|contact|see * them|back|him|her",
+      sev: "medium",
+    },
+    { type: "transfer_loop", p: "round the houses|circuit * again", sev: "medium" },
+    {
+      type: "churn_threat",
+      p: "take|taking|move|moving * my|our ** to * another|a_different|the_other|elsewhere|someone_else",
+      sev: "high",
+    },
+    {
+      type: "churn_threat",
+      p: "go|going|away|went|head|heading * back to * doing|using|the_supermarket|the_shops|my_old|the_old|my_own|the_competition",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "rather|prefer_to|prefer * stop|cancel|leave|end_it|end_the_contract|go_elsewhere",
+      sev: "medium",
+      cond: "dissatisfied",
+    },
+    {
+      type: "churn_threat",
+      p: "look|looking|shop|shopping * at|around|for * other|another|different * unions|credit_unions|lenders|operators|brands|alternatives|firms|shops|stores|airlines|gyms|apps|services|options",
+      sev: "high",
+      cond: "dissatisfied",
+    },
+    {
+      type: "billing_dispute",
+      p: "fee|fees|charge|charges|penalty|penalties|amount|interest ** no_way|not_a_chance|not_paying|forget_it|not_having_it",
+      sev: "medium",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "not|never * request|requested|ask_for|asked_for|sign_up_for|signed_up_for|subscribe_to|subscribed_to|opt_in|opted_in|choose|chose|want|wanted",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+      unless: "yet",
+    },
   ],
   agentTransfers: [
     "transfer~ you|your_call",
@@ -2023,6 +2078,9 @@ export const EN: LangData = {
     "pass you over|on * to",
     "pass you to",
     "redirect~ you|your_call",
+    "put|pop|get|hand you * through|over_to|across_to|back_to|back_through",
+    "send you through|over_to",
+    "you will * be transferred|put_through|connected|redirected|passed_over",
   ],
   holds: [
     "please hold",
