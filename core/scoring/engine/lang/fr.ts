@@ -1786,7 +1786,7 @@ export const FR: LangData = {
     },
     {
       type: "billing_dispute",
-      p: "alors_que|pourtant|même_si|bien_que|sachant_que|malgré_que * j'avais|j'ai|je|on|nous|on_avait * payé|réglé|résilié|rendu|renvoyé|annulé|retourné|jamais",
+      p: "alors_que|pourtant|même_si|bien_que|sachant_que|malgré_que * j'avais|j'ai|je|on|nous|on_avait * payé|réglé|résilié|rendu|renvoyé|annulé|retourné|jamais|pris|choisi|souscrit",
       sev: "medium",
       ctx: "billing",
     },
@@ -2039,6 +2039,34 @@ export const FR: LangData = {
       type: "transfer_loop",
       p: "accuse|accusent|rejette|rejettent * l'autre|les_autres|la_faute",
       sev: "high",
+    },
+    { type: "rudeness", p: "ne * ment|mentent * pas|jamais", sev: "medium", who: "agent", neg: false },
+    { type: "rudeness", p: "ou quoi", sev: "low", who: "agent" },
+    { type: "rudeness", p: "étais|étions * pas là", sev: "low", who: "agent", neg: false },
+    {
+      type: "billing_dispute",
+      p: "d'où * ils|elles|ça|ces_frais * sortent|sort|viennent|vient",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "enlever|enleviez|enlevez|retirer|retiriez|retirez|annuler|annuliez|rembourser|remboursiez * ces|les|ce|cette * frais|pénalité|pénalités|prélèvement|montant|majoration",
+      sev: "medium",
+      ctx: "billing",
+    },
+    {
+      type: "billing_dispute",
+      p: "pas correct|pas_honnête|pas_réglo|pas_juste",
+      sev: "medium",
+      ctx: "billing",
+      neg: false,
+    },
+    {
+      type: "billing_dispute",
+      p: "j'ai|j'avais|on_a|nous_avons * payé|réglé * le_jour|à_temps|dans_les_temps|avant|en_temps|en_une_fois|à_l'avance",
+      sev: "low",
+      ctx: "billing",
     },
   ],
   agentTransfers: [
