@@ -123,6 +123,27 @@ function pastCancellation(tok: Tokens, s: number): boolean {
   return ENGLISH_PAST.test(t) && PAST_SUBJECTS.has(tok.t[i]);
 }
 
+/** Words of a passive after "should have" / "auriez dû" ("you should have been told": the company's fault). */
+const PASSIVE = tokenSet("been être été");
+/**
+ * The agent's reproach is no reproach in the passive ("you should have been called", "vous auriez
+ * dû être prévenu": an apology for the company), and "fermez la" is no "shut up" when a noun
+ * follows ("fermez la valve").
+ */
+function passiveOrObject(tok: Tokens, s: number, e: number, reproach: boolean): boolean {
+  if (reproach) for (let i = s; i < e + 1 && i < tok.t.length; i++) if (PASSIVE.has(tok.t[i])) return true;
+  return tok.t[e - 1] === "la" && e < tok.t.length && tok.c[e] === tok.c[e - 1];
+}
+
+const WILL = tokenSet("will would could might going va sera serait serais vais pourrais");
+function futureQuestion(tok: Tokens, s: number): boolean {
+  for (let i = s - 1; i >= 0 && i >= s - 4 && tok.c[i] === tok.c[s]; i--) if (WILL.has(tok.t[i])) return true;
+  return false;
+}
+
+/** "Again", "another", "encore": the customer's reply to a transfer that it is one more. */
+const AGAIN = tokenSet("again another yet encore autre énième re-transfert");
+
 /** Relatives, neighbours, friends: who a customer quotes ("ma fille m'a dit : change d'opérateur"). */
 const THIRD_PARTIES = tokenSet(
   "fille fils mari femme voisin voisine ami amie copain copine frère soeur mère père maman papa beau-frère belle-soeur collègue daughter son husband wife neighbour neighbor friend mate brother sister mum mom mother dad father colleague",
@@ -263,6 +284,9 @@ export function validIrritantHit(tok: Tokens, h: Hit<ModP>, hits: Hit<ModP>[], p
   if (r.insult && !aimed(tok, h.s)) return false;
   // "Pas mal" is "quite a lot", no negation: "ça m'aide pas mal".
   if (tok.t[h.e - 1] === "pas" && tok.t[h.e] === "mal") return false;
+  if (r.type === "rudeness" && passiveOrObject(tok, h.s, h.e, r.who === "agent")) return false;
+  // "Will I be charged twice if I switch now?": a question about what would happen, no dispute.
+  if (r.type === "billing_dispute" && tok.questions.has(tok.c[h.s]) && futureQuestion(tok, h.s)) return false;
   if (r.type === "churn_threat" && pastCancellation(tok, h.s)) return false;
   // "Frais de résiliation", "cancellation fee": a fee named, no threat.
   if (r.type === "churn_threat" && feeNamed(tok, h.s, h.e)) return false;
@@ -557,6 +581,16 @@ export function detectIrritants(
   if (moments.length >= 2)
     for (const p of moments)
       add("transfer_loop", "agent", p, moments.length >= 3 ? 1 : 0, undefined, undefined, { struct: true });
+
+  // The customer's reply to a transfer announced by the agent that complains of it being one more
+  // ("another transfer?", "encore ?", "not again"): a loop even when only one transfer is heard.
+  for (const t of transfers) {
+    const q = psegs.find((p) => p.idx > t.idx && p.seg.speaker === "customer");
+    if (!q || q.idx > t.idx + 2 || q.tok.words > 25) continue;
+    const again = q.tok.t.some((w) => AGAIN.has(w));
+    if (again && ((q.tok.questions.size > 0 && q.tok.words <= 8) || (q.sentiment ?? 0) < 0 || q.tok.emphatic))
+      add("transfer_loop", "customer", q, 1, undefined, undefined, { struct: true });
+  }
 
   // Counted patterns: a loop is told by at least two redirections ("billing sent me to tech, tech
   // sent me back to billing"); a single transfer the customer accepts is none.
